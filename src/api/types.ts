@@ -1,0 +1,94 @@
+import * as A from 'apache-arrow';
+import { AnalysisError } from '../errors.ts';
+
+/** Column types, as values (Spark's DataTypes). Timestamps are ms since the epoch, UTC. */
+export type AtomicKind = 'boolean' | 'int' | 'long' | 'double' | 'string' | 'binary' | 'timestamp' | 'date';
+export interface AtomicType { readonly kind: AtomicKind }
+export interface StructField { readonly name: string; readonly type: DataType; readonly nullable: boolean }
+export interface StructType { readonly kind: 'struct'; readonly fields: readonly StructField[] }
+export interface NullType { readonly kind: 'null' }
+export type DataType = AtomicType | StructType | NullType;
+
+const atomic = (kind: AtomicKind): AtomicType => Object.freeze({ kind });
+export const boolean = atomic('boolean');
+export const int = atomic('int');
+export const long = atomic('long');
+export const double = atomic('double');
+export const string = atomic('string');
+export const binary = atomic('binary');
+export const timestamp = atomic('timestamp');
+export const date = atomic('date');
+export const nullType: NullType = Object.freeze({ kind: 'null' });
+
+/** Spark's StructType, also buildable with `.add(name, type)` like PySpark. */
+export class Struct implements StructType {
+  readonly kind = 'struct' as const;
+  constructor(readonly fields: readonly StructField[] = []) {}
+  add(name: string, type: DataType | AtomicKind, nullable = true): Struct {
+    return new Struct([...this.fields, { name, type: typeof type === 'string' ? typeByName(type) : type, nullable }]);
+  }
+  fieldNames(): string[] { return this.fields.map((f) => f.name); }
+}
+
+export function struct(fields: Record<string, DataType> | readonly StructField[] = {}): Struct {
+  if (Array.isArray(fields)) return new Struct(fields as StructField[]);
+  return new Struct(Object.entries(fields as Record<string, DataType>).map(([name, type]) => ({ name, type, nullable: true })));
+}
+
+const byName: Record<string, DataType> = {
+  boolean, bool: boolean, int, integer: int, int32: int, long, bigint: long, int64: long,
+  double, float: double, float64: double, string, str: string, binary, timestamp, date,
+};
+
+export function typeByName(name: string): DataType {
+  const t = byName[name.toLowerCase()];
+  if (!t) throw new AnalysisError(`Unknown type '${name}'. Known types: ${Object.keys(byName).join(', ')}.`);
+  return t;
+}
+
+export function typeToString(t: DataType): string {
+  if (t.kind === 'struct') return `struct<${t.fields.map((f) => `${f.name}:${typeToString(f.type)}`).join(',')}>`;
+  return t.kind;
+}
+
+export function sameType(a: DataType, b: DataType): boolean {
+  return typeToString(a) === typeToString(b);
+}
+
+export const isNumeric = (t: DataType): boolean => t.kind === 'int' || t.kind === 'long' || t.kind === 'double';
+
+export function toArrowType(t: DataType): A.DataType {
+  switch (t.kind) {
+    case 'boolean': return new A.Bool();
+    case 'int': return new A.Int32();
+    case 'long': return new A.Int64();
+    case 'double': return new A.Float64();
+    case 'string': return new A.Utf8();
+    case 'binary': return new A.Binary();
+    case 'timestamp': return new A.TimestampMillisecond('UTC');
+    case 'date': return new A.DateDay();
+    case 'null': return new A.Null();
+    case 'struct': return new A.Struct(t.fields.map((f) => new A.Field(f.name, toArrowType(f.type), f.nullable)));
+  }
+}
+
+export function toArrowSchema(s: StructType): A.Schema {
+  return new A.Schema(s.fields.map((f) => new A.Field(f.name, toArrowType(f.type), f.nullable)));
+}
+
+export function fromArrowType(t: A.DataType): DataType {
+  if (A.DataType.isBool(t)) return boolean;
+  if (A.DataType.isInt(t)) return t.bitWidth === 64 ? long : int;
+  if (A.DataType.isFloat(t)) return double;
+  if (A.DataType.isUtf8(t) || A.DataType.isLargeUtf8(t)) return string;
+  if (A.DataType.isBinary(t) || A.DataType.isLargeBinary(t)) return binary;
+  if (A.DataType.isTimestamp(t)) return timestamp;
+  if (A.DataType.isDate(t)) return date;
+  if (A.DataType.isNull(t)) return nullType;
+  if (A.DataType.isStruct(t)) return struct(t.children.map((f) => ({ name: f.name, type: fromArrowType(f.type), nullable: f.nullable })));
+  throw new AnalysisError(`Arrow type ${String(t)} is not supported; supported: boolean, int, long, double, string, binary, timestamp, date, struct.`);
+}
+
+export function fromArrowSchema(s: A.Schema): Struct {
+  return struct(s.fields.map((f) => ({ name: f.name, type: fromArrowType(f.type), nullable: f.nullable })));
+}

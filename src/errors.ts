@@ -1,0 +1,25 @@
+/** Every error a user can cause is one of these: the message says what, where, and what to do. */
+export class SluiceError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A wrong or missing option on a reader or writer. */
+export class OptionError extends SluiceError {}
+
+/** The plan does not fit the data: unknown column, wrong type, unsupported mode. */
+export class AnalysisError extends SluiceError {}
+
+/** The checkpoint cannot be used: taken by another query, or written by a different one. */
+export class CheckpointError extends SluiceError {}
+
+/** Input data that FAILFAST or failOnDataLoss refuses. */
+export class DataError extends SluiceError {}
+
+/** A source could not be reached or answered wrongly. */
+export class SourceError extends SluiceError {}
+
+/** The sink could not write. */
+export class SinkError extends SluiceError {}

@@ -1,0 +1,92 @@
+import * as A from 'apache-arrow';
+import { type DataType, toArrowType } from '../api/types.ts';
+
+/** Bit-packed validity; `null` from finish() when every value is valid. */
+export class ValidityBuilder {
+  private bits: Uint8Array;
+  nullCount = 0;
+  constructor(capacity: number) { this.bits = new Uint8Array(((capacity + 7) >> 3) || 1); }
+  set(i: number, valid: boolean): void {
+    if (i >> 3 >= this.bits.length) { const b = new Uint8Array(Math.max(this.bits.length * 2, (i >> 3) + 1)); b.set(this.bits); this.bits = b; }
+    if (valid) this.bits[i >> 3]! |= 1 << (i & 7);
+    else this.nullCount++;
+  }
+  finish(length: number): Uint8Array | undefined {
+    return this.nullCount === 0 ? undefined : this.bits.subarray(0, (length + 7) >> 3);
+  }
+}
+
+/** Strings built by hand: offsets + bytes via encodeInto (15x faster than Arrow's Utf8 builder). */
+export class BytesBuilder {
+  offsets: Int32Array;
+  bytes: Uint8Array;
+  length = 0;
+  private pos = 0;
+  readonly validity: ValidityBuilder;
+  private static enc = new TextEncoder();
+  constructor(capacity = 1024, byteCapacity = capacity * 16) {
+    this.offsets = new Int32Array(capacity + 1);
+    this.bytes = new Uint8Array(Math.max(byteCapacity, 64));
+    this.validity = new ValidityBuilder(capacity);
+  }
+  private ensure(extraBytes: number): void {
+    if (this.length + 1 >= this.offsets.length) { const o = new Int32Array(this.offsets.length * 2); o.set(this.offsets); this.offsets = o; }
+    if (this.pos + extraBytes > this.bytes.length) {
+      const b = new Uint8Array(Math.max(this.bytes.length * 2, this.pos + extraBytes)); b.set(this.bytes.subarray(0, this.pos)); this.bytes = b;
+    }
+  }
+  appendString(s: string): void {
+    this.ensure(s.length * 3);
+    this.pos += BytesBuilder.enc.encodeInto(s, this.bytes.subarray(this.pos)).written;
+    this.validity.set(this.length, true);
+    this.offsets[++this.length] = this.pos;
+  }
+  appendBytes(src: Uint8Array, start = 0, end = src.length): void {
+    this.ensure(end - start);
+    this.bytes.set(src.subarray(start, end), this.pos);
+    this.pos += end - start;
+    this.validity.set(this.length, true);
+    this.offsets[++this.length] = this.pos;
+  }
+  appendNull(): void {
+    this.ensure(0);
+    this.validity.set(this.length, false);
+    this.offsets[++this.length] = this.pos;
+  }
+  finish(type: 'string' | 'binary'): A.Data {
+    const t = type === 'string' ? new A.Utf8() : new A.Binary();
+    return A.makeData({
+      type: t, length: this.length, nullCount: this.validity.nullCount,
+      nullBitmap: this.validity.finish(this.length),
+      valueOffsets: this.offsets.subarray(0, this.length + 1), data: this.bytes.subarray(0, this.pos),
+    } as never) as A.Data;
+  }
+}
+
+/** A fixed-width column from a typed array (int32/float64/int64/timestamp/date/bool-as-bytes). */
+export function primitiveColumn(type: DataType, values: Int32Array | Float64Array | BigInt64Array | Uint8Array, length: number, nullBitmap?: Uint8Array, nullCount = 0): A.Data {
+  const at = toArrowType(type);
+  if (type.kind === 'boolean') {
+    // values hold one byte per row (0/1); Arrow wants bits.
+    const bits = new Uint8Array((length + 7) >> 3);
+    for (let i = 0; i < length; i++) if (values[i]) bits[i >> 3]! |= 1 << (i & 7);
+    return A.makeData({ type: at as A.Bool, length, nullCount, nullBitmap, data: bits });
+  }
+  return A.makeData({ type: at, length, nullCount, nullBitmap, data: values } as never) as A.Data;
+}
+
+export function nullColumn(type: DataType, length: number): A.Data {
+  if (type.kind === 'string' || type.kind === 'binary') {
+    const bb = new BytesBuilder(length, 1);
+    for (let i = 0; i < length; i++) bb.appendNull();
+    return bb.finish(type.kind);
+  }
+  if (type.kind === 'struct') {
+    return A.makeData({ type: toArrowType(type) as A.Struct, length, nullCount: length, nullBitmap: new Uint8Array((length + 7) >> 3),
+      children: type.fields.map((f) => nullColumn(f.type, length)) });
+  }
+  if (type.kind === 'null') return A.makeData({ type: new A.Null(), length, nullCount: length });
+  const arr = type.kind === 'long' || type.kind === 'timestamp' ? new BigInt64Array(length)
+    : type.kind === 'double' ? new Float64Array(length) : type.kind === 'boolean' ? new Uint8Array(length) : new Int32Array(length);
+  return primitiveColumn(type, arr, length, new Uint8Array((length + 7) >> 3), length);
+}

@@ -1,0 +1,40 @@
+import type { Struct } from '../api/types.ts';
+import type { Batch } from '../exec/batch.ts';
+
+export type OutputMode = 'append' | 'update' | 'complete';
+
+/** What a sink is created from: the writer's settings, checked by the sink itself. */
+export interface SinkOptions {
+  /** The argument of start(path) or option('path'). */
+  readonly path?: string;
+  /** All writer options, keys as the user wrote them. */
+  readonly options: ReadonlyMap<string, string>;
+  readonly partitionBy: readonly string[];
+  readonly outputMode: OutputMode;
+  readonly queryName?: string;
+  /** Schema of the rows the sink receives. */
+  readonly schema: Struct;
+  /** Column that holds event time, for the sink's per-batch log (optional). */
+  readonly eventTimeColumn?: string;
+}
+
+export interface SinkResult { readonly numOutputRows: number }
+
+/**
+ * A sink receives each batch once per attempt; it must be idempotent per batchId:
+ * a re-run of batch N after a crash replaces what the first attempt wrote.
+ */
+export interface Sink {
+  readonly description: string;
+  addBatch(batchId: number, data: readonly Batch[]): Promise<SinkResult>;
+  close?(): Promise<void>;
+}
+
+export interface SinkProvider {
+  readonly name: string;
+  readonly outputModes: readonly OutputMode[];
+  /** Option keys this sink understands (besides the engine's own); others are refused as unknown. */
+  readonly options: readonly string[];
+  /** Check the options and create the sink. Throws OptionError on a bad option. */
+  create(opts: SinkOptions): Sink;
+}

@@ -1,0 +1,70 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Storage } from './storage.ts';
+
+const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'ENOENT';
+
+/** Local disk: whole-or-nothing through a temp name (never `*.parquet`) plus rename. */
+export class LocalStorage implements Storage {
+  async read(p: string): Promise<Uint8Array | null> {
+    try { return await fs.readFile(p); } catch (e) { if (isMissing(e)) return null; throw e; }
+  }
+
+  private tempName(p: string): string {
+    return path.join(path.dirname(p), `.${path.basename(p)}.${randomBytes(6).toString('hex')}.tmp`);
+  }
+
+  private async writeTemp(p: string, bytes: Uint8Array): Promise<string> {
+    await fs.mkdir(path.dirname(p), { recursive: true });
+    const tmp = this.tempName(p);
+    const fh = await fs.open(tmp, 'wx');
+    try { await fh.writeFile(bytes); await fh.sync(); } finally { await fh.close(); }
+    return tmp;
+  }
+
+  async write(p: string, bytes: Uint8Array): Promise<void> {
+    const tmp = await this.writeTemp(p, bytes);
+    await fs.rename(tmp, p);
+  }
+
+  async create(p: string, bytes: Uint8Array): Promise<boolean> {
+    const tmp = await this.writeTemp(p, bytes);
+    try {
+      // link() fails with EEXIST instead of replacing: the never-overwrite rule of the logs.
+      await fs.link(tmp, p);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+  }
+
+  async list(dir: string): Promise<string[]> {
+    try { return (await fs.readdir(dir)).filter((n) => !n.startsWith('.')); } catch (e) { if (isMissing(e)) return []; throw e; }
+  }
+
+  async listRecursive(dir: string): Promise<string[]> {
+    const out: string[] = [];
+    const walk = async (d: string): Promise<void> => {
+      let entries;
+      try { entries = await fs.readdir(d, { withFileTypes: true }); } catch (e) { if (isMissing(e)) return; throw e; }
+      for (const e of entries) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) await walk(p); else out.push(p);
+      }
+    };
+    await walk(dir);
+    return out;
+  }
+
+  async exists(p: string): Promise<boolean> {
+    try { await fs.access(p); return true; } catch { return false; }
+  }
+
+  async remove(p: string): Promise<void> {
+    await fs.rm(p, { force: true });
+  }
+}

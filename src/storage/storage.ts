@@ -1,0 +1,25 @@
+/**
+ * The one interface for files. Paths are absolute local paths or `s3://bucket/key`;
+ * only `storage/` knows which. Keys use '/' on every backend.
+ */
+export interface Storage {
+  /** The file's bytes, or null when it does not exist. */
+  read(path: string): Promise<Uint8Array | null>;
+  /** Write whole-or-nothing (temp + rename locally, one PUT on S3); overwrites. */
+  write(path: string, bytes: Uint8Array): Promise<void>;
+  /** Write whole-or-nothing only if absent; false when the file already exists (never overwrites). */
+  create(path: string, bytes: Uint8Array): Promise<boolean>;
+  /** Names (not paths) of the entries directly under `dir`; [] when it does not exist. */
+  list(dir: string): Promise<string[]>;
+  /** Every file path below `dir`, recursively. */
+  listRecursive(dir: string): Promise<string[]>;
+  exists(path: string): Promise<boolean>;
+  /** Delete a file; no error when it is absent. */
+  remove(path: string): Promise<void>;
+}
+
+export function joinPath(base: string, ...parts: string[]): string {
+  let p = base.endsWith('/') ? base.slice(0, -1) : base;
+  for (const part of parts) p += '/' + part;
+  return p;
+}
