@@ -4,10 +4,8 @@ import type { Batch } from '../exec/batch.ts';
 /** A source's position, as written to the offset log: plain JSON (Kafka: {"topic":{"0":120}}). */
 export type Offset = unknown;
 
-export interface ReadLimit {
-  /** Max rows in one batch; undefined means everything available. */
-  readonly maxRows?: number;
-}
+/** 'default': the source's own rate limit (e.g. maxOffsetsPerTrigger); 'all': ignore it (trigger once). */
+export type ReadLimit = 'default' | 'all';
 
 /**
  * A replayable source: the engine plans ranges [start, end) and asks for exactly them,
@@ -18,13 +16,16 @@ export interface Source {
   readonly description: string;
   /** The resolved starting position (written once to sources/<i>/0). */
   initialOffset(): Promise<Offset>;
-  /** The end of the next batch from `start`, bounded by `limit`; equal to `start` when nothing is new. */
-  latestOffset(start: Offset, limit: ReadLimit): Promise<Offset>;
-  /** Latest position without limit (for progress: latestOffset). */
-  availableOffset?(): Promise<Offset>;
+  /**
+   * The end of the next batch from `start`, bounded by `limit` and never past `bound`
+   * (availableNow's target); equal to `start` when nothing is new.
+   */
+  latestOffset(start: Offset, limit: ReadLimit, bound?: Offset): Promise<Offset>;
+  /** Everything available now, without limits (availableNow's target; progress's latestOffset). */
+  availableOffset(): Promise<Offset>;
   /** Read exactly [start, end). */
   getBatch(start: Offset, end: Offset): Promise<Batch[]>;
-  /** Rows between two offsets (for the progress record), when cheap to know. */
+  /** True when two offsets are the same position (nothing new to read). */
   sameOffset(a: Offset, b: Offset): boolean;
   /** Things to report once, e.g. data lost with failOnDataLoss=false. */
   drainWarnings?(): string[];
@@ -40,5 +41,7 @@ export interface SourceOptions {
 export interface SourceProvider {
   readonly name: string;
   readonly options: readonly string[];
+  /** The schema, known without connecting (checked at load()). */
+  schema(opts: SourceOptions): Struct;
   create(opts: SourceOptions): Source;
 }

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// Idempotent project set-up, run before tests, the demo and the benchmark:
+//   1. npm dependencies (npm ci when node_modules is missing or older than the lock)
+//   2. Debian librdkafka-dev (headers + library for the mock Kafka broker)
+//   3. .build/mock_kafka, compiled from tools/mock-kafka/mock_kafka.c
+// Silent and stat-only when everything is in place, so it can run before every command.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const MOCK_HEADER = '/usr/include/librdkafka/rdkafka_mock.h';
+const MOCK_SRC = join(ROOT, 'tools/mock-kafka/mock_kafka.c');
+export const MOCK_BIN = join(ROOT, '.build/mock_kafka');
+
+const log = (msg) => process.stderr.write(`setup: ${msg}\n`);
+const mtime = (p) => statSync(p, { throwIfNoEntry: false })?.mtimeMs;
+
+// Child output goes to stderr: callers may capture our stdout.
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: ['inherit', 2, 2], ...opts });
+  if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`\`${[cmd, ...args].join(' ')}\` failed (exit ${r.status ?? r.signal})`);
+}
+
+function onPath(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function ensureNodeModules() {
+  const lock = join(ROOT, 'package-lock.json');
+  const installed = mtime(join(ROOT, 'node_modules/.package-lock.json'));
+  if (!existsSync(lock)) {
+    if (installed !== undefined || existsSync(join(ROOT, 'node_modules'))) return;
+    log('node_modules missing: npm install');
+    run('npm', ['install', '--no-audit', '--no-fund']);
+    return;
+  }
+  // npm rewrites node_modules/.package-lock.json on every install, so it is
+  // newer than the lock unless the lock changed since (pull, branch switch).
+  if (installed !== undefined && installed >= mtime(lock)) return;
+  log(installed === undefined ? 'node_modules missing: npm ci' : 'package-lock.json changed: npm ci');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+// gcc is checked only when about to compile: spawning `command -v` costs time.
+function ensureLibrdkafka(needGcc = false) {
+  if (existsSync(MOCK_HEADER) && !needGcc) return;
+  const pkgs = ['librdkafka-dev', ...(needGcc ? ['gcc', 'libc6-dev'] : [])];
+  const what = `Debian/Ubuntu packages ${pkgs.join(' ')} (librdkafka's mock Kafka cluster for tests)`;
+  if (!onPath('apt-get')) {
+    throw new Error(`missing ${needGcc ? 'gcc / ' : ''}${MOCK_HEADER}: install ${what}`);
+  }
+  let prefix = [];
+  if (process.getuid?.() !== 0) {
+    if (!onPath('sudo')) {
+      throw new Error(`missing ${MOCK_HEADER}; not root and no sudo: run as root \`apt-get install -y ${pkgs.join(' ')}\``);
+    }
+    prefix = ['sudo'];
+  }
+  log(`installing ${pkgs.join(' ')} with apt-get`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = (...args) => (prefix.length ? run('sudo', ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args]) : run('apt-get', args, { env }));
+  apt('update');
+  apt('install', '-y', '--no-install-recommends', ...pkgs);
+  if (!existsSync(MOCK_HEADER)) throw new Error(`apt-get installed ${pkgs.join(' ')} but ${MOCK_HEADER} is still missing`);
+}
+
+function ensureMockBroker() {
+  const built = mtime(MOCK_BIN);
+  if (built !== undefined && built >= mtime(MOCK_SRC)) return;
+  ensureLibrdkafka(!onPath('gcc'));
+  log(`compiling ${MOCK_BIN}`);
+  mkdirSync(dirname(MOCK_BIN), { recursive: true });
+  // Build to a private name and rename: concurrent set-ups (or a test already
+  // running the old binary) never see a half-written file.
+  const tmp = `${MOCK_BIN}.${process.pid}.tmp`;
+  try {
+    run('gcc', ['-O2', '-Wall', '-o', tmp, MOCK_SRC, '-lrdkafka', '-ldl', '-lpthread']);
+    renameSync(tmp, MOCK_BIN);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** Runs every step; throws with a message saying what to install on failure. */
+export function setup() {
+  ensureNodeModules();
+  ensureLibrdkafka();
+  ensureMockBroker();
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    setup();
+  } catch (e) {
+    log(`error: ${e instanceof Error ? e.message : e}`);
+    process.exit(1);
+  }
+}

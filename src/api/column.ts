@@ -1,0 +1,56 @@
+import type { DataType, AtomicKind } from './types.ts';
+import { typeByName } from './types.ts';
+import type { BinaryOp, Expr } from '../plan/expr.ts';
+
+export type ColumnLike = Column | string;
+
+/** Spark's Column: a wrapper over an expression tree with Scala's method names. */
+export class Column {
+  constructor(readonly expr: Expr) {}
+
+  private bin(fn: BinaryOp, other: unknown): Column {
+    return new Column({ op: 'binary', fn, left: this.expr, right: toExprOrLit(other) });
+  }
+  equalTo(o: unknown): Column { return this.bin('eq', o); }
+  eq(o: unknown): Column { return this.bin('eq', o); }
+  notEqual(o: unknown): Column { return this.bin('neq', o); }
+  gt(o: unknown): Column { return this.bin('gt', o); }
+  geq(o: unknown): Column { return this.bin('geq', o); }
+  lt(o: unknown): Column { return this.bin('lt', o); }
+  leq(o: unknown): Column { return this.bin('leq', o); }
+  and(o: Column): Column { return this.bin('and', o); }
+  or(o: Column): Column { return this.bin('or', o); }
+  plus(o: unknown): Column { return this.bin('plus', o); }
+  minus(o: unknown): Column { return this.bin('minus', o); }
+  multiply(o: unknown): Column { return this.bin('multiply', o); }
+  divide(o: unknown): Column { return this.bin('divide', o); }
+  mod(o: unknown): Column { return this.bin('mod', o); }
+  not(): Column { return new Column({ op: 'not', child: this.expr }); }
+  isNull(): Column { return new Column({ op: 'isNull', child: this.expr }); }
+  isNotNull(): Column { return new Column({ op: 'isNotNull', child: this.expr }); }
+  isin(...values: unknown[]): Column {
+    const flat = values.length === 1 && Array.isArray(values[0]) ? (values[0] as unknown[]) : values;
+    return new Column({ op: 'isin', child: this.expr, values: flat.map(toExprOrLit) });
+  }
+  alias(name: string): Column { return new Column({ op: 'alias', child: this.expr, name }); }
+  as(name: string): Column { return this.alias(name); }
+  name(name: string): Column { return this.alias(name); }
+  cast(to: DataType | AtomicKind | string): Column {
+    return new Column({ op: 'cast', child: this.expr, to: typeof to === 'string' ? typeByName(to) : to });
+  }
+  getField(name: string): Column { return new Column({ op: 'getField', child: this.expr, name }); }
+  toString(): string { return `Column<${JSON.stringify(this.expr)}>`; }
+}
+
+/** A string argument names a column; '*' or 'x.*' is a star. */
+export function toColumn(c: ColumnLike): Column {
+  if (c instanceof Column) return c;
+  if (c === '*') return new Column({ op: 'star' });
+  if (c.endsWith('.*')) return new Column({ op: 'star', qualifier: c.slice(0, -2) });
+  return new Column({ op: 'col', name: c });
+}
+
+export function toExprOrLit(v: unknown): Expr {
+  if (v instanceof Column) return v.expr;
+  return { op: 'lit', value: v };
+}

@@ -1,0 +1,33 @@
+import type { Session } from './session.ts';
+import { DataFrame } from './dataframe.ts';
+import { OptionError } from '../errors.ts';
+import { sources } from '../sources/registry.ts';
+import type { Struct } from './types.ts';
+
+/** session.readStream: Spark's DataStreamReader. */
+export class DataStreamReader {
+  private fmt: string | null = null;
+  private readonly opts = new Map<string, string>();
+  private userSchema: Struct | null = null;
+  constructor(private readonly session: Session) {}
+
+  format(name: string): this { this.fmt = name; return this; }
+  option(key: string, value: string | number | boolean): this { this.opts.set(key, String(value)); return this; }
+  options(o: Record<string, string | number | boolean>): this { for (const [k, v] of Object.entries(o)) this.option(k, v); return this; }
+  schema(s: Struct): this { this.userSchema = s; return this; }
+
+  load(): DataFrame {
+    if (!this.fmt) throw new OptionError(`readStream needs a format: .format('kafka') (known: ${[...sources.keys()].join(', ')}).`);
+    const provider = sources.get(this.fmt);
+    if (!provider) throw new OptionError(`Unknown source format '${this.fmt}'. Known formats: ${[...sources.keys()].join(', ')}.`);
+    const unknown = [...this.opts.keys()].filter((k) => !provider.options.includes(k));
+    if (unknown.length) {
+      throw new OptionError(`Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} for the ${this.fmt} source. `
+        + `Its options are: ${provider.options.join(', ')}.`);
+    }
+    const options = new Map(this.opts);
+    // schema() also checks the option values, so a bad value fails here, without connecting.
+    void this.userSchema;
+    return new DataFrame(this.session, { kind: 'source', provider, options, schema: provider.schema({ options }) });
+  }
+}

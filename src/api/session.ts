@@ -1,0 +1,78 @@
+import { DataStreamReader } from './reader.ts';
+import { DataFrame } from './dataframe.ts';
+import type { Struct } from './types.ts';
+import { OptionError } from '../errors.ts';
+import { MemoryStreamData } from '../sources/memory/index.ts';
+import { memoryTables, type MemoryTable } from '../sinks/memory/index.ts';
+import type { StreamingQuery } from '../runtime/streaming-query.ts';
+import type { StreamingQueryListener } from '../runtime/progress.ts';
+
+/** session.streams: the active queries and the listeners (Spark's StreamingQueryManager). */
+export class StreamingQueryManager {
+  readonly listeners: StreamingQueryListener[] = [];
+  private readonly queries = new Set<StreamingQuery>();
+  get active(): StreamingQuery[] { return [...this.queries]; }
+  addListener(l: StreamingQueryListener): void { this.listeners.push(l); }
+  removeListener(l: StreamingQueryListener): void { const i = this.listeners.indexOf(l); if (i >= 0) this.listeners.splice(i, 1); }
+  /** @internal */ add(q: StreamingQuery): void { this.queries.add(q); }
+  /** @internal */ remove(q: StreamingQuery): void { this.queries.delete(q); }
+  async awaitAnyTermination(): Promise<void> {
+    await Promise.race(this.active.map((q) => q.awaitTermination()));
+  }
+}
+
+export class SessionBuilder {
+  private name = 'sluice';
+  private readonly conf = new Map<string, string>();
+  appName(name: string): this { this.name = name; return this; }
+  /** Accepted for ports of Spark scripts; sluice always runs in this process. */
+  master(_m: string): this { return this; }
+  config(key: string, value: string | number | boolean): this { this.conf.set(key, String(value)); return this; }
+  getOrCreate(): Session {
+    if (Session.active) { for (const [k, v] of this.conf) Session.active.conf.set(k, v); return Session.active; }
+    return (Session.active = new Session(this.name, new Map(this.conf)));
+  }
+}
+
+/** The entry point, like SparkSession. */
+export class Session {
+  /** @internal */ static active: Session | null = null;
+  readonly streams = new StreamingQueryManager();
+  constructor(readonly appName: string, readonly conf: Map<string, string>) {}
+  static builder(): SessionBuilder { return new SessionBuilder(); }
+
+  get readStream(): DataStreamReader { return new DataStreamReader(this); }
+
+  /** A memory sink's table, by the query's name. */
+  table(name: string): MemoryTable {
+    const t = memoryTables.get(name);
+    if (!t) throw new OptionError(`No table '${name}'. Memory sink tables: ${[...memoryTables.keys()].join(', ') || '(none)'}; start a query with format('memory') and queryName('${name}').`);
+    return t;
+  }
+
+  /** @internal */ minBatchesToRetain(): number {
+    const v = this.conf.get('spark.sql.streaming.minBatchesToRetain') ?? this.conf.get('sluice.minBatchesToRetain') ?? '100';
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new OptionError(`minBatchesToRetain must be a whole number >= 1, got '${v}'.`);
+    return n;
+  }
+  /** @internal */ checkpointConf(): Record<string, string> {
+    return { 'sluice.minBatchesToRetain': String(this.minBatchesToRetain()) };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.streams.active.map((q) => q.stop()));
+    if (Session.active === this) Session.active = null;
+  }
+}
+
+/** Spark's MemoryStream: a source for tests that you add rows to. */
+export class MemoryStream {
+  private readonly data: MemoryStreamData;
+  constructor(private readonly session: Session, schema: Struct) { this.data = new MemoryStreamData(schema); }
+  addData(rows: readonly Record<string, unknown>[]): number { return this.data.addData(rows); }
+  toDF(): DataFrame {
+    const provider = this.data.provider();
+    return new DataFrame(this.session, { kind: 'source', provider, options: new Map(), schema: this.data.schema });
+  }
+}

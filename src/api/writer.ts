@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { DataFrame } from './dataframe.ts';
+import { CheckpointError, OptionError, AnalysisError } from '../errors.ts';
+import { planQuery } from '../plan/physical.ts';
+import { sinks } from '../sinks/registry.ts';
+import type { OutputMode, Sink } from '../sinks/sink.ts';
+import { foreachBatchSink, type ForeachBatchFunction } from '../sinks/foreach-batch/index.ts';
+import { storageFor } from '../storage/index.ts';
+import { loadOrCreateQueryId } from '../checkpoint/query-metadata.ts';
+import { MicroBatchExecution } from '../runtime/micro-batch-execution.ts';
+import { StreamingQuery } from '../runtime/streaming-query.ts';
+import { defaultTrigger, parseTrigger, type Trigger, type TriggerSpec } from '../runtime/trigger.ts';
+import { crashHook } from '../runtime/crash-hook.ts';
+
+/** Options the engine itself reads; every other option belongs to the sink. */
+const engineOptions = ['checkpointLocation', 'path'];
+const activeCheckpoints = new Set<string>();
+
+/** df.writeStream: Spark's DataStreamWriter. */
+export class DataStreamWriter {
+  private fmt = 'console';
+  private readonly opts = new Map<string, string>();
+  private mode: OutputMode = 'append';
+  private partitionCols: string[] = [];
+  private name: string | null = null;
+  private trig: Trigger = defaultTrigger;
+  private batchFn: ForeachBatchFunction | null = null;
+
+  constructor(private readonly df: DataFrame) {}
+
+  format(name: string): this { this.fmt = name; this.batchFn = null; return this; }
+  option(key: string, value: string | number | boolean): this { this.opts.set(key, String(value)); return this; }
+  options(o: Record<string, string | number | boolean>): this { for (const [k, v] of Object.entries(o)) this.option(k, v); return this; }
+  outputMode(mode: OutputMode | string): this {
+    const m = mode.toLowerCase();
+    if (m !== 'append' && m !== 'update' && m !== 'complete') throw new OptionError(`outputMode '${mode}' is not one of append, update, complete.`);
+    this.mode = m;
+    return this;
+  }
+  partitionBy(...cols: (string | string[])[]): this { this.partitionCols = cols.flat(); return this; }
+  queryName(name: string): this { this.name = name; return this; }
+  trigger(t: TriggerSpec): this { this.trig = parseTrigger(t); return this; }
+  foreachBatch(fn: ForeachBatchFunction): this { this.batchFn = fn; this.fmt = 'foreachBatch'; return this; }
+
+  /** Analyse the plan, open the checkpoint and start the trigger loop. Errors in the query or options reject here. */
+  async start(outputPath?: string): Promise<StreamingQuery> {
+    const session = this.df.session;
+    const plan = planQuery(this.df.plan);
+    if (outputPath !== undefined) this.opts.set('path', outputPath);
+
+    let sink: Sink;
+    let temporaryCheckpointOk = true;
+    if (this.batchFn) {
+      sink = foreachBatchSink(this.batchFn, plan.schema);
+    } else {
+      const provider = sinks.get(this.fmt);
+      if (!provider) throw new OptionError(`Unknown sink format '${this.fmt}'. Known formats: ${[...sinks.keys()].join(', ')}, or use foreachBatch(fn).`);
+      const unknown = [...this.opts.keys()].filter((k) => !engineOptions.includes(k) && !provider.options.includes(k));
+      if (unknown.length) {
+        throw new OptionError(`Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} for the ${this.fmt} sink. `
+          + `Its options are: ${[...engineOptions, ...provider.options].join(', ')}.`);
+      }
+      if (!provider.outputModes.includes(this.mode)) {
+        throw new AnalysisError(`The ${this.fmt} sink does not support output mode '${this.mode}'; it supports ${provider.outputModes.join(', ')}.`
+          + (this.fmt === 'parquet' ? ' Files are append-only: use append, or write update/complete results with foreachBatch.' : ''));
+      }
+      temporaryCheckpointOk = this.fmt === 'console' || this.fmt === 'memory';
+      sink = provider.create({ path: this.opts.get('path'), options: this.opts, partitionBy: this.partitionCols, outputMode: this.mode, queryName: this.name ?? undefined, schema: plan.schema });
+    }
+    if (this.mode === 'complete') {
+      throw new AnalysisError(`Complete output mode is not supported when there are no streaming aggregations on streaming DataFrames; use append.`);
+    }
+    if (this.partitionCols.length && this.fmt !== 'parquet') {
+      throw new OptionError(`partitionBy(${this.partitionCols.join(', ')}) applies to file sinks only (parquet), not ${this.fmt}.`);
+    }
+
+    let checkpointLocation = this.opts.get('checkpointLocation');
+    if (!checkpointLocation) {
+      if (!temporaryCheckpointOk && !this.batchFn) {
+        throw new OptionError(`checkpointLocation must be specified for the ${this.fmt} sink: add .option('checkpointLocation', './checkpoints/${this.name ?? 'my-query'}'). `
+          + `It is where the query keeps its progress, so that a restart continues exactly where it stopped.`);
+      }
+      checkpointLocation = mkdtempSync(path.join(tmpdir(), 'sluice-checkpoint-'));
+    }
+    const { storage, path: cp } = storageFor(checkpointLocation, 'checkpointLocation');
+    if (activeCheckpoints.has(cp)) {
+      throw new CheckpointError(`Another query using checkpoint ${cp} is already active in this process; stop it first or use another checkpointLocation.`);
+    }
+    const id = await loadOrCreateQueryId(storage, cp);
+    const runId = randomUUID();
+    const sources = plan.sources.map((s, i) => s.provider.create({ options: s.options, metadataPath: path.join(cp, 'sources', String(i)) }));
+    activeCheckpoints.add(cp);
+    const query = new StreamingQuery(id, runId, this.name, session.streams.listeners, async () => {
+      activeCheckpoints.delete(cp);
+      session.streams.remove(query);
+      await Promise.all(sources.map((s) => s.stop().catch(() => undefined)));
+      await sink.close?.();
+    });
+    const exec = new MicroBatchExecution({
+      id, runId, name: this.name, storage, checkpoint: cp, plan, sources, sink, trigger: this.trig,
+      minBatchesToRetain: session.minBatchesToRetain(), conf: session.checkpointConf(),
+      onProgress: (p) => query.progress(p), onIdle: () => query.idle(), onPhase: crashHook(),
+    });
+    session.streams.add(query);
+    query.launch(exec);
+    return query;
+  }
+}

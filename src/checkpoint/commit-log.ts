@@ -1,0 +1,26 @@
+import type { Storage } from '../storage/index.ts';
+import { joinPath } from '../storage/index.ts';
+import { MetadataLog } from './metadata-log.ts';
+
+/** commits/<N>: batch N is done (sink written, state committed); holds the next watermark. */
+export interface CommitMetadata { readonly nextBatchWatermarkMs: number }
+
+export class CommitLog {
+  private readonly log: MetadataLog;
+  constructor(storage: Storage, checkpoint: string) {
+    this.log = new MetadataLog(storage, joinPath(checkpoint, 'commits'), 'Commit log file');
+  }
+
+  async add(batchId: number, c: CommitMetadata): Promise<void> {
+    await this.log.add(batchId, `v1\n${JSON.stringify(c)}`);
+  }
+
+  async get(batchId: number): Promise<CommitMetadata | null> {
+    const text = await this.log.get(batchId);
+    if (text === null) return null;
+    return JSON.parse(text.split('\n')[1] ?? '{}') as CommitMetadata;
+  }
+
+  latestId(): Promise<number | null> { return this.log.latestId(); }
+  purge(keepFrom: number): Promise<void> { return this.log.purge(keepFrom); }
+}

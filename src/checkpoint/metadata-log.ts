@@ -1,0 +1,40 @@
+import type { Storage } from '../storage/index.ts';
+import { joinPath } from '../storage/index.ts';
+import { CheckpointError } from '../errors.ts';
+
+const enc = new TextEncoder(), dec = new TextDecoder();
+
+/**
+ * A directory of files named by batch id, each written whole and never overwritten
+ * (Spark's HDFSMetadataLog). Finding a file already there means another query wrote it.
+ */
+export class MetadataLog {
+  constructor(private readonly storage: Storage, readonly dir: string, private readonly what: string) {}
+
+  async add(batchId: number, text: string): Promise<void> {
+    const path = joinPath(this.dir, String(batchId));
+    if (!(await this.storage.create(path, enc.encode(text)))) {
+      throw new CheckpointError(`${this.what} ${path} already exists: another query is writing to this checkpoint, `
+        + `or it was started twice. Stop the other query, or use a different checkpointLocation.`);
+    }
+  }
+
+  async get(batchId: number): Promise<string | null> {
+    const bytes = await this.storage.read(joinPath(this.dir, String(batchId)));
+    return bytes ? dec.decode(bytes) : null;
+  }
+
+  async batchIds(): Promise<number[]> {
+    return (await this.storage.list(this.dir)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  }
+
+  async latestId(): Promise<number | null> {
+    const ids = await this.batchIds();
+    return ids.length ? ids[ids.length - 1]! : null;
+  }
+
+  /** Remove every batch below `keepFrom`. */
+  async purge(keepFrom: number): Promise<void> {
+    for (const id of await this.batchIds()) if (id < keepFrom) await this.storage.remove(joinPath(this.dir, String(id)));
+  }
+}

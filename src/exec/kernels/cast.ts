@@ -1,0 +1,78 @@
+import * as A from 'apache-arrow';
+import type { DataType } from '../../api/types.ts';
+import { toArrowType, typeToString } from '../../api/types.ts';
+import { cellReader, cellWriter, formatDate, formatTimestamp, parseTimestamp, type Cell } from '../values.ts';
+
+const dec = new TextDecoder();
+
+/** Which casts exist (checked at analysis, so a bad cast fails at start()). */
+export function canCast(from: DataType, to: DataType): boolean {
+  if (typeToString(from) === typeToString(to) || from.kind === 'null') return true;
+  if (from.kind === 'struct' || to.kind === 'struct') return false;
+  if (to.kind === 'binary') return from.kind === 'string' || from.kind === 'binary';
+  if (from.kind === 'binary') return to.kind === 'string';
+  return true;
+}
+
+const INT_MIN = -2147483648, INT_MAX = 2147483647;
+const LONG_MIN = -(2n ** 63n), LONG_MAX = 2n ** 63n - 1n;
+
+/** One cell, Spark's (non-ANSI) cast rules: unparsable or out of range gives null. */
+function convert(v: Cell, from: DataType, to: DataType): Cell {
+  if (v === null) return null;
+  // Normalise the source to a few JS shapes first.
+  if (from.kind === 'binary') v = dec.decode(v as Uint8Array);
+  switch (to.kind) {
+    case 'string':
+      if (from.kind === 'timestamp') return formatTimestamp(v as number);
+      if (from.kind === 'date') return formatDate(v as number);
+      return String(v);
+    case 'boolean':
+      if (typeof v === 'string') { const s = v.trim().toLowerCase(); return ['true', 't', 'yes', 'y', '1'].includes(s) ? true : ['false', 'f', 'no', 'n', '0'].includes(s) ? false : null; }
+      return typeof v === 'bigint' ? v !== 0n : Boolean(v);
+    case 'int': case 'long': {
+      let x: number | bigint;
+      if (typeof v === 'string') { const s = v.trim(); if (!/^[+-]?\d+(\.\d*)?$/.test(s)) return null; x = BigInt(s.split('.')[0]!); }
+      else if (typeof v === 'boolean') x = v ? 1 : 0;
+      else if (from.kind === 'timestamp') x = Math.floor((v as number) / 1000);
+      else if (typeof v === 'number') { if (!Number.isFinite(v)) return null; x = Math.trunc(v); }
+      else x = v as bigint;
+      if (to.kind === 'int') { const n = Number(x); return n < INT_MIN || n > INT_MAX ? null : n; }
+      const b = typeof x === 'bigint' ? x : BigInt(x);
+      return b < LONG_MIN || b > LONG_MAX ? null : b;
+    }
+    case 'double':
+      if (typeof v === 'string') { const s = v.trim(); const n = s === '' ? NaN : Number(s); return Number.isNaN(n) && !/^nan$/i.test(s) ? null : n; }
+      if (from.kind === 'timestamp') return (v as number) / 1000;
+      return typeof v === 'boolean' ? (v ? 1 : 0) : Number(v);
+    case 'timestamp':
+      if (typeof v === 'string') return parseTimestamp(v);
+      if (from.kind === 'date') return (v as number) * 86400000;
+      if (typeof v === 'boolean') return null;
+      return Math.floor(Number(v) * 1000); // numbers are seconds since the epoch, as in Spark
+    case 'date':
+      if (typeof v === 'string') { const t = parseTimestamp(v); return t === null ? null : Math.floor(t / 86400000); }
+      if (from.kind === 'timestamp') return Math.floor((v as number) / 86400000);
+      return null;
+    case 'binary':
+      return typeof v === 'string' ? new TextEncoder().encode(v) : v;
+    default:
+      return null;
+  }
+}
+
+export function cast(d: A.Data, from: DataType, to: DataType, n: number): A.Data {
+  if (typeToString(from) === typeToString(to)) return d;
+  // string <-> binary share one layout: relabel the buffers, copy nothing.
+  if ((from.kind === 'binary' && to.kind === 'string') || (from.kind === 'string' && to.kind === 'binary')) {
+    return A.makeData({ type: toArrowType(to), length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap, valueOffsets: d.valueOffsets, data: d.values } as never) as A.Data;
+  }
+  const read = cellReader(d, from), w = cellWriter(to, n);
+  for (let i = 0; i < n; i++) w.push(convert(read(i), from, to));
+  return w.finish();
+}
+
+/** A literal converted once, for constant folding. */
+export function castCell(v: Cell, from: DataType, to: DataType): Cell {
+  return typeToString(from) === typeToString(to) ? v : convert(v, from, to);
+}

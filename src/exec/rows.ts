@@ -1,0 +1,34 @@
+import type { Struct, DataType } from '../api/types.ts';
+import type { Batch } from './batch.ts';
+import { isValid } from './batch.ts';
+import type * as A from 'apache-arrow';
+import { cellReader } from './values.ts';
+
+/** Row objects from columns: only at the edges (console, collect(), foreachBatch helpers). */
+export function batchToRows(b: Batch): Record<string, unknown>[] {
+  const readers = b.columns.map((c, k) => rowReader(c, b.schema.fields[k]!.type));
+  const out: Record<string, unknown>[] = new Array(b.numRows);
+  for (let i = 0; i < b.numRows; i++) {
+    const row: Record<string, unknown> = {};
+    b.schema.fields.forEach((f, k) => { row[f.name] = readers[k]!(i); });
+    out[i] = row;
+  }
+  return out;
+}
+
+/** Timestamps come out as Date, longs as bigint, structs as objects. */
+export function rowReader(d: A.Data, type: DataType): (i: number) => unknown {
+  if (type.kind === 'struct') {
+    const kids = (type as Struct).fields.map((f, k) => [f.name, rowReader(d.children[k]!, f.type)] as const);
+    return (i) => {
+      if (!isValid(d, i)) return null;
+      const o: Record<string, unknown> = {};
+      for (const [name, r] of kids) o[name] = r(i);
+      return o;
+    };
+  }
+  const r = cellReader(d, type);
+  if (type.kind === 'timestamp') return (i) => { const v = r(i); return v === null ? null : new Date(v as number); };
+  if (type.kind === 'date') return (i) => { const v = r(i); return v === null ? null : new Date((v as number) * 86400000); };
+  return r;
+}

@@ -1,0 +1,85 @@
+import type * as A from 'apache-arrow';
+import type { DataType } from '../api/types.ts';
+import { isValid } from './batch.ts';
+import { BytesBuilder, ValidityBuilder, primitiveColumn, nullColumn } from './builders.ts';
+
+/**
+ * One JS value per cell, for kernels that are not on a hot path (casts, arithmetic,
+ * console output). boolean: boolean; int/double: number; long: bigint;
+ * timestamp: ms number; date: days number; string: string; binary: Uint8Array.
+ */
+export type Cell = boolean | number | bigint | string | Uint8Array | null;
+
+const dec = new TextDecoder();
+
+export function cellReader(d: A.Data, type: DataType): (i: number) => Cell {
+  const has = d.nullCount > 0;
+  switch (type.kind) {
+    case 'boolean': { const v = d.values as Uint8Array; return (i) => (has && !isValid(d, i) ? null : ((v[i >> 3]! >> (i & 7)) & 1) === 1); }
+    case 'int': case 'date': case 'double': { const v = d.values as Int32Array | Float64Array; return (i) => (has && !isValid(d, i) ? null : v[i]!); }
+    case 'long': { const v = d.values as BigInt64Array; return (i) => (has && !isValid(d, i) ? null : v[i]!); }
+    case 'timestamp': { const v = d.values as BigInt64Array; return (i) => (has && !isValid(d, i) ? null : Number(v[i]!)); }
+    case 'string': { const o = d.valueOffsets as Int32Array, v = d.values as Uint8Array; return (i) => (has && !isValid(d, i) ? null : dec.decode(v.subarray(o[i]!, o[i + 1]!))); }
+    case 'binary': { const o = d.valueOffsets as Int32Array, v = d.values as Uint8Array; return (i) => (has && !isValid(d, i) ? null : v.subarray(o[i]!, o[i + 1]!)); }
+    case 'null': return () => null;
+    case 'struct': throw new Error('cellReader: struct columns are read through their children');
+  }
+}
+
+/** Fills a column of `type` cell by cell, in order. */
+export interface CellWriter { push(v: Cell): void; finish(): A.Data }
+
+export function cellWriter(type: DataType, capacity: number): CellWriter {
+  switch (type.kind) {
+    case 'string': case 'binary': {
+      const bb = new BytesBuilder(capacity);
+      return {
+        push: (v) => { if (v === null) bb.appendNull(); else if (typeof v === 'string') bb.appendString(v); else bb.appendBytes(v as Uint8Array); },
+        finish: () => bb.finish(type.kind as 'string' | 'binary'),
+      };
+    }
+    case 'null': { let n = 0; return { push: () => { n++; }, finish: () => nullColumn(type, n) }; }
+    case 'struct': throw new Error('cellWriter: struct columns are built from their children');
+    default: {
+      const arr = type.kind === 'long' || type.kind === 'timestamp' ? new BigInt64Array(capacity)
+        : type.kind === 'double' ? new Float64Array(capacity) : type.kind === 'boolean' ? new Uint8Array(capacity) : new Int32Array(capacity);
+      const vb = new ValidityBuilder(capacity);
+      let n = 0;
+      const big = arr instanceof BigInt64Array;
+      return {
+        push: (v) => {
+          if (v === null) { vb.set(n++, false); return; }
+          if (big) (arr as BigInt64Array)[n] = typeof v === 'bigint' ? v : BigInt(Math.trunc(v as number));
+          else (arr as Int32Array)[n] = typeof v === 'boolean' ? (v ? 1 : 0) : Number(v);
+          vb.set(n++, true);
+        },
+        finish: () => primitiveColumn(type, arr, n, vb.finish(n), vb.nullCount),
+      };
+    }
+  }
+}
+
+/** Spark's text for a timestamp: 'yyyy-MM-dd HH:mm:ss[.SSS]' in UTC. */
+export function formatTimestamp(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  const frac = iso.slice(20, 23);
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac === '000' ? '' : '.' + frac}`;
+}
+
+export function formatDate(days: number): string {
+  return new Date(days * 86400000).toISOString().slice(0, 10);
+}
+
+/** Parse a timestamp string as Spark's cast does (ISO-8601, space or T, optional zone; no zone = UTC). Null when unparsable. */
+export function parseTimestamp(s: string): number | null {
+  const m = /^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$/.exec(s);
+  if (!m) return null;
+  const [, y, mo, d, h = '0', mi = '0', sec = '0', frac = '', zone] = m;
+  let ms = Date.UTC(+y!, +mo! - 1, +d!, +h, +mi, +sec, frac ? Math.floor(+(frac + '00').slice(0, 3)) : 0);
+  if (Number.isNaN(ms)) return null;
+  if (zone && zone !== 'Z') {
+    const sign = zone[0] === '-' ? -1 : 1, z = zone.slice(1).replace(':', '');
+    ms -= sign * (+z.slice(0, 2) * 60 + +z.slice(2)) * 60000;
+  }
+  return ms;
+}

@@ -1,0 +1,273 @@
+import * as A from 'apache-arrow';
+import {
+  type DataType, type Struct, type StructField, boolean, int, long, double, string, timestamp, nullType,
+  isNumeric, typeToString, sameType, struct,
+} from '../api/types.ts';
+import { AnalysisError, DataError } from '../errors.ts';
+import type { Batch } from '../exec/batch.ts';
+import { isValid } from '../exec/batch.ts';
+import { nullColumn, BytesBuilder } from '../exec/builders.ts';
+import { cellWriter, cellReader, type Cell } from '../exec/values.ts';
+import { compare, compareBytesConst, type CmpOp } from '../exec/kernels/compare.ts';
+import { andOr, not, isNull } from '../exec/kernels/logic.ts';
+import { arith, type ArithOp } from '../exec/kernels/arith.ts';
+import { cast, canCast, castCell } from '../exec/kernels/cast.ts';
+import { decodeJson } from '../exec/json/decode.ts';
+import { type Expr, exprToString, outputName } from './expr.ts';
+
+/** Per-batch services an expression may use: DROPMALFORMED removes rows, and is counted. */
+export interface EvalContext {
+  drop(rows: Int32Array): void;
+  readonly metrics: { malformedRowsDropped: number };
+}
+
+/** An expression resolved against a schema: its type is known and it is compiled once. */
+export interface Bound {
+  readonly type: DataType;
+  readonly name: string;
+  /** Set for literals (after constant folding of casts). */
+  readonly constant?: { value: Cell };
+  /** The input column index when the expression is a plain column reference. */
+  readonly columnIndex?: number;
+  eval(b: Batch, ctx: EvalContext): A.Data;
+}
+
+/** 'a', 'b.c' and so on, every column the user could name: for error messages. */
+export function columnNames(schema: Struct, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const f of schema.fields) {
+    out.push(prefix + f.name);
+    if (f.type.kind === 'struct') out.push(...columnNames(f.type as Struct, prefix + f.name + '.'));
+  }
+  return out;
+}
+
+export function unknownColumn(name: string, schema: Struct, where?: string): AnalysisError {
+  return new AnalysisError(
+    `Cannot resolve column '${name}'${where ? ` in ${where}` : ''}. Available columns: ${columnNames(schema).join(', ') || '(none)'}.`);
+}
+
+function literalType(v: unknown): DataType {
+  if (v === null || v === undefined) return nullType;
+  if (typeof v === 'boolean') return boolean;
+  if (typeof v === 'bigint') return long;
+  if (typeof v === 'number') return Number.isInteger(v) ? (v >= -2147483648 && v <= 2147483647 ? int : long) : double;
+  if (typeof v === 'string') return string;
+  if (v instanceof Date) return timestamp;
+  throw new AnalysisError(`lit(${String(v)}): unsupported literal of type ${typeof v}; use a number, bigint, string, boolean, Date or null.`);
+}
+
+function literalCell(v: unknown, t: DataType): Cell {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.getTime();
+  if (t.kind === 'long' && typeof v === 'number') return BigInt(v);
+  return v as Cell;
+}
+
+function constantColumn(type: DataType, value: Cell, n: number): A.Data {
+  if (value === null) return nullColumn(type, n);
+  const w = cellWriter(type, n);
+  for (let i = 0; i < n; i++) w.push(value);
+  return w.finish();
+}
+
+const rank: Record<string, number> = { int: 1, long: 2, double: 3 };
+
+/** The common type two sides of a comparison or arithmetic are cast to, or null when there is none. */
+function commonType(a: DataType, b: DataType): DataType | null {
+  if (sameType(a, b)) return a;
+  if (a.kind === 'null') return b;
+  if (b.kind === 'null') return a;
+  if (isNumeric(a) && isNumeric(b)) return rank[a.kind]! >= rank[b.kind]! ? a : b;
+  // A string against a typed value is read as that type (Spark: ts > '2024-01-01').
+  if (a.kind === 'string' && b.kind !== 'struct' && b.kind !== 'binary') return b;
+  if (b.kind === 'string' && a.kind !== 'struct' && a.kind !== 'binary') return a;
+  return null;
+}
+
+function castTo(b: Bound, to: DataType): Bound {
+  if (sameType(b.type, to)) return b;
+  if (b.constant) {
+    const value = castCell(b.constant.value, b.type, to);
+    return { type: to, name: b.name, constant: { value }, eval: (batch) => constantColumn(to, value, batch.numRows) };
+  }
+  return { type: to, name: b.name, eval: (batch, ctx) => cast(b.eval(batch, ctx), b.type, to, batch.numRows) };
+}
+
+function resolveColumn(name: string, schema: Struct): Bound {
+  const idx = schema.fields.findIndex((f) => f.name === name);
+  if (idx >= 0) {
+    const f = schema.fields[idx]!;
+    return { type: f.type, name: f.name, columnIndex: idx, eval: (b) => b.columns[idx]! };
+  }
+  const dot = name.indexOf('.');
+  if (dot > 0) {
+    // 'data.user_id': a field of a struct column, like Spark's resolution of qualified names.
+    const parent = name.slice(0, dot);
+    if (schema.fields.some((f) => f.name === parent)) return getField(resolveColumn(parent, schema), name.slice(dot + 1).split('.'), schema, name);
+  }
+  throw unknownColumn(name, schema);
+}
+
+function getField(parent: Bound, path: string[], schema: Struct, full: string): Bound {
+  let cur = parent;
+  for (const fname of path) {
+    if (cur.type.kind !== 'struct') throw new AnalysisError(`Cannot get field '${fname}' of '${full}': '${cur.name}' is ${typeToString(cur.type)}, not a struct. Available columns: ${columnNames(schema).join(', ')}.`);
+    const fields = (cur.type as Struct).fields;
+    const k = fields.findIndex((f) => f.name === fname);
+    if (k < 0) throw new AnalysisError(`No field '${fname}' in struct '${cur.name}' (${full}). Its fields: ${fields.map((f) => f.name).join(', ')}.`);
+    const p = cur;
+    cur = {
+      type: fields[k]!.type, name: fname,
+      eval: (b, ctx) => {
+        const s = p.eval(b, ctx);
+        const child = s.children[k]!;
+        // A null struct makes its fields null too.
+        if (s.nullCount === 0) return child;
+        return withExtraNulls(child, s, b.numRows);
+      },
+    };
+  }
+  return cur;
+}
+
+/** `child` with every row that is null in `parent` also null. */
+function withExtraNulls(child: A.Data, parent: A.Data, n: number): A.Data {
+  const bm = new Uint8Array((n + 7) >> 3);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) if (isValid(parent, i) && isValid(child, i)) bm[i >> 3]! |= 1 << (i & 7); else nulls++;
+  if (A.DataType.isStruct(child.type)) return A.makeData({ type: child.type, length: n, nullCount: nulls, nullBitmap: bm, children: child.children });
+  return A.makeData({ type: child.type, length: n, nullCount: nulls, nullBitmap: bm, data: child.values, valueOffsets: child.valueOffsets } as never) as A.Data;
+}
+
+const cmpOps = new Set(['eq', 'neq', 'gt', 'geq', 'lt', 'leq']);
+const enc = new TextEncoder();
+
+export function bind(e: Expr, schema: Struct): Bound {
+  switch (e.op) {
+    case 'col': return resolveColumn(e.name, schema);
+    case 'star': throw new AnalysisError(`'${exprToString(e)}' can only be used in select().`);
+    case 'lit': {
+      const type = literalType(e.value), value = literalCell(e.value, type);
+      return { type, name: exprToString(e), constant: { value }, eval: (b) => constantColumn(type, value, b.numRows) };
+    }
+    case 'alias': { const c = bind(e.child, schema); return { ...c, name: e.name }; }
+    case 'cast': {
+      const c = bind(e.child, schema);
+      if (!canCast(c.type, e.to)) throw new AnalysisError(`Cannot cast '${c.name}' from ${typeToString(c.type)} to ${typeToString(e.to)}.`);
+      return { ...castTo(c, e.to), name: exprToString(e) };
+    }
+    case 'getField': return getField(bind(e.child, schema), [e.name], schema, exprToString(e));
+    case 'not': {
+      const c = expectBoolean(bind(e.child, schema), e);
+      return { type: boolean, name: exprToString(e), eval: (b, ctx) => not(c.eval(b, ctx), b.numRows) };
+    }
+    case 'isNull': case 'isNotNull': {
+      const c = bind(e.child, schema), neg = e.op === 'isNotNull';
+      return { type: boolean, name: exprToString(e), eval: (b, ctx) => isNull(c.eval(b, ctx), b.numRows, neg) };
+    }
+    case 'isin': {
+      if (e.values.length === 0) throw new AnalysisError(`isin() on '${exprToString(e.child)}' needs at least one value.`);
+      const ors = e.values.map((v) => ({ op: 'binary', fn: 'eq', left: e.child, right: v }) as Expr);
+      const tree = ors.reduce((a, b) => ({ op: 'binary', fn: 'or', left: a, right: b }) as Expr);
+      return { ...bind(tree, schema), name: exprToString(e) };
+    }
+    case 'binary': {
+      const l = bind(e.left, schema), r = bind(e.right, schema), name = exprToString(e);
+      if (e.fn === 'and' || e.fn === 'or') {
+        expectBoolean(l, e); expectBoolean(r, e);
+        const fn = e.fn;
+        return { type: boolean, name, eval: (b, ctx) => andOr(fn, l.eval(b, ctx), r.eval(b, ctx), b.numRows) };
+      }
+      if (cmpOps.has(e.fn)) {
+        const t = commonType(l.type, r.type);
+        if (!t) throw new AnalysisError(`Cannot compare '${l.name}' (${typeToString(l.type)}) with '${r.name}' (${typeToString(r.type)}) in ${name}.`);
+        const lc = castTo(l, t), rc = castTo(r, t), op = e.fn as CmpOp;
+        if (t.kind === 'string' && rc.constant && rc.constant.value !== null) {
+          const bytes = enc.encode(rc.constant.value as string);
+          return { type: boolean, name, eval: (b, ctx) => compareBytesConst(op, lc.eval(b, ctx), bytes, b.numRows) };
+        }
+        return { type: boolean, name, eval: (b, ctx) => compare(op, t, lc.eval(b, ctx), rc.eval(b, ctx), b.numRows) };
+      }
+      const numeric = (x: Bound): boolean => isNumeric(x.type) || x.type.kind === 'null';
+      if (!numeric(l) || !numeric(r)) throw new AnalysisError(`Arithmetic ${name} needs numbers: '${l.name}' is ${typeToString(l.type)}, '${r.name}' is ${typeToString(r.type)}. Cast the column first.`);
+      let t = commonType(l.type, r.type)!;
+      if (t.kind === 'null') t = int;
+      if (e.fn === 'divide') t = double; // Spark: '/' is always a double division
+      const lc = castTo(l, t), rc = castTo(r, t), op = e.fn as ArithOp;
+      return { type: t, name, eval: (b, ctx) => arith(op, t, lc.eval(b, ctx), rc.eval(b, ctx), b.numRows) };
+    }
+    case 'from_json': return bindFromJson(e, schema);
+  }
+}
+
+function expectBoolean(b: Bound, e: Expr): Bound {
+  if (b.type.kind !== 'boolean' && b.type.kind !== 'null') throw new AnalysisError(`'${b.name}' is ${typeToString(b.type)}, but ${exprToString(e)} needs a boolean.`);
+  return b;
+}
+
+/** Where a row came from, for FAILFAST messages: Kafka's topic/partition/offset when they are in the input. */
+function rowLocator(schema: Struct): (b: Batch, row: number) => string {
+  const idx = (n: string): number => schema.fields.findIndex((f) => f.name === n);
+  const t = idx('topic'), p = idx('partition'), o = idx('offset');
+  if (t < 0 || p < 0 || o < 0) return (_b, row) => `row ${row} of the batch`;
+  return (b, row) => {
+    const topic = cellReader(b.columns[t]!, string)(row), part = cellReader(b.columns[p]!, int)(row), off = cellReader(b.columns[o]!, long)(row);
+    return `topic '${topic}' partition ${part} offset ${off}`;
+  };
+}
+
+function bindFromJson(e: Extract<Expr, { op: 'from_json' }>, schema: Struct): Bound {
+  const c = bind(e.child, schema);
+  if (c.type.kind !== 'string' && c.type.kind !== 'binary') {
+    throw new AnalysisError(`from_json needs a string column, but '${c.name}' is ${typeToString(c.type)}. Use col('${c.name}').cast('string').`);
+  }
+  const corruptName = e.corruptRecordColumn;
+  const corruptIdx = corruptName ? e.schema.fields.findIndex((f) => f.name === corruptName) : -1;
+  if (corruptName && corruptIdx < 0) {
+    throw new AnalysisError(`from_json: columnNameOfCorruptRecord '${corruptName}' is not a field of the schema; add it as a string field.`);
+  }
+  // The corrupt-record field is filled by the engine, not parsed from the JSON.
+  const parseSchema = corruptIdx >= 0 ? struct(e.schema.fields.filter((_, k) => k !== corruptIdx) as StructField[]) : e.schema;
+  const locate = rowLocator(schema), mode = e.mode;
+  return {
+    type: e.schema, name: exprToString(e),
+    eval: (b, ctx) => {
+      const input = c.eval(b, ctx);
+      const r = decodeJson(input, parseSchema, { corruptRecord: corruptIdx >= 0 });
+      if (r.malformed.length > 0) {
+        if (mode === 'FAILFAST') {
+          const row = r.malformed[0]!;
+          const raw = cellReader(input, c.type)(row);
+          const text = typeof raw === 'string' ? raw : raw instanceof Uint8Array ? new TextDecoder().decode(raw) : String(raw);
+          throw new DataError(`from_json (mode FAILFAST): malformed record at ${locate(b, row)}: ${JSON.stringify(text.slice(0, 200))}. `
+            + `Fix the producer, or use mode PERMISSIVE (malformed records become null) or DROPMALFORMED (they are dropped and counted).`);
+        }
+        if (mode === 'DROPMALFORMED') { ctx.drop(r.malformed); ctx.metrics.malformedRowsDropped += r.malformed.length; }
+      }
+      if (corruptIdx < 0) return r.column;
+      const children = [...r.column.children];
+      children.splice(corruptIdx, 0, r.corrupt ?? new BytesBuilder(1).finish('string'));
+      return A.makeData({ type: new A.Struct(e.schema.fields.map((f) => new A.Field(f.name, children[e.schema.fields.indexOf(f)]!.type, true))),
+        length: b.numRows, nullCount: 0, children });
+    },
+  };
+}
+
+/** The bound columns of select(): expands '*' and 'x.*'. */
+export function bindSelect(exprs: readonly Expr[], schema: Struct): Bound[] {
+  const out: Bound[] = [];
+  for (const e of exprs) {
+    if (e.op !== 'star') { const b = bind(e, schema); out.push({ ...b, name: e.op === 'col' || e.op === 'alias' || e.op === 'getField' ? outputName(e) : b.name }); continue; }
+    if (!e.qualifier) { schema.fields.forEach((f, k) => out.push(resolveColumn(schema.fields[k]!.name, schema))); continue; }
+    const parent = resolveColumn(e.qualifier, schema);
+    if (parent.type.kind !== 'struct') throw new AnalysisError(`'${e.qualifier}.*' needs a struct column, but '${e.qualifier}' is ${typeToString(parent.type)}.`);
+    for (const f of (parent.type as Struct).fields) out.push(getField(parent, [f.name], schema, `${e.qualifier}.${f.name}`));
+  }
+  const seen = new Set<string>();
+  for (const b of out) {
+    if (seen.has(b.name)) throw new AnalysisError(`select() would produce two columns named '${b.name}'; give one an alias().`);
+    seen.add(b.name);
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+import type { DataType, StructType } from '../api/types.ts';
+
+/** The unresolved expression tree a user builds with `col`, `lit` and Column methods. */
+export type BinaryOp = 'eq' | 'neq' | 'gt' | 'geq' | 'lt' | 'leq' | 'and' | 'or' | 'plus' | 'minus' | 'multiply' | 'divide' | 'mod';
+export type JsonMode = 'PERMISSIVE' | 'DROPMALFORMED' | 'FAILFAST';
+
+export type Expr =
+  | { readonly op: 'col'; readonly name: string }
+  | { readonly op: 'star'; readonly qualifier?: string }
+  | { readonly op: 'lit'; readonly value: unknown }
+  | { readonly op: 'alias'; readonly child: Expr; readonly name: string }
+  | { readonly op: 'cast'; readonly child: Expr; readonly to: DataType }
+  | { readonly op: 'binary'; readonly fn: BinaryOp; readonly left: Expr; readonly right: Expr }
+  | { readonly op: 'not'; readonly child: Expr }
+  | { readonly op: 'isNull'; readonly child: Expr }
+  | { readonly op: 'isNotNull'; readonly child: Expr }
+  | { readonly op: 'isin'; readonly child: Expr; readonly values: readonly Expr[] }
+  | { readonly op: 'getField'; readonly child: Expr; readonly name: string }
+  | { readonly op: 'from_json'; readonly child: Expr; readonly schema: StructType; readonly mode: JsonMode; readonly corruptRecordColumn?: string };
+
+const binSymbol: Record<BinaryOp, string> = {
+  eq: '=', neq: '!=', gt: '>', geq: '>=', lt: '<', leq: '<=', and: 'AND', or: 'OR', plus: '+', minus: '-', multiply: '*', divide: '/', mod: '%',
+};
+
+/** Spark-like text of an expression: used for default output names and in messages. */
+export function exprToString(e: Expr): string {
+  switch (e.op) {
+    case 'col': return e.name;
+    case 'star': return e.qualifier ? `${e.qualifier}.*` : '*';
+    case 'lit': return typeof e.value === 'string' ? e.value : String(e.value);
+    case 'alias': return e.name;
+    case 'cast': return `CAST(${exprToString(e.child)} AS ${e.to.kind.toUpperCase()})`;
+    case 'binary': return `(${exprToString(e.left)} ${binSymbol[e.fn]} ${exprToString(e.right)})`;
+    case 'not': return `(NOT ${exprToString(e.child)})`;
+    case 'isNull': return `(${exprToString(e.child)} IS NULL)`;
+    case 'isNotNull': return `(${exprToString(e.child)} IS NOT NULL)`;
+    case 'isin': return `(${exprToString(e.child)} IN (${e.values.map(exprToString).join(', ')}))`;
+    case 'getField': return `${exprToString(e.child)}.${e.name}`;
+    case 'from_json': return `from_json(${exprToString(e.child)})`;
+  }
+}
+
+/** Output column name of an expression in a select, as Spark names it. */
+export function outputName(e: Expr): string {
+  if (e.op === 'col') return e.name.includes('.') ? e.name.slice(e.name.lastIndexOf('.') + 1) : e.name;
+  if (e.op === 'getField') return e.name;
+  if (e.op === 'alias') return e.name;
+  return exprToString(e);
+}

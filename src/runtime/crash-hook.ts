@@ -1,0 +1,13 @@
+/**
+ * For crash tests with real processes: SLUICE_TEST_CRASH_AT=<phase>:<batchId> makes the
+ * process SIGKILL itself at that point of that batch (phases: afterOffsetLog, beforeSink,
+ * beforeCommit, afterCommit). Unset, it does nothing.
+ */
+export function crashHook(): ((phase: string, batchId: number) => void) | undefined {
+  const at = process.env.SLUICE_TEST_CRASH_AT;
+  if (!at) return undefined;
+  const [phase, id] = at.split(':');
+  return (p, batchId) => {
+    if (p === phase && (id === undefined || id === '*' || Number(id) === batchId)) process.kill(process.pid, 'SIGKILL');
+  };
+}

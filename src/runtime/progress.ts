@@ -1,0 +1,50 @@
+/** Shaped like Spark's StreamingQueryProgress (the fields that apply so far). */
+export interface SourceProgress {
+  readonly description: string;
+  readonly startOffset: unknown;
+  readonly endOffset: unknown;
+  readonly latestOffset: unknown;
+  readonly numInputRows: number;
+  readonly inputRowsPerSecond: number;
+  readonly processedRowsPerSecond: number;
+}
+
+export interface StreamingQueryProgress {
+  readonly id: string;
+  readonly runId: string;
+  readonly name: string | null;
+  readonly timestamp: string;
+  readonly batchId: number;
+  readonly batchDuration: number;
+  readonly numInputRows: number;
+  readonly inputRowsPerSecond: number;
+  readonly processedRowsPerSecond: number;
+  readonly durationMs: Readonly<Record<string, number>>;
+  readonly eventTime: Readonly<Record<string, string>>;
+  readonly stateOperators: readonly unknown[];
+  readonly sources: readonly SourceProgress[];
+  readonly sink: { readonly description: string; readonly numOutputRows: number };
+  /** Rows dropped by from_json's DROPMALFORMED mode in this batch. */
+  readonly numMalformedRowsDropped: number;
+  /** Things the query went past, e.g. data lost with failOnDataLoss=false. */
+  readonly warnings: readonly string[];
+}
+
+/** Times the phases of one trigger, by Spark's names (latestOffset, walCommit, getBatch, addBatch, ...). */
+export class PhaseTimer {
+  readonly durations: Record<string, number> = {};
+  private readonly start = performance.now();
+  async time<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try { return await fn(); } finally { this.durations[phase] = (this.durations[phase] ?? 0) + Math.round(performance.now() - t0); }
+  }
+  add(phase: string, ms: number): void { this.durations[phase] = (this.durations[phase] ?? 0) + Math.round(ms); }
+  total(): number { return Math.round(performance.now() - this.start); }
+}
+
+export interface StreamingQueryListener {
+  onQueryStarted?(e: { id: string; runId: string; name: string | null; timestamp: string }): void;
+  onQueryProgress?(e: { progress: StreamingQueryProgress }): void;
+  onQueryIdle?(e: { id: string; runId: string; timestamp: string }): void;
+  onQueryTerminated?(e: { id: string; runId: string; exception: string | null }): void;
+}

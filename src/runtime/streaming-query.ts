@@ -1,0 +1,85 @@
+import type { StreamingQueryListener, StreamingQueryProgress } from './progress.ts';
+import type { MicroBatchExecution } from './micro-batch-execution.ts';
+import { SluiceError } from '../errors.ts';
+
+/** The query's failure, as Spark's StreamingQueryException: the cause is kept. */
+export class StreamingQueryException extends SluiceError {}
+
+const RECENT = 100;
+
+/** A running query: Spark's StreamingQuery handle. */
+export class StreamingQuery {
+  readonly recentProgress: StreamingQueryProgress[] = [];
+  private error: Error | null = null;
+  private active = true;
+  private readonly controller = new AbortController();
+  private finished!: Promise<void>;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(readonly id: string, readonly runId: string, readonly name: string | null,
+    private readonly listeners: readonly StreamingQueryListener[], private readonly onEnd: () => Promise<void>) {}
+
+  /** Called once by the writer: runs the loop until it ends, fails or is stopped. */
+  launch(exec: MicroBatchExecution): void {
+    this.exec = exec;
+    const ts = new Date().toISOString();
+    for (const l of this.listeners) l.onQueryStarted?.({ id: this.id, runId: this.runId, name: this.name, timestamp: ts });
+    this.finished = exec.run(this.controller.signal).catch((e: unknown) => {
+      this.error = e instanceof Error ? e : new Error(String(e));
+    }).finally(async () => {
+      this.active = false;
+      await this.onEnd().catch(() => undefined);
+      for (const w of this.idleWaiters) w();
+      this.idleWaiters = [];
+      for (const l of this.listeners) l.onQueryTerminated?.({ id: this.id, runId: this.runId, exception: this.error ? this.error.message : null });
+    });
+  }
+  private exec: MicroBatchExecution | null = null;
+
+  /** @internal */ progress(p: StreamingQueryProgress): void {
+    this.recentProgress.push(p);
+    if (this.recentProgress.length > RECENT) this.recentProgress.shift();
+    for (const l of this.listeners) l.onQueryProgress?.({ progress: p });
+  }
+  /** @internal */ idle(): void {
+    for (const w of this.idleWaiters) w();
+    this.idleWaiters = [];
+    for (const l of this.listeners) l.onQueryIdle?.({ id: this.id, runId: this.runId, timestamp: new Date().toISOString() });
+  }
+
+  get isActive(): boolean { return this.active; }
+  get lastProgress(): StreamingQueryProgress | null { return this.recentProgress.at(-1) ?? null; }
+  exception(): Error | null { return this.error; }
+
+  /** Resolves when the query ends; rejects with its error if it failed. With a timeout: true if it ended in time. */
+  async awaitTermination(timeoutMs?: number): Promise<boolean> {
+    if (timeoutMs === undefined) { await this.finished; this.throwIfFailed(); return true; }
+    let t: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([this.finished.then(() => true), new Promise<boolean>((r) => { t = setTimeout(() => r(false), timeoutMs); })]);
+    clearTimeout(t);
+    if (ended) this.throwIfFailed();
+    return ended;
+  }
+
+  private throwIfFailed(): void {
+    if (this.error) throw this.error;
+  }
+
+  /** Stop after the batch in progress (a batch is never cut in half) and release the sources. */
+  async stop(): Promise<void> {
+    this.controller.abort();
+    await this.finished;
+  }
+
+  /** Wait until everything available at the time of the call is processed (for tests). */
+  async processAllAvailable(): Promise<void> {
+    const exec = this.exec;
+    if (!exec) return;
+    const seen = exec.noDataTriggers;
+    // Two idle triggers: the first may have planned before the call and missed its data.
+    while (this.active && exec.noDataTriggers < seen + 2) {
+      await new Promise<void>((r) => { this.idleWaiters.push(r); setTimeout(r, 50); });
+    }
+    this.throwIfFailed();
+  }
+}

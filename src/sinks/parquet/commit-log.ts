@@ -1,0 +1,128 @@
+/**
+ * The Parquet sink's commit of one batch, idempotent per batch id (DESIGN §7):
+ *
+ *  1. write every data file `[<dir>/]part-<N>-<n>.parquet` whole-or-nothing (storage.write:
+ *     a temp name that does not end in `.parquet`, then rename; one PUT on S3). The names
+ *     depend only on the batch's rows, so a re-run of batch N writes the same names;
+ *  2. list the output tree and remove every `part-<N>-*.parquet` this attempt did not write
+ *     (what a crashed earlier attempt with more files or other partitions left behind);
+ *  3. write `<path>/_sluice_log/<N>`: the files, their row counts and sizes, the event-time range.
+ *
+ * A reader that globs `<path>/**\/*.parquet` sees each row once: old files of batch N are
+ * either replaced in place (rename) or removed before the batch counts as done. The log entry
+ * is recomputed identically on a re-run, so it is simply overwritten.
+ */
+import type { Storage } from '../../storage/storage.ts';
+import { joinPath } from '../../storage/storage.ts';
+import { SinkError } from '../../errors.ts';
+
+export const LOG_DIR = '_sluice_log';
+
+export interface LoggedFile {
+  /** Relative to the output path, '/'-separated: `country=US/part-3-0.parquet`. */
+  readonly path: string;
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+export interface SinkLogEntry {
+  readonly batchId: number;
+  readonly files: LoggedFile[];
+  readonly numRows: number;
+  /** Event-time range of the batch's rows (ISO-8601 UTC), when the sink knows the column and a row had one. */
+  readonly eventTime?: { readonly min: string; readonly max: string };
+}
+
+/** A data file to write: its bytes are produced only when it is its turn. */
+export interface PendingFile {
+  readonly path: string;
+  readonly rows: number;
+  encode(): Uint8Array;
+}
+
+export function dataFileName(batchId: number, n: number): string {
+  return `part-${batchId}-${n}.parquet`;
+}
+
+const DATA_FILE = /^part-(\d+)-(\d+)\.parquet$/;
+
+/** How many encoded files may wait for their write at once. */
+const WRITES_IN_FLIGHT = 4;
+
+export function logEntryPath(root: string, batchId: number): string {
+  return joinPath(root, LOG_DIR, String(batchId));
+}
+
+/** The path of `p` below `root`, '/'-separated, or null when `p` is not below it. */
+function relativeTo(root: string, p: string): string | null {
+  const r = root.replace(/[\\/]+$/, '');
+  if (p.length <= r.length + 1 || !p.startsWith(r) || (p[r.length] !== '/' && p[r.length] !== '\\')) return null;
+  return p.slice(r.length + 1).replace(/\\/g, '/');
+}
+
+async function io<T>(what: string, file: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw new SinkError(
+      `Parquet sink: could not ${what} '${file}': ${(e as Error)?.message ?? String(e)}. ` +
+      `Check that the output path is writable and has space; the batch is retried from its start on restart.`,
+      { cause: e },
+    );
+  }
+}
+
+/** Steps 1-3 for batch `batchId` under `root`; returns the log entry written. */
+export async function commitBatch(
+  storage: Storage, root: string, batchId: number, files: Iterable<PendingFile>,
+  eventTime?: { min: string; max: string },
+): Promise<SinkLogEntry> {
+  // 1. Data files, encoded one at a time, a few writes in flight.
+  const logged: LoggedFile[] = [];
+  const written = new Set<string>();
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  for (const f of files) {
+    if (failure !== undefined) break;
+    const bytes = f.encode();
+    const target = joinPath(root, f.path);
+    logged.push({ path: f.path, rows: f.rows, bytes: bytes.length });
+    written.add(f.path);
+    const w: Promise<void> = io('write', target, () => storage.write(target, bytes))
+      .catch((e: unknown) => { failure ??= e; })
+      .finally(() => inFlight.delete(w));
+    inFlight.add(w);
+    if (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw failure;
+
+  // 2. Leftovers of an earlier attempt of this batch.
+  const all = await io('list', root, () => storage.listRecursive(root));
+  for (const p of all) {
+    const rel = relativeTo(root, p);
+    if (rel === null || rel === LOG_DIR || rel.startsWith(LOG_DIR + '/')) continue;
+    const m = DATA_FILE.exec(rel.slice(rel.lastIndexOf('/') + 1));
+    if (!m || Number(m[1]) !== batchId || written.has(rel)) continue;
+    await io('remove the stale file', p, () => storage.remove(p));
+  }
+
+  // 3. The log entry.
+  const numRows = logged.reduce((s, f) => s + f.rows, 0);
+  const entry: SinkLogEntry = { batchId, files: logged, numRows, ...(eventTime ? { eventTime } : {}) };
+  const logPath = logEntryPath(root, batchId);
+  await io('write the sink log entry', logPath, () => storage.write(logPath, new TextEncoder().encode(JSON.stringify(entry) + '\n')));
+  return entry;
+}
+
+/** The log entry of a committed batch, or null when there is none. */
+export async function readLogEntry(storage: Storage, root: string, batchId: number): Promise<SinkLogEntry | null> {
+  const p = logEntryPath(root, batchId);
+  const bytes = await storage.read(p);
+  if (bytes === null) return null;
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as SinkLogEntry;
+  } catch (e) {
+    throw new SinkError(`Parquet sink log entry '${p}' is not valid JSON; it was not written by sluice or is damaged.`, { cause: e });
+  }
+}

@@ -1,0 +1,10 @@
+import type { SourceProvider } from '../source.ts';
+import { kafkaOptionNames, parseKafkaOptions } from './options.ts';
+import { KafkaSource, kafkaSchema } from './source.ts';
+
+export const kafkaSource: SourceProvider = {
+  name: 'kafka',
+  options: kafkaOptionNames,
+  schema: (opts) => { parseKafkaOptions(opts.options); return kafkaSchema; },
+  create: (opts) => new KafkaSource(parseKafkaOptions(opts.options)),
+};

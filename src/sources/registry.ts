@@ -1,0 +1,9 @@
+import type { SourceProvider } from './source.ts';
+import { kafkaSource } from './kafka/index.ts';
+import { rateSource } from './rate/index.ts';
+
+/** Sources by format name: adding a source is one line here. */
+export const sources: ReadonlyMap<string, SourceProvider> = new Map([
+  [kafkaSource.name, kafkaSource],
+  [rateSource.name, rateSource],
+]);
