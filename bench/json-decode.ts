@@ -32,7 +32,7 @@ function makeInput(n: number): A.Data {
     const rec = `{"order_id":"o-${i}","user_id":"u-${Math.floor(rnd() * 100000)}","amount":${(Math.floor(rnd() * 100000) / 100).toString()},`
       + `"event_time":"${new Date(t0 + Math.floor(rnd() * 86_400_000)).toISOString()}","type":"${pick(types)}",`
       + `"page":"/p/${Math.floor(rnd() * 10000)}","ip":"10.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}",`
-      + `"session":"s-${Math.floor(rnd() * 1e9).toString(36)}"}`;
+      + `"qty":${1 + Math.floor(rnd() * 5)},"currency":"EUR","session":"s-${Math.floor(rnd() * 1e9).toString(36)}"}`;
     const b = enc.encode(rec);
     chunks.push(b);
     total += b.length;

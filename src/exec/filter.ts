@@ -4,5 +4,9 @@ import type { EvalContext, Bound } from '../plan/analyzer.ts';
 
 /** Keep the rows where the predicate is true (null is not true). */
 export function filter(predicate: Bound): (b: Batch, ctx: EvalContext) => Batch {
-  return (b, ctx) => (b.numRows === 0 ? b : takeBatch(b, trueIndices(predicate.eval(b, ctx))));
+  return (b, ctx) => {
+    if (b.numRows === 0) return b;
+    const keep = trueIndices(predicate.eval(b, ctx));
+    return keep.length === b.numRows ? b : takeBatch(b, keep);
+  };
 }

@@ -42,7 +42,6 @@ export function take(d: A.Data, idx: Int32Array): A.Data {
 }
 
 export function takeBatch(b: Batch, idx: Int32Array): Batch {
-  if (idx.length === b.numRows) return b;
   return makeBatch(b.schema, b.columns.map((c) => take(c, idx)), idx.length);
 }
 

@@ -605,9 +605,10 @@ export function decodeJson(input: A.Data, schema: StructType, opts: JsonDecodeOp
   const n = input.length;
   const buf = (input.values ?? EMPTY_U8) as Uint8Array;
   const offs = (input.valueOffsets ?? EMPTY_I32) as Int32Array;
+  // Arrow JS slices valueOffsets with the data but indexes the validity bitmap with `offset`.
   const base = input.offset;
   const inBits = input.nullCount > 0 ? input.nullBitmap : undefined;
-  const totalBytes = n === 0 ? 0 : offs[base + n]! - offs[base]!;
+  const totalBytes = n === 0 ? 0 : offs[n]! - offs[0]!;
   const root = new Col(schema, n, totalBytes >> 1);
   const rootBits = root.bits;
   const malformed: number[] = [];
@@ -615,8 +616,8 @@ export function decodeJson(input: A.Data, schema: StructType, opts: JsonDecodeOp
   for (let i = 0; i < n; i++) {
     const r = base + i;
     if (inBits !== undefined && inBits.length > 0 && (inBits[r >> 3]! & (1 << (r & 7))) === 0) continue;
-    let p = offs[r]!;
-    const end = offs[r + 1]!;
+    let p = offs[i]!;
+    const end = offs[i + 1]!;
     if (p < end && buf[p]! <= 0x20) p = skipWs(buf, p, end);
     if (p < end) {
       const c = buf[p];
@@ -640,7 +641,7 @@ export function decodeJson(input: A.Data, schema: StructType, opts: JsonDecodeOp
     const bb = new BytesBuilder(n, 64);
     let m = 0;
     for (let i = 0; i < n; i++) {
-      if (m < malformed.length && malformed[m] === i) { bb.appendBytes(buf, offs[base + i]!, offs[base + i + 1]!); m++; }
+      if (m < malformed.length && malformed[m] === i) { bb.appendBytes(buf, offs[i]!, offs[i + 1]!); m++; }
       else bb.appendNull();
     }
     result.corrupt = bb.finish('string');

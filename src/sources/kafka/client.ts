@@ -33,7 +33,7 @@ interface KafkaCluster {
   findBroker(q: { nodeId: number | string }): Promise<KafkaBroker>;
   fetchTopicsOffset(topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[]):
     Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
-  brokerPool: { metadata?: { topicMetadata: { topic: string; errorCode: number; partitionMetadata: { partitionId: number }[] }[] } };
+  brokerPool: { metadata?: { topicMetadata: { topic: string; topicErrorCode: number; partitionMetadata: { partitionId: number }[] }[] } };
 }
 
 export type PartitionOffsets = Record<string, Record<string, number>>;
@@ -78,7 +78,7 @@ export class KafkaClient {
     await c.refreshMetadata();
     const out = new Map<string, number[]>();
     for (const tm of c.brokerPool.metadata?.topicMetadata ?? []) {
-      if (topics.includes(tm.topic) && tm.errorCode === 0 && tm.partitionMetadata.length > 0) {
+      if (topics.includes(tm.topic) && tm.topicErrorCode === 0 && tm.partitionMetadata.length > 0) {
         out.set(tm.topic, tm.partitionMetadata.map((p) => p.partitionId).sort((a, b) => a - b));
       }
     }

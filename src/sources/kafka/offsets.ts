@@ -39,12 +39,18 @@ export function rateLimit(start: KafkaOffsets, latest: KafkaOffsets, limit: numb
     total += size;
   });
   if (total <= limit) return latest;
-  const out: KafkaOffsets = {};
-  for (const [t, p, begin, end] of sizes) {
-    const prorate = (limit * (end - begin)) / total;
-    // Spark rounds small shares up so a partition with little backlog still moves.
-    const off = begin + (prorate < 1 ? Math.ceil(prorate) : Math.floor(prorate));
-    setOffset(out, t, p, Math.min(off, end));
+  // Shares rounded down, then the rows left over go to the largest remainders, so a batch
+  // holds exactly `limit` records (Spark's floor alone can fall a few short).
+  const shares = sizes.map(([t, p, begin, end]) => {
+    const exact = (limit * (end - begin)) / total;
+    return { t, p, begin, end, take: Math.floor(exact), rest: exact - Math.floor(exact) };
+  });
+  let left = limit - shares.reduce((a, s) => a + s.take, 0);
+  for (const s of [...shares].sort((a, b) => b.rest - a.rest)) {
+    if (left <= 0) break;
+    if (s.begin + s.take < s.end) { s.take++; left--; }
   }
+  const out: KafkaOffsets = {};
+  for (const s of shares) setOffset(out, s.t, s.p, Math.min(s.begin + s.take, s.end));
   return out;
 }

@@ -1,0 +1,216 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { startBroker, produce, uniqueTopic, type TestBroker } from './support/broker.ts';
+import { duckQuery } from './support/duck.ts';
+import { Session, col, from_json, types as T, OptionError, AnalysisError, DataError, SourceError, CheckpointError } from '../src/index.ts';
+
+let broker: TestBroker;
+beforeAll(async () => { broker = await startBroker({ retentionMiB: 1 }); });
+afterAll(async () => { await broker?.stop(); });
+
+const session = Session.builder().appName('kafka-to-parquet-test').getOrCreate();
+const schema = T.struct({ id: T.long, user_id: T.string, amount: T.double, type: T.string, event_time: T.timestamp });
+const tmp = (name: string): string => mkdtempSync(path.join(tmpdir(), `sluice-${name}-`));
+
+function event(id: number): { key: string; value: string } {
+  return {
+    key: `u${id % 13}`,
+    value: JSON.stringify({ id, user_id: `u${id % 13}`, amount: (id % 100) + 0.25, type: id % 3 === 0 ? 'view' : 'purchase', event_time: new Date(Date.UTC(2024, 0, 1) + id * 1000).toISOString() }),
+  };
+}
+const purchases = (ids: number[]): number[] => ids.filter((id) => id % 3 !== 0);
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+function query(topic: string, extra: Record<string, string> = {}, mode: 'PERMISSIVE' | 'DROPMALFORMED' | 'FAILFAST' = 'PERMISSIVE') {
+  let reader = session.readStream.format('kafka').option('kafka.bootstrap.servers', broker.bootstrap).option('subscribe', topic).option('startingOffsets', 'earliest');
+  for (const [k, v] of Object.entries(extra)) reader = reader.option(k, v);
+  return reader.load()
+    .select(from_json(col('value').cast('string'), schema, { mode }).alias('data'))
+    .select('data.*')
+    .filter(col('type').equalTo('purchase'))
+    .select('id', 'user_id', 'amount', 'event_time');
+}
+
+async function runToEnd(topic: string, cp: string, out: string, extra: Record<string, string> = {}) {
+  const q = await query(topic, extra).writeStream.format('parquet').option('checkpointLocation', cp).trigger({ availableNow: true }).start(out);
+  await q.awaitTermination();
+  return q;
+}
+
+async function outputIds(out: string): Promise<number[]> {
+  const rows = await duckQuery(`SELECT id FROM read_parquet('${out}/**/*.parquet') ORDER BY id`);
+  return rows.map((r) => Number(r.id));
+}
+
+describe('Kafka -> from_json -> filter -> select -> Parquet', () => {
+  it('writes exactly the expected rows, readable by DuckDB', async () => {
+    const topic = uniqueTopic('e2e');
+    await broker.createTopic(topic, 4);
+    await produce(broker.bootstrap, topic, range(0, 3000).map(event));
+    const cp = tmp('cp'), out = tmp('out');
+    const q = await runToEnd(topic, cp, out);
+    const rows = await duckQuery(`SELECT id, user_id, amount, event_time FROM read_parquet('${out}/**/*.parquet') ORDER BY id`);
+    const want = purchases(range(0, 3000));
+    expect(rows.map((r) => Number(r.id))).toEqual(want);
+    expect(rows[0]).toEqual({ id: 1n, user_id: 'u1', amount: 1.25, event_time: new Date(Date.UTC(2024, 0, 1) + 1000) });
+    expect(q.lastProgress?.sink.numOutputRows).toBe(want.length);
+    expect(q.lastProgress?.numInputRows).toBe(3000);
+    expect(q.recentProgress.length).toBe(1);
+    // The checkpoint has the layout of DESIGN §5.
+    expect(readFileSync(path.join(cp, 'offsets', '0'), 'utf8').split('\n')[0]).toBe('v1');
+    expect(JSON.parse(readFileSync(path.join(cp, 'offsets', '0'), 'utf8').split('\n')[2]!)).toEqual({ [topic]: { 0: expect.any(Number), 1: expect.any(Number), 2: expect.any(Number), 3: expect.any(Number) } });
+    expect(readFileSync(path.join(cp, 'commits', '0'), 'utf8')).toBe('v1\n{"nextBatchWatermarkMs":0}');
+    expect(JSON.parse(readFileSync(path.join(cp, 'metadata'), 'utf8')).id).toBe(q.id);
+    expect(existsSync(path.join(out, '_sluice_log', '0'))).toBe(true);
+  });
+
+  it('continues from the checkpoint: a restart adds only the new rows', async () => {
+    const topic = uniqueTopic('restart');
+    await broker.createTopic(topic, 3);
+    await produce(broker.bootstrap, topic, range(0, 1000).map(event));
+    const cp = tmp('cp'), out = tmp('out');
+    const first = await runToEnd(topic, cp, out);
+    expect(await outputIds(out)).toEqual(purchases(range(0, 1000)));
+    // Nothing new: another run adds no batch.
+    await runToEnd(topic, cp, out);
+    expect(readdirSync(path.join(cp, 'commits'))).toEqual(['0']);
+    await produce(broker.bootstrap, topic, range(1000, 1600).map(event));
+    const second = await runToEnd(topic, cp, out);
+    expect(second.id).toBe(first.id);
+    expect(second.runId).not.toBe(first.runId);
+    expect(second.lastProgress?.numInputRows).toBe(600);
+    expect(await outputIds(out)).toEqual(purchases(range(0, 1600)));
+  });
+
+  it('maxOffsetsPerTrigger splits a backlog into batches, as offsets/<N> shows', async () => {
+    const topic = uniqueTopic('limit');
+    await broker.createTopic(topic, 2);
+    await produce(broker.bootstrap, topic, range(0, 1000).map(event));
+    const cp = tmp('cp'), out = tmp('out');
+    const q = await runToEnd(topic, cp, out, { maxOffsetsPerTrigger: '300' });
+    const batches = readdirSync(path.join(cp, 'offsets')).map(Number).sort((a, b) => a - b);
+    expect(batches).toEqual([0, 1, 2, 3]);
+    const totals = batches.map((n) => {
+      const o = JSON.parse(readFileSync(path.join(cp, 'offsets', String(n)), 'utf8').split('\n')[2]!)[topic] as Record<string, number>;
+      return Object.values(o).reduce((a, b) => a + b, 0);
+    });
+    expect(totals).toEqual([300, 600, 900, 1000]);
+    expect(q.recentProgress.map((p) => p.numInputRows)).toEqual([300, 300, 300, 100]);
+    expect(await outputIds(out)).toEqual(purchases(range(0, 1000)));
+  });
+
+  it('survives malformed JSON under each from_json mode', async () => {
+    const topic = uniqueTopic('bad');
+    await broker.createTopic(topic, 1);
+    const msgs = range(0, 300).map(event);
+    msgs.splice(100, 0, { key: 'x', value: '{"id": 9999, "user_id": "broken"' });
+    msgs.splice(200, 0, { key: 'x', value: 'not json at all' });
+    msgs.push({ key: 'x', value: '{"id":"not a number","user_id":"u","amount":1,"type":"purchase"}' });
+    await produce(broker.bootstrap, topic, msgs);
+    const good = purchases(range(0, 300));
+
+    // PERMISSIVE: the bad records become null rows (filtered out by type == purchase), the wrong-typed field null.
+    const outP = tmp('out');
+    const qp = await query(topic, {}, 'PERMISSIVE').writeStream.format('parquet').option('checkpointLocation', tmp('cp')).trigger({ availableNow: true }).start(outP);
+    await qp.awaitTermination();
+    const permissive = await duckQuery(`SELECT id FROM read_parquet('${outP}/**/*.parquet') ORDER BY id NULLS LAST`);
+    expect(permissive.map((r) => (r.id === null ? null : Number(r.id)))).toEqual([...good, null]);
+
+    // DROPMALFORMED: dropped and counted; good rows all there.
+    const outD = tmp('out');
+    const qd = await query(topic, {}, 'DROPMALFORMED').writeStream.format('parquet').option('checkpointLocation', tmp('cp')).trigger({ availableNow: true }).start(outD);
+    await qd.awaitTermination();
+    // The record with a wrong-typed id is valid JSON: kept, with a null id (DESIGN §9).
+    expect((await outputIds(outD)).slice(0, -1)).toEqual(good);
+    expect(await duckQuery(`SELECT count(*) AS n FROM read_parquet('${outD}/**/*.parquet') WHERE id IS NULL`)).toEqual([{ n: 1n }]);
+    expect(qd.lastProgress?.numMalformedRowsDropped).toBe(2);
+
+    // FAILFAST: stops, naming topic, partition and offset of the first bad record.
+    const qf = await query(topic, {}, 'FAILFAST').writeStream.format('parquet').option('checkpointLocation', tmp('cp')).trigger({ availableNow: true }).start(tmp('out'));
+    const err = await qf.awaitTermination().then(() => null, (e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(DataError);
+    expect(err!.message).toContain(`topic '${topic}' partition 0 offset 100`);
+    expect(err!.message).toContain('FAILFAST');
+    expect(qf.exception()).toBe(err);
+  });
+
+  it('detects offsets that Kafka no longer has (failOnDataLoss)', async () => {
+    const topic = uniqueTopic('loss');
+    await broker.createTopic(topic, 1);
+    await produce(broker.bootstrap, topic, range(0, 100).map(event));
+    const cpFail = tmp('cp'), cpGo = tmp('cp'), outGo = tmp('out');
+    await runToEnd(topic, cpFail, tmp('out'));
+    await runToEnd(topic, cpGo, outGo, { failOnDataLoss: 'false' });
+    // The broker keeps 1 MiB per partition: ~3 MiB more pushes the first records out.
+    const big = 'x'.repeat(2000);
+    // Small produce calls: the mock drops whole record batches, and one larger than the retention would take everything.
+    for (let k = 0; k < 36; k++) await produce(broker.bootstrap, topic, range(0, 50).map((i) => ({ key: 'p', value: JSON.stringify({ id: 100000 + k * 50 + i, type: 'purchase', pad: big }) })));
+    const err = await runToEnd(topic, cpFail, tmp('out')).then(() => null, (e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(DataError);
+    expect(err!.message).toMatch(new RegExp(`Topic '${topic}' partition 0: offsets 100 to \\d+ \\(range \\[100, \\d+\\)\\) are no longer in Kafka`));
+    expect(err!.message).toContain('failOnDataLoss');
+
+    const q = await runToEnd(topic, cpGo, outGo, { failOnDataLoss: 'false' });
+    expect(q.recentProgress[0]!.warnings.join()).toMatch(/are no longer in Kafka/);
+    const ids = await outputIds(outGo);
+    expect(ids.filter((i) => i < 100)).toEqual(purchases(range(0, 100)));
+    expect(ids.filter((i) => i >= 100000).length).toBeGreaterThan(0);
+    expect(ids.filter((i) => i >= 100000).at(-1)).toBe(100000 + 36 * 50 - 1);
+  });
+});
+
+describe('user errors are clear', () => {
+  it('a missing checkpointLocation', async () => {
+    const topic = uniqueTopic('err');
+    await broker.createTopic(topic, 1);
+    await expect(query(topic).writeStream.format('parquet').start(tmp('out'))).rejects.toThrow(OptionError);
+    await expect(query(topic).writeStream.format('parquet').start(tmp('out'))).rejects.toThrow(/checkpointLocation must be specified.*\.option\('checkpointLocation'/);
+  });
+
+  it('an unknown option, on the source and on the sink', () => {
+    expect(() => session.readStream.format('kafka').option('kafka.bootstrap.servers', 'x:1').option('subscribe', 't').option('startingOffset', 'earliest').load())
+      .toThrow(/Unknown option 'startingOffset' for the kafka source\. Its options are: .*startingOffsets/);
+    return expect(query('t').writeStream.format('parquet').option('checkpointLocation', tmp('cp')).option('compresion', 'zstd').start(tmp('out')))
+      .rejects.toThrow(/Unknown option 'compresion' for the parquet sink\. Its options are: .*compression/);
+  });
+
+  it('an unknown column lists the available columns', async () => {
+    const df = session.readStream.format('kafka').option('kafka.bootstrap.servers', 'x:1').option('subscribe', 't').load()
+      .select(from_json(col('value').cast('string'), schema).alias('data')).select('data.*');
+    await expect(df.filter(col('usr_id').equalTo('u1')).writeStream.format('memory').queryName('x').start())
+      .rejects.toThrow(new AnalysisError(`Cannot resolve column 'usr_id'. Available columns: id, user_id, amount, type, event_time.`));
+    expect(() => df.select('data.nope').schema).toThrow(/Cannot resolve column 'data.nope'/);
+    expect(() => df.filter(col('amount').plus(col('user_id')).gt(1)).schema).toThrow(/Arithmetic \(amount \+ user_id\) needs numbers: 'amount' is double, 'user_id' is string/);
+  });
+
+  it('an unreachable broker fails after a bounded retry, naming the servers', async () => {
+    const started = Date.now();
+    const q = await session.readStream.format('kafka').option('kafka.bootstrap.servers', '127.0.0.1:1').option('subscribe', 'orders').load()
+      .writeStream.format('parquet').option('checkpointLocation', tmp('cp')).trigger({ availableNow: true }).start(tmp('out'));
+    const err = await q.awaitTermination().then(() => null, (e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(SourceError);
+    expect(err!.message).toContain('127.0.0.1:1');
+    expect(err!.message).toContain('kafka.bootstrap.servers');
+    expect(Date.now() - started).toBeLessThan(30000);
+  });
+
+  it('a second query on the same checkpoint is refused', async () => {
+    const topic = uniqueTopic('twice');
+    await broker.createTopic(topic, 1);
+    await produce(broker.bootstrap, topic, range(0, 10).map(event));
+    const cp = tmp('cp');
+    const q1 = await query(topic).writeStream.format('parquet').option('checkpointLocation', cp).start(tmp('out'));
+    await expect(query(topic).writeStream.format('parquet').option('checkpointLocation', cp).start(tmp('out'))).rejects.toThrow(CheckpointError);
+    await q1.processAllAvailable();
+    await q1.stop();
+    expect(q1.isActive).toBe(false);
+    expect(q1.exception()).toBeNull();
+  });
+
+  it('the parquet sink refuses update and complete modes', async () => {
+    await expect(query('t').writeStream.format('parquet').outputMode('update').option('checkpointLocation', tmp('cp')).start(tmp('out')))
+      .rejects.toThrow(/parquet sink does not support output mode 'update'/);
+  });
+});
