@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Session, MemoryStream, col, lit, not, from_json, types as T, AnalysisError, type StreamingQueryProgress } from '../src/index.ts';
+
+const session = Session.builder().appName('dataframe-test').getOrCreate();
+const schema = T.struct({ id: T.long, name: T.string, score: T.double, n: T.int, at: T.timestamp, flag: T.boolean });
+const rows = [
+  { id: 1n, name: 'ann', score: 1.5, n: 10, at: new Date('2024-01-01T00:00:00Z'), flag: true },
+  { id: 2n, name: 'bob', score: null, n: 20, at: new Date('2024-01-01T00:00:01.250Z'), flag: false },
+  { id: 3n, name: null, score: 3.25, n: null, at: null, flag: null },
+  { id: 9007199254740993n, name: 'zoë', score: -0.5, n: -1, at: new Date('2023-12-31T23:59:59Z'), flag: true },
+];
+let seq = 0;
+
+/** Run a query over `rows` through the memory sink and return its rows. */
+async function run(build: (df: ReturnType<MemoryStream['toDF']>) => ReturnType<MemoryStream['toDF']>, input = rows) {
+  const stream = new MemoryStream(session, schema);
+  stream.addData(input);
+  const name = `t${seq++}`;
+  const q = await build(stream.toDF()).writeStream.format('memory').queryName(name).start();
+  await q.processAllAvailable();
+  await q.stop();
+  return session.table(name).collect();
+}
+
+describe('DataFrame operations over a MemoryStream', () => {
+  it('select by name, expression and alias; arithmetic with Spark types', async () => {
+    const out = await run((df) => df.select('id', col('n').plus(1).alias('n1'), col('score').multiply(2).alias('s2'), col('n').divide(4).alias('q'), lit('x').alias('k')));
+    expect(out).toEqual([
+      { id: 1n, n1: 11, s2: 3, q: 2.5, k: 'x' },
+      { id: 2n, n1: 21, s2: null, q: 5, k: 'x' },
+      { id: 3n, n1: null, s2: 6.5, q: null, k: 'x' },
+      { id: 9007199254740993n, n1: 0, s2: -1, q: -0.25, k: 'x' },
+    ]);
+  });
+
+  it('filter with comparisons, and/or/not, null checks and isin', async () => {
+    const ids = async (f: Parameters<ReturnType<MemoryStream['toDF']>['filter']>[0]) => (await run((df) => df.filter(f).select('id'))).map((r) => r.id);
+    expect(await ids(col('n').gt(5))).toEqual([1n, 2n]);
+    expect(await ids(col('n').geq(10).and(col('flag')))).toEqual([1n]);
+    expect(await ids(col('flag').or(col('n').equalTo(20)))).toEqual([1n, 2n, 9007199254740993n]);
+    expect(await ids(not(col('flag')))).toEqual([2n]);
+    expect(await ids(col('name').isNull())).toEqual([3n]);
+    expect(await ids(col('score').isNotNull())).toEqual([1n, 3n, 9007199254740993n]);
+    expect(await ids(col('name').isin('bob', 'zoë'))).toEqual([2n, 9007199254740993n]);
+    expect(await ids(col('name').notEqual('ann'))).toEqual([2n, 9007199254740993n]);
+    expect(await ids(col('id').gt(9007199254740992n))).toEqual([9007199254740993n]);
+    expect(await ids(col('at').lt('2024-01-01 00:00:01'))).toEqual([1n, 9007199254740993n]);
+    expect(await ids(col('name').lt('b'))).toEqual([1n]);
+  });
+
+  it('withColumn, withColumnRenamed, drop and casts', async () => {
+    const out = await run((df) => df
+      .withColumn('n', col('n').cast('long'))
+      .withColumn('s', col('score').cast('string'))
+      .withColumn('secs', col('at').cast('long'))
+      .withColumn('back', col('secs').cast('timestamp'))
+      .withColumn('num', lit('42').cast('int'))
+      .withColumn('bad', lit('x1').cast('double'))
+      .withColumnRenamed('name', 'who')
+      .drop('score', 'at', 'flag', 'no_such_column'));
+    expect(out[0]).toEqual({ id: 1n, who: 'ann', n: 10n, s: '1.5', secs: 1704067200n, back: new Date('2024-01-01T00:00:00Z'), num: 42, bad: null });
+    expect(out[1]!.secs).toBe(1704067201n);
+    expect(out[2]).toMatchObject({ n: null, s: '3.25', secs: null, who: null });
+  });
+
+  it('from_json over a string column, and data.*', async () => {
+    const js = T.struct({ a: T.int, b: T.string });
+    const stream = new MemoryStream(session, T.struct({ value: T.string }));
+    stream.addData([{ value: '{"a":1,"b":"x"}' }, { value: 'oops' }, { value: '{"a":"wrong","b":"y"}' }, { value: null }]);
+    const q = await stream.toDF().select(from_json(col('value'), js).alias('data')).select('data.*').writeStream.format('memory').queryName('json1').start();
+    await q.processAllAvailable();
+    await q.stop();
+    expect(session.table('json1').collect()).toEqual([{ a: 1, b: 'x' }, { a: null, b: null }, { a: null, b: 'y' }, { a: null, b: null }]);
+  });
+
+  it('type errors are found at start()', async () => {
+    const stream = new MemoryStream(session, schema);
+    await expect(stream.toDF().filter(col('name')).writeStream.format('memory').queryName('e1').start()).rejects.toThrow(/filter\(\) needs a boolean condition, but 'name' is string/);
+    await expect(stream.toDF().select(col('flag').cast('binary')).writeStream.format('memory').queryName('e2').start()).rejects.toThrow(AnalysisError);
+    await expect(stream.toDF().filter(col('id').equalTo(col('flag'))).writeStream.format('memory').queryName('e3').start()).rejects.toThrow(/Cannot compare 'id' \(long\) with 'flag' \(boolean\)/);
+    await expect(stream.toDF().select(from_json(col('n'), T.struct({ a: T.int }))).writeStream.format('memory').queryName('e4').start()).rejects.toThrow(/from_json needs a string column, but 'n' is int/);
+  });
+});
+
+describe('the trigger loop', () => {
+  it('runs each new chunk as a batch, reports progress and calls listeners', async () => {
+    const events: string[] = [];
+    const progress: StreamingQueryProgress[] = [];
+    session.streams.addListener({
+      onQueryStarted: (e) => events.push(`started ${e.name}`),
+      onQueryProgress: (e) => { if (e.progress.name === 'loop') progress.push(e.progress); },
+      onQueryTerminated: (e) => events.push(`terminated ${e.exception}`),
+    });
+    const stream = new MemoryStream(session, schema);
+    const cp = mkdtempSync(path.join(tmpdir(), 'sluice-cp-'));
+    const q = await stream.toDF().filter(col('flag')).writeStream.format('memory').queryName('loop').option('checkpointLocation', cp).start();
+    stream.addData(rows.slice(0, 2));
+    await q.processAllAvailable();
+    stream.addData(rows.slice(2));
+    await q.processAllAvailable();
+    expect(q.isActive).toBe(true);
+    await q.stop();
+    expect(session.table('loop').collect().map((r) => r.id)).toEqual([1n, 9007199254740993n]);
+    expect(progress.map((p) => [p.batchId, p.numInputRows, p.sink.numOutputRows])).toEqual([[0, 2, 1], [1, 2, 1]]);
+    const p = q.lastProgress!;
+    expect(p).toMatchObject({ id: q.id, runId: q.runId, name: 'loop', batchId: 1, sources: [{ description: 'MemoryStream', startOffset: 1, endOffset: 2, numInputRows: 2 }] });
+    for (const k of ['latestOffset', 'walCommit', 'getBatch', 'addBatch', 'commitOffsets', 'triggerExecution']) expect(p.durationMs[k]).toBeGreaterThanOrEqual(0);
+    expect(events).toContain('started loop');
+    expect(events).toContain('terminated null');
+    expect(readdirSync(path.join(cp, 'commits'))).toEqual(['0', '1']);
+  });
+
+  it('purges logs beyond minBatchesToRetain', async () => {
+    const s = Session.builder().config('spark.sql.streaming.minBatchesToRetain', 2).getOrCreate();
+    const stream = new MemoryStream(s, schema);
+    const cp = mkdtempSync(path.join(tmpdir(), 'sluice-cp-'));
+    const q = await stream.toDF().writeStream.format('memory').queryName('purge').option('checkpointLocation', cp).start();
+    for (let i = 0; i < 5; i++) { stream.addData([rows[i % rows.length]!]); await q.processAllAvailable(); }
+    await q.stop();
+    s.conf.delete('spark.sql.streaming.minBatchesToRetain');
+    expect(readdirSync(path.join(cp, 'offsets')).sort()).toEqual(['3', '4']);
+    expect(readdirSync(path.join(cp, 'commits')).sort()).toEqual(['3', '4']);
+    expect(session.table('purge').count()).toBe(5);
+  });
+
+  it('foreachBatch gets each batch with its id; once runs a single batch', async () => {
+    const stream = new MemoryStream(session, schema);
+    stream.addData(rows.slice(0, 1));
+    stream.addData(rows.slice(1));
+    const seen: [number, number][] = [];
+    const q = await stream.toDF().select('id').writeStream.foreachBatch((df, id) => { seen.push([id, df.count()]); }).trigger({ once: true }).start();
+    await q.awaitTermination();
+    expect(seen).toEqual([[0, 4]]);
+    expect(q.isActive).toBe(false);
+  });
+
+  it('processingTime triggers at the interval; a failing batch fails the query', async () => {
+    const stream = new MemoryStream(session, schema);
+    const times: number[] = [];
+    const q = await stream.toDF().writeStream.foreachBatch(() => { times.push(Date.now()); if (times.length === 3) throw new Error('boom in batch 2'); })
+      .trigger({ processingTime: '200 milliseconds' }).start();
+    for (let i = 0; i < 3; i++) { stream.addData(rows.slice(0, 1)); await new Promise((r) => setTimeout(r, 250)); }
+    await expect(q.awaitTermination()).rejects.toThrow('boom in batch 2');
+    expect(times.length).toBe(3);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(150);
+    expect(q.exception()?.message).toBe('boom in batch 2');
+  });
+
+  it('the rate source produces rowsPerSecond rows with value and timestamp', async () => {
+    const q = await session.readStream.format('rate').option('rowsPerSecond', 50).load().writeStream.format('memory').queryName('rate').start();
+    await new Promise((r) => setTimeout(r, 600));
+    await q.stop();
+    const out = session.table('rate').collect();
+    expect(out.length).toBeGreaterThanOrEqual(15);
+    expect(out.slice(0, 3).map((r) => r.value)).toEqual([0n, 1n, 2n]);
+    expect((out[1]!.timestamp as Date).getTime() - (out[0]!.timestamp as Date).getTime()).toBe(20);
+  });
+});
