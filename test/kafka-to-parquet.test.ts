@@ -161,6 +161,45 @@ describe('Kafka -> from_json -> filter -> select -> Parquet', () => {
   });
 });
 
+describe('Kafka source options', () => {
+  it('subscribe to a comma list, assign partitions, and start from JSON offsets', async () => {
+    const a = uniqueTopic('a'), b = uniqueTopic('b');
+    await broker.createTopic(a, 2);
+    await broker.createTopic(b, 2);
+    await produce(broker.bootstrap, a, range(0, 100).map((i) => ({ ...event(i), partition: i % 2 })));
+    await produce(broker.bootstrap, b, range(100, 200).map((i) => ({ ...event(i), partition: i % 2 })));
+    const ids = async (opts: Record<string, string>) => {
+      let r = session.readStream.format('kafka').option('kafka.bootstrap.servers', broker.bootstrap).option('startingOffsets', 'earliest');
+      for (const [k, v] of Object.entries(opts)) r = r.option(k, v);
+      const name = `opt${Math.random().toString(36).slice(2)}`;
+      const q = await r.load().select(from_json(col('value').cast('string'), schema).alias('d'), 'topic', 'partition', 'offset').select('d.id', 'topic', 'partition', 'offset')
+        .writeStream.format('memory').queryName(name).trigger({ availableNow: true }).start();
+      await q.awaitTermination();
+      return session.table(name).collect().map((x) => Number(x.id)).sort((x, y) => x - y);
+    };
+    expect(await ids({ subscribe: `${a}, ${b}` })).toEqual(range(0, 200));
+    expect(await ids({ assign: JSON.stringify({ [a]: [1], [b]: [0] }) })).toEqual([...range(0, 100).filter((i) => i % 2 === 1), ...range(100, 200).filter((i) => i % 2 === 0)]);
+    // -2 = earliest, -1 = latest; partition 0 of a from its 40th record (id 80).
+    expect(await ids({ subscribe: a, startingOffsets: JSON.stringify({ [a]: { 0: 40, 1: -1 } }) })).toEqual(range(80, 100).filter((i) => i % 2 === 0));
+    expect(await ids({ subscribe: a, startingOffsets: 'latest' })).toEqual([]);
+    await expect(ids({ subscribe: a, startingOffsets: JSON.stringify({ [a]: { 0: 1 } }) })).rejects.toThrow(/gives no offset for topic '.*' partition 1/);
+  });
+
+  it('rejects bad option values', () => {
+    const load = (opts: Record<string, string>) => () => {
+      let r = session.readStream.format('kafka');
+      for (const [k, v] of Object.entries(opts)) r = r.option(k, v);
+      return r.load();
+    };
+    expect(load({ subscribe: 't' })).toThrow(/needs option 'kafka.bootstrap.servers'/);
+    expect(load({ 'kafka.bootstrap.servers': 'h:1' })).toThrow(/exactly one of 'subscribe', 'subscribePattern' or 'assign'/);
+    expect(load({ 'kafka.bootstrap.servers': 'h:1', subscribe: 't', startingOffsets: 'first' })).toThrow(/'startingOffsets' must be 'earliest', 'latest' or JSON/);
+    expect(load({ 'kafka.bootstrap.servers': 'h:1', subscribe: 't', maxOffsetsPerTrigger: '-5' })).toThrow(/'maxOffsetsPerTrigger' must be a positive whole number, got '-5'/);
+    expect(load({ 'kafka.bootstrap.servers': 'h:1', assign: '{"t":[0,' })).toThrow(/'assign' is not valid JSON/);
+    expect(load({ 'kafka.bootstrap.servers': 'h:1', subscribe: 't', failOnDataLoss: 'maybe' })).toThrow(/'failOnDataLoss' must be true or false/);
+  });
+});
+
 describe('user errors are clear', () => {
   it('a missing checkpointLocation', async () => {
     const topic = uniqueTopic('err');

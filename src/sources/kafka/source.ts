@@ -52,16 +52,20 @@ export class KafkaSource implements Source {
 
   private async partitions(): Promise<Map<string, number[]>> {
     const o = this.o;
-    if (o.assign) return new Map(Object.entries(o.assign));
-    let names: string[];
-    if (o.subscribe) names = o.subscribe;
-    else throw new SourceError('subscribePattern is not supported yet; list the topics with subscribe.');
+    if (o.subscribePattern) throw new SourceError('subscribePattern is not supported yet; list the topics with subscribe.');
+    const names = o.subscribe ?? Object.keys(o.assign!);
+    const option = o.subscribe ? 'subscribe' : 'assign';
     const found = await this.client.partitions(names);
     const missing = names.filter((t) => !found.has(t));
     if (missing.length) {
-      throw new SourceError(`Kafka topic(s) ${missing.map((t) => `'${t}'`).join(', ')} do not exist on ${o.servers.join(',')} (option subscribe). Create them first.`);
+      throw new SourceError(`Kafka topic(s) ${missing.map((t) => `'${t}'`).join(', ')} do not exist on ${o.servers.join(',')} (option ${option}). Create them first.`);
     }
-    return found;
+    if (!o.assign) return found;
+    for (const [t, ps] of Object.entries(o.assign)) {
+      const bad = ps.filter((p) => !found.get(t)!.includes(p));
+      if (bad.length) throw new SourceError(`Kafka topic '${t}' has no partition ${bad.join(', ')} (option assign); it has ${found.get(t)!.join(', ')}.`);
+    }
+    return new Map(Object.entries(o.assign));
   }
 
   async initialOffset(): Promise<KafkaOffsets> {
