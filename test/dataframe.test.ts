@@ -149,6 +149,28 @@ describe('the trigger loop', () => {
     expect(q.exception()?.message).toBe('boom in batch 2');
   });
 
+  it('the console sink prints a table per batch; awaitTermination(timeout) says whether the query ended', async () => {
+    const stream = new MemoryStream(session, schema);
+    stream.addData(rows);
+    const printed: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => { printed.push(String(chunk)); return true; }) as typeof process.stdout.write;
+    try {
+      const q = await stream.toDF().select('id', 'name', 'at').writeStream.format('console').option('numRows', 2).start();
+      await q.processAllAvailable();
+      expect(await q.awaitTermination(50)).toBe(false);
+      await q.stop();
+      expect(await q.awaitTermination(50)).toBe(true);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(printed.join('')).toBe([
+      '-------------------------------------------', 'Batch: 0', '-------------------------------------------',
+      '+--+----+--------------------+', '|id|name|                  at|', '+--+----+--------------------+',
+      '| 1| ann| 2024-01-01 00:00:00|', '| 2| bob|2024-01-01 00:00:...|', '+--+----+--------------------+', 'only showing top 2 rows',
+    ].join('\n') + '\n\n');
+  });
+
   it('the rate source produces rowsPerSecond rows with value and timestamp', async () => {
     const q = await session.readStream.format('rate').option('rowsPerSecond', 50).load().writeStream.format('memory').queryName('rate').start();
     await new Promise((r) => setTimeout(r, 600));
