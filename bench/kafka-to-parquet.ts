@@ -140,6 +140,7 @@ async function runSluice(bootstrap: string, topic: string, purchases: number): P
     await q.awaitTermination();
     const secs = (performance.now() - t0) / 1000;
     const p = q.lastProgress as { numInputRows?: number; durationMs?: Record<string, number> } | null;
+    log(`wait ${(globalThis as any).__wait} dec ${(globalThis as any).__dec} rounds ${(globalThis as any).__rounds}`); (globalThis as any).__wait = (globalThis as any).__dec = (globalThis as any).__rounds = 0;
     if (p) log(`sluice last progress: input ${p.numInputRows} rows, durations ${JSON.stringify(p.durationMs)}`);
     const [r] = await duckQuery(`select count(*)::BIGINT as n, count(distinct event_id)::BIGINT as d, `
       + `count(*) filter (where type <> 'purchase')::BIGINT as bad from read_parquet('${join(dir, 'out')}/**/*.parquet')`);

@@ -281,7 +281,7 @@ interface PhaseCase {
 }
 
 const CASES: PhaseCase[] = [
-  { phase: 'afterOffsetLog', ahead: 0, before: 600, between: 300 }, // batch 0 of a new checkpoint
+  { phase: 'afterOffsetLog', ahead: 0, before: 500, between: 200 }, // batch 0 of a new checkpoint
   { phase: 'beforeSink', ahead: 1, before: 500, between: 0 },
   // Files of the crashed attempt are cut 2 rows each; the restart writes one file per directory,
   // so most of the first attempt's names are leftovers the re-run must remove.
@@ -296,8 +296,10 @@ const CASES: PhaseCase[] = [
 
 describe('crash recovery: Kafka -> Parquet stays exactly once through SIGKILLs', () => {
   it('a. deterministic kills at every phase, then a restart re-runs the same offsets', async () => {
+    const summary: string[] = [];
     for (const k of CASES) {
       const label = `${k.phase}+${k.ahead}`;
+      const t0 = Date.now();
       const cBefore = await commitIds();
       expect((await offsetIds()).at(-1) ?? null, `${label}: no batch pending before the case`).toBe(cBefore.at(-1) ?? null);
       const target = (cBefore.at(-1) ?? -1) + 1 + k.ahead;
@@ -358,7 +360,10 @@ describe('crash recovery: Kafka -> Parquet stays exactly once through SIGKILLs',
         const entry = JSON.parse(await fs.readFile(path.join(out, '_sluice_log', String(target)), 'utf8')) as { files: { path: string }[] };
         expect(dataFilesOf(await walk(out), target)).toEqual(entry.files.map((f) => f.path).sort());
       }
+      summary.push(`  ${label} at batch ${target}${k.crashAgainAt ? `, again at ${k.crashAgainAt}` : ''}: killed after ${crashed.ms} ms, ` +
+        `restart ran batches ${restarted.progress[0]?.batchId}..${restarted.progress.at(-1)?.batchId}; case ${Date.now() - t0} ms`);
     }
+    console.log(`crash-recovery a: ${produced} ids so far\n${summary.join('\n')}`);
     partAOk = true;
   }, 90_000);
 
@@ -373,9 +378,13 @@ describe('crash recovery: Kafka -> Parquet stays exactly once through SIGKILLs',
       runs++;
       // Keep a backlog of several batches so a kill always has work to interrupt.
       const backlog = produced - (await committedRows());
-      if (backlog < 3 * MAX_OFFSETS || rng() < 0.4) await produceRecords(randInt(2, 5) * 100 + randInt(0, 99));
+      const want = 4 * MAX_OFFSETS + randInt(0, 400);
+      if (backlog < want) await produceRecords(want - backlog);
+      else if (rng() < 0.3) await produceRecords(randInt(100, 400));
       const anchored = rng() < 0.65;
-      const how = anchored ? { killAfterProgress: { n: randInt(1, 2), delayMs: randInt(0, 450) } } : { killAfterMs: randInt(250, 2600) };
+      // Counted from a progress line, the delay lands in the next batch (~50 files, a few hundred
+      // ms, most of it in the sink); counted from the spawn, anywhere from startup to a late batch.
+      const how = anchored ? { killAfterProgress: { n: randInt(1, 2), delayMs: randInt(0, 350) } } : { killAfterMs: randInt(250, 2400) };
       const r = await runChild(how);
       if (!r.killedByParent) {
         // It may finish first (a short backlog); anything but a clean exit is a failure.

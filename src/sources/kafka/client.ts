@@ -1,22 +1,31 @@
+import { createRequire } from 'node:module';
 import { Kafka, logLevel } from 'kafkajs';
 import { SourceError } from '../../errors.ts';
+import {
+  type Codec, type FetchedRecord, type FetchRequest, FETCH_MAX_VERSION, FETCH_MIN_VERSION, type RawPartition, encodeFetchRequest, parseFetchResponse,
+} from './protocol.ts';
+
+export type { FetchedRecord } from './protocol.ts';
 
 /**
  * The few Kafka calls the source needs, on kafkajs's cluster layer: offsets by
  * partition and Fetch of an exact offset range (Spark reads assigned ranges, not
  * through a consumer group; kafkajs's public consumer has no assign()).
- * Everything kafkajs-specific stays in this file so a faster client can replace it.
+ * Everything kafkajs-specific stays in this file so a faster client can replace it;
+ * the Fetch hot path sends its own request and leaves the response bytes to protocol.ts.
  */
-export interface FetchedRecord {
-  readonly offset: string;
-  readonly timestamp: string;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly isControlRecord?: boolean;
-  readonly batchContext?: { timestampType?: number };
+
+/** kafkajs's wire-level request object, as `connectionPool.send` takes it. */
+interface ProtocolRequest<T> {
+  request: { apiKey: number; apiVersion: number; apiName: string; encode(): Promise<{ buf: Buffer; buffer: Buffer }> };
+  response: { decode(payload: Buffer): Promise<T>; parse(decoded: T): Promise<T> };
+  requestTimeout: number;
 }
 
 interface KafkaBroker {
+  versions: Record<number, { minVersion: number; maxVersion: number }> | null;
+  connectionPool: { send<T>(req: ProtocolRequest<T>): Promise<T> };
+  disconnect(): Promise<void>;
   fetch(req: {
     maxWaitTime: number; minBytes: number; maxBytes: number; isolationLevel: number;
     topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
@@ -37,6 +46,48 @@ interface KafkaCluster {
 }
 
 export type PartitionOffsets = Record<string, Record<string, number>>;
+
+/** Kafka error codes a fetch may return, by name (the rest are reported by number). */
+const ERROR_NAMES: Record<number, string> = {
+  1: 'OFFSET_OUT_OF_RANGE', 3: 'UNKNOWN_TOPIC_OR_PARTITION', 5: 'LEADER_NOT_AVAILABLE', 6: 'NOT_LEADER_FOR_PARTITION',
+  7: 'REQUEST_TIMED_OUT', 9: 'REPLICA_NOT_AVAILABLE', 29: 'TOPIC_AUTHORIZATION_FAILED', 74: 'FENCED_LEADER_EPOCH',
+  75: 'UNKNOWN_LEADER_EPOCH', 100: 'UNKNOWN_TOPIC_ID',
+};
+const errorName = (code: number): string => `error code ${code}${ERROR_NAMES[code] ? ` (${ERROR_NAMES[code]})` : ''}`;
+
+const FETCH_API_KEY = 1;
+
+// kafkajs's decoder of legacy message sets (magic 0/1), used only for such record sets.
+const require = createRequire(import.meta.url);
+const kafkajsRequire = createRequire(require.resolve('kafkajs'));
+// Not a named ESM export of the CommonJS package (the lexer misses it): taken from module.exports.
+const { CompressionCodecs } = require('kafkajs') as { CompressionCodecs: Record<number, (() => Codec) | undefined> };
+type LegacyDecoder = (decoder: unknown) => Promise<FetchedRecord[]>;
+let legacyDecoder: { Decoder: new (b: Buffer) => unknown; decodeMessages: LegacyDecoder } | undefined;
+
+/** Records of a legacy (or otherwise unusual) record set, decoded by kafkajs into objects. */
+export async function decodeLegacy(p: RawPartition): Promise<FetchedRecord[]> {
+  legacyDecoder ??= {
+    Decoder: kafkajsRequire('./src/protocol/decoder') as new (b: Buffer) => unknown,
+    decodeMessages: kafkajsRequire('./src/protocol/requests/fetch/v4/decodeMessages') as LegacyDecoder,
+  };
+  // decodeMessages reads the int32 size in front of the records.
+  const framed = Buffer.allocUnsafe(4 + p.end - p.start);
+  framed.writeInt32BE(p.end - p.start, 0);
+  p.buf.copy(framed, 4, p.start, p.end);
+  return legacyDecoder.decodeMessages(new legacyDecoder.Decoder(framed));
+}
+
+/** kafkajs's decompressor for a batch's compression type (register others through kafkajs's CompressionCodecs). */
+export function codecFor(compression: number): Codec {
+  const make = CompressionCodecs[compression];
+  if (!make) throw new SourceError(`Kafka record batch uses unknown compression type ${compression}.`);
+  try {
+    return make();
+  } catch (e) {
+    throw new SourceError(`Cannot decompress Kafka records: ${(e as Error).message}. Register a codec with kafkajs's CompressionCodecs.`, { cause: e });
+  }
+}
 
 export interface KafkaClientOptions { servers: string[]; clientId: string; requestTimeoutMs: number; connectTimeoutMs: number }
 
@@ -98,11 +149,11 @@ export class KafkaClient {
     return out;
   }
 
-  /** One Fetch round to each leader for the given positions; records at or after each position. */
-  async fetch(positions: { topic: string; partition: number; offset: number }[], maxBytesPerPartition: number):
-    Promise<{ topic: string; partition: number; records: FetchedRecord[] }[]> {
-    const c = await this.connected();
-    const byLeader = new Map<string, typeof positions>();
+  /** Leaders of the given partitions, grouped by broker node id; topics unknown to the metadata are looked up first. */
+  private async byLeader<P extends { topic: string; partition: number }>(c: KafkaCluster, positions: P[]): Promise<Map<string, P[]>> {
+    const fresh = [...new Set(positions.map((p) => p.topic))].filter((t) => !this.topics.has(t));
+    if (fresh.length) { await c.addMultipleTargetTopics(fresh); for (const t of fresh) this.topics.add(t); }
+    const byLeader = new Map<string, P[]>();
     for (const p of positions) {
       const leaders = c.findLeaderForPartitions(p.topic, [p.partition]);
       const leader = Object.keys(leaders)[0];
@@ -111,26 +162,85 @@ export class KafkaClient {
       if (!l) byLeader.set(leader, (l = []));
       l.push(p);
     }
-    const results = await Promise.all([...byLeader].map(async ([nodeId, ps]) => {
+    return byLeader;
+  }
+
+  /**
+   * One Fetch round to each leader for the given positions (READ_COMMITTED). The response is
+   * not decoded beyond partition headers: each partition's record set is a range of the
+   * response buffer, for protocol.ts's columnar decoder. A partition error fails the call.
+   */
+  async fetchRaw(positions: { topic: string; partition: number; offset: number }[], maxBytesPerPartition: number, maxBytes: number,
+    maxWaitMs = 100): Promise<RawPartition[]> {
+    const c = await this.connected();
+    const groups = await this.byLeader(c, positions);
+    const results = await Promise.all([...groups].map(async ([nodeId, ps]) => {
       const broker = await c.findBroker({ nodeId });
-      const topics = new Map<string, { partition: number; fetchOffset: string; maxBytes: number }[]>();
+      const topics = new Map<string, { partition: number; fetchOffset: number; maxBytes: number }[]>();
       for (const p of ps) {
         let t = topics.get(p.topic);
         if (!t) topics.set(p.topic, (t = []));
-        t.push({ partition: p.partition, fetchOffset: String(p.offset), maxBytes: maxBytesPerPartition });
+        t.push({ partition: p.partition, fetchOffset: p.offset, maxBytes: maxBytesPerPartition });
       }
-      const res = await broker.fetch({
-        maxWaitTime: 100, minBytes: 1, maxBytes: 64 << 20, isolationLevel: 1,
+      const req: FetchRequest = {
+        maxWaitTime: maxWaitMs, minBytes: 1, maxBytes, isolationLevel: 1,
         topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
-      });
-      const out: { topic: string; partition: number; records: FetchedRecord[] }[] = [];
-      for (const r of res.responses) for (const p of r.partitions) {
-        if (p.errorCode !== 0) throw new SourceError(`Kafka fetch from topic '${r.topicName}' partition ${p.partition} failed with error code ${p.errorCode}.`);
-        out.push({ topic: r.topicName, partition: p.partition, records: p.messages });
+      };
+      const range = broker.versions?.[FETCH_API_KEY];
+      const version = range ? Math.min(range.maxVersion, FETCH_MAX_VERSION) : -1;
+      let parts: RawPartition[];
+      if (version >= FETCH_MIN_VERSION && version >= range!.minVersion) {
+        const body = encodeFetchRequest(version, req);
+        const payload = await sendRaw(broker, {
+          request: { apiKey: FETCH_API_KEY, apiVersion: version, apiName: 'Fetch', encode: async () => ({ buf: body, buffer: body }) },
+          // The payload is kept as bytes; `clientSideThrottleTime` is read by kafkajs's request queue.
+          response: { decode: async (b: Buffer) => Object.assign(b, { clientSideThrottleTime: 0 }), parse: async (b) => b },
+          requestTimeout: this.opts.requestTimeoutMs + maxWaitMs,
+        });
+        const res = parseFetchResponse(version, payload);
+        if (res.errorCode !== 0) throw new SourceError(`Kafka fetch from broker ${nodeId} failed with ${errorName(res.errorCode)}.`);
+        parts = res.partitions;
+      } else {
+        parts = await this.fetchDecoded(broker, req);
       }
-      return out;
+      for (const p of parts) {
+        if (p.errorCode !== 0) throw new SourceError(`Kafka fetch from topic '${p.topic}' partition ${p.partition} failed with ${errorName(p.errorCode)}.`);
+      }
+      return parts;
     }));
     return results.flat();
+  }
+
+  /** One Fetch round, records decoded by kafkajs into objects (slow; for diagnostics and scripts). */
+  async fetch(positions: { topic: string; partition: number; offset: number }[], maxBytesPerPartition: number):
+    Promise<{ topic: string; partition: number; records: FetchedRecord[] }[]> {
+    const c = await this.connected();
+    const groups = await this.byLeader(c, positions);
+    const results = await Promise.all([...groups].map(async ([nodeId, ps]) => {
+      const broker = await c.findBroker({ nodeId });
+      const parts = await this.fetchDecoded(broker, {
+        maxWaitTime: 100, minBytes: 1, maxBytes: 64 << 20, isolationLevel: 1,
+        topics: [...new Set(ps.map((p) => p.topic))].map((topic) => ({
+          topic, partitions: ps.filter((p) => p.topic === topic).map((p) => ({ partition: p.partition, fetchOffset: p.offset, maxBytes: maxBytesPerPartition })),
+        })),
+      });
+      return parts.map((p) => {
+        if (p.errorCode !== 0) throw new SourceError(`Kafka fetch from topic '${p.topic}' partition ${p.partition} failed with ${errorName(p.errorCode)}.`);
+        return { topic: p.topic, partition: p.partition, records: p.decoded ?? [] };
+      });
+    }));
+    return results.flat();
+  }
+
+  /** Brokers older than Fetch v4 (Kafka < 0.11): kafkajs fetches and decodes; records are re-framed for decodeLegacy. */
+  private async fetchDecoded(broker: KafkaBroker, req: FetchRequest): Promise<RawPartition[]> {
+    const res = await broker.fetch({ ...req, topics: req.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ ...p, fetchOffset: String(p.fetchOffset) })) })) });
+    const out: RawPartition[] = [];
+    for (const r of res.responses) for (const p of r.partitions) {
+      out.push({ topic: r.topicName, partition: p.partition, errorCode: p.errorCode, highWatermark: Number(p.highWatermark),
+        abortedTransactions: null, buf: Buffer.alloc(0), start: 0, end: 0, decoded: p.messages });
+    }
+    return out;
   }
 
   /** After a broker error: forget cached leaders and connections, so the next call looks them up again. */
@@ -142,4 +252,14 @@ export class KafkaClient {
   }
 
   async close(): Promise<void> { await this.reset(); }
+}
+
+/** As kafkajs's Broker[SEND_REQUEST]: a closed connection disconnects the broker so the next call reconnects. */
+async function sendRaw<T>(broker: KafkaBroker, req: ProtocolRequest<T>): Promise<T> {
+  try {
+    return await broker.connectionPool.send(req);
+  } catch (e) {
+    if ((e as Error).name === 'KafkaJSConnectionClosedError') await broker.disconnect();
+    throw e;
+  }
 }

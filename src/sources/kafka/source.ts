@@ -1,9 +1,11 @@
 import { struct, binary, string, int, long, timestamp, type Struct } from '../../api/types.ts';
 import { DataError, SourceError } from '../../errors.ts';
+import * as A from 'apache-arrow';
 import { makeBatch, type Batch } from '../../exec/batch.ts';
-import { BytesBuilder, primitiveColumn } from '../../exec/builders.ts';
+import { primitiveColumn } from '../../exec/builders.ts';
 import type { ReadLimit, Source } from '../source.ts';
-import { KafkaClient, type FetchedRecord } from './client.ts';
+import { KafkaClient, codecFor, decodeLegacy } from './client.ts';
+import { type FetchedRecord, ProtocolError, type RawPartition, RecordColumns, type RecordSetScan, decodeRecordSet, scanRecordSet } from './protocol.ts';
 import type { KafkaOptions } from './options.ts';
 import { type KafkaOffsets, forEachPartition, getOffset, rateLimit, sameOffsets, setOffset } from './offsets.ts';
 
@@ -140,29 +142,38 @@ export class KafkaSource implements Source {
       }
       if (s < e) pos.set(`${t}:${p}`, { topic: t, partition: Number(p), offset: s, end: e });
     });
+    // Fetch rounds, pipelined: as soon as a response is in, its batch headers give each partition's next
+    // position, the next round is sent, and this one is decoded (into columns) while the broker works.
     const chunks: Batch[] = [];
-    let emptyRounds = 0;
-    while (pos.size) {
-      const res = await this.retrying('fetch', () => this.client.fetch([...pos.values()], 4 << 20));
-      let got = 0;
-      const rows: { topic: string; partition: number; records: FetchedRecord[]; from: number; to: number }[] = [];
-      for (const r of res) {
-        const key = `${r.topic}:${r.partition}`, p = pos.get(key);
+    let idleRounds = 0;
+    const fetchRound = (): Promise<RawPartition[]> => {
+      const at = [...pos.values()].map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset }));
+      const r = this.retrying('fetch', () => this.client.fetchRaw(at, FETCH_PARTITION_MAX_BYTES, FETCH_MAX_BYTES));
+      r.catch(() => undefined); // awaited below; never an unhandled rejection if decoding throws first
+      return r;
+    };
+    let inflight: Promise<RawPartition[]> | null = pos.size ? fetchRound() : null;
+    while (inflight) {
+      const tw = performance.now(); const res = await inflight; (globalThis as any).__wait = ((globalThis as any).__wait ?? 0) + performance.now() - tw;
+      const work: RoundPart[] = [];
+      for (const raw of res) {
+        const key = `${raw.topic}:${raw.partition}`, p = pos.get(key);
         if (!p) continue;
-        let from = 0, to = r.records.length;
-        while (from < to && Number(r.records[from]!.offset) < p.offset) from++;
-        while (to > from && Number(r.records[to - 1]!.offset) >= p.end) to--;
-        if (to > from) {
-          rows.push({ topic: r.topic, partition: r.partition, records: r.records, from, to });
-          got += to - from;
-          p.offset = Number(r.records[to - 1]!.offset) + 1;
-        }
-        if (p.offset >= p.end || (r.records.length > 0 && Number(r.records[r.records.length - 1]!.offset) >= p.end - 1)) pos.delete(key);
+        const scan = raw.decoded ? scanDecoded(raw.decoded) : scanRecordSet(raw.buf, raw.start, raw.end);
+        if (scan.nextOffset <= p.offset) continue;
+        const to = Math.min(scan.nextOffset, p.end);
+        work.push({ raw, scan, from: p.offset, to });
+        p.offset = to;
+        if (to >= p.end) pos.delete(key);
       }
-      if (got) { chunks.push(toBatch(rows, got)); emptyRounds = 0; }
-      else if (++emptyRounds > 50) {
+      inflight = pos.size ? fetchRound() : null;
+      if (work.length) {
+        idleRounds = 0;
+        const td = performance.now(); const chunk = await decodeRound(work); (globalThis as any).__dec = ((globalThis as any).__dec ?? 0) + performance.now() - td; (globalThis as any).__rounds = ((globalThis as any).__rounds ?? 0) + 1;
+        if (chunk.numRows) chunks.push(chunk);
+      } else if (++idleRounds > 50) {
         const left = [...pos.values()].map((p) => `topic '${p.topic}' partition ${p.partition} offsets [${p.offset}, ${p.end})`).join('; ');
-        throw new SourceError(`Kafka returned no records for ${left} after ${emptyRounds} fetches; the broker may be unhealthy.`);
+        throw new SourceError(`Kafka returned no records for ${left} after ${idleRounds} fetches; the broker may be unhealthy.`);
       }
     }
     return chunks;
@@ -171,27 +182,84 @@ export class KafkaSource implements Source {
   async stop(): Promise<void> { await this.client.close(); }
 }
 
-/** Records of one fetch round into the Kafka schema's columns (bytes copied once into contiguous buffers). */
-function toBatch(parts: { topic: string; partition: number; records: FetchedRecord[]; from: number; to: number }[], n: number): Batch {
-  let valueBytes = 0, keyBytes = 0;
-  for (const p of parts) for (let i = p.from; i < p.to; i++) { const r = p.records[i]!; valueBytes += r.value?.length ?? 0; keyBytes += r.key?.length ?? 0; }
-  const keys = new BytesBuilder(n, keyBytes + 1), values = new BytesBuilder(n, valueBytes + 1), topics = new BytesBuilder(n, n * 8);
-  const partition = new Int32Array(n), offset = new BigInt64Array(n), ts = new BigInt64Array(n), tsType = new Int32Array(n);
-  let k = 0;
-  for (const p of parts) {
-    for (let i = p.from; i < p.to; i++, k++) {
-      const r = p.records[i]!;
-      if (r.key) keys.appendBytes(r.key); else keys.appendNull();
-      if (r.value) values.appendBytes(r.value); else values.appendNull();
-      topics.appendString(p.topic);
-      partition[k] = p.partition;
-      offset[k] = BigInt(r.offset);
-      ts[k] = BigInt(r.timestamp);
-      tsType[k] = r.batchContext?.timestampType ?? 0;
+/** Per partition and fetch round: at most this many bytes (the broker returns at least one batch). */
+const FETCH_PARTITION_MAX_BYTES = 8 << 20;
+/** Per fetch response (one per leader). */
+const FETCH_MAX_BYTES = 32 << 20;
+
+interface RoundPart { raw: RawPartition; scan: RecordSetScan; from: number; to: number }
+
+function scanDecoded(records: FetchedRecord[]): RecordSetScan {
+  const last = records[records.length - 1];
+  return { nextOffset: last ? Number(last.offset) + 1 : -1, records: records.length, bytes: 0, compressed: false, legacy: true };
+}
+
+/** The records of one fetch round, [from, to) of each partition, into one chunk of the Kafka schema. */
+async function decodeRound(work: RoundPart[]): Promise<Batch> {
+  let rows = 0, bytes = 0;
+  for (const w of work) { rows += Math.min(w.scan.records, w.to - w.from); bytes += w.scan.bytes; }
+  const out = new RecordColumns(rows, bytes);
+  for (const { raw, scan, from, to } of work) {
+    out.beginTopic(raw.topic);
+    try {
+      if (raw.decoded || scan.legacy) appendDecoded(out, raw.partition, from, to, raw.decoded ?? await decodeLegacy(raw));
+      else await decodeRecordSet(raw.buf, raw.start, raw.end, { partition: raw.partition, from, to, abortedTransactions: raw.abortedTransactions }, out, codecFor);
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      throw new SourceError(`Kafka returned malformed records for topic '${raw.topic}' partition ${raw.partition} (offsets from ${from}): ${e.message}.`, { cause: e });
     }
   }
+  return toBatch(out);
+}
+
+function appendDecoded(out: RecordColumns, partition: number, from: number, to: number, records: FetchedRecord[]): void {
+  for (const r of records) {
+    if (r.isControlRecord) continue;
+    const offset = Number(r.offset);
+    if (offset < from || offset >= to) continue;
+    out.append(partition, offset, Number(r.timestamp), r.batchContext?.timestampType ?? 0,
+      r.key ?? EMPTY, 0, r.key ? r.key.length : -1, r.value ?? EMPTY, 0, r.value ? r.value.length : -1);
+  }
+}
+const EMPTY = new Uint8Array(0);
+
+/** A typed array trimmed to `used` elements: a view when that keeps most of it, else a copy (frees the rest). */
+function fit<T extends Int32Array | Uint8Array>(a: T, used: number): T {
+  return (used * 2 >= a.length ? a.subarray(0, used) : a.slice(0, used)) as T;
+}
+
+/** RecordColumns into Arrow columns (no copy of the bulk data unless the buffers are mostly empty). */
+function toBatch(c: RecordColumns): Batch {
+  const n = c.length, bitmapBytes = (n + 7) >> 3;
+  const binary = (offsets: Int32Array, bytes: Uint8Array, used: number, valid: Uint8Array, nulls: number): A.Data => A.makeData({
+    type: new A.Binary(), length: n, nullCount: nulls, nullBitmap: nulls ? fit(valid, bitmapBytes) : undefined,
+    valueOffsets: fit(offsets, n + 1), data: fit(bytes, used),
+  });
+  // topic: one string per row, written once per run and doubled with copyWithin.
+  const enc = new TextEncoder();
+  const names = c.topicRuns.map(([t]) => enc.encode(t));
+  let total = 0;
+  c.topicRuns.forEach(([, rows], i) => { total += rows * names[i]!.length; });
+  const topicBytes = new Uint8Array(Math.max(total, 1)), topicOffsets = new Int32Array(n + 1);
+  let row = 0, pos = 0;
+  c.topicRuns.forEach(([, rows], i) => {
+    const name = names[i]!, w = name.length;
+    if (rows === 0) return;
+    topicBytes.set(name, pos);
+    for (let filled = 1; filled < rows;) { const k = Math.min(filled, rows - filled); topicBytes.copyWithin(pos + filled * w, pos, pos + k * w); filled += k; }
+    for (let r = 0; r < rows; r++) topicOffsets[row + r + 1] = pos + (r + 1) * w;
+    row += rows;
+    pos += rows * w;
+  });
+  const int64 = (pairs: Int32Array): BigInt64Array => {
+    const a = fit(pairs, 2 * n);
+    return new BigInt64Array(a.buffer, a.byteOffset, n);
+  };
   return makeBatch(kafkaSchema, [
-    keys.finish('binary'), values.finish('binary'), topics.finish('string'),
-    primitiveColumn(int, partition, n), primitiveColumn(long, offset, n), primitiveColumn(timestamp, ts, n), primitiveColumn(int, tsType, n),
+    binary(c.keyOffsets, c.keyBytes, c.keyByteLength, c.keyValid, c.keyNulls),
+    binary(c.valueOffsets, c.valueBytes, c.valueByteLength, c.valueValid, c.valueNulls),
+    A.makeData({ type: new A.Utf8(), length: n, nullCount: 0, valueOffsets: topicOffsets, data: topicBytes.subarray(0, total) }),
+    primitiveColumn(int, fit(c.partitions, n), n), primitiveColumn(long, int64(c.offsets), n),
+    primitiveColumn(timestamp, int64(c.timestamps), n), primitiveColumn(int, fit(c.timestampTypes, n), n),
   ], n);
 }
