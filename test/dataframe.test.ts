@@ -180,4 +180,19 @@ describe('the trigger loop', () => {
     expect(out.slice(0, 3).map((r) => r.value)).toEqual([0n, 1n, 2n]);
     expect((out[1]!.timestamp as Date).getTime() - (out[0]!.timestamp as Date).getTime()).toBe(20);
   });
+
+  it('rate with availableNow stops at the rows due when the query started', async () => {
+    const q = await session.readStream.format('rate').option('rowsPerSecond', 1000).load().writeStream.format('memory').queryName('rateNow').trigger({ availableNow: true }).start();
+    expect(await q.awaitTermination(5000)).toBe(true);
+    expect(session.table('rateNow').count()).toBeLessThan(5000);
+  });
+
+  it('options are case-insensitive, as in Spark; a fixed-schema source refuses schema()', async () => {
+    const df = session.readStream.format('rate').option('ROWSPERSECOND', 10).load();
+    expect(df.columns).toEqual(['timestamp', 'value']);
+    expect(() => session.readStream.format('kafka').schema(T.struct({ a: T.int })).option('kafka.bootstrap.servers', 'h:1').option('subscribe', 't').load())
+      .toThrow(/kafka source has a fixed schema/);
+    await expect(df.writeStream.format('parquet').option('CheckpointLocation', mkdtempSync(path.join(tmpdir(), 'cp-'))).option('Compresion', 'zstd').start(mkdtempSync(path.join(tmpdir(), 'o-'))))
+      .rejects.toThrow(/Unknown option 'Compresion' for the parquet sink\. Its options are: checkpointLocation, path, compression/);
+  });
 });

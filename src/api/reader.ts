@@ -3,11 +3,12 @@ import { DataFrame } from './dataframe.ts';
 import { OptionError } from '../errors.ts';
 import { sources } from '../sources/registry.ts';
 import type { Struct } from './types.ts';
+import { CaseInsensitiveMap } from '../util/options.ts';
 
 /** session.readStream: Spark's DataStreamReader. */
 export class DataStreamReader {
   private fmt: string | null = null;
-  private readonly opts = new Map<string, string>();
+  private readonly opts = new CaseInsensitiveMap();
   private userSchema: Struct | null = null;
   constructor(private readonly session: Session) {}
 
@@ -20,14 +21,17 @@ export class DataStreamReader {
     if (!this.fmt) throw new OptionError(`readStream needs a format: .format('kafka') (known: ${[...sources.keys()].join(', ')}).`);
     const provider = sources.get(this.fmt);
     if (!provider) throw new OptionError(`Unknown source format '${this.fmt}'. Known formats: ${[...sources.keys()].join(', ')}.`);
-    const unknown = [...this.opts.keys()].filter((k) => !provider.options.includes(k));
+    const unknown = this.opts.unknown(provider.options);
     if (unknown.length) {
       throw new OptionError(`Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} for the ${this.fmt} source. `
         + `Its options are: ${provider.options.join(', ')}.`);
     }
-    const options = new Map(this.opts);
+    if (this.userSchema) {
+      throw new OptionError(`The ${this.fmt} source has a fixed schema and does not take one from schema(); remove the schema() call. `
+        + `To parse the values, use from_json(col('value').cast('string'), schema).`);
+    }
+    const options = this.opts.copy();
     // schema() also checks the option values, so a bad value fails here, without connecting.
-    void this.userSchema;
     return new DataFrame(this.session, { kind: 'source', provider, options, schema: provider.schema({ options }) });
   }
 }

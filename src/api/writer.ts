@@ -14,6 +14,7 @@ import { MicroBatchExecution } from '../runtime/micro-batch-execution.ts';
 import { StreamingQuery } from '../runtime/streaming-query.ts';
 import { defaultTrigger, parseTrigger, type Trigger, type TriggerSpec } from '../runtime/trigger.ts';
 import { crashHook } from '../runtime/crash-hook.ts';
+import { CaseInsensitiveMap } from '../util/options.ts';
 
 /** Options the engine itself reads; every other option belongs to the sink. */
 const engineOptions = ['checkpointLocation', 'path'];
@@ -22,7 +23,7 @@ const activeCheckpoints = new Set<string>();
 /** df.writeStream: Spark's DataStreamWriter. */
 export class DataStreamWriter {
   private fmt = 'console';
-  private readonly opts = new Map<string, string>();
+  private readonly opts = new CaseInsensitiveMap();
   private mode: OutputMode = 'append';
   private partitionCols: string[] = [];
   private name: string | null = null;
@@ -58,10 +59,11 @@ export class DataStreamWriter {
     } else {
       const provider = sinks.get(this.fmt);
       if (!provider) throw new OptionError(`Unknown sink format '${this.fmt}'. Known formats: ${[...sinks.keys()].join(', ')}, or use foreachBatch(fn).`);
-      const unknown = [...this.opts.keys()].filter((k) => !engineOptions.includes(k) && !provider.options.includes(k));
+      const known = [...new Set([...engineOptions, ...provider.options])];
+      const unknown = this.opts.unknown(known);
       if (unknown.length) {
         throw new OptionError(`Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} for the ${this.fmt} sink. `
-          + `Its options are: ${[...engineOptions, ...provider.options].join(', ')}.`);
+          + `Its options are: ${known.join(', ')}.`);
       }
       if (!provider.outputModes.includes(this.mode)) {
         throw new AnalysisError(`The ${this.fmt} sink does not support output mode '${this.mode}'; it supports ${provider.outputModes.join(', ')}.`

@@ -209,15 +209,16 @@ export class RecordColumns {
   partitions: Int32Array;
   /** Runs of rows from one topic: [topic, rows]. */
   topicRuns: [string, number][] = [];
-  private keyPos = 0;
-  private valuePos = 0;
+  keyByteLength = 0;
+  valueByteLength = 0;
 
+  /** `rows` and `bytes` are capacity hints (the columns grow as needed). */
   constructor(rows: number, bytes: number) {
     rows = Math.max(rows, 16);
     this.keyOffsets = new Int32Array(rows + 1);
     this.valueOffsets = new Int32Array(rows + 1);
     this.keyBytes = new Uint8Array(1024);
-    this.valueBytes = new Uint8Array(Math.max(bytes, 1024));
+    this.valueBytes = uninitialized(Math.max(bytes, 1024));
     this.keyValid = new Uint8Array((rows + 7) >> 3);
     this.valueValid = new Uint8Array((rows + 7) >> 3);
     this.offsets = new Int32Array(rows * 2);
@@ -226,11 +227,10 @@ export class RecordColumns {
     this.partitions = new Int32Array(rows);
   }
 
-  get keyByteLength(): number { return this.keyPos; }
-  get valueByteLength(): number { return this.valuePos; }
-
-  private growRows(): void {
-    const cap = this.partitions.length * 2;
+  /** Room for `rows` more rows. */
+  reserveRows(rows: number): void {
+    if (this.length + rows <= this.partitions.length) return;
+    const cap = Math.max(this.partitions.length * 2, this.length + rows);
     const g = <T extends Int32Array | Uint8Array>(a: T, n: number): T => { const c = new (a.constructor as new (n: number) => T)(n); c.set(a); return c; };
     this.keyOffsets = g(this.keyOffsets, cap + 1);
     this.valueOffsets = g(this.valueOffsets, cap + 1);
@@ -242,10 +242,19 @@ export class RecordColumns {
     this.partitions = g(this.partitions, cap);
   }
 
-  private static grow(a: Uint8Array, used: number, need: number): Uint8Array {
-    const c = new Uint8Array(Math.max(a.length * 2, used + need));
-    c.set(a.subarray(0, used));
-    return c;
+  /** Room for `bytes` more value bytes. */
+  reserveValueBytes(bytes: number): void {
+    if (this.valueByteLength + bytes <= this.valueBytes.length) return;
+    const c = uninitialized(Math.max(this.valueBytes.length * 2, this.valueByteLength + bytes));
+    c.set(this.valueBytes.subarray(0, this.valueByteLength));
+    this.valueBytes = c;
+  }
+
+  private reserveKeyBytes(bytes: number): void {
+    if (this.keyByteLength + bytes <= this.keyBytes.length) return;
+    const c = new Uint8Array(Math.max(this.keyBytes.length * 2, this.keyByteLength + bytes));
+    c.set(this.keyBytes.subarray(0, this.keyByteLength));
+    this.keyBytes = c;
   }
 
   /** Start a run of rows of `topic` (consecutive calls with the same topic extend one run). */
@@ -254,28 +263,8 @@ export class RecordColumns {
     if (!last || last[0] !== topic) this.topicRuns.push([topic, 0]);
   }
 
-  /**
-   * Append one record. Key and value are byte ranges (length -1 = null); offset and
-   * timestamp are Numbers (exact below 2^53).
-   */
-  append(partition: number, offset: number, timestamp: number, timestampType: number,
-    keySrc: Uint8Array, keyStart: number, keyLen: number, valueSrc: Uint8Array, valueStart: number, valueLen: number): void {
-    const i = this.length;
-    if (i >= this.partitions.length) this.growRows();
-    if (keyLen >= 0) {
-      if (this.keyPos + keyLen > this.keyBytes.length) this.keyBytes = RecordColumns.grow(this.keyBytes, this.keyPos, keyLen);
-      copyBytes(keySrc, keyStart, keyLen, this.keyBytes, this.keyPos);
-      this.keyPos += keyLen;
-      this.keyValid[i >> 3]! |= 1 << (i & 7);
-    } else this.keyNulls++;
-    this.keyOffsets[i + 1] = this.keyPos;
-    if (valueLen >= 0) {
-      if (this.valuePos + valueLen > this.valueBytes.length) this.valueBytes = RecordColumns.grow(this.valueBytes, this.valuePos, valueLen);
-      copyBytes(valueSrc, valueStart, valueLen, this.valueBytes, this.valuePos);
-      this.valuePos += valueLen;
-      this.valueValid[i >> 3]! |= 1 << (i & 7);
-    } else this.valueNulls++;
-    this.valueOffsets[i + 1] = this.valuePos;
+  /** The fixed-width fields of row `i` (capacity reserved by the caller). */
+  private setRow(i: number, partition: number, offset: number, timestamp: number, timestampType: number): void {
     const olo = offset % 4294967296;
     this.offsets[2 * i] = olo | 0;
     this.offsets[2 * i + 1] = (offset - olo) / 4294967296;
@@ -284,14 +273,91 @@ export class RecordColumns {
     this.timestamps[2 * i + 1] = (timestamp - tlo) / 4294967296;
     this.timestampTypes[i] = timestampType;
     this.partitions[i] = partition;
+  }
+
+  private setKey(i: number, src: Uint8Array, start: number, len: number): void {
+    if (len >= 0) {
+      this.reserveKeyBytes(len);
+      const kb = this.keyBytes, kp = this.keyByteLength;
+      if (len < 48) { for (let k = 0; k < len; k++) kb[kp + k] = src[start + k]!; } else kb.set(src.subarray(start, start + len), kp);
+      this.keyByteLength = kp + len;
+      this.keyValid[i >> 3]! |= 1 << (i & 7);
+    } else this.keyNulls++;
+    this.keyOffsets[i + 1] = this.keyByteLength;
+  }
+
+  /** Append one record from separate key/value buffers (length -1 = null). */
+  append(partition: number, offset: number, timestamp: number, timestampType: number,
+    keySrc: Uint8Array, keyStart: number, keyLen: number, valueSrc: Uint8Array, valueStart: number, valueLen: number): void {
+    this.reserveRows(1);
+    const i = this.length;
+    this.setKey(i, keySrc, keyStart, keyLen);
+    if (valueLen >= 0) {
+      this.reserveValueBytes(valueLen);
+      this.valueBytes.set(valueSrc.subarray(valueStart, valueStart + valueLen), this.valueByteLength);
+      this.valueByteLength += valueLen;
+      this.valueValid[i >> 3]! |= 1 << (i & 7);
+    } else this.valueNulls++;
+    this.valueOffsets[i + 1] = this.valueByteLength;
+    this.setRow(i, partition, offset, timestamp, timestampType);
     this.topicRuns[this.topicRuns.length - 1]![1]++;
     this.length = i + 1;
   }
+
+  /**
+   * The records of one (uncompressed or decompressed) batch, `b[start, end)`, keeping offsets in
+   * [range.from, range.to). The whole region is copied into the value buffer in one go and each
+   * value is then moved down into place with copyWithin: no subarray object per record.
+   */
+  decodeBatch(b: Uint8Array, start: number, end: number, count: number, base: number, baseTs: number, tsType: number, range: DecodeRange): void {
+    const from = range.from, to = range.to, partition = range.partition;
+    this.reserveRows(count);
+    this.reserveValueBytes(end - start);
+    const vb = this.valueBytes, vOffsets = this.valueOffsets, vValid = this.valueValid;
+    const staged = this.valueByteLength; // where b[start] lands
+    vb.set(b.subarray(start, end), staged);
+    let vp = staged, i = this.length, rows = 0;
+    P = start;
+    for (let r = 0; r < count; r++) {
+      const len = varint(b);
+      const recEnd = P + len;
+      if (len < 0 || recEnd > end) throw new ProtocolError(`record ${r} of the batch at offset ${base} overruns its batch`);
+      P++; // attributes (unused)
+      const tsDelta = varint(b);
+      const offset = base + varint(b);
+      const keyLen = varint(b);
+      const keyStart = P;
+      if (keyLen > 0) P += keyLen;
+      const valueLen = varint(b);
+      const valueStart = P;
+      if (keyStart + (keyLen > 0 ? keyLen : 0) > recEnd || valueStart + (valueLen > 0 ? valueLen : 0) > recEnd) {
+        throw new ProtocolError(`record at offset ${offset} has a key or value past its end`);
+      }
+      P = recEnd; // headers are not part of the schema
+      if (offset < from) continue;
+      if (offset >= to) break;
+      this.setKey(i, b, keyStart, keyLen);
+      if (valueLen >= 0) {
+        const at = staged + (valueStart - start);
+        if (at !== vp) vb.copyWithin(vp, at, at + valueLen);
+        vp += valueLen;
+        vValid[i >> 3]! |= 1 << (i & 7);
+      } else this.valueNulls++;
+      vOffsets[i + 1] = vp;
+      this.setRow(i, partition, offset, tsType === 1 ? baseTs : baseTs + tsDelta, tsType);
+      i++;
+      rows++;
+    }
+    this.valueByteLength = vp;
+    this.length = i;
+    this.topicRuns[this.topicRuns.length - 1]![1] += rows;
+  }
 }
 
-/** memcpy for short ranges: a loop beats creating a subarray per record below ~64 bytes. */
-function copyBytes(src: Uint8Array, from: number, len: number, dst: Uint8Array, to: number): void {
-  if (len < 48) { for (let k = 0; k < len; k++) dst[to + k] = src[from + k]!; } else dst.set(src.subarray(from, from + len), to);
+/** A byte buffer whose contents are all overwritten before use: skip zero-filling it. */
+function uninitialized(n: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
 }
 
 /** A decompressor, as kafkajs's `CompressionCodecs[type]()` returns. */
@@ -366,38 +432,11 @@ export function decodeRecordSet(b: Buffer, start: number, end: number, range: De
       // Decompress, then decode it and the rest of the set (offsets stay in order).
       const payload = b.subarray(batchStart + RECORDS, batchEnd);
       return codecs(compression).decompress(payload).then((raw) => {
-        decodeRecords(raw, 0, raw.length, count, base, baseTs, tsType, range, out);
+        out.decodeBatch(raw, 0, raw.length, count, base, baseTs, tsType, range);
         return decodeRecordSet(b, p, end, range, out, codecs);
       });
     }
-    decodeRecords(b, batchStart + RECORDS, batchEnd, count, base, baseTs, tsType, range, out);
-  }
-}
-
-/** The records of one batch, `b[start, end)`. */
-function decodeRecords(b: Uint8Array, start: number, end: number, count: number, base: number, baseTs: number, tsType: number,
-  range: DecodeRange, out: RecordColumns): void {
-  const from = range.from, to = range.to, partition = range.partition;
-  P = start;
-  for (let r = 0; r < count; r++) {
-    const len = varint(b);
-    const recEnd = P + len;
-    if (len < 0 || recEnd > end) throw new ProtocolError(`record ${r} of the batch at offset ${base} overruns its batch`);
-    P++; // attributes (unused)
-    const tsDelta = varint(b);
-    const offset = base + varint(b);
-    const keyLen = varint(b);
-    const keyStart = P;
-    if (keyLen > 0) P += keyLen;
-    const valueLen = varint(b);
-    const valueStart = P;
-    if (keyStart + Math.max(keyLen, 0) > recEnd || valueStart + Math.max(valueLen, 0) > recEnd) {
-      throw new ProtocolError(`record at offset ${offset} has a key or value past its end`);
-    }
-    P = recEnd; // headers are not part of the schema
-    if (offset < from) continue;
-    if (offset >= to) return;
-    out.append(partition, offset, tsType === 1 ? baseTs : baseTs + tsDelta, tsType, b, keyStart, keyLen, b, valueStart, valueLen);
+    out.decodeBatch(b, batchStart + RECORDS, batchEnd, count, base, baseTs, tsType, range);
   }
 }
 

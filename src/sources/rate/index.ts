@@ -7,6 +7,8 @@ import type { ReadLimit, Source, SourceOptions, SourceProvider } from '../source
 const schema = struct({ timestamp, value: long });
 
 interface RateOffset { readonly startTimeMs: number; readonly rows: number }
+/** availableNow's target: the rows due by this time, whatever the start. */
+interface RateBound { readonly untilMs: number }
 
 /** Spark's rate source: `rowsPerSecond` rows a second, value = row number, timestamp = its due time. */
 class RateSource implements Source {
@@ -16,11 +18,11 @@ class RateSource implements Source {
     this.description = `RateStream[rowsPerSecond=${rps}, numPartitions=${numPartitions}]`;
   }
   async initialOffset(): Promise<RateOffset> { return { startTimeMs: Date.now(), rows: 0 }; }
-  async availableOffset(): Promise<RateOffset> { return { startTimeMs: 0, rows: Number.MAX_SAFE_INTEGER }; }
+  async availableOffset(): Promise<RateBound> { return { untilMs: Date.now() }; }
   async latestOffset(startRaw: unknown, _limit: ReadLimit, bound?: unknown): Promise<RateOffset> {
     const start = startRaw as RateOffset;
-    let rows = Math.floor(((Date.now() - start.startTimeMs) * this.rps) / 1000);
-    if (bound) rows = Math.min(rows, (bound as RateOffset).rows);
+    const until = bound ? Math.min(Date.now(), (bound as RateBound).untilMs) : Date.now();
+    const rows = Math.floor(((until - start.startTimeMs) * this.rps) / 1000);
     return { startTimeMs: start.startTimeMs, rows: Math.max(rows, start.rows) };
   }
   sameOffset(a: unknown, b: unknown): boolean { return (a as RateOffset).rows === (b as RateOffset).rows; }
