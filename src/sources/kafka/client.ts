@@ -139,6 +139,10 @@ export class KafkaClient {
   /** Earliest (fromBeginning) or latest (high watermark) offset of each partition. */
   async offsets(parts: Map<string, number[]>, fromBeginning: boolean): Promise<PartitionOffsets> {
     const c = await this.connected();
+    // ListOffsets goes to each partition's leader: the metadata must know the topics first
+    // (after a restart or a reset, getBatch may be the first call).
+    const fresh = [...parts.keys()].filter((t) => !this.topics.has(t));
+    if (fresh.length) { await c.addMultipleTargetTopics(fresh); for (const t of fresh) this.topics.add(t); }
     const req = [...parts].map(([topic, ps]) => ({ topic, partitions: ps.map((partition) => ({ partition })), fromBeginning }));
     const res = await c.fetchTopicsOffset(req);
     const out: PartitionOffsets = {};
