@@ -1,7 +1,7 @@
 /**
  * End-to-end benchmark: Kafka -> from_json -> filter -> Parquet, against a bare kafkajs drain.
  *
- *   npx tsx bench/kafka-to-parquet.ts [--events 1000000] [--partitions 8] [--rounds 2] [--only sluice|kafkajs]
+ *   npx tsx bench/kafka-to-parquet.ts [--events 1000000] [--partitions 8] [--rounds 3] [--only sluice|kafkajs]
  *
  * For repeated (profiling) runs against a broker that stays up (KAFKA_BOOTSTRAP_SERVERS=...):
  *   --produce-only --topic T   produce into T (created beforehand, e.g. by the launcher), then exit;
@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
   options: {
     events: { type: 'string', default: '1000000' },
     partitions: { type: 'string', default: '8' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
     only: { type: 'string' },
     // For profiling runs: produce once into a long-lived broker (KAFKA_BOOTSTRAP_SERVERS), then reuse the topic.
     topic: { type: 'string' },
@@ -140,7 +140,6 @@ async function runSluice(bootstrap: string, topic: string, purchases: number): P
     await q.awaitTermination();
     const secs = (performance.now() - t0) / 1000;
     const p = q.lastProgress as { numInputRows?: number; durationMs?: Record<string, number> } | null;
-    log(`wait ${(globalThis as any).__wait} dec ${(globalThis as any).__dec} rounds ${(globalThis as any).__rounds}`); (globalThis as any).__wait = (globalThis as any).__dec = (globalThis as any).__rounds = 0;
     if (p) log(`sluice last progress: input ${p.numInputRows} rows, durations ${JSON.stringify(p.durationMs)}`);
     const [r] = await duckQuery(`select count(*)::BIGINT as n, count(distinct event_id)::BIGINT as d, `
       + `count(*) filter (where type <> 'purchase')::BIGINT as bad from read_parquet('${join(dir, 'out')}/**/*.parquet')`);

@@ -9,7 +9,7 @@
 import * as A from 'apache-arrow';
 import { type DataType, type StructType, toArrowType } from '../../api/types.ts';
 import { BytesBuilder } from '../builders.ts';
-import { STR_STOP, MAX_DEPTH, skipWs, skipValue, skipString, decodeEscaped, decoded } from './scanner.ts';
+import { findStop, MAX_DEPTH, skipWs, skipValue, skipString, decodeEscaped, decoded } from './scanner.ts';
 import { parseTimestamp, parseDate, decodeBase64 } from './convert.ts';
 
 export type JsonMode = 'PERMISSIVE' | 'DROPMALFORMED' | 'FAILFAST';
@@ -298,8 +298,7 @@ let scratch = new Uint8Array(256);
 
 /** p at the opening quote: returns the position after the closing quote, or -1; sets gSrc/gS/gE. */
 function stringContent(buf: Uint8Array, p: number, end: number): number {
-  let q = p + 1;
-  while (q < end && STR_STOP[buf[q]!] === 0) q++;
+  const q = findStop(buf, p + 1, end);
   if (q >= end) return -1;
   if (buf[q] === 0x22) { gSrc = buf; gS = p + 1; gE = q; return q + 1; }
   if (buf[q] !== 0x5c) return -1;
@@ -338,8 +337,7 @@ function parseValue(buf: Uint8Array, p: number, end: number, c: Col, row: number
   switch (c.kind) {
     case K_STRING: {
       if (ch === 0x22) {
-        let q = p + 1;
-        while (q < end && STR_STOP[buf[q]!] === 0) q++;
+        const q = findStop(buf, p + 1, end);
         if (q >= end) return -1;
         if (buf[q] === 0x22) {
           bytesBegin(c, row, q - p);
@@ -512,8 +510,7 @@ function parseObject(buf: Uint8Array, p: number, end: number, st: Col, row: numb
     }
     if (q < 0) {
       // 2. scan the key and look it up
-      let e = ks;
-      while (e < end && STR_STOP[buf[e]!] === 0) e++;
+      const e = findStop(buf, ks, end);
       if (e >= end) return -1;
       if (buf[e] === 0x22) {
         fi = lookupKey(st, buf, ks, e);

@@ -94,6 +94,7 @@ export interface KafkaClientOptions { servers: string[]; clientId: string; reque
 export class KafkaClient {
   private readonly kafka: Kafka;
   private cluster: KafkaCluster | null = null;
+  private connecting: Promise<KafkaCluster> | null = null;
   private topics = new Set<string>();
 
   constructor(private readonly opts: KafkaClientOptions) {
@@ -106,6 +107,12 @@ export class KafkaClient {
 
   private async connected(): Promise<KafkaCluster> {
     if (this.cluster) return this.cluster;
+    // Concurrent callers (the source's fetch loops) share one connection attempt.
+    this.connecting ??= this.connect().finally(() => { this.connecting = null; });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<KafkaCluster> {
     // kafkajs keeps its cluster factory behind a private symbol; the consumer and admin use the same one.
     const sym = Object.getOwnPropertySymbols(this.kafka).find((s) => s.description === 'private:Kafka:createCluster');
     const create = sym && (this.kafka as unknown as Record<symbol, (o: object) => KafkaCluster>)[sym];
@@ -195,10 +202,14 @@ export class KafkaClient {
       let parts: RawPartition[];
       if (version >= FETCH_MIN_VERSION && version >= range!.minVersion) {
         const body = encodeFetchRequest(version, req);
-        const payload = await sendRaw(broker, {
+        const { payload } = await sendRaw(broker, {
           request: { apiKey: FETCH_API_KEY, apiVersion: version, apiName: 'Fetch', encode: async () => ({ buf: body, buffer: body }) },
-          // The payload is kept as bytes; `clientSideThrottleTime` is read by kafkajs's request queue.
-          response: { decode: async (b: Buffer) => Object.assign(b, { clientSideThrottleTime: 0 }), parse: async (b) => b },
+          // The payload is kept as bytes. From v8 on the broker leaves throttling to the client (KIP-219):
+          // kafkajs's request queue reads `clientSideThrottleTime`, as for its own Fetch.
+          response: {
+            decode: async (b: Buffer) => ({ payload: b, clientSideThrottleTime: version >= 8 && b.length >= 4 ? b.readInt32BE(0) : 0 }),
+            parse: async (r) => r,
+          },
           requestTimeout: this.opts.requestTimeoutMs + maxWaitMs,
         });
         const res = parseFetchResponse(version, payload);

@@ -210,15 +210,25 @@ export class RecordColumns {
   /** Runs of rows from one topic: [topic, rows]. */
   topicRuns: [string, number][] = [];
   keyByteLength = 0;
+  /** Values are valueBytes[valueBase, valueByteLength). */
   valueByteLength = 0;
+  readonly valueBase: number;
+  private readonly inPlace: Uint8Array | null;
 
-  /** `rows` and `bytes` are capacity hints (the columns grow as needed). */
-  constructor(rows: number, bytes: number) {
+  /**
+   * `rows` and `bytes` are capacity hints (the columns grow as needed). With `inPlace`, values
+   * are compacted inside that buffer (a Fetch response nobody else reads) from `start` on, and
+   * decodeBatch may only be given uncompressed batches of it, in buffer order.
+   */
+  constructor(rows: number, bytes: number, inPlace?: { buf: Uint8Array; start: number }) {
     rows = Math.max(rows, 16);
     this.keyOffsets = new Int32Array(rows + 1);
     this.valueOffsets = new Int32Array(rows + 1);
     this.keyBytes = new Uint8Array(1024);
-    this.valueBytes = uninitialized(Math.max(bytes, 1024));
+    this.inPlace = inPlace ? inPlace.buf : null;
+    // A plain Uint8Array view (Buffer#slice would not copy where a copy is meant).
+    this.valueBytes = inPlace ? new Uint8Array(inPlace.buf.buffer, inPlace.buf.byteOffset, inPlace.buf.length) : uninitialized(Math.max(bytes, 1024));
+    this.valueBase = this.valueByteLength = inPlace ? inPlace.start : 0;
     this.keyValid = new Uint8Array((rows + 7) >> 3);
     this.valueValid = new Uint8Array((rows + 7) >> 3);
     this.offsets = new Int32Array(rows * 2);
@@ -245,6 +255,7 @@ export class RecordColumns {
   /** Room for `bytes` more value bytes. */
   reserveValueBytes(bytes: number): void {
     if (this.valueByteLength + bytes <= this.valueBytes.length) return;
+    if (this.inPlace) throw new Error('RecordColumns: values decoded in place cannot grow');
     const c = uninitialized(Math.max(this.valueBytes.length * 2, this.valueByteLength + bytes));
     c.set(this.valueBytes.subarray(0, this.valueByteLength));
     this.valueBytes = c;
@@ -289,6 +300,7 @@ export class RecordColumns {
   /** Append one record from separate key/value buffers (length -1 = null). */
   append(partition: number, offset: number, timestamp: number, timestampType: number,
     keySrc: Uint8Array, keyStart: number, keyLen: number, valueSrc: Uint8Array, valueStart: number, valueLen: number): void {
+    if (this.inPlace) throw new Error('RecordColumns: append() needs copied values');
     this.reserveRows(1);
     const i = this.length;
     this.setKey(i, keySrc, keyStart, keyLen);
@@ -298,7 +310,7 @@ export class RecordColumns {
       this.valueByteLength += valueLen;
       this.valueValid[i >> 3]! |= 1 << (i & 7);
     } else this.valueNulls++;
-    this.valueOffsets[i + 1] = this.valueByteLength;
+    this.valueOffsets[i + 1] = this.valueByteLength - this.valueBase;
     this.setRow(i, partition, offset, timestamp, timestampType);
     this.topicRuns[this.topicRuns.length - 1]![1]++;
     this.length = i + 1;
@@ -306,17 +318,22 @@ export class RecordColumns {
 
   /**
    * The records of one (uncompressed or decompressed) batch, `b[start, end)`, keeping offsets in
-   * [range.from, range.to). The whole region is copied into the value buffer in one go and each
-   * value is then moved down into place with copyWithin: no subarray object per record.
+   * [range.from, range.to). Values are compacted with copyWithin (no subarray object per record):
+   * in place in `b`, or after copying the whole region into the value buffer in one go.
    */
   decodeBatch(b: Uint8Array, start: number, end: number, count: number, base: number, baseTs: number, tsType: number, range: DecodeRange): void {
     const from = range.from, to = range.to, partition = range.partition;
     this.reserveRows(count);
-    this.reserveValueBytes(end - start);
-    const vb = this.valueBytes, vOffsets = this.valueOffsets, vValid = this.valueValid;
-    const staged = this.valueByteLength; // where b[start] lands
-    vb.set(b.subarray(start, end), staged);
-    let vp = staged, i = this.length, rows = 0;
+    let shift = 0; // value position in valueBytes - position in b
+    if (this.inPlace) {
+      if (b !== this.inPlace || start < this.valueByteLength) throw new Error('RecordColumns: in-place batches must come from its buffer, in order');
+    } else {
+      this.reserveValueBytes(end - start);
+      this.valueBytes.set(b.subarray(start, end), this.valueByteLength);
+      shift = this.valueByteLength - start;
+    }
+    const vb = this.valueBytes, vOffsets = this.valueOffsets, vValid = this.valueValid, vBase = this.valueBase;
+    let vp = this.valueByteLength, i = this.length, rows = 0;
     P = start;
     for (let r = 0; r < count; r++) {
       const len = varint(b);
@@ -338,12 +355,12 @@ export class RecordColumns {
       if (offset >= to) break;
       this.setKey(i, b, keyStart, keyLen);
       if (valueLen >= 0) {
-        const at = staged + (valueStart - start);
+        const at = valueStart + shift;
         if (at !== vp) vb.copyWithin(vp, at, at + valueLen);
         vp += valueLen;
         vValid[i >> 3]! |= 1 << (i & 7);
       } else this.valueNulls++;
-      vOffsets[i + 1] = vp;
+      vOffsets[i + 1] = vp - vBase;
       this.setRow(i, partition, offset, tsType === 1 ? baseTs : baseTs + tsDelta, tsType);
       i++;
       rows++;
@@ -400,7 +417,11 @@ function varint(b: Uint8Array): number {
  */
 export function decodeRecordSet(b: Buffer, start: number, end: number, range: DecodeRange, out: RecordColumns,
   codecs: CodecLookup): Promise<void> | void {
-  const aborted = new AbortedTracker(range.abortedTransactions);
+  return decodeFrom(b, start, end, range, out, codecs, new AbortedTracker(range.abortedTransactions));
+}
+
+function decodeFrom(b: Buffer, start: number, end: number, range: DecodeRange, out: RecordColumns,
+  codecs: CodecLookup, aborted: AbortedTracker): Promise<void> | void {
   let p = start;
   while (p + LOG_OVERHEAD <= end) {
     const len = readInt32(b, p + BATCH_LENGTH);
@@ -433,7 +454,7 @@ export function decodeRecordSet(b: Buffer, start: number, end: number, range: De
       const payload = b.subarray(batchStart + RECORDS, batchEnd);
       return codecs(compression).decompress(payload).then((raw) => {
         out.decodeBatch(raw, 0, raw.length, count, base, baseTs, tsType, range);
-        return decodeRecordSet(b, p, end, range, out, codecs);
+        return decodeFrom(b, p, end, range, out, codecs, aborted);
       });
     }
     out.decodeBatch(b, batchStart + RECORDS, batchEnd, count, base, baseTs, tsType, range);

@@ -130,7 +130,7 @@ export class KafkaSource implements Source {
       forEachPartition(end, (t, p) => { const l = parts.get(t) ?? []; l.push(Number(p)); parts.set(t, l); });
       return parts.size ? this.client.offsets(parts, true) : {};
     });
-    const pos = new Map<string, { topic: string; partition: number; offset: number; end: number }>();
+    const pos = new Map<string, Position>();
     forEachPartition(start, (t, p) => { if (getOffset(end, t, p) === undefined) this.dataLoss(`Topic '${t}' partition ${p} is gone`); });
     forEachPartition(end, (t, p, e) => {
       let s = getOffset(start, t, p) ?? 0;
@@ -144,38 +144,51 @@ export class KafkaSource implements Source {
     });
     // Fetch rounds, pipelined: as soon as a response is in, its batch headers give each partition's next
     // position, the next round is sent, and this one is decoded (into columns) while the broker works.
+    // Partitions are split over FETCH_PIPELINES such loops, so the broker always has a request queued.
     const chunks: Batch[] = [];
-    let idleRounds = 0;
-    const fetchRound = (): Promise<RawPartition[]> => {
-      const at = [...pos.values()].map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset }));
-      const r = this.retrying('fetch', () => this.client.fetchRaw(at, FETCH_PARTITION_MAX_BYTES, FETCH_MAX_BYTES));
-      r.catch(() => undefined); // awaited below; never an unhandled rejection if decoding throws first
-      return r;
+    const all = [...pos.values()];
+    const pipelines = Math.min(FETCH_PIPELINES, all.length);
+    let failed = false; // one loop failing stops the others at their next round
+    const pipeline = async (mine: Map<string, Position>): Promise<void> => {
+      try { await loop(mine); } catch (e) { failed = true; throw e; }
     };
-    let inflight: Promise<RawPartition[]> | null = pos.size ? fetchRound() : null;
-    while (inflight) {
-      const tw = performance.now(); const res = await inflight; (globalThis as any).__wait = ((globalThis as any).__wait ?? 0) + performance.now() - tw;
-      const work: RoundPart[] = [];
-      for (const raw of res) {
-        const key = `${raw.topic}:${raw.partition}`, p = pos.get(key);
-        if (!p) continue;
-        const scan = raw.decoded ? scanDecoded(raw.decoded) : scanRecordSet(raw.buf, raw.start, raw.end);
-        if (scan.nextOffset <= p.offset) continue;
-        const to = Math.min(scan.nextOffset, p.end);
-        work.push({ raw, scan, from: p.offset, to });
-        p.offset = to;
-        if (to >= p.end) pos.delete(key);
+    const loop = async (mine: Map<string, Position>): Promise<void> => {
+      let idleRounds = 0;
+      const fetchRound = (): Promise<RawPartition[]> => {
+        const at = [...mine.values()].map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset }));
+        const r = this.retrying('fetch', () => this.client.fetchRaw(at, FETCH_PARTITION_MAX_BYTES, FETCH_MAX_BYTES));
+        r.catch(() => undefined); // awaited below; never an unhandled rejection if decoding throws first
+        return r;
+      };
+      let inflight: Promise<RawPartition[]> | null = mine.size ? fetchRound() : null;
+      while (inflight) {
+        const res = await inflight;
+        const work: RoundPart[] = [];
+        for (const raw of res) {
+          const key = `${raw.topic}:${raw.partition}`, p = mine.get(key);
+          if (!p) continue;
+          const scan = raw.decoded ? scanDecoded(raw.decoded) : scanRecordSet(raw.buf, raw.start, raw.end);
+          if (scan.nextOffset <= p.offset) continue;
+          const to = Math.min(scan.nextOffset, p.end);
+          work.push({ raw, scan, from: p.offset, to });
+          p.offset = to;
+          if (to >= p.end) mine.delete(key);
+        }
+        inflight = mine.size && !failed ? fetchRound() : null;
+        if (work.length) {
+          idleRounds = 0;
+          chunks.push(...await decodeRound(work));
+        } else if (++idleRounds > 50) {
+          const left = [...mine.values()].map((p) => `topic '${p.topic}' partition ${p.partition} offsets [${p.offset}, ${p.end})`).join('; ');
+          throw new SourceError(`Kafka returned no records for ${left} after ${idleRounds} fetches; the broker may be unhealthy.`);
+        }
       }
-      inflight = pos.size ? fetchRound() : null;
-      if (work.length) {
-        idleRounds = 0;
-        const td = performance.now(); const chunk = await decodeRound(work); (globalThis as any).__dec = ((globalThis as any).__dec ?? 0) + performance.now() - td; (globalThis as any).__rounds = ((globalThis as any).__rounds ?? 0) + 1;
-        if (chunk.numRows) chunks.push(chunk);
-      } else if (++idleRounds > 50) {
-        const left = [...pos.values()].map((p) => `topic '${p.topic}' partition ${p.partition} offsets [${p.offset}, ${p.end})`).join('; ');
-        throw new SourceError(`Kafka returned no records for ${left} after ${idleRounds} fetches; the broker may be unhealthy.`);
-      }
-    }
+    };
+    const groups = Array.from({ length: pipelines }, () => new Map<string, Position>());
+    all.forEach((p, i) => groups[i % pipelines]!.set(`${p.topic}:${p.partition}`, p));
+    // allSettled first: a failing pipeline must not leave the others running unobserved.
+    const results = await Promise.allSettled(groups.map(pipeline));
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
     return chunks;
   }
 
@@ -187,6 +200,15 @@ const FETCH_PARTITION_MAX_BYTES = 8 << 20;
 /** Per fetch response (one per leader). */
 const FETCH_MAX_BYTES = 32 << 20;
 
+interface Position { topic: string; partition: number; offset: number; end: number }
+
+/**
+ * Concurrent fetch loops per getBatch (partitions split between them). With one loop the broker
+ * idles while a response travels and is scanned; two kept getBatch of 1M records at ~0.4 s
+ * instead of ~0.9 s on the mock broker, four were slower again.
+ */
+const FETCH_PIPELINES = 2;
+
 interface RoundPart { raw: RawPartition; scan: RecordSetScan; from: number; to: number }
 
 function scanDecoded(records: FetchedRecord[]): RecordSetScan {
@@ -194,22 +216,39 @@ function scanDecoded(records: FetchedRecord[]): RecordSetScan {
   return { nextOffset: last ? Number(last.offset) + 1 : -1, records: records.length, bytes: 0, compressed: false, legacy: true };
 }
 
-/** The records of one fetch round, [from, to) of each partition, into one chunk of the Kafka schema. */
-async function decodeRound(work: RoundPart[]): Promise<Batch> {
-  let rows = 0, bytes = 0;
-  for (const w of work) { rows += Math.min(w.scan.records, w.to - w.from); bytes += w.scan.bytes; }
-  const out = new RecordColumns(rows, bytes);
-  for (const { raw, scan, from, to } of work) {
-    out.beginTopic(raw.topic);
-    try {
-      if (raw.decoded || scan.legacy) appendDecoded(out, raw.partition, from, to, raw.decoded ?? await decodeLegacy(raw));
-      else await decodeRecordSet(raw.buf, raw.start, raw.end, { partition: raw.partition, from, to, abortedTransactions: raw.abortedTransactions }, out, codecFor);
-    } catch (e) {
-      if (!(e instanceof ProtocolError)) throw e;
-      throw new SourceError(`Kafka returned malformed records for topic '${raw.topic}' partition ${raw.partition} (offsets from ${from}): ${e.message}.`, { cause: e });
-    }
+/**
+ * The records of one fetch round, [from, to) of each partition, into chunks of the Kafka schema:
+ * one per Fetch response. Where a response holds only uncompressed record batches, the values
+ * are compacted inside the response buffer itself (no copy of the bulk of the data).
+ */
+async function decodeRound(work: RoundPart[]): Promise<Batch[]> {
+  const byResponse = new Map<Buffer, RoundPart[]>();
+  for (const w of work) {
+    const l = byResponse.get(w.raw.buf);
+    if (l) l.push(w); else byResponse.set(w.raw.buf, [w]);
   }
-  return toBatch(out);
+  const chunks: Batch[] = [];
+  for (const [buf, parts] of byResponse) {
+    let rows = 0, bytes = 0, inPlace = buf.length > 0;
+    for (const w of parts) {
+      rows += Math.min(w.scan.records, w.to - w.from);
+      bytes += w.scan.bytes;
+      if (w.raw.decoded || w.scan.legacy || w.scan.compressed) inPlace = false;
+    }
+    const out = new RecordColumns(rows, bytes, inPlace ? { buf, start: parts[0]!.raw.start } : undefined);
+    for (const { raw, scan, from, to } of parts) {
+      out.beginTopic(raw.topic);
+      try {
+        if (raw.decoded || scan.legacy) appendDecoded(out, raw.partition, from, to, raw.decoded ?? await decodeLegacy(raw));
+        else await decodeRecordSet(raw.buf, raw.start, raw.end, { partition: raw.partition, from, to, abortedTransactions: raw.abortedTransactions }, out, codecFor);
+      } catch (e) {
+        if (!(e instanceof ProtocolError)) throw e;
+        throw new SourceError(`Kafka returned malformed records for topic '${raw.topic}' partition ${raw.partition} (offsets from ${from}): ${e.message}.`, { cause: e });
+      }
+    }
+    if (out.length) chunks.push(toBatch(out));
+  }
+  return chunks;
 }
 
 function appendDecoded(out: RecordColumns, partition: number, from: number, to: number, records: FetchedRecord[]): void {
@@ -257,7 +296,7 @@ function toBatch(c: RecordColumns): Batch {
   };
   return makeBatch(kafkaSchema, [
     binary(c.keyOffsets, c.keyBytes, c.keyByteLength, c.keyValid, c.keyNulls),
-    binary(c.valueOffsets, c.valueBytes, c.valueByteLength, c.valueValid, c.valueNulls),
+    binary(c.valueOffsets, c.valueBytes.subarray(c.valueBase), c.valueByteLength - c.valueBase, c.valueValid, c.valueNulls),
     A.makeData({ type: new A.Utf8(), length: n, nullCount: 0, valueOffsets: topicOffsets, data: topicBytes.subarray(0, total) }),
     primitiveColumn(int, fit(c.partitions, n), n), primitiveColumn(long, int64(c.offsets), n),
     primitiveColumn(timestamp, int64(c.timestamps), n), primitiveColumn(int, fit(c.timestampTypes, n), n),
