@@ -133,8 +133,9 @@ export class KafkaSource implements Source {
     const pos = new Map<string, Position>();
     forEachPartition(start, (t, p) => { if (getOffset(end, t, p) === undefined) this.dataLoss(`Topic '${t}' partition ${p} is gone`); });
     forEachPartition(end, (t, p, e) => {
-      let s = getOffset(start, t, p) ?? 0;
       const low = getOffset(earliest, t, p) ?? 0;
+      // A partition added since the last batch is read from its earliest offset, as in Spark.
+      let s = getOffset(start, t, p) ?? low;
       if (e < s) { this.dataLoss(`Topic '${t}' partition ${p}: offset ${e} is below the previous ${s}`); return; }
       if (s < low && s < e) {
         this.dataLoss(`Topic '${t}' partition ${p}: offsets ${s} to ${Math.min(low, e) - 1} (range [${s}, ${Math.min(low, e)})) are no longer in Kafka, whose earliest offset is now ${low}`);
