@@ -152,7 +152,7 @@ export class MicroBatchExecution {
     const numInputRows = inputRows.reduce((a, b) => a + b, 0);
     const rate = (n: number, secs: number): number => (secs > 0 ? n / secs : 0);
     const sources: SourceProgress[] = c.sources.map((s, i) => ({
-      description: s.description, startOffset: previous[i], endOffset: seq.offsets[i], latestOffset: seq.offsets[i],
+      description: s.description, startOffset: previous[i], endOffset: seq.offsets[i], latestOffset: s.reportLatestOffset?.() ?? seq.offsets[i],
       numInputRows: inputRows[i]!, inputRowsPerSecond: rate(inputRows[i]!, sinceLast), processedRowsPerSecond: rate(inputRows[i]!, total / 1000),
     }));
     const warnings = c.sources.flatMap((s) => s.drainWarnings?.() ?? []);

@@ -25,6 +25,8 @@ export interface Source {
   availableOffset(): Promise<Offset>;
   /** Read exactly [start, end). */
   getBatch(start: Offset, end: Offset): Promise<Batch[]>;
+  /** What latestOffset() last saw available before limits (progress's sources[].latestOffset). */
+  reportLatestOffset?(): Offset | undefined;
   /** True when two offsets are the same position (nothing new to read). */
   sameOffset(a: Offset, b: Offset): boolean;
   /** Things to report once, e.g. data lost with failOnDataLoss=false. */

@@ -95,6 +95,7 @@ export class KafkaSource implements Source {
   async latestOffset(startRaw: unknown, limit: ReadLimit, bound?: unknown): Promise<KafkaOffsets> {
     const start = startRaw as KafkaOffsets;
     let latest = await this.availableOffset();
+    this.lastAvailable = latest;
     if (bound) {
       const b = bound as KafkaOffsets;
       const capped: KafkaOffsets = {};
@@ -110,6 +111,9 @@ export class KafkaSource implements Source {
     forEachPartition(latest, (t, p, v) => { const s = getOffset(base, t, p)!; if (v < s) setOffset(latest, t, p, s); });
     return limit === 'default' && this.o.maxOffsetsPerTrigger !== undefined ? rateLimit(base, latest, this.o.maxOffsetsPerTrigger) : latest;
   }
+
+  private lastAvailable: KafkaOffsets | undefined;
+  reportLatestOffset(): KafkaOffsets | undefined { return this.lastAvailable; }
 
   sameOffset(a: unknown, b: unknown): boolean { return sameOffsets(a as KafkaOffsets, b as KafkaOffsets); }
 
