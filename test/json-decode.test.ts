@@ -88,10 +88,10 @@ describe('decodeJson: types', () => {
     expect(one(`{"nested":{"y":null,"q":1}}`, all)!.nested).toEqual({ x: null, y: null });
   });
 
-  it('a null input value is a null struct, not malformed; so is the JSON literal null', () => {
+  it('a null input value is a null struct, not malformed; the JSON literal null is malformed', () => {
     const r = decode([null, 'null', ' null ', '{"i":1}'], struct({ i: int }));
     expect(r.rows).toEqual([null, null, null, { i: 1 }]);
-    expect(r.malformed).toEqual([]);
+    expect(r.malformed).toEqual([1, 2]);
     expect(r.res.column.nullCount).toBe(3);
   });
 
@@ -254,7 +254,7 @@ describe('decodeJson: malformed records', () => {
     '{"a":tru}', '{"a":nul}', '{"a":True}', '{"a":1,}', '{,"a":1}', '{"a" 1}', '{"a":1 "b":"x"}', String.raw`{"b":"\x"}`,
     String.raw`{"b":"\u12"}`, String.raw`{"b":"\u12G4"}`, String.raw`{"b":"\ud800\uZZZZ"}`, '{"b":"a\nb"}', '{"b":"tab\there"}',
     '{"z":[1,2}', '{"z":[1,,2]}', '{"z":{"x":}}', '{"z":{"x" 1}}', '{"z":[}', '{"a":1,"z":"unterminated}', String.raw`{"\q":1}`,
-    '{"a":1}\u0000', 'nullx', '{"b":"ok"}]',
+    '{"a":1}\u0000', 'null', 'nullx', '{"b":"ok"}]', '\t\n', '"{\\"a\\":1}"',
   ];
 
   it('flags each malformed record and nulls its struct', () => {
@@ -313,7 +313,7 @@ describe('decodeJson: layout', () => {
     ])));
     expect(column.nullCount).toBe(2);
     expect(column.children.map((c) => c.nullCount)).toEqual([3, 3, 3, 2, 3]);
-    const table = new A.Table(new A.RecordBatch({ j: A.makeVector(column) }));
+    const table = new A.Table(new A.RecordBatch({ j: column }));
     const back = A.tableFromIPC(A.tableToIPC(table));
     const rows = back.getChild('j')!.toArray().map((r: { toJSON(): unknown } | null) => r?.toJSON() ?? null);
     expect(rows[0]).toMatchObject({ s: 'a', l: 1n, b: true });
@@ -448,8 +448,7 @@ function refStruct(o: Record<string, unknown>, t: StructType): Record<string, un
 function reference(text: string, schema: StructType): { malformed: boolean; row: Record<string, unknown> | null } {
   let v: unknown;
   try { v = JSON.parse(text); } catch { return { malformed: true, row: null }; }
-  if (v === null) return { malformed: false, row: null };
-  if (typeof v !== 'object' || Array.isArray(v)) return { malformed: true, row: null };
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return { malformed: true, row: null };
   return { malformed: false, row: refStruct(JSON.parse(tagNumbers(text)), schema) };
 }
 

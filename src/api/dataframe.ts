@@ -4,6 +4,9 @@ import type { Struct } from './types.ts';
 import type { LogicalPlan } from '../plan/logical.ts';
 import { planQuery } from '../plan/physical.ts';
 import { DataStreamWriter } from './writer.ts';
+import { AnalysisError } from '../errors.ts';
+import type { AggExpr, Expr } from '../plan/expr.ts';
+import { parseDuration } from '../util/duration.ts';
 
 /** A streaming DataFrame: an immutable logical plan with Spark's methods. Analysis runs at start(). */
 export class DataFrame {
@@ -24,6 +27,22 @@ export class DataFrame {
     return this.with({ kind: 'rename', child: this.plan, from: existing, to: name });
   }
   drop(...names: string[]): DataFrame { return this.with({ kind: 'drop', child: this.plan, names }); }
+  /** Spark's withWatermark: rows older than max event time − delay may be dropped by stateful operators. */
+  withWatermark(eventTime: string, delayThreshold: string | number): DataFrame {
+    const delayMs = parseDuration(delayThreshold, `withWatermark('${eventTime}') delay`);
+    return this.with({ kind: 'watermark', child: this.plan, column: eventTime, delayMs, delay: String(delayThreshold) });
+  }
+  groupBy(...cols: (ColumnLike | ColumnLike[])[]): GroupedData {
+    return new GroupedData(this, cols.flat().map((c) => toColumn(c).expr));
+  }
+  groupby(...cols: (ColumnLike | ColumnLike[])[]): GroupedData { return this.groupBy(...cols); }
+  /** dropDuplicates(): all columns; dropDuplicates(['id']) or ('id', 'ts'): those. */
+  dropDuplicates(...cols: (string | string[])[]): DataFrame {
+    const names = cols.flat();
+    return this.with({ kind: 'dedup', child: this.plan, columns: names.length ? names : null });
+  }
+  /** @internal */ withPlan(plan: LogicalPlan): DataFrame { return this.with(plan); }
+
   /** A DataFrame alias names the relation in joins; on its own it changes nothing. */
   alias(_name: string): DataFrame { return this; }
 
@@ -48,3 +67,22 @@ export class DataFrame {
 }
 
 export { Column };
+
+/** df.groupBy(...): Spark's RelationalGroupedDataset. */
+export class GroupedData {
+  constructor(private readonly df: DataFrame, private readonly keys: readonly Expr[]) {}
+
+  agg(...cols: (Column | Column[])[]): DataFrame {
+    const aggs: AggExpr[] = cols.flat().map((c) => {
+      const e = c.expr.op === 'alias' ? c.expr.child : c.expr;
+      const alias = c.expr.op === 'alias' ? c.expr.name : undefined;
+      if (e.op !== 'agg') throw new AnalysisError(`agg() takes aggregate functions such as sum(), count(), avg(); got ${JSON.stringify(c.expr)}.`);
+      return { ...e.agg, alias };
+    });
+    return this.df.withPlan({ kind: 'aggregate', child: this.df.plan, keys: this.keys, aggs });
+  }
+  /** groupBy(...).count(): a column named 'count', as in Spark. */
+  count(): DataFrame {
+    return this.df.withPlan({ kind: 'aggregate', child: this.df.plan, keys: this.keys, aggs: [{ fn: 'count', child: null, alias: 'count' }] });
+  }
+}

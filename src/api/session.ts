@@ -56,6 +56,17 @@ export class Session {
     if (!Number.isInteger(n) || n < 1) throw new OptionError(`minBatchesToRetain must be a whole number >= 1, got '${v}'.`);
     return n;
   }
+  /** @internal */ stateSnapshotInterval(): number {
+    const v = this.conf.get('sluice.stateSnapshotInterval') ?? this.conf.get('spark.sql.streaming.stateStore.minDeltasForSnapshot') ?? '10';
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new OptionError(`stateSnapshotInterval must be a whole number >= 1, got '${v}'.`);
+    return n;
+  }
+  /** @internal */ watermarkPolicy(): 'min' | 'max' {
+    const v = (this.conf.get('spark.sql.streaming.multipleWatermarkPolicy') ?? this.conf.get('sluice.multipleWatermarkPolicy') ?? 'min').toLowerCase();
+    if (v !== 'min' && v !== 'max') throw new OptionError(`multipleWatermarkPolicy must be 'min' or 'max', got '${v}'.`);
+    return v;
+  }
   /** @internal */ checkpointConf(): Record<string, string> {
     return { 'sluice.minBatchesToRetain': String(this.minBatchesToRetain()) };
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { DataFrame } from './dataframe.ts';
 import { CheckpointError, OptionError, AnalysisError } from '../errors.ts';
-import { planQuery } from '../plan/physical.ts';
+import { planQuery, type PhysicalPlan } from '../plan/physical.ts';
 import { sinks } from '../sinks/registry.ts';
 import type { OutputMode, Sink } from '../sinks/sink.ts';
 import { foreachBatchSink, type ForeachBatchFunction } from '../sinks/foreach-batch/index.ts';
@@ -17,7 +17,7 @@ import { crashHook } from '../runtime/crash-hook.ts';
 import { CaseInsensitiveMap } from '../util/options.ts';
 
 /** Options the engine itself reads; every other option belongs to the sink. */
-const engineOptions = ['checkpointLocation', 'path'];
+const engineOptions = ['checkpointLocation', 'path', 'lateRowsPath'];
 const activeCheckpoints = new Set<string>();
 
 /** df.writeStream: Spark's DataStreamWriter. */
@@ -70,11 +70,20 @@ export class DataStreamWriter {
           + (this.fmt === 'parquet' ? ' Files are append-only: use append, or write update/complete results with foreachBatch.' : ''));
       }
       temporaryCheckpointOk = this.fmt === 'console' || this.fmt === 'memory';
-      sink = provider.create({ path: this.opts.get('path'), options: this.opts, partitionBy: this.partitionCols, outputMode: this.mode, queryName: this.name ?? undefined, schema: plan.schema });
+      sink = provider.create({ path: this.opts.get('path'), options: this.opts, partitionBy: this.partitionCols, outputMode: this.mode, queryName: this.name ?? undefined, schema: plan.schema, eventTimeColumn: eventTimeColumnOf(plan) });
     }
-    if (this.mode === 'complete') {
+    const hasWatermark = plan.watermarks.length > 0;
+    if (plan.stateful) plan.stateful.checkOutputMode(this.mode, hasWatermark);
+    else if (this.mode === 'complete') {
       throw new AnalysisError(`Complete output mode is not supported when there are no streaming aggregations on streaming DataFrames; use append.`);
     }
+    const latePath = this.opts.get('lateRowsPath');
+    if (latePath !== undefined && !plan.stateful) {
+      throw new OptionError(`Option 'lateRowsPath' needs a watermarked aggregation or dropDuplicates: without one no row is late.`);
+    }
+    const lateSink = latePath === undefined ? undefined : sinks.get('parquet')!.create({
+      path: latePath, options: new Map(), partitionBy: [], outputMode: 'append', schema: plan.stateful!.inputSchema,
+    });
     if (this.partitionCols.length && this.fmt !== 'parquet') {
       throw new OptionError(`partitionBy(${this.partitionCols.join(', ')}) applies to file sinks only (parquet), not ${this.fmt}.`);
     }
@@ -102,7 +111,8 @@ export class DataStreamWriter {
       await sink.close?.();
     });
     const exec = new MicroBatchExecution({
-      id, runId, name: this.name, storage, checkpoint: cp, plan, sources, sink, trigger: this.trig,
+      id, runId, name: this.name, storage, checkpoint: cp, plan, sources, sink, lateSink, outputMode: this.mode, trigger: this.trig,
+      stateSnapshotInterval: session.stateSnapshotInterval(), watermarkPolicy: session.watermarkPolicy(),
       minBatchesToRetain: session.minBatchesToRetain(), conf: session.checkpointConf(),
       onProgress: (p) => query.progress(p), onIdle: () => query.idle(), onPhase: crashHook(),
     });
@@ -110,4 +120,11 @@ export class DataStreamWriter {
     query.launch(exec);
     return query;
   }
+}
+
+/** The output column that holds event time, for the sink's log: a window, or the watermarked column. */
+function eventTimeColumnOf(plan: PhysicalPlan): string | undefined {
+  const names = plan.schema.fields.map((f) => f.name);
+  for (const n of ['window', 'session_window']) if (names.includes(n)) return n;
+  return plan.watermarks.map((w) => w.column).find((c) => names.includes(c));
 }

@@ -19,7 +19,12 @@ import { type Expr, exprToString, outputName } from './expr.ts';
 export interface EvalContext {
   drop(rows: Int32Array): void;
   readonly metrics: { malformedRowsDropped: number };
+  /** Event-time statistics per withWatermark() of the plan, filled as rows pass it. */
+  readonly eventTime: EventTimeStats[];
 }
+
+export interface EventTimeStats { min: number; max: number; sum: number; count: number }
+export const newEventTimeStats = (): EventTimeStats => ({ min: Infinity, max: -Infinity, sum: 0, count: 0 });
 
 /** An expression resolved against a schema: its type is known and it is compiled once. */
 export interface Bound {
@@ -198,6 +203,8 @@ export function bind(e: Expr, schema: Struct): Bound {
       return { type: t, name, eval: (b, ctx) => arith(op, t, lc.eval(b, ctx), rc.eval(b, ctx), b.numRows) };
     }
     case 'from_json': return bindFromJson(e, schema);
+    case 'window': throw new AnalysisError(`${exprToString(e)}() can only be used as a key of groupBy(), e.g. groupBy(window(col('event_time'), '5 minutes')).`);
+    case 'agg': throw new AnalysisError(`${exprToString(e)} is an aggregate: use it inside groupBy(...).agg(...).`);
   }
 }
 

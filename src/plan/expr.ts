@@ -16,7 +16,15 @@ export type Expr =
   | { readonly op: 'isNotNull'; readonly child: Expr }
   | { readonly op: 'isin'; readonly child: Expr; readonly values: readonly Expr[] }
   | { readonly op: 'getField'; readonly child: Expr; readonly name: string }
-  | { readonly op: 'from_json'; readonly child: Expr; readonly schema: StructType; readonly mode: JsonMode; readonly corruptRecordColumn?: string };
+  | { readonly op: 'from_json'; readonly child: Expr; readonly schema: StructType; readonly mode: JsonMode; readonly corruptRecordColumn?: string }
+  /** window(t, size, slide?) / session_window(t, gap): a grouping key, the struct {start, end}. */
+  | { readonly op: 'window'; readonly child: Expr; readonly kind: 'tumbling' | 'sliding' | 'session'; readonly sizeMs: number; readonly slideMs: number; readonly text: string }
+  | { readonly op: 'agg'; readonly agg: AggExpr };
+
+export type AggFn = 'sum' | 'count' | 'avg' | 'min' | 'max' | 'first' | 'last' | 'approx_count_distinct';
+
+/** An aggregate call: `count('*')` has no child. */
+export interface AggExpr { readonly fn: AggFn; readonly child: Expr | null; readonly alias?: string }
 
 const binSymbol: Record<BinaryOp, string> = {
   eq: '=', neq: '!=', gt: '>', geq: '>=', lt: '<', leq: '<=', and: 'AND', or: 'OR', plus: '+', minus: '-', multiply: '*', divide: '/', mod: '%',
@@ -37,6 +45,8 @@ export function exprToString(e: Expr): string {
     case 'isin': return `(${exprToString(e.child)} IN (${e.values.map(exprToString).join(', ')}))`;
     case 'getField': return `${exprToString(e.child)}.${e.name}`;
     case 'from_json': return `from_json(${exprToString(e.child)})`;
+    case 'window': return e.kind === 'session' ? 'session_window' : 'window';
+    case 'agg': return e.agg.alias ?? aggName(e.agg);
   }
 }
 
@@ -46,4 +56,9 @@ export function outputName(e: Expr): string {
   if (e.op === 'getField') return e.name;
   if (e.op === 'alias') return e.name;
   return exprToString(e);
+}
+
+/** Spark's default name of an aggregate column: sum(amount), count(1), avg(x). */
+export function aggName(a: AggExpr): string {
+  return `${a.fn}(${a.child ? exprToString(a.child) : '1'})`;
 }

@@ -3,27 +3,51 @@ import { AnalysisError } from '../errors.ts';
 import type { Batch } from '../exec/batch.ts';
 import { project } from '../exec/project.ts';
 import { filter } from '../exec/filter.ts';
+import { observeEventTime } from '../exec/watermark.ts';
+import type { StatefulOperator } from '../exec/stateful.ts';
 import type { SourceProvider } from '../sources/source.ts';
 import { bind, bindSelect, type EvalContext } from './analyzer.ts';
 import type { Expr } from './expr.ts';
 import type { LogicalPlan } from './logical.ts';
+import { planAggregate } from './plan-aggregate.ts';
+import { planDedup } from './plan-dedup.ts';
 
 export type ChunkOperator = (b: Batch, ctx: EvalContext) => Batch;
 
-/** The analysed, compiled query: which sources to read, and the operators each chunk goes through. */
+export interface WatermarkSpec { readonly column: string; readonly delayMs: number; readonly delay: string }
+
+/**
+ * The analysed, compiled query: which sources to read, the operators each chunk goes
+ * through before the (at most one) stateful operator, and those after it.
+ */
 export interface PhysicalPlan {
   readonly sources: readonly { readonly provider: SourceProvider; readonly options: ReadonlyMap<string, string> }[];
   readonly schema: Struct;
   readonly operators: readonly ChunkOperator[];
+  readonly stateful: StatefulOperator | null;
+  readonly post: readonly ChunkOperator[];
+  /** withWatermark() calls, in the order their stats sit in EvalContext.eventTime. */
+  readonly watermarks: readonly WatermarkSpec[];
+  /** For a static (bounded) plan: its rows, before `operators`. */
+  readonly staticBatches?: readonly Batch[];
 }
 
 const colRef = (name: string): Expr => ({ op: 'col', name });
+
+/** Append a stateless operator: before the stateful one, or after it once there is one. */
+export function withOperator(child: PhysicalPlan, schema: Struct, op: ChunkOperator): PhysicalPlan {
+  return child.stateful
+    ? { ...child, schema, post: [...child.post, op] }
+    : { ...child, schema, operators: [...child.operators, op] };
+}
 
 /** Analyse (resolve names, check types: errors here stop start()) and compile, bottom up. */
 export function planQuery(p: LogicalPlan): PhysicalPlan {
   switch (p.kind) {
     case 'source':
-      return { sources: [{ provider: p.provider, options: p.options }], schema: p.schema, operators: [] };
+      return { sources: [{ provider: p.provider, options: p.options }], schema: p.schema, operators: [], stateful: null, post: [], watermarks: [] };
+    case 'static':
+      return { sources: [], schema: p.schema, operators: [], stateful: null, post: [], watermarks: [], staticBatches: p.batches };
     case 'project':
       return withChild(planQuery(p.child), p.exprs);
     case 'filter': {
@@ -32,7 +56,7 @@ export function planQuery(p: LogicalPlan): PhysicalPlan {
       if (pred.type.kind !== 'boolean') {
         throw new AnalysisError(`filter() needs a boolean condition, but '${pred.name}' is ${typeToString(pred.type)}.`);
       }
-      return { ...child, operators: [...child.operators, filter(pred)] };
+      return withOperator(child, child.schema, filter(pred));
     }
     case 'withColumn': {
       const child = planQuery(p.child);
@@ -50,11 +74,24 @@ export function planQuery(p: LogicalPlan): PhysicalPlan {
       const keep = child.schema.fields.map((f) => f.name).filter((n) => !p.names.includes(n));
       return withChild(child, keep.map(colRef));
     }
+    case 'watermark': {
+      const child = planQuery(p.child);
+      const idx = child.schema.fields.findIndex((f) => f.name === p.column);
+      if (idx < 0) throw new AnalysisError(`withWatermark('${p.column}', ...): no such column. Available columns: ${child.schema.fields.map((f) => f.name).join(', ')}.`);
+      const t = child.schema.fields[idx]!.type;
+      if (t.kind !== 'timestamp') throw new AnalysisError(`withWatermark('${p.column}', ...) needs a timestamp column, but '${p.column}' is ${typeToString(t)}. Cast it: col('${p.column}').cast('timestamp').`);
+      if (child.stateful) throw new AnalysisError(`withWatermark('${p.column}') must come before the aggregation or dropDuplicates it applies to.`);
+      const watermarks = [...child.watermarks, { column: p.column, delayMs: p.delayMs, delay: p.delay }];
+      return { ...withOperator(child, child.schema, observeEventTime(idx, watermarks.length - 1)), watermarks };
+    }
+    case 'aggregate': return planAggregate(planQuery(p.child), p);
+    case 'dedup': return planDedup(planQuery(p.child), p);
+    case 'join': throw new AnalysisError('join() is not available yet.');
   }
 }
 
 function withChild(child: PhysicalPlan, exprs: readonly Expr[]): PhysicalPlan {
   const bound = bindSelect(exprs, child.schema);
   const schema = struct(bound.map((b) => ({ name: b.name, type: b.type, nullable: true })));
-  return { ...child, schema, operators: [...child.operators, project(schema, bound)] };
+  return withOperator(child, schema, project(schema, bound));
 }

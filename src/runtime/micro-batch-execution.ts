@@ -1,7 +1,12 @@
 import type { Storage } from '../storage/index.ts';
 import type { Batch } from '../exec/batch.ts';
 import { batchNumRows } from '../exec/batch.ts';
-import type { EvalContext } from '../plan/analyzer.ts';
+import { type EvalContext, newEventTimeStats } from '../plan/analyzer.ts';
+import { StateStore } from '../state/state-store.ts';
+import type { OutputMode } from '../sinks/sink.ts';
+import { checkOperatorShape } from '../checkpoint/operator-metadata.ts';
+import { joinPath } from '../storage/index.ts';
+import { WatermarkTracker, type MultipleWatermarkPolicy } from './watermark-tracker.ts';
 import type { PhysicalPlan } from '../plan/physical.ts';
 import type { Source } from '../sources/source.ts';
 import type { Sink } from '../sinks/sink.ts';
@@ -20,7 +25,12 @@ export interface ExecutionConfig {
   readonly plan: PhysicalPlan;
   readonly sources: readonly Source[];
   readonly sink: Sink;
+  /** Where late rows go, when the user asked (writer option lateRowsPath). */
+  readonly lateSink?: Sink;
+  readonly outputMode: OutputMode;
   readonly trigger: Trigger;
+  readonly stateSnapshotInterval: number;
+  readonly watermarkPolicy: MultipleWatermarkPolicy;
   readonly minBatchesToRetain: number;
   readonly conf: Readonly<Record<string, string>>;
   readonly onProgress: (p: StreamingQueryProgress) => void;
@@ -46,7 +56,11 @@ export class MicroBatchExecution {
   private readonly commitLog: CommitLog;
   private committed: unknown[] = [];
   private nextBatchId = 0;
+  /** W(N) of the next batch, and W(N-1) of the last one run (rows of windows it closed are late). */
   private watermarkMs = 0;
+  private prevWatermarkMs = 0;
+  private readonly tracker: WatermarkTracker;
+  private store: StateStore | null = null;
   private lastTriggerStart = 0;
   /** Triggers that found nothing new: processAllAvailable() waits for one after it is called. */
   noDataTriggers = 0;
@@ -54,6 +68,15 @@ export class MicroBatchExecution {
   constructor(private readonly c: ExecutionConfig) {
     this.offsetLog = new OffsetLog(c.storage, c.checkpoint);
     this.commitLog = new CommitLog(c.storage, c.checkpoint);
+    this.tracker = new WatermarkTracker(c.plan.watermarks, c.watermarkPolicy);
+  }
+
+  private async openState(lastCommitted: number): Promise<void> {
+    const c = this.c, op = c.plan.stateful;
+    await checkOperatorShape(c.storage, c.checkpoint, lastCommitted >= 0, op ? { ...op.shape } : null);
+    if (!op) return;
+    this.store = new StateStore(c.storage, joinPath(c.checkpoint, 'state', '0'), op.stateKey, op.stateValue, c.stateSnapshotInterval);
+    await this.store.load(lastCommitted);
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -61,16 +84,22 @@ export class MicroBatchExecution {
     const starts = await Promise.all(c.sources.map((s, i) => loadOrCreateSourceStart(c.storage, c.checkpoint, i, () => s.initialOffset())));
     this.committed = starts;
     const latest = await this.offsetLog.latestId();
-    if (latest !== null) {
+    if (latest === null) await this.openState(-1);
+    else {
       const seq = (await this.offsetLog.get(latest))!;
       const commit = await this.commitLog.get(latest);
+      const previous = latest > 0 ? await this.offsetLog.get(latest - 1) : null;
       if (commit) {
+        await this.openState(latest);
         this.committed = [...seq.offsets];
         this.nextBatchId = latest + 1;
+        this.prevWatermarkMs = seq.batchWatermarkMs;
         this.watermarkMs = commit.nextBatchWatermarkMs;
       } else {
-        // Crashed between offsets/N and commits/N: re-run N with exactly the logged ranges.
-        if (latest > 0) this.committed = [...(await this.offsetLog.get(latest - 1))!.offsets];
+        // Crashed between offsets/N and commits/N: re-run N with exactly the logged ranges and watermark, over state N-1.
+        await this.openState(latest - 1);
+        if (previous) this.committed = [...previous.offsets];
+        this.prevWatermarkMs = previous?.batchWatermarkMs ?? 0;
         this.watermarkMs = seq.batchWatermarkMs;
         this.nextBatchId = latest;
         await this.runBatch(latest, seq, new PhaseTimer(), signal);
@@ -88,62 +117,92 @@ export class MicroBatchExecution {
       const ends = await timer.time('latestOffset', () => Promise.all(c.sources.map((s, i) =>
         s.latestOffset(this.committed[i], c.trigger.kind === 'once' ? 'all' : 'default', target?.[i]))));
       const hasData = ends.some((e, i) => !c.sources[i]!.sameOffset(e, this.committed[i]));
-      if (!hasData) {
+      // Spark's no-data batch: the watermark moved and state holds something it closes.
+      const noDataBatch = !hasData && this.store !== null && this.watermarkMs > this.prevWatermarkMs
+        && c.plan.stateful!.hasExpiring(this.store, this.watermarkMs);
+      if (!hasData && !noDataBatch) {
         this.noDataTriggers++;
         if (bounded) return;
         c.onIdle();
         await sleep(interval > 0 ? Math.max(0, interval - (Date.now() - started)) : 100, signal);
         continue;
       }
-      const seq: OffsetSeq = { batchWatermarkMs: this.watermarkMs, batchTimestampMs: Date.now(), conf: c.conf, offsets: ends };
+      const seq: OffsetSeq = { batchWatermarkMs: this.watermarkMs, batchTimestampMs: Date.now(), conf: c.conf, offsets: hasData ? ends : this.committed };
       await timer.time('walCommit', () => this.offsetLog.add(this.nextBatchId, seq));
       await c.onPhase?.('afterOffsetLog', this.nextBatchId);
       await this.runBatch(this.nextBatchId, seq, timer, signal);
       if (c.trigger.kind === 'once') return;
-      if (interval > 0) await sleep(Math.max(0, interval - (Date.now() - started)), signal);
+      if (interval > 0 && hasData) await sleep(Math.max(0, interval - (Date.now() - started)), signal);
     }
   }
 
   private async runBatch(batchId: number, seq: OffsetSeq, timer: PhaseTimer, _signal: AbortSignal): Promise<void> {
-    const c = this.c;
+    const c = this.c, plan = c.plan, op = plan.stateful;
     const triggerStart = Date.now();
-    const ctx: EvalContext = { drop: () => undefined, metrics: { malformedRowsDropped: 0 } };
+    const ctx: EvalContext = { drop: () => undefined, metrics: { malformedRowsDropped: 0 }, eventTime: plan.watermarks.map(newEventTimeStats) };
     const inputRows: number[] = [];
-    const output: Batch[] = [];
+    let output: Batch[] = [];
     let getBatchMs = 0, processMs = 0;
     for (let i = 0; i < c.sources.length; i++) {
       const t0 = performance.now();
-      const chunks = await c.sources[i]!.getBatch(this.committed[i], seq.offsets[i]);
+      const same = c.sources[i]!.sameOffset(this.committed[i], seq.offsets[i]);
+      const chunks = same ? [] : await c.sources[i]!.getBatch(this.committed[i], seq.offsets[i]);
       const t1 = performance.now();
       inputRows.push(batchNumRows(chunks));
       for (let chunk of chunks) {
-        for (const op of c.plan.operators) chunk = op(chunk, ctx);
+        for (const o of plan.operators) chunk = o(chunk, ctx);
         if (chunk.numRows > 0) output.push(chunk);
       }
       getBatchMs += t1 - t0;
       processMs += performance.now() - t1;
     }
+    // W(N) closes windows; rows of windows that W(N-1) already closed are late.
+    const w = { lateMs: this.prevWatermarkMs, evictMs: seq.batchWatermarkMs, defined: this.tracker.defined };
+    let late: Batch[] = [], numLate = 0;
+    if (op && this.store) {
+      const t0 = performance.now();
+      const r = op.process(output, this.store, w, c.outputMode);
+      late = r.late; numLate = r.numLateRows;
+      output = r.output.map((b) => plan.post.reduce((x, o) => o(x, ctx), b)).filter((b) => b.numRows > 0);
+      processMs += performance.now() - t0;
+    }
     timer.add('getBatch', getBatchMs);
     timer.add('queryPlanning', 0);
     await c.onPhase?.('beforeSink', batchId);
     const sinkResult = await timer.time('addBatch', async () => {
-      const r = await c.sink.addBatch(batchId, output);
-      return r;
+      if (c.lateSink) await c.lateSink.addBatch(batchId, late);
+      return c.sink.addBatch(batchId, output);
     });
     timer.add('addBatch', processMs);
+    const stateMetrics = this.store ? {
+      operatorName: op!.name, numRowsTotal: this.store.size, numRowsUpdated: this.store.numRowsUpdated, numRowsRemoved: this.store.numRowsRemoved,
+      numRowsDroppedByWatermark: numLate, memoryUsedBytes: this.store.memoryUsedBytes(),
+    } : null;
+    if (this.store) {
+      const store = this.store;
+      await timer.time('stateCommit', () => store.commit(batchId));
+    }
+    this.tracker.observe(ctx.eventTime);
+    const nextWatermark = this.tracker.next(seq.batchWatermarkMs);
     await c.onPhase?.('beforeCommit', batchId);
-    await timer.time('commitOffsets', () => this.commitLog.add(batchId, { nextBatchWatermarkMs: this.watermarkMs }));
+    await timer.time('commitOffsets', () => this.commitLog.add(batchId, { nextBatchWatermarkMs: nextWatermark }));
     await c.onPhase?.('afterCommit', batchId);
     const previous = this.committed;
     this.committed = [...seq.offsets];
     this.nextBatchId = batchId + 1;
+    this.prevWatermarkMs = seq.batchWatermarkMs;
+    this.watermarkMs = nextWatermark;
     const keepFrom = batchId + 1 - c.minBatchesToRetain;
-    if (keepFrom > 0) { await this.offsetLog.purge(keepFrom); await this.commitLog.purge(keepFrom); }
-    this.report(batchId, seq, previous, inputRows, sinkResult.numOutputRows, timer, triggerStart, ctx.metrics.malformedRowsDropped);
+    if (keepFrom > 0) {
+      await this.offsetLog.purge(keepFrom);
+      await this.commitLog.purge(keepFrom);
+      await this.store?.purge(keepFrom);
+    }
+    this.report(batchId, seq, previous, inputRows, sinkResult.numOutputRows, timer, triggerStart, ctx, stateMetrics);
   }
 
   private report(batchId: number, seq: OffsetSeq, previous: unknown[], inputRows: number[], outputRows: number,
-    timer: PhaseTimer, triggerStart: number, malformed: number): void {
+    timer: PhaseTimer, triggerStart: number, ctx: EvalContext, state: Record<string, unknown> | null): void {
     const c = this.c;
     const total = timer.total();
     timer.durations.triggerExecution = total;
@@ -159,8 +218,23 @@ export class MicroBatchExecution {
     c.onProgress({
       id: c.id, runId: c.runId, name: c.name, timestamp: new Date(triggerStart).toISOString(), batchId, batchDuration: total,
       numInputRows, inputRowsPerSecond: rate(numInputRows, sinceLast), processedRowsPerSecond: rate(numInputRows, total / 1000),
-      durationMs: { ...timer.durations }, eventTime: {}, stateOperators: [], sources,
-      sink: { description: c.sink.description, numOutputRows: outputRows }, numMalformedRowsDropped: malformed, warnings,
+      durationMs: { ...timer.durations }, eventTime: eventTimeProgress(ctx, this.tracker.defined, seq.batchWatermarkMs),
+      stateOperators: state ? [state] : [], sources,
+      sink: { description: c.sink.description, numOutputRows: outputRows }, numMalformedRowsDropped: ctx.metrics.malformedRowsDropped, warnings,
     });
   }
+}
+
+/** Spark's progress eventTime: min/max/avg of the batch's event times and the watermark it ran with, as ISO-8601 strings. */
+function eventTimeProgress(ctx: EvalContext, hasWatermark: boolean, watermarkMs: number): Record<string, string> {
+  if (!hasWatermark) return {};
+  const out: Record<string, string> = { watermark: new Date(watermarkMs).toISOString() };
+  let min = Infinity, max = -Infinity, sum = 0, count = 0;
+  for (const s of ctx.eventTime) { min = Math.min(min, s.min); max = Math.max(max, s.max); sum += s.sum; count += s.count; }
+  if (count > 0) {
+    out.min = new Date(min).toISOString();
+    out.max = new Date(max).toISOString();
+    out.avg = new Date(Math.round(sum / count)).toISOString();
+  }
+  return out;
 }

@@ -8,6 +8,7 @@
  */
 import * as A from 'apache-arrow';
 import { type DataType, type StructType, toArrowType } from '../../api/types.ts';
+import { AnalysisError } from '../../errors.ts';
 import { BytesBuilder } from '../builders.ts';
 import { findStop, MAX_DEPTH, skipWs, skipValue, skipString, decodeEscaped, decoded } from './scanner.ts';
 import { parseTimestamp, parseDate, decodeBase64 } from './convert.ts';
@@ -95,8 +96,8 @@ class Col {
         this.mask = size - 1;
         this.head = new Int32Array(size).fill(-1);
         this.next = new Int32Array(fs.length).fill(-1);
-        // Insert in reverse so the chain lists fields in schema order; on duplicate names the last one wins,
-        // like JSON.parse would do when the same name is declared twice (Spark rejects that schema anyway).
+        // Insert in reverse so each chain lists fields in schema order: if a (malformed) schema declares a
+        // name twice, the first declaration receives the value, the later one stays null.
         for (let i = fs.length - 1; i >= 0; i--) {
           if (!this.plain[i]) continue;
           const k = this.keys[i]!;
@@ -104,11 +105,11 @@ class Col {
           this.next[i] = this.head[h & this.mask]!;
           this.head[h & this.mask] = i;
         }
-        fs.forEach((f, i) => this.names.set(f.name, i));
+        fs.forEach((f, i) => { if (!this.names.has(f.name)) this.names.set(f.name, i); });
         this.predict = new Int32Array(Math.min(64, Math.max(8, fs.length * 2))).fill(-1);
         break;
       }
-      default: throw new Error(`from_json: unsupported type ${(type as DataType).kind}`);
+      default: throw new AnalysisError(`from_json: unsupported type ${(type as DataType).kind}`);
     }
   }
 }
@@ -596,7 +597,8 @@ function finishCol(c: Col, n: number): A.Data {
 
 /**
  * Parses each row of a Utf8 or Binary column (offset 0) as a JSON object of `schema`.
- * A null input value gives a null struct and is not malformed; the JSON literal `null` likewise.
+ * A null input value gives a null struct and is not malformed. Anything but a JSON object (including
+ * the JSON literal `null`, an empty or blank string) is malformed, as Spark's root converter does.
  */
 export function decodeJson(input: A.Data, schema: StructType, opts: JsonDecodeOptions = {}): JsonDecodeResult {
   const n = input.length;
@@ -616,23 +618,18 @@ export function decodeJson(input: A.Data, schema: StructType, opts: JsonDecodeOp
     let p = offs[i]!;
     const end = offs[i + 1]!;
     if (p < end && buf[p]! <= 0x20) p = skipWs(buf, p, end);
-    if (p < end) {
-      const c = buf[p];
-      if (c === 0x7b) {
-        let q = parseObject(buf, p, end, root, i, 1);
-        if (q >= 0) {
-          if (q < end) q = skipWs(buf, q, end);
-          if (q === end) { rootBits[i >> 3]! |= 1 << (i & 7); continue; }
-        }
-        setNull(root, i);
-      } else if (c === 0x6e && p + 4 <= end && buf[p + 1] === 0x75 && buf[p + 2] === 0x6c && buf[p + 3] === 0x6c
-        && skipWs(buf, p + 4, end) === end) {
-        continue; // the JSON literal null: a null struct, like Spark
+    if (p < end && buf[p] === 0x7b) {
+      let q = parseObject(buf, p, end, root, i, 1);
+      if (q >= 0) {
+        if (q < end) q = skipWs(buf, q, end);
+        if (q === end) { rootBits[i >> 3]! |= 1 << (i & 7); continue; }
       }
+      setNull(root, i); // undo whatever the record wrote before it went wrong
     }
     malformed.push(i);
   }
 
+  if (scratch.length > 1 << 20) scratch = new Uint8Array(256); // do not pin one huge record's scratch space
   const result: JsonDecodeResult = { column: finishCol(root, n), malformed: Int32Array.from(malformed) };
   if (opts.corruptRecord) {
     const bb = new BytesBuilder(n, 64);

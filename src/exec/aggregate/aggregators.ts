@@ -1,0 +1,115 @@
+import { type DataType, type StructField, long, double, binary, boolean, typeToString, isNumeric } from '../../api/types.ts';
+import { AnalysisError } from '../../errors.ts';
+import type { Cell } from '../values.ts';
+import { cellKeyPart } from '../../state/key-encoding.ts';
+import { hllAdd, hllCount, hllMerge, hllNew } from './hll.ts';
+import type { AggFn } from '../../plan/expr.ts';
+
+/**
+ * One aggregate function over state columns. `vals` are the store's value columns and
+ * `base` the index of this function's first one; every method works on one slot.
+ */
+export interface Aggregator {
+  readonly name: string;
+  readonly type: DataType;
+  readonly stateFields: readonly StructField[];
+  /** Fold one input value (null for count(*) means "a row"). */
+  update(vals: Cell[][], base: number, slot: number, v: Cell): void;
+  /** Fold the state of slot `src` (columns `from`) into `slot` (session merging). */
+  merge(vals: Cell[][], base: number, slot: number, from: Cell[][], src: number): void;
+  result(vals: Cell[][], base: number, slot: number): Cell;
+}
+
+const f = (name: string, type: DataType): StructField => ({ name, type, nullable: true });
+
+const addCells = (a: Cell, b: Cell): Cell =>
+  a === null ? b : b === null ? a : typeof a === 'bigint' ? BigInt.asIntN(64, a + (b as bigint)) : (a as number) + (b as number);
+
+function extreme(name: string, type: DataType, better: (a: Cell, b: Cell) => boolean): Aggregator {
+  const pick = (cur: Cell, v: Cell): Cell => (v === null ? cur : cur === null || better(v, cur) ? v : cur);
+  return {
+    name, type, stateFields: [f('v', type)],
+    update: (vals, base, slot, v) => { vals[base]![slot] = pick(vals[base]![slot] ?? null, v); },
+    merge: (vals, base, slot, from, src) => { vals[base]![slot] = pick(vals[base]![slot] ?? null, from[base]![src] ?? null); },
+    result: (vals, base, slot) => vals[base]![slot] ?? null,
+  };
+}
+
+/** The aggregator for `fn` over an input of type `input` (null for count(*)). Spark's result types. */
+export function makeAggregator(fn: AggFn, input: DataType | null, name: string): Aggregator {
+  const need = (ok: boolean, what: string): void => {
+    if (!ok) throw new AnalysisError(`${name}: ${fn}() needs ${what}, but its input is ${input ? typeToString(input) : 'missing'}.`);
+  };
+  switch (fn) {
+    case 'count':
+      return {
+        name, type: long, stateFields: [f('n', long)],
+        update: (vals, base, slot, v) => { if (v !== null || input === null) vals[base]![slot] = ((vals[base]![slot] as bigint | null) ?? 0n) + 1n; },
+        merge: (vals, base, slot, from, src) => { vals[base]![slot] = ((vals[base]![slot] as bigint | null) ?? 0n) + ((from[base]![src] as bigint | null) ?? 0n); },
+        result: (vals, base, slot) => (vals[base]![slot] as bigint | null) ?? 0n,
+      };
+    case 'sum': {
+      need(input !== null && isNumeric(input), 'a number');
+      const t = input!.kind === 'double' ? double : long;
+      const conv = (v: Cell): Cell => (v === null ? null : t === long ? (typeof v === 'bigint' ? v : BigInt(v as number)) : Number(v));
+      return {
+        name, type: t, stateFields: [f('sum', t)],
+        update: (vals, base, slot, v) => { vals[base]![slot] = addCells(vals[base]![slot] ?? null, conv(v)); },
+        merge: (vals, base, slot, from, src) => { vals[base]![slot] = addCells(vals[base]![slot] ?? null, from[base]![src] ?? null); },
+        result: (vals, base, slot) => vals[base]![slot] ?? null,
+      };
+    }
+    case 'avg':
+      need(input !== null && isNumeric(input), 'a number');
+      return {
+        name, type: double, stateFields: [f('sum', double), f('n', long)],
+        update: (vals, base, slot, v) => {
+          if (v === null) return;
+          vals[base]![slot] = ((vals[base]![slot] as number | null) ?? 0) + Number(v);
+          vals[base + 1]![slot] = ((vals[base + 1]![slot] as bigint | null) ?? 0n) + 1n;
+        },
+        merge: (vals, base, slot, from, src) => {
+          vals[base]![slot] = addCells(vals[base]![slot] ?? null, from[base]![src] ?? null);
+          vals[base + 1]![slot] = addCells(vals[base + 1]![slot] ?? null, from[base + 1]![src] ?? null);
+        },
+        result: (vals, base, slot) => { const n = vals[base + 1]![slot] as bigint | null; return n ? (vals[base]![slot] as number) / Number(n) : null; },
+      };
+    case 'min': case 'max': {
+      need(input !== null && input.kind !== 'struct' && input.kind !== 'binary', 'an orderable column');
+      const sign = fn === 'min' ? -1 : 1;
+      return extreme(name, input!, (a, b) => sign * ((a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0) > 0);
+    }
+    case 'first': case 'last': {
+      need(input !== null && input.kind !== 'struct', 'a column');
+      const isFirst = fn === 'first';
+      return {
+        name, type: input!, stateFields: [f('v', input!), f('set', boolean)],
+        update: (vals, base, slot, v) => {
+          if (isFirst && vals[base + 1]![slot] === true) return;
+          vals[base]![slot] = v; vals[base + 1]![slot] = true;
+        },
+        merge: (vals, base, slot, from, src) => {
+          // `slot` holds the earlier part of a merged session, `src` the later one.
+          if (from[base + 1]![src] !== true) return;
+          if (isFirst && vals[base + 1]![slot] === true) return;
+          vals[base]![slot] = from[base]![src] ?? null; vals[base + 1]![slot] = true;
+        },
+        result: (vals, base, slot) => vals[base]![slot] ?? null,
+      };
+    }
+    case 'approx_count_distinct': {
+      need(input !== null && input.kind !== 'struct', 'a column');
+      const regs = (vals: Cell[][], base: number, slot: number): Uint8Array => {
+        let r = vals[base]![slot] as Uint8Array | null;
+        if (!r) vals[base]![slot] = r = hllNew();
+        return r;
+      };
+      return {
+        name, type: long, stateFields: [f('hll', binary)],
+        update: (vals, base, slot, v) => { if (v !== null) hllAdd(regs(vals, base, slot), cellKeyPart(v, input!)); },
+        merge: (vals, base, slot, from, src) => { const o = from[base]![src] as Uint8Array | null; if (o) hllMerge(regs(vals, base, slot), o); },
+        result: (vals, base, slot) => { const r = vals[base]![slot] as Uint8Array | null; return BigInt(r ? hllCount(r) : 0); },
+      };
+    }
+  }
+}

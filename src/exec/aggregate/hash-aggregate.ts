@@ -1,0 +1,189 @@
+import * as A from 'apache-arrow';
+import { type DataType, type Struct, struct, timestamp, typeToString } from '../../api/types.ts';
+import { AnalysisError } from '../../errors.ts';
+import { makeBatch, isValid, type Batch } from '../batch.ts';
+import { takeBatch } from '../take.ts';
+import { cellReader, cellWriter, type Cell } from '../values.ts';
+import { KEY_SEP } from '../../state/key-encoding.ts';
+import type { StateStore } from '../../state/state-store.ts';
+import type { OutputMode } from '../../sinks/sink.ts';
+import type { EvalContext, Bound } from '../../plan/analyzer.ts';
+import type { StatefulOperator, StatefulResult, WatermarkContext } from '../stateful.ts';
+import type { Aggregator } from './aggregators.ts';
+import { keyParts } from './group-keys.ts';
+import { slidingStarts, tumblingStart } from './window.ts';
+
+export interface WindowKey { readonly name: string; readonly time: Bound; readonly kind: 'tumbling' | 'sliding'; readonly sizeMs: number; readonly slideMs: number }
+export interface PlainKey { readonly name: string; readonly bound: Bound }
+export interface AggColumn { readonly aggregator: Aggregator; readonly input: Bound | null }
+
+export interface HashAggregateSpec {
+  readonly inputSchema: Struct;
+  /** Grouping keys in groupBy order; at most one is a window. */
+  readonly keys: readonly (PlainKey | WindowKey)[];
+  readonly aggs: readonly AggColumn[];
+  /** The watermarked column of the input, if any. */
+  readonly watermarkColumn: string | null;
+}
+
+const noCtx: EvalContext = { drop: () => undefined, metrics: { malformedRowsDropped: 0 }, eventTime: [] };
+const isWindow = (k: PlainKey | WindowKey): k is WindowKey => 'time' in k;
+const windowType = struct({ start: timestamp, end: timestamp });
+
+/**
+ * groupBy(...).agg(...) over tumbling or sliding windows or plain keys, kept in a
+ * StateStore: one slot per group (the window is stored as its start), aggregate buffers
+ * in the slot's value columns. Rows are grouped by a string key built from the columns'
+ * bytes, so no row object is made; strings are decoded only when a new group appears.
+ */
+export class HashAggregate implements StatefulOperator {
+  readonly name = 'stateStoreSave';
+  readonly schema: Struct;
+  readonly stateKey: Struct;
+  readonly stateValue: Struct;
+  readonly shape: Record<string, unknown>;
+  private readonly plain: PlainKey[];
+  private readonly window: WindowKey | null;
+  private readonly windowPos: number;
+  private readonly valueBase: number[];
+  /** Which state key column holds the event time that closes a group, and how to get its end. */
+  private readonly closeBy: { keyIndex: number; addMs: number } | null;
+
+  constructor(readonly spec: HashAggregateSpec) {
+    const { keys, aggs } = spec;
+    const windows = keys.filter(isWindow);
+    if (windows.length > 1) throw new AnalysisError(`groupBy() takes at most one window(); got ${windows.length}.`);
+    this.window = windows[0] ?? null;
+    this.windowPos = keys.findIndex(isWindow);
+    this.plain = keys.filter((k): k is PlainKey => !isWindow(k));
+    const keyFields = this.plain.map((k) => ({ name: k.name, type: k.bound.type, nullable: true }));
+    if (this.window) keyFields.push({ name: this.window.name, type: timestamp, nullable: false });
+    this.stateKey = struct(keyFields);
+    let base = 0;
+    this.valueBase = aggs.map((a) => { const b = base; base += a.aggregator.stateFields.length; return b; });
+    this.stateValue = struct(aggs.flatMap((a, k) => a.aggregator.stateFields.map((f) => ({ ...f, name: `${k}_${f.name}` }))));
+    this.schema = struct([
+      ...keys.map((k) => ({ name: k.name, type: isWindow(k) ? windowType : k.bound.type, nullable: true })),
+      ...aggs.map((a) => ({ name: a.aggregator.name, type: a.aggregator.type, nullable: true })),
+    ]);
+    this.inputSchema = spec.inputSchema;
+    const wm = spec.watermarkColumn;
+    if (this.window && wm !== null && this.window.time.name === wm) this.closeBy = { keyIndex: this.plain.length, addMs: this.window.sizeMs };
+    else {
+      const k = this.plain.findIndex((p) => p.bound.name === wm && p.bound.type.kind === 'timestamp');
+      this.closeBy = wm !== null && k >= 0 ? { keyIndex: k, addMs: 0 } : null;
+    }
+    this.shape = {
+      operator: 'aggregate',
+      keys: keys.map((k) => (isWindow(k) ? `${k.name}:${k.kind}(${k.time.name},${k.sizeMs},${k.slideMs})` : `${k.name}:${typeToString(k.bound.type)}`)),
+      aggregates: aggs.map((a) => `${a.aggregator.name}:${typeToString(a.aggregator.type)}`),
+    };
+  }
+  readonly inputSchema: Struct;
+
+  checkOutputMode(mode: OutputMode, hasWatermark: boolean): void {
+    if (mode === 'append' && (!hasWatermark || !this.closeBy)) {
+      throw new AnalysisError(`Append output mode is not supported for a streaming aggregation without a watermark on its window or event-time key: `
+        + `a group could change at any time, so it is never final. Add withWatermark('<event time column>', '<delay>') before groupBy and group by window() of that column, or use outputMode('update') or 'complete'.`);
+    }
+  }
+
+  process(input: readonly Batch[], store: StateStore, w: WatermarkContext, mode: OutputMode): StatefulResult {
+    const late: Batch[] = [];
+    let numLate = 0;
+    const vals = store.values;
+    const starts: number[] = [];
+    for (const b of input) {
+      const n = b.numRows;
+      if (n === 0) continue;
+      const keyCols = this.plain.map((k) => k.bound.eval(b, noCtx));
+      const parts = keyCols.map((c, k) => keyParts(c, this.plain[k]!.bound.type, n));
+      const decoders = keyCols.map((c, k) => cellReader(c, this.plain[k]!.bound.type));
+      const inputs = this.spec.aggs.map((a) => (a.input ? a.input.eval(b, noCtx) : null));
+      const readers = inputs.map((d, k) => (d ? cellReader(d, this.spec.aggs[k]!.input!.type) : () => null));
+      const timeCol = this.window ? this.window.time.eval(b, noCtx) : null;
+      const times = timeCol ? (timeCol.values as BigInt64Array) : null;
+      const lateRows: number[] = [];
+      const closeKeyVals = this.closeBy && !this.window ? (keyCols[this.closeBy.keyIndex]!.values as BigInt64Array) : null;
+      for (let i = 0; i < n; i++) {
+        let prefix = '';
+        for (let k = 0; k < parts.length; k++) prefix += (k ? KEY_SEP : '') + parts[k]![i];
+        if (this.window) {
+          if (!isValid(timeCol!, i)) continue; // no event time: no window, as in Spark
+          const t = Number(times![i]!);
+          if (this.window.kind === 'tumbling') { starts.length = 1; starts[0] = tumblingStart(t, this.window.sizeMs); }
+          else slidingStarts(t, this.window.sizeMs, this.window.slideMs, starts);
+        } else { starts.length = 1; starts[0] = NaN; }
+        let droppedHere = false;
+        for (const start of starts) {
+          if (w.defined && this.closeBy) {
+            const end = this.window ? start + this.window.sizeMs : Number(closeKeyVals![i]);
+            if (end <= w.lateMs) { numLate++; droppedHere = true; continue; }
+          }
+          const key = this.window ? (parts.length ? prefix + KEY_SEP + start : String(start)) : prefix;
+          let slot = store.lookup(key);
+          if (slot < 0) {
+            const cells: Cell[] = decoders.map((d) => d(i));
+            if (this.window) cells.push(start);
+            slot = store.insert(key, cells);
+          } else store.touch(slot);
+          for (let a = 0; a < this.spec.aggs.length; a++) this.spec.aggs[a]!.aggregator.update(vals, this.valueBase[a]!, slot, readers[a]!(i));
+        }
+        if (droppedHere) lateRows.push(i);
+      }
+      if (lateRows.length) late.push(takeBatch(b, Int32Array.from(lateRows)));
+    }
+    return { output: this.emit(store, w, mode), late, numLateRows: numLate };
+  }
+
+  private closes(store: StateStore, slot: number, ms: number): boolean {
+    if (!this.closeBy) return false;
+    const v = store.keys[this.closeBy.keyIndex]![slot];
+    return v !== null && v !== undefined && Number(v) + this.closeBy.addMs <= ms;
+  }
+
+  hasExpiring(store: StateStore, ms: number): boolean {
+    if (!this.closeBy) return false;
+    for (const slot of store.slots()) if (this.closes(store, slot, ms)) return true;
+    return false;
+  }
+
+  private emit(store: StateStore, w: WatermarkContext, mode: OutputMode): Batch[] {
+    const closed: number[] = [], out: number[] = [];
+    for (const slot of store.slots()) {
+      const closing = w.defined && this.closes(store, slot, w.evictMs);
+      if (closing) closed.push(slot);
+      if (mode === 'complete' || (mode === 'append' && closing) || (mode === 'update' && store.isDirty(slot))) out.push(slot);
+    }
+    // Spark's complete mode keeps every group: the whole result is the output each time.
+    const batch = this.rows(store, out);
+    if (mode !== 'complete') for (const slot of closed) store.remove(slot);
+    return batch.numRows ? [batch] : [];
+  }
+
+  /** Output rows for the given slots, in the output schema. */
+  private rows(store: StateStore, slots: readonly number[]): Batch {
+    const n = slots.length, cols: A.Data[] = [];
+    let plainIdx = 0;
+    for (let k = 0; k < this.spec.keys.length; k++) {
+      if (k === this.windowPos) {
+        const startCol = store.keys[this.plain.length]!, size = this.window!.sizeMs;
+        const sw = cellWriter(timestamp, n), ew = cellWriter(timestamp, n);
+        for (const s of slots) { const st = startCol[s] as number; sw.push(st); ew.push(st + size); }
+        cols.push(A.makeData({ type: new A.Struct([new A.Field('start', new A.TimestampMillisecond('UTC'), true), new A.Field('end', new A.TimestampMillisecond('UTC'), true)]), length: n, nullCount: 0, children: [sw.finish(), ew.finish()] }));
+      } else {
+        const col = store.keys[plainIdx]!, t: DataType = this.plain[plainIdx]!.bound.type;
+        const wr = cellWriter(t, n);
+        for (const s of slots) wr.push(col[s] ?? null);
+        cols.push(wr.finish());
+        plainIdx++;
+      }
+    }
+    this.spec.aggs.forEach((a, k) => {
+      const wr = cellWriter(a.aggregator.type, n);
+      for (const s of slots) wr.push(a.aggregator.result(store.values, this.valueBase[k]!, s));
+      cols.push(wr.finish());
+    });
+    return makeBatch(this.schema, cols, n);
+  }
+}

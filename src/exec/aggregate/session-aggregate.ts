@@ -1,0 +1,216 @@
+import * as A from 'apache-arrow';
+import { type Struct, struct, timestamp, typeToString } from '../../api/types.ts';
+import { AnalysisError } from '../../errors.ts';
+import { makeBatch, isValid, type Batch } from '../batch.ts';
+import { takeBatch } from '../take.ts';
+import { cellReader, cellWriter, type Cell } from '../values.ts';
+import { KEY_SEP } from '../../state/key-encoding.ts';
+import type { StateStore } from '../../state/state-store.ts';
+import type { OutputMode } from '../../sinks/sink.ts';
+import type { EvalContext, Bound } from '../../plan/analyzer.ts';
+import type { StatefulOperator, StatefulResult, WatermarkContext } from '../stateful.ts';
+import type { AggColumn, PlainKey } from './hash-aggregate.ts';
+import { keyParts } from './group-keys.ts';
+
+export interface SessionAggregateSpec {
+  readonly inputSchema: Struct;
+  readonly keys: readonly PlainKey[];
+  readonly session: { readonly name: string; readonly time: Bound; readonly gapMs: number };
+  readonly aggs: readonly AggColumn[];
+  readonly watermarkColumn: string | null;
+}
+
+const noCtx: EvalContext = { drop: () => undefined, metrics: { malformedRowsDropped: 0 }, eventTime: [] };
+const windowArrow = new A.Struct([new A.Field('start', new A.TimestampMillisecond('UTC'), true), new A.Field('end', new A.TimestampMillisecond('UTC'), true)]);
+
+interface Event { t: number; read: () => Cell[] }
+interface Part { start: number; end: number; slot: number; event: Event | null }
+
+/**
+ * groupBy(keys, session_window(t, gap)).agg(...): an event opens [t, t + gap); sessions of
+ * one key whose intervals overlap merge (half-open: an event exactly `gap` after the last
+ * starts a new session). State: one slot per open session (key + start), its end and the
+ * aggregate buffers. A session closes when its end <= the watermark; an event at or
+ * before W(N-1) is late, since a session it could join may already be closed.
+ */
+export class SessionAggregate implements StatefulOperator {
+  readonly name = 'sessionWindowStateStoreSave';
+  readonly schema: Struct;
+  readonly stateKey: Struct;
+  readonly stateValue: Struct;
+  readonly inputSchema: Struct;
+  readonly shape: Record<string, unknown>;
+  private readonly valueBase: number[];
+  private index = new Map<string, Set<number>>();
+  private indexed = -1;
+
+  constructor(readonly spec: SessionAggregateSpec) {
+    const { keys, aggs, session } = spec;
+    this.inputSchema = spec.inputSchema;
+    this.stateKey = struct([...keys.map((k) => ({ name: k.name, type: k.bound.type, nullable: true })), { name: session.name, type: timestamp, nullable: false }]);
+    let base = 1;
+    this.valueBase = aggs.map((a) => { const b = base; base += a.aggregator.stateFields.length; return b; });
+    this.stateValue = struct([{ name: 'end', type: timestamp, nullable: false },
+      ...aggs.flatMap((a, k) => a.aggregator.stateFields.map((f) => ({ ...f, name: `${k}_${f.name}` })))]);
+    this.schema = struct([
+      ...keys.map((k) => ({ name: k.name, type: k.bound.type, nullable: true })),
+      { name: session.name, type: struct({ start: timestamp, end: timestamp }), nullable: true },
+      ...aggs.map((a) => ({ name: a.aggregator.name, type: a.aggregator.type, nullable: true })),
+    ]);
+    this.shape = {
+      operator: 'sessionAggregate',
+      keys: [...keys.map((k) => `${k.name}:${typeToString(k.bound.type)}`), `${session.name}:session(${session.time.name},${session.gapMs})`],
+      aggregates: aggs.map((a) => `${a.aggregator.name}:${typeToString(a.aggregator.type)}`),
+    };
+  }
+
+  private get timeIsWatermarked(): boolean { return this.spec.watermarkColumn !== null && this.spec.session.time.name === this.spec.watermarkColumn; }
+
+  checkOutputMode(mode: OutputMode, hasWatermark: boolean): void {
+    if (mode === 'append' && (!hasWatermark || !this.timeIsWatermarked)) {
+      throw new AnalysisError(`Append output mode needs a watermark on the session_window's time column '${this.spec.session.time.name}': `
+        + `add withWatermark('${this.spec.session.time.name}', '<delay>') before groupBy, or use outputMode('update') or 'complete'.`);
+    }
+  }
+
+  private prefixOf(store: StateStore, slot: number): string {
+    let p = '';
+    for (let k = 0; k < this.spec.keys.length; k++) p += (k ? KEY_SEP : '') + keyPartOfCell(store.keys[k]![slot]!, this.spec.keys[k]!.bound.type.kind);
+    return p;
+  }
+
+  private ensureIndex(store: StateStore): void {
+    if (this.indexed === store.generation) return;
+    this.index.clear();
+    for (const slot of store.slots()) this.indexAdd(this.prefixOf(store, slot), slot);
+    this.indexed = store.generation;
+  }
+  private indexAdd(prefix: string, slot: number): void {
+    let s = this.index.get(prefix);
+    if (!s) this.index.set(prefix, (s = new Set()));
+    s.add(slot);
+  }
+  private indexRemove(prefix: string, slot: number): void {
+    const s = this.index.get(prefix);
+    if (s) { s.delete(slot); if (!s.size) this.index.delete(prefix); }
+  }
+
+  process(input: readonly Batch[], store: StateStore, w: WatermarkContext, mode: OutputMode): StatefulResult {
+    this.ensureIndex(store);
+    const { keys, aggs, session } = this.spec;
+    const late: Batch[] = [];
+    let numLate = 0;
+    const events = new Map<string, { keyCells: () => Cell[]; list: Event[] }>();
+    for (const b of input) {
+      const n = b.numRows;
+      if (!n) continue;
+      const keyCols = keys.map((k) => k.bound.eval(b, noCtx));
+      const parts = keyCols.map((c, k) => keyParts(c, keys[k]!.bound.type, n));
+      const decoders = keyCols.map((c, k) => cellReader(c, keys[k]!.bound.type));
+      const inputs = aggs.map((a) => (a.input ? cellReader(a.input.eval(b, noCtx), a.input.type) : () => null));
+      const tc = session.time.eval(b, noCtx), tv = tc.values as BigInt64Array;
+      const lateRows: number[] = [];
+      for (let i = 0; i < n; i++) {
+        if (!isValid(tc, i)) continue;
+        const t = Number(tv[i]!);
+        if (w.defined && this.timeIsWatermarked && t <= w.lateMs) { numLate++; lateRows.push(i); continue; }
+        let prefix = '';
+        for (let k = 0; k < parts.length; k++) prefix += (k ? KEY_SEP : '') + parts[k]![i];
+        let g = events.get(prefix);
+        if (!g) { const row = i; events.set(prefix, (g = { keyCells: () => decoders.map((d) => d(row)), list: [] })); }
+        const row = i;
+        g.list.push({ t, read: () => inputs.map((r) => r(row)) });
+      }
+      if (lateRows.length) late.push(takeBatch(b, Int32Array.from(lateRows)));
+    }
+    const vals = store.values, ends = vals[0]!;
+    for (const [prefix, g] of events) {
+      const partsList: Part[] = g.list.map((e) => ({ start: e.t, end: e.t + session.gapMs, slot: -1, event: e }));
+      for (const slot of this.index.get(prefix) ?? []) {
+        partsList.push({ start: store.keys[keys.length]![slot] as number, end: ends[slot] as number, slot, event: null });
+      }
+      partsList.sort((a, b) => a.start - b.start || (a.event ? 1 : 0) - (b.event ? 1 : 0));
+      let group: Part[] = [];
+      const flush = (): void => {
+        if (!group.length) return;
+        this.mergeGroup(store, prefix, g.keyCells, group);
+        group = [];
+      };
+      let end = -Infinity;
+      for (const p of partsList) {
+        if (group.length && p.start >= end) { flush(); end = -Infinity; }
+        group.push(p);
+        if (p.end > end) end = p.end;
+      }
+      flush();
+    }
+    return { output: this.emit(store, w, mode), late, numLateRows: numLate };
+  }
+
+  /** Fold one run of overlapping sessions and events, in time order, into the slot keyed by its start. */
+  private mergeGroup(store: StateStore, prefix: string, keyCells: () => Cell[], group: Part[]): void {
+    if (group.length === 1 && group[0]!.event === null) return; // an old session nothing touched
+    const start = group[0]!.start;
+    let end = -Infinity;
+    for (const p of group) if (p.end > end) end = p.end;
+    const key = prefix ? prefix + KEY_SEP + start : String(start);
+    let target = store.lookup(key);
+    if (target < 0) {
+      const cells = group.find((p) => p.slot >= 0) ? this.keyCellsOf(store, group.find((p) => p.slot >= 0)!.slot) : keyCells();
+      target = store.insert(key, [...cells, start]);
+      this.indexAdd(prefix, target);
+    } else store.touch(target);
+    const vals = store.values;
+    for (const p of group) {
+      if (p.slot === target) continue;
+      if (p.event) {
+        const cells = p.event.read();
+        this.spec.aggs.forEach((a, k) => a.aggregator.update(vals, this.valueBase[k]!, target, cells[k]!));
+      } else {
+        this.spec.aggs.forEach((a, k) => a.aggregator.merge(vals, this.valueBase[k]!, target, vals, p.slot));
+        store.remove(p.slot);
+        this.indexRemove(prefix, p.slot);
+      }
+    }
+    vals[0]![target] = end;
+  }
+
+  private keyCellsOf(store: StateStore, slot: number): Cell[] {
+    return this.spec.keys.map((_, k) => store.keys[k]![slot]!);
+  }
+
+  hasExpiring(store: StateStore, ms: number): boolean {
+    if (!this.timeIsWatermarked) return false;
+    for (const slot of store.slots()) if ((store.values[0]![slot] as number) <= ms) return true;
+    return false;
+  }
+
+  private emit(store: StateStore, w: WatermarkContext, mode: OutputMode): Batch[] {
+    const closed: number[] = [], out: number[] = [];
+    for (const slot of store.slots()) {
+      const closing = w.defined && this.timeIsWatermarked && (store.values[0]![slot] as number) <= w.evictMs;
+      if (closing) closed.push(slot);
+      if (mode === 'complete' || (mode === 'append' && closing) || (mode === 'update' && store.isDirty(slot))) out.push(slot);
+    }
+    const batch = this.rows(store, out);
+    if (mode !== 'complete') for (const slot of closed) { this.indexRemove(this.prefixOf(store, slot), slot); store.remove(slot); }
+    return batch.numRows ? [batch] : [];
+  }
+
+  private rows(store: StateStore, slots: readonly number[]): Batch {
+    const n = slots.length, { keys, aggs } = this.spec;
+    const cols: A.Data[] = keys.map((k, j) => { const wr = cellWriter(k.bound.type, n); for (const s of slots) wr.push(store.keys[j]![s] ?? null); return wr.finish(); });
+    const sw = cellWriter(timestamp, n), ew = cellWriter(timestamp, n);
+    for (const s of slots) { sw.push(store.keys[keys.length]![s]!); ew.push(store.values[0]![s]!); }
+    cols.push(A.makeData({ type: windowArrow, length: n, nullCount: 0, children: [sw.finish(), ew.finish()] }));
+    aggs.forEach((a, k) => { const wr = cellWriter(a.aggregator.type, n); for (const s of slots) wr.push(a.aggregator.result(store.values, this.valueBase[k]!, s)); cols.push(wr.finish()); });
+    return makeBatch(this.schema, cols, n);
+  }
+}
+
+function keyPartOfCell(v: Cell, kind: string): string {
+  if (v === null) return '\u0000';
+  if (kind === 'string') return Buffer.from(v as string, 'utf8').toString('latin1');
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.length).toString('latin1');
+  return String(v);
+}

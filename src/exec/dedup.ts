@@ -1,0 +1,83 @@
+import { type Struct, struct, timestamp, typeToString } from '../api/types.ts';
+import { AnalysisError } from '../errors.ts';
+import { isValid, type Batch } from './batch.ts';
+import { takeBatch } from './take.ts';
+import { cellReader } from './values.ts';
+import { KEY_SEP } from '../state/key-encoding.ts';
+import type { StateStore } from '../state/state-store.ts';
+import type { OutputMode } from '../sinks/sink.ts';
+import type { StatefulOperator, StatefulResult, WatermarkContext } from './stateful.ts';
+import { keyParts } from './aggregate/group-keys.ts';
+
+/**
+ * dropDuplicates(cols): the first row of each key passes, later ones are dropped. With a
+ * watermark, a key is kept until its first row's event time is at or below the
+ * watermark, and rows at or below W(N-1) are late: state stays bounded.
+ */
+export class Deduplicate implements StatefulOperator {
+  readonly name = 'dedupe';
+  readonly schema: Struct;
+  readonly stateKey: Struct;
+  readonly stateValue = struct({ eventTime: timestamp });
+  readonly shape: Record<string, unknown>;
+  private readonly idx: number[];
+  private readonly timeIdx: number;
+
+  constructor(readonly inputSchema: Struct, columns: readonly string[] | null, watermarkColumn: string | null) {
+    const names = inputSchema.fields.map((f) => f.name);
+    const cols = columns ?? names;
+    this.idx = cols.map((c) => {
+      const k = names.indexOf(c);
+      if (k < 0) throw new AnalysisError(`dropDuplicates: no column '${c}'. Available columns: ${names.join(', ')}.`);
+      if (inputSchema.fields[k]!.type.kind === 'struct') throw new AnalysisError(`dropDuplicates on the struct column '${c}' is not supported; name its fields.`);
+      return k;
+    });
+    this.schema = inputSchema;
+    this.stateKey = struct(this.idx.map((k) => inputSchema.fields[k]!));
+    this.timeIdx = watermarkColumn ? names.indexOf(watermarkColumn) : -1;
+    this.shape = { operator: 'dropDuplicates', keys: this.idx.map((k) => `${names[k]}:${typeToString(inputSchema.fields[k]!.type)}`) };
+  }
+
+  checkOutputMode(mode: OutputMode): void {
+    if (mode === 'complete') throw new AnalysisError(`Complete output mode is not supported for dropDuplicates without an aggregation; use append.`);
+  }
+
+  process(input: readonly Batch[], store: StateStore, w: WatermarkContext): StatefulResult {
+    const output: Batch[] = [], late: Batch[] = [];
+    let numLate = 0;
+    const bounded = w.defined && this.timeIdx >= 0;
+    for (const b of input) {
+      const n = b.numRows;
+      if (!n) continue;
+      const parts = this.idx.map((k) => keyParts(b.columns[k]!, b.schema.fields[k]!.type, n));
+      const readers = this.idx.map((k) => cellReader(b.columns[k]!, b.schema.fields[k]!.type));
+      const tc = this.timeIdx >= 0 ? b.columns[this.timeIdx]! : null;
+      const keep: number[] = [], lateRows: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t = tc && isValid(tc, i) ? Number((tc.values as BigInt64Array)[i]!) : null;
+        if (bounded && t !== null && t <= w.lateMs) { numLate++; lateRows.push(i); continue; }
+        let key = '';
+        for (let k = 0; k < parts.length; k++) key += (k ? KEY_SEP : '') + parts[k]![i];
+        if (store.lookup(key) >= 0) continue;
+        const slot = store.insert(key, readers.map((r) => r(i)));
+        store.values[0]![slot] = t;
+        keep.push(i);
+      }
+      if (keep.length) output.push(keep.length === n ? b : takeBatch(b, Int32Array.from(keep)));
+      if (lateRows.length) late.push(takeBatch(b, Int32Array.from(lateRows)));
+    }
+    if (bounded) for (const slot of [...store.slots()]) if (this.expired(store, slot, w.evictMs)) store.remove(slot);
+    return { output, late, numLateRows: numLate };
+  }
+
+  private expired(store: StateStore, slot: number, ms: number): boolean {
+    const t = store.values[0]![slot];
+    return t !== null && t !== undefined && (t as number) <= ms;
+  }
+
+  hasExpiring(store: StateStore, ms: number): boolean {
+    if (this.timeIdx < 0) return false;
+    for (const slot of store.slots()) if (this.expired(store, slot, ms)) return true;
+    return false;
+  }
+}

@@ -1,0 +1,40 @@
+import type { Struct } from '../api/types.ts';
+import type { Batch } from './batch.ts';
+import type { StateStore } from '../state/state-store.ts';
+import type { OutputMode } from '../sinks/sink.ts';
+
+/** The watermarks one batch runs with (DESIGN §6). */
+export interface WatermarkContext {
+  /** W(N-1): rows for windows that ended at or before it were closed by an earlier batch: late. */
+  readonly lateMs: number;
+  /** W(N): windows that end at or before it close in this batch. */
+  readonly evictMs: number;
+  /** False when the query has no watermark: nothing is late and nothing is evicted. */
+  readonly defined: boolean;
+}
+
+export interface StatefulResult {
+  readonly output: Batch[];
+  /** Input rows dropped as late (the operator's input schema), for the late-rows path. */
+  readonly late: Batch[];
+  readonly numLateRows: number;
+}
+
+/** Aggregation, deduplication: an operator that keeps state across batches in a StateStore. */
+export interface StatefulOperator {
+  readonly name: string;
+  /** Output schema. */
+  readonly schema: Struct;
+  /** The schema of the rows it receives (late rows are written in it). */
+  readonly inputSchema: Struct;
+  /** Key and value schemas of its state rows. */
+  readonly stateKey: Struct;
+  readonly stateValue: Struct;
+  /** What the query looked like: stored with the state; a restart with a different shape is refused. */
+  readonly shape: Readonly<Record<string, unknown>>;
+  /** Check the output mode is one this operator supports; throws AnalysisError. */
+  checkOutputMode(mode: OutputMode, hasWatermark: boolean): void;
+  process(input: readonly Batch[], store: StateStore, w: WatermarkContext, mode: OutputMode): StatefulResult;
+  /** True when a batch with no new rows would close something at watermark `ms` (Spark's no-data batch). */
+  hasExpiring(store: StateStore, ms: number): boolean;
+}

@@ -1,0 +1,60 @@
+import { AnalysisError } from '../errors.ts';
+import { typeToString } from '../api/types.ts';
+import { makeAggregator } from '../exec/aggregate/aggregators.ts';
+import { HashAggregate, type PlainKey, type WindowKey, type AggColumn } from '../exec/aggregate/hash-aggregate.ts';
+import { SessionAggregate } from '../exec/aggregate/session-aggregate.ts';
+import { bind } from './analyzer.ts';
+import { type Expr, aggName, outputName } from './expr.ts';
+import type { LogicalPlan } from './logical.ts';
+import type { PhysicalPlan } from './physical.ts';
+
+/** The watermarked column the stateful operator sees (the last withWatermark whose column is still there). */
+export function watermarkColumnOf(child: PhysicalPlan): string | null {
+  const names = new Set(child.schema.fields.map((f) => f.name));
+  for (let k = child.watermarks.length - 1; k >= 0; k--) if (names.has(child.watermarks[k]!.column)) return child.watermarks[k]!.column;
+  return null;
+}
+
+function unalias(e: Expr): { e: Expr; alias?: string } {
+  return e.op === 'alias' ? { e: e.child, alias: e.name } : { e };
+}
+
+/** groupBy(keys).agg(aggs): keys bound to the input, one window at most, Spark's output names. */
+export function planAggregate(child: PhysicalPlan, p: Extract<LogicalPlan, { kind: 'aggregate' }>): PhysicalPlan {
+  if (child.stateful) throw new AnalysisError(`Only one aggregation or dropDuplicates per streaming query is supported; ${child.stateful.name} comes first.`);
+  if (p.aggs.length === 0) throw new AnalysisError(`agg() needs at least one aggregate, e.g. agg(count('*')).`);
+  const keys: (PlainKey | WindowKey)[] = [];
+  let session: { name: string; time: ReturnType<typeof bind>; gapMs: number } | null = null;
+  for (const raw of p.keys) {
+    const { e, alias } = unalias(raw);
+    if (e.op === 'window') {
+      const time = bind(e.child, child.schema);
+      if (time.type.kind !== 'timestamp') throw new AnalysisError(`${e.text}: the time column '${time.name}' is ${typeToString(time.type)}, not a timestamp. Cast it with .cast('timestamp').`);
+      const name = alias ?? (e.kind === 'session' ? 'session_window' : 'window');
+      if (e.kind === 'session') { session = { name, time, gapMs: e.sizeMs }; continue; }
+      keys.push({ name, time, kind: e.kind, sizeMs: e.sizeMs, slideMs: e.slideMs });
+    } else {
+      const bound = bind(e, child.schema);
+      if (bound.type.kind === 'struct') throw new AnalysisError(`groupBy on the struct column '${bound.name}' is not supported; group by its fields.`);
+      keys.push({ name: alias ?? outputName(e), bound });
+    }
+  }
+  const aggs: AggColumn[] = p.aggs.map((a) => {
+    const input = a.child ? bind(a.child, child.schema) : null;
+    return { aggregator: makeAggregator(a.fn, input?.type ?? null, a.alias ?? aggName(a)), input };
+  });
+  const names = new Set<string>();
+  for (const n of [...keys.map((k) => k.name), ...(session ? [session.name] : []), ...aggs.map((a) => a.aggregator.name)]) {
+    if (names.has(n)) throw new AnalysisError(`The aggregation would output two columns named '${n}'; give one an alias().`);
+    names.add(n);
+  }
+  const watermarkColumn = watermarkColumnOf(child);
+  let op;
+  if (session) {
+    if (keys.some((k) => 'time' in k)) throw new AnalysisError('groupBy() cannot combine session_window() with window().');
+    op = new SessionAggregate({ inputSchema: child.schema, keys: keys as PlainKey[], session, aggs, watermarkColumn });
+  } else {
+    op = new HashAggregate({ inputSchema: child.schema, keys, aggs, watermarkColumn });
+  }
+  return { ...child, schema: op.schema, stateful: op, post: [] };
+}
