@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import {
+  Session, MemoryStream, col, window, session_window, sum, count, avg, min, max, first, last, approx_count_distinct, types as T,
+  AnalysisError, CheckpointError,
+} from '../src/index.ts';
+import { duckQuery } from './support/duck.ts';
+
+const session = Session.builder().appName('event-time-test').getOrCreate();
+const schema = T.struct({ order_id: T.string, user_id: T.string, amount: T.double, event_time: T.timestamp });
+const at = (m: number, s = 0): Date => new Date(Date.UTC(2024, 0, 1, 10, m, s));
+const tmp = (p: string): string => mkdtempSync(path.join(tmpdir(), `sluice-${p}-`));
+let n = 0;
+const order = (user: string, amount: number, m: number, s = 0) => ({ order_id: `o${n++}`, user_id: user, amount, event_time: at(m, s) });
+const windowed = (df: ReturnType<MemoryStream['toDF']>) => df.withWatermark('event_time', '10 minutes')
+  .groupBy(window(col('event_time'), '5 minutes'), col('user_id'))
+  .agg(sum('amount').alias('total_spend'), count('order_id').alias('order_count'));
+const simple = (rows: Record<string, unknown>[]) => rows.map((r) => ({ ...r, window: `${((r.window as { start: Date }).start).toISOString().slice(11, 16)}` }));
+
+describe('windowed aggregation', () => {
+  it('append: a window is emitted once, when the watermark passes its end; late rows are dropped and counted', async () => {
+    const s = new MemoryStream(session, schema);
+    const q = await windowed(s.toDF()).writeStream.outputMode('append').format('memory').queryName('append1').start();
+    s.addData([order('a', 1, 0), order('a', 2, 3), order('b', 5, 7)]);
+    await q.processAllAvailable();
+    expect(session.table('append1').collect()).toEqual([]);
+    s.addData([order('a', 10, 30)]); // watermark -> 10:20: closes [10:00,10:05) and [10:05,10:10)
+    await q.processAllAvailable();
+    s.addData([order('a', 100, 1), order('c', 7, 29)]); // 10:01 is late (its window ended at 10:05 <= 10:20); 10:29 is not
+    await q.processAllAvailable();
+    await q.stop();
+    expect(simple(session.table('append1').collect())).toEqual([
+      { window: '10:00', user_id: 'a', total_spend: 3, order_count: 2n },
+      { window: '10:05', user_id: 'b', total_spend: 5, order_count: 1n },
+    ]);
+    const p = q.recentProgress;
+    expect(p.map((x) => x.numInputRows)).toEqual([3, 1, 0, 2]); // batch 2 is the no-data batch that closed the windows
+    expect(p[2]!.eventTime.watermark).toBe('2024-01-01T10:20:00.000Z');
+    expect(p[3]!.stateOperators[0]).toMatchObject({ numRowsDroppedByWatermark: 1, numRowsTotal: 2 });
+    expect(p[0]!.eventTime).toEqual({ watermark: '1970-01-01T00:00:00.000Z', min: '2024-01-01T10:00:00.000Z', max: '2024-01-01T10:07:00.000Z', avg: '2024-01-01T10:03:20.000Z' });
+  });
+
+  it('a row older than W(N) but in a window that is still open is counted (Spark 3.4+ lateness)', async () => {
+    const s = new MemoryStream(session, schema);
+    const q = await s.toDF().withWatermark('event_time', '1 minute').groupBy(window(col('event_time'), '10 minutes')).agg(count('*').alias('n'))
+      .writeStream.outputMode('update').format('memory').queryName('open1').start();
+    s.addData([order('a', 1, 8)]); // W -> 10:07
+    await q.processAllAvailable();
+    s.addData([order('a', 1, 2)]); // 10:02 < W = 10:07, but [10:00, 10:10) is open
+    await q.processAllAvailable();
+    await q.stop();
+    expect(session.table('open1').collect().map((r) => r.n)).toEqual([1n, 2n]);
+  });
+
+  it('update and complete modes through memory and foreachBatch; every aggregate function', async () => {
+    const s = new MemoryStream(session, schema);
+    const df = s.toDF().groupBy('user_id').agg(
+      sum('amount').alias('s'), count('*').alias('n'), avg('amount').alias('a'), min('amount').alias('lo'), max('amount').alias('hi'),
+      first('order_id').alias('f'), last('order_id').alias('l'), approx_count_distinct('order_id').alias('d'));
+    const batches: Record<string, unknown>[][] = [];
+    const qu = await df.writeStream.outputMode('update').foreachBatch((b) => { batches.push(b.collect()); }).start();
+    const qc = await df.writeStream.outputMode('complete').format('memory').queryName('complete1').start();
+    n = 0;
+    s.addData([order('a', 1, 0), order('b', 2, 0), order('a', 3, 0)]);
+    await qu.processAllAvailable(); await qc.processAllAvailable();
+    s.addData([order('b', 10, 0)]);
+    await qu.processAllAvailable(); await qc.processAllAvailable();
+    await qu.stop(); await qc.stop();
+    expect(batches).toEqual([
+      [{ user_id: 'a', s: 4, n: 2n, a: 2, lo: 1, hi: 3, f: 'o0', l: 'o2', d: 2n }, { user_id: 'b', s: 2, n: 1n, a: 2, lo: 2, hi: 2, f: 'o1', l: 'o1', d: 1n }],
+      [{ user_id: 'b', s: 12, n: 2n, a: 6, lo: 2, hi: 10, f: 'o1', l: 'o3', d: 2n }],
+    ]);
+    // complete: the whole result each batch; the memory table keeps the last one.
+    expect(session.table('complete1').collect()).toEqual([
+      { user_id: 'a', s: 4, n: 2n, a: 2, lo: 1, hi: 3, f: 'o0', l: 'o2', d: 2n },
+      { user_id: 'b', s: 12, n: 2n, a: 6, lo: 2, hi: 10, f: 'o1', l: 'o3', d: 2n },
+    ]);
+  });
+
+  it('output mode rules are checked at start() with a clear message', async () => {
+    const s = new MemoryStream(session, schema);
+    const agg = s.toDF().groupBy('user_id').count();
+    await expect(agg.writeStream.outputMode('append').format('memory').queryName('x1').start()).rejects.toThrow(/Append output mode is not supported for a streaming aggregation without a watermark/);
+    await expect(windowed(s.toDF()).writeStream.outputMode('update').format('parquet').option('checkpointLocation', tmp('cp')).start(tmp('out')))
+      .rejects.toThrow(/parquet sink does not support output mode 'update'/);
+    await expect(windowed(s.toDF()).writeStream.outputMode('complete').format('parquet').option('checkpointLocation', tmp('cp')).start(tmp('out')))
+      .rejects.toThrow(/parquet sink does not support output mode 'complete'/);
+    await expect(s.toDF().writeStream.outputMode('complete').format('memory').queryName('x2').start()).rejects.toThrow(/Complete output mode is not supported when there are no streaming aggregations/);
+    expect(() => s.toDF().withWatermark('amount', '1 minute').schema).toThrow(/needs a timestamp column, but 'amount' is double/);
+    expect(() => s.toDF().groupBy(window(col('amount'), '1 minute')).count().schema).toThrow(/not a timestamp/);
+    expect(() => s.toDF().select(sum('amount')).schema).toThrow(AnalysisError);
+    expect(() => window(col('event_time'), '5 minutes', '10 minutes')).toThrow(/slide .* must not be longer than the window/);
+  });
+
+  it('sliding and session windows', async () => {
+    const s = new MemoryStream(session, schema);
+    const slid = await s.toDF().withWatermark('event_time', '0 seconds').groupBy(window(col('event_time'), '10 minutes', '5 minutes')).agg(sum('amount').alias('t'))
+      .writeStream.outputMode('append').format('memory').queryName('slide1').start();
+    const sess = await s.toDF().withWatermark('event_time', '0 seconds').groupBy(col('user_id'), session_window(col('event_time'), '5 minutes')).agg(count('*').alias('n'))
+      .writeStream.outputMode('append').format('memory').queryName('sess1').start();
+    s.addData([order('a', 1, 1), order('a', 2, 4), order('a', 4, 12), order('b', 8, 3)]);
+    s.addData([order('z', 0, 59)]);
+    for (const q of [slid, sess]) { await q.processAllAvailable(); await q.stop(); }
+    expect(session.table('slide1').collect().map((r) => [(r.window as { start: Date }).start.toISOString().slice(11, 16), r.t]).sort())
+      .toEqual([['09:55', 11], ['10:00', 11], ['10:05', 4], ['10:10', 4]]);
+    expect(session.table('sess1').collect().map((r) => [r.user_id, (r.session_window as { start: Date; end: Date }).start.toISOString().slice(11, 16), (r.session_window as { end: Date }).end.toISOString().slice(11, 16), r.n]))
+      .toEqual(expect.arrayContaining([['a', '10:01', '10:09', 2n], ['a', '10:12', '10:17', 1n], ['b', '10:03', '10:08', 1n]]));
+    expect(session.table('sess1').count()).toBe(3);
+  });
+});
+
+describe('state across restarts', () => {
+  it('a restart with a changed query is refused, naming the difference', async () => {
+    const cp = tmp('cp'), out = tmp('out');
+    const run = async (rows: Record<string, unknown>[], build = windowed) => {
+      const s = new MemoryStream(session, schema);
+      const q = await build(s.toDF()).writeStream.outputMode('append').format('parquet').option('checkpointLocation', cp).trigger({ availableNow: true }).start(out);
+      return { s, q };
+    };
+    const first = await run([]);
+    first.s.addData([order('a', 1, 0), order('a', 2, 1)]);
+    await first.q.awaitTermination();
+    expect(readdirSync(path.join(cp, 'state', '0')).sort()).toEqual(['0.delta', '_metadata']);
+    const changed = (df: ReturnType<MemoryStream['toDF']>) => df.withWatermark('event_time', '10 minutes')
+      .groupBy(window(col('event_time'), '10 minutes'), col('user_id')).agg(sum('amount').alias('total_spend'), count('order_id').alias('order_count'));
+    await expect((async () => { const r = await run([], changed); await r.q.awaitTermination(); })()).rejects.toThrow(CheckpointError);
+    await expect((async () => { const r = await run([], changed); await r.q.awaitTermination(); })()).rejects.toThrow(/keys: the checkpoint has \["window:tumbling\(event_time,300000,300000\)","user_id:string"\], the query has \["window:tumbling\(event_time,600000,600000\)","user_id:string"\]/);
+    const noAgg = (df: ReturnType<MemoryStream['toDF']>) => df.withWatermark('event_time', '10 minutes').groupBy(window(col('event_time'), '5 minutes'), col('user_id')).agg(sum('amount').alias('total_spend'));
+    await expect((async () => { const r = await run([], noAgg); await r.q.awaitTermination(); })()).rejects.toThrow(/aggregates: the checkpoint has/);
+    const rows = await duckQuery(`SELECT count(*) AS n FROM read_parquet('${out}/**/*.parquet')`).catch(() => [{ n: 0n }]);
+    expect(rows).toEqual([{ n: 0n }]);
+  });
+});
+
+describe('late rows and dropDuplicates', () => {
+  it('late rows can go to a Parquet path instead of vanishing', async () => {
+    const s = new MemoryStream(session, schema);
+    const out = tmp('out'), late = tmp('late');
+    const q = await windowed(s.toDF()).writeStream.outputMode('append').format('parquet').option('checkpointLocation', tmp('cp')).option('lateRowsPath', late).start(out);
+    s.addData([order('a', 1, 30)]);
+    await q.processAllAvailable();
+    s.addData([order('a', 2, 30)]);
+    await q.processAllAvailable();
+    s.addData([order('late', 9, 1), order('late2', 8, 2), order('ok', 7, 25)]);
+    await q.processAllAvailable();
+    await q.stop();
+    expect(await duckQuery(`SELECT user_id, amount FROM read_parquet('${late}/**/*.parquet') ORDER BY user_id`)).toEqual([{ user_id: 'late', amount: 9 }, { user_id: 'late2', amount: 8 }]);
+  });
+
+  it('dropDuplicates keeps the first row of a key; with a watermark its state is bounded', async () => {
+    const s = new MemoryStream(session, schema);
+    const q = await s.toDF().withWatermark('event_time', '10 minutes').dropDuplicates('order_id')
+      .writeStream.format('memory').queryName('dedup1').start();
+    s.addData([{ order_id: 'x', user_id: 'a', amount: 1, event_time: at(0) }, { order_id: 'x', user_id: 'b', amount: 2, event_time: at(1) }, { order_id: 'y', user_id: 'c', amount: 3, event_time: at(2) }]);
+    await q.processAllAvailable();
+    s.addData([{ order_id: 'y', user_id: 'd', amount: 4, event_time: at(3) }, { order_id: 'z', user_id: 'e', amount: 5, event_time: at(40) }]);
+    await q.processAllAvailable();
+    s.addData([{ order_id: 'w', user_id: 'f', amount: 6, event_time: at(45) }]);
+    await q.processAllAvailable();
+    await q.stop();
+    expect(session.table('dedup1').collect().map((r) => r.user_id)).toEqual(['a', 'c', 'e', 'f']);
+    expect(q.lastProgress!.stateOperators[0]).toMatchObject({ numRowsTotal: 2 }); // x and y evicted once the watermark passed them
+  });
+});
