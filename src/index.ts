@@ -2,6 +2,7 @@
 export { Session, SessionBuilder, MemoryStream, StreamingQueryManager } from './api/session.ts';
 export { DataFrame } from './api/dataframe.ts';
 export { DataStreamReader } from './api/reader.ts';
+export { DataFrameReader } from './api/static-reader.ts';
 export { DataStreamWriter } from './api/writer.ts';
 export { Column } from './api/column.ts';
 export {

@@ -7,6 +7,8 @@ import { DataStreamWriter } from './writer.ts';
 import { AnalysisError } from '../errors.ts';
 import type { AggExpr, Expr } from '../plan/expr.ts';
 import { parseDuration } from '../util/duration.ts';
+import { parseJoinType } from '../plan/plan-join.ts';
+import { isStreaming } from '../plan/logical.ts';
 
 /** A streaming DataFrame: an immutable logical plan with Spark's methods. Analysis runs at start(). */
 export class DataFrame {
@@ -41,6 +43,10 @@ export class DataFrame {
     const names = cols.flat();
     return this.with({ kind: 'dedup', child: this.plan, columns: names.length ? names : null });
   }
+  /** Spark's join(other, on, how) on same-named key columns: a stream with a static DataFrame; how 'inner' (default) or 'left'. */
+  join(right: DataFrame, on: string | string[], how = 'inner'): DataFrame {
+    return this.with({ kind: 'join', child: this.plan, right: right.plan, on: [on].flat(), how: parseJoinType(how) });
+  }
   /** @internal */ withPlan(plan: LogicalPlan): DataFrame { return this.with(plan); }
 
   /** A DataFrame alias names the relation in joins; on its own it changes nothing. */
@@ -49,7 +55,7 @@ export class DataFrame {
   /** The schema after analysis (errors here are the ones start() would give). */
   get schema(): Struct { return planQuery(this.plan).schema; }
   get columns(): string[] { return this.schema.fields.map((f) => f.name); }
-  get isStreaming(): boolean { return true; }
+  get isStreaming(): boolean { return isStreaming(this.plan); }
 
   get writeStream(): DataStreamWriter { return new DataStreamWriter(this); }
 

@@ -1,5 +1,6 @@
 import { DataStreamReader } from './reader.ts';
 import { DataFrame } from './dataframe.ts';
+import { DataFrameReader, createDataFrame } from './static-reader.ts';
 import type { Struct } from './types.ts';
 import { OptionError } from '../errors.ts';
 import { MemoryStreamData } from '../sources/memory/index.ts';
@@ -42,6 +43,10 @@ export class Session {
   static builder(): SessionBuilder { return new SessionBuilder(); }
 
   get readStream(): DataStreamReader { return new DataStreamReader(this); }
+  /** Static DataFrames from files: `await session.read.parquet(path)`, `.json(path)` (async, unlike Spark: see DataFrameReader). */
+  get read(): DataFrameReader { return new DataFrameReader(this); }
+  /** A static DataFrame from row objects; without a schema, one is inferred. */
+  createDataFrame(rows: readonly object[], schema?: Struct): DataFrame { return createDataFrame(this, rows, schema); }
 
   /** A memory sink's table, by the query's name. */
   table(name: string): MemoryTable {

@@ -11,6 +11,8 @@ import type { Expr } from './expr.ts';
 import type { LogicalPlan } from './logical.ts';
 import { planAggregate } from './plan-aggregate.ts';
 import { planDedup } from './plan-dedup.ts';
+import { planJoin } from './plan-join.ts';
+import { planStatic } from './plan-static.ts';
 
 export type ChunkOperator = (b: Batch, ctx: EvalContext) => Batch;
 
@@ -47,7 +49,7 @@ export function planQuery(p: LogicalPlan): PhysicalPlan {
     case 'source':
       return { sources: [{ provider: p.provider, options: p.options }], schema: p.schema, operators: [], stateful: null, post: [], watermarks: [] };
     case 'static':
-      return { sources: [], schema: p.schema, operators: [], stateful: null, post: [], watermarks: [], staticBatches: p.batches };
+      return planStatic(p);
     case 'project':
       return withChild(planQuery(p.child), p.exprs);
     case 'filter': {
@@ -86,7 +88,11 @@ export function planQuery(p: LogicalPlan): PhysicalPlan {
     }
     case 'aggregate': return planAggregate(planQuery(p.child), p);
     case 'dedup': return planDedup(planQuery(p.child), p);
-    case 'join': throw new AnalysisError('join() is not available yet.');
+    case 'join': {
+      const left = planQuery(p.child);
+      const j = planJoin(p, left.schema, planQuery);
+      return withOperator(left, j.schema, j.operator);
+    }
   }
 }
 

@@ -1,0 +1,109 @@
+import { type DataType, type Struct, struct, typeToString } from '../api/types.ts';
+import { AnalysisError } from '../errors.ts';
+import type { Batch } from '../exec/batch.ts';
+import { hashJoin, type KeyDomain } from '../exec/hash-join.ts';
+import type { EvalContext } from './analyzer.ts';
+import { childrenOf, isStreaming, type JoinType, type LogicalPlan } from './logical.ts';
+import { checkStatic, materialize, type StaticPlanLike } from './plan-static.ts';
+
+type JoinNode = Extract<LogicalPlan, { kind: 'join' }>;
+
+export interface PlannedJoin {
+  readonly schema: Struct;
+  /** A chunk operator: each left chunk in, the joined rows out. */
+  readonly operator: (b: Batch, ctx: EvalContext) => Batch;
+}
+
+/**
+ * A stream-static equi-join on same-named columns (Spark's `df.join(other, 'id')` and
+ * `df.join(other, ['a', 'b'])`): the output is every left column, then the right's other
+ * columns; each key appears once, from the left. The right side must be static; it is run
+ * once and hashed when the first chunk arrives.
+ *
+ * `leftSchema` is the schema of the already planned left side; `planChild` plans the right.
+ */
+export function planJoin(p: JoinNode, leftSchema: Struct, planChild: (p: LogicalPlan) => StaticPlanLike): PlannedJoin {
+  const how = parseJoinType(p.how);
+  if (isStreaming(p.right)) {
+    throw new AnalysisError(
+      `join(): the right side is a streaming DataFrame; stream-stream joins are not supported yet. `
+      + `Join a stream with a static DataFrame (createDataFrame, read.parquet, read.json), with the stream on the left: stream.join(staticDf, 'key').`);
+  }
+  const on = [...new Set(p.on)];
+  if (on.length === 0) throw new AnalysisError(`join(): name at least one key column, e.g. join(other, 'id'); cross joins are not supported.`);
+
+  const right = planChild(p.right);
+  const rightName = `the right side of join() (${describe(p.right)})`;
+  checkStatic(right, rightName);
+  const leftNames = leftSchema.fields.map((f) => f.name), rightNames = right.schema.fields.map((f) => f.name);
+
+  const keyTypes: { left: DataType; right: DataType; domain: KeyDomain }[] = [];
+  const leftKeys: number[] = [], rightKeys: number[] = [];
+  for (const name of on) {
+    const li = leftNames.indexOf(name), ri = rightNames.indexOf(name);
+    if (li < 0) throw new AnalysisError(`join(): key column '${name}' is not on the left side. Available columns on the left: ${leftNames.join(', ') || '(none)'}.`);
+    if (ri < 0) throw new AnalysisError(`join(): key column '${name}' is not on ${rightName}. Available columns on the right: ${rightNames.join(', ') || '(none)'}.`);
+    const lt = leftSchema.fields[li]!.type, rt = right.schema.fields[ri]!.type;
+    const domain = keyDomain(lt, rt);
+    if (!domain) {
+      const why = lt.kind === rt.kind ? `${typeToString(lt)} columns cannot be join keys` : `it is ${typeToString(lt)} on the left but ${typeToString(rt)} on the right`;
+      throw new AnalysisError(`join(): cannot join on '${name}': ${why}. `
+        + `Keys must be matching atomic types (int and long mix, as do numbers with double); cast one side first, e.g. .withColumn('${name}', col('${name}').cast('${lt.kind === 'struct' || lt.kind === 'null' ? 'string' : lt.kind}')).`);
+    }
+    leftKeys.push(li); rightKeys.push(ri);
+    keyTypes.push({ left: lt, right: rt, domain });
+  }
+
+  const rightOutput = rightNames.map((_, i) => i).filter((i) => !on.includes(rightNames[i]!));
+  for (const i of rightOutput) {
+    const name = rightNames[i]!;
+    if (leftNames.includes(name)) {
+      // Spark would keep both and fail later on any use of the name (and the Parquet sink on write).
+      throw new AnalysisError(`join(): both sides have a column '${name}' that is not a join key. `
+        + `Rename or drop it on one side first, e.g. right.withColumnRenamed('${name}', 'right_${name}'), or add it to the keys.`);
+    }
+  }
+
+  const nullableRight = how === 'left';
+  const schema = struct([
+    ...leftSchema.fields,
+    ...rightOutput.map((i) => { const f = right.schema.fields[i]!; return nullableRight ? { ...f, nullable: true } : f; }),
+  ]);
+  const op = hashJoin({ how, leftKeys, rightKeys, keyTypes, rightOutput, schema }, right.schema, () => materialize(right, rightName));
+  return { schema, operator: (b) => op(b) };
+}
+
+const JOIN_TYPES: Record<string, JoinType> = { inner: 'inner', left: 'left', leftouter: 'left', left_outer: 'left' };
+
+/** Spark's join type names ('inner', 'left', 'left_outer', 'leftouter'; any case) to ours. */
+export function parseJoinType(how: string): JoinType {
+  const t = JOIN_TYPES[how.toLowerCase()];
+  if (!t) {
+    throw new AnalysisError(`join(): join type '${how}' is not supported; use 'inner' or 'left' (also 'left_outer'/'leftouter'). `
+      + `Right, full outer, semi, anti and cross joins are not available yet.`);
+  }
+  return t;
+}
+
+/** How a pair of key types is compared, or null when they cannot be. */
+export function keyDomain(l: DataType, r: DataType): KeyDomain | null {
+  const integral = (t: DataType): boolean => t.kind === 'int' || t.kind === 'long';
+  if (l.kind === r.kind) {
+    switch (l.kind) {
+      case 'string': case 'binary': return 'bytes';
+      case 'int': case 'long': return 'integer';
+      case 'double': case 'date': case 'timestamp': case 'boolean': return 'number';
+      default: return null;
+    }
+  }
+  if (integral(l) && integral(r)) return 'integer';
+  if ((integral(l) && r.kind === 'double') || (l.kind === 'double' && integral(r))) return 'number';
+  return null;
+}
+
+/** The static tables under a plan, by their descriptions: to say which DataFrame an error is about. */
+function describe(p: LogicalPlan): string {
+  if (p.kind === 'static') return p.description;
+  const kids = childrenOf(p).map(describe);
+  return kids.join(' + ') || p.kind;
+}
