@@ -23,3 +23,19 @@ export class SourceError extends SluiceError {}
 
 /** The sink could not write. */
 export class SinkError extends SluiceError {}
+
+/**
+ * A file operation failed for good (after retries, for S3). `op`, `bucket` and `key` say which
+ * call on which object, for code that wants them without parsing the message.
+ */
+export class StorageError extends SluiceError {
+  constructor(
+    message: string,
+    readonly op: string,
+    readonly bucket: string,
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -8,7 +8,7 @@ import { planQuery, type PhysicalPlan } from '../plan/physical.ts';
 import { sinks } from '../sinks/registry.ts';
 import type { OutputMode, Sink } from '../sinks/sink.ts';
 import { foreachBatchSink, type ForeachBatchFunction } from '../sinks/foreach-batch/index.ts';
-import { storageFor } from '../storage/index.ts';
+import { joinPath, storageFor } from '../storage/index.ts';
 import { loadOrCreateQueryId } from '../checkpoint/query-metadata.ts';
 import { MicroBatchExecution } from '../runtime/micro-batch-execution.ts';
 import { StreamingQuery } from '../runtime/streaming-query.ts';
@@ -70,7 +70,7 @@ export class DataStreamWriter {
           + (this.fmt === 'parquet' ? ' Files are append-only: use append, or write update/complete results with foreachBatch.' : ''));
       }
       temporaryCheckpointOk = this.fmt === 'console' || this.fmt === 'memory';
-      sink = provider.create({ path: this.opts.get('path'), options: this.opts, partitionBy: this.partitionCols, outputMode: this.mode, queryName: this.name ?? undefined, schema: plan.schema, eventTimeColumn: eventTimeColumnOf(plan) });
+      sink = provider.create({ path: this.opts.get('path'), options: this.opts, partitionBy: this.partitionCols, outputMode: this.mode, queryName: this.name ?? undefined, schema: plan.schema, eventTimeColumn: eventTimeColumnOf(plan), conf: session.conf });
     }
     const hasWatermark = plan.watermarks.length > 0;
     if (plan.stateful) plan.stateful.checkOutputMode(this.mode, hasWatermark);
@@ -82,7 +82,7 @@ export class DataStreamWriter {
       throw new OptionError(`Option 'lateRowsPath' needs a watermarked aggregation or dropDuplicates: without one no row is late.`);
     }
     const lateSink = latePath === undefined ? undefined : sinks.get('parquet')!.create({
-      path: latePath, options: new Map(), partitionBy: [], outputMode: 'append', schema: plan.stateful!.inputSchema,
+      path: latePath, options: new Map(), partitionBy: [], outputMode: 'append', schema: plan.stateful!.inputSchema, conf: session.conf,
     });
     if (this.partitionCols.length && this.fmt !== 'parquet') {
       throw new OptionError(`partitionBy(${this.partitionCols.join(', ')}) applies to file sinks only (parquet), not ${this.fmt}.`);
@@ -96,13 +96,13 @@ export class DataStreamWriter {
       }
       checkpointLocation = mkdtempSync(path.join(tmpdir(), 'sluice-checkpoint-'));
     }
-    const { storage, path: cp } = storageFor(checkpointLocation, 'checkpointLocation');
+    const { storage, path: cp } = storageFor(checkpointLocation, 'checkpointLocation', session.conf);
     if (activeCheckpoints.has(cp)) {
       throw new CheckpointError(`Another query using checkpoint ${cp} is already active in this process; stop it first or use another checkpointLocation.`);
     }
     const id = await loadOrCreateQueryId(storage, cp);
     const runId = randomUUID();
-    const sources = plan.sources.map((s, i) => s.provider.create({ options: s.options, metadataPath: path.join(cp, 'sources', String(i)) }));
+    const sources = plan.sources.map((s, i) => s.provider.create({ options: s.options, metadataPath: joinPath(cp, 'sources', String(i)) }));
     activeCheckpoints.add(cp);
     const query = new StreamingQuery(id, runId, this.name, session.streams.listeners, async () => {
       activeCheckpoints.delete(cp);

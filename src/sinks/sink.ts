@@ -16,6 +16,8 @@ export interface SinkOptions {
   readonly schema: Struct;
   /** Column that holds event time, for the sink's per-batch log (optional). */
   readonly eventTimeColumn?: string;
+  /** The session's config, for file sinks' storage settings (`sluice.s3.*`). */
+  readonly conf?: ReadonlyMap<string, string>;
 }
 
 export interface SinkResult { readonly numOutputRows: number }

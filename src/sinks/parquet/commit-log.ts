@@ -14,7 +14,7 @@
  */
 import type { Storage } from '../../storage/storage.ts';
 import { joinPath } from '../../storage/storage.ts';
-import { SinkError } from '../../errors.ts';
+import { SinkError, StorageError } from '../../errors.ts';
 
 export const LOG_DIR = '_sluice_log';
 
@@ -64,9 +64,11 @@ async function io<T>(what: string, file: string, f: () => Promise<T>): Promise<T
   try {
     return await f();
   } catch (e) {
+    // A StorageError already says what to check (S3: endpoint, credentials, retry budget).
+    const advice = e instanceof StorageError ? '' : 'Check that the output path is writable and has space; ';
     throw new SinkError(
-      `Parquet sink: could not ${what} '${file}': ${(e as Error)?.message ?? String(e)}. ` +
-      `Check that the output path is writable and has space; the batch is retried from its start on restart.`,
+      `Parquet sink: could not ${what} '${file}': ${(e as Error)?.message ?? String(e)}${e instanceof StorageError ? '' : '.'} ` +
+      `${advice}${advice ? 't' : 'T'}he batch is retried from its start on restart.`,
       { cause: e },
     );
   }

@@ -204,7 +204,7 @@ export const parquetSink: SinkProvider = {
         `The parquet sink needs an output directory (option 'path'): call .start('<dir>') or set .option('path', '<dir>').`,
       );
     }
-    const { storage, path } = storageFor(rawPath, 'path');
+    const { storage, path } = storageFor(rawPath, 'path', opts.conf);
     const codec = parseCompression(get('compression'));
     const maxRecordsPerFile = parseMaxRecords(get('maxRecordsPerFile'));
 
