@@ -15,6 +15,11 @@ export interface Aggregator {
   readonly stateFields: readonly StructField[];
   /** Fold one input value (null for count(*) means "a row"). */
   update(vals: Cell[][], base: number, slot: number, v: Cell): void;
+  /**
+   * Only for aggregates that merely count their rows (count): fold `n` rows with non-null
+   * input (any rows for count(*)) at once, so a batch adds one bigint per group, not one per row.
+   */
+  addCount?(vals: Cell[][], base: number, slot: number, n: number): void;
   /** Fold the state of slot `src` (columns `from`) into `slot` (session merging). */
   merge(vals: Cell[][], base: number, slot: number, from: Cell[][], src: number): void;
   result(vals: Cell[][], base: number, slot: number): Cell;
@@ -45,6 +50,7 @@ export function makeAggregator(fn: AggFn, input: DataType | null, name: string):
       return {
         name, type: long, stateFields: [f('n', long)],
         update: (vals, base, slot, v) => { if (v !== null || input === null) vals[base]![slot] = ((vals[base]![slot] as bigint | null) ?? 0n) + 1n; },
+        addCount: (vals, base, slot, n) => { vals[base]![slot] = ((vals[base]![slot] as bigint | null) ?? 0n) + BigInt(n); },
         merge: (vals, base, slot, from, src) => { vals[base]![slot] = ((vals[base]![slot] as bigint | null) ?? 0n) + ((from[base]![src] as bigint | null) ?? 0n); },
         result: (vals, base, slot) => (vals[base]![slot] as bigint | null) ?? 0n,
       };

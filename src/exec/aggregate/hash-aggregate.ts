@@ -27,6 +27,7 @@ export interface HashAggregateSpec {
 }
 
 const noCtx: EvalContext = { drop: () => undefined, metrics: { malformedRowsDropped: 0 }, eventTime: [] };
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const isWindow = (k: PlainKey | WindowKey): k is WindowKey => 'time' in k;
 const windowType = struct({ start: timestamp, end: timestamp });
 
@@ -93,45 +94,77 @@ export class HashAggregate implements StatefulOperator {
     let numLate = 0;
     const vals = store.values;
     const starts: number[] = [];
+    const aggs = this.spec.aggs;
+    // The groups this call meets, by key prefix then window start (NaN without a window): a
+    // local index each, resolved against the store once per call, not once per row (no slot
+    // is removed before emit(), so the slots stay valid). Count-only aggregates count rows
+    // per local group in plain numbers and fold them into the store at the end.
+    const groups = new Map<string, Map<number, number>>();
+    const groupSlot: number[] = [];
+    const counts: (number[] | null)[] = aggs.map((a) => (a.aggregator.addCount ? [] : null));
     for (const b of input) {
       const n = b.numRows;
       if (n === 0) continue;
       const keyCols = this.plain.map((k) => k.bound.eval(b, noCtx));
       const parts = keyCols.map((c, k) => keyParts(c, this.plain[k]!.bound.type, n));
       const decoders = keyCols.map((c, k) => cellReader(c, this.plain[k]!.bound.type));
-      const inputs = this.spec.aggs.map((a) => (a.input ? a.input.eval(b, noCtx) : null));
-      const readers = inputs.map((d, k) => (d ? cellReader(d, this.spec.aggs[k]!.input!.type) : () => null));
+      const inputs = aggs.map((a) => (a.input ? a.input.eval(b, noCtx) : null));
+      const readers = inputs.map((d, k) => (d ? cellReader(d, aggs[k]!.input!.type) : () => null));
+      // Per count-only aggregate: does every row count (count(*), or an input without nulls)?
+      const countsAll = inputs.map((d) => d === null || d.nullCount === 0);
       const timeCol = this.window ? this.window.time.eval(b, noCtx) : null;
-      const times = timeCol ? (timeCol.values as BigInt64Array) : null;
+      // The event times' int64 words, read as two int32s: no BigInt allocated per row (exact below 2^53 ms).
+      const tv = timeCol ? timeCol.values as BigInt64Array : null;
+      const times = tv && LITTLE_ENDIAN ? new Int32Array(tv.buffer, tv.byteOffset, tv.length * 2) : null;
       const lateRows: number[] = [];
       const closeKeyVals = this.closeBy && !this.window ? (keyCols[this.closeBy.keyIndex]!.values as BigInt64Array) : null;
       for (let i = 0; i < n; i++) {
-        let prefix = '';
-        for (let k = 0; k < parts.length; k++) prefix += (k ? KEY_SEP : '') + parts[k]![i];
+        let prefix = parts.length === 1 ? parts[0]![i]! : '';
+        if (parts.length > 1) for (let k = 0; k < parts.length; k++) prefix += (k ? KEY_SEP : '') + parts[k]![i];
         if (this.window) {
           if (!isValid(timeCol!, i)) continue; // no event time: no window, as in Spark
-          const t = Number(times![i]!);
+          const t = times ? times[2 * i + 1]! * 4294967296 + (times[2 * i]! >>> 0) : Number(tv![i]!);
           if (this.window.kind === 'tumbling') { starts.length = 1; starts[0] = tumblingStart(t, this.window.sizeMs); }
           else slidingStarts(t, this.window.sizeMs, this.window.slideMs, starts);
         } else { starts.length = 1; starts[0] = NaN; }
         let droppedHere = false;
+        let byStart = groups.get(prefix);
         for (const start of starts) {
           if (w.defined && this.closeBy) {
             const end = this.window ? start + this.window.sizeMs : Number(closeKeyVals![i]);
             if (end <= w.lateMs) { numLate++; droppedHere = true; continue; }
           }
-          const key = this.window ? (parts.length ? prefix + KEY_SEP + start : String(start)) : prefix;
-          let slot = store.lookup(key);
-          if (slot < 0) {
-            const cells: Cell[] = decoders.map((d) => d(i));
-            if (this.window) cells.push(start);
-            slot = store.insert(key, cells);
-          } else store.touch(slot);
-          for (let a = 0; a < this.spec.aggs.length; a++) this.spec.aggs[a]!.aggregator.update(vals, this.valueBase[a]!, slot, readers[a]!(i));
+          if (byStart === undefined) groups.set(prefix, (byStart = new Map()));
+          let g = byStart.get(start);
+          if (g === undefined) {
+            const key = this.window ? (parts.length ? prefix + KEY_SEP + start : String(start)) : prefix;
+            let slot = store.lookup(key);
+            if (slot < 0) {
+              const cells: Cell[] = decoders.map((d) => d(i));
+              if (this.window) cells.push(start);
+              slot = store.insert(key, cells);
+            } else store.touch(slot);
+            g = groupSlot.length;
+            groupSlot.push(slot);
+            for (const c of counts) if (c) c.push(0);
+            byStart.set(start, g);
+          }
+          const slot = groupSlot[g]!;
+          for (let a = 0; a < aggs.length; a++) {
+            const c = counts[a];
+            if (c) { if (countsAll[a] || readers[a]!(i) !== null) c[g]!++; }
+            else aggs[a]!.aggregator.update(vals, this.valueBase[a]!, slot, readers[a]!(i));
+          }
         }
         if (droppedHere) lateRows.push(i);
       }
       if (lateRows.length) late.push(takeBatch(b, Int32Array.from(lateRows)));
+    }
+    for (let a = 0; a < aggs.length; a++) {
+      const c = counts[a];
+      if (!c) continue;
+      const agg = aggs[a]!.aggregator, base = this.valueBase[a]!;
+      for (let g = 0; g < c.length; g++) if (c[g]! > 0) agg.addCount!(vals, base, groupSlot[g]!, c[g]!);
     }
     return { output: this.emit(store, w, mode), late, numLateRows: numLate };
   }
