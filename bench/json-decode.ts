@@ -7,18 +7,12 @@
 import * as A from 'apache-arrow';
 import { decodeJson } from '../src/exec/json/decode.ts';
 import { struct, string, double, timestamp } from '../src/api/types.ts';
+import { mulberry32 } from '../test/support/prng.ts';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 
 // deterministic PRNG (mulberry32)
-let seed = 12345;
-function rnd(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rnd = mulberry32(12345); // the same events every run
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 const types = ['purchase', 'view', 'add_to_cart', 'refund'] as const;
 

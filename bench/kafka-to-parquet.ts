@@ -19,10 +19,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
+import { producePartitioned, drainWithKafkajs } from './support/kafka.ts';
 import { startBroker, uniqueTopic } from '../test/support/broker.ts';
 import { duckQuery } from '../test/support/duck.ts';
 import { Session, col, from_json, types as T } from '../src/index.ts';
+import { mulberry32 } from '../test/support/prng.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,14 +43,7 @@ const log = (msg: string): void => { process.stderr.write(`[bench] ${msg}\n`); }
 
 // ---- data ----------------------------------------------------------------------------------
 
-let seed = 42; // mulberry32: the same events every run
-function rnd(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rnd = mulberry32(42); // the same events every run
 const TYPES = ['purchase', 'view', 'view', 'add_to_cart', 'click'] as const;
 const T0 = Date.UTC(2024, 4, 1);
 
@@ -78,53 +72,13 @@ async function produceAll(bootstrap: string, topic: string, n: number): Promise<
     bytes += b.length;
     perPartition[i % PARTITIONS]!.push(b);
   }
-  const kafka = new Kafka({ clientId: 'bench-producer', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
-  const CONCURRENCY = 4, CHUNK = 5000;
-  let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    const producer = kafka.producer({ idempotent: false, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    try {
-      for (let p = next++; p < PARTITIONS; p = next++) {
-        const msgs = perPartition[p]!;
-        for (let i = 0; i < msgs.length; i += CHUNK) {
-          await producer.send({
-            topic, acks: 1, compression: CompressionTypes.None,
-            messages: msgs.slice(i, i + CHUNK).map((value) => ({ value, partition: p })),
-          });
-        }
-      }
-    } finally {
-      await producer.disconnect();
-    }
-  }));
+  await producePartitioned(bootstrap, topic, perPartition);
   return { purchases, bytes };
 }
 
 // ---- the two contenders --------------------------------------------------------------------
 
-let groupSeq = 0;
-async function runKafkajs(bootstrap: string, topic: string): Promise<number> {
-  const kafka = new Kafka({ clientId: 'bench-kafkajs', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `bench-${process.pid}-${++groupSeq}`, maxWaitTimeInMs: 10, maxBytesPerPartition: 4 << 20, maxBytes: 64 << 20 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let seen = 0;
-  const t0 = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        seen += batch.messages.length;
-        if (seen >= N) resolve();
-      },
-    }).catch(reject);
-  });
-  const secs = (performance.now() - t0) / 1000;
-  await consumer.disconnect();
-  if (seen !== N) throw new Error(`kafkajs saw ${seen} messages, expected ${N}`);
-  return secs;
-}
+const runKafkajs = (bootstrap: string, topic: string): Promise<number> => drainWithKafkajs(bootstrap, topic, N);
 
 async function runSluice(bootstrap: string, topic: string, purchases: number): Promise<{ secs: number; outputRows: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));

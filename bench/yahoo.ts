@@ -29,10 +29,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
+import { producePartitioned, drainWithKafkajs } from './support/kafka.ts';
 import { startBroker, uniqueTopic } from '../test/support/broker.ts';
 import { duckQuery } from '../test/support/duck.ts';
 import { Session, col, count, from_json, window, types as T } from '../src/index.ts';
+import { mulberry32 } from '../test/support/prng.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -54,14 +55,7 @@ const log = (msg: string): void => { process.stderr.write(`[bench] ${msg}\n`); }
 
 // ---- data ----------------------------------------------------------------------------------
 
-let seed = 7; // mulberry32: the same events every run
-function rnd(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rnd = mulberry32(7); // the same events every run
 const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join('');
 const uuid = (): string => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
 
@@ -112,55 +106,14 @@ async function generate(bootstrap: string, topic: string, n: number, produce: bo
     perPartition[i % PARTITIONS]!.push(b);
   }
   if (!produce) return { expected, bytes };
-  const kafka = new Kafka({ clientId: 'bench-producer', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
-  const CONCURRENCY = 4, CHUNK = 5000;
-  let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    const producer = kafka.producer({ idempotent: false, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    try {
-      for (let p = next++; p < PARTITIONS; p = next++) {
-        const msgs = perPartition[p]!;
-        for (let i = 0; i < msgs.length; i += CHUNK) {
-          await producer.send({
-            topic, acks: 1, compression: CompressionTypes.None,
-            messages: msgs.slice(i, i + CHUNK).map((value) => ({ value, partition: p })),
-          });
-        }
-      }
-    } finally {
-      await producer.disconnect();
-    }
-  }));
+  await producePartitioned(bootstrap, topic, perPartition);
   return { expected, bytes };
 }
 
 // ---- the three contenders ------------------------------------------------------------------
 
-let groupSeq = 0;
-/** A consumer group reading the topic from the beginning; `onBatch` sees every message, until N are seen. */
-async function consume(bootstrap: string, topic: string, onBatch: (msgs: readonly { value: Buffer | null }[]) => void): Promise<number> {
-  const kafka = new Kafka({ clientId: 'bench-kafkajs', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `bench-${process.pid}-${++groupSeq}`, maxWaitTimeInMs: 10, maxBytesPerPartition: 4 << 20, maxBytes: 64 << 20 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let seen = 0;
-  const t0 = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        onBatch(batch.messages);
-        seen += batch.messages.length;
-        if (seen >= N) resolve();
-      },
-    }).catch(reject);
-  });
-  const secs = (performance.now() - t0) / 1000;
-  await consumer.disconnect();
-  if (seen !== N) throw new Error(`consumer saw ${seen} messages, expected ${N}`);
-  return secs;
-}
+const consume = (bootstrap: string, topic: string, onBatch: (msgs: readonly { value: Buffer | null }[]) => void): Promise<number> =>
+  drainWithKafkajs(bootstrap, topic, N, onBatch);
 
 function runKafkajs(bootstrap: string, topic: string): Promise<number> {
   return consume(bootstrap, topic, () => {});

@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
+import { mulberry32 } from './support/prng.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/crash-query.ts', import.meta.url));
@@ -36,16 +37,6 @@ const SEED = Number(process.env.CRASH_SEED ?? 20240611);
 
 // ---- seeded PRNG (mulberry32) ------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rng = mulberry32(SEED);
 const randInt = (lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
 

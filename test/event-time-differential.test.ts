@@ -28,6 +28,7 @@ import {
 } from '../src/index.ts';
 import { duckQuery } from './support/duck.ts';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
+import { mulberry32 } from './support/prng.ts';
 
 const SEED = Number(process.env.EVENT_TIME_SEED ?? 7_310_519);
 const MIN = 60_000;
@@ -38,16 +39,6 @@ const GRID = 30_000;
 
 // ---- seeded PRNG (mulberry32) ------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 type Rng = () => number;
 /** Each case's own stream, so seeds n and n+1 do not share cases. */
 const caseSeed = (offset: number): number => Math.imul(SEED ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(offset, 0x85ebca6b);
