@@ -163,4 +163,37 @@ describe('late rows and dropDuplicates', () => {
     expect(session.table('dedup1').collect().map((r) => r.user_id)).toEqual(['a', 'c', 'e', 'f']);
     expect(q.lastProgress!.stateOperators[0]).toMatchObject({ numRowsTotal: 2 }); // x and y evicted once the watermark passed them
   });
+
+  it('two watermarks combine with min by default, or max as a session option; state files are purged with the logs', async () => {
+    const two = T.struct({ k: T.string, a: T.timestamp, b: T.timestamp });
+    const watermarks = async (policy: 'min' | 'max' | null) => {
+      const s2 = policy ? Session.builder().config('spark.sql.streaming.multipleWatermarkPolicy', policy).getOrCreate() : session;
+      const s = new MemoryStream(s2, two);
+      const cp = tmp('cp');
+      const q = await s.toDF().withWatermark('a', '1 minute').withWatermark('b', '5 minutes').groupBy(window(col('a'), '1 minute')).count()
+        .writeStream.outputMode('update').format('memory').queryName(`wm-${policy}`).option('checkpointLocation', cp).start();
+      s.addData([{ k: 'x', a: at(30), b: at(40) }]);
+      await q.processAllAvailable();
+      for (let i = 0; i < 4; i++) { s.addData([{ k: 'y', a: at(31 + i), b: at(41 + i) }]); await q.processAllAvailable(); }
+      await q.stop();
+      session.conf.delete('spark.sql.streaming.multipleWatermarkPolicy');
+      return { w: q.recentProgress[1]!.eventTime.watermark, cp };
+    };
+    // a: 10:30 - 1 min = 10:29; b: 10:40 - 5 min = 10:35.
+    expect((await watermarks(null)).w).toBe('2024-01-01T10:29:00.000Z');
+    expect((await watermarks('min')).w).toBe('2024-01-01T10:29:00.000Z');
+    expect((await watermarks('max')).w).toBe('2024-01-01T10:35:00.000Z');
+
+    const s3 = Session.builder().config('spark.sql.streaming.minBatchesToRetain', 2).config('sluice.stateSnapshotInterval', 2).getOrCreate();
+    const s = new MemoryStream(s3, schema);
+    const cp = tmp('cp');
+    const q = await s.toDF().groupBy('user_id').count().writeStream.outputMode('complete').format('memory').queryName('purged').option('checkpointLocation', cp).start();
+    for (let i = 0; i < 7; i++) { s.addData([order(`u${i % 3}`, 1, i)]); await q.processAllAvailable(); }
+    await q.stop();
+    session.conf.delete('spark.sql.streaming.minBatchesToRetain');
+    session.conf.delete('sluice.stateSnapshotInterval');
+    // Batches 5 and 6 are kept; version 5 needs snapshot 4 (+ delta 5), so nothing below 4 remains.
+    expect(readdirSync(path.join(cp, 'state', '0')).sort()).toEqual(['4.delta', '4.snapshot', '5.delta', '6.delta', '6.snapshot', '_metadata']);
+    expect(session.table('purged').collect().map((r) => [r.user_id, r.count])).toEqual([['u0', 3n], ['u1', 2n], ['u2', 2n]]);
+  });
 });
