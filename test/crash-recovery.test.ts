@@ -13,15 +13,14 @@
 //
 // CRASH_SEED=<n> replays another random schedule; SLUICE_KEEP_CRASH_DIR=1 keeps the directories.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
 import { mulberry32 } from './support/prng.ts';
+import { runQueryChild, type ChildRunOptions, type ChildResult as QueryChildResult } from './support/query-child.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/crash-query.ts', import.meta.url));
@@ -82,60 +81,16 @@ interface Progress {
   durationMs: Record<string, number>;
 }
 
-interface ChildResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  progress: Progress[];
-  done: boolean;
-  stderr: string;
-  ms: number;
-  /** The parent sent SIGKILL (random kills). */
-  killedByParent: boolean;
-}
+type ChildResult = QueryChildResult<Progress>;
 
-interface RunOptions {
-  crashAt?: string;
+interface RunOptions extends ChildRunOptions {
   maxRecordsPerFile?: number;
-  /** SIGKILL from the parent this many ms after the spawn... */
-  killAfterMs?: number;
-  /** ...or this many ms after the n-th progress line (whichever is given). */
-  killAfterProgress?: { n: number; delayMs: number };
 }
 
 function runChild(o: RunOptions = {}): Promise<ChildResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, CRASH_MIN_BATCHES_TO_RETAIN: String(MIN_BATCHES_TO_RETAIN) };
-  delete env.SLUICE_TEST_CRASH_AT;
-  if (o.crashAt) env.SLUICE_TEST_CRASH_AT = o.crashAt;
-  const args = ['--import', 'tsx', FIXTURE, broker.bootstrap, topic, cp, out, String(MAX_OFFSETS), String(o.maxRecordsPerFile ?? 0)];
-  const started = Date.now();
-  // node itself, not npx: the process we kill (and whose signal we read) is the query's own.
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const r: ChildResult = { code: null, signal: null, progress: [], done: false, stderr: '', ms: 0, killedByParent: false };
-  const timers: NodeJS.Timeout[] = [];
-  const kill = (): void => {
-    if (child.exitCode === null && child.signalCode === null) { r.killedByParent = true; child.kill('SIGKILL'); }
-  };
-  if (o.killAfterMs !== undefined) timers.push(setTimeout(kill, o.killAfterMs));
-  timers.push(setTimeout(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); }, CHILD_TIMEOUT_MS));
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    let m: { event?: string };
-    try { m = JSON.parse(line) as { event?: string }; } catch { return; }
-    if (m.event === 'done') r.done = true;
-    if (m.event !== 'progress') return;
-    r.progress.push(m as Progress);
-    if (o.killAfterProgress && r.progress.length === o.killAfterProgress.n) timers.push(setTimeout(kill, o.killAfterProgress.delayMs));
-  });
-  child.stderr.on('data', (d: Buffer) => { r.stderr = (r.stderr + d.toString()).slice(-4000); });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      for (const t of timers) clearTimeout(t);
-      r.code = code;
-      r.signal = signal;
-      r.ms = Date.now() - started;
-      resolve(r);
-    });
-  });
+  const args = [FIXTURE, broker.bootstrap, topic, cp, out, String(MAX_OFFSETS), String(o.maxRecordsPerFile ?? 0)];
+  return runQueryChild<Progress>(ROOT, args, env, o, CHILD_TIMEOUT_MS);
 }
 
 const describeRun = (r: ChildResult): string =>

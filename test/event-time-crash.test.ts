@@ -19,15 +19,14 @@
 //
 // CRASH_SEED=<n> replays another random schedule; SLUICE_KEEP_CRASH_DIR=1 keeps the directories.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
 import { mulberry32 } from './support/prng.ts';
+import { runQueryChild, type ChildRunOptions, type ChildResult as QueryChildResult } from './support/query-child.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/stateful-query.ts', import.meta.url));
@@ -61,8 +60,8 @@ type Phase = 'afterOffsetLog' | 'beforeSink' | 'beforeCommit' | 'afterCommit';
 type Offsets = Record<string, Record<string, number>>;
 
 interface Progress { batchId: number; numInputRows: number; numOutputRows: number; watermark: string; dropped: number; stateRows: number; startOffset: Offsets; endOffset: Offsets }
-interface ChildResult { code: number | null; signal: NodeJS.Signals | null; progress: Progress[]; done: boolean; stderr: string; ms: number; killedByParent: boolean }
-interface RunOptions { crashAt?: string; killAfterMs?: number; killAfterProgress?: { n: number; delayMs: number } }
+type ChildResult = QueryChildResult<Progress>;
+type RunOptions = ChildRunOptions;
 
 interface Ev { id: number; user_id: string; t: number; amount: number }
 
@@ -127,36 +126,8 @@ class Pipeline {
 
   run(o: RunOptions = {}): Promise<ChildResult> {
     const env: NodeJS.ProcessEnv = { ...process.env, STATEFUL_WINDOW: this.kind, STATEFUL_SNAPSHOT_INTERVAL: '2', STATEFUL_MIN_BATCHES_TO_RETAIN: '3' };
-    delete env.SLUICE_TEST_CRASH_AT;
-    if (o.crashAt) env.SLUICE_TEST_CRASH_AT = o.crashAt;
-    const started = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, broker.bootstrap, this.topic, this.cp, this.out, String(MAX_OFFSETS)],
-      { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const r: ChildResult = { code: null, signal: null, progress: [], done: false, stderr: '', ms: 0, killedByParent: false };
-    const timers: NodeJS.Timeout[] = [];
-    const kill = (): void => {
-      if (child.exitCode === null && child.signalCode === null) { r.killedByParent = true; child.kill('SIGKILL'); }
-    };
-    if (o.killAfterMs !== undefined) timers.push(setTimeout(kill, o.killAfterMs));
-    timers.push(setTimeout(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); }, CHILD_TIMEOUT_MS));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      let m: { event?: string };
-      try { m = JSON.parse(line) as { event?: string }; } catch { return; }
-      if (m.event === 'done') r.done = true;
-      if (m.event !== 'progress') return;
-      r.progress.push(m as Progress);
-      this.seen.push(m as Progress);
-      if (o.killAfterProgress && r.progress.length === o.killAfterProgress.n) timers.push(setTimeout(kill, o.killAfterProgress.delayMs));
-    });
-    child.stderr.on('data', (d: Buffer) => { r.stderr = (r.stderr + d.toString()).slice(-4000); });
-    return new Promise((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code, signal) => {
-        for (const t of timers) clearTimeout(t);
-        Object.assign(r, { code, signal, ms: Date.now() - started });
-        resolve(r);
-      });
-    });
+    return runQueryChild<Progress>(ROOT, [FIXTURE, broker.bootstrap, this.topic, this.cp, this.out, String(MAX_OFFSETS)], env, o, CHILD_TIMEOUT_MS,
+      (p) => this.seen.push(p));
   }
 
   async runClean(): Promise<ChildResult> {

@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+/** How a crash test ends a query child: its own crash hook, or a SIGKILL from the parent. */
+export interface ChildRunOptions {
+  /** SLUICE_TEST_CRASH_AT for the child: `<phase>:<batchId>`. */
+  crashAt?: string;
+  /** SIGKILL from the parent this many ms after the spawn... */
+  killAfterMs?: number;
+  /** ...or this many ms after the n-th progress line. */
+  killAfterProgress?: { n: number; delayMs: number };
+}
+
+export interface ChildResult<P> {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The child's {"event":"progress"} lines. */
+  progress: P[];
+  /** It printed {"event":"done"}. */
+  done: boolean;
+  stderr: string;
+  ms: number;
+  /** The parent sent SIGKILL (random kills). */
+  killedByParent: boolean;
+}
+
+/**
+ * Run a query fixture in a child process (node itself, not npx: the process killed, and
+ * whose signal is read, is the query's own), reading its JSON progress lines, killing it as
+ * asked and, past `timeoutMs`, in any case.
+ */
+export function runQueryChild<P>(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, o: ChildRunOptions, timeoutMs: number,
+  onProgress?: (p: P) => void): Promise<ChildResult<P>> {
+  const childEnv: NodeJS.ProcessEnv = { ...env };
+  delete childEnv.SLUICE_TEST_CRASH_AT;
+  if (o.crashAt) childEnv.SLUICE_TEST_CRASH_AT = o.crashAt;
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r: ChildResult<P> = { code: null, signal: null, progress: [], done: false, stderr: '', ms: 0, killedByParent: false };
+  const timers: NodeJS.Timeout[] = [];
+  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+  const kill = (): void => { if (alive()) { r.killedByParent = true; child.kill('SIGKILL'); } };
+  if (o.killAfterMs !== undefined) timers.push(setTimeout(kill, o.killAfterMs));
+  timers.push(setTimeout(() => { if (alive()) child.kill('SIGKILL'); }, timeoutMs));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    let m: { event?: string };
+    try { m = JSON.parse(line) as { event?: string }; } catch { return; }
+    if (m.event === 'done') r.done = true;
+    if (m.event !== 'progress') return;
+    r.progress.push(m as P);
+    onProgress?.(m as P);
+    if (o.killAfterProgress && r.progress.length === o.killAfterProgress.n) timers.push(setTimeout(kill, o.killAfterProgress.delayMs));
+  });
+  child.stderr.on('data', (d: Buffer) => { r.stderr = (r.stderr + d.toString()).slice(-4000); });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      for (const t of timers) clearTimeout(t);
+      Object.assign(r, { code, signal, ms: Date.now() - started });
+      resolve(r);
+    });
+  });
+}
