@@ -251,6 +251,19 @@ describe('user errors are clear', () => {
     expect(q1.exception()).toBeNull();
   });
 
+  it('a new checkpoint on an output path another query writes is refused, not allowed to replace its files', async () => {
+    const topic = uniqueTopic('owned');
+    await broker.createTopic(topic, 1);
+    await produce(broker.bootstrap, topic, range(0, 30).map(event));
+    const out = tmp('out');
+    await runToEnd(topic, tmp('cp'), out);
+    const before = await outputIds(out);
+    const err = await runToEnd(topic, tmp('cp'), out).then(() => null, (e: unknown) => e as Error);
+    expect(err?.message).toMatch(/already holds batch 0 written by another query \(id [0-9a-f-]+\); this query \(id [0-9a-f-]+\) would replace its files/);
+    expect(await outputIds(out)).toEqual(before);
+    expect(JSON.parse(readFileSync(path.join(out, '_sluice_log', '0'), 'utf8')).queryId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('the parquet sink refuses update and complete modes', async () => {
     await expect(query('t').writeStream.format('parquet').outputMode('update').option('checkpointLocation', tmp('cp')).start(tmp('out')))
       .rejects.toThrow(/parquet sink does not support output mode 'update'/);

@@ -78,6 +78,9 @@ export class DataStreamWriter {
       throw new AnalysisError(`Complete output mode is not supported when there are no streaming aggregations on streaming DataFrames; use append.`);
     }
     const latePath = this.opts.get('lateRowsPath');
+    if (latePath !== undefined && latePath === this.opts.get('path')) {
+      throw new OptionError(`Option 'lateRowsPath' must differ from the output path '${latePath}': both name their files by batch id.`);
+    }
     if (latePath !== undefined && !plan.stateful) {
       throw new OptionError(`Option 'lateRowsPath' needs a watermarked aggregation or dropDuplicates: without one no row is late.`);
     }
@@ -101,6 +104,8 @@ export class DataStreamWriter {
       throw new CheckpointError(`Another query using checkpoint ${cp} is already active in this process; stop it first or use another checkpointLocation.`);
     }
     const id = await loadOrCreateQueryId(storage, cp);
+    await sink.open?.(id);
+    await lateSink?.open?.(id);
     const runId = randomUUID();
     const sources = plan.sources.map((s, i) => s.provider.create({ options: s.options, metadataPath: joinPath(cp, 'sources', String(i)) }));
     activeCheckpoints.add(cp);

@@ -28,6 +28,8 @@ export interface SinkResult { readonly numOutputRows: number }
  */
 export interface Sink {
   readonly description: string;
+  /** Called once before the first batch, with the query's id (from its checkpoint). */
+  open?(queryId: string): Promise<void>;
   addBatch(batchId: number, data: readonly Batch[]): Promise<SinkResult>;
   close?(): Promise<void>;
 }

@@ -31,6 +31,8 @@ export interface SinkLogEntry {
   readonly numRows: number;
   /** Event-time range of the batch's rows (ISO-8601 UTC), when the sink knows the column and a row had one. */
   readonly eventTime?: { readonly min: string; readonly max: string };
+  /** The query (checkpoint metadata id) that wrote the batch. */
+  readonly queryId?: string;
 }
 
 /** A data file to write: its bytes are produced only when it is its turn. */
@@ -77,7 +79,7 @@ async function io<T>(what: string, file: string, f: () => Promise<T>): Promise<T
 /** Steps 1-3 for batch `batchId` under `root`; returns the log entry written. */
 export async function commitBatch(
   storage: Storage, root: string, batchId: number, files: Iterable<PendingFile>,
-  eventTime?: { min: string; max: string },
+  eventTime?: { min: string; max: string }, queryId?: string,
 ): Promise<SinkLogEntry> {
   // 1. Data files, encoded one at a time, a few writes in flight.
   const logged: LoggedFile[] = [];
@@ -111,7 +113,7 @@ export async function commitBatch(
 
   // 3. The log entry.
   const numRows = logged.reduce((s, f) => s + f.rows, 0);
-  const entry: SinkLogEntry = { batchId, files: logged, numRows, ...(eventTime ? { eventTime } : {}) };
+  const entry: SinkLogEntry = { batchId, files: logged, numRows, ...(eventTime ? { eventTime } : {}), ...(queryId ? { queryId } : {}) };
   const logPath = logEntryPath(root, batchId);
   await io('write the sink log entry', logPath, () => storage.write(logPath, new TextEncoder().encode(JSON.stringify(entry) + '\n')));
   return entry;

@@ -18,7 +18,7 @@ import { AnalysisError, OptionError, SinkError } from '../../errors.ts';
 import type { Storage } from '../../storage/storage.ts';
 import { storageFor } from '../../storage/index.ts';
 import type { Sink, SinkOptions, SinkProvider, SinkResult } from '../sink.ts';
-import { commitBatch, dataFileName, type PendingFile } from './commit-log.ts';
+import { commitBatch, dataFileName, readLogEntry, type PendingFile } from './commit-log.ts';
 import { isPartitionableType, partitionSplitter, type PartitionSplitter, sliceRows } from './partition.ts';
 import { encodeParquet, type ParquetCodec, parseCompression } from './writer.ts';
 
@@ -140,6 +140,9 @@ export class ParquetSink implements Sink {
     this.description = `FileSink[${root}]`;
   }
 
+  private queryId: string | undefined;
+  async open(queryId: string): Promise<void> { this.queryId = queryId; }
+
   async addBatch(batchId: number, data: readonly Batch[]): Promise<SinkResult> {
     if (!Number.isSafeInteger(batchId) || batchId < 0) throw new SinkError(`Parquet sink: batch id must be a whole number >= 0, got ${batchId}.`);
     const width = this.schema.fields.length;
@@ -181,7 +184,14 @@ export class ParquetSink implements Sink {
     }
     const range = this.eventTime?.(data) ?? null;
     const eventTime = range ? { min: new Date(range.min).toISOString(), max: new Date(range.max).toISOString() } : undefined;
-    const entry = await commitBatch(this.storage, this.root, batchId, files, eventTime);
+    // Batch ids restart at 0 with a new checkpoint: writing into an output path another query
+    // owns would silently replace its files. Refuse instead.
+    const prior = this.queryId ? await readLogEntry(this.storage, this.root, batchId) : null;
+    if (prior?.queryId && prior.queryId !== this.queryId) {
+      throw new SinkError(`Parquet sink: '${this.root}' already holds batch ${batchId} written by another query (id ${prior.queryId}); `
+        + `this query (id ${this.queryId}) would replace its files. Write to a new output path, or restart the other query from its own checkpoint.`);
+    }
+    const entry = await commitBatch(this.storage, this.root, batchId, files, eventTime, this.queryId);
     return { numOutputRows: entry.numRows };
   }
 }
