@@ -1,5 +1,5 @@
 import * as A from 'apache-arrow';
-import { type DataType, type Struct, toArrowSchema, fromArrowSchema, struct } from '../api/types.ts';
+import { type DataType, type Struct, toArrowSchema, fromArrowSchema } from '../api/types.ts';
 import { nullColumn } from './builders.ts';
 
 /**
@@ -59,4 +59,3 @@ export function batchNumRows(bs: readonly Batch[]): number {
   return n;
 }
 
-export { struct };

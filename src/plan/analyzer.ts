@@ -26,6 +26,11 @@ export interface EvalContext {
 export interface EventTimeStats { min: number; max: number; sum: number; count: number }
 export const newEventTimeStats = (): EventTimeStats => ({ min: Infinity, max: -Infinity, sum: 0, count: 0 });
 
+/** A fresh context: nothing dropped yet, stats for `watermarks` withWatermark() calls. */
+export function newEvalContext(watermarks = 0): EvalContext {
+  return { drop: () => undefined, metrics: { malformedRowsDropped: 0 }, eventTime: Array.from({ length: watermarks }, newEventTimeStats) };
+}
+
 /** An expression resolved against a schema: its type is known and it is compiled once. */
 export interface Bound {
   readonly type: DataType;

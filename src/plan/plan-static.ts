@@ -1,7 +1,7 @@
 import type { Struct } from '../api/types.ts';
 import { AnalysisError } from '../errors.ts';
 import type { Batch } from '../exec/batch.ts';
-import { newEventTimeStats, type EvalContext } from './analyzer.ts';
+import { newEvalContext, type EvalContext } from './analyzer.ts';
 import type { LogicalPlan } from './logical.ts';
 import type { PhysicalPlan } from './physical.ts';
 
@@ -27,7 +27,7 @@ export interface StaticPlanLike {
 export function materialize(plan: StaticPlanLike, what = 'this DataFrame'): Batch[] {
   const batches = checkStatic(plan, what);
   // Nothing here is streamed: no watermark to advance and no metrics to report, so the context is thrown away.
-  const ctx: EvalContext = { drop: () => undefined, metrics: { malformedRowsDropped: 0 }, eventTime: (plan.watermarks ?? []).map(newEventTimeStats) };
+  const ctx = newEvalContext(plan.watermarks?.length ?? 0);
   return batches.map((b) => plan.operators.reduce((acc, op) => op(acc, ctx), b));
 }
 

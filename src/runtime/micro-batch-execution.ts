@@ -1,7 +1,7 @@
 import type { Storage } from '../storage/index.ts';
 import type { Batch } from '../exec/batch.ts';
 import { batchNumRows } from '../exec/batch.ts';
-import { type EvalContext, newEventTimeStats } from '../plan/analyzer.ts';
+import { type EvalContext, newEvalContext } from '../plan/analyzer.ts';
 import { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';
 import { checkOperatorShape } from '../checkpoint/operator-metadata.ts';
@@ -139,7 +139,7 @@ export class MicroBatchExecution {
   private async runBatch(batchId: number, seq: OffsetSeq, timer: PhaseTimer, _signal: AbortSignal): Promise<void> {
     const c = this.c, plan = c.plan, op = plan.stateful;
     const triggerStart = Date.now();
-    const ctx: EvalContext = { drop: () => undefined, metrics: { malformedRowsDropped: 0 }, eventTime: plan.watermarks.map(newEventTimeStats) };
+    const ctx = newEvalContext(plan.watermarks.length);
     const inputRows: number[] = [];
     let output: Batch[] = [];
     let getBatchMs = 0, processMs = 0;

@@ -7,11 +7,11 @@ import { cellReader, cellWriter, type Cell } from '../values.ts';
 import { KEY_SEP } from '../../state/key-encoding.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import type { OutputMode } from '../../sinks/sink.ts';
-import type { EvalContext, Bound } from '../../plan/analyzer.ts';
+import { newEvalContext, type EvalContext, type Bound } from '../../plan/analyzer.ts';
 import type { StatefulOperator, StatefulResult, WatermarkContext } from '../stateful.ts';
 import type { Aggregator } from './aggregators.ts';
 import { keyParts } from './group-keys.ts';
-import { slidingStarts, tumblingStart } from './window.ts';
+import { slidingStarts, tumblingStart, windowColumn, windowType } from './window.ts';
 
 export interface WindowKey { readonly name: string; readonly time: Bound; readonly kind: 'tumbling' | 'sliding'; readonly sizeMs: number; readonly slideMs: number }
 export interface PlainKey { readonly name: string; readonly bound: Bound }
@@ -26,10 +26,9 @@ export interface HashAggregateSpec {
   readonly watermarkColumn: string | null;
 }
 
-const noCtx: EvalContext = { drop: () => undefined, metrics: { malformedRowsDropped: 0 }, eventTime: [] };
+const noCtx: EvalContext = newEvalContext();
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const isWindow = (k: PlainKey | WindowKey): k is WindowKey => 'time' in k;
-const windowType = struct({ start: timestamp, end: timestamp });
 
 /**
  * groupBy(...).agg(...) over tumbling or sliding windows or plain keys, kept in a
@@ -201,9 +200,7 @@ export class HashAggregate implements StatefulOperator {
     for (let k = 0; k < this.spec.keys.length; k++) {
       if (k === this.windowPos) {
         const startCol = store.keys[this.plain.length]!, size = this.window!.sizeMs;
-        const sw = cellWriter(timestamp, n), ew = cellWriter(timestamp, n);
-        for (const s of slots) { const st = startCol[s] as number; sw.push(st); ew.push(st + size); }
-        cols.push(A.makeData({ type: new A.Struct([new A.Field('start', new A.TimestampMillisecond('UTC'), true), new A.Field('end', new A.TimestampMillisecond('UTC'), true)]), length: n, nullCount: 0, children: [sw.finish(), ew.finish()] }));
+        cols.push(windowColumn(n, (i) => startCol[slots[i]!] as number, (i) => (startCol[slots[i]!] as number) + size));
       } else {
         const col = store.keys[plainIdx]!, t: DataType = this.plain[plainIdx]!.bound.type;
         const wr = cellWriter(t, n);

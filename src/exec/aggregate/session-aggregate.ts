@@ -4,13 +4,14 @@ import { AnalysisError } from '../../errors.ts';
 import { makeBatch, isValid, type Batch } from '../batch.ts';
 import { takeBatch } from '../take.ts';
 import { cellReader, cellWriter, type Cell } from '../values.ts';
-import { KEY_SEP } from '../../state/key-encoding.ts';
+import { KEY_SEP, encodeCells } from '../../state/key-encoding.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import type { OutputMode } from '../../sinks/sink.ts';
-import type { EvalContext, Bound } from '../../plan/analyzer.ts';
+import { newEvalContext, type EvalContext, type Bound } from '../../plan/analyzer.ts';
 import type { StatefulOperator, StatefulResult, WatermarkContext } from '../stateful.ts';
 import type { AggColumn, PlainKey } from './hash-aggregate.ts';
 import { keyParts } from './group-keys.ts';
+import { windowColumn, windowType } from './window.ts';
 
 export interface SessionAggregateSpec {
   readonly inputSchema: Struct;
@@ -20,8 +21,7 @@ export interface SessionAggregateSpec {
   readonly watermarkColumn: string | null;
 }
 
-const noCtx: EvalContext = { drop: () => undefined, metrics: { malformedRowsDropped: 0 }, eventTime: [] };
-const windowArrow = new A.Struct([new A.Field('start', new A.TimestampMillisecond('UTC'), true), new A.Field('end', new A.TimestampMillisecond('UTC'), true)]);
+const noCtx: EvalContext = newEvalContext();
 
 interface Event { t: number; read: () => Cell[] }
 interface Part { start: number; end: number; slot: number; event: Event | null }
@@ -54,7 +54,7 @@ export class SessionAggregate implements StatefulOperator {
       ...aggs.flatMap((a, k) => a.aggregator.stateFields.map((f) => ({ ...f, name: `${k}_${f.name}` })))]);
     this.schema = struct([
       ...keys.map((k) => ({ name: k.name, type: k.bound.type, nullable: true })),
-      { name: session.name, type: struct({ start: timestamp, end: timestamp }), nullable: true },
+      { name: session.name, type: windowType, nullable: true },
       ...aggs.map((a) => ({ name: a.aggregator.name, type: a.aggregator.type, nullable: true })),
     ]);
     this.shape = {
@@ -74,9 +74,7 @@ export class SessionAggregate implements StatefulOperator {
   }
 
   private prefixOf(store: StateStore, slot: number): string {
-    let p = '';
-    for (let k = 0; k < this.spec.keys.length; k++) p += (k ? KEY_SEP : '') + keyPartOfCell(store.keys[k]![slot]!, this.spec.keys[k]!.bound.type.kind);
-    return p;
+    return encodeCells(this.keyCellsOf(store, slot), this.spec.keys.map((k) => k.bound.type));
   }
 
   private ensureIndex(store: StateStore): void {
@@ -200,17 +198,8 @@ export class SessionAggregate implements StatefulOperator {
   private rows(store: StateStore, slots: readonly number[]): Batch {
     const n = slots.length, { keys, aggs } = this.spec;
     const cols: A.Data[] = keys.map((k, j) => { const wr = cellWriter(k.bound.type, n); for (const s of slots) wr.push(store.keys[j]![s] ?? null); return wr.finish(); });
-    const sw = cellWriter(timestamp, n), ew = cellWriter(timestamp, n);
-    for (const s of slots) { sw.push(store.keys[keys.length]![s]!); ew.push(store.values[0]![s]!); }
-    cols.push(A.makeData({ type: windowArrow, length: n, nullCount: 0, children: [sw.finish(), ew.finish()] }));
+    cols.push(windowColumn(n, (i) => store.keys[keys.length]![slots[i]!] as number, (i) => store.values[0]![slots[i]!] as number));
     aggs.forEach((a, k) => { const wr = cellWriter(a.aggregator.type, n); for (const s of slots) wr.push(a.aggregator.result(store.values, this.valueBase[k]!, s)); cols.push(wr.finish()); });
     return makeBatch(this.schema, cols, n);
   }
-}
-
-function keyPartOfCell(v: Cell, kind: string): string {
-  if (v === null) return '\u0000';
-  if (kind === 'string') return Buffer.from(v as string, 'utf8').toString('latin1');
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.length).toString('latin1');
-  return String(v);
 }

@@ -1,3 +1,7 @@
+import * as A from 'apache-arrow';
+import { struct, timestamp, toArrowType } from '../../api/types.ts';
+import { cellWriter } from '../values.ts';
+
 /** Window start(s) of an event time, Spark's rule: start <= t < start + size, starts aligned to the epoch. */
 export function tumblingStart(t: number, size: number): number {
   return t - (((t % size) + size) % size);
@@ -7,4 +11,14 @@ export function tumblingStart(t: number, size: number): number {
 export function slidingStarts(t: number, size: number, slide: number, out: number[]): void {
   out.length = 0;
   for (let s = tumblingStart(t, slide); s > t - size; s -= slide) out.push(s);
+}
+
+/** The `window` / `session_window` column: Spark's struct {start, end}, built from its two ends. */
+export const windowType = struct({ start: timestamp, end: timestamp });
+const windowArrow = toArrowType(windowType) as A.Struct;
+
+export function windowColumn(n: number, startOf: (i: number) => number, endOf: (i: number) => number): A.Data {
+  const sw = cellWriter(timestamp, n), ew = cellWriter(timestamp, n);
+  for (let i = 0; i < n; i++) { sw.push(startOf(i)); ew.push(endOf(i)); }
+  return A.makeData({ type: windowArrow, length: n, nullCount: 0, children: [sw.finish(), ew.finish()] });
 }

@@ -226,27 +226,6 @@ export class KafkaClient {
     return results.flat();
   }
 
-  /** One Fetch round, records decoded by kafkajs into objects (slow; for diagnostics and scripts). */
-  async fetch(positions: { topic: string; partition: number; offset: number }[], maxBytesPerPartition: number):
-    Promise<{ topic: string; partition: number; records: FetchedRecord[] }[]> {
-    const c = await this.connected();
-    const groups = await this.byLeader(c, positions);
-    const results = await Promise.all([...groups].map(async ([nodeId, ps]) => {
-      const broker = await c.findBroker({ nodeId });
-      const parts = await this.fetchDecoded(broker, {
-        maxWaitTime: 100, minBytes: 1, maxBytes: 64 << 20, isolationLevel: 1,
-        topics: [...new Set(ps.map((p) => p.topic))].map((topic) => ({
-          topic, partitions: ps.filter((p) => p.topic === topic).map((p) => ({ partition: p.partition, fetchOffset: p.offset, maxBytes: maxBytesPerPartition })),
-        })),
-      });
-      return parts.map((p) => {
-        if (p.errorCode !== 0) throw new SourceError(`Kafka fetch from topic '${p.topic}' partition ${p.partition} failed with ${errorName(p.errorCode)}.`);
-        return { topic: p.topic, partition: p.partition, records: p.decoded ?? [] };
-      });
-    }));
-    return results.flat();
-  }
-
   /** Brokers older than Fetch v4 (Kafka < 0.11): kafkajs fetches and decodes; records are re-framed for decodeLegacy. */
   private async fetchDecoded(broker: KafkaBroker, req: FetchRequest): Promise<RawPartition[]> {
     const res = await broker.fetch({ ...req, topics: req.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ ...p, fetchOffset: String(p.fetchOffset) })) })) });
