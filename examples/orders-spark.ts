@@ -4,6 +4,11 @@
  *
  *   npx tsx examples/orders-spark.ts            # on the project's own broker, with generated orders
  *   KAFKA_BOOTSTRAP_SERVERS=host:9092 npx tsx examples/orders-spark.ts
+ *   sluice run examples/orders-spark.ts -- --events 200000 --max-offsets-per-trigger 10000
+ *
+ * Flags (all optional): --events N (orders to produce, default 2000), --max-offsets-per-trigger N
+ * (default: no limit), --checkpoint DIR (default ./checkpoints/orders-agg), --output DIR
+ * (default ./lake/user-spend).
  *
  * The PySpark original:
  *   orders = (spark.readStream.format("kafka")
@@ -18,17 +23,25 @@
  *       .trigger(processingTime="1 minute").start("./lake/user-spend"))
  */
 import { rmSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { Session, col, window, sum, count, from_json, types as T } from '../src/index.ts';
 import { withExampleBroker } from './support/example-broker.ts';
 import { duckQuery } from '../test/support/duck.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    events: { type: 'string', default: '2000' }, 'max-offsets-per-trigger': { type: 'string' },
+    checkpoint: { type: 'string', default: './checkpoints/orders-agg' }, output: { type: 'string', default: './lake/user-spend' },
+  },
+});
 
 await withExampleBroker('orders', (i) => {
   // 2,000 orders over ~40 minutes of event time, a little out of order.
   const t = Date.UTC(2024, 0, 1, 10) + i * 1200 + ((i * 7919) % 5) * 20000;
   return { order_id: `o-${i}`, user_id: `u-${i % 20}`, amount: ((i * 37) % 100) + 0.5, event_time: new Date(t).toISOString() };
-}, 2000, async (bootstrap) => {
-  rmSync('./lake/user-spend', { recursive: true, force: true });
-  rmSync('./checkpoints/orders-agg', { recursive: true, force: true });
+}, Number(flags.events), async (bootstrap) => {
+  rmSync(flags.output, { recursive: true, force: true });
+  rmSync(flags.checkpoint, { recursive: true, force: true });
 
   const session = Session.builder().appName('streaming-orders').getOrCreate();
 
@@ -41,6 +54,7 @@ await withExampleBroker('orders', (i) => {
     .option('kafka.bootstrap.servers', bootstrap)
     .option('subscribe', 'orders')
     .option('startingOffsets', 'earliest')
+    .options(flags['max-offsets-per-trigger'] ? { maxOffsetsPerTrigger: flags['max-offsets-per-trigger'] } : {})
     .load()
     .select(from_json(col('value').cast('string'), schema).alias('data'))
     .select('data.*');
@@ -53,13 +67,13 @@ await withExampleBroker('orders', (i) => {
   const query = await result.writeStream
     .outputMode('append')
     .format('parquet')
-    .option('checkpointLocation', './checkpoints/orders-agg')
+    .option('checkpointLocation', flags.checkpoint)
     .trigger({ availableNow: true }) // the original runs every minute; availableNow drains what is there and stops
-    .start('./lake/user-spend');
+    .start(flags.output);
 
   await query.awaitTermination();
 
   console.log(`${query.recentProgress.length} batches; watermark now ${query.lastProgress?.eventTime.watermark}`);
   console.table(await duckQuery(`SELECT "window".start AS window_start, count(*) AS users, sum(total_spend) AS spend, sum(order_count) AS orders
-    FROM read_parquet('./lake/user-spend/**/*.parquet') GROUP BY 1 ORDER BY 1`));
+    FROM read_parquet('${flags.output}/**/*.parquet') GROUP BY 1 ORDER BY 1`));
 });

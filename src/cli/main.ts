@@ -1,63 +1,43 @@
 /**
- * The `sluice` command (bin/sluice.mjs runs this file):
+ * The `sluice` command (bin/sluice.mjs runs this file). Each subcommand is its own file and
+ * parses its own flags; this file only dispatches.
  *
- *   sluice query <path> "<SQL>" [--json] [--cache DIR] [--endpoint URL] [--region R] [--path-style]
+ *   sluice run <script.ts> [-- script args]
+ *   sluice query <path> "<SQL>"
+ *   sluice checkpoint show|state <dir|s3://...>
  */
-import { parseArgs } from 'node:util';
 import { SluiceError } from '../errors.ts';
 import { CliError } from './cli-error.ts';
-import { runQueryCommand } from './query-command.ts';
 
-const USAGE = `Usage:
-  sluice query <path> "<SQL>" [options]
+interface Command {
+  readonly summary: string;
+  /** Loaded on use, so `sluice query` does not load what `sluice run` needs and the reverse. */
+  readonly load: () => Promise<{ main(argv: string[]): Promise<number> }>;
+}
 
-Runs DuckDB SQL over the committed Parquet files of a sluice output path (local or s3://),
-exposed as the view \`output\`:
-  sluice query ./lake/user-spend "SELECT user_id, sum(total_spend) FROM output GROUP BY 1"
+const COMMANDS: Record<string, Command> = {
+  run: { summary: 'run a readStream/writeStream script with a live status line (and --ui PORT)', load: () => import('./run-command.ts') },
+  query: { summary: 'DuckDB SQL over the committed Parquet files of an output path', load: () => import('./query-command-main.ts') },
+  checkpoint: { summary: 'show what a checkpoint holds (show), or its state rows (state)', load: () => import('./checkpoint-command.ts') },
+};
 
-Options:
-  --json            print the rows as a JSON array instead of a table
-  --cache DIR       where s3:// outputs are copied to (default ~/.cache/sluice/<hash>)
-  --endpoint URL    S3 endpoint (else AWS_ENDPOINT_URL_S3, else AWS)
-  --region NAME     S3 region (else AWS_REGION, else us-east-1)
-  --path-style      path-style S3 addressing (else SLUICE_S3_FORCE_PATH_STYLE)
-Credentials come from the standard AWS chain (environment, profile, role).
+const USAGE = `Usage: sluice <command> [options]   (sluice <command> --help for its options)
+
+Commands:
+${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(12)}${c.summary}`).join('\n')}
 `;
 
 async function main(argv: string[]): Promise<number> {
   // The SDK's notice that its 2027 releases need Node 22 is not this command's output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
-      options: {
-        json: { type: 'boolean' }, cache: { type: 'string' }, endpoint: { type: 'string' }, region: { type: 'string' },
-        'path-style': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new CliError(`${(e as Error).message}\n\n${USAGE}`);
-  }
-  const { values: v, positionals } = parsed;
-  const [command, ...rest] = positionals;
-  if (v.help || command === 'help' || command === undefined) {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(USAGE);
-    return command === undefined && !v.help ? 2 : 0;
+    return name === undefined ? 2 : 0;
   }
-  if (command !== 'query') throw new CliError(`Unknown command '${command}'.\n\n${USAGE}`);
-  if (rest.length !== 2) throw new CliError(`sluice query takes a path and one SQL string (quote it), got ${rest.length} argument${rest.length === 1 ? '' : 's'}.\n\n${USAGE}`);
-  const conf = new Map<string, string>();
-  if (v.endpoint !== undefined) conf.set('sluice.s3.endpoint', v.endpoint);
-  if (v.region !== undefined) conf.set('sluice.s3.region', v.region);
-  if (v['path-style']) conf.set('sluice.s3.forcePathStyle', 'true');
-  const out = await runQueryCommand({
-    path: rest[0]!, sql: rest[1]!, json: v.json ?? false, conf,
-    ...(v.cache !== undefined ? { cacheDir: v.cache } : {}),
-    note: (line) => process.stderr.write(line + '\n'),
-  });
-  process.stdout.write(out);
-  return 0;
+  const command = COMMANDS[name];
+  if (!command) throw new CliError(`Unknown command '${name}'.\n\n${USAGE}`);
+  return (await command.load()).main(rest);
 }
 
 main(process.argv.slice(2)).then(

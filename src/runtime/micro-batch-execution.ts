@@ -62,6 +62,8 @@ export class MicroBatchExecution {
   private readonly tracker: WatermarkTracker;
   private store: StateStore | null = null;
   private lastTriggerStart = 0;
+  /** availableNow/once: where this run stops. */
+  private target: unknown[] | undefined;
   /** Triggers that found nothing new: processAllAvailable() waits for one after it is called. */
   noDataTriggers = 0;
 
@@ -109,6 +111,7 @@ export class MicroBatchExecution {
     // availableNow/once: everything available now is the target; nothing after it.
     const bounded = c.trigger.kind === 'availableNow' || c.trigger.kind === 'once';
     const target = bounded ? await Promise.all(c.sources.map((s) => s.availableOffset())) : undefined;
+    this.target = target;
     const interval = c.trigger.kind === 'processingTime' ? c.trigger.intervalMs : 0;
 
     while (!signal.aborted) {
@@ -210,10 +213,15 @@ export class MicroBatchExecution {
     this.lastTriggerStart = triggerStart;
     const numInputRows = inputRows.reduce((a, b) => a + b, 0);
     const rate = (n: number, secs: number): number => (secs > 0 ? n / secs : 0);
-    const sources: SourceProgress[] = c.sources.map((s, i) => ({
-      description: s.description, startOffset: previous[i], endOffset: seq.offsets[i], latestOffset: s.reportLatestOffset?.() ?? seq.offsets[i],
-      numInputRows: inputRows[i]!, inputRowsPerSecond: rate(inputRows[i]!, sinceLast), processedRowsPerSecond: rate(inputRows[i]!, total / 1000),
-    }));
+    const sources: SourceProgress[] = c.sources.map((s, i) => {
+      const latestOffset = s.reportLatestOffset?.() ?? seq.offsets[i];
+      return {
+        description: s.description, startOffset: previous[i], endOffset: seq.offsets[i], latestOffset,
+        numInputRows: inputRows[i]!, inputRowsPerSecond: rate(inputRows[i]!, sinceLast), processedRowsPerSecond: rate(inputRows[i]!, total / 1000),
+        metrics: s.metrics?.(seq.offsets[i], latestOffset) ?? {},
+        ...(this.target ? { targetOffset: this.target[i] } : {}),
+      };
+    });
     const warnings = c.sources.flatMap((s) => s.drainWarnings?.() ?? []);
     c.onProgress({
       id: c.id, runId: c.runId, name: c.name, timestamp: new Date(triggerStart).toISOString(), batchId, batchDuration: total,

@@ -7,6 +7,13 @@ export interface SourceProgress {
   readonly numInputRows: number;
   readonly inputRowsPerSecond: number;
   readonly processedRowsPerSecond: number;
+  /** Source metrics; Kafka: avg/max/minOffsetsBehindLatest, as in Spark. */
+  readonly metrics: Readonly<Record<string, string>>;
+  /**
+   * With trigger availableNow or once: where the run stops (what was available at its
+   * start). Not in Spark; `sluice run` draws its progress bar from it.
+   */
+  readonly targetOffset?: unknown;
 }
 
 export interface StreamingQueryProgress {

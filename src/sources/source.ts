@@ -27,6 +27,11 @@ export interface Source {
   getBatch(start: Offset, end: Offset): Promise<Batch[]>;
   /** What latestOffset() last saw available before limits (progress's sources[].latestOffset). */
   reportLatestOffset?(): Offset | undefined;
+  /**
+   * Source metrics for progress (Spark's sources[].metrics), from the batch's end and the
+   * latest available offset; Kafka reports how far each partition is behind.
+   */
+  metrics?(end: Offset, latest: Offset | undefined): Record<string, string>;
   /** True when two offsets are the same position (nothing new to read). */
   sameOffset(a: Offset, b: Offset): boolean;
   /** Things to report once, e.g. data lost with failOnDataLoss=false. */

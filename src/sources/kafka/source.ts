@@ -115,6 +115,20 @@ export class KafkaSource implements Source {
   private lastAvailable: KafkaOffsets | undefined;
   reportLatestOffset(): KafkaOffsets | undefined { return this.lastAvailable; }
 
+  /** Spark's Kafka metrics: offsets behind latest, over partitions (strings, as Spark reports them). */
+  metrics(endRaw: unknown, latestRaw: unknown): Record<string, string> {
+    const end = endRaw as KafkaOffsets, latest = latestRaw as KafkaOffsets | undefined;
+    if (!latest) return {};
+    const behind: number[] = [];
+    forEachPartition(latest, (t, p, v) => behind.push(Math.max(0, v - (getOffset(end, t, p) ?? 0))));
+    if (behind.length === 0) return {};
+    const sum = behind.reduce((a, b) => a + b, 0);
+    return {
+      avgOffsetsBehindLatest: String(sum / behind.length), maxOffsetsBehindLatest: String(Math.max(...behind)),
+      minOffsetsBehindLatest: String(Math.min(...behind)),
+    };
+  }
+
   sameOffset(a: unknown, b: unknown): boolean { return sameOffsets(a as KafkaOffsets, b as KafkaOffsets); }
 
   drainWarnings(): string[] { const w = this.warnings; this.warnings = []; return w; }

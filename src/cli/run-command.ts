@@ -1,0 +1,6 @@
+/** `sluice run`: being built (issue #5). */
+import { CliError } from './cli-error.ts';
+
+export async function main(_argv: string[]): Promise<number> {
+  throw new CliError('sluice run is not built yet.');
+}
