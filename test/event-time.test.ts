@@ -129,6 +129,13 @@ describe('state across restarts', () => {
     await expect((async () => { const r = await run([], changed); await r.q.awaitTermination(); })()).rejects.toThrow(/keys: the checkpoint has \["window:tumbling\(event_time,300000,300000\)","user_id:string"\], the query has \["window:tumbling\(event_time,600000,600000\)","user_id:string"\]/);
     const noAgg = (df: ReturnType<MemoryStream['toDF']>) => df.withWatermark('event_time', '10 minutes').groupBy(window(col('event_time'), '5 minutes'), col('user_id')).agg(sum('amount').alias('total_spend'));
     await expect((async () => { const r = await run([], noAgg); await r.q.awaitTermination(); })()).rejects.toThrow(/aggregates: the checkpoint has/);
+    // Same output names and types, another function: sum's state must not be read as max's (or avg's).
+    for (const fn of [max, avg]) {
+      const otherFn = (df: ReturnType<MemoryStream['toDF']>) => df.withWatermark('event_time', '10 minutes')
+        .groupBy(window(col('event_time'), '5 minutes'), col('user_id')).agg(fn('amount').alias('total_spend'), count('order_id').alias('order_count'));
+      await expect((async () => { const r = await run([], otherFn); await r.q.awaitTermination(); })())
+        .rejects.toThrow(new RegExp(`functions: the checkpoint has \\["sum\\(amount\\)","count\\(order_id\\)"\\], the query has \\["${fn === max ? 'max' : 'avg'}\\(amount\\)`));
+    }
     const rows = await duckQuery(`SELECT count(*) AS n FROM read_parquet('${out}/**/*.parquet')`).catch(() => [{ n: 0n }]);
     expect(rows).toEqual([{ n: 0n }]);
   });

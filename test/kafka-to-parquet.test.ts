@@ -162,6 +162,34 @@ describe('Kafka -> from_json -> filter -> select -> Parquet', () => {
     expect(ids.filter((i) => i >= 100000).length).toBeGreaterThan(0);
     expect(ids.filter((i) => i >= 100000).at(-1)).toBe(100000 + 36 * 50 - 1);
   });
+
+  it('a topic whose offsets went back (deleted and recreated) is data loss, not a silent skip', async () => {
+    // The query's checkpoint ends at offset 60; the "recreated" topic (on a fresh broker, same name) has 10 records.
+    const topic = uniqueTopic('recreated');
+    await broker.createTopic(topic, 1);
+    await produce(broker.bootstrap, topic, range(0, 60).map(event));
+    const cpFail = tmp('cp'), cpGo = tmp('cp'), outGo = tmp('out');
+    await runToEnd(topic, cpFail, tmp('out'));
+    await runToEnd(topic, cpGo, outGo, { failOnDataLoss: 'false' });
+    const fresh = await startBroker();
+    try {
+      await fresh.createTopic(topic, 1);
+      await produce(fresh.bootstrap, topic, range(1000, 1010).map(event));
+      const err = await runToEnd(topic, cpFail, tmp('out'), { 'kafka.bootstrap.servers': fresh.bootstrap }).then(() => null, (e: unknown) => e as Error);
+      expect(err).toBeInstanceOf(DataError);
+      expect(err!.message).toContain(`Topic '${topic}' partition 0: offset 10 is below the previous 60`);
+      expect(err!.message).toContain('failOnDataLoss');
+      // failOnDataLoss=false: reported, and the partition goes on from its new position.
+      const q = await runToEnd(topic, cpGo, outGo, { failOnDataLoss: 'false', 'kafka.bootstrap.servers': fresh.bootstrap });
+      expect(q.recentProgress[0]!.warnings.join()).toMatch(/offset 10 is below the previous 60/);
+      await produce(fresh.bootstrap, topic, range(1010, 1020).map(event));
+      await runToEnd(topic, cpGo, outGo, { failOnDataLoss: 'false', 'kafka.bootstrap.servers': fresh.bootstrap });
+      const ids = await outputIds(outGo);
+      expect(ids).toEqual(purchases([...range(0, 60), ...range(1010, 1020)]));
+    } finally {
+      await fresh.stop();
+    }
+  });
 });
 
 describe('Kafka source options', () => {

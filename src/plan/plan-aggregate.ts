@@ -41,7 +41,7 @@ export function planAggregate(child: PhysicalPlan, p: Extract<LogicalPlan, { kin
   }
   const aggs: AggColumn[] = p.aggs.map((a) => {
     const input = a.child ? bind(a.child, child.schema) : null;
-    return { aggregator: makeAggregator(a.fn, input?.type ?? null, a.alias ?? aggName(a)), input };
+    return { aggregator: makeAggregator(a.fn, input?.type ?? null, a.alias ?? aggName(a)), input, call: aggName(a) };
   });
   const names = new Set<string>();
   for (const n of [...keys.map((k) => k.name), ...(session ? [session.name] : []), ...aggs.map((a) => a.aggregator.name)]) {

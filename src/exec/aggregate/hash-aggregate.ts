@@ -15,7 +15,12 @@ import { slidingStarts, tumblingStart, windowColumn, windowType } from './window
 
 export interface WindowKey { readonly name: string; readonly time: Bound; readonly kind: 'tumbling' | 'sliding'; readonly sizeMs: number; readonly slideMs: number }
 export interface PlainKey { readonly name: string; readonly bound: Bound }
-export interface AggColumn { readonly aggregator: Aggregator; readonly input: Bound | null }
+export interface AggColumn {
+  readonly aggregator: Aggregator;
+  readonly input: Bound | null;
+  /** The function and its input as written, e.g. "sum(amount)": stored in the state's _metadata. */
+  readonly call: string;
+}
 
 export interface HashAggregateSpec {
   readonly inputSchema: Struct;
@@ -77,6 +82,7 @@ export class HashAggregate implements StatefulOperator {
       operator: 'aggregate',
       keys: keys.map((k) => (isWindow(k) ? `${k.name}:${k.kind}(${k.time.name},${k.sizeMs},${k.slideMs})` : `${k.name}:${typeToString(k.bound.type)}`)),
       aggregates: aggs.map((a) => `${a.aggregator.name}:${typeToString(a.aggregator.type)}`),
+      functions: aggs.map((a) => a.call),
     };
   }
   readonly inputSchema: Struct;

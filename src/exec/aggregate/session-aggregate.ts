@@ -61,6 +61,7 @@ export class SessionAggregate implements StatefulOperator {
       operator: 'sessionAggregate',
       keys: [...keys.map((k) => `${k.name}:${typeToString(k.bound.type)}`), `${session.name}:session(${session.time.name},${session.gapMs})`],
       aggregates: aggs.map((a) => `${a.aggregator.name}:${typeToString(a.aggregator.type)}`),
+      functions: aggs.map((a) => a.call),
     };
   }
 

@@ -107,8 +107,9 @@ export class KafkaSource implements Source {
     forEachPartition(latest, (t, p) => { if (getOffset(start, t, p) === undefined) setOffset(fresh, t, p, 0); });
     const base: KafkaOffsets = JSON.parse(JSON.stringify(start)) as KafkaOffsets;
     forEachPartition(fresh, (t, p, v) => setOffset(base, t, p, v));
-    // A partition never moves backwards within a query, even if the broker says so (that is data loss, found in getBatch).
-    forEachPartition(latest, (t, p, v) => { const s = getOffset(base, t, p)!; if (v < s) setOffset(latest, t, p, s); });
+    // A latest offset below the start (the topic was deleted and recreated, or an unclean leader
+    // election) is kept, as in Spark: getBatch reports it as data loss, and with failOnDataLoss=false
+    // the partition goes on from its new position.
     return limit === 'default' && this.o.maxOffsetsPerTrigger !== undefined ? rateLimit(base, latest, this.o.maxOffsetsPerTrigger) : latest;
   }
 
