@@ -38,8 +38,15 @@ export class SessionBuilder {
 /** The entry point, like SparkSession. */
 export class Session {
   /** @internal */ static active: Session | null = null;
+  /**
+   * @internal Called with every new session. `sluice run` watches a script's queries through it,
+   * without creating the session itself, so the script's own appName and config stay as written.
+   */
+  static readonly created: ((s: Session) => void)[] = [];
   readonly streams = new StreamingQueryManager();
-  constructor(readonly appName: string, readonly conf: Map<string, string>) {}
+  constructor(readonly appName: string, readonly conf: Map<string, string>) {
+    for (const hook of Session.created) hook(this);
+  }
   static builder(): SessionBuilder { return new SessionBuilder(); }
 
   get readStream(): DataStreamReader { return new DataStreamReader(this); }
