@@ -113,6 +113,46 @@ describe('the trigger loop', () => {
     expect(readdirSync(path.join(cp, 'commits'))).toEqual(['0', '1']);
   });
 
+  it('a listener that throws is reported and skipped; the query goes on (as in Spark)', async () => {
+    const bad = { onQueryProgress: () => { throw new Error('listener bug'); }, onQueryStarted: () => { throw new Error('listener bug'); } };
+    session.streams.addListener(bad);
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => { written.push(String(chunk)); return true; }) as typeof process.stderr.write;
+    try {
+      const stream = new MemoryStream(session, schema);
+      const q = await stream.toDF().writeStream.format('memory').queryName('badListener').start();
+      stream.addData(rows.slice(0, 2));
+      await q.processAllAvailable();
+      stream.addData(rows.slice(2));
+      await q.processAllAvailable();
+      expect(q.isActive).toBe(true);
+      expect(q.exception()).toBeNull();
+      await q.stop();
+      expect(session.table('badListener').count()).toBe(rows.length);
+    } finally {
+      process.stderr.write = write;
+      session.streams.removeListener(bad);
+    }
+    expect(written.join('')).toMatch(/a StreamingQueryListener threw in onQueryProgress \(ignored\): Error: listener bug/);
+    expect(written.join('')).toMatch(/threw in onQueryStarted/);
+  });
+
+  it('session config: the sluice name wins over the Spark name, and a bad value names its key', async () => {
+    const s = Session.builder().getOrCreate();
+    s.conf.set('sluice.minBatchesToRetain', '7');
+    s.conf.set('spark.sql.streaming.minBatchesToRetain', '3');
+    s.conf.set('spark.sql.streaming.multipleWatermarkPolicy', 'MAX');
+    try {
+      expect(s.minBatchesToRetain()).toBe(7);
+      expect(s.watermarkPolicy()).toBe('max');
+      s.conf.set('sluice.stateSnapshotInterval', 'often');
+      expect(() => s.stateSnapshotInterval()).toThrow(/Session config 'sluice.stateSnapshotInterval' must be a whole number >= 1, got 'often'/);
+    } finally {
+      for (const k of ['sluice.minBatchesToRetain', 'spark.sql.streaming.minBatchesToRetain', 'spark.sql.streaming.multipleWatermarkPolicy', 'sluice.stateSnapshotInterval']) s.conf.delete(k);
+    }
+  });
+
   it('purges logs beyond minBatchesToRetain', async () => {
     const s = Session.builder().config('spark.sql.streaming.minBatchesToRetain', 2).getOrCreate();
     const stream = new MemoryStream(s, schema);
@@ -193,6 +233,6 @@ describe('the trigger loop', () => {
     expect(() => session.readStream.format('kafka').schema(T.struct({ a: T.int })).option('kafka.bootstrap.servers', 'h:1').option('subscribe', 't').load())
       .toThrow(/kafka source has a fixed schema/);
     await expect(df.writeStream.format('parquet').option('CheckpointLocation', mkdtempSync(path.join(tmpdir(), 'cp-'))).option('Compresion', 'zstd').start(mkdtempSync(path.join(tmpdir(), 'o-'))))
-      .rejects.toThrow(/Unknown option 'Compresion' for the parquet sink\. Its options are: checkpointLocation, path, lateRowsPath, compression/);
+      .rejects.toThrow(/Unknown option 'Compresion' for the parquet sink\. Its options are: checkpointLocation, path, lateRowsPath, (ui.port, )?compression/);
   });
 });

@@ -62,21 +62,28 @@ export class Session {
     return t;
   }
 
-  /** @internal */ minBatchesToRetain(): number {
-    const v = this.conf.get('spark.sql.streaming.minBatchesToRetain') ?? this.conf.get('sluice.minBatchesToRetain') ?? '100';
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new OptionError(`minBatchesToRetain must be a whole number >= 1, got '${v}'.`);
+  /** A setting under its sluice name or its Spark name; the sluice name wins when both are set. */
+  private setting(sluiceKey: string, sparkKey: string): { key: string; value: string } | null {
+    for (const key of [sluiceKey, sparkKey]) { const value = this.conf.get(key); if (value !== undefined) return { key, value }; }
+    return null;
+  }
+  private wholeNumber(sluiceKey: string, sparkKey: string, dflt: number): number {
+    const s = this.setting(sluiceKey, sparkKey);
+    if (!s) return dflt;
+    const n = Number(s.value);
+    if (!Number.isInteger(n) || n < 1) throw new OptionError(`Session config '${s.key}' must be a whole number >= 1, got '${s.value}'.`);
     return n;
+  }
+  /** @internal */ minBatchesToRetain(): number {
+    return this.wholeNumber('sluice.minBatchesToRetain', 'spark.sql.streaming.minBatchesToRetain', 100);
   }
   /** @internal */ stateSnapshotInterval(): number {
-    const v = this.conf.get('sluice.stateSnapshotInterval') ?? this.conf.get('spark.sql.streaming.stateStore.minDeltasForSnapshot') ?? '10';
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new OptionError(`stateSnapshotInterval must be a whole number >= 1, got '${v}'.`);
-    return n;
+    return this.wholeNumber('sluice.stateSnapshotInterval', 'spark.sql.streaming.stateStore.minDeltasForSnapshot', 10);
   }
   /** @internal */ watermarkPolicy(): 'min' | 'max' {
-    const v = (this.conf.get('spark.sql.streaming.multipleWatermarkPolicy') ?? this.conf.get('sluice.multipleWatermarkPolicy') ?? 'min').toLowerCase();
-    if (v !== 'min' && v !== 'max') throw new OptionError(`multipleWatermarkPolicy must be 'min' or 'max', got '${v}'.`);
+    const s = this.setting('sluice.multipleWatermarkPolicy', 'spark.sql.streaming.multipleWatermarkPolicy');
+    const v = (s?.value ?? 'min').toLowerCase();
+    if (v !== 'min' && v !== 'max') throw new OptionError(`Session config '${s!.key}' must be 'min' or 'max', got '${s!.value}'.`);
     return v;
   }
   /** @internal */ checkpointConf(): Record<string, string> {

@@ -62,7 +62,7 @@ export class DataFrameReader {
     this.checkOptions('parquet');
     if (this.flag('mergeSchema')) throw new OptionError(`read.parquet: option mergeSchema is not supported yet; the files must share one schema.`);
     const what = `read.parquet('${path}')`;
-    const files = await listInputFiles(path, ['.parquet'], what);
+    const files = await listInputFiles(path, ['.parquet'], what, this.session.conf);
     const decoded: DecodedFile[] = [];
     for (const f of files.files) decoded.push(decodeParquet(await readInputFile(files, f, what), f.path));
     const fileSchema = this.userSchema ?? decoded[0]!.schema;
@@ -80,7 +80,7 @@ export class DataFrameReader {
     const mode = modeText as JsonMode;
     const corruptColumn = this.opts.get('columnNameOfCorruptRecord') ?? '_corrupt_record';
     const what = `read.json('${path}')`;
-    const files = await listInputFiles(path, ['.json', '.jsonl', '.ndjson'], what);
+    const files = await listInputFiles(path, ['.json', '.jsonl', '.ndjson'], what, this.session.conf);
     const lines: JsonLines[] = [];
     for (const f of files.files) lines.push(splitLines(await readInputFile(files, f, what)));
     let schema = this.userSchema;

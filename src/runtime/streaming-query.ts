@@ -7,6 +7,18 @@ export class StreamingQueryException extends SluiceError {}
 
 const RECENT = 100;
 
+/**
+ * Call one listener. As in Spark, a listener that throws is reported and skipped: a bug in
+ * monitoring code must not stop the query it watches.
+ */
+function notify(l: StreamingQueryListener, event: string, call: () => void): void {
+  try {
+    call();
+  } catch (e) {
+    process.stderr.write(`sluice: a StreamingQueryListener threw in ${event} (ignored): ${(e as Error)?.stack ?? String(e)}\n`);
+  }
+}
+
 /** A running query: Spark's StreamingQuery handle. */
 export class StreamingQuery {
   readonly recentProgress: StreamingQueryProgress[] = [];
@@ -23,7 +35,7 @@ export class StreamingQuery {
   launch(exec: MicroBatchExecution): void {
     this.exec = exec;
     const ts = new Date().toISOString();
-    for (const l of this.listeners) l.onQueryStarted?.({ id: this.id, runId: this.runId, name: this.name, timestamp: ts });
+    for (const l of this.listeners) notify(l, 'onQueryStarted', () => l.onQueryStarted?.({ id: this.id, runId: this.runId, name: this.name, timestamp: ts }));
     this.finished = exec.run(this.controller.signal).catch((e: unknown) => {
       this.error = e instanceof Error ? e : new Error(String(e));
     }).finally(async () => {
@@ -31,7 +43,7 @@ export class StreamingQuery {
       await this.onEnd().catch(() => undefined);
       for (const w of this.idleWaiters) w();
       this.idleWaiters = [];
-      for (const l of this.listeners) l.onQueryTerminated?.({ id: this.id, runId: this.runId, exception: this.error ? this.error.message : null });
+      for (const l of this.listeners) notify(l, 'onQueryTerminated', () => l.onQueryTerminated?.({ id: this.id, runId: this.runId, exception: this.error ? this.error.message : null }));
     });
   }
   private exec: MicroBatchExecution | null = null;
@@ -39,13 +51,20 @@ export class StreamingQuery {
   /** @internal */ progress(p: StreamingQueryProgress): void {
     this.recentProgress.push(p);
     if (this.recentProgress.length > RECENT) this.recentProgress.shift();
-    for (const l of this.listeners) l.onQueryProgress?.({ progress: p });
+    for (const l of this.listeners) notify(l, 'onQueryProgress', () => l.onQueryProgress?.({ progress: p }));
   }
   /** @internal */ idle(): void {
     for (const w of this.idleWaiters) w();
     this.idleWaiters = [];
-    for (const l of this.listeners) l.onQueryIdle?.({ id: this.id, runId: this.runId, timestamp: new Date().toISOString() });
+    for (const l of this.listeners) notify(l, 'onQueryIdle', () => l.onQueryIdle?.({ id: this.id, runId: this.runId, timestamp: new Date().toISOString() }));
   }
+
+  /**
+   * The web UI's address (`http://127.0.0.1:PORT/`) when the query was started with option `ui.port`
+   * (or conf `sluice.ui.port`), else null. With port 0 this is where to find the port picked.
+   */
+  get uiUrl(): string | null { return this.ui; }
+  /** @internal set by the writer before launch */ ui: string | null = null;
 
   get isActive(): boolean { return this.active; }
   get lastProgress(): StreamingQueryProgress | null { return this.recentProgress.at(-1) ?? null; }

@@ -26,8 +26,8 @@ export function isHidden(name: string): boolean {
  * The data files a reader takes from `path`: the file itself, or every non-hidden file with
  * one of `extensions` below the directory, sorted by path so that row order is repeatable.
  */
-export async function listInputFiles(path: string, extensions: readonly string[], what: string): Promise<InputFiles> {
-  const { storage, path: root } = storageFor(path);
+export async function listInputFiles(path: string, extensions: readonly string[], what: string, conf?: ReadonlyMap<string, string>): Promise<InputFiles> {
+  const { storage, path: root } = storageFor(path, 'path', conf);
   let listed: string[];
   try {
     listed = await storage.listRecursive(root);
