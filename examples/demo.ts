@@ -4,7 +4,6 @@
  *
  *   npm run demo                         # set-up, then this script
  *   npx tsx examples/demo.ts             # this script only
- *   npx tsx examples/demo.ts --checkpoint-example   # regenerate checkpoints.example/
  *   KAFKA_BOOTSTRAP_SERVERS=host:9092 npx tsx examples/demo.ts   # a real cluster
  *
  * It starts the project's own Kafka broker (librdkafka's mock cluster, built by
@@ -14,13 +13,10 @@
  * (checkpoint ./checkpoints/purchases). Every run starts clean: the embedded broker is new
  * each time, so an old checkpoint's offsets would point at data that no longer exists.
  *
- * With --checkpoint-example (or SLUICE_CHECKPOINT_EXAMPLE=1) it writes a small run's
- * checkpoint to ./checkpoints.example (kept in git, explained in its README.md): 40 events,
- * maxOffsetsPerTrigger 16, so three batches; that run's Parquet goes to a temp directory.
+ * (checkpoints.example/ is written by examples/orders-spark.ts --checkpoint-example: a query
+ * with state, which this one has none of.)
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, produce, type ProduceMessage, type TestBroker } from '../test/support/broker.ts';
@@ -32,11 +28,7 @@ process.chdir(ROOT); // every path below, and the SQL printed, is relative to th
 
 const TOPIC = 'purchases';
 const PARTITIONS = 4;
-const EXAMPLE = process.argv.includes('--checkpoint-example') || /^(1|true|yes)$/i.test(process.env.SLUICE_CHECKPOINT_EXAMPLE ?? '');
-
-const cfg = EXAMPLE
-  ? { events: 40, malformed: [13], wrongType: [27], maxOffsetsPerTrigger: 16, lake: mkdtempSync(join(tmpdir(), 'sluice-example-lake-')), checkpoint: 'checkpoints.example' }
-  : { events: 50_000, malformed: [1_234, 9_876, 17_001, 25_555, 33_333, 41_010, 48_888], wrongType: [5_000, 22_222, 44_444],
+const cfg = { events: 50_000, malformed: [1_234, 9_876, 17_001, 25_555, 33_333, 41_010, 48_888], wrongType: [5_000, 22_222, 44_444],
     maxOffsetsPerTrigger: 20_000, lake: 'lake/purchases', checkpoint: 'checkpoints/purchases' };
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -84,17 +76,9 @@ function makeEvents(): { messages: ProduceMessage[]; malformed: number; wrongTyp
 
 // ---- helpers ---------------------------------------------------------------------------------------
 
-/** Start clean: remove the output and the checkpoint of an earlier run (keeping checkpoints.example/README.md). */
+/** Start clean: remove the output and the checkpoint of an earlier run. */
 function clean(): string[] {
   const removed: string[] = [];
-  if (EXAMPLE) {
-    mkdirSync(cfg.checkpoint, { recursive: true });
-    for (const name of readdirSync(cfg.checkpoint, { withFileTypes: true }).map((d) => d.name).filter((n) => n !== 'README.md')) {
-      rmSync(join(cfg.checkpoint, name), { recursive: true, force: true });
-      removed.push(join(cfg.checkpoint, name));
-    }
-    return removed;
-  }
   for (const p of [cfg.lake, cfg.checkpoint]) {
     if (existsSync(p)) removed.push(p);
     rmSync(p, { recursive: true, force: true });
@@ -131,9 +115,7 @@ function table(rows: Record<string, unknown>[], columns: string[]): string {
 
 async function main(): Promise<void> {
   const wall = performance.now();
-  say(EXAMPLE
-    ? `sluice demo (--checkpoint-example): ${cfg.events} events, maxOffsetsPerTrigger ${cfg.maxOffsetsPerTrigger}, checkpoint -> ./${cfg.checkpoint}/`
-    : 'sluice demo: Kafka -> from_json -> filter -> Parquet (partitioned by country) -> DuckDB');
+  say('sluice demo: Kafka -> from_json -> filter -> Parquet (partitioned by country) -> DuckDB');
   const removed = clean();
   say(removed.length ? `Starting clean: removed ${removed.map((p) => `./${p}`).join(', ')} from the previous run.` : 'Starting clean: no previous output.');
 
@@ -214,29 +196,23 @@ async function main(): Promise<void> {
       say(`  partition ${String(r.partition)} offset ${String(r.offset)}: ${what}`);
     }
 
-    if (EXAMPLE) {
-      say();
-      say(`Checkpoint written to ./${cfg.checkpoint}/ (see its README.md); the Parquet of this run went to ${cfg.lake} and is removed.`);
-      rmSync(cfg.lake, { recursive: true, force: true });
-    } else {
-      const sql = `SELECT country, count(*) AS orders, round(sum(amount), 2) AS revenue, round(avg(amount), 2) AS avg_amount
+    const sql = `SELECT country, count(*) AS orders, round(sum(amount), 2) AS revenue, round(avg(amount), 2) AS avg_amount
   FROM read_parquet('${cfg.lake}/**/*.parquet', hive_partitioning = true)
   GROUP BY country ORDER BY revenue DESC`;
-      t = performance.now();
-      const rows = await duckQuery(sql);
-      say();
-      say(`DuckDB over the lake (${((performance.now() - t) / 1000).toFixed(2)} s):`);
-      say(sql.split('\n').map((l) => '  ' + l.trim()).join('\n'));
-      say(table(rows, ['country', 'orders', 'revenue', 'avg_amount']));
-      const seen = rows.reduce((s, r) => s + Number(r.orders), 0);
-      say(`  DuckDB reads ${fmt(seen)} rows; the sink reported ${fmt(rowsOut)}${seen === rowsOut ? ': every row exactly once.' : ' -- MISMATCH!'}`);
-    }
+    t = performance.now();
+    const rows = await duckQuery(sql);
+    say();
+    say(`DuckDB over the lake (${((performance.now() - t) / 1000).toFixed(2)} s):`);
+    say(sql.split('\n').map((l) => '  ' + l.trim()).join('\n'));
+    say(table(rows, ['country', 'orders', 'revenue', 'avg_amount']));
+    const seen = rows.reduce((s, r) => s + Number(r.orders), 0);
+    say(`  DuckDB reads ${fmt(seen)} rows; the sink reported ${fmt(rowsOut)}${seen === rowsOut ? ': every row exactly once.' : ' -- MISMATCH!'}`);
   } finally {
     await session.stop();
     await broker.stop();
   }
   say();
-  say(`Done in ${((performance.now() - wall) / 1000).toFixed(1)} s.${EXAMPLE ? '' : ` Output: ./${cfg.lake}, checkpoint: ./${cfg.checkpoint}. Run again to start over.`}`);
+  say(`Done in ${((performance.now() - wall) / 1000).toFixed(1)} s. Output: ./${cfg.lake}, checkpoint: ./${cfg.checkpoint}. Run again to start over.`);
 }
 
 main().catch((e: unknown) => {

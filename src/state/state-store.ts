@@ -7,7 +7,8 @@ import { makeBatch, toArrowTable, fromArrowTable } from '../exec/batch.ts';
 import { cellReader, cellWriter, type Cell } from '../exec/values.ts';
 import { encodeCells } from './key-encoding.ts';
 
-const DELETED = '__deleted';
+/** The delta files' column that marks a removed key (its value columns are null). */
+export const DELETED = '__deleted';
 
 /**
  * A versioned keyed state store (Spark's HDFSBackedStateStore, columnar): rows live in

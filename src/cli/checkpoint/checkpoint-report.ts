@@ -1,0 +1,144 @@
+import type { Storage } from '../../storage/index.ts';
+import { joinPath } from '../../storage/index.ts';
+import { OffsetLog } from '../../checkpoint/offset-log.ts';
+import { CommitLog } from '../../checkpoint/commit-log.ts';
+import { describeStateFiles, readableVersions, readStateAt, type StateFileInfo } from '../../state/state-reader.ts';
+import { CliError } from '../cli-error.ts';
+import { readOperatorShape, type OperatorShape } from './operator-shape.ts';
+
+export interface BatchReport {
+  readonly batchId: number;
+  /** W(N), the watermark the batch ran with (0: none yet). */
+  readonly batchWatermarkMs: number;
+  /** When the batch was planned. */
+  readonly batchTimestampMs: number;
+  readonly conf: Readonly<Record<string, string>>;
+  /** Per source: where the batch starts (the previous batch's end, or sources/<i>/0); null when that file was purged. */
+  readonly startOffsets: readonly unknown[];
+  readonly endOffsets: readonly unknown[];
+  /** Records read, when the offsets are Kafka's (or plain numbers); null otherwise. */
+  readonly numInputRecords: number | null;
+  readonly committed: boolean;
+  readonly nextBatchWatermarkMs: number | null;
+}
+
+export interface StateOperatorReport {
+  readonly operatorId: number;
+  readonly shape: OperatorShape | null;
+  readonly files: readonly StateFileInfo[];
+  readonly readableVersions: readonly number[];
+  /** The newest committed batch's version, and how many keys it holds (null: not readable). */
+  readonly latestVersion: number | null;
+  readonly numRowsAtLatest: number | null;
+}
+
+export interface CheckpointReport {
+  readonly checkpoint: string;
+  readonly queryId: string;
+  readonly sources: readonly { readonly index: number; readonly start: unknown }[];
+  readonly batches: readonly BatchReport[];
+  readonly stateOperators: readonly StateOperatorReport[];
+  readonly totals: {
+    readonly batches: number; readonly committedBatches: number; readonly inputRecords: number;
+    readonly stateFiles: number; readonly stateBytes: number;
+  };
+}
+
+const dec = new TextDecoder();
+
+/** The query id in `<checkpoint>/metadata`; what tells a checkpoint from any other directory. */
+export async function readQueryId(storage: Storage, checkpoint: string): Promise<string> {
+  const path = joinPath(checkpoint, 'metadata');
+  const bytes = await storage.read(path);
+  if (!bytes) {
+    throw new CliError(`${checkpoint} is not a sluice checkpoint: it has no metadata file (${path}, which holds the query id). `
+      + `Give the directory a query's checkpointLocation option points at.`);
+  }
+  try {
+    const m = JSON.parse(dec.decode(bytes)) as { id?: unknown };
+    if (typeof m.id === 'string') return m.id;
+  } catch { /* reported below */ }
+  throw new CliError(`${path} is not a sluice checkpoint metadata file (expected {"id": "<query uuid>"}).`);
+}
+
+/** The newest batch with a commits/<N> file: the state version a restart would load. */
+export async function latestCommitted(storage: Storage, checkpoint: string): Promise<number | null> {
+  return new CommitLog(storage, checkpoint).latestId();
+}
+
+/** The state operator ids present (state/<id>/). */
+export async function stateOperatorIds(storage: Storage, checkpoint: string): Promise<number[]> {
+  return (await storage.list(joinPath(checkpoint, 'state'))).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+}
+
+/** Everything `sluice checkpoint show` prints, read without changing a byte of the checkpoint. */
+export async function checkpointReport(storage: Storage, checkpoint: string): Promise<CheckpointReport> {
+  const queryId = await readQueryId(storage, checkpoint);
+  const sourceIds = (await storage.list(joinPath(checkpoint, 'sources'))).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  const sources: { index: number; start: unknown }[] = [];
+  for (const i of sourceIds) {
+    const bytes = await storage.read(joinPath(checkpoint, 'sources', String(i), '0'));
+    sources.push({ index: i, start: bytes ? JSON.parse(dec.decode(bytes).split('\n')[1] ?? 'null') : null });
+  }
+
+  const offsets = new OffsetLog(storage, checkpoint), commits = new CommitLog(storage, checkpoint);
+  const batches: BatchReport[] = [];
+  let prev: readonly unknown[] | null = null, prevId = -2;
+  for (const id of await offsets.batchIds()) {
+    const seq = (await offsets.get(id))!;
+    const commit = await commits.get(id);
+    const start = prevId === id - 1 && prev ? prev : id === 0 ? sources.map((s) => s.start) : seq.offsets.map(() => null);
+    let records: number | null = 0;
+    for (let i = 0; i < seq.offsets.length; i++) {
+      const n = countRecords(start[i] ?? null, seq.offsets[i] ?? null);
+      records = records === null || n === null ? null : records + n;
+    }
+    batches.push({
+      batchId: id, batchWatermarkMs: seq.batchWatermarkMs, batchTimestampMs: seq.batchTimestampMs, conf: seq.conf,
+      startOffsets: start, endOffsets: seq.offsets, numInputRecords: records,
+      committed: commit !== null, nextBatchWatermarkMs: commit?.nextBatchWatermarkMs ?? null,
+    });
+    prev = seq.offsets; prevId = id;
+  }
+
+  const latest = await commits.latestId();
+  const stateOperators: StateOperatorReport[] = [];
+  for (const op of await stateOperatorIds(storage, checkpoint)) {
+    const dir = joinPath(checkpoint, 'state', String(op));
+    const shape = await readOperatorShape(storage, checkpoint, op);
+    const files = await describeStateFiles(storage, dir);
+    const readable = readableVersions(files.map((f) => f.name));
+    let rows: number | null = null;
+    if (shape && latest !== null && readable.includes(latest)) rows = (await readStateAt(storage, dir, latest, shape.keys.length)).numRows;
+    stateOperators.push({ operatorId: op, shape, files, readableVersions: readable, latestVersion: latest, numRowsAtLatest: rows });
+  }
+
+  const allFiles = stateOperators.flatMap((o) => o.files);
+  return {
+    checkpoint, queryId, sources, batches, stateOperators,
+    totals: {
+      batches: batches.length, committedBatches: batches.filter((b) => b.committed).length,
+      inputRecords: batches.reduce((s, b) => s + (b.numInputRecords ?? 0), 0),
+      stateFiles: allFiles.length, stateBytes: allFiles.reduce((s, f) => s + f.bytes, 0),
+    },
+  };
+}
+
+/**
+ * Records between two offsets of one source: Kafka's {"topic": {"partition": offset}} summed
+ * over partitions (a partition new in `end` counts from 0), or two plain numbers.
+ */
+function countRecords(start: unknown, end: unknown): number | null {
+  if (typeof start === 'number' && typeof end === 'number') return end - start;
+  if (!isKafkaOffsets(end) || !isKafkaOffsets(start)) return null;
+  let n = 0;
+  for (const [topic, parts] of Object.entries(end)) {
+    for (const [p, e] of Object.entries(parts)) n += e - (start[topic]?.[p] ?? 0);
+  }
+  return n;
+}
+
+export function isKafkaOffsets(v: unknown): v is Record<string, Record<string, number>> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+    && Object.values(v).every((parts) => typeof parts === 'object' && parts !== null && Object.values(parts).every((o) => typeof o === 'number'));
+}

@@ -1,0 +1,63 @@
+import { formatTimestamp } from '../../exec/values.ts';
+import { rangeText } from '../../state/state-reader.ts';
+import { formatTable } from '../format-table.ts';
+import { describeKey } from './operator-shape.ts';
+import { isKafkaOffsets, type CheckpointReport } from './checkpoint-report.ts';
+
+const n = (v: number): string => v.toLocaleString('en-US');
+/** A watermark of 0 means "none yet" (the first batch, or no withWatermark), not 1970. */
+const watermark = (ms: number | null): string => (ms === null ? '-' : ms === 0 ? 'none' : formatTimestamp(ms));
+
+/** `orders 0:12 1:18 2:12 3:18` for Kafka offsets; JSON for any other source. */
+export function compactOffsets(o: unknown): string {
+  if (o === null || o === undefined) return '-';
+  if (!isKafkaOffsets(o)) return JSON.stringify(o);
+  return Object.entries(o).map(([topic, parts]) => `${topic} ${Object.entries(parts).map(([p, v]) => `${p}:${v}`).join(' ')}`).join('; ');
+}
+
+/** The text `sluice checkpoint show` prints. */
+export function formatReport(r: CheckpointReport): string {
+  const out: string[] = [];
+  out.push(`Checkpoint  ${r.checkpoint}`, `Query id    ${r.queryId}`);
+  for (const s of r.sources) out.push(`Source ${s.index}    starts at ${compactOffsets(s.start)}  (sources/${s.index}/0)`);
+  if (!r.sources.length) out.push('Sources     none recorded yet (sources/<i>/0)');
+  out.push('');
+
+  if (r.batches.length) {
+    out.push('Batches (offsets/<N>: planned ends, exclusive; commits/<N>: done)');
+    const multi = r.batches.some((b) => b.endOffsets.length > 1);
+    const srcCols = Math.max(...r.batches.map((b) => b.endOffsets.length));
+    const cols = ['batch', 'planned at', 'watermark',
+      ...Array.from({ length: srcCols }, (_, i) => (multi ? `source ${i} end offsets` : 'end offsets')), 'records', 'committed', 'next watermark'];
+    const numeric = cols.map((c) => c === 'batch' || c === 'records');
+    out.push(formatTable(cols, numeric, r.batches.map((b) => [
+      String(b.batchId), formatTimestamp(b.batchTimestampMs), watermark(b.batchWatermarkMs),
+      ...Array.from({ length: srcCols }, (_, i) => compactOffsets(b.endOffsets[i])),
+      b.numInputRecords === null ? '?' : n(b.numInputRecords),
+      b.committed ? 'yes' : 'no: re-run on restart', watermark(b.nextBatchWatermarkMs),
+    ])).replace(/\(\d+ rows?\)\n$/, '').trimEnd());
+  } else {
+    out.push('Batches     none yet (offsets/ is empty)');
+  }
+
+  for (const op of r.stateOperators) {
+    out.push('', `State operator ${op.operatorId} (state/${op.operatorId}/)`);
+    if (op.shape) {
+      out.push(`  operator    ${op.shape.operator}`, `  keys        ${op.shape.keys.map(describeKey).join(', ')}`);
+      if (op.shape.aggregates.length) out.push(`  aggregates  ${op.shape.aggregates.map((a) => `${a.name}: ${a.type}`).join(', ')}`);
+    } else {
+      out.push(`  no _metadata file: the operator's keys are unknown, so its rows cannot be shown`);
+    }
+    if (op.files.length) {
+      out.push(formatTable(['version', 'file', 'bytes', 'rows', 'removed keys'], [true, false, true, true, true],
+        op.files.map((f) => [String(f.version), f.name, n(f.bytes), n(f.rows), f.kind === 'delta' ? n(f.deletedRows) : '-'])).replace(/\(\d+ rows?\)\n$/, '').trimEnd());
+    }
+    out.push(`  readable versions ${rangeText(op.readableVersions)}`
+      + (op.latestVersion !== null && op.numRowsAtLatest !== null ? `; version ${op.latestVersion} (the last committed batch) holds ${n(op.numRowsAtLatest)} keys` : ''));
+  }
+
+  const t = r.totals;
+  out.push('', `Totals: ${n(t.batches)} batch${t.batches === 1 ? '' : 'es'} (${n(t.committedBatches)} committed), ${n(t.inputRecords)} records read; `
+    + (r.stateOperators.length ? `${r.stateOperators.length} state operator${r.stateOperators.length === 1 ? '' : 's'}, ${n(t.stateFiles)} state files, ${n(t.stateBytes)} bytes` : 'no state (no aggregation or dropDuplicates)'));
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,133 @@
+import * as A from 'apache-arrow';
+import { type Struct, fromArrowSchema, struct } from '../api/types.ts';
+import type { Storage } from '../storage/index.ts';
+import { joinPath } from '../storage/index.ts';
+import { CheckpointError } from '../errors.ts';
+import type { Cell } from '../exec/values.ts';
+import { DELETED, StateStore } from './state-store.ts';
+
+/**
+ * Read-only access to a state directory (`<checkpoint>/state/<op>`), for tools that look at
+ * a checkpoint without running its query (`sluice checkpoint show|state`). Rebuilding a
+ * version goes through StateStore.load, so it reads the files exactly as a restart would.
+ */
+
+export interface StateFileInfo {
+  readonly name: string;
+  readonly version: number;
+  readonly kind: 'delta' | 'snapshot';
+  readonly bytes: number;
+  /** Rows in the file: for a delta, keys written plus keys removed. */
+  readonly rows: number;
+  /** Keys a delta removes (evicted windows, expired duplicates); 0 for a snapshot. */
+  readonly deletedRows: number;
+}
+
+export function parseStateFileName(name: string): { version: number; kind: 'delta' | 'snapshot' } | null {
+  const m = /^(\d+)\.(delta|snapshot)$/.exec(name);
+  return m ? { version: Number(m[1]), kind: m[2] as 'delta' | 'snapshot' } : null;
+}
+
+/** Every version file of the directory, by version then delta before snapshot. */
+export async function describeStateFiles(storage: Storage, dir: string): Promise<StateFileInfo[]> {
+  const named = (await storage.list(dir)).flatMap((name) => { const p = parseStateFileName(name); return p ? [{ name, ...p }] : []; });
+  named.sort((a, b) => a.version - b.version || (a.kind === 'delta' ? -1 : 1));
+  const out: StateFileInfo[] = [];
+  for (const f of named) {
+    const bytes = await readOrFail(storage, joinPath(dir, f.name));
+    const t = tableOf(bytes, joinPath(dir, f.name));
+    let deleted = 0;
+    const col = t.getChild(DELETED);
+    if (col) for (const v of col) if (v === true) deleted++;
+    out.push({ ...f, bytes: bytes.length, rows: t.numRows, deletedRows: deleted });
+  }
+  return out;
+}
+
+/**
+ * The versions that can be rebuilt from `names` (a listing of the directory): those whose
+ * newest snapshot at or below them (or version 0, without one) is followed by every delta,
+ * the same rule StateStore.load applies.
+ */
+export function readableVersions(names: readonly string[]): number[] {
+  const deltas = new Set<number>(), snaps = new Set<number>();
+  for (const n of names) {
+    const p = parseStateFileName(n);
+    if (p) (p.kind === 'delta' ? deltas : snaps).add(p.version);
+  }
+  const out: number[] = [];
+  for (const v of [...new Set([...deltas, ...snaps])].sort((a, b) => a - b)) {
+    let from = -1;
+    for (let s = v; s > 0; s--) if (snaps.has(s)) { from = s; break; }
+    let ok = true;
+    for (let d = from + 1; d <= v && ok; d++) ok = deltas.has(d);
+    if (ok) out.push(v);
+  }
+  return out;
+}
+
+export interface StateRows {
+  readonly version: number;
+  readonly keySchema: Struct;
+  readonly valueSchema: Struct;
+  readonly numRows: number;
+  /** Column-major: keys[k][i] is key column k of row i (rows in no particular order). */
+  readonly keys: readonly (readonly Cell[])[];
+  readonly values: readonly (readonly Cell[])[];
+}
+
+/**
+ * The live rows of state `version`. The files do not say which columns are the key, so the
+ * caller passes how many leading columns are (from the operator's `_metadata`).
+ */
+export async function readStateAt(storage: Storage, dir: string, version: number, numKeyColumns: number): Promise<StateRows> {
+  const names = await storage.list(dir);
+  if (!readableVersions(names).includes(version)) {
+    throw new CheckpointError(`State version ${version} cannot be rebuilt from ${dir}: ${names.includes(`${version}.delta`) ? 'a delta file it needs is missing' : `there is no ${version}.delta`}. `
+      + `Readable versions: ${rangeText(readableVersions(names))}.`);
+  }
+  const file = names.includes(`${version}.snapshot`) ? `${version}.snapshot` : `${version}.delta`;
+  const path = joinPath(dir, file);
+  const schema = fromArrowSchema(tableOf(await readOrFail(storage, path), path).schema);
+  const fields = schema.fields.filter((f) => f.name !== DELETED);
+  if (numKeyColumns < 0 || numKeyColumns > fields.length) {
+    throw new CheckpointError(`${path} has ${fields.length} state columns (${fields.map((f) => f.name).join(', ')}), fewer than the ${numKeyColumns} key columns its operator's _metadata names.`);
+  }
+  const keySchema = struct(fields.slice(0, numKeyColumns)), valueSchema = struct(fields.slice(numKeyColumns));
+  // Never commits, so the snapshot interval does not matter.
+  const store = new StateStore(storage, dir, keySchema, valueSchema, Number.MAX_SAFE_INTEGER);
+  await store.load(version);
+  const slots = [...store.slots()];
+  return {
+    version, keySchema, valueSchema, numRows: slots.length,
+    keys: store.keys.map((c) => slots.map((s) => c[s] ?? null)),
+    values: store.values.map((c) => slots.map((s) => c[s] ?? null)),
+  };
+}
+
+/** `0..4, 7` for [0,1,2,3,4,7]; `none` for []. */
+export function rangeText(vs: readonly number[]): string {
+  if (!vs.length) return 'none';
+  const parts: string[] = [];
+  let a = vs[0]!, b = a;
+  for (const v of [...vs.slice(1), NaN]) {
+    if (v === b + 1) { b = v; continue; }
+    parts.push(a === b ? String(a) : `${a}..${b}`);
+    a = b = v;
+  }
+  return parts.join(', ');
+}
+
+async function readOrFail(storage: Storage, path: string): Promise<Uint8Array> {
+  const bytes = await storage.read(path);
+  if (!bytes) throw new CheckpointError(`State file ${path} disappeared while it was being read.`);
+  return bytes;
+}
+
+function tableOf(bytes: Uint8Array, path: string): A.Table {
+  try {
+    return A.tableFromIPC(bytes);
+  } catch (e) {
+    throw new CheckpointError(`State file ${path} is not an Arrow IPC stream (${(e as Error).message}); the checkpoint is damaged.`, { cause: e });
+  }
+}
