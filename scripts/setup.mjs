@@ -3,6 +3,7 @@
 //   1. npm dependencies (npm ci when node_modules is missing or older than the lock)
 //   2. Debian librdkafka-dev (headers + library for the mock Kafka broker)
 //   3. .build/mock_kafka, compiled from tools/mock-kafka/mock_kafka.c
+//   4. Debian chromium (headless, for the web UI test)
 // Silent and stat-only when everything is in place, so it can run before every command.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -67,6 +68,26 @@ function ensureLibrdkafka(needGcc = false) {
   if (!existsSync(MOCK_HEADER)) throw new Error(`apt-get installed ${pkgs.join(' ')} but ${MOCK_HEADER} is still missing`);
 }
 
+// Only the web UI test (test/ui.test.ts) needs it: headless Chromium through playwright-core.
+// Off CI a machine without root or sudo may go without; the test then skips and says why.
+const CHROMIUM = '/usr/bin/chromium';
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  const asRoot = process.getuid?.() === 0;
+  if (!onPath('apt-get') || (!asRoot && !onPath('sudo'))) {
+    const msg = `missing ${CHROMIUM}: install the Debian package chromium (as root: apt-get install -y chromium)`;
+    if (process.env.CI === 'true') throw new Error(msg);
+    log(`${msg}; the web UI test will be skipped`);
+    return;
+  }
+  log('installing chromium with apt-get (about 120 MB; for the web UI test)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = (...args) => (asRoot ? run('apt-get', args, { env }) : run('sudo', ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args]));
+  apt('update');
+  apt('install', '-y', '--no-install-recommends', 'chromium');
+  if (!existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium but ${CHROMIUM} is still missing`);
+}
+
 function ensureMockBroker() {
   const built = mtime(MOCK_BIN);
   if (built !== undefined && built >= mtime(MOCK_SRC)) return;
@@ -89,6 +110,7 @@ export function setup() {
   ensureNodeModules();
   ensureLibrdkafka();
   ensureMockBroker();
+  ensureChromium();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -138,6 +138,20 @@ describe('the trigger loop', () => {
     expect(written.join('')).toMatch(/threw in onQueryStarted/);
   });
 
+  it('a bad session setting fails start() and leaves the checkpoint free for the next start()', async () => {
+    const stream = new MemoryStream(session, schema);
+    const cp = mkdtempSync(path.join(tmpdir(), 'sluice-cp-'));
+    const start = () => stream.toDF().writeStream.format('memory').queryName('badConf').option('checkpointLocation', cp).start();
+    session.conf.set('sluice.minBatchesToRetain', 'zero');
+    try {
+      await expect(start()).rejects.toThrow(/Session config 'sluice.minBatchesToRetain' must be a whole number/);
+    } finally {
+      session.conf.delete('sluice.minBatchesToRetain');
+    }
+    const q = await start();
+    await q.stop();
+  });
+
   it('session config: the sluice name wins over the Spark name, and a bad value names its key', async () => {
     const s = Session.builder().getOrCreate();
     s.conf.set('sluice.minBatchesToRetain', '7');

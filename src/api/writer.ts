@@ -15,9 +15,11 @@ import { StreamingQuery } from '../runtime/streaming-query.ts';
 import { defaultTrigger, parseTrigger, type Trigger, type TriggerSpec } from '../runtime/trigger.ts';
 import { crashHook } from '../runtime/crash-hook.ts';
 import { CaseInsensitiveMap } from '../util/options.ts';
+import { openUi, type UiLease } from '../ui/ui-server.ts';
+import { parseUiPort } from '../ui/ui-port.ts';
 
 /** Options the engine itself reads; every other option belongs to the sink. */
-const engineOptions = ['checkpointLocation', 'path', 'lateRowsPath'];
+const engineOptions = ['checkpointLocation', 'path', 'lateRowsPath', 'ui.port'];
 const activeCheckpoints = new Set<string>();
 
 /** df.writeStream: Spark's DataStreamWriter. */
@@ -45,6 +47,14 @@ export class DataStreamWriter {
   queryName(name: string): this { this.name = name; return this; }
   trigger(t: TriggerSpec): this { this.trig = parseTrigger(t); return this; }
   foreachBatch(fn: ForeachBatchFunction): this { this.batchFn = fn; this.fmt = 'foreachBatch'; return this; }
+
+  /** Option 'ui.port', else conf 'sluice.ui.port' (set by `sluice run --ui`); null: no UI. */
+  private uiPort(): number | null {
+    const opt = this.opts.get('ui.port');
+    if (opt !== undefined) return parseUiPort(opt, `Option 'ui.port'`);
+    const conf = this.df.session.conf.get('sluice.ui.port');
+    return conf === undefined ? null : parseUiPort(conf, `Session conf 'sluice.ui.port'`);
+  }
 
   /** Analyse the plan, open the checkpoint and start the trigger loop. Errors in the query or options reject here. */
   async start(outputPath?: string): Promise<StreamingQuery> {
@@ -91,6 +101,13 @@ export class DataStreamWriter {
       throw new OptionError(`partitionBy(${this.partitionCols.join(', ')}) applies to file sinks only (parquet), not ${this.fmt}.`);
     }
 
+    // Every setting is read before anything is opened: a bad value must leave nothing held.
+    const uiPort = this.uiPort();
+    const settings = {
+      stateSnapshotInterval: session.stateSnapshotInterval(), watermarkPolicy: session.watermarkPolicy(),
+      minBatchesToRetain: session.minBatchesToRetain(), conf: session.checkpointConf(),
+    };
+
     let checkpointLocation = this.opts.get('checkpointLocation');
     if (!checkpointLocation) {
       if (!temporaryCheckpointOk && !this.batchFn) {
@@ -107,7 +124,15 @@ export class DataStreamWriter {
     await sink.open?.(id);
     await lateSink?.open?.(id);
     const runId = randomUUID();
-    const sources = plan.sources.map((s, i) => s.provider.create({ options: s.options, metadataPath: joinPath(cp, 'sources', String(i)) }));
+    // Bound before anything needs stopping: a port in use fails start() with nothing to undo.
+    const ui: UiLease | null = uiPort === null ? null : await openUi(uiPort);
+    let sources;
+    try {
+      sources = plan.sources.map((s, i) => s.provider.create({ options: s.options, metadataPath: joinPath(cp, 'sources', String(i)) }));
+    } catch (e) {
+      ui?.release();
+      throw e;
+    }
     activeCheckpoints.add(cp);
     const query = new StreamingQuery(id, runId, this.name, session.streams.listeners, async () => {
       activeCheckpoints.delete(cp);
@@ -117,11 +142,14 @@ export class DataStreamWriter {
     });
     const exec = new MicroBatchExecution({
       id, runId, name: this.name, storage, checkpoint: cp, plan, sources, sink, lateSink, outputMode: this.mode, trigger: this.trig,
-      stateSnapshotInterval: session.stateSnapshotInterval(), watermarkPolicy: session.watermarkPolicy(),
-      minBatchesToRetain: session.minBatchesToRetain(), conf: session.checkpointConf(),
+      ...settings,
       onProgress: (p) => query.progress(p), onIdle: () => query.idle(), onPhase: crashHook(),
     });
     session.streams.add(query);
+    if (ui) {
+      query.ui = ui.url;
+      ui.watch(query, session.streams);
+    }
     query.launch(exec);
     return query;
   }

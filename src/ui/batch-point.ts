@@ -1,0 +1,122 @@
+import type { SourceProgress, StreamingQueryProgress } from '../runtime/progress.ts';
+
+/** Kafka lag of one source after a batch: offsets between the batch's end and the broker's latest, summed over partitions. */
+export interface SourceLag {
+  readonly source: string;
+  readonly offsetsBehindLatest: number;
+}
+
+/**
+ * One batch as the UI charts it and /metrics reports it: the progress record reduced to numbers.
+ * Derived once, on the server, so the page and Prometheus can never disagree.
+ */
+export interface BatchPoint {
+  readonly batchId: number;
+  /** When the trigger started, ms since the epoch. */
+  readonly timestampMs: number;
+  readonly numInputRows: number;
+  readonly numOutputRows: number;
+  readonly inputRowsPerSecond: number;
+  readonly processedRowsPerSecond: number;
+  /** The phases of the batch (Spark's names), without the triggerExecution total. */
+  readonly phasesMs: Readonly<Record<string, number>>;
+  /** triggerExecution: the whole batch. */
+  readonly totalMs: number;
+  readonly watermarkMs: number | null;
+  readonly minEventTimeMs: number | null;
+  readonly maxEventTimeMs: number | null;
+  /** Null when the query has no stateful operator. */
+  readonly stateRows: number | null;
+  readonly stateRowsUpdated: number | null;
+  readonly stateRowsRemoved: number | null;
+  readonly stateMemoryBytes: number | null;
+  readonly rowsDroppedByWatermark: number;
+  readonly malformedRowsDropped: number;
+  /** One entry per Kafka source; empty without one. */
+  readonly kafkaLag: readonly SourceLag[];
+}
+
+export function toBatchPoint(p: StreamingQueryProgress): BatchPoint {
+  const { triggerExecution, ...phases } = p.durationMs;
+  const state = stateMetrics(p.stateOperators[0]);
+  return {
+    batchId: p.batchId,
+    timestampMs: Date.parse(p.timestamp),
+    numInputRows: p.numInputRows,
+    numOutputRows: p.sink.numOutputRows,
+    inputRowsPerSecond: p.inputRowsPerSecond,
+    processedRowsPerSecond: p.processedRowsPerSecond,
+    phasesMs: phases,
+    totalMs: triggerExecution ?? p.batchDuration,
+    watermarkMs: isoMs(p.eventTime.watermark),
+    minEventTimeMs: isoMs(p.eventTime.min),
+    maxEventTimeMs: isoMs(p.eventTime.max),
+    stateRows: state?.numRowsTotal ?? null,
+    stateRowsUpdated: state?.numRowsUpdated ?? null,
+    stateRowsRemoved: state?.numRowsRemoved ?? null,
+    stateMemoryBytes: state?.memoryUsedBytes ?? null,
+    rowsDroppedByWatermark: state?.numRowsDroppedByWatermark ?? 0,
+    malformedRowsDropped: p.numMalformedRowsDropped,
+    kafkaLag: p.sources.flatMap((s) => {
+      const behind = kafkaOffsetsBehind(s);
+      return behind === null ? [] : [{ source: s.description, offsetsBehindLatest: behind }];
+    }),
+  };
+}
+
+function isoMs(s: string | undefined): number | null {
+  if (s === undefined) return null;
+  const ms = Date.parse(s);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+interface StateMetrics {
+  numRowsTotal: number; numRowsUpdated: number; numRowsRemoved: number; numRowsDroppedByWatermark: number; memoryUsedBytes: number;
+}
+
+// stateOperators is typed unknown[] in the progress record: read only what is there and numeric.
+function stateMetrics(op: unknown): StateMetrics | null {
+  if (typeof op !== 'object' || op === null) return null;
+  const o = op as Record<string, unknown>;
+  const n = (k: string): number => (typeof o[k] === 'number' ? o[k] : 0);
+  return {
+    numRowsTotal: n('numRowsTotal'), numRowsUpdated: n('numRowsUpdated'), numRowsRemoved: n('numRowsRemoved'),
+    numRowsDroppedByWatermark: n('numRowsDroppedByWatermark'), memoryUsedBytes: n('memoryUsedBytes'),
+  };
+}
+
+/**
+ * Sum over partitions of latest − end, from Kafka's offsets JSON {"topic":{"0":n}}. Only sources that
+ * report Spark's Kafka metrics count; the sum (not the average Spark reports) is what an operator pages on.
+ */
+export function kafkaOffsetsBehind(s: SourceProgress): number | null {
+  if (!('avgOffsetsBehindLatest' in s.metrics)) return null;
+  const end = offsetsMap(s.endOffset), latest = offsetsMap(s.latestOffset);
+  if (!end || !latest) return null;
+  let sum = 0;
+  for (const [topic, parts] of Object.entries(latest)) {
+    for (const [part, off] of Object.entries(parts)) sum += Math.max(0, off - (end[topic]?.[part] ?? 0));
+  }
+  return sum;
+}
+
+type OffsetsMap = Record<string, Record<string, number>>;
+
+function offsetsMap(v: unknown): OffsetsMap | null {
+  let o: unknown = v;
+  if (typeof v === 'string') {
+    try { o = JSON.parse(v); } catch { return null; }
+  }
+  if (typeof o !== 'object' || o === null) return null;
+  const out: OffsetsMap = {};
+  for (const [topic, parts] of Object.entries(o)) {
+    if (typeof parts !== 'object' || parts === null) return null;
+    const m: Record<string, number> = {};
+    for (const [p, off] of Object.entries(parts as Record<string, unknown>)) {
+      if (typeof off !== 'number') return null;
+      m[p] = off;
+    }
+    out[topic] = m;
+  }
+  return out;
+}
