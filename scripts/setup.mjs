@@ -3,7 +3,7 @@
 //   1. npm dependencies (npm ci when node_modules is missing or older than the lock)
 //   2. Debian librdkafka-dev (headers + library for the mock Kafka broker)
 //   3. .build/mock_kafka, compiled from tools/mock-kafka/mock_kafka.c
-//   4. Debian chromium (headless, for the web UI test)
+//   4. with --test: Debian chromium (headless, for the web UI test; the demo does not need it)
 // Silent and stat-only when everything is in place, so it can run before every command.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -106,16 +106,16 @@ function ensureMockBroker() {
 }
 
 /** Runs every step; throws with a message saying what to install on failure. */
-export function setup() {
+export function setup({ forTests = false } = {}) {
   ensureNodeModules();
   ensureLibrdkafka();
   ensureMockBroker();
-  ensureChromium();
+  if (forTests) ensureChromium();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
-    setup();
+    setup({ forTests: process.argv.includes('--test') });
   } catch (e) {
     log(`error: ${e instanceof Error ? e.message : e}`);
     process.exit(1);

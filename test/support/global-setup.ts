@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 export default function globalSetup(): void {
   const script = fileURLToPath(new URL('../../scripts/setup.mjs', import.meta.url));
-  const r = spawnSync(process.execPath, [script], { stdio: ['ignore', 2, 2] });
+  const r = spawnSync(process.execPath, [script, '--test'], { stdio: ['ignore', 2, 2] });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`node scripts/setup.mjs failed (exit ${r.status ?? r.signal}); see its output above`);
 }
