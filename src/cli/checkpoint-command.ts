@@ -5,6 +5,7 @@ import { makeBatch } from '../exec/batch.ts';
 import { encodeParquet } from '../sinks/parquet/writer.ts';
 import { storageFor } from '../storage/index.ts';
 import { CliError } from './cli-error.ts';
+import { S3_FLAGS, S3_FLAGS_USAGE, s3Conf } from './s3-flags.ts';
 import { formatTable } from './format-table.ts';
 import { checkpointReport } from './checkpoint/checkpoint-report.ts';
 import { formatReport } from './checkpoint/show-text.ts';
@@ -34,10 +35,7 @@ Options:
                     prints every row unless --limit is given.
   --out FILE        state: write every row to this Parquet file (local or s3://) instead
                     of printing them; DuckDB reads it: SELECT * FROM 'FILE'
-  --endpoint URL    S3 endpoint (else AWS_ENDPOINT_URL_S3, else AWS)
-  --region NAME     S3 region (else AWS_REGION, else us-east-1)
-  --path-style      path-style S3 addressing (else SLUICE_S3_FORCE_PATH_STYLE)
-Credentials come from the standard AWS chain (environment, profile, role).
+${S3_FLAGS_USAGE}
 `;
 
 function wholeNumber(flag: string, v: string | undefined): number | undefined {
@@ -53,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
       args: argv, allowPositionals: true, strict: true,
       options: {
         json: { type: 'boolean' }, operator: { type: 'string' }, batch: { type: 'string' }, limit: { type: 'string' }, out: { type: 'string' },
-        endpoint: { type: 'string' }, region: { type: 'string' }, 'path-style': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        ...S3_FLAGS, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (e) {
@@ -71,10 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   if (sub === 'show') {
     for (const f of ['operator', 'batch', 'limit', 'out'] as const) if (v[f] !== undefined) throw new CliError(`--${f} applies to 'sluice checkpoint state', not 'show'.`);
   }
-  const conf = new Map<string, string>();
-  if (v.endpoint !== undefined) conf.set('sluice.s3.endpoint', v.endpoint);
-  if (v.region !== undefined) conf.set('sluice.s3.region', v.region);
-  if (v['path-style']) conf.set('sluice.s3.forcePathStyle', 'true');
+  const conf = s3Conf(v);
   const { storage, path } = storageFor(dir, 'checkpoint', conf);
 
   if (sub === 'show') {

@@ -1,6 +1,7 @@
 /** `sluice query <path> "<SQL>"`: flags and output; the work is in query-command.ts. */
 import { parseArgs } from 'node:util';
 import { CliError } from './cli-error.ts';
+import { S3_FLAGS, S3_FLAGS_USAGE, s3Conf } from './s3-flags.ts';
 import { runQueryCommand } from './query-command.ts';
 
 const USAGE = `Usage:
@@ -13,10 +14,7 @@ exposed as the view \`output\`:
 Options:
   --json            print the rows as a JSON array instead of a table
   --cache DIR       where s3:// outputs are copied to (default ~/.cache/sluice/<hash>)
-  --endpoint URL    S3 endpoint (else AWS_ENDPOINT_URL_S3, else AWS)
-  --region NAME     S3 region (else AWS_REGION, else us-east-1)
-  --path-style      path-style S3 addressing (else SLUICE_S3_FORCE_PATH_STYLE)
-Credentials come from the standard AWS chain (environment, profile, role).
+${S3_FLAGS_USAGE}
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -25,8 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv, allowPositionals: true, strict: true,
       options: {
-        json: { type: 'boolean' }, cache: { type: 'string' }, endpoint: { type: 'string' }, region: { type: 'string' },
-        'path-style': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        json: { type: 'boolean' }, cache: { type: 'string' }, ...S3_FLAGS, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (e) {
@@ -35,10 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   const { values: v, positionals: rest } = parsed;
   if (v.help) { process.stdout.write(USAGE); return 0; }
   if (rest.length !== 2) throw new CliError(`sluice query takes a path and one SQL string (quote it), got ${rest.length} argument${rest.length === 1 ? '' : 's'}.\n\n${USAGE}`);
-  const conf = new Map<string, string>();
-  if (v.endpoint !== undefined) conf.set('sluice.s3.endpoint', v.endpoint);
-  if (v.region !== undefined) conf.set('sluice.s3.region', v.region);
-  if (v['path-style']) conf.set('sluice.s3.forcePathStyle', 'true');
+  const conf = s3Conf(v);
   const out = await runQueryCommand({
     path: rest[0]!, sql: rest[1]!, json: v.json ?? false, conf,
     ...(v.cache !== undefined ? { cacheDir: v.cache } : {}),
