@@ -258,13 +258,19 @@ describe('parquet sink: hive partitions', () => {
     expect(await readLogEntry(storage, root, 1)).toMatchObject({ batchId: 1, numRows: 1, files: [{ path: 'k=c/part-1-0.parquet', rows: 1 }] });
     expect((await readLogEntry(storage, root, 0))?.files.map((f) => f.path)).toEqual(['k=a/part-0-0.parquet', 'k=b/part-0-1.parquet']);
 
-    // The temp files are still there but no reader's glob matches them (DuckDB would fail on 'half a file').
-    expect(files.filter((f) => f.endsWith('.tmp'))).toHaveLength(2);
+    // The re-run (a new sink instance's first batch) removed the temp files of the killed writes too.
+    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // Later batches of the same instance do not list the output tree again: a leftover planted now stays.
+    await fs.writeFile(path.join(root, 'k=a', '.part-2-0.parquet.0123456789ab.tmp'), 'half a file');
+    await again.addBatch(2, [batch(schema, [{ k: 'a', v: 20n }])]);
+    expect((await filesUnder(root)).filter((f) => f.endsWith('.tmp'))).toEqual(['k=a/.part-2-0.parquet.0123456789ab.tmp']);
+    // No reader's glob matches a temp file (DuckDB would fail on 'half a file').
+    await again.addBatch(3, []);
     const got = await query(`SELECT k, v::INTEGER AS v FROM read_parquet(${glob(root)}, hive_partitioning=true) ORDER BY v`);
-    expect(got).toEqual([{ k: 'a', v: 0 }, { k: 'b', v: 1 }, { k: 'c', v: 12 }]);
+    expect(got).toEqual([{ k: 'a', v: 0 }, { k: 'b', v: 1 }, { k: 'a', v: 20 }, { k: 'c', v: 12 }].sort((x, y) => x.v - y.v));
     // Nor does DuckDB's glob() list the log directory or temp files.
     const globbed = (await query(`SELECT file FROM glob(${glob(root)})`)).map((r) => path.relative(root, String(r.file)).split(path.sep).join('/')).sort();
-    expect(globbed).toEqual(['k=a/part-0-0.parquet', 'k=b/part-0-1.parquet', 'k=c/part-1-0.parquet']);
+    expect(globbed).toEqual(['k=a/part-0-0.parquet', 'k=a/part-2-0.parquet', 'k=b/part-0-1.parquet', 'k=c/part-1-0.parquet']);
   });
 
   it('a re-run of an unpartitioned batch replaces its files and removes extra ones', async () => {
@@ -278,7 +284,9 @@ describe('parquet sink: hive partitions', () => {
       { path: 'part-1-1.parquet', rows: 2, bytes: expect.any(Number) },
       { path: 'part-1-2.parquet', rows: 1, bytes: expect.any(Number) },
     ]);
-    await sink.addBatch(1, [batch(s, [{ v: 2n }, { v: 3n }])]);
+    // The re-run after a crash: a new sink instance (a restarted query).
+    const again = parquetSink.create(sinkOpts(s, root, { options: new Map([['maxRecordsPerFile', '2']]) }));
+    await again.addBatch(1, [batch(s, [{ v: 2n }, { v: 3n }])]);
     expect(await filesUnder(root)).toEqual(['_sluice_log/0', '_sluice_log/1', 'part-0-0.parquet', 'part-1-0.parquet']);
     expect(await query(`SELECT sum(v)::INTEGER AS s, count(*)::INTEGER AS n FROM read_parquet(${glob(root)})`)).toEqual([{ s: 6, n: 3 }]);
   });

@@ -4,8 +4,12 @@
  *  1. write every data file `[<dir>/]part-<N>-<n>.parquet` whole-or-nothing (storage.write:
  *     a temp name that does not end in `.parquet`, then rename; one PUT on S3). The names
  *     depend only on the batch's rows, so a re-run of batch N writes the same names;
- *  2. list the output tree and remove every `part-<N>-*.parquet` this attempt did not write
- *     (what a crashed earlier attempt with more files or other partitions left behind);
+ *  2. on the first batch a sink instance writes (the only one that can follow a crash: within
+ *     one process a failed batch ends the query), list the output tree and remove every
+ *     `part-<N>-*.parquet` this attempt did not write (what a crashed earlier attempt with more
+ *     files or other partitions left behind), and the temp files of writes a kill cut short.
+ *     Later batches skip the listing, whose cost grows with the output (one LIST per 1,000
+ *     files on S3);
  *  3. write `<path>/_sluice_log/<N>`: the files, their row counts and sizes, the event-time range.
  *
  * A reader that globs `<path>/**\/*.parquet` sees each row once: old files of batch N are
@@ -47,6 +51,8 @@ export function dataFileName(batchId: number, n: number): string {
 }
 
 const DATA_FILE = /^part-(\d+)-(\d+)\.parquet$/;
+/** Local storage's temp names (storage/local.ts) for data files and log entries: `.<name>.<12 hex>.tmp`. */
+const TEMP_FILE = /^\.(part-\d+-\d+\.parquet|\d+)\.[0-9a-f]{12}\.tmp$/;
 
 /** How many encoded files may wait for their write at once. */
 const WRITES_IN_FLIGHT = 4;
@@ -79,7 +85,7 @@ async function io<T>(what: string, file: string, f: () => Promise<T>): Promise<T
 /** Steps 1-3 for batch `batchId` under `root`; returns the log entry written. */
 export async function commitBatch(
   storage: Storage, root: string, batchId: number, files: Iterable<PendingFile>,
-  eventTime?: { min: string; max: string }, queryId?: string,
+  eventTime?: { min: string; max: string }, queryId?: string, removeLeftovers = true,
 ): Promise<SinkLogEntry> {
   // 1. Data files, encoded one at a time, a few writes in flight.
   const logged: LoggedFile[] = [];
@@ -101,14 +107,19 @@ export async function commitBatch(
   await Promise.all(inFlight);
   if (failure !== undefined) throw failure;
 
-  // 2. Leftovers of an earlier attempt of this batch.
-  const all = await io('list', root, () => storage.listRecursive(root));
-  for (const p of all) {
-    const rel = relativeTo(root, p);
-    if (rel === null || rel === LOG_DIR || rel.startsWith(LOG_DIR + '/')) continue;
-    const m = DATA_FILE.exec(rel.slice(rel.lastIndexOf('/') + 1));
-    if (!m || Number(m[1]) !== batchId || written.has(rel)) continue;
-    await io('remove the stale file', p, () => storage.remove(p));
+  // 2. Leftovers of an earlier attempt of this batch, and temp files of killed writes.
+  if (removeLeftovers) {
+    const all = await io('list', root, () => storage.listRecursive(root));
+    for (const p of all) {
+      const rel = relativeTo(root, p);
+      if (rel === null) continue;
+      const name = rel.slice(rel.lastIndexOf('/') + 1);
+      if (TEMP_FILE.test(name)) { await io('remove the temp file', p, () => storage.remove(p)); continue; }
+      if (rel.startsWith(LOG_DIR + '/')) continue;
+      const m = DATA_FILE.exec(name);
+      if (!m || Number(m[1]) !== batchId || written.has(rel)) continue;
+      await io('remove the stale file', p, () => storage.remove(p));
+    }
   }
 
   // 3. The log entry.

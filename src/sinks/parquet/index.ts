@@ -141,6 +141,8 @@ export class ParquetSink implements Sink {
   }
 
   private queryId: string | undefined;
+  /** Leftovers of a crash can only precede this instance's first batch (see commit-log.ts). */
+  private leftoversRemoved = false;
   async open(queryId: string): Promise<void> { this.queryId = queryId; }
 
   async addBatch(batchId: number, data: readonly Batch[]): Promise<SinkResult> {
@@ -191,7 +193,8 @@ export class ParquetSink implements Sink {
       throw new SinkError(`Parquet sink: '${this.root}' already holds batch ${batchId} written by another query (id ${prior.queryId}); `
         + `this query (id ${this.queryId}) would replace its files. Write to a new output path, or restart the other query from its own checkpoint.`);
     }
-    const entry = await commitBatch(this.storage, this.root, batchId, files, eventTime, this.queryId);
+    const entry = await commitBatch(this.storage, this.root, batchId, files, eventTime, this.queryId, !this.leftoversRemoved);
+    this.leftoversRemoved = true;
     return { numOutputRows: entry.numRows };
   }
 }
