@@ -15,17 +15,19 @@ import { storageFor } from '../src/storage/index.ts';
 import { readStateTable, type WindowCell } from '../src/cli/checkpoint/state-table.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const EXAMPLE = path.join(ROOT, 'checkpoints.example');
 const tmp = (name: string): string => mkdtempSync(path.join(tmpdir(), `sluice-cpex-${name}-`));
-const line = (file: string, n: number): unknown => JSON.parse(readFileSync(path.join(EXAMPLE, file), 'utf8').split('\n')[n]!);
-const ids = (dir: string): number[] => readdirSync(path.join(EXAMPLE, dir)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+// The example, and the copies of it that earlier versions wrote (test/fixtures/old-checkpoints/README.md).
+const CHECKPOINTS = ['checkpoints.example', 'test/fixtures/old-checkpoints/orders-v1-no-functions'];
 
 // The example's run: orders 0..199 (examples/orders-spark.ts --checkpoint-example).
 const EXAMPLE_ORDERS = 200;
 const MIN = 60_000;
 
 // An external cluster's topic 'orders' may hold anything; the checkpoint's offsets need exactly the example's orders.
-describe.skipIf(Boolean(process.env.KAFKA_BOOTSTRAP_SERVERS?.trim()))('restart from a copy of checkpoints.example', () => {
+describe.skipIf(Boolean(process.env.KAFKA_BOOTSTRAP_SERVERS?.trim())).each(CHECKPOINTS)('restart from a copy of %s', (dir) => {
+  const EXAMPLE = path.join(ROOT, dir);
+  const line = (file: string, n: number): unknown => JSON.parse(readFileSync(path.join(EXAMPLE, file), 'utf8').split('\n')[n]!);
+  const ids = (sub: string): number[] => readdirSync(path.join(EXAMPLE, sub)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
   let broker: TestBroker;
   let query: StreamingQuery;
   const checkpoint = tmp('checkpoint'), output = tmp('output');

@@ -3,7 +3,14 @@ import { joinPath } from '../storage/index.ts';
 import { MetadataLog } from './metadata-log.ts';
 
 /** commits/<N>: batch N is done (sink written, state committed); holds the next watermark. */
-export interface CommitMetadata { readonly nextBatchWatermarkMs: number }
+export interface CommitMetadata {
+  readonly nextBatchWatermarkMs: number;
+  /**
+   * When the batch committed (ms since the epoch). Not in Spark's commit log; for
+   * `sluice checkpoint show`. Absent in checkpoints written before sluice recorded it.
+   */
+  readonly commitTimestampMs?: number;
+}
 
 export class CommitLog {
   private readonly log: MetadataLog;

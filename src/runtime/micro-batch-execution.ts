@@ -188,7 +188,7 @@ export class MicroBatchExecution {
     this.tracker.observe(ctx.eventTime);
     const nextWatermark = this.tracker.next(seq.batchWatermarkMs);
     await c.onPhase?.('beforeCommit', batchId);
-    await timer.time('commitOffsets', () => this.commitLog.add(batchId, { nextBatchWatermarkMs: nextWatermark }));
+    await timer.time('commitOffsets', () => this.commitLog.add(batchId, { nextBatchWatermarkMs: nextWatermark, commitTimestampMs: Date.now() }));
     await c.onPhase?.('afterCommit', batchId);
     const previous = this.committed;
     this.committed = [...seq.offsets];

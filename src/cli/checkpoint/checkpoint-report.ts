@@ -20,6 +20,8 @@ export interface BatchReport {
   readonly numInputRecords: number | null;
   readonly committed: boolean;
   readonly nextBatchWatermarkMs: number | null;
+  /** When commits/<N> was written; null when not committed, or written before sluice recorded it. */
+  readonly commitTimestampMs: number | null;
 }
 
 export interface StateOperatorReport {
@@ -97,6 +99,7 @@ export async function checkpointReport(storage: Storage, checkpoint: string): Pr
       batchId: id, batchWatermarkMs: seq.batchWatermarkMs, batchTimestampMs: seq.batchTimestampMs, conf: seq.conf,
       startOffsets: start, endOffsets: seq.offsets, numInputRecords: records,
       committed: commit !== null, nextBatchWatermarkMs: commit?.nextBatchWatermarkMs ?? null,
+      commitTimestampMs: commit?.commitTimestampMs ?? null,
     });
     prev = seq.offsets; prevId = id;
   }

@@ -16,7 +16,8 @@ export type ShapeKey =
 export interface OperatorShape {
   readonly operator: string;
   readonly keys: readonly ShapeKey[];
-  readonly aggregates: readonly { readonly name: string; readonly type: string }[];
+  /** `fn` is the function and input (`sum(amount)`); absent in checkpoints written before sluice recorded it. */
+  readonly aggregates: readonly { readonly name: string; readonly type: string; readonly fn?: string }[];
   /** The file as written, for --json. */
   readonly raw: Readonly<Record<string, unknown>>;
 }
@@ -29,12 +30,14 @@ export async function readOperatorShape(storage: Storage, checkpoint: string, op
   if (!bytes) return null;
   let raw: unknown;
   try { raw = JSON.parse(dec.decode(bytes)); } catch { raw = null; }
-  const r = raw as { operator?: unknown; keys?: unknown; aggregates?: unknown } | null;
+  const r = raw as { operator?: unknown; keys?: unknown; aggregates?: unknown; functions?: unknown } | null;
   if (!r || typeof r.operator !== 'string' || !Array.isArray(r.keys) || !r.keys.every((k) => typeof k === 'string')) {
     throw new CliError(`${path} is not a state operator metadata file (expected {"operator": ..., "keys": [...]}); the checkpoint is damaged.`);
   }
   const aggs = Array.isArray(r.aggregates) ? r.aggregates.filter((a): a is string => typeof a === 'string') : [];
-  return { operator: r.operator, keys: (r.keys as string[]).map(parseKey), aggregates: aggs.map(splitNameType), raw: raw as Record<string, unknown> };
+  const fns = Array.isArray(r.functions) ? r.functions : [];
+  const aggregates = aggs.map((a, i) => ({ ...splitNameType(a), ...(typeof fns[i] === 'string' ? { fn: fns[i] as string } : {}) }));
+  return { operator: r.operator, keys: (r.keys as string[]).map(parseKey), aggregates, raw: raw as Record<string, unknown> };
 }
 
 function parseKey(text: string): ShapeKey {

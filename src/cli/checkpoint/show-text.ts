@@ -28,13 +28,14 @@ export function formatReport(r: CheckpointReport): string {
     const multi = r.batches.some((b) => b.endOffsets.length > 1);
     const srcCols = Math.max(...r.batches.map((b) => b.endOffsets.length));
     const cols = ['batch', 'planned at', 'watermark',
-      ...Array.from({ length: srcCols }, (_, i) => (multi ? `source ${i} end offsets` : 'end offsets')), 'records', 'committed', 'next watermark'];
+      ...Array.from({ length: srcCols }, (_, i) => (multi ? `source ${i} end offsets` : 'end offsets')), 'records', 'committed at', 'next watermark'];
     const numeric = cols.map((c) => c === 'batch' || c === 'records');
     out.push(formatTable(cols, numeric, r.batches.map((b) => [
       String(b.batchId), formatTimestamp(b.batchTimestampMs), watermark(b.batchWatermarkMs),
       ...Array.from({ length: srcCols }, (_, i) => compactOffsets(b.endOffsets[i])),
       b.numInputRecords === null ? '?' : n(b.numInputRecords),
-      b.committed ? 'yes' : 'no: re-run on restart', watermark(b.nextBatchWatermarkMs),
+      !b.committed ? 'no: re-run on restart' : b.commitTimestampMs === null ? 'yes' : formatTimestamp(b.commitTimestampMs),
+      watermark(b.nextBatchWatermarkMs),
     ])).replace(/\(\d+ rows?\)\n$/, '').trimEnd());
   } else {
     out.push('Batches     none yet (offsets/ is empty)');
@@ -44,7 +45,7 @@ export function formatReport(r: CheckpointReport): string {
     out.push('', `State operator ${op.operatorId} (state/${op.operatorId}/)`);
     if (op.shape) {
       out.push(`  operator    ${op.shape.operator}`, `  keys        ${op.shape.keys.map(describeKey).join(', ')}`);
-      if (op.shape.aggregates.length) out.push(`  aggregates  ${op.shape.aggregates.map((a) => `${a.name}: ${a.type}`).join(', ')}`);
+      if (op.shape.aggregates.length) out.push(`  aggregates  ${op.shape.aggregates.map((a) => `${a.name}: ${a.type}${a.fn ? ` = ${a.fn}` : ''}`).join(', ')}`);
     } else {
       out.push(`  no _metadata file: the operator's keys are unknown, so its rows cannot be shown`);
     }
