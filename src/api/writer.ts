@@ -14,6 +14,8 @@ import { MicroBatchExecution } from '../runtime/micro-batch-execution.ts';
 import { StreamingQuery } from '../runtime/streaming-query.ts';
 import { defaultTrigger, parseTrigger, type Trigger, type TriggerSpec } from '../runtime/trigger.ts';
 import { crashHook } from '../runtime/crash-hook.ts';
+import { QueryLease } from '../checkpoint/query-lease.ts';
+import type { Source } from '../sources/source.ts';
 import { CaseInsensitiveMap } from '../util/options.ts';
 import { openUi, type UiLease } from '../ui/ui-server.ts';
 import { parseUiPort } from '../ui/ui-port.ts';
@@ -120,29 +122,37 @@ export class DataStreamWriter {
     if (activeCheckpoints.has(cp)) {
       throw new CheckpointError(`Another query using checkpoint ${cp} is already active in this process; stop it first or use another checkpointLocation.`);
     }
-    const id = await loadOrCreateQueryId(storage, cp);
-    await sink.open?.(id);
-    await lateSink?.open?.(id);
-    const runId = randomUUID();
-    // Bound before anything needs stopping: a port in use fails start() with nothing to undo.
-    const ui: UiLease | null = uiPort === null ? null : await openUi(uiPort);
-    let sources;
+    // Held from here, so a second start() in this process is refused even while this one awaits.
+    activeCheckpoints.add(cp);
+    let id: string, runId: string, lease: QueryLease | null = null, ui: UiLease | null = null, sources: Source[];
     try {
+      id = await loadOrCreateQueryId(storage, cp);
+      runId = randomUUID();
+      lease = await QueryLease.acquire(storage, cp, runId);
+      await sink.open?.(id);
+      await lateSink?.open?.(id);
+      // The port is bound before the sources exist: a port in use fails start() with little to undo.
+      ui = uiPort === null ? null : await openUi(uiPort);
       sources = plan.sources.map((s, i) => s.provider.create({ options: s.options, metadataPath: joinPath(cp, 'sources', String(i)) }));
     } catch (e) {
       ui?.release();
+      await lease?.release();
+      activeCheckpoints.delete(cp);
       throw e;
     }
-    activeCheckpoints.add(cp);
+    const held = lease;
+    held.startRenewing();
     const query = new StreamingQuery(id, runId, this.name, session.streams.listeners, async () => {
       activeCheckpoints.delete(cp);
       session.streams.remove(query);
       await Promise.all(sources.map((s) => s.stop().catch(() => undefined)));
       await sink.close?.();
+      await held.release();
     });
     const exec = new MicroBatchExecution({
       id, runId, name: this.name, storage, checkpoint: cp, plan, sources, sink, lateSink, outputMode: this.mode, trigger: this.trig,
       ...settings,
+      leaseLost: () => held.lostReason,
       onProgress: (p) => query.progress(p), onIdle: () => query.idle(), onPhase: crashHook(),
     });
     session.streams.add(query);

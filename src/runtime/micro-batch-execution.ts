@@ -14,6 +14,7 @@ import { OffsetLog, type OffsetSeq } from '../checkpoint/offset-log.ts';
 import { CommitLog } from '../checkpoint/commit-log.ts';
 import { loadOrCreateSourceStart } from '../checkpoint/query-metadata.ts';
 import type { Trigger } from './trigger.ts';
+import { CheckpointError } from '../errors.ts';
 import { PhaseTimer, type StreamingQueryProgress, type SourceProgress } from './progress.ts';
 
 export interface ExecutionConfig {
@@ -33,6 +34,8 @@ export interface ExecutionConfig {
   readonly watermarkPolicy: MultipleWatermarkPolicy;
   readonly minBatchesToRetain: number;
   readonly conf: Readonly<Record<string, string>>;
+  /** Why this run lost the checkpoint's lease to another run, or null (checked before each batch). */
+  readonly leaseLost?: () => string | null;
   readonly onProgress: (p: StreamingQueryProgress) => void;
   readonly onIdle: () => void;
   /** Test hook: called at named points of a batch (crash tests kill the process there). */
@@ -130,6 +133,8 @@ export class MicroBatchExecution {
         await sleep(interval > 0 ? Math.max(0, interval - (Date.now() - started)) : 100, signal);
         continue;
       }
+      const lost = c.leaseLost?.();
+      if (lost) throw new CheckpointError(`Stopped before batch ${this.nextBatchId}: ${lost}. Only one run of a query may use its checkpoint.`);
       const seq: OffsetSeq = { batchWatermarkMs: this.watermarkMs, batchTimestampMs: Date.now(), conf: c.conf, offsets: hasData ? ends : this.committed };
       await timer.time('walCommit', () => this.offsetLog.add(this.nextBatchId, seq));
       await c.onPhase?.('afterOffsetLog', this.nextBatchId);
