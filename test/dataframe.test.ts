@@ -138,6 +138,20 @@ describe('the trigger loop', () => {
     expect(written.join('')).toMatch(/threw in onQueryStarted/);
   });
 
+  it('a partition value too long for a directory name does not stop the query: its rows are written, and progress warns', async () => {
+    const s2 = T.struct({ region: T.string, id: T.long });
+    const stream = new MemoryStream(session, s2);
+    const out = mkdtempSync(path.join(tmpdir(), 'sluice-long-')), cp = mkdtempSync(path.join(tmpdir(), 'sluice-cp-'));
+    const q = await stream.toDF().writeStream.format('parquet').partitionBy('region').option('checkpointLocation', cp).start(out);
+    stream.addData([{ region: 'r'.repeat(400), id: 1n }, { region: 'eu', id: 2n }]);
+    await q.processAllAvailable();
+    expect(q.exception()).toBeNull();
+    expect(q.lastProgress!.sink.numOutputRows).toBe(2);
+    expect(q.lastProgress!.warnings.join('\n')).toMatch(/Partition column 'region': a value starting 'r{40}' would make a directory name of 407 bytes/);
+    await q.stop();
+    expect(readdirSync(out).filter((d) => d.startsWith('region=')).sort()).toEqual([expect.stringMatching(/^region=eu$/), expect.stringMatching(/^region=r+~[0-9a-f]{16}$/)]);
+  });
+
   it('a bad session setting fails start() and leaves the checkpoint free for the next start()', async () => {
     const stream = new MemoryStream(session, schema);
     const cp = mkdtempSync(path.join(tmpdir(), 'sluice-cp-'));

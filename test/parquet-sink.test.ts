@@ -197,10 +197,34 @@ describe('parquet sink: hive partitions', () => {
     expect(got).toEqual(hostile.map((k, i) => ({ k: k === '' ? null : k, v: i })));
   });
 
-  it('refuses a partition value too long for a directory name, and reports write failures as SinkError', async () => {
+  it('shortens a partition value too long for a directory name (prefix, ~, hash) and warns; reports write failures as SinkError', async () => {
     const root = path.join(tmp, 'long');
     const sink = parquetSink.create(sinkOpts(schema, root, { partitionBy: ['k'] }));
-    await expect(sink.addBatch(0, [batch(schema, [{ k: 'é'.repeat(200), v: 1n }])])).rejects.toThrow(/Partition column 'k'.*255-byte limit/);
+    // 400 bytes of UTF-8, 300 bytes once escaped, and two long values that share their first 260 characters.
+    const values = ['é'.repeat(200), '/'.repeat(100), 'x'.repeat(260) + 'A', 'x'.repeat(260) + 'B'];
+    expect(await sink.addBatch(0, [batch(schema, values.map((k, i) => ({ k, v: BigInt(i) })))])).toEqual({ numOutputRows: 4 });
+    const dirs = (await fs.readdir(root)).filter((d) => d.startsWith('k=')).sort();
+    expect(dirs).toHaveLength(4);
+    for (const d of dirs) {
+      expect(Buffer.byteLength(d)).toBeLessThanOrEqual(255);
+      expect(d).toMatch(/~[0-9a-f]{16}$/);
+    }
+    const warnings = sink.drainWarnings!();
+    expect(warnings).toHaveLength(4);
+    expect(warnings[0]).toMatch(/Partition column 'k': a value starting 'éééé.*' would make a directory name of 402 bytes, over the 255-byte limit .* its rows went to 'k=éé.*…' \(a prefix of the value, '~' and a hash of it\)/);
+    expect(sink.drainWarnings!()).toEqual([]);
+    // Every row is there once, under its own directory; the value read back is the prefix, '~' and the hash.
+    const got = await query(`SELECT k, v::INTEGER AS v FROM read_parquet(${glob(root)}, hive_partitioning=true) ORDER BY v`);
+    expect(got.map((r) => r.v)).toEqual([0, 1, 2, 3]);
+    got.forEach((r, i) => {
+      const prefix = String(r.k).replace(/~[0-9a-f]{16}$/, '');
+      expect(values[i]!.startsWith(prefix) && prefix.length > 40).toBe(true);
+    });
+    expect(new Set(got.map((r) => r.k)).size).toBe(4);
+    // A re-run of the batch finds the same names.
+    const again = parquetSink.create(sinkOpts(schema, root, { partitionBy: ['k'] }));
+    await again.addBatch(0, [batch(schema, values.map((k, i) => ({ k, v: BigInt(i) })))]);
+    expect((await fs.readdir(root)).filter((d) => d.startsWith('k=')).sort()).toEqual(dirs);
     const blocked = path.join(tmp, 'blocked');
     await fs.writeFile(blocked, 'a file where the output directory should be');
     const err = await parquetSink.create(sinkOpts(schema, blocked)).addBatch(0, [batch(schema, [{ k: 'a', v: 1n }])]).catch((e: unknown) => e);

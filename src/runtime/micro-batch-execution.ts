@@ -227,7 +227,7 @@ export class MicroBatchExecution {
         ...(this.target ? { targetOffset: this.target[i] } : {}),
       };
     });
-    const warnings = c.sources.flatMap((s) => s.drainWarnings?.() ?? []);
+    const warnings = [...c.sources.flatMap((s) => s.drainWarnings?.() ?? []), ...(c.sink.drainWarnings?.() ?? []), ...(c.lateSink?.drainWarnings?.() ?? [])];
     c.onProgress({
       id: c.id, runId: c.runId, name: c.name, timestamp: new Date(triggerStart).toISOString(), batchId, batchDuration: total,
       numInputRows, inputRowsPerSecond: rate(numInputRows, sinceLast), processedRowsPerSecond: rate(numInputRows, total / 1000),

@@ -31,6 +31,8 @@ export interface Sink {
   /** Called once before the first batch, with the query's id (from its checkpoint). */
   open?(queryId: string): Promise<void>;
   addBatch(batchId: number, data: readonly Batch[]): Promise<SinkResult>;
+  /** Things to report once in progress's warnings (e.g. a partition value the sink had to shorten). */
+  drainWarnings?(): string[];
   close?(): Promise<void>;
 }
 

@@ -140,6 +140,8 @@ export class ParquetSink implements Sink {
     this.description = `FileSink[${root}]`;
   }
 
+  drainWarnings(): string[] { return this.splitter.drainWarnings(); }
+
   private queryId: string | undefined;
   /** Leftovers of a crash can only precede this instance's first batch (see commit-log.ts). */
   private leftoversRemoved = false;

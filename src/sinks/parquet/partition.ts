@@ -10,6 +10,7 @@ import type { DataType, Struct } from '../../api/types.ts';
 import { struct } from '../../api/types.ts';
 import { type Batch, isValid, makeBatch } from '../../exec/batch.ts';
 import { take } from '../../exec/take.ts';
+import { createHash } from 'node:crypto';
 import { SinkError } from '../../errors.ts';
 
 export const HIVE_DEFAULT_PARTITION = '__HIVE_DEFAULT_PARTITION__';
@@ -105,6 +106,27 @@ function valueFormatter(d: A.Data, type: DataType): (i: number) => string | null
 /** Longest directory name most file systems accept (bytes of UTF-8). */
 const MAX_SEGMENT_BYTES = 255;
 
+/**
+ * A directory name for a value too long for one: the longest prefix of the value that fits,
+ * then `~` and 16 hex digits of the value's SHA-256, so rows keep their own directory, a
+ * re-run of the batch finds the same name, and two long values that share a prefix differ.
+ * A producer's value must not stop the query (DESIGN §9), and the partition column lives only
+ * in the path, so dropping the row or nulling the value would lose data; readers see the
+ * prefix and the hash instead, and progress warns.
+ */
+export function shortenedSegment(column: string, value: string): string {
+  const suffix = '~' + createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 16);
+  const chars = [...value];
+  let lo = 0, hi = chars.length;
+  // Binary search on code points for the longest prefix whose escaped segment fits.
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    const seg = `${escapePathName(column)}=${escapePathName(chars.slice(0, mid).join(''))}${suffix}`;
+    if (utf8Enc.encode(seg).length <= MAX_SEGMENT_BYTES) lo = mid; else hi = mid - 1;
+  }
+  return `${escapePathName(column)}=${escapePathName(chars.slice(0, lo).join(''))}${suffix}`;
+}
+
 export interface PartitionGroup {
   /** Relative directory, segments joined with '/' ('' when not partitioned). */
   readonly dir: string;
@@ -118,6 +140,8 @@ export interface PartitionSplitter {
   readonly dataSchema: Struct;
   /** Group the rows of the chunks by directory; groups sorted by directory name. */
   split(chunks: readonly Batch[]): PartitionGroup[];
+  /** Values shortened since the last call, as progress warnings. */
+  drainWarnings(): string[];
 }
 
 /** A splitter for `schema` partitioned by `partitionBy` (already checked to exist and be partitionable). */
@@ -127,6 +151,7 @@ export function partitionSplitter(schema: Struct, partitionBy: readonly string[]
   const dataIdx = names.map((_, i) => i).filter((i) => !partIdx.includes(i));
   const dataSchema = struct(dataIdx.map((i) => schema.fields[i]!));
   const segCache = partitionBy.map(() => new Map<string | null, string>());
+  let warnings: string[] = [];
 
   const segmentOf = (k: number, value: string | null): string => {
     const cache = segCache[k]!;
@@ -134,11 +159,11 @@ export function partitionSplitter(schema: Struct, partitionBy: readonly string[]
     if (seg === undefined) {
       seg = partitionSegment(partitionBy[k]!, value);
       if (seg.length > MAX_SEGMENT_BYTES / 3 && utf8Enc.encode(seg).length > MAX_SEGMENT_BYTES) {
-        throw new SinkError(
-          `Partition column '${partitionBy[k]}': the value '${(value ?? '').slice(0, 40)}…' makes a directory name of ` +
-          `${utf8Enc.encode(seg).length} bytes, over the ${MAX_SEGMENT_BYTES}-byte limit of file systems. ` +
-          `Partition by a shorter column (or a substring/hash of this one).`,
-        );
+        const bytes = utf8Enc.encode(seg).length;
+        seg = shortenedSegment(partitionBy[k]!, value!);
+        warnings.push(`Partition column '${partitionBy[k]}': a value starting '${value!.slice(0, 40)}' would make a directory name of ${bytes} bytes, `
+          + `over the ${MAX_SEGMENT_BYTES}-byte limit of file systems; its rows went to '${seg.slice(0, 60)}…' (a prefix of the value, '~' and a hash of it). `
+          + `Partition by a shorter column, or a substring or hash of this one.`);
       }
       if (cache.size < 100_000) cache.set(value, seg);
     }
@@ -183,7 +208,7 @@ export function partitionSplitter(schema: Struct, partitionBy: readonly string[]
     return [...groups.values()].sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
   };
 
-  return { dataSchema, split };
+  return { dataSchema, split, drainWarnings: () => { const w = warnings; warnings = []; return w; } };
 }
 
 /** Rows [start, end) of a batch as a new batch (the batch itself when it is the whole). */
