@@ -113,6 +113,27 @@ describe('the trigger loop', () => {
     expect(readdirSync(path.join(cp, 'commits'))).toEqual(['0', '1']);
   });
 
+  it('onQueryIdle: once when the query runs out of data, then at most every 10 s, not on every idle trigger', async () => {
+    const idles: string[] = [];
+    const l = { onQueryIdle: (e: { id: string }) => idles.push(e.id) };
+    session.streams.addListener(l);
+    try {
+      const stream = new MemoryStream(session, schema);
+      const q = await stream.toDF().writeStream.format('memory').queryName('idleEvents').start();
+      stream.addData(rows.slice(0, 1));
+      await q.processAllAvailable();
+      await new Promise((r) => setTimeout(r, 700)); // ~7 idle triggers
+      expect(idles.filter((id) => id === q.id)).toHaveLength(1);
+      stream.addData(rows.slice(1, 2));
+      await q.processAllAvailable();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(idles.filter((id) => id === q.id)).toHaveLength(2);
+      await q.stop();
+    } finally {
+      session.streams.removeListener(l);
+    }
+  });
+
   it('a listener that throws is reported and skipped; the query goes on (as in Spark)', async () => {
     const bad = { onQueryProgress: () => { throw new Error('listener bug'); }, onQueryStarted: () => { throw new Error('listener bug'); } };
     session.streams.addListener(bad);

@@ -189,7 +189,27 @@ describe('late rows and dropDuplicates', () => {
     // a: 10:30 - 1 min = 10:29; b: 10:40 - 5 min = 10:35.
     expect((await watermarks(null)).w).toBe('2024-01-01T10:29:00.000Z');
     expect((await watermarks('min')).w).toBe('2024-01-01T10:29:00.000Z');
-    expect((await watermarks('max')).w).toBe('2024-01-01T10:35:00.000Z');
+    const withMax = await watermarks('max');
+    expect(withMax.w).toBe('2024-01-01T10:35:00.000Z');
+    // The checkpoint keeps the policy it was written with (as Spark does): a restart under 'min' still combines with max.
+    session.conf.set('spark.sql.streaming.multipleWatermarkPolicy', 'min');
+    try {
+      const s = new MemoryStream(session, two);
+      const q = await s.toDF().withWatermark('a', '1 minute').withWatermark('b', '5 minutes').groupBy(window(col('a'), '1 minute')).count()
+        .writeStream.outputMode('update').format('memory').queryName('wm-pinned').option('checkpointLocation', withMax.cp).start();
+      // MemoryStream offsets count chunks: the checkpoint has read 5.
+      for (let i = 0; i < 5; i++) s.addData([]);
+      s.addData([{ k: 'z', a: at(50), b: at(52) }]);
+      await q.processAllAvailable();
+      s.addData([{ k: 'z', a: at(51), b: at(53) }]);
+      await q.processAllAvailable();
+      await q.stop();
+      // max(10:50 - 1 min, 10:52 - 5 min) = 10:49 (min would give 10:47).
+      expect(q.recentProgress.at(-1)!.eventTime.watermark).toBe('2024-01-01T10:49:00.000Z');
+      expect(q.recentProgress[0]!.warnings.join()).toMatch(/multipleWatermarkPolicy 'min', but this checkpoint was written with 'max', which it keeps/);
+    } finally {
+      session.conf.delete('spark.sql.streaming.multipleWatermarkPolicy');
+    }
 
     const s3 = Session.builder().config('spark.sql.streaming.minBatchesToRetain', 2).config('sluice.stateSnapshotInterval', 2).getOrCreate();
     const s = new MemoryStream(s3, schema);

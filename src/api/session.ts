@@ -87,7 +87,7 @@ export class Session {
     return v;
   }
   /** @internal */ checkpointConf(): Record<string, string> {
-    return { 'sluice.minBatchesToRetain': String(this.minBatchesToRetain()) };
+    return { 'sluice.minBatchesToRetain': String(this.minBatchesToRetain()), 'sluice.multipleWatermarkPolicy': this.watermarkPolicy() };
   }
 
   async stop(): Promise<void> {

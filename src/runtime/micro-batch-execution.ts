@@ -62,7 +62,11 @@ export class MicroBatchExecution {
   /** W(N) of the next batch, and W(N-1) of the last one run (rows of windows it closed are late). */
   private watermarkMs = 0;
   private prevWatermarkMs = 0;
-  private readonly tracker: WatermarkTracker;
+  private tracker: WatermarkTracker;
+  /** What offsets/<N> records as the batch's conf: the session's, or what the checkpoint pinned. */
+  private conf: Record<string, string>;
+  /** The engine's own notes for the next progress record's warnings. */
+  private warnings: string[] = [];
   private store: StateStore | null = null;
   private lastTriggerStart = 0;
   /** availableNow/once: where this run stops. */
@@ -74,6 +78,7 @@ export class MicroBatchExecution {
     this.offsetLog = new OffsetLog(c.storage, c.checkpoint);
     this.commitLog = new CommitLog(c.storage, c.checkpoint);
     this.tracker = new WatermarkTracker(c.plan.watermarks, c.watermarkPolicy);
+    this.conf = { ...c.conf };
   }
 
   private async openState(lastCommitted: number): Promise<void> {
@@ -84,6 +89,21 @@ export class MicroBatchExecution {
     await this.store.load(lastCommitted);
   }
 
+  /**
+   * Settings a checkpoint keeps for good, as Spark keeps spark.sql.streaming.multipleWatermarkPolicy:
+   * combining several watermarks another way on restart would move the watermark the state was
+   * built with. A checkpoint written before sluice recorded it keeps the session's setting.
+   */
+  private pinConf(conf: Readonly<Record<string, string>> | undefined): void {
+    const key = 'sluice.multipleWatermarkPolicy';
+    const pinned = conf?.[key];
+    if ((pinned !== 'min' && pinned !== 'max') || pinned === this.c.watermarkPolicy) return;
+    this.tracker = new WatermarkTracker(this.c.plan.watermarks, pinned);
+    this.conf = { ...this.conf, [key]: pinned };
+    this.warnings.push(`The session sets multipleWatermarkPolicy '${this.c.watermarkPolicy}', but this checkpoint was written with '${pinned}', `
+      + `which it keeps (as Spark does): the state was built with that watermark. Use a new checkpointLocation to change it.`);
+  }
+
   async run(signal: AbortSignal): Promise<void> {
     const c = this.c;
     const starts = await Promise.all(c.sources.map((s, i) => loadOrCreateSourceStart(c.storage, c.checkpoint, i, () => s.initialOffset())));
@@ -92,6 +112,7 @@ export class MicroBatchExecution {
     if (latest === null) await this.openState(-1);
     else {
       const seq = (await this.offsetLog.get(latest))!;
+      this.pinConf(seq.conf);
       const commit = await this.commitLog.get(latest);
       const previous = latest > 0 ? await this.offsetLog.get(latest - 1) : null;
       if (commit) {
@@ -135,7 +156,7 @@ export class MicroBatchExecution {
       }
       const lost = c.leaseLost?.();
       if (lost) throw new CheckpointError(`Stopped before batch ${this.nextBatchId}: ${lost}. Only one run of a query may use its checkpoint.`);
-      const seq: OffsetSeq = { batchWatermarkMs: this.watermarkMs, batchTimestampMs: Date.now(), conf: c.conf, offsets: hasData ? ends : this.committed };
+      const seq: OffsetSeq = { batchWatermarkMs: this.watermarkMs, batchTimestampMs: Date.now(), conf: this.conf, offsets: hasData ? ends : this.committed };
       await timer.time('walCommit', () => this.offsetLog.add(this.nextBatchId, seq));
       await c.onPhase?.('afterOffsetLog', this.nextBatchId);
       await this.runBatch(this.nextBatchId, seq, timer, signal);
@@ -227,7 +248,7 @@ export class MicroBatchExecution {
         ...(this.target ? { targetOffset: this.target[i] } : {}),
       };
     });
-    const warnings = [...c.sources.flatMap((s) => s.drainWarnings?.() ?? []), ...(c.sink.drainWarnings?.() ?? []), ...(c.lateSink?.drainWarnings?.() ?? [])];
+    const warnings = [...this.warnings.splice(0), ...c.sources.flatMap((s) => s.drainWarnings?.() ?? []), ...(c.sink.drainWarnings?.() ?? []), ...(c.lateSink?.drainWarnings?.() ?? [])];
     c.onProgress({
       id: c.id, runId: c.runId, name: c.name, timestamp: new Date(triggerStart).toISOString(), batchId, batchDuration: total,
       numInputRows, inputRowsPerSecond: rate(numInputRows, sinceLast), processedRowsPerSecond: rate(numInputRows, total / 1000),

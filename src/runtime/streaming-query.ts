@@ -6,6 +6,8 @@ import { SluiceError } from '../errors.ts';
 export class StreamingQueryException extends SluiceError {}
 
 const RECENT = 100;
+/** While a query stays idle, listeners hear of it again at most this often (Spark's noDataProgressEventInterval). */
+export const IDLE_EVENT_INTERVAL_MS = 10_000;
 
 /**
  * Call one listener. As in Spark, a listener that throws is reported and skipped: a bug in
@@ -48,14 +50,25 @@ export class StreamingQuery {
   }
   private exec: MicroBatchExecution | null = null;
 
+  /** When listeners last heard onQueryIdle; null after a batch (the next idle trigger is news). */
+  private lastIdleEvent: number | null = null;
+
   /** @internal */ progress(p: StreamingQueryProgress): void {
+    this.lastIdleEvent = null;
     this.recentProgress.push(p);
     if (this.recentProgress.length > RECENT) this.recentProgress.shift();
     for (const l of this.listeners) notify(l, 'onQueryProgress', () => l.onQueryProgress?.({ progress: p }));
   }
-  /** @internal */ idle(): void {
+  /**
+   * @internal A trigger found nothing new (every 100 ms while idle). processAllAvailable() hears
+   * every one; listeners hear the first after a batch, then one every IDLE_EVENT_INTERVAL_MS.
+   */
+  idle(): void {
     for (const w of this.idleWaiters) w();
     this.idleWaiters = [];
+    const now = Date.now();
+    if (this.lastIdleEvent !== null && now - this.lastIdleEvent < IDLE_EVENT_INTERVAL_MS) return;
+    this.lastIdleEvent = now;
     for (const l of this.listeners) notify(l, 'onQueryIdle', () => l.onQueryIdle?.({ id: this.id, runId: this.runId, timestamp: new Date().toISOString() }));
   }
 
