@@ -7,6 +7,10 @@ import {
   AnalysisError, CheckpointError,
 } from '../src/index.ts';
 import { duckQuery } from './support/duck.ts';
+import { StateStore } from '../src/state/state-store.ts';
+import { encodeCells } from '../src/state/key-encoding.ts';
+import { LocalStorage } from '../src/storage/local.ts';
+import type { Cell } from '../src/exec/values.ts';
 
 const session = Session.builder().appName('event-time-test').getOrCreate();
 const schema = T.struct({ order_id: T.string, user_id: T.string, amount: T.double, event_time: T.timestamp });
@@ -138,6 +142,39 @@ describe('state across restarts', () => {
     }
     const rows = await duckQuery(`SELECT count(*) AS n FROM read_parquet('${out}/**/*.parquet')`).catch(() => [{ n: 0n }]);
     expect(rows).toEqual([{ n: 0n }]);
+  });
+});
+
+describe('the state store', () => {
+  it('a reloaded store finds every key as the operators encode it: nulls, unicode, binary, booleans, doubles, timestamps', async () => {
+    const keySchema = T.struct({ s: T.string, b: T.boolean, d: T.double, t: T.timestamp, bin: T.binary, n: T.long });
+    const valueSchema = T.struct({ v: T.long });
+    const types = keySchema.fields.map((f) => f.type);
+    const keys: Cell[][] = [
+      ['plain', true, 1.5, Date.UTC(2024, 0, 1), new Uint8Array([1, 2]), 7n],
+      ['ünïcødé 區域 🦆', false, -0.1, 0, new Uint8Array([]), -9223372036854775808n],
+      [null, null, null, null, null, null],
+      ['', true, 1e300, -1, new Uint8Array([0, 255]), 0n],
+      ['a\u0001b', false, Number.NaN, 1, new Uint8Array([1]), 1n],
+    ];
+    const dir = tmp('store');
+    const store = new StateStore(new LocalStorage(), dir, keySchema, valueSchema, 2);
+    keys.forEach((cells, i) => { const slot = store.insert(encodeCells(cells, types), cells); store.values[0]![slot] = BigInt(i); });
+    await store.commit(0);
+    store.remove(store.lookup(encodeCells(keys[4]!, types)));
+    await store.commit(1);
+    for (const version of [0, 1]) {
+      const again = new StateStore(new LocalStorage(), dir, keySchema, valueSchema, 2);
+      await again.load(version);
+      expect(again.size).toBe(version === 0 ? 5 : 4);
+      keys.forEach((cells, i) => {
+        const slot = again.lookup(encodeCells(cells, types));
+        if (version === 1 && i === 4) { expect(slot).toBe(-1); return; }
+        expect(slot).toBeGreaterThanOrEqual(0);
+        expect(again.values[0]![slot]).toBe(BigInt(i));
+        expect(again.keys.map((c) => c[slot])).toEqual(cells);
+      });
+    }
   });
 });
 

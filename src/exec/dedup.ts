@@ -3,11 +3,10 @@ import { AnalysisError } from '../errors.ts';
 import { isValid, type Batch } from './batch.ts';
 import { takeBatch } from './take.ts';
 import { cellReader } from './values.ts';
-import { KEY_SEP } from '../state/key-encoding.ts';
+import { KEY_SEP, keyParts } from '../state/key-encoding.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';
 import type { StatefulOperator, StatefulResult, WatermarkContext } from './stateful.ts';
-import { keyParts } from './aggregate/group-keys.ts';
 
 /**
  * dropDuplicates(cols): the first row of each key passes, later ones are dropped. With a

@@ -5,7 +5,7 @@ import { joinPath } from '../storage/index.ts';
 import { CheckpointError } from '../errors.ts';
 import { makeBatch, toArrowTable, fromArrowTable } from '../exec/batch.ts';
 import { cellReader, cellWriter, type Cell } from '../exec/values.ts';
-import { encodeCells } from './key-encoding.ts';
+import { KEY_SEP, keyParts } from './key-encoding.ts';
 
 /** The delta files' column that marks a removed key (its value columns are null). */
 export const DELETED = '__deleted';
@@ -147,14 +147,21 @@ export class StateStore {
   private apply(t: A.Table, withDeleted: boolean): void {
     const nk = this.keys.length, nv = this.values.length;
     for (const b of fromArrowTable(t)) {
+      const n = b.numRows;
+      // Keys straight from the columns (no cell per key part); key cells are decoded only for new keys.
+      const parts = this.keyTypes.map((type, k) => keyParts(b.columns[k]!, type, n));
       const readers = b.columns.map((c, k) => cellReader(c, b.schema.fields[k]!.type));
-      for (let i = 0; i < b.numRows; i++) {
-        const keyCells: Cell[] = [];
-        for (let k = 0; k < nk; k++) keyCells.push(readers[k]!(i));
-        const key = encodeCells(keyCells, this.keyTypes);
-        const existing = this.lookup(key);
-        if (withDeleted && readers[nk + nv]!(i) === true) { if (existing >= 0) this.remove(existing); continue; }
-        const slot = existing >= 0 ? existing : this.insert(key, keyCells);
+      const deleted = withDeleted ? readers[nk + nv]! : null;
+      for (let i = 0; i < n; i++) {
+        let key = nk > 0 ? parts[0]![i]! : '';
+        for (let k = 1; k < nk; k++) key += KEY_SEP + parts[k]![i]!;
+        let slot = this.lookup(key);
+        if (deleted !== null && deleted(i) === true) { if (slot >= 0) this.remove(slot); continue; }
+        if (slot < 0) {
+          const keyCells: Cell[] = new Array<Cell>(nk);
+          for (let k = 0; k < nk; k++) keyCells[k] = readers[k]!(i);
+          slot = this.insert(key, keyCells);
+        }
         for (let v = 0; v < nv; v++) this.values[v]![slot] = readers[nk + v]!(i);
       }
     }

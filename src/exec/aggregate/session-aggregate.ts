@@ -4,13 +4,12 @@ import { AnalysisError } from '../../errors.ts';
 import { makeBatch, isValid, type Batch } from '../batch.ts';
 import { takeBatch } from '../take.ts';
 import { cellReader, cellWriter, type Cell } from '../values.ts';
-import { KEY_SEP, encodeCells } from '../../state/key-encoding.ts';
+import { KEY_SEP, encodeCells, keyParts } from '../../state/key-encoding.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import type { OutputMode } from '../../sinks/sink.ts';
 import { newEvalContext, type EvalContext, type Bound } from '../../plan/analyzer.ts';
 import type { StatefulOperator, StatefulResult, WatermarkContext } from '../stateful.ts';
 import type { AggColumn, PlainKey } from './hash-aggregate.ts';
-import { keyParts } from './group-keys.ts';
 import { windowColumn, windowType } from './window.ts';
 
 export interface SessionAggregateSpec {
