@@ -266,6 +266,26 @@ describe('user errors are clear', () => {
     expect(Date.now() - started).toBeLessThan(30000);
   });
 
+  it('a restart while the broker is down waits for it: the checkpoint shows the address was right', async () => {
+    const topic = uniqueTopic('outage');
+    await broker.createTopic(topic, 2);
+    await produce(broker.bootstrap, topic, range(0, 50).map(event));
+    const cp = tmp('cp'), out = tmp('out');
+    await runToEnd(topic, cp, out);
+    await produce(broker.bootstrap, topic, range(50, 100).map(event));
+    expect(await broker.command('down 1')).toBe('ok');
+    try {
+      const q = await query(topic).writeStream.format('parquet').option('checkpointLocation', cp).trigger({ availableNow: true }).start(out);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(q.isActive).toBe(true); // a new checkpoint would have failed by now (the test above)
+      expect(await broker.command('up 1')).toBe('ok');
+      await q.awaitTermination();
+    } finally {
+      await broker.command('up 1');
+    }
+    expect(await outputIds(out)).toEqual(purchases(range(0, 100)));
+  });
+
   it('a second query on the same checkpoint is refused', async () => {
     const topic = uniqueTopic('twice');
     await broker.createTopic(topic, 1);

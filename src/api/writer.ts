@@ -133,7 +133,8 @@ export class DataStreamWriter {
       await lateSink?.open?.(id);
       // The port is bound before the sources exist: a port in use fails start() with little to undo.
       ui = uiPort === null ? null : await openUi(uiPort);
-      sources = plan.sources.map((s, i) => s.provider.create({ options: s.options, metadataPath: joinPath(cp, 'sources', String(i)) }));
+      const resuming = await Promise.all(plan.sources.map((_, i) => storage.exists(joinPath(cp, 'sources', String(i), '0'))));
+      sources = plan.sources.map((s, i) => s.provider.create({ options: s.options, metadataPath: joinPath(cp, 'sources', String(i)), resuming: resuming[i]! }));
     } catch (e) {
       ui?.release();
       await lease?.release();

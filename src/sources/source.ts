@@ -43,6 +43,12 @@ export interface SourceOptions {
   readonly options: ReadonlyMap<string, string>;
   /** Where the source may keep its own metadata (sources/<i>). */
   readonly metadataPath?: string;
+  /**
+   * True when the checkpoint already holds this source's start (sources/<i>/0): the query ran
+   * before, so its address was right once and an unreachable source is an outage to wait out
+   * (within the source's retry budget), not a typo to report at once.
+   */
+  readonly resuming?: boolean;
 }
 
 export interface SourceProvider {

@@ -6,5 +6,5 @@ export const kafkaSource: SourceProvider = {
   name: 'kafka',
   options: kafkaOptionNames,
   schema: (opts) => { parseKafkaOptions(opts.options); return kafkaSchema; },
-  create: (opts) => new KafkaSource(parseKafkaOptions(opts.options)),
+  create: (opts) => new KafkaSource(parseKafkaOptions(opts.options), opts.resuming ?? false),
 };

@@ -21,9 +21,11 @@ export class KafkaSource implements Source {
   readonly description: string;
   private readonly client: KafkaClient;
   private warnings: string[] = [];
-  private connectedOnce = false;
+  /** The servers answered once (or the checkpoint says the query ran before): failures are retried, not reported at once. */
+  private connectedOnce: boolean;
 
-  constructor(private readonly o: KafkaOptions) {
+  constructor(private readonly o: KafkaOptions, resuming = false) {
+    this.connectedOnce = resuming;
     this.client = new KafkaClient({ servers: o.servers, clientId: o.clientId, requestTimeoutMs: o.requestTimeoutMs, connectTimeoutMs: o.connectTimeoutMs });
     const what = o.subscribe ? `Subscribe[${o.subscribe.join(',')}]` : o.subscribePattern ? `SubscribePattern[${o.subscribePattern.source}]` : `Assign[${JSON.stringify(o.assign)}]`;
     this.description = `KafkaV2[${what}]`;
@@ -31,8 +33,8 @@ export class KafkaSource implements Source {
 
   /**
    * Retry broker failures (leader moves, a broker down, timeouts) with capped backoff for
-   * a bounded time; the first connection is not retried beyond kafkajs's own few tries,
-   * so a wrong address fails fast.
+   * a bounded time; on a new checkpoint the first connection is not retried beyond kafkajs's
+   * own few tries, so a wrong address fails fast.
    */
   private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.o.retryTimeoutMs;
