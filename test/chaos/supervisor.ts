@@ -139,7 +139,7 @@ export class SupervisedQuery {
    * A second copy on the same checkpoint. One of the two must be refused within `timeoutMs`;
    * when the first one is, the copy goes on as the query. Returns what happened.
    */
-  async secondCopy(timeoutMs: number): Promise<'copy refused' | 'original refused' | 'copy failed otherwise' | 'original failed otherwise' | 'not refused in time' | 'not running'> {
+  async secondCopy(timeoutMs: number): Promise<'copy refused' | 'original refused' | 'copy failed: infrastructure fault' | 'copy failed otherwise' | 'original failed otherwise' | 'not refused in time' | 'not running'> {
     const orig = this.main;
     if (!orig || !isAlive(orig.child)) return 'not running';
     const copy = this.spawnProc(true);
@@ -148,6 +148,9 @@ export class SupervisedQuery {
     if (first === 'copy') {
       const cause = classifyExit(copy.stderr);
       if (cause.startsWith('refused')) return 'copy refused';
+      // An S3 or Kafka fault of the other lane outlasted the copy's retry budget before it reached
+      // the lease (reading the checkpoint's metadata): it never ran, and the original goes on.
+      if (isAlive(orig.child) && /retry budget spent|unreachable at start/.test(cause)) return 'copy failed: infrastructure fault';
       this.unexpected.push(`second copy: ${copy.stderr.split('\n').filter((l) => /failed|Error/.test(l)).slice(0, 2).join(' | ').slice(0, 400)}`);
       return 'copy failed otherwise';
     }
