@@ -15,6 +15,13 @@ export async function loadOrCreateQueryId(storage: Storage, checkpoint: string):
   return parse(path, (await storage.read(path))!);
 }
 
+/** The query id of an existing checkpoint, or null when it has no metadata file (reads only). */
+export async function readQueryId(storage: Storage, checkpoint: string): Promise<string | null> {
+  const path = joinPath(checkpoint, 'metadata');
+  const bytes = await storage.read(path);
+  return bytes ? parse(path, bytes) : null;
+}
+
 function parse(path: string, bytes: Uint8Array): string {
   try {
     const m = JSON.parse(dec.decode(bytes)) as { id?: unknown };
@@ -23,13 +30,18 @@ function parse(path: string, bytes: Uint8Array): string {
   throw new CheckpointError(`${path} is not a sluice checkpoint metadata file (expected {"id": "<uuid>"}). Point checkpointLocation at a new directory.`);
 }
 
+const sourceStartPath = (checkpoint: string, i: number): string => joinPath(checkpoint, 'sources', String(i), '0');
+
+/** <checkpoint>/sources/<i>/0 as written (`v1` then the offset JSON), or undefined when it is not there (reads only). */
+export async function readSourceStart(storage: Storage, checkpoint: string, i: number): Promise<unknown> {
+  const bytes = await storage.read(sourceStartPath(checkpoint, i));
+  return bytes ? JSON.parse(dec.decode(bytes).split('\n')[1] ?? 'null') : undefined;
+}
+
 /** <checkpoint>/sources/<i>/0: a source's resolved starting offsets, fixed at the first run. */
 export async function loadOrCreateSourceStart(storage: Storage, checkpoint: string, i: number, resolve: () => Promise<unknown>): Promise<unknown> {
-  const path = joinPath(checkpoint, 'sources', String(i), '0');
-  const existing = await storage.read(path);
-  if (existing) return JSON.parse(dec.decode(existing).split('\n')[1] ?? 'null');
-  const start = await resolve();
-  await storage.create(path, enc.encode(`v1\n${JSON.stringify(start)}`));
-  const again = await storage.read(path);
-  return JSON.parse(dec.decode(again!).split('\n')[1] ?? 'null');
+  const existing = await readSourceStart(storage, checkpoint, i);
+  if (existing !== undefined) return existing;
+  await storage.create(sourceStartPath(checkpoint, i), enc.encode(`v1\n${JSON.stringify(await resolve())}`));
+  return readSourceStart(storage, checkpoint, i);
 }

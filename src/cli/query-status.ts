@@ -3,6 +3,7 @@
  * words it shows for it: a status line, the availableNow progress bar, the closing line.
  */
 import type { SourceProgress, StreamingQueryProgress } from '../runtime/progress.ts';
+import { behindByTopic } from '../runtime/offsets-behind.ts';
 
 const BAR_WIDTH = 20;
 
@@ -88,11 +89,7 @@ function barSources(p: StreamingQueryProgress): SourceProgress[] {
 function lagOf(s: SourceProgress): string[] {
   const { latestOffset: latest, endOffset: end } = s;
   if (typeof latest === 'number' && typeof end === 'number') return [`${s.description}=${fmt(latest - end)}`];
-  if (!isRecord(latest)) return [];
-  return Object.entries(latest).map(([topic, parts]) => {
-    const behind = (position(parts) ?? 0) - (position(isRecord(end) ? end[topic] : undefined) ?? 0);
-    return `${topic}=${fmt(Math.max(0, behind))}`;
-  });
+  return [...(behindByTopic(end, latest) ?? [])].map(([topic, behind]) => `${topic}=${fmt(behind)}`);
 }
 
 /** Where an offset stands as one number: the sum of its numeric leaves (Kafka's {"topic":{"0":120}}), or null if it has none. */

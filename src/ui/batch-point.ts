@@ -1,4 +1,5 @@
 import type { SourceProgress, StreamingQueryProgress } from '../runtime/progress.ts';
+import { behindByTopic } from '../runtime/offsets-behind.ts';
 
 /** Kafka lag of one source after a batch: offsets between the batch's end and the broker's latest, summed over partitions. */
 export interface SourceLag {
@@ -86,37 +87,11 @@ function stateMetrics(op: unknown): StateMetrics | null {
 }
 
 /**
- * Sum over partitions of latest − end, from Kafka's offsets JSON {"topic":{"0":n}}. Only sources that
- * report Spark's Kafka metrics count; the sum (not the average Spark reports) is what an operator pages on.
+ * Sum over partitions of latest − end. Only sources that report Spark's Kafka metrics count;
+ * the sum (not the average Spark reports) is what an operator pages on.
  */
 export function kafkaOffsetsBehind(s: SourceProgress): number | null {
   if (!('avgOffsetsBehindLatest' in s.metrics)) return null;
-  const end = offsetsMap(s.endOffset), latest = offsetsMap(s.latestOffset);
-  if (!end || !latest) return null;
-  let sum = 0;
-  for (const [topic, parts] of Object.entries(latest)) {
-    for (const [part, off] of Object.entries(parts)) sum += Math.max(0, off - (end[topic]?.[part] ?? 0));
-  }
-  return sum;
-}
-
-type OffsetsMap = Record<string, Record<string, number>>;
-
-function offsetsMap(v: unknown): OffsetsMap | null {
-  let o: unknown = v;
-  if (typeof v === 'string') {
-    try { o = JSON.parse(v); } catch { return null; }
-  }
-  if (typeof o !== 'object' || o === null) return null;
-  const out: OffsetsMap = {};
-  for (const [topic, parts] of Object.entries(o)) {
-    if (typeof parts !== 'object' || parts === null) return null;
-    const m: Record<string, number> = {};
-    for (const [p, off] of Object.entries(parts as Record<string, unknown>)) {
-      if (typeof off !== 'number') return null;
-      m[p] = off;
-    }
-    out[topic] = m;
-  }
-  return out;
+  const byTopic = behindByTopic(s.endOffset, s.latestOffset);
+  return byTopic ? [...byTopic.values()].reduce((a, b) => a + b, 0) : null;
 }

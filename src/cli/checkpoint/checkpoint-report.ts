@@ -2,7 +2,9 @@ import type { Storage } from '../../storage/index.ts';
 import { joinPath } from '../../storage/index.ts';
 import { OffsetLog } from '../../checkpoint/offset-log.ts';
 import { CommitLog } from '../../checkpoint/commit-log.ts';
+import { readQueryId as readCheckpointQueryId, readSourceStart } from '../../checkpoint/query-metadata.ts';
 import { describeStateFiles, readableVersions, readStateAt, type StateFileInfo } from '../../state/state-reader.ts';
+import { isOffsetsByPartition } from '../../runtime/offsets-behind.ts';
 import { CliError } from '../cli-error.ts';
 import { readOperatorShape, type OperatorShape } from './operator-shape.ts';
 
@@ -46,21 +48,15 @@ export interface CheckpointReport {
   };
 }
 
-const dec = new TextDecoder();
 
 /** The query id in `<checkpoint>/metadata`; what tells a checkpoint from any other directory. */
 export async function readQueryId(storage: Storage, checkpoint: string): Promise<string> {
-  const path = joinPath(checkpoint, 'metadata');
-  const bytes = await storage.read(path);
-  if (!bytes) {
-    throw new CliError(`${checkpoint} is not a sluice checkpoint: it has no metadata file (${path}, which holds the query id). `
+  const id = await readCheckpointQueryId(storage, checkpoint);
+  if (id === null) {
+    throw new CliError(`${checkpoint} is not a sluice checkpoint: it has no metadata file (${joinPath(checkpoint, 'metadata')}, which holds the query id). `
       + `Give the directory a query's checkpointLocation option points at.`);
   }
-  try {
-    const m = JSON.parse(dec.decode(bytes)) as { id?: unknown };
-    if (typeof m.id === 'string') return m.id;
-  } catch { /* reported below */ }
-  throw new CliError(`${path} is not a sluice checkpoint metadata file (expected {"id": "<query uuid>"}).`);
+  return id;
 }
 
 /** The newest batch with a commits/<N> file: the state version a restart would load. */
@@ -79,8 +75,7 @@ export async function checkpointReport(storage: Storage, checkpoint: string): Pr
   const sourceIds = (await storage.list(joinPath(checkpoint, 'sources'))).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
   const sources: { index: number; start: unknown }[] = [];
   for (const i of sourceIds) {
-    const bytes = await storage.read(joinPath(checkpoint, 'sources', String(i), '0'));
-    sources.push({ index: i, start: bytes ? JSON.parse(dec.decode(bytes).split('\n')[1] ?? 'null') : null });
+    sources.push({ index: i, start: (await readSourceStart(storage, checkpoint, i)) ?? null });
   }
 
   const offsets = new OffsetLog(storage, checkpoint), commits = new CommitLog(storage, checkpoint);
@@ -133,15 +128,10 @@ export async function checkpointReport(storage: Storage, checkpoint: string): Pr
  */
 function countRecords(start: unknown, end: unknown): number | null {
   if (typeof start === 'number' && typeof end === 'number') return end - start;
-  if (!isKafkaOffsets(end) || !isKafkaOffsets(start)) return null;
+  if (!isOffsetsByPartition(end) || !isOffsetsByPartition(start)) return null;
   let n = 0;
   for (const [topic, parts] of Object.entries(end)) {
     for (const [p, e] of Object.entries(parts)) n += e - (start[topic]?.[p] ?? 0);
   }
   return n;
-}
-
-export function isKafkaOffsets(v: unknown): v is Record<string, Record<string, number>> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-    && Object.values(v).every((parts) => typeof parts === 'object' && parts !== null && Object.values(parts).every((o) => typeof o === 'number'));
 }

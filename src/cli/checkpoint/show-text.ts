@@ -2,7 +2,8 @@ import { formatTimestamp } from '../../exec/values.ts';
 import { rangeText } from '../../state/state-reader.ts';
 import { formatTable } from '../format-table.ts';
 import { describeKey } from './operator-shape.ts';
-import { isKafkaOffsets, type CheckpointReport } from './checkpoint-report.ts';
+import { isOffsetsByPartition } from '../../runtime/offsets-behind.ts';
+import type { CheckpointReport } from './checkpoint-report.ts';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 /** A watermark of 0 means "none yet" (the first batch, or no withWatermark), not 1970. */
@@ -11,7 +12,7 @@ const watermark = (ms: number | null): string => (ms === null ? '-' : ms === 0 ?
 /** `orders 0:12 1:18 2:12 3:18` for Kafka offsets; JSON for any other source. */
 export function compactOffsets(o: unknown): string {
   if (o === null || o === undefined) return '-';
-  if (!isKafkaOffsets(o)) return JSON.stringify(o);
+  if (!isOffsetsByPartition(o)) return JSON.stringify(o);
   return Object.entries(o).map(([topic, parts]) => `${topic} ${Object.entries(parts).map(([p, v]) => `${p}:${v}`).join(' ')}`).join('; ');
 }
 
