@@ -5,8 +5,8 @@
  *   npx tsx bench/json-decode.ts [records]
  */
 import * as A from 'apache-arrow';
-import { decodeJson } from '../src/exec/json/decode.ts';
-import { struct, string, double, timestamp } from '../src/api/types.ts';
+import { decodeJson } from '../src/formats/json/decode.ts';
+import { struct, string, double, timestamp } from '../src/data/types.ts';
 import { mulberry32 } from '../test/support/prng.ts';
 
 const N = Number(process.argv[2] ?? 1_000_000);

@@ -1,19 +1,19 @@
 /** sluice: Spark Structured Streaming's API for TypeScript. */
 export { Session, SessionBuilder, MemoryStream, StreamingQueryManager } from './api/session.ts';
 export { DataFrame } from './api/dataframe.ts';
-export { DataStreamReader } from './api/reader.ts';
-export { DataFrameReader } from './api/static-reader.ts';
-export { DataStreamWriter } from './api/writer.ts';
+export { DataStreamReader } from './api/data-stream-reader.ts';
+export { DataFrameReader } from './api/data-frame-reader.ts';
+export { DataStreamWriter } from './api/data-stream-writer.ts';
 export { Column } from './api/column.ts';
 export {
   col, column, lit, not, from_json, type FromJsonOptions, window, session_window,
   sum, count, avg, mean, min, max, first, last, approx_count_distinct, approxCountDistinct,
 } from './api/functions.ts';
 export { GroupedData } from './api/dataframe.ts';
-export * as types from './api/types.ts';
-export type { DataType, StructType, StructField } from './api/types.ts';
+export * as types from './data/types.ts';
+export type { DataType, StructType, StructField } from './data/types.ts';
 export { StreamingQuery, StreamingQueryException } from './runtime/streaming-query.ts';
 export type { StreamingQueryProgress, StreamingQueryListener, SourceProgress } from './runtime/progress.ts';
-export { BatchFrame, type ForeachBatchFunction } from './sinks/foreach-batch/index.ts';
-export type { MemoryTable } from './sinks/memory/index.ts';
+export { BatchFrame, type ForeachBatchFunction } from './sinks/foreach-batch/foreach-batch-sink.ts';
+export type { MemoryTable } from './sinks/memory/memory-sink.ts';
 export * from './errors.ts';

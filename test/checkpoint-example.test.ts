@@ -11,7 +11,7 @@ import { startBroker, produce, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
 import { order, ORDERS_START_MS, type Order } from '../examples/support/orders.ts';
 import { Session, col, window, sum, count, from_json, types as T, type StreamingQuery } from '../src/index.ts';
-import { storageFor } from '../src/storage/index.ts';
+import { storageFor } from '../src/storage/storage-for.ts';
 import { readStateTable, type WindowCell } from '../src/cli/checkpoint/state-table.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3, type TestS3 } from './support/s3.ts';
 import { duckQuery } from './support/duck.ts';
 import { order } from '../examples/support/orders.ts';
-import { storageFor } from '../src/storage/index.ts';
+import { storageFor } from '../src/storage/storage-for.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = path.join(ROOT, 'bin/sluice.mjs');

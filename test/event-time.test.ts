@@ -10,7 +10,7 @@ import { duckQuery } from './support/duck.ts';
 import { StateStore } from '../src/state/state-store.ts';
 import { encodeCells } from '../src/state/key-encoding.ts';
 import { LocalStorage } from '../src/storage/local.ts';
-import type { Cell } from '../src/exec/values.ts';
+import type { Cell } from '../src/data/cells.ts';
 
 const session = Session.builder().appName('event-time-test').getOrCreate();
 const schema = T.struct({ order_id: T.string, user_id: T.string, amount: T.double, event_time: T.timestamp });

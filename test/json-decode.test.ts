@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import * as A from 'apache-arrow';
-import { decodeJson } from '../src/exec/json/decode.ts';
-import { BytesBuilder } from '../src/exec/builders.ts';
+import { decodeJson } from '../src/formats/json/decode.ts';
+import { BytesBuilder } from '../src/data/builders.ts';
 import {
   type DataType, type StructType, struct, string, int, long, double, boolean, timestamp, date, binary,
-} from '../src/api/types.ts';
+} from '../src/data/types.ts';
 
 // ---- helpers -------------------------------------------------------------------------------------------
 

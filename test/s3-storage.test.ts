@@ -5,7 +5,7 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { externalS3, startS3, listKeys, type TestS3 } from './support/s3.ts';
 import { startFaultProxy, type FaultProxy } from './support/s3-fault-proxy.ts';
-import { storageFor } from '../src/storage/index.ts';
+import { storageFor } from '../src/storage/storage-for.ts';
 import type { Storage } from '../src/storage/storage.ts';
 import { OptionError, StorageError } from '../src/index.ts';
 

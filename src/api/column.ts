@@ -1,5 +1,5 @@
-import type { DataType, AtomicKind } from './types.ts';
-import { typeByName } from './types.ts';
+import type { DataType, AtomicKind } from '../data/types.ts';
+import { typeByName } from '../data/types.ts';
 import type { BinaryOp, Expr } from '../plan/expr.ts';
 
 export type ColumnLike = Column | string;

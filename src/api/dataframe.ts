@@ -1,9 +1,9 @@
 import { Column, toColumn, type ColumnLike } from './column.ts';
 import type { Session } from './session.ts';
-import type { Struct } from './types.ts';
+import type { Struct } from '../data/types.ts';
 import type { LogicalPlan } from '../plan/logical.ts';
-import { planQuery } from '../plan/physical.ts';
-import { DataStreamWriter } from './writer.ts';
+import { planQuery } from '../plan/planner.ts';
+import { DataStreamWriter } from './data-stream-writer.ts';
 import { AnalysisError } from '../errors.ts';
 import type { AggExpr, Expr } from '../plan/expr.ts';
 import { parseDuration } from '../util/duration.ts';

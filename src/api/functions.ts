@@ -1,5 +1,5 @@
 import { Column, toColumn, type ColumnLike } from './column.ts';
-import type { StructType } from './types.ts';
+import type { StructType } from '../data/types.ts';
 import { AnalysisError } from '../errors.ts';
 import type { AggFn, JsonMode } from '../plan/expr.ts';
 import { parseDuration } from '../util/duration.ts';

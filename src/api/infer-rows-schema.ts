@@ -1,5 +1,5 @@
 import { AnalysisError } from '../errors.ts';
-import { type DataType, type StructField, binary, boolean, double, long, string, struct, timestamp, typeToString, type Struct } from './types.ts';
+import { type DataType, type StructField, binary, boolean, double, long, string, struct, timestamp, typeToString, type Struct } from '../data/types.ts';
 
 /**
  * createDataFrame's schema from row objects, as PySpark infers one from dicts: integral

@@ -1,10 +1,10 @@
-import { DataStreamReader } from './reader.ts';
+import { DataStreamReader } from './data-stream-reader.ts';
 import { DataFrame } from './dataframe.ts';
-import { DataFrameReader, createDataFrame } from './static-reader.ts';
-import type { Struct } from './types.ts';
+import { DataFrameReader, createDataFrame } from './data-frame-reader.ts';
+import type { Struct } from '../data/types.ts';
 import { OptionError } from '../errors.ts';
-import { MemoryStreamData } from '../sources/memory/index.ts';
-import { memoryTables, type MemoryTable } from '../sinks/memory/index.ts';
+import { MemoryStreamData } from '../sources/memory/memory-source.ts';
+import { memoryTables, type MemoryTable } from '../sinks/memory/memory-sink.ts';
 import type { StreamingQuery } from '../runtime/streaming-query.ts';
 import type { StreamingQueryListener } from '../runtime/progress.ts';
 

@@ -1,5 +1,5 @@
-import type { Storage } from '../storage/index.ts';
-import { joinPath } from '../storage/index.ts';
+import type { Storage } from '../storage/storage-for.ts';
+import { joinPath } from '../storage/storage-for.ts';
 import { MetadataLog } from './metadata-log.ts';
 
 /** commits/<N>: batch N is done (sink written, state committed); holds the next watermark. */

@@ -1,5 +1,5 @@
-import type { Storage } from '../storage/index.ts';
-import { joinPath } from '../storage/index.ts';
+import type { Storage } from '../storage/storage-for.ts';
+import { joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
 
 const enc = new TextEncoder(), dec = new TextDecoder();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Storage } from '../storage/index.ts';
-import { joinPath } from '../storage/index.ts';
+import type { Storage } from '../storage/storage-for.ts';
+import { joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
 
 const enc = new TextEncoder(), dec = new TextDecoder();

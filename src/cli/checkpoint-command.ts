@@ -1,9 +1,9 @@
 /** `sluice checkpoint show|state <checkpoint>`: flags and output; the reading is in checkpoint/. */
 import { parseArgs } from 'node:util';
-import { isNumeric } from '../api/types.ts';
-import { makeBatch } from '../exec/batch.ts';
-import { encodeParquet } from '../sinks/parquet/writer.ts';
-import { storageFor } from '../storage/index.ts';
+import { isNumeric } from '../data/types.ts';
+import { makeBatch } from '../data/batch.ts';
+import { encodeParquet } from '../formats/parquet/encode-parquet.ts';
+import { storageFor } from '../storage/storage-for.ts';
 import { CliError } from './cli-error.ts';
 import { S3_FLAGS, S3_FLAGS_USAGE, s3Conf } from './s3-flags.ts';
 import { formatTable } from './format-table.ts';

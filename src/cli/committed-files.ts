@@ -3,8 +3,8 @@
  * §7). A file on storage but in no log entry (from an attempt that crashed before its entry was
  * written) is not part of the output, so readers of this list never see a row twice.
  */
-import { joinPath, type Storage } from '../storage/index.ts';
-import { LOG_DIR, readLogEntry, type SinkLogEntry } from '../sinks/parquet/index.ts';
+import { joinPath, type Storage } from '../storage/storage-for.ts';
+import { LOG_DIR, readLogEntry, type SinkLogEntry } from '../sinks/parquet/parquet-sink.ts';
 import { CliError } from './cli-error.ts';
 
 export interface CommittedFile {

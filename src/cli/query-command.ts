@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { DuckDBInstance, type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
-import { storageFor } from '../storage/index.ts';
+import { storageFor } from '../storage/storage-for.ts';
 import { resolveS3Config } from '../storage/s3/config.ts';
 import { isS3Path } from '../storage/s3/s3-path.ts';
 import { CliError } from './cli-error.ts';

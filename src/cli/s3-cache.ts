@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
-import { joinPath, type Storage } from '../storage/index.ts';
+import { joinPath, type Storage } from '../storage/storage-for.ts';
 import { CliError } from './cli-error.ts';
 import type { CommittedFile } from './committed-files.ts';
 

@@ -1,8 +1,8 @@
-import { type Struct, struct, timestamp, typeToString } from '../api/types.ts';
+import { type Struct, struct, timestamp, typeToString } from '../data/types.ts';
 import { AnalysisError } from '../errors.ts';
-import { isValid, type Batch } from './batch.ts';
-import { takeBatch } from './take.ts';
-import { cellReader } from './values.ts';
+import { isValid, type Batch } from '../data/batch.ts';
+import { takeBatch } from '../data/take.ts';
+import { cellReader } from '../data/cells.ts';
 import { KEY_SEP, keyParts } from '../state/key-encoding.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';

@@ -1,6 +1,6 @@
-import type { Batch } from './batch.ts';
-import { takeBatch, trueIndices } from './take.ts';
-import type { EvalContext, Bound } from '../plan/analyzer.ts';
+import type { Batch } from '../data/batch.ts';
+import { takeBatch, trueIndices } from '../data/take.ts';
+import type { EvalContext, Bound } from './compiled-expr.ts';
 
 /** Keep the rows where the predicate is true (null is not true). */
 export function filter(predicate: Bound): (b: Batch, ctx: EvalContext) => Batch {

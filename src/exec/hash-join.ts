@@ -1,9 +1,9 @@
 import type * as A from 'apache-arrow';
-import type { DataType, Struct } from '../api/types.ts';
-import { isValid, makeBatch, type Batch } from './batch.ts';
-import { nullColumn } from './builders.ts';
-import { concatBatches } from './concat.ts';
-import { take } from './take.ts';
+import type { DataType, Struct } from '../data/types.ts';
+import { isValid, makeBatch, type Batch } from '../data/batch.ts';
+import { nullColumn } from '../data/builders.ts';
+import { concatBatches } from '../data/concat.ts';
+import { take } from '../data/take.ts';
 
 /**
  * How both sides of one join key are read so that equal SQL values give equal JS keys:

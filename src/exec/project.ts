@@ -1,7 +1,7 @@
-import type { Struct } from '../api/types.ts';
-import { makeBatch, type Batch } from './batch.ts';
-import { takeBatch } from './take.ts';
-import type { EvalContext, Bound } from '../plan/analyzer.ts';
+import type { Struct } from '../data/types.ts';
+import { makeBatch, type Batch } from '../data/batch.ts';
+import { takeBatch } from '../data/take.ts';
+import type { EvalContext, Bound } from './compiled-expr.ts';
 
 /** Evaluate the select list; rows that an expression dropped (DROPMALFORMED) are removed afterwards. */
 export function project(schema: Struct, bound: readonly Bound[]): (b: Batch, ctx: EvalContext) => Batch {

@@ -1,5 +1,5 @@
-import type { Struct } from '../api/types.ts';
-import type { Batch } from './batch.ts';
+import type { Struct } from '../data/types.ts';
+import type { Batch } from '../data/batch.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';
 

@@ -1,6 +1,6 @@
-import type { Batch } from './batch.ts';
-import { isValid } from './batch.ts';
-import type { EvalContext } from '../plan/analyzer.ts';
+import type { Batch } from '../data/batch.ts';
+import { isValid } from '../data/batch.ts';
+import type { EvalContext } from './compiled-expr.ts';
 
 /** withWatermark(): rows pass unchanged; their event times feed the watermark (max) and the progress's eventTime stats. */
 export function observeEventTime(columnIndex: number, statsIndex: number): (b: Batch, ctx: EvalContext) => Batch {

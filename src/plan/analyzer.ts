@@ -2,45 +2,19 @@ import * as A from 'apache-arrow';
 import {
   type DataType, type Struct, type StructField, boolean, int, long, double, string, timestamp, nullType,
   isNumeric, typeToString, sameType, struct,
-} from '../api/types.ts';
+} from '../data/types.ts';
 import { AnalysisError, DataError } from '../errors.ts';
-import type { Batch } from '../exec/batch.ts';
-import { isValid } from '../exec/batch.ts';
-import { nullColumn, BytesBuilder } from '../exec/builders.ts';
-import { cellWriter, cellReader, type Cell } from '../exec/values.ts';
+import type { Batch } from '../data/batch.ts';
+import { isValid } from '../data/batch.ts';
+import { nullColumn, BytesBuilder } from '../data/builders.ts';
+import { cellWriter, cellReader, type Cell } from '../data/cells.ts';
 import { compare, compareBytesConst, type CmpOp } from '../exec/kernels/compare.ts';
 import { andOr, not, isNull } from '../exec/kernels/logic.ts';
 import { arith, type ArithOp } from '../exec/kernels/arith.ts';
 import { cast, canCast, castCell } from '../exec/kernels/cast.ts';
-import { decodeJson } from '../exec/json/decode.ts';
+import { decodeJson } from '../formats/json/decode.ts';
 import { type Expr, exprToString, outputName } from './expr.ts';
-
-/** Per-batch services an expression may use: DROPMALFORMED removes rows, and is counted. */
-export interface EvalContext {
-  drop(rows: Int32Array): void;
-  readonly metrics: { malformedRowsDropped: number };
-  /** Event-time statistics per withWatermark() of the plan, filled as rows pass it. */
-  readonly eventTime: EventTimeStats[];
-}
-
-export interface EventTimeStats { min: number; max: number; sum: number; count: number }
-export const newEventTimeStats = (): EventTimeStats => ({ min: Infinity, max: -Infinity, sum: 0, count: 0 });
-
-/** A fresh context: nothing dropped yet, stats for `watermarks` withWatermark() calls. */
-export function newEvalContext(watermarks = 0): EvalContext {
-  return { drop: () => undefined, metrics: { malformedRowsDropped: 0 }, eventTime: Array.from({ length: watermarks }, newEventTimeStats) };
-}
-
-/** An expression resolved against a schema: its type is known and it is compiled once. */
-export interface Bound {
-  readonly type: DataType;
-  readonly name: string;
-  /** Set for literals (after constant folding of casts). */
-  readonly constant?: { value: Cell };
-  /** The input column index when the expression is a plain column reference. */
-  readonly columnIndex?: number;
-  eval(b: Batch, ctx: EvalContext): A.Data;
-}
+import type { Bound, EvalContext } from '../exec/compiled-expr.ts';
 
 /** 'a', 'b.c' and so on, every column the user could name: for error messages. */
 export function columnNames(schema: Struct, prefix = ''): string[] {

@@ -1,4 +1,7 @@
-import type { DataType, StructType } from '../api/types.ts';
+import type { DataType, StructType } from '../data/types.ts';
+import type { AggFn } from '../exec/aggregate/aggregators.ts';
+
+export type { AggFn };
 
 /** The unresolved expression tree a user builds with `col`, `lit` and Column methods. */
 export type BinaryOp = 'eq' | 'neq' | 'gt' | 'geq' | 'lt' | 'leq' | 'and' | 'or' | 'plus' | 'minus' | 'multiply' | 'divide' | 'mod';
@@ -21,7 +24,6 @@ export type Expr =
   | { readonly op: 'window'; readonly child: Expr; readonly kind: 'tumbling' | 'sliding' | 'session'; readonly sizeMs: number; readonly slideMs: number; readonly text: string }
   | { readonly op: 'agg'; readonly agg: AggExpr };
 
-export type AggFn = 'sum' | 'count' | 'avg' | 'min' | 'max' | 'first' | 'last' | 'approx_count_distinct';
 
 /** An aggregate call: `count('*')` has no child. */
 export interface AggExpr { readonly fn: AggFn; readonly child: Expr | null; readonly alias?: string }

@@ -1,5 +1,5 @@
-import type { Struct } from '../api/types.ts';
-import type { Batch } from '../exec/batch.ts';
+import type { Struct } from '../data/types.ts';
+import type { Batch } from '../data/batch.ts';
 import type { SourceProvider } from '../sources/source.ts';
 import type { AggExpr, Expr } from './expr.ts';
 

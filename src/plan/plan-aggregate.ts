@@ -1,12 +1,12 @@
 import { AnalysisError } from '../errors.ts';
-import { typeToString } from '../api/types.ts';
+import { typeToString } from '../data/types.ts';
 import { makeAggregator } from '../exec/aggregate/aggregators.ts';
 import { HashAggregate, type PlainKey, type WindowKey, type AggColumn } from '../exec/aggregate/hash-aggregate.ts';
 import { SessionAggregate } from '../exec/aggregate/session-aggregate.ts';
 import { bind } from './analyzer.ts';
 import { type Expr, aggName, outputName } from './expr.ts';
 import type { LogicalPlan } from './logical.ts';
-import type { PhysicalPlan } from './physical.ts';
+import type { PhysicalPlan } from './physical-plan.ts';
 
 /** The watermarked column the stateful operator sees (the last withWatermark whose column is still there). */
 export function watermarkColumnOf(child: PhysicalPlan): string | null {

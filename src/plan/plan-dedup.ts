@@ -1,7 +1,7 @@
 import { AnalysisError } from '../errors.ts';
 import { Deduplicate } from '../exec/dedup.ts';
 import type { LogicalPlan } from './logical.ts';
-import type { PhysicalPlan } from './physical.ts';
+import type { PhysicalPlan } from './physical-plan.ts';
 import { watermarkColumnOf } from './plan-aggregate.ts';
 
 export function planDedup(child: PhysicalPlan, p: Extract<LogicalPlan, { kind: 'dedup' }>): PhysicalPlan {

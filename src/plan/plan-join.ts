@@ -1,8 +1,8 @@
-import { type DataType, type Struct, struct, typeToString } from '../api/types.ts';
+import { type DataType, type Struct, struct, typeToString } from '../data/types.ts';
 import { AnalysisError } from '../errors.ts';
-import type { Batch } from '../exec/batch.ts';
+import type { Batch } from '../data/batch.ts';
 import { hashJoin, type KeyDomain } from '../exec/hash-join.ts';
-import type { EvalContext } from './analyzer.ts';
+import type { EvalContext } from '../exec/compiled-expr.ts';
 import { childrenOf, isStreaming, type JoinType, type LogicalPlan } from './logical.ts';
 import { checkStatic, materialize, type StaticPlanLike } from './plan-static.ts';
 

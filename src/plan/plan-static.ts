@@ -1,9 +1,9 @@
-import type { Struct } from '../api/types.ts';
+import type { Struct } from '../data/types.ts';
 import { AnalysisError } from '../errors.ts';
-import type { Batch } from '../exec/batch.ts';
-import { newEvalContext, type EvalContext } from './analyzer.ts';
+import type { Batch } from '../data/batch.ts';
+import { newEvalContext, type EvalContext } from '../exec/compiled-expr.ts';
 import type { LogicalPlan } from './logical.ts';
-import type { PhysicalPlan } from './physical.ts';
+import type { PhysicalPlan } from './physical-plan.ts';
 
 /** A bounded table's plan: no source to read; its rows are carried along, before any operator. */
 export function planStatic(p: Extract<LogicalPlan, { kind: 'static' }>): PhysicalPlan {

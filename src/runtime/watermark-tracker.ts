@@ -1,5 +1,5 @@
-import type { WatermarkSpec } from '../plan/physical.ts';
-import type { EventTimeStats } from '../plan/analyzer.ts';
+import type { WatermarkSpec } from '../plan/physical-plan.ts';
+import type { EventTimeStats } from '../exec/compiled-expr.ts';
 
 export type MultipleWatermarkPolicy = 'min' | 'max';
 

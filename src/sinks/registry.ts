@@ -1,7 +1,7 @@
 import type { SinkProvider } from './sink.ts';
-import { consoleSink } from './console/index.ts';
-import { memorySink } from './memory/index.ts';
-import { parquetSink } from './parquet/index.ts';
+import { consoleSink } from './console/console-sink.ts';
+import { memorySink } from './memory/memory-sink.ts';
+import { parquetSink } from './parquet/parquet-sink.ts';
 
 /** Sinks by format name: adding a sink is one line here. */
 export const sinks: ReadonlyMap<string, SinkProvider> = new Map([

@@ -1,6 +1,6 @@
 import type { SourceProvider } from './source.ts';
-import { kafkaSource } from './kafka/index.ts';
-import { rateSource } from './rate/index.ts';
+import { kafkaSource } from './kafka/kafka-provider.ts';
+import { rateSource } from './rate/rate-source.ts';
 
 /** Sources by format name: adding a source is one line here. */
 export const sources: ReadonlyMap<string, SourceProvider> = new Map([

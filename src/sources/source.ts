@@ -1,5 +1,5 @@
-import type { Struct } from '../api/types.ts';
-import type { Batch } from '../exec/batch.ts';
+import type { Struct } from '../data/types.ts';
+import type { Batch } from '../data/batch.ts';
 
 /** A source's position, as written to the offset log: plain JSON (Kafka: {"topic":{"0":120}}). */
 export type Offset = unknown;

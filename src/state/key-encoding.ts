@@ -1,7 +1,7 @@
 import type * as A from 'apache-arrow';
-import type { DataType } from '../api/types.ts';
-import { isValid } from '../exec/batch.ts';
-import type { Cell } from '../exec/values.ts';
+import type { DataType } from '../data/types.ts';
+import { isValid } from '../data/batch.ts';
+import type { Cell } from '../data/cells.ts';
 
 /**
  * Group keys as one JS string per row, for the state store's Map. Strings enter as the

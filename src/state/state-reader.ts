@@ -1,9 +1,9 @@
 import * as A from 'apache-arrow';
-import { type Struct, fromArrowSchema, struct } from '../api/types.ts';
-import type { Storage } from '../storage/index.ts';
-import { joinPath } from '../storage/index.ts';
+import { type Struct, fromArrowSchema, struct } from '../data/types.ts';
+import type { Storage } from '../storage/storage-for.ts';
+import { joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
-import type { Cell } from '../exec/values.ts';
+import type { Cell } from '../data/cells.ts';
 import { DELETED, StateStore } from './state-store.ts';
 
 /**

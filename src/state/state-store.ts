@@ -1,10 +1,10 @@
 import * as A from 'apache-arrow';
-import { type Struct, type DataType, boolean, struct } from '../api/types.ts';
-import type { Storage } from '../storage/index.ts';
-import { joinPath } from '../storage/index.ts';
+import { type Struct, type DataType, boolean, struct } from '../data/types.ts';
+import type { Storage } from '../storage/storage-for.ts';
+import { joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
-import { makeBatch, toArrowTable, fromArrowTable } from '../exec/batch.ts';
-import { cellReader, cellWriter, type Cell } from '../exec/values.ts';
+import { makeBatch, toArrowTable, fromArrowTable } from '../data/batch.ts';
+import { cellReader, cellWriter, type Cell } from '../data/cells.ts';
 import { KEY_SEP, keyParts } from './key-encoding.ts';
 
 /** The delta files' column that marks a removed key (its value columns are null). */

@@ -1,5 +1,5 @@
-import type { Storage } from '../../storage/index.ts';
-import { joinPath } from '../../storage/index.ts';
+import type { Storage } from '../../storage/storage-for.ts';
+import { joinPath } from '../../storage/storage-for.ts';
 import { OffsetLog } from '../../checkpoint/offset-log.ts';
 import { CommitLog } from '../../checkpoint/commit-log.ts';
 import { readQueryId as readCheckpointQueryId, readSourceStart } from '../../checkpoint/query-metadata.ts';

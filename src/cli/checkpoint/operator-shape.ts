@@ -1,5 +1,5 @@
-import type { Storage } from '../../storage/index.ts';
-import { joinPath } from '../../storage/index.ts';
+import type { Storage } from '../../storage/storage-for.ts';
+import { joinPath } from '../../storage/storage-for.ts';
 import { CliError } from '../cli-error.ts';
 
 /** One grouping key of a stateful operator, as `state/<op>/_metadata` records it. */

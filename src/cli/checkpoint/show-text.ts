@@ -1,4 +1,4 @@
-import { formatTimestamp } from '../../exec/values.ts';
+import { formatTimestamp } from '../../data/cells.ts';
 import { rangeText } from '../../state/state-reader.ts';
 import { formatTable } from '../format-table.ts';
 import { describeKey } from './operator-shape.ts';

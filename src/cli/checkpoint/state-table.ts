@@ -1,9 +1,9 @@
 import type * as A from 'apache-arrow';
-import { type DataType, type StructField, struct, type Struct } from '../../api/types.ts';
-import { type Cell, cellWriter, formatDate, formatTimestamp } from '../../exec/values.ts';
+import { type DataType, type StructField, struct, type Struct } from '../../data/types.ts';
+import { type Cell, cellWriter, formatDate, formatTimestamp } from '../../data/cells.ts';
 import { windowColumn, windowType } from '../../exec/aggregate/window.ts';
-import type { Storage } from '../../storage/index.ts';
-import { joinPath } from '../../storage/index.ts';
+import type { Storage } from '../../storage/storage-for.ts';
+import { joinPath } from '../../storage/storage-for.ts';
 import { readableVersions, readStateAt, rangeText } from '../../state/state-reader.ts';
 import { CliError } from '../cli-error.ts';
 import { latestCommitted, readQueryId, stateOperatorIds } from './checkpoint-report.ts';

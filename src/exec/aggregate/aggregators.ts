@@ -1,9 +1,8 @@
-import { type DataType, type StructField, long, double, binary, boolean, typeToString, isNumeric } from '../../api/types.ts';
+import { type DataType, type StructField, long, double, binary, boolean, typeToString, isNumeric } from '../../data/types.ts';
 import { AnalysisError } from '../../errors.ts';
-import type { Cell } from '../values.ts';
+import type { Cell } from '../../data/cells.ts';
 import { cellKeyPart } from '../../state/key-encoding.ts';
 import { hllAdd, hllCount, hllMerge, hllNew } from './hll.ts';
-import type { AggFn } from '../../plan/expr.ts';
 
 /**
  * One aggregate function over state columns. `vals` are the store's value columns and
@@ -41,6 +40,9 @@ function extreme(name: string, type: DataType, better: (a: Cell, b: Cell) => boo
 }
 
 /** The aggregator for `fn` over an input of type `input` (null for count(*)). Spark's result types. */
+/** The aggregate functions, by Spark SQL name; each has a case in makeAggregator. */
+export type AggFn = 'sum' | 'count' | 'avg' | 'min' | 'max' | 'first' | 'last' | 'approx_count_distinct';
+
 export function makeAggregator(fn: AggFn, input: DataType | null, name: string): Aggregator {
   const need = (ok: boolean, what: string): void => {
     if (!ok) throw new AnalysisError(`${name}: ${fn}() needs ${what}, but its input is ${input ? typeToString(input) : 'missing'}.`);

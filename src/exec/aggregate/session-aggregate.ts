@@ -1,13 +1,13 @@
 import * as A from 'apache-arrow';
-import { type Struct, struct, timestamp, typeToString } from '../../api/types.ts';
+import { type Struct, struct, timestamp, typeToString } from '../../data/types.ts';
 import { AnalysisError } from '../../errors.ts';
-import { makeBatch, isValid, type Batch } from '../batch.ts';
-import { takeBatch } from '../take.ts';
-import { cellReader, cellWriter, type Cell } from '../values.ts';
+import { makeBatch, isValid, type Batch } from '../../data/batch.ts';
+import { takeBatch } from '../../data/take.ts';
+import { cellReader, cellWriter, type Cell } from '../../data/cells.ts';
 import { KEY_SEP, encodeCells, keyParts } from '../../state/key-encoding.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import type { OutputMode } from '../../sinks/sink.ts';
-import { newEvalContext, type EvalContext, type Bound } from '../../plan/analyzer.ts';
+import { newEvalContext, type EvalContext, type Bound } from '../compiled-expr.ts';
 import type { StatefulOperator, StatefulResult, WatermarkContext } from '../stateful.ts';
 import type { AggColumn, PlainKey } from './hash-aggregate.ts';
 import { windowColumn, windowType } from './window.ts';

@@ -1,6 +1,6 @@
 import * as A from 'apache-arrow';
-import { struct, timestamp, toArrowType } from '../../api/types.ts';
-import { cellWriter } from '../values.ts';
+import { struct, timestamp, toArrowType } from '../../data/types.ts';
+import { cellWriter } from '../../data/cells.ts';
 
 /** Window start(s) of an event time, Spark's rule: start <= t < start + size, starts aligned to the epoch. */
 export function tumblingStart(t: number, size: number): number {

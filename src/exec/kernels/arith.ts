@@ -1,6 +1,6 @@
 import type * as A from 'apache-arrow';
-import type { DataType } from '../../api/types.ts';
-import { cellReader, cellWriter } from '../values.ts';
+import type { DataType } from '../../data/types.ts';
+import { cellReader, cellWriter } from '../../data/cells.ts';
 
 export type ArithOp = 'plus' | 'minus' | 'multiply' | 'divide' | 'mod';
 

@@ -1,7 +1,7 @@
 import * as A from 'apache-arrow';
-import type { DataType } from '../../api/types.ts';
-import { toArrowType, typeToString } from '../../api/types.ts';
-import { cellReader, cellWriter, formatDate, formatTimestamp, parseTimestamp, type Cell } from '../values.ts';
+import type { DataType } from '../../data/types.ts';
+import { toArrowType, typeToString } from '../../data/types.ts';
+import { cellReader, cellWriter, formatDate, formatTimestamp, parseTimestamp, type Cell } from '../../data/cells.ts';
 
 const dec = new TextDecoder();
 

@@ -1,9 +1,9 @@
 import type * as A from 'apache-arrow';
-import type { DataType } from '../../api/types.ts';
-import { isValid } from '../batch.ts';
-import { cellReader } from '../values.ts';
-import { primitiveColumn } from '../builders.ts';
-import { boolean } from '../../api/types.ts';
+import type { DataType } from '../../data/types.ts';
+import { isValid } from '../../data/batch.ts';
+import { cellReader } from '../../data/cells.ts';
+import { primitiveColumn } from '../../data/builders.ts';
+import { boolean } from '../../data/types.ts';
 
 export type CmpOp = 'eq' | 'neq' | 'gt' | 'geq' | 'lt' | 'leq';
 

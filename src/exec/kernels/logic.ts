@@ -1,7 +1,7 @@
 import type * as A from 'apache-arrow';
-import { boolean } from '../../api/types.ts';
-import { isValid } from '../batch.ts';
-import { primitiveColumn } from '../builders.ts';
+import { boolean } from '../../data/types.ts';
+import { isValid } from '../../data/batch.ts';
+import { primitiveColumn } from '../../data/builders.ts';
 
 const bit = (d: A.Data, i: number): number => ((d.values as Uint8Array)[i >> 3]! >> (i & 7)) & 1;
 

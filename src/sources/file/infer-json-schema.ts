@@ -8,9 +8,9 @@
  *   3. what is still only null becomes string; structs with no fields are dropped; fields
  *      are sorted by name, as Spark prints them.
  */
-import { type DataType, type StructField, boolean, double, long, string, struct, type Struct } from '../../api/types.ts';
+import { type DataType, type StructField, boolean, double, long, string, struct, type Struct } from '../../data/types.ts';
 import { AnalysisError } from '../../errors.ts';
-import { MAX_DEPTH, skipNumber, skipString, skipValue, skipWs, skipLiteral } from '../../exec/json/scanner.ts';
+import { MAX_DEPTH, skipNumber, skipString, skipValue, skipWs, skipLiteral } from '../../formats/json/scanner.ts';
 
 /** Inference's own types: a struct's fields by name, in first-seen order until the end. */
 type Inferred =

@@ -4,12 +4,12 @@
  * value run through from_json would.
  */
 import * as A from 'apache-arrow';
-import type { Struct } from '../../api/types.ts';
-import { struct } from '../../api/types.ts';
+import type { Struct } from '../../data/types.ts';
+import { struct } from '../../data/types.ts';
 import { AnalysisError, DataError } from '../../errors.ts';
-import { type Batch, makeBatch } from '../../exec/batch.ts';
-import { decodeJson, type JsonMode } from '../../exec/json/decode.ts';
-import { take } from '../../exec/take.ts';
+import { type Batch, makeBatch } from '../../data/batch.ts';
+import { decodeJson, type JsonMode } from '../../formats/json/decode.ts';
+import { take } from '../../data/take.ts';
 import type { JsonSchemaInference } from './infer-json-schema.ts';
 
 export interface JsonLines {

@@ -1,5 +1,5 @@
 import { AnalysisError } from '../../errors.ts';
-import { storageFor, type Storage } from '../../storage/index.ts';
+import { storageFor, type Storage } from '../../storage/storage-for.ts';
 
 export interface InputFile {
   /** As the storage names it. */

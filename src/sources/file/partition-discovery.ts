@@ -1,9 +1,9 @@
 import type * as A from 'apache-arrow';
-import { type DataType, type StructField, date, double, int, long, string, timestamp } from '../../api/types.ts';
+import { type DataType, type StructField, date, double, int, long, string, timestamp } from '../../data/types.ts';
 import { AnalysisError } from '../../errors.ts';
-import { cellWriter } from '../../exec/values.ts';
-import { parseTimestamp } from '../../exec/values.ts';
-import { HIVE_DEFAULT_PARTITION, unescapePathName } from '../../sinks/parquet/partition.ts';
+import { cellWriter } from '../../data/cells.ts';
+import { parseTimestamp } from '../../data/cells.ts';
+import { HIVE_DEFAULT_PARTITION, unescapePathName } from '../../formats/hive-path.ts';
 import type { InputFile } from './list-files.ts';
 
 /**

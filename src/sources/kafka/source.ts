@@ -1,8 +1,8 @@
-import { struct, binary, string, int, long, timestamp, type Struct } from '../../api/types.ts';
+import { struct, binary, string, int, long, timestamp, type Struct } from '../../data/types.ts';
 import { DataError, SourceError } from '../../errors.ts';
 import * as A from 'apache-arrow';
-import { makeBatch, type Batch } from '../../exec/batch.ts';
-import { primitiveColumn } from '../../exec/builders.ts';
+import { makeBatch, type Batch } from '../../data/batch.ts';
+import { primitiveColumn } from '../../data/builders.ts';
 import type { ReadLimit, Source } from '../source.ts';
 import { KafkaClient, codecFor, decodeLegacy } from './client.ts';
 import { type FetchedRecord, ProtocolError, type RawPartition, RecordColumns, type RecordSetScan, decodeRecordSet, scanRecordSet } from './protocol.ts';

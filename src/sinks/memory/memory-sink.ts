@@ -1,8 +1,8 @@
 import type * as A from 'apache-arrow';
-import type { Struct } from '../../api/types.ts';
+import type { Struct } from '../../data/types.ts';
 import { OptionError } from '../../errors.ts';
-import { type Batch, toArrowTables, emptyBatch, batchNumRows } from '../../exec/batch.ts';
-import { batchToRows } from '../../exec/rows.ts';
+import { type Batch, toArrowTables, emptyBatch, batchNumRows } from '../../data/batch.ts';
+import { batchToRows } from '../../data/rows.ts';
 import type { OutputMode, SinkProvider } from '../sink.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type * as A from 'apache-arrow';
-import type { Struct } from '../../api/types.ts';
-import { type Batch, toArrowTables, emptyBatch, batchNumRows } from '../../exec/batch.ts';
-import { batchToRows } from '../../exec/rows.ts';
+import type { Struct } from '../../data/types.ts';
+import { type Batch, toArrowTables, emptyBatch, batchNumRows } from '../../data/batch.ts';
+import { batchToRows } from '../../data/rows.ts';
 import type { Sink } from '../sink.ts';
 
 /** What foreachBatch's function receives: the batch's rows, as Arrow or as row objects. */

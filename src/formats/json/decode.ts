@@ -7,9 +7,9 @@
  * string per value (string bytes are copied, escapes decoded straight into the output).
  */
 import * as A from 'apache-arrow';
-import { type DataType, type StructType, toArrowType } from '../../api/types.ts';
+import { type DataType, type StructType, toArrowType } from '../../data/types.ts';
 import { AnalysisError } from '../../errors.ts';
-import { BytesBuilder } from '../builders.ts';
+import { BytesBuilder } from '../../data/builders.ts';
 import { findStop, MAX_DEPTH, skipWs, skipValue, skipString, decodeEscaped, decoded } from './scanner.ts';
 import { parseTimestamp, parseDate, decodeBase64 } from './convert.ts';
 

@@ -1,8 +1,8 @@
-import type { Struct, DataType } from '../api/types.ts';
+import type { Struct, DataType } from './types.ts';
 import type { Batch } from './batch.ts';
 import { isValid } from './batch.ts';
 import type * as A from 'apache-arrow';
-import { cellReader } from './values.ts';
+import { cellReader } from './cells.ts';
 
 /** Row objects from columns: only at the edges (console, collect(), foreachBatch helpers). */
 export function batchToRows(b: Batch): Record<string, unknown>[] {

@@ -2,7 +2,7 @@ import type { Session } from './session.ts';
 import { DataFrame } from './dataframe.ts';
 import { OptionError } from '../errors.ts';
 import { sources } from '../sources/registry.ts';
-import type { Struct } from './types.ts';
+import type { Struct } from '../data/types.ts';
 import { CaseInsensitiveMap } from '../util/options.ts';
 
 /** session.readStream: Spark's DataStreamReader. */

@@ -1,5 +1,5 @@
 import * as A from 'apache-arrow';
-import { type DataType, toArrowType } from '../api/types.ts';
+import { type DataType, toArrowType } from './types.ts';
 
 /** Bit-packed validity; `null` from finish() when every value is valid. */
 export class ValidityBuilder {

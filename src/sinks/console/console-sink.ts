@@ -1,7 +1,7 @@
 import type { SinkProvider } from '../sink.ts';
 import { OptionError } from '../../errors.ts';
-import { batchToRows } from '../../exec/rows.ts';
-import { formatTimestamp } from '../../exec/values.ts';
+import { batchToRows } from '../../data/rows.ts';
+import { formatTimestamp } from '../../data/cells.ts';
 
 function show(v: unknown, truncate: boolean): string {
   let s: string;

@@ -1,8 +1,8 @@
 import * as A from 'apache-arrow';
-import { type DataType, toArrowType, typeToString } from '../api/types.ts';
+import { type DataType, toArrowType, typeToString } from './types.ts';
 import { AnalysisError } from '../errors.ts';
 import { ValidityBuilder } from './builders.ts';
-import { cellWriter, parseTimestamp, type Cell } from './values.ts';
+import { cellWriter, parseTimestamp, type Cell } from './cells.ts';
 
 /**
  * A column of `type` from JS values (createDataFrame's rows), checked as PySpark's

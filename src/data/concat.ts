@@ -1,6 +1,6 @@
 import * as A from 'apache-arrow';
-import type { DataType } from '../api/types.ts';
-import { toArrowType } from '../api/types.ts';
+import type { DataType } from './types.ts';
+import { toArrowType } from './types.ts';
 import { isValid, makeBatch, type Batch } from './batch.ts';
 import { nullColumn } from './builders.ts';
 

@@ -1,12 +1,10 @@
-import { type Struct, struct, typeToString } from '../api/types.ts';
+import { type Struct, struct, typeToString } from '../data/types.ts';
 import { AnalysisError } from '../errors.ts';
-import type { Batch } from '../exec/batch.ts';
 import { project } from '../exec/project.ts';
 import { filter } from '../exec/filter.ts';
 import { observeEventTime } from '../exec/watermark.ts';
-import type { StatefulOperator } from '../exec/stateful.ts';
-import type { SourceProvider } from '../sources/source.ts';
-import { bind, bindSelect, type EvalContext } from './analyzer.ts';
+import { bind, bindSelect } from './analyzer.ts';
+import { type PhysicalPlan, withOperator } from './physical-plan.ts';
 import type { Expr } from './expr.ts';
 import type { LogicalPlan } from './logical.ts';
 import { planAggregate } from './plan-aggregate.ts';
@@ -14,34 +12,7 @@ import { planDedup } from './plan-dedup.ts';
 import { planJoin } from './plan-join.ts';
 import { planStatic } from './plan-static.ts';
 
-export type ChunkOperator = (b: Batch, ctx: EvalContext) => Batch;
-
-export interface WatermarkSpec { readonly column: string; readonly delayMs: number; readonly delay: string }
-
-/**
- * The analysed, compiled query: which sources to read, the operators each chunk goes
- * through before the (at most one) stateful operator, and those after it.
- */
-export interface PhysicalPlan {
-  readonly sources: readonly { readonly provider: SourceProvider; readonly options: ReadonlyMap<string, string> }[];
-  readonly schema: Struct;
-  readonly operators: readonly ChunkOperator[];
-  readonly stateful: StatefulOperator | null;
-  readonly post: readonly ChunkOperator[];
-  /** withWatermark() calls, in the order their stats sit in EvalContext.eventTime. */
-  readonly watermarks: readonly WatermarkSpec[];
-  /** For a static (bounded) plan: its rows, before `operators`. */
-  readonly staticBatches?: readonly Batch[];
-}
-
 const colRef = (name: string): Expr => ({ op: 'col', name });
-
-/** Append a stateless operator: before the stateful one, or after it once there is one. */
-export function withOperator(child: PhysicalPlan, schema: Struct, op: ChunkOperator): PhysicalPlan {
-  return child.stateful
-    ? { ...child, schema, post: [...child.post, op] }
-    : { ...child, schema, operators: [...child.operators, op] };
-}
 
 /** Analyse (resolve names, check types: errors here stop start()) and compile, bottom up. */
 export function planQuery(p: LogicalPlan): PhysicalPlan {

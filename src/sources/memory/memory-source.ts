@@ -1,8 +1,8 @@
-import type { Struct } from '../../api/types.ts';
-import { toArrowType } from '../../api/types.ts';
+import type { Struct } from '../../data/types.ts';
+import { toArrowType } from '../../data/types.ts';
 import { AnalysisError } from '../../errors.ts';
-import { makeBatch, type Batch } from '../../exec/batch.ts';
-import { cellWriter, type Cell } from '../../exec/values.ts';
+import { makeBatch, type Batch } from '../../data/batch.ts';
+import { cellWriter, type Cell } from '../../data/cells.ts';
 import type { ReadLimit, Source, SourceProvider } from '../source.ts';
 
 /**

@@ -11,8 +11,8 @@
  */
 import * as A from 'apache-arrow';
 import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
-import { type Struct, toArrowSchema } from '../../api/types.ts';
-import type { Batch } from '../../exec/batch.ts';
+import { type Struct, toArrowSchema } from '../../data/types.ts';
+import type { Batch } from '../../data/batch.ts';
 import { OptionError } from '../../errors.ts';
 
 export type ParquetCodec = 'uncompressed' | 'snappy' | 'gzip' | 'brotli' | 'lz4_raw' | 'zstd';

@@ -1,7 +1,7 @@
-import { struct, timestamp, long } from '../../api/types.ts';
+import { struct, timestamp, long } from '../../data/types.ts';
 import { OptionError } from '../../errors.ts';
-import { makeBatch, type Batch } from '../../exec/batch.ts';
-import { primitiveColumn } from '../../exec/builders.ts';
+import { makeBatch, type Batch } from '../../data/batch.ts';
+import { primitiveColumn } from '../../data/builders.ts';
 import type { ReadLimit, Source, SourceOptions, SourceProvider } from '../source.ts';
 
 const schema = struct({ timestamp, value: long });

@@ -1,17 +1,17 @@
 import type * as A from 'apache-arrow';
 import { DataFrame } from './dataframe.ts';
 import type { Session } from './session.ts';
-import { type Struct, sameType, struct, typeToString } from './types.ts';
+import { type Struct, sameType, struct, typeToString } from '../data/types.ts';
 import { inferRowsSchema } from './infer-rows-schema.ts';
 import { AnalysisError, OptionError } from '../errors.ts';
-import { type Batch, makeBatch } from '../exec/batch.ts';
-import { nullColumn } from '../exec/builders.ts';
-import { columnFromValues } from '../exec/column-from-values.ts';
-import type { JsonMode } from '../exec/json/decode.ts';
+import { type Batch, makeBatch } from '../data/batch.ts';
+import { nullColumn } from '../data/builders.ts';
+import { columnFromValues } from '../data/column-from-values.ts';
+import type { JsonMode } from '../formats/json/decode.ts';
 import { JsonSchemaInference } from '../sources/file/infer-json-schema.ts';
 import { decodeLines, inferLines, splitLines, type JsonLines } from '../sources/file/json-lines.ts';
 import { type InputFiles, listInputFiles, readInputFile } from '../sources/file/list-files.ts';
-import { decodeParquet, type DecodedFile } from '../sources/file/parquet-file.ts';
+import { decodeParquet, type DecodedFile } from '../formats/parquet/read-parquet.ts';
 import { discoverPartitions, type Partitioning } from '../sources/file/partition-discovery.ts';
 import { CaseInsensitiveMap } from '../util/options.ts';
 

@@ -1,5 +1,5 @@
 import type * as A from 'apache-arrow';
-import type { DataType } from '../api/types.ts';
+import type { DataType } from './types.ts';
 import { isValid } from './batch.ts';
 import { BytesBuilder, ValidityBuilder, primitiveColumn, nullColumn } from './builders.ts';
 

@@ -4,9 +4,9 @@
  */
 import * as A from 'apache-arrow';
 import { readParquet } from 'parquet-wasm';
-import { type Struct, struct } from '../../api/types.ts';
+import { type Struct, struct } from '../../data/types.ts';
 import { AnalysisError } from '../../errors.ts';
-import { type Batch, makeBatch } from '../../exec/batch.ts';
+import { type Batch, makeBatch } from '../../data/batch.ts';
 import { normalizeColumn } from './normalize-arrow.ts';
 
 export interface DecodedFile {

@@ -11,19 +11,18 @@
  *   maxRecordsPerFile  at most this many rows per file; 0 (default) = no limit
  */
 import type * as A from 'apache-arrow';
-import type { DataType, Struct } from '../../api/types.ts';
-import { typeToString } from '../../api/types.ts';
-import { type Batch, isValid } from '../../exec/batch.ts';
+import type { DataType, Struct } from '../../data/types.ts';
+import { typeToString } from '../../data/types.ts';
+import { type Batch, isValid } from '../../data/batch.ts';
 import { AnalysisError, OptionError, SinkError } from '../../errors.ts';
 import type { Storage } from '../../storage/storage.ts';
-import { storageFor } from '../../storage/index.ts';
+import { storageFor } from '../../storage/storage-for.ts';
 import type { Sink, SinkOptions, SinkProvider, SinkResult } from '../sink.ts';
-import { commitBatch, dataFileName, readLogEntry, type PendingFile } from './commit-log.ts';
-import { isPartitionableType, partitionSplitter, type PartitionSplitter, sliceRows } from './partition.ts';
-import { encodeParquet, type ParquetCodec, parseCompression } from './writer.ts';
+import { commitBatch, dataFileName, readLogEntry, type PendingFile } from './sink-log.ts';
+import { isPartitionableType, partitionSplitter, type PartitionSplitter, sliceRows } from './partition-splitter.ts';
+import { encodeParquet, type ParquetCodec, parseCompression } from '../../formats/parquet/encode-parquet.ts';
 
-export { LOG_DIR, readLogEntry, type SinkLogEntry, type LoggedFile } from './commit-log.ts';
-export { escapePathName, unescapePathName, HIVE_DEFAULT_PARTITION } from './partition.ts';
+export { LOG_DIR, readLogEntry, type SinkLogEntry, type LoggedFile } from './sink-log.ts';
 
 const OPTION_KEYS = ['path', 'compression', 'maxRecordsPerFile'] as const;
 

@@ -1,5 +1,5 @@
 import * as A from 'apache-arrow';
-import { type DataType, type Struct, toArrowSchema, fromArrowSchema } from '../api/types.ts';
+import { type DataType, type Struct, toArrowSchema, fromArrowSchema } from './types.ts';
 import { nullColumn } from './builders.ts';
 
 /**

@@ -1,7 +1,7 @@
 import * as A from 'apache-arrow';
-import { type DataType, type StructField, date, double, fromArrowType, int, long, struct, timestamp, toArrowType } from '../../api/types.ts';
+import { type DataType, type StructField, date, double, fromArrowType, int, long, struct, timestamp, toArrowType } from '../../data/types.ts';
 import { AnalysisError } from '../../errors.ts';
-import { isValid } from '../../exec/batch.ts';
+import { isValid } from '../../data/batch.ts';
 
 /**
  * Arrow columns as other writers produce them (DuckDB, pyarrow, Spark) to the engine's own
