@@ -3,7 +3,8 @@ import { AnalysisError } from '../errors.ts';
 import { isValid, type Batch } from '../data/batch.ts';
 import { takeBatch } from '../data/take.ts';
 import { cellReader } from '../data/cells.ts';
-import { KEY_SEP, keyParts } from '../state/key-encoding.ts';
+import { keyParts, rowKey } from '../state/key-encoding.ts';
+import { closesAt, isLate } from './watermark-rule.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';
 import type { StatefulOperator, StatefulResult, WatermarkContext } from './stateful.ts';
@@ -54,9 +55,8 @@ export class Deduplicate implements StatefulOperator {
       const keep: number[] = [], lateRows: number[] = [];
       for (let i = 0; i < n; i++) {
         const t = tc && isValid(tc, i) ? Number((tc.values as BigInt64Array)[i]!) : null;
-        if (bounded && t !== null && t <= w.lateMs) { numLate++; lateRows.push(i); continue; }
-        let key = '';
-        for (let k = 0; k < parts.length; k++) key += (k ? KEY_SEP : '') + parts[k]![i];
+        if (bounded && t !== null && isLate(t, w)) { numLate++; lateRows.push(i); continue; }
+        const key = rowKey(parts, i);
         if (store.lookup(key) >= 0) continue;
         const slot = store.insert(key, readers.map((r) => r(i)));
         store.values[0]![slot] = t;
@@ -71,7 +71,7 @@ export class Deduplicate implements StatefulOperator {
 
   private expired(store: StateStore, slot: number, ms: number): boolean {
     const t = store.values[0]![slot];
-    return t !== null && t !== undefined && (t as number) <= ms;
+    return t !== null && t !== undefined && closesAt(t as number, ms);
   }
 
   hasExpiring(store: StateStore, ms: number): boolean {

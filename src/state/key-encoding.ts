@@ -48,3 +48,23 @@ export function keyParts(d: A.Data, type: DataType, n: number): string[] {
   }
   return out;
 }
+
+/**
+ * The state key of row i, from the key parts of each key column (keyParts above): the
+ * same string encodeCells gives for the row's key cells, so a key built while a batch runs
+ * and one rebuilt from a state file after a restart find the same slot.
+ */
+export function rowKey(parts: readonly (readonly string[])[], i: number): string {
+  if (parts.length === 1) return parts[0]![i]!;
+  let key = '';
+  for (let k = 0; k < parts.length; k++) key += (k ? KEY_SEP : '') + parts[k]![i]!;
+  return key;
+}
+
+/**
+ * The state key of one window of a group: the group's key (rowKey) with the window start as
+ * its last key column. `grouped` is false when the window is the only grouping key.
+ */
+export function windowKey(groupKey: string, grouped: boolean, start: number): string {
+  return grouped ? groupKey + KEY_SEP + start : String(start);
+}

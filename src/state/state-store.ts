@@ -5,7 +5,7 @@ import { joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
 import { makeBatch, toArrowTable, fromArrowTable } from '../data/batch.ts';
 import { cellReader, cellWriter, type Cell } from '../data/cells.ts';
-import { KEY_SEP, keyParts } from './key-encoding.ts';
+import { keyParts, rowKey } from './key-encoding.ts';
 
 /** The delta files' column that marks a removed key (its value columns are null). */
 export const DELETED = '__deleted';
@@ -153,8 +153,7 @@ export class StateStore {
       const readers = b.columns.map((c, k) => cellReader(c, b.schema.fields[k]!.type));
       const deleted = withDeleted ? readers[nk + nv]! : null;
       for (let i = 0; i < n; i++) {
-        let key = nk > 0 ? parts[0]![i]! : '';
-        for (let k = 1; k < nk; k++) key += KEY_SEP + parts[k]![i]!;
+        const key = rowKey(parts, i);
         let slot = this.lookup(key);
         if (deleted !== null && deleted(i) === true) { if (slot >= 0) this.remove(slot); continue; }
         if (slot < 0) {

@@ -4,7 +4,8 @@ import { AnalysisError } from '../../errors.ts';
 import { makeBatch, isValid, type Batch } from '../../data/batch.ts';
 import { takeBatch } from '../../data/take.ts';
 import { cellReader, cellWriter, type Cell } from '../../data/cells.ts';
-import { KEY_SEP, keyParts } from '../../state/key-encoding.ts';
+import { keyParts, rowKey, windowKey } from '../../state/key-encoding.ts';
+import { closesAt, isEvicted, isLate } from '../watermark-rule.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import type { OutputMode } from '../../sinks/sink.ts';
 import { newEvalContext, type EvalContext, type Bound } from '../compiled-expr.ts';
@@ -123,8 +124,7 @@ export class HashAggregate implements StatefulOperator {
       const lateRows: number[] = [];
       const closeKeyVals = this.closeBy && !this.window ? (keyCols[this.closeBy.keyIndex]!.values as BigInt64Array) : null;
       for (let i = 0; i < n; i++) {
-        let prefix = parts.length === 1 ? parts[0]![i]! : '';
-        if (parts.length > 1) for (let k = 0; k < parts.length; k++) prefix += (k ? KEY_SEP : '') + parts[k]![i];
+        const prefix = rowKey(parts, i);
         if (this.window) {
           if (!isValid(timeCol!, i)) continue; // no event time: no window, as in Spark
           const t = times ? times[2 * i + 1]! * 4294967296 + (times[2 * i]! >>> 0) : Number(tv![i]!);
@@ -134,14 +134,13 @@ export class HashAggregate implements StatefulOperator {
         let droppedHere = false;
         let byStart = groups.get(prefix);
         for (const start of starts) {
-          if (w.defined && this.closeBy) {
-            const end = this.window ? start + this.window.sizeMs : Number(closeKeyVals![i]);
-            if (end <= w.lateMs) { numLate++; droppedHere = true; continue; }
+          if (this.closeBy && isLate(this.window ? start + this.window.sizeMs : Number(closeKeyVals![i]), w)) {
+            numLate++; droppedHere = true; continue;
           }
           if (byStart === undefined) groups.set(prefix, (byStart = new Map()));
           let g = byStart.get(start);
           if (g === undefined) {
-            const key = this.window ? (parts.length ? prefix + KEY_SEP + start : String(start)) : prefix;
+            const key = this.window ? windowKey(prefix, parts.length > 0, start) : prefix;
             let slot = store.lookup(key);
             if (slot < 0) {
               const cells: Cell[] = decoders.map((d) => d(i));
@@ -173,22 +172,24 @@ export class HashAggregate implements StatefulOperator {
     return { output: this.emit(store, w, mode), late, numLateRows: numLate };
   }
 
-  private closes(store: StateStore, slot: number, ms: number): boolean {
-    if (!this.closeBy) return false;
+  /** The event-time bound of a group (its window's end, or its event-time key), null if it has none. */
+  private bound(store: StateStore, slot: number): number | null {
+    if (!this.closeBy) return null;
     const v = store.keys[this.closeBy.keyIndex]![slot];
-    return v !== null && v !== undefined && Number(v) + this.closeBy.addMs <= ms;
+    return v === null || v === undefined ? null : Number(v) + this.closeBy.addMs;
   }
 
   hasExpiring(store: StateStore, ms: number): boolean {
     if (!this.closeBy) return false;
-    for (const slot of store.slots()) if (this.closes(store, slot, ms)) return true;
+    for (const slot of store.slots()) { const b = this.bound(store, slot); if (b !== null && closesAt(b, ms)) return true; }
     return false;
   }
 
   private emit(store: StateStore, w: WatermarkContext, mode: OutputMode): Batch[] {
     const closed: number[] = [], out: number[] = [];
     for (const slot of store.slots()) {
-      const closing = w.defined && this.closes(store, slot, w.evictMs);
+      const b = this.bound(store, slot);
+      const closing = b !== null && isEvicted(b, w);
       if (closing) closed.push(slot);
       if (mode === 'complete' || (mode === 'append' && closing) || (mode === 'update' && store.isDirty(slot))) out.push(slot);
     }

@@ -4,7 +4,8 @@ import { AnalysisError } from '../../errors.ts';
 import { makeBatch, isValid, type Batch } from '../../data/batch.ts';
 import { takeBatch } from '../../data/take.ts';
 import { cellReader, cellWriter, type Cell } from '../../data/cells.ts';
-import { KEY_SEP, encodeCells, keyParts } from '../../state/key-encoding.ts';
+import { encodeCells, keyParts, rowKey, windowKey } from '../../state/key-encoding.ts';
+import { closesAt, isEvicted, isLate } from '../watermark-rule.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import type { OutputMode } from '../../sinks/sink.ts';
 import { newEvalContext, type EvalContext, type Bound } from '../compiled-expr.ts';
@@ -111,9 +112,8 @@ export class SessionAggregate implements StatefulOperator {
       for (let i = 0; i < n; i++) {
         if (!isValid(tc, i)) continue;
         const t = Number(tv[i]!);
-        if (w.defined && this.timeIsWatermarked && t <= w.lateMs) { numLate++; lateRows.push(i); continue; }
-        let prefix = '';
-        for (let k = 0; k < parts.length; k++) prefix += (k ? KEY_SEP : '') + parts[k]![i];
+        if (this.timeIsWatermarked && isLate(t, w)) { numLate++; lateRows.push(i); continue; }
+        const prefix = rowKey(parts, i);
         let g = events.get(prefix);
         if (!g) { const row = i; events.set(prefix, (g = { keyCells: () => decoders.map((d) => d(row)), list: [] })); }
         const row = i;
@@ -151,7 +151,7 @@ export class SessionAggregate implements StatefulOperator {
     const start = group[0]!.start;
     let end = -Infinity;
     for (const p of group) if (p.end > end) end = p.end;
-    const key = prefix ? prefix + KEY_SEP + start : String(start);
+    const key = windowKey(prefix, this.spec.keys.length > 0, start);
     let target = store.lookup(key);
     if (target < 0) {
       const cells = group.find((p) => p.slot >= 0) ? this.keyCellsOf(store, group.find((p) => p.slot >= 0)!.slot) : keyCells();
@@ -179,14 +179,14 @@ export class SessionAggregate implements StatefulOperator {
 
   hasExpiring(store: StateStore, ms: number): boolean {
     if (!this.timeIsWatermarked) return false;
-    for (const slot of store.slots()) if ((store.values[0]![slot] as number) <= ms) return true;
+    for (const slot of store.slots()) if (closesAt(store.values[0]![slot] as number, ms)) return true;
     return false;
   }
 
   private emit(store: StateStore, w: WatermarkContext, mode: OutputMode): Batch[] {
     const closed: number[] = [], out: number[] = [];
     for (const slot of store.slots()) {
-      const closing = w.defined && this.timeIsWatermarked && (store.values[0]![slot] as number) <= w.evictMs;
+      const closing = this.timeIsWatermarked && isEvicted(store.values[0]![slot] as number, w);
       if (closing) closed.push(slot);
       if (mode === 'complete' || (mode === 'append' && closing) || (mode === 'update' && store.isDirty(slot))) out.push(slot);
     }

@@ -1,0 +1,50 @@
+// The state key of a row is built in one place (state/key-encoding.ts): the key a batch builds from
+// Arrow columns must equal the key rebuilt from a state file's cells after a restart, for every key
+// type, an empty string and null included; otherwise a restarted query counts a group twice.
+import { describe, expect, it } from 'vitest';
+import * as T from '../src/data/types.ts';
+import { cellWriter, type Cell } from '../src/data/cells.ts';
+import { encodeCells, keyParts, rowKey, windowKey } from '../src/state/key-encoding.ts';
+import { isEvicted, isLate, closesAt } from '../src/exec/watermark-rule.ts';
+
+const column = (type: T.DataType, cells: Cell[]) => {
+  const w = cellWriter(type, cells.length);
+  for (const c of cells) w.push(c);
+  return w.finish();
+};
+
+describe('state keys', () => {
+  const types: T.DataType[] = [T.string, T.long, T.int, T.boolean, T.double];
+  const rows: Cell[][] = [
+    ['', 1n, 1, true, 1.5],
+    ['é€😀', -5n, 0, false, -0.25],
+    [null, null, null, null, null],
+    ['a\u0001b', 2n ** 62n, 2147483647, true, 1e300],
+  ];
+  const parts = types.map((t, k) => keyParts(column(t, rows.map((r) => r[k]!)), t, rows.length));
+
+  it('a row key from columns equals the key encoded from its cells', () => {
+    rows.forEach((r, i) => expect(rowKey(parts, i)).toBe(encodeCells(r, types)));
+    rows.forEach((r, i) => expect(rowKey([parts[0]!], i)).toBe(encodeCells([r[0]!], [T.string])));
+  });
+
+  it('a window key is the group key with the window start as its last key column', () => {
+    rows.forEach((r, i) => expect(windowKey(rowKey(parts, i), true, 60_000)).toBe(encodeCells([...r, 60_000], [...types, T.timestamp])));
+    // A session or window keyed by an empty string is still a keyed window (it was once keyed as the ungrouped one).
+    expect(windowKey('', true, 5)).toBe(encodeCells(['', 5], [T.string, T.timestamp]));
+    expect(windowKey('', false, 5)).toBe(encodeCells([5], [T.timestamp]));
+  });
+});
+
+describe('the watermark rule (DESIGN §6)', () => {
+  const w = { lateMs: 10_000, evictMs: 20_000, defined: true };
+  it('late iff the bound is at or before W(N-1); evicted iff at or before W(N)', () => {
+    expect([isLate(9_999, w), isLate(10_000, w), isLate(10_001, w)]).toEqual([true, true, false]);
+    expect([isEvicted(19_999, w), isEvicted(20_000, w), isEvicted(20_001, w)]).toEqual([true, true, false]);
+    expect([closesAt(20_000, 20_000), closesAt(20_001, 20_000)]).toEqual([true, false]);
+  });
+  it('nothing is late or evicted without a watermark', () => {
+    const none = { lateMs: 0, evictMs: 0, defined: false };
+    expect([isLate(-1, none), isEvicted(-1, none)]).toEqual([false, false]);
+  });
+});
