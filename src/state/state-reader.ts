@@ -5,6 +5,7 @@ import { joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
 import type { Cell } from '../data/cells.ts';
 import { DELETED, StateStore } from './state-store.ts';
+import { parseStateFileName, StateFiles, stateFileName, type StateFileKind } from './state-files.ts';
 
 /**
  * Read-only access to a state directory (`<checkpoint>/state/<op>`), for tools that look at
@@ -15,7 +16,7 @@ import { DELETED, StateStore } from './state-store.ts';
 export interface StateFileInfo {
   readonly name: string;
   readonly version: number;
-  readonly kind: 'delta' | 'snapshot';
+  readonly kind: StateFileKind;
   readonly bytes: number;
   /** Rows in the file: for a delta, keys written plus keys removed. */
   readonly rows: number;
@@ -23,10 +24,6 @@ export interface StateFileInfo {
   readonly deletedRows: number;
 }
 
-export function parseStateFileName(name: string): { version: number; kind: 'delta' | 'snapshot' } | null {
-  const m = /^(\d+)\.(delta|snapshot)$/.exec(name);
-  return m ? { version: Number(m[1]), kind: m[2] as 'delta' | 'snapshot' } : null;
-}
 
 /** Every version file of the directory, by version then delta before snapshot. */
 export async function describeStateFiles(storage: Storage, dir: string): Promise<StateFileInfo[]> {
@@ -44,26 +41,9 @@ export async function describeStateFiles(storage: Storage, dir: string): Promise
   return out;
 }
 
-/**
- * The versions that can be rebuilt from `names` (a listing of the directory): those whose
- * newest snapshot at or below them (or version 0, without one) is followed by every delta,
- * the same rule StateStore.load applies.
- */
+/** The versions that can be rebuilt from `names` (a listing of the directory), by the store's own rule. */
 export function readableVersions(names: readonly string[]): number[] {
-  const deltas = new Set<number>(), snaps = new Set<number>();
-  for (const n of names) {
-    const p = parseStateFileName(n);
-    if (p) (p.kind === 'delta' ? deltas : snaps).add(p.version);
-  }
-  const out: number[] = [];
-  for (const v of [...new Set([...deltas, ...snaps])].sort((a, b) => a - b)) {
-    let from = -1;
-    for (let s = v; s > 0; s--) if (snaps.has(s)) { from = s; break; }
-    let ok = true;
-    for (let d = from + 1; d <= v && ok; d++) ok = deltas.has(d);
-    if (ok) out.push(v);
-  }
-  return out;
+  return new StateFiles(names).readableVersions();
 }
 
 export interface StateRows {
@@ -81,12 +61,13 @@ export interface StateRows {
  * caller passes how many leading columns are (from the operator's `_metadata`).
  */
 export async function readStateAt(storage: Storage, dir: string, version: number, numKeyColumns: number): Promise<StateRows> {
-  const names = await storage.list(dir);
-  if (!readableVersions(names).includes(version)) {
-    throw new CheckpointError(`State version ${version} cannot be rebuilt from ${dir}: ${names.includes(`${version}.delta`) ? 'a delta file it needs is missing' : `there is no ${version}.delta`}. `
-      + `Readable versions: ${rangeText(readableVersions(names))}.`);
+  const files = new StateFiles(await storage.list(dir));
+  const readable = files.readableVersions();
+  if (!readable.includes(version)) {
+    throw new CheckpointError(`State version ${version} cannot be rebuilt from ${dir}: ${files.has(version, 'delta') ? 'a delta file it needs is missing' : `there is no ${stateFileName(version, 'delta')}`}. `
+      + `Readable versions: ${rangeText(readable)}.`);
   }
-  const file = names.includes(`${version}.snapshot`) ? `${version}.snapshot` : `${version}.delta`;
+  const file = stateFileName(version, files.has(version, 'snapshot') ? 'snapshot' : 'delta');
   const path = joinPath(dir, file);
   const schema = fromArrowSchema(tableOf(await readOrFail(storage, path), path).schema);
   const fields = schema.fields.filter((f) => f.name !== DELETED);

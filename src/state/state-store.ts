@@ -6,6 +6,7 @@ import { CheckpointError } from '../errors.ts';
 import { makeBatch, toArrowTable, fromArrowTable } from '../data/batch.ts';
 import { cellReader, cellWriter, type Cell } from '../data/cells.ts';
 import { keyParts, rowKey } from './key-encoding.ts';
+import { StateFiles, stateFileName } from './state-files.ts';
 
 /** The delta files' column that marks a removed key (its value columns are null). */
 export const DELETED = '__deleted';
@@ -106,9 +107,9 @@ export class StateStore {
   /** Commit the changes since the last version as `version`. */
   async commit(version: number): Promise<void> {
     const delta = this.encode([...this.dirty], [...this.removed.values()], true);
-    await this.storage.write(joinPath(this.dir, `${version}.delta`), delta);
+    await this.storage.write(joinPath(this.dir, stateFileName(version, 'delta')), delta);
     if (version > 0 && version % this.snapshotInterval === 0) {
-      await this.storage.write(joinPath(this.dir, `${version}.snapshot`), this.encode([...this.index.values()], [], false));
+      await this.storage.write(joinPath(this.dir, stateFileName(version, 'snapshot')), this.encode([...this.index.values()], [], false));
     }
     this.dirty.clear();
     this.removed.clear();
@@ -123,18 +124,13 @@ export class StateStore {
     for (const c of [...this.keys, ...this.values]) c.length = 0;
     this.version = version;
     if (version < 0) return;
-    const names = await this.storage.list(this.dir);
-    const has = new Set(names);
-    let from = -1;
-    for (let v = version; v > 0; v--) if (has.has(`${v}.snapshot`)) { from = v; break; }
-    if (from >= 0) this.apply(await this.readFile(`${from}.snapshot`), false);
-    for (let v = from + 1; v <= version; v++) {
-      if (!has.has(`${v}.delta`)) {
-        throw new CheckpointError(`State file ${joinPath(this.dir, `${v}.delta`)} is missing, so state version ${version} cannot be rebuilt. `
-          + `The checkpoint is damaged; restore it from a backup or start the query with a new checkpointLocation.`);
-      }
-      this.apply(await this.readFile(`${v}.delta`), true);
+    const plan = new StateFiles(await this.storage.list(this.dir)).rebuildPlan(version);
+    if (plan.missingDelta !== null) {
+      throw new CheckpointError(`State file ${joinPath(this.dir, stateFileName(plan.missingDelta, 'delta'))} is missing, so state version ${version} cannot be rebuilt. `
+        + `The checkpoint is damaged; restore it from a backup or start the query with a new checkpointLocation.`);
     }
+    if (plan.snapshot !== null) this.apply(await this.readFile(stateFileName(plan.snapshot, 'snapshot')), false);
+    for (const v of plan.deltas) this.apply(await this.readFile(stateFileName(v, 'delta')), true);
     this.dirty.clear(); this.removed.clear(); this.numRowsRemoved = 0;
   }
 
@@ -168,13 +164,6 @@ export class StateStore {
 
   /** Remove state files of versions below `keepFrom` that no retained version needs. */
   async purge(keepFrom: number): Promise<void> {
-    const names = await this.storage.list(this.dir);
-    const snaps = names.map((n) => /^(\d+)\.snapshot$/.exec(n)).filter((m) => m).map((m) => Number(m![1])).filter((v) => v <= keepFrom);
-    // The newest snapshot at or below keepFrom is still needed to rebuild keepFrom.
-    const base = snaps.length ? Math.max(...snaps) : -1;
-    for (const n of names) {
-      const m = /^(\d+)\.(delta|snapshot)$/.exec(n);
-      if (m && Number(m[1]) < base) await this.storage.remove(joinPath(this.dir, n));
-    }
+    for (const n of new StateFiles(await this.storage.list(this.dir)).purgeable(keepFrom)) await this.storage.remove(joinPath(this.dir, n));
   }
 }
