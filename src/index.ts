@@ -1,4 +1,6 @@
 /** sluice: Spark Structured Streaming's API for TypeScript. */
+// Plugs the web UI (writer option ui.port, conf sluice.ui.port) into the runtime, which may not import ui/ itself.
+import './ui/register-web-ui.ts';
 export { Session, SessionBuilder, MemoryStream, StreamingQueryManager } from './api/session.ts';
 export { DataFrame } from './api/dataframe.ts';
 export { DataStreamReader } from './api/data-stream-reader.ts';

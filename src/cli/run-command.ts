@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Session } from '../api/session.ts';
+// --ui works even for a script that reaches sluice other than through the package entry.
+import '../ui/register-web-ui.ts';
 import { CliError } from './cli-error.ts';
 import { RunReporter, type ReportMode } from './run-reporter.ts';
 

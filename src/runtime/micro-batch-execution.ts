@@ -1,7 +1,7 @@
 import type { Storage } from '../storage/storage-for.ts';
 import type { Batch } from '../data/batch.ts';
 import { batchNumRows } from '../data/batch.ts';
-import { type EvalContext, newEvalContext } from '../exec/compiled-expr.ts';
+import { newEvalContext } from '../exec/compiled-expr.ts';
 import { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';
 import { checkOperatorShape } from '../checkpoint/operator-metadata.ts';
@@ -15,7 +15,8 @@ import { CommitLog } from '../checkpoint/commit-log.ts';
 import { loadOrCreateSourceStart } from '../checkpoint/query-metadata.ts';
 import type { Trigger } from './trigger.ts';
 import { CheckpointError } from '../errors.ts';
-import { PhaseTimer, type StreamingQueryProgress, type SourceProgress } from './progress.ts';
+import { PhaseTimer, type StreamingQueryProgress } from './progress.ts';
+import { ProgressReporter, stateOperatorProgress } from './progress-reporter.ts';
 
 export interface ExecutionConfig {
   readonly id: string;
@@ -65,12 +66,9 @@ export class MicroBatchExecution {
   private tracker: WatermarkTracker;
   /** What offsets/<N> records as the batch's conf: the session's, or what the checkpoint pinned. */
   private conf: Record<string, string>;
-  /** The engine's own notes for the next progress record's warnings. */
-  private warnings: string[] = [];
+  /** Turns what each batch measured into its progress record (DESIGN §8). */
+  private readonly reporter: ProgressReporter;
   private store: StateStore | null = null;
-  private lastTriggerStart = 0;
-  /** availableNow/once: where this run stops. */
-  private target: unknown[] | undefined;
   /** Triggers that found nothing new: processAllAvailable() waits for one after it is called. */
   noDataTriggers = 0;
 
@@ -79,6 +77,7 @@ export class MicroBatchExecution {
     this.commitLog = new CommitLog(c.storage, c.checkpoint);
     this.tracker = new WatermarkTracker(c.plan.watermarks, c.watermarkPolicy);
     this.conf = { ...c.conf };
+    this.reporter = new ProgressReporter({ id: c.id, runId: c.runId, name: c.name, sources: c.sources, sink: c.sink, lateSink: c.lateSink, onProgress: c.onProgress });
   }
 
   private async openState(lastCommitted: number): Promise<void> {
@@ -100,7 +99,7 @@ export class MicroBatchExecution {
     if ((pinned !== 'min' && pinned !== 'max') || pinned === this.c.watermarkPolicy) return;
     this.tracker = new WatermarkTracker(this.c.plan.watermarks, pinned);
     this.conf = { ...this.conf, [key]: pinned };
-    this.warnings.push(`The session sets multipleWatermarkPolicy '${this.c.watermarkPolicy}', but this checkpoint was written with '${pinned}', `
+    this.reporter.warn(`The session sets multipleWatermarkPolicy '${this.c.watermarkPolicy}', but this checkpoint was written with '${pinned}', `
       + `which it keeps (as Spark does): the state was built with that watermark. Use a new checkpointLocation to change it.`);
   }
 
@@ -135,7 +134,7 @@ export class MicroBatchExecution {
     // availableNow/once: everything available now is the target; nothing after it.
     const bounded = c.trigger.kind === 'availableNow' || c.trigger.kind === 'once';
     const target = bounded ? await Promise.all(c.sources.map((s) => s.availableOffset())) : undefined;
-    this.target = target;
+    this.reporter.target = target;
     const interval = c.trigger.kind === 'processingTime' ? c.trigger.intervalMs : 0;
 
     while (!signal.aborted) {
@@ -203,10 +202,7 @@ export class MicroBatchExecution {
       return c.sink.addBatch(batchId, output);
     });
     timer.add('addBatch', processMs);
-    const stateMetrics = this.store ? {
-      operatorName: op!.name, numRowsTotal: this.store.size, numRowsUpdated: this.store.numRowsUpdated, numRowsRemoved: this.store.numRowsRemoved,
-      numRowsDroppedByWatermark: numLate, memoryUsedBytes: this.store.memoryUsedBytes(),
-    } : null;
+    const stateOperator = this.store ? stateOperatorProgress(op!.name, this.store, numLate) : null;
     if (this.store) {
       const store = this.store;
       await timer.time('stateCommit', () => store.commit(batchId));
@@ -227,48 +223,9 @@ export class MicroBatchExecution {
       await this.commitLog.purge(keepFrom);
       await this.store?.purge(keepFrom);
     }
-    this.report(batchId, seq, previous, inputRows, sinkResult.numOutputRows, timer, triggerStart, ctx, stateMetrics);
-  }
-
-  private report(batchId: number, seq: OffsetSeq, previous: unknown[], inputRows: number[], outputRows: number,
-    timer: PhaseTimer, triggerStart: number, ctx: EvalContext, state: Record<string, unknown> | null): void {
-    const c = this.c;
-    const total = timer.total();
-    timer.durations.triggerExecution = total;
-    const sinceLast = this.lastTriggerStart ? (triggerStart - this.lastTriggerStart) / 1000 : 0;
-    this.lastTriggerStart = triggerStart;
-    const numInputRows = inputRows.reduce((a, b) => a + b, 0);
-    const rate = (n: number, secs: number): number => (secs > 0 ? n / secs : 0);
-    const sources: SourceProgress[] = c.sources.map((s, i) => {
-      const latestOffset = s.reportLatestOffset?.() ?? seq.offsets[i];
-      return {
-        description: s.description, startOffset: previous[i], endOffset: seq.offsets[i], latestOffset,
-        numInputRows: inputRows[i]!, inputRowsPerSecond: rate(inputRows[i]!, sinceLast), processedRowsPerSecond: rate(inputRows[i]!, total / 1000),
-        metrics: s.metrics?.(seq.offsets[i], latestOffset) ?? {},
-        ...(this.target ? { targetOffset: this.target[i] } : {}),
-      };
-    });
-    const warnings = [...this.warnings.splice(0), ...c.sources.flatMap((s) => s.drainWarnings?.() ?? []), ...(c.sink.drainWarnings?.() ?? []), ...(c.lateSink?.drainWarnings?.() ?? [])];
-    c.onProgress({
-      id: c.id, runId: c.runId, name: c.name, timestamp: new Date(triggerStart).toISOString(), batchId, batchDuration: total,
-      numInputRows, inputRowsPerSecond: rate(numInputRows, sinceLast), processedRowsPerSecond: rate(numInputRows, total / 1000),
-      durationMs: { ...timer.durations }, eventTime: eventTimeProgress(ctx, this.tracker.defined, seq.batchWatermarkMs),
-      stateOperators: state ? [state] : [], sources,
-      sink: { description: c.sink.description, numOutputRows: outputRows }, numMalformedRowsDropped: ctx.metrics.malformedRowsDropped, warnings,
+    this.reporter.finishTrigger({
+      batchId, seq, startOffsets: previous, inputRows, numOutputRows: sinkResult.numOutputRows, timer, triggerStart, ctx,
+      watermarkDefined: this.tracker.defined, stateOperator,
     });
   }
-}
-
-/** Spark's progress eventTime: min/max/avg of the batch's event times and the watermark it ran with, as ISO-8601 strings. */
-function eventTimeProgress(ctx: EvalContext, hasWatermark: boolean, watermarkMs: number): Record<string, string> {
-  if (!hasWatermark) return {};
-  const out: Record<string, string> = { watermark: new Date(watermarkMs).toISOString() };
-  let min = Infinity, max = -Infinity, sum = 0, count = 0;
-  for (const s of ctx.eventTime) { min = Math.min(min, s.min); max = Math.max(max, s.max); sum += s.sum; count += s.count; }
-  if (count > 0) {
-    out.min = new Date(min).toISOString();
-    out.max = new Date(max).toISOString();
-    out.avg = new Date(Math.round(sum / count)).toISOString();
-  }
-  return out;
 }

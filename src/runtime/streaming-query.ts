@@ -77,7 +77,7 @@ export class StreamingQuery {
    * (or conf `sluice.ui.port`), else null. With port 0 this is where to find the port picked.
    */
   get uiUrl(): string | null { return this.ui; }
-  /** @internal set by the writer before launch */ ui: string | null = null;
+  /** @internal set by the web UI's query observer (ui/web-ui-observer.ts) before launch */ ui: string | null = null;
 
   get isActive(): boolean { return this.active; }
   get lastProgress(): StreamingQueryProgress | null { return this.recentProgress.at(-1) ?? null; }

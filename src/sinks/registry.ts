@@ -9,3 +9,9 @@ export const sinks: ReadonlyMap<string, SinkProvider> = new Map([
   [consoleSink.name, consoleSink],
   [memorySink.name, memorySink],
 ]);
+
+/** The format of a writer that names none (writeStream.start() prints each batch). */
+export const defaultSinkFormat = consoleSink.name;
+
+/** Where the writer option lateRowsPath sends the rows a watermark dropped: Parquet files, one per batch. */
+export const lateRowsSink: SinkProvider = parquetSink;

@@ -41,6 +41,15 @@ export interface SinkProvider {
   readonly outputModes: readonly OutputMode[];
   /** Option keys this sink understands (besides the engine's own); others are refused as unknown. */
   readonly options: readonly string[];
+  /**
+   * A query may run without checkpointLocation (in a temporary one) when the sink's output does not
+   * outlive the process anyway: Spark allows it for console and memory. Default false.
+   */
+  readonly temporaryCheckpoint?: boolean;
+  /** Writes files laid out in directories by partitionBy(...) columns. Default false. */
+  readonly partitionBy?: boolean;
+  /** Added to the message refusing an output mode the sink does not support: what to do instead. */
+  readonly outputModeHint?: string;
   /** Check the options and create the sink. Throws OptionError on a bad option. */
   create(opts: SinkOptions): Sink;
 }

@@ -4,17 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { OptionError } from '../errors.ts';
 import type { StreamingQuery } from '../runtime/streaming-query.ts';
 import type { StreamingQueryListener } from '../runtime/progress.ts';
+import type { ListenerRegistry } from '../runtime/query-observers.ts';
 import { QueryView } from './query-view.ts';
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from './prometheus.ts';
 
 const HOST = '127.0.0.1';
 const HEARTBEAT_MS = 15_000;
-
-/** Where a query's listeners live (session.streams); structural, so this layer needs nothing from api/. */
-export interface ListenerRegistry {
-  addListener(l: StreamingQueryListener): void;
-  removeListener(l: StreamingQueryListener): void;
-}
 
 /** A query's hold on the UI server of its port. The server closes when the last hold is released. */
 export interface UiLease {

@@ -18,6 +18,7 @@ export const consoleSink: SinkProvider = {
   name: 'console',
   outputModes: ['append', 'update', 'complete'],
   options: ['numRows', 'truncate'],
+  temporaryCheckpoint: true,
   create(opts) {
     const numRows = Number(opts.options.get('numRows') ?? 20);
     if (!Number.isInteger(numRows) || numRows < 0) throw new OptionError(`console sink option 'numRows' must be a whole number >= 0, got '${opts.options.get('numRows')}'.`);

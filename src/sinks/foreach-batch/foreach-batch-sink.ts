@@ -15,6 +15,9 @@ export class BatchFrame {
 
 export type ForeachBatchFunction = (df: BatchFrame, batchId: number) => void | Promise<void>;
 
+/** What a writer given foreachBatch(fn) reports as its format, in messages. */
+export const foreachBatchFormat = 'foreachBatch';
+
 /** foreachBatch(fn): the user's function is the sink; it should be idempotent per batchId, as in Spark. */
 export function foreachBatchSink(fn: ForeachBatchFunction, schema: Struct): Sink {
   return {

@@ -37,6 +37,7 @@ export const memorySink: SinkProvider = {
   name: 'memory',
   outputModes: ['append', 'update', 'complete'],
   options: [],
+  temporaryCheckpoint: true,
   create(opts) {
     if (!opts.queryName) throw new OptionError(`The memory sink needs a table name: call .queryName('my_table') on the writer.`);
     const table = new MemoryTable(opts.queryName, opts.schema, opts.outputMode);

@@ -204,6 +204,8 @@ export const parquetSink: SinkProvider = {
   name: 'parquet',
   outputModes: ['append'],
   options: OPTION_KEYS,
+  partitionBy: true,
+  outputModeHint: 'Files are append-only: use append, or write update/complete results with foreachBatch.',
   create(opts: SinkOptions): Sink {
     const get = optionGetter(opts.options);
     if (opts.outputMode !== 'append') {

@@ -1,0 +1,118 @@
+import type { EvalContext } from '../exec/compiled-expr.ts';
+import type { StateStore } from '../state/state-store.ts';
+import type { OffsetSeq } from '../checkpoint/offset-log.ts';
+import type { Source } from '../sources/source.ts';
+import type { Sink } from '../sinks/sink.ts';
+import type { PhaseTimer, SourceProgress, StreamingQueryProgress } from './progress.ts';
+
+/** One entry of progress's stateOperators: Spark's StateOperatorProgress, the fields that apply so far. */
+export interface StateOperatorProgress {
+  readonly operatorName: string;
+  readonly numRowsTotal: number;
+  readonly numRowsUpdated: number;
+  readonly numRowsRemoved: number;
+  readonly numRowsDroppedByWatermark: number;
+  readonly memoryUsedBytes: number;
+}
+
+/**
+ * The state operator's numbers for this batch. Taken before the store commits: the commit
+ * resets the per-batch counters (numRowsUpdated, numRowsRemoved).
+ */
+export function stateOperatorProgress(operatorName: string, store: StateStore, numRowsDroppedByWatermark: number): StateOperatorProgress {
+  return {
+    operatorName, numRowsTotal: store.size, numRowsUpdated: store.numRowsUpdated, numRowsRemoved: store.numRowsRemoved,
+    numRowsDroppedByWatermark, memoryUsedBytes: store.memoryUsedBytes(),
+  };
+}
+
+export interface ProgressReporterConfig {
+  readonly id: string;
+  readonly runId: string;
+  readonly name: string | null;
+  readonly sources: readonly Source[];
+  readonly sink: Sink;
+  readonly lateSink?: Sink;
+  readonly onProgress: (p: StreamingQueryProgress) => void;
+}
+
+/** What the trigger loop knows of a batch once it has committed: the reporter's input. */
+export interface FinishedBatch {
+  readonly batchId: number;
+  /** offsets/<N>: the batch's end offsets and the watermark it ran with. */
+  readonly seq: OffsetSeq;
+  /** Where each source's range began (the previous batch's end offsets). */
+  readonly startOffsets: readonly unknown[];
+  /** Rows read, per source. */
+  readonly inputRows: readonly number[];
+  readonly numOutputRows: number;
+  readonly timer: PhaseTimer;
+  /** Date.now() when the batch began. */
+  readonly triggerStart: number;
+  /** The batch's evaluation context: event-time stats and from_json's malformed-row count. */
+  readonly ctx: EvalContext;
+  /** Whether the query has a watermark (else eventTime stays empty, as in Spark). */
+  readonly watermarkDefined: boolean;
+  readonly stateOperator: StateOperatorProgress | null;
+}
+
+/**
+ * Assembles one StreamingQueryProgress per batch, as Spark's ProgressReporter does: durations,
+ * rates, event-time stats, state operators, sources and sink. The trigger loop runs the batch
+ * and hands over what it measured; how that becomes a progress record is known only here.
+ */
+export class ProgressReporter {
+  /** When the previous batch began, for inputRowsPerSecond (0: none yet in this run). */
+  private lastTriggerStart = 0;
+  /** The engine's own notes for the next progress record's warnings. */
+  private readonly warnings: string[] = [];
+  /** availableNow/once: where this run stops, reported per source as targetOffset. */
+  target: readonly unknown[] | undefined;
+
+  constructor(private readonly c: ProgressReporterConfig) {}
+
+  /** A note for the next record's warnings. */
+  warn(note: string): void { this.warnings.push(note); }
+
+  /** Emit the progress record of a committed batch. */
+  finishTrigger(b: FinishedBatch): void {
+    const c = this.c, { seq, timer } = b;
+    const total = timer.total();
+    timer.durations.triggerExecution = total;
+    const sinceLast = this.lastTriggerStart ? (b.triggerStart - this.lastTriggerStart) / 1000 : 0;
+    this.lastTriggerStart = b.triggerStart;
+    const numInputRows = b.inputRows.reduce((a, n) => a + n, 0);
+    const rate = (n: number, secs: number): number => (secs > 0 ? n / secs : 0);
+    const sources: SourceProgress[] = c.sources.map((s, i) => {
+      const latestOffset = s.reportLatestOffset?.() ?? seq.offsets[i];
+      return {
+        description: s.description, startOffset: b.startOffsets[i], endOffset: seq.offsets[i], latestOffset,
+        numInputRows: b.inputRows[i]!, inputRowsPerSecond: rate(b.inputRows[i]!, sinceLast), processedRowsPerSecond: rate(b.inputRows[i]!, total / 1000),
+        metrics: s.metrics?.(seq.offsets[i], latestOffset) ?? {},
+        ...(this.target ? { targetOffset: this.target[i] } : {}),
+      };
+    });
+    const warnings = [...this.warnings.splice(0), ...c.sources.flatMap((s) => s.drainWarnings?.() ?? []), ...(c.sink.drainWarnings?.() ?? []), ...(c.lateSink?.drainWarnings?.() ?? [])];
+    c.onProgress({
+      id: c.id, runId: c.runId, name: c.name, timestamp: new Date(b.triggerStart).toISOString(), batchId: b.batchId, batchDuration: total,
+      numInputRows, inputRowsPerSecond: rate(numInputRows, sinceLast), processedRowsPerSecond: rate(numInputRows, total / 1000),
+      durationMs: { ...timer.durations }, eventTime: eventTimeProgress(b.ctx, b.watermarkDefined, seq.batchWatermarkMs),
+      stateOperators: b.stateOperator ? [b.stateOperator] : [], sources,
+      sink: { description: c.sink.description, numOutputRows: b.numOutputRows }, numMalformedRowsDropped: b.ctx.metrics.malformedRowsDropped, warnings,
+    });
+  }
+}
+
+/** Spark's progress eventTime: min/max/avg of the batch's event times and the watermark it ran with, as ISO-8601 strings. */
+function eventTimeProgress(ctx: EvalContext, hasWatermark: boolean, watermarkMs: number): Record<string, string> {
+  if (!hasWatermark) return {};
+  const out: Record<string, string> = { watermark: new Date(watermarkMs).toISOString() };
+  let min = Infinity, max = -Infinity, sum = 0, count = 0;
+  for (const s of ctx.eventTime) { min = Math.min(min, s.min); max = Math.max(max, s.max); sum += s.sum; count += s.count; }
+  if (count > 0) {
+    out.min = new Date(min).toISOString();
+    out.max = new Date(max).toISOString();
+    out.avg = new Date(Math.round(sum / count)).toISOString();
+  }
+  return out;
+}

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { CheckpointError, OptionError } from '../errors.ts';
+import { planQuery } from '../plan/planner.ts';
+import type { LogicalPlan } from '../plan/logical.ts';
+import { joinPath, storageFor } from '../storage/storage-for.ts';
+import { loadOrCreateQueryId } from '../checkpoint/query-metadata.ts';
+import { QueryLease } from '../checkpoint/query-lease.ts';
+import type { Source } from '../sources/source.ts';
+import { MicroBatchExecution } from './micro-batch-execution.ts';
+import { StreamingQuery } from './streaming-query.ts';
+import type { Trigger } from './trigger.ts';
+import { crashHook } from './crash-hook.ts';
+import type { MultipleWatermarkPolicy } from './watermark-tracker.ts';
+import type { StreamingQueryListener } from './progress.ts';
+import { queryObservers, type ListenerRegistry, type QueryAttachment } from './query-observers.ts';
+import { resolveSink, type SinkRequest } from './resolve-sink.ts';
+
+/** Everything the writer collected for one query: the plain record start() hands to the runtime. */
+export interface QuerySpec extends SinkRequest {
+  readonly plan: LogicalPlan;
+  readonly trigger: Trigger;
+}
+
+/** Where a session keeps its queries and listeners (api's StreamingQueryManager). */
+export interface QueryRegistry extends ListenerRegistry {
+  /** The live list: a listener added while the query runs is heard from then on. */
+  readonly listeners: readonly StreamingQueryListener[];
+  add(query: StreamingQuery): void;
+  remove(query: StreamingQuery): void;
+}
+
+/** What starting a query needs of its session (api's Session); structural, so runtime needs nothing from api/. */
+export interface QueryHost {
+  readonly conf: ReadonlyMap<string, string>;
+  readonly streams: QueryRegistry;
+  stateSnapshotInterval(): number;
+  watermarkPolicy(): MultipleWatermarkPolicy;
+  minBatchesToRetain(): number;
+  checkpointConf(): Record<string, string>;
+}
+
+/** Checkpoints in use by a query of this process (a second one would race the first). */
+const activeCheckpoints = new Set<string>();
+
+/**
+ * Start a query: analyse the plan, resolve the sink, take the checkpoint's lease, open the sinks
+ * and the query observers (the web UI), create the sources and launch the trigger loop.
+ * Errors in the query or its settings reject here, and leave nothing held.
+ */
+export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<StreamingQuery> {
+  const plan = planQuery(spec.plan);
+  const observers = queryObservers();
+  const { sink, lateSink, temporaryCheckpoint, format } = resolveSink(spec, plan, host.conf, observers.flatMap((o) => o.options));
+
+  // Every setting is read before anything is opened: a bad value must leave nothing held.
+  const openers = observers.flatMap((o) => o.configure({ options: spec.options, conf: host.conf }) ?? []);
+  const settings = {
+    stateSnapshotInterval: host.stateSnapshotInterval(), watermarkPolicy: host.watermarkPolicy(),
+    minBatchesToRetain: host.minBatchesToRetain(), conf: host.checkpointConf(),
+  };
+
+  let checkpointLocation = spec.options.get('checkpointLocation');
+  if (!checkpointLocation) {
+    if (!temporaryCheckpoint) {
+      throw new OptionError(`checkpointLocation must be specified for the ${format} sink: add .option('checkpointLocation', './checkpoints/${spec.queryName ?? 'my-query'}'). `
+        + `It is where the query keeps its progress, so that a restart continues exactly where it stopped.`);
+    }
+    checkpointLocation = mkdtempSync(path.join(tmpdir(), 'sluice-checkpoint-'));
+  }
+  const { storage, path: cp } = storageFor(checkpointLocation, 'checkpointLocation', host.conf);
+  if (activeCheckpoints.has(cp)) {
+    throw new CheckpointError(`Another query using checkpoint ${cp} is already active in this process; stop it first or use another checkpointLocation.`);
+  }
+  // Held from here, so a second start() in this process is refused even while this one awaits.
+  activeCheckpoints.add(cp);
+  let id: string, runId: string, lease: QueryLease | null = null, sources: Source[];
+  const attachments: QueryAttachment[] = [];
+  try {
+    id = await loadOrCreateQueryId(storage, cp);
+    runId = randomUUID();
+    lease = await QueryLease.acquire(storage, cp, runId);
+    await sink.open?.(id);
+    await lateSink?.open?.(id);
+    // Observers open before the sources exist: the UI's port in use fails start() with little to undo.
+    for (const open of openers) attachments.push(await open());
+    const resuming = await Promise.all(plan.sources.map((_, i) => storage.exists(joinPath(cp, 'sources', String(i), '0'))));
+    sources = plan.sources.map((s, i) => s.provider.create({ options: s.options, metadataPath: joinPath(cp, 'sources', String(i)), resuming: resuming[i]! }));
+  } catch (e) {
+    for (const a of attachments) a.release();
+    await lease?.release();
+    activeCheckpoints.delete(cp);
+    throw e;
+  }
+  const held = lease;
+  held.startRenewing();
+  const query = new StreamingQuery(id, runId, spec.queryName, host.streams.listeners, async () => {
+    activeCheckpoints.delete(cp);
+    host.streams.remove(query);
+    await Promise.all(sources.map((s) => s.stop().catch(() => undefined)));
+    await sink.close?.();
+    await held.release();
+  });
+  const exec = new MicroBatchExecution({
+    id, runId, name: spec.queryName, storage, checkpoint: cp, plan, sources, sink, lateSink, outputMode: spec.outputMode, trigger: spec.trigger,
+    ...settings,
+    leaseLost: () => held.lostReason,
+    onProgress: (p) => query.progress(p), onIdle: () => query.idle(), onPhase: crashHook(),
+  });
+  host.streams.add(query);
+  for (const a of attachments) a.attach(query, host.streams);
+  query.launch(exec);
+  return query;
+}
