@@ -9,10 +9,11 @@ import { isValid } from '../data/batch.ts';
 import { nullColumn, BytesBuilder } from '../data/builders.ts';
 import { cellWriter, cellReader, type Cell } from '../data/cells.ts';
 import { compare, compareBytesConst, type CmpOp } from '../exec/kernels/compare.ts';
-import { andOr, not, isNull } from '../exec/kernels/logic.ts';
+import { andOr } from '../exec/kernels/logic.ts';
 import { arith, type ArithOp } from '../exec/kernels/arith.ts';
 import { cast, canCast, castCell } from '../exec/kernels/cast.ts';
 import { decodeJson } from '../formats/json/decode.ts';
+import { lookupFunction, functionNames } from '../exec/functions/registry.ts';
 import { type Expr, exprToString, outputName } from './expr.ts';
 import type { Bound, EvalContext } from '../exec/compiled-expr.ts';
 
@@ -142,14 +143,7 @@ export function bind(e: Expr, schema: Struct): Bound {
       return { ...castTo(c, e.to), name: exprToString(e) };
     }
     case 'getField': return getField(bind(e.child, schema), [e.name], schema, exprToString(e));
-    case 'not': {
-      const c = expectBoolean(bind(e.child, schema), e);
-      return { type: boolean, name: exprToString(e), eval: (b, ctx) => not(c.eval(b, ctx), b.numRows) };
-    }
-    case 'isNull': case 'isNotNull': {
-      const c = bind(e.child, schema), neg = e.op === 'isNotNull';
-      return { type: boolean, name: exprToString(e), eval: (b, ctx) => isNull(c.eval(b, ctx), b.numRows, neg) };
-    }
+    case 'call': return bindCall(e, schema);
     case 'isin': {
       if (e.values.length === 0) throw new AnalysisError(`isin() on '${exprToString(e.child)}' needs at least one value.`);
       const ors = e.values.map((v) => ({ op: 'binary', fn: 'eq', left: e.child, right: v }) as Expr);
@@ -185,6 +179,32 @@ export function bind(e: Expr, schema: Struct): Bound {
     case 'window': throw new AnalysisError(`${exprToString(e)}() can only be used as a key of groupBy(), e.g. groupBy(window(col('event_time'), '5 minutes')).`);
     case 'agg': throw new AnalysisError(`${exprToString(e)} is an aggregate: use it inside groupBy(...).agg(...).`);
   }
+}
+
+/**
+ * A registered function: its arity, then its type rule over the bound arguments, then the
+ * implicit casts it asked for; the kernel runs once per batch over whole columns.
+ */
+function bindCall(e: Extract<Expr, { op: 'call' }>, schema: Struct): Bound {
+  const fn = lookupFunction(e.name);
+  if (!fn) throw new AnalysisError(`Undefined function '${e.name}'. Known functions: ${functionNames().join(', ')}.`);
+  const text = exprToString(e);
+  const [min, max] = typeof fn.arity === 'number' ? [fn.arity, fn.arity] : fn.arity;
+  if (e.args.length < min || e.args.length > max) {
+    const wanted = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+    throw new AnalysisError(`${e.name.toLowerCase()}() takes ${wanted} argument${wanted === '1' ? '' : 's'}, but ${text} has ${e.args.length}.`);
+  }
+  const args = e.args.map((a) => bind(a, schema));
+  const r = fn.bind(args);
+  if (typeof r === 'string') throw new AnalysisError(`Cannot resolve '${text}' due to data type mismatch: ${r}.`);
+  if (r.inputTypes.length !== args.length) throw new Error(`${fn.name}: its type rule gave ${r.inputTypes.length} input types for ${args.length} arguments.`);
+  const inputs = args.map((a, k) => castTo(a, r.inputTypes[k]!));
+  const { kernel, returnType: type } = r;
+  if (inputs.length === 1) {
+    const a = inputs[0]!;
+    return { type, name: text, eval: (b, ctx) => kernel([a.eval(b, ctx)], b.numRows, ctx) };
+  }
+  return { type, name: text, eval: (b, ctx) => kernel(inputs.map((a) => a.eval(b, ctx)), b.numRows, ctx) };
 }
 
 function expectBoolean(b: Bound, e: Expr): Bound {
