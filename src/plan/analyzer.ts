@@ -14,6 +14,7 @@ import { arith, type ArithOp } from '../exec/kernels/arith.ts';
 import { cast, canCast, castCell } from '../exec/kernels/cast.ts';
 import { decodeJson } from '../formats/json/decode.ts';
 import { lookupFunction, functionNames } from '../exec/functions/registry.ts';
+import { commonType } from '../exec/functions/type-rules.ts';
 import { type Expr, exprToString, outputName } from './expr.ts';
 import type { Bound, EvalContext } from '../exec/compiled-expr.ts';
 
@@ -54,20 +55,6 @@ function constantColumn(type: DataType, value: Cell, n: number): A.Data {
   const w = cellWriter(type, n);
   for (let i = 0; i < n; i++) w.push(value);
   return w.finish();
-}
-
-const rank: Record<string, number> = { int: 1, long: 2, double: 3 };
-
-/** The common type two sides of a comparison or arithmetic are cast to, or null when there is none. */
-function commonType(a: DataType, b: DataType): DataType | null {
-  if (sameType(a, b)) return a;
-  if (a.kind === 'null') return b;
-  if (b.kind === 'null') return a;
-  if (isNumeric(a) && isNumeric(b)) return rank[a.kind]! >= rank[b.kind]! ? a : b;
-  // A string against a typed value is read as that type (Spark: ts > '2024-01-01').
-  if (a.kind === 'string' && b.kind !== 'struct' && b.kind !== 'binary') return b;
-  if (b.kind === 'string' && a.kind !== 'struct' && a.kind !== 'binary') return a;
-  return null;
 }
 
 function castTo(b: Bound, to: DataType): Bound {

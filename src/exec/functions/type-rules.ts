@@ -1,4 +1,4 @@
-import { type AtomicKind, type DataType, isNumeric, typeByName, typeToString, double } from '../../data/types.ts';
+import { type AtomicKind, type DataType, isNumeric, typeByName, typeToString, double, sameType } from '../../data/types.ts';
 import type { Arg, BoundFunction, Kernel, ScalarFunction } from './scalar-function.ts';
 
 /**
@@ -29,6 +29,23 @@ export function implicitCast(from: DataType, want: InputType): DataType | null {
   if (from.kind === 'string') return isNumeric(to) || want === 'date' || want === 'timestamp' || want === 'binary' ? to : null;
   if (want === 'string') return to;
   if ((from.kind === 'date' && want === 'timestamp') || (from.kind === 'timestamp' && want === 'date')) return to;
+  return null;
+}
+
+const rank: Record<string, number> = { int: 1, long: 2, double: 3 };
+
+/**
+ * The common type two values are cast to when they meet (a comparison, arithmetic, and functions
+ * such as coalesce or greatest that take several of one type), or null when there is none.
+ */
+export function commonType(a: DataType, b: DataType): DataType | null {
+  if (sameType(a, b)) return a;
+  if (a.kind === 'null') return b;
+  if (b.kind === 'null') return a;
+  if (isNumeric(a) && isNumeric(b)) return rank[a.kind]! >= rank[b.kind]! ? a : b;
+  // A string against a typed value is read as that type (Spark: ts > '2024-01-01').
+  if (a.kind === 'string' && b.kind !== 'struct' && b.kind !== 'binary') return b;
+  if (b.kind === 'string' && a.kind !== 'struct' && a.kind !== 'binary') return a;
   return null;
 }
 
