@@ -3,7 +3,7 @@
 // they exist only as an entry, a registry line and a typed one-line wrapper in api/functions.ts.
 import { describe, expect, it } from 'vitest';
 import * as sluice from '../src/index.ts';
-import { Session, MemoryStream, col, lit, not, upper, lower, isnull, isnotnull, call_function, types as T, AnalysisError } from '../src/index.ts';
+import { Session, MemoryStream, col, lit, not, upper, lower, isnull, isnotnull, call_function, from_json, types as T, AnalysisError, DataError, type FromJsonOptions } from '../src/index.ts';
 import { scalarFunctions, lookupFunction, functionNames } from '../src/exec/functions/registry.ts';
 
 const session = Session.builder().appName('function-registry-test').getOrCreate();
@@ -73,6 +73,24 @@ describe('the migrated functions keep their behaviour and names', () => {
       { '(NOT flag)': true, '(name IS NULL)': false, '(name IS NOT NULL)': true, ln: true, nn: true },
       { '(NOT flag)': false, '(name IS NULL)': false, '(name IS NOT NULL)': true, ln: true, nn: true },
     ]);
+  });
+});
+
+describe('from_json keeps its own node, compiled in exec/functions/from-json.ts', () => {
+  const js = T.struct({ a: T.int, _corrupt: T.string });
+  async function parse(options: FromJsonOptions, schemaOf = js) {
+    const stream = new MemoryStream(session, T.struct({ value: T.string }));
+    stream.addData([{ value: '{"a":1}' }, { value: 'oops' }, { value: null }]);
+    const q = await stream.toDF().select(from_json(col('value'), schemaOf, options).alias('d')).select('d.*').writeStream.format('memory').queryName(`fr${seq++}`).start();
+    try { await q.processAllAvailable(); return session.table(q.name!).collect(); } finally { await q.stop().catch(() => undefined); }
+  }
+
+  it('PERMISSIVE with a corrupt-record column, DROPMALFORMED and FAILFAST', async () => {
+    expect(await parse({ columnNameOfCorruptRecord: '_corrupt' })).toEqual([{ a: 1, _corrupt: null }, { a: null, _corrupt: 'oops' }, { a: null, _corrupt: null }]);
+    expect(await parse({ mode: 'DROPMALFORMED' }, T.struct({ a: T.int }))).toEqual([{ a: 1 }, { a: null }]);
+    const err = await parse({ mode: 'FAILFAST' }, T.struct({ a: T.int })).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect(String((err as Error).message)).toMatch(/from_json \(mode FAILFAST\): malformed record at row 1 of the batch: "oops"/);
   });
 });
 

@@ -1,22 +1,21 @@
 import * as A from 'apache-arrow';
 import {
-  type DataType, type Struct, type StructField, boolean, int, long, double, string, timestamp, nullType,
-  isNumeric, typeToString, sameType, struct,
+  type DataType, type Struct, boolean, int, long, double, string, timestamp, nullType,
+  isNumeric, typeToString, sameType,
 } from '../data/types.ts';
-import { AnalysisError, DataError } from '../errors.ts';
-import type { Batch } from '../data/batch.ts';
+import { AnalysisError } from '../errors.ts';
 import { isValid } from '../data/batch.ts';
-import { nullColumn, BytesBuilder } from '../data/builders.ts';
-import { cellWriter, cellReader, type Cell } from '../data/cells.ts';
+import { nullColumn } from '../data/builders.ts';
+import { cellWriter, type Cell } from '../data/cells.ts';
 import { compare, compareBytesConst, type CmpOp } from '../exec/kernels/compare.ts';
 import { andOr } from '../exec/kernels/logic.ts';
 import { arith, type ArithOp } from '../exec/kernels/arith.ts';
 import { cast, canCast, castCell } from '../exec/kernels/cast.ts';
-import { decodeJson } from '../formats/json/decode.ts';
 import { lookupFunction, functionNames } from '../exec/functions/registry.ts';
 import { commonType } from '../exec/functions/type-rules.ts';
+import { compileFromJson } from '../exec/functions/from-json.ts';
 import { type Expr, exprToString, outputName } from './expr.ts';
-import type { Bound, EvalContext } from '../exec/compiled-expr.ts';
+import type { Bound } from '../exec/compiled-expr.ts';
 
 /** 'a', 'b.c' and so on, every column the user could name: for error messages. */
 export function columnNames(schema: Struct, prefix = ''): string[] {
@@ -199,52 +198,11 @@ function expectBoolean(b: Bound, e: Expr): Bound {
   return b;
 }
 
-/** Where a row came from, for FAILFAST messages: Kafka's topic/partition/offset when they are in the input. */
-function rowLocator(schema: Struct): (b: Batch, row: number) => string {
-  const idx = (n: string): number => schema.fields.findIndex((f) => f.name === n);
-  const t = idx('topic'), p = idx('partition'), o = idx('offset');
-  if (t < 0 || p < 0 || o < 0) return (_b, row) => `row ${row} of the batch`;
-  return (b, row) => {
-    const topic = cellReader(b.columns[t]!, string)(row), part = cellReader(b.columns[p]!, int)(row), off = cellReader(b.columns[o]!, long)(row);
-    return `topic '${topic}' partition ${part} offset ${off}`;
-  };
-}
-
 function bindFromJson(e: Extract<Expr, { op: 'from_json' }>, schema: Struct): Bound {
   const c = bind(e.child, schema);
-  if (c.type.kind !== 'string' && c.type.kind !== 'binary') {
-    throw new AnalysisError(`from_json needs a string column, but '${c.name}' is ${typeToString(c.type)}. Use col('${c.name}').cast('string').`);
-  }
-  const corruptName = e.corruptRecordColumn;
-  const corruptIdx = corruptName ? e.schema.fields.findIndex((f) => f.name === corruptName) : -1;
-  if (corruptName && corruptIdx < 0) {
-    throw new AnalysisError(`from_json: columnNameOfCorruptRecord '${corruptName}' is not a field of the schema; add it as a string field.`);
-  }
-  // The corrupt-record field is filled by the engine, not parsed from the JSON.
-  const parseSchema = corruptIdx >= 0 ? struct(e.schema.fields.filter((_, k) => k !== corruptIdx) as StructField[]) : e.schema;
-  const locate = rowLocator(schema), mode = e.mode;
-  return {
-    type: e.schema, name: exprToString(e),
-    eval: (b, ctx) => {
-      const input = c.eval(b, ctx);
-      const r = decodeJson(input, parseSchema, { corruptRecord: corruptIdx >= 0 });
-      if (r.malformed.length > 0) {
-        if (mode === 'FAILFAST') {
-          const row = r.malformed[0]!;
-          const raw = cellReader(input, c.type)(row);
-          const text = typeof raw === 'string' ? raw : raw instanceof Uint8Array ? new TextDecoder().decode(raw) : String(raw);
-          throw new DataError(`from_json (mode FAILFAST): malformed record at ${locate(b, row)}: ${JSON.stringify(text.slice(0, 200))}. `
-            + `Fix the producer, or use mode PERMISSIVE (malformed records become null) or DROPMALFORMED (they are dropped and counted).`);
-        }
-        if (mode === 'DROPMALFORMED') { ctx.drop(r.malformed); ctx.metrics.malformedRowsDropped += r.malformed.length; }
-      }
-      if (corruptIdx < 0) return r.column;
-      const children = [...r.column.children];
-      children.splice(corruptIdx, 0, r.corrupt ?? new BytesBuilder(1).finish('string'));
-      return A.makeData({ type: new A.Struct(e.schema.fields.map((f) => new A.Field(f.name, children[e.schema.fields.indexOf(f)]!.type, true))),
-        length: b.numRows, nullCount: 0, children });
-    },
-  };
+  const kernel = compileFromJson(e, c, schema);
+  if (typeof kernel === 'string') throw new AnalysisError(kernel);
+  return { type: e.schema, name: exprToString(e), eval: (b, ctx) => kernel(c.eval(b, ctx), b, ctx) };
 }
 
 /** The bound columns of select(): expands '*' and 'x.*'. */

@@ -1,12 +1,12 @@
 import type { DataType, StructType } from '../data/types.ts';
 import type { AggFn } from '../exec/aggregate/aggregators.ts';
+import type { JsonMode } from '../formats/json/decode.ts';
 import { lookupFunction } from '../exec/functions/registry.ts';
 
-export type { AggFn };
+export type { AggFn, JsonMode };
 
 /** The unresolved expression tree a user builds with `col`, `lit` and Column methods. */
 export type BinaryOp = 'eq' | 'neq' | 'gt' | 'geq' | 'lt' | 'leq' | 'and' | 'or' | 'plus' | 'minus' | 'multiply' | 'divide' | 'mod';
-export type JsonMode = 'PERMISSIVE' | 'DROPMALFORMED' | 'FAILFAST';
 
 export type Expr =
   | { readonly op: 'col'; readonly name: string }
