@@ -8,7 +8,7 @@ export { DataFrameReader } from './api/data-frame-reader.ts';
 export { DataStreamWriter } from './api/data-stream-writer.ts';
 export { Column } from './api/column.ts';
 export {
-  col, column, lit, not, from_json, type FromJsonOptions, window, session_window,
+  col, column, lit, call_function, not, isnull, isnotnull, upper, lower, from_json, type FromJsonOptions, window, session_window,
   sum, count, avg, mean, min, max, first, last, approx_count_distinct, approxCountDistinct,
 } from './api/functions.ts';
 export { GroupedData } from './api/dataframe.ts';

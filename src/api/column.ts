@@ -25,9 +25,9 @@ export class Column {
   multiply(o: unknown): Column { return this.bin('multiply', o); }
   divide(o: unknown): Column { return this.bin('divide', o); }
   mod(o: unknown): Column { return this.bin('mod', o); }
-  not(): Column { return new Column({ op: 'not', child: this.expr }); }
-  isNull(): Column { return new Column({ op: 'isNull', child: this.expr }); }
-  isNotNull(): Column { return new Column({ op: 'isNotNull', child: this.expr }); }
+  not(): Column { return new Column({ op: 'call', name: 'not', args: [this.expr] }); }
+  isNull(): Column { return new Column({ op: 'call', name: 'isnull', args: [this.expr] }); }
+  isNotNull(): Column { return new Column({ op: 'call', name: 'isnotnull', args: [this.expr] }); }
   isin(...values: unknown[]): Column {
     const flat = values.length === 1 && Array.isArray(values[0]) ? (values[0] as unknown[]) : values;
     return new Column({ op: 'isin', child: this.expr, values: flat.map(toExprOrLit) });

@@ -8,7 +8,21 @@ import { parseDuration } from '../util/duration.ts';
 export function col(name: string): Column { return toColumn(name); }
 export const column = col;
 export function lit(value: unknown): Column { return new Column({ op: 'lit', value }); }
+
+/**
+ * Any registered SQL function by its Spark name, as Spark 3.5's call_function: strings name
+ * columns. An unknown name or a wrong argument type is an AnalysisError at start().
+ */
+export function call_function(name: string, ...cols: ColumnLike[]): Column {
+  return new Column({ op: 'call', name, args: cols.map((c) => toColumn(c).expr) });
+}
+
+// Scalar functions: each is an entry in exec/functions/registry.ts; these lines give them types.
 export function not(c: ColumnLike): Column { return toColumn(c).not(); }
+export const isnull = (c: ColumnLike): Column => call_function('isnull', c);
+export const isnotnull = (c: ColumnLike): Column => call_function('isnotnull', c);
+export const upper = (c: ColumnLike): Column => call_function('upper', c);
+export const lower = (c: ColumnLike): Column => call_function('lower', c);
 
 export interface FromJsonOptions {
   /** PERMISSIVE (default), DROPMALFORMED or FAILFAST, as in Spark. */

@@ -1,20 +1,21 @@
 import * as A from 'apache-arrow';
 import {
-  type DataType, type Struct, type StructField, boolean, int, long, double, string, timestamp, nullType,
-  isNumeric, typeToString, sameType, struct,
+  type DataType, type Struct, boolean, int, long, double, string, timestamp, nullType,
+  isNumeric, typeToString, sameType,
 } from '../data/types.ts';
-import { AnalysisError, DataError } from '../errors.ts';
-import type { Batch } from '../data/batch.ts';
+import { AnalysisError } from '../errors.ts';
 import { isValid } from '../data/batch.ts';
-import { nullColumn, BytesBuilder } from '../data/builders.ts';
-import { cellWriter, cellReader, type Cell } from '../data/cells.ts';
+import { nullColumn } from '../data/builders.ts';
+import { cellWriter, type Cell } from '../data/cells.ts';
 import { compare, compareBytesConst, type CmpOp } from '../exec/kernels/compare.ts';
-import { andOr, not, isNull } from '../exec/kernels/logic.ts';
+import { andOr } from '../exec/kernels/logic.ts';
 import { arith, type ArithOp } from '../exec/kernels/arith.ts';
 import { cast, canCast, castCell } from '../exec/kernels/cast.ts';
-import { decodeJson } from '../formats/json/decode.ts';
+import { lookupFunction, functionNames } from '../exec/functions/registry.ts';
+import { commonType } from '../exec/functions/type-rules.ts';
+import { compileFromJson } from '../exec/functions/from-json.ts';
 import { type Expr, exprToString, outputName } from './expr.ts';
-import type { Bound, EvalContext } from '../exec/compiled-expr.ts';
+import type { Bound } from '../exec/compiled-expr.ts';
 
 /** 'a', 'b.c' and so on, every column the user could name: for error messages. */
 export function columnNames(schema: Struct, prefix = ''): string[] {
@@ -53,20 +54,6 @@ function constantColumn(type: DataType, value: Cell, n: number): A.Data {
   const w = cellWriter(type, n);
   for (let i = 0; i < n; i++) w.push(value);
   return w.finish();
-}
-
-const rank: Record<string, number> = { int: 1, long: 2, double: 3 };
-
-/** The common type two sides of a comparison or arithmetic are cast to, or null when there is none. */
-function commonType(a: DataType, b: DataType): DataType | null {
-  if (sameType(a, b)) return a;
-  if (a.kind === 'null') return b;
-  if (b.kind === 'null') return a;
-  if (isNumeric(a) && isNumeric(b)) return rank[a.kind]! >= rank[b.kind]! ? a : b;
-  // A string against a typed value is read as that type (Spark: ts > '2024-01-01').
-  if (a.kind === 'string' && b.kind !== 'struct' && b.kind !== 'binary') return b;
-  if (b.kind === 'string' && a.kind !== 'struct' && a.kind !== 'binary') return a;
-  return null;
 }
 
 function castTo(b: Bound, to: DataType): Bound {
@@ -142,14 +129,7 @@ export function bind(e: Expr, schema: Struct): Bound {
       return { ...castTo(c, e.to), name: exprToString(e) };
     }
     case 'getField': return getField(bind(e.child, schema), [e.name], schema, exprToString(e));
-    case 'not': {
-      const c = expectBoolean(bind(e.child, schema), e);
-      return { type: boolean, name: exprToString(e), eval: (b, ctx) => not(c.eval(b, ctx), b.numRows) };
-    }
-    case 'isNull': case 'isNotNull': {
-      const c = bind(e.child, schema), neg = e.op === 'isNotNull';
-      return { type: boolean, name: exprToString(e), eval: (b, ctx) => isNull(c.eval(b, ctx), b.numRows, neg) };
-    }
+    case 'call': return bindCall(e, schema);
     case 'isin': {
       if (e.values.length === 0) throw new AnalysisError(`isin() on '${exprToString(e.child)}' needs at least one value.`);
       const ors = e.values.map((v) => ({ op: 'binary', fn: 'eq', left: e.child, right: v }) as Expr);
@@ -187,57 +167,42 @@ export function bind(e: Expr, schema: Struct): Bound {
   }
 }
 
+/**
+ * A registered function: its arity, then its type rule over the bound arguments, then the
+ * implicit casts it asked for; the kernel runs once per batch over whole columns.
+ */
+function bindCall(e: Extract<Expr, { op: 'call' }>, schema: Struct): Bound {
+  const fn = lookupFunction(e.name);
+  if (!fn) throw new AnalysisError(`Undefined function '${e.name}'. Known functions: ${functionNames().join(', ')}.`);
+  const text = exprToString(e);
+  const [min, max] = typeof fn.arity === 'number' ? [fn.arity, fn.arity] : fn.arity;
+  if (e.args.length < min || e.args.length > max) {
+    const wanted = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+    throw new AnalysisError(`${e.name.toLowerCase()}() takes ${wanted} argument${wanted === '1' ? '' : 's'}, but ${text} has ${e.args.length}.`);
+  }
+  const args = e.args.map((a) => bind(a, schema));
+  const r = fn.bind(args);
+  if (typeof r === 'string') throw new AnalysisError(`Cannot resolve '${text}' due to data type mismatch: ${r}.`);
+  if (r.inputTypes.length !== args.length) throw new Error(`${fn.name}: its type rule gave ${r.inputTypes.length} input types for ${args.length} arguments.`);
+  const inputs = args.map((a, k) => castTo(a, r.inputTypes[k]!));
+  const { kernel, returnType: type } = r;
+  if (inputs.length === 1) {
+    const a = inputs[0]!;
+    return { type, name: text, eval: (b, ctx) => kernel([a.eval(b, ctx)], b.numRows, ctx) };
+  }
+  return { type, name: text, eval: (b, ctx) => kernel(inputs.map((a) => a.eval(b, ctx)), b.numRows, ctx) };
+}
+
 function expectBoolean(b: Bound, e: Expr): Bound {
   if (b.type.kind !== 'boolean' && b.type.kind !== 'null') throw new AnalysisError(`'${b.name}' is ${typeToString(b.type)}, but ${exprToString(e)} needs a boolean.`);
   return b;
 }
 
-/** Where a row came from, for FAILFAST messages: Kafka's topic/partition/offset when they are in the input. */
-function rowLocator(schema: Struct): (b: Batch, row: number) => string {
-  const idx = (n: string): number => schema.fields.findIndex((f) => f.name === n);
-  const t = idx('topic'), p = idx('partition'), o = idx('offset');
-  if (t < 0 || p < 0 || o < 0) return (_b, row) => `row ${row} of the batch`;
-  return (b, row) => {
-    const topic = cellReader(b.columns[t]!, string)(row), part = cellReader(b.columns[p]!, int)(row), off = cellReader(b.columns[o]!, long)(row);
-    return `topic '${topic}' partition ${part} offset ${off}`;
-  };
-}
-
 function bindFromJson(e: Extract<Expr, { op: 'from_json' }>, schema: Struct): Bound {
   const c = bind(e.child, schema);
-  if (c.type.kind !== 'string' && c.type.kind !== 'binary') {
-    throw new AnalysisError(`from_json needs a string column, but '${c.name}' is ${typeToString(c.type)}. Use col('${c.name}').cast('string').`);
-  }
-  const corruptName = e.corruptRecordColumn;
-  const corruptIdx = corruptName ? e.schema.fields.findIndex((f) => f.name === corruptName) : -1;
-  if (corruptName && corruptIdx < 0) {
-    throw new AnalysisError(`from_json: columnNameOfCorruptRecord '${corruptName}' is not a field of the schema; add it as a string field.`);
-  }
-  // The corrupt-record field is filled by the engine, not parsed from the JSON.
-  const parseSchema = corruptIdx >= 0 ? struct(e.schema.fields.filter((_, k) => k !== corruptIdx) as StructField[]) : e.schema;
-  const locate = rowLocator(schema), mode = e.mode;
-  return {
-    type: e.schema, name: exprToString(e),
-    eval: (b, ctx) => {
-      const input = c.eval(b, ctx);
-      const r = decodeJson(input, parseSchema, { corruptRecord: corruptIdx >= 0 });
-      if (r.malformed.length > 0) {
-        if (mode === 'FAILFAST') {
-          const row = r.malformed[0]!;
-          const raw = cellReader(input, c.type)(row);
-          const text = typeof raw === 'string' ? raw : raw instanceof Uint8Array ? new TextDecoder().decode(raw) : String(raw);
-          throw new DataError(`from_json (mode FAILFAST): malformed record at ${locate(b, row)}: ${JSON.stringify(text.slice(0, 200))}. `
-            + `Fix the producer, or use mode PERMISSIVE (malformed records become null) or DROPMALFORMED (they are dropped and counted).`);
-        }
-        if (mode === 'DROPMALFORMED') { ctx.drop(r.malformed); ctx.metrics.malformedRowsDropped += r.malformed.length; }
-      }
-      if (corruptIdx < 0) return r.column;
-      const children = [...r.column.children];
-      children.splice(corruptIdx, 0, r.corrupt ?? new BytesBuilder(1).finish('string'));
-      return A.makeData({ type: new A.Struct(e.schema.fields.map((f) => new A.Field(f.name, children[e.schema.fields.indexOf(f)]!.type, true))),
-        length: b.numRows, nullCount: 0, children });
-    },
-  };
+  const kernel = compileFromJson(e, c, schema);
+  if (typeof kernel === 'string') throw new AnalysisError(kernel);
+  return { type: e.schema, name: exprToString(e), eval: (b, ctx) => kernel(c.eval(b, ctx), b, ctx) };
 }
 
 /** The bound columns of select(): expands '*' and 'x.*'. */

@@ -1,11 +1,12 @@
 import type { DataType, StructType } from '../data/types.ts';
 import type { AggFn } from '../exec/aggregate/aggregators.ts';
+import type { JsonMode } from '../formats/json/decode.ts';
+import { lookupFunction } from '../exec/functions/registry.ts';
 
-export type { AggFn };
+export type { AggFn, JsonMode };
 
 /** The unresolved expression tree a user builds with `col`, `lit` and Column methods. */
 export type BinaryOp = 'eq' | 'neq' | 'gt' | 'geq' | 'lt' | 'leq' | 'and' | 'or' | 'plus' | 'minus' | 'multiply' | 'divide' | 'mod';
-export type JsonMode = 'PERMISSIVE' | 'DROPMALFORMED' | 'FAILFAST';
 
 export type Expr =
   | { readonly op: 'col'; readonly name: string }
@@ -14,9 +15,8 @@ export type Expr =
   | { readonly op: 'alias'; readonly child: Expr; readonly name: string }
   | { readonly op: 'cast'; readonly child: Expr; readonly to: DataType }
   | { readonly op: 'binary'; readonly fn: BinaryOp; readonly left: Expr; readonly right: Expr }
-  | { readonly op: 'not'; readonly child: Expr }
-  | { readonly op: 'isNull'; readonly child: Expr }
-  | { readonly op: 'isNotNull'; readonly child: Expr }
+  /** A scalar SQL function by name (not, isnull, upper, ...): bound through exec/functions/registry.ts. */
+  | { readonly op: 'call'; readonly name: string; readonly args: readonly Expr[] }
   | { readonly op: 'isin'; readonly child: Expr; readonly values: readonly Expr[] }
   | { readonly op: 'getField'; readonly child: Expr; readonly name: string }
   | { readonly op: 'from_json'; readonly child: Expr; readonly schema: StructType; readonly mode: JsonMode; readonly corruptRecordColumn?: string }
@@ -41,9 +41,11 @@ export function exprToString(e: Expr): string {
     case 'alias': return e.name;
     case 'cast': return `CAST(${exprToString(e.child)} AS ${e.to.kind.toUpperCase()})`;
     case 'binary': return `(${exprToString(e.left)} ${binSymbol[e.fn]} ${exprToString(e.right)})`;
-    case 'not': return `(NOT ${exprToString(e.child)})`;
-    case 'isNull': return `(${exprToString(e.child)} IS NULL)`;
-    case 'isNotNull': return `(${exprToString(e.child)} IS NOT NULL)`;
+    case 'call': {
+      // Spark's text: the function's own form if it has one ((NOT a)), else name(a, b).
+      const args = e.args.map(exprToString), fn = lookupFunction(e.name);
+      return fn?.sql ? fn.sql(args) : `${e.name.toLowerCase()}(${args.join(', ')})`;
+    }
     case 'isin': return `(${exprToString(e.child)} IN (${e.values.map(exprToString).join(', ')}))`;
     case 'getField': return `${exprToString(e.child)}.${e.name}`;
     case 'from_json': return `from_json(${exprToString(e.child)})`;

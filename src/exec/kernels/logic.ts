@@ -20,15 +20,3 @@ export function andOr(op: 'and' | 'or', l: A.Data, r: A.Data, n: number): A.Data
   }
   return primitiveColumn(boolean, out, n, nulls ? bm : undefined, nulls);
 }
-
-export function not(d: A.Data, n: number): A.Data {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = bit(d, i) ^ 1;
-  return primitiveColumn(boolean, out, n, d.nullCount ? (d.nullBitmap as Uint8Array) : undefined, d.nullCount);
-}
-
-export function isNull(d: A.Data, n: number, negate: boolean): A.Data {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = (isValid(d, i) ? 0 : 1) ^ (negate ? 1 : 0);
-  return primitiveColumn(boolean, out, n);
-}
