@@ -15,8 +15,7 @@
  * The best round of each is reported; the sluice output is counted with DuckDB and checked
  * against the number of purchase events produced. Prints one JSON line on stdout.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { producePartitioned, drainWithKafkajs } from './support/kafka.ts';
@@ -24,6 +23,7 @@ import { startBroker, uniqueTopic } from '../test/support/broker.ts';
 import { duckQuery } from '../test/support/duck.ts';
 import { Session, col, from_json, types as T } from '../src/index.ts';
 import { mulberry32 } from '../test/support/prng.ts';
+import { tmpDir } from '../test/support/tmp.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -81,7 +81,7 @@ async function produceAll(bootstrap: string, topic: string, n: number): Promise<
 const runKafkajs = (bootstrap: string, topic: string): Promise<number> => drainWithKafkajs(bootstrap, topic, N);
 
 async function runSluice(bootstrap: string, topic: string, purchases: number): Promise<{ secs: number; outputRows: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  const dir = tmpDir('bench');
   try {
     const session = Session.builder().appName('bench').getOrCreate();
     const t0 = performance.now();

@@ -10,10 +10,10 @@
  * the restart time, peak RSS, and the state files' sizes. Baseline in the same run: a
  * hand-written Map of the same keys written whole as JSON (what "commit everything" costs).
  */
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Session, MemoryStream, col, window, sum, count, types as T } from '../src/index.ts';
+import { tmpDir } from '../test/support/tmp.ts';
 
 const arg = (name: string, dflt: number): number => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
 const KEYS = arg('keys', 1_000_000);
@@ -21,7 +21,7 @@ const session = Session.builder().appName('state-at-scale').config('sluice.state
 const schema = T.struct({ user_id: T.string, amount: T.double, event_time: T.timestamp });
 const t0 = Date.UTC(2024, 0, 1, 10);
 const rows = (n: number, step: number, amount: number) => Array.from({ length: n }, (_, i) => ({ user_id: `user-${(i * step) % KEYS}`, amount, event_time: new Date(t0 + (i % 3600) * 1000) }));
-const cp = mkdtempSync(path.join(tmpdir(), 'sluice-state-bench-'));
+const cp = tmpDir('state-bench');
 const query = (s: MemoryStream) => s.toDF().withWatermark('event_time', '1 day')
   .groupBy(window(col('event_time'), '1 hour'), col('user_id')).agg(sum('amount').alias('total'), count('*').alias('n'))
   .writeStream.outputMode('update').foreachBatch(() => undefined).option('checkpointLocation', cp);

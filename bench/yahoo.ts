@@ -25,8 +25,7 @@
  * window sluice closed (end <= its final watermark), holds no other window, and the totals
  * of views in closed windows match. Prints one JSON line on stdout.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { producePartitioned, drainWithKafkajs } from './support/kafka.ts';
@@ -34,6 +33,7 @@ import { startBroker, uniqueTopic } from '../test/support/broker.ts';
 import { duckQuery } from '../test/support/duck.ts';
 import { Session, col, count, from_json, window, types as T } from '../src/index.ts';
 import { mulberry32 } from '../test/support/prng.ts';
+import { tmpDir } from '../test/support/tmp.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -139,7 +139,7 @@ async function runHandwritten(bootstrap: string, topic: string): Promise<{ secs:
 interface SluiceResult { secs: number; rows: Counts; watermarkMs: number; batches: number; dropped: number }
 
 async function runSluice(bootstrap: string, topic: string): Promise<SluiceResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-yahoo-'));
+  const dir = tmpDir('yahoo');
   try {
     const session = Session.builder().appName('bench-yahoo').getOrCreate();
     const t0 = performance.now();

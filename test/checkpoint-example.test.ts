@@ -2,8 +2,7 @@
 // (examples/orders-spark.ts) from a copy, over the same orders plus more, so a change to the
 // checkpoint format that cannot read old checkpoints fails here. The output must be the windows
 // DuckDB computes from every order produced, so the state in the copy really was carried over.
-import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,9 +12,9 @@ import { order, ORDERS_START_MS, type Order } from '../examples/support/orders.t
 import { Session, col, window, sum, count, from_json, types as T, type StreamingQuery } from '../src/index.ts';
 import { storageFor } from '../src/storage/storage-for.ts';
 import { readStateTable, type WindowCell } from '../src/cli/checkpoint/state-table.ts';
+import { tmpDir } from './support/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const tmp = (name: string): string => mkdtempSync(path.join(tmpdir(), `sluice-cpex-${name}-`));
 // The example, and the copies of it that earlier versions wrote (test/fixtures/old-checkpoints/README.md).
 const CHECKPOINTS = ['checkpoints.example', 'test/fixtures/old-checkpoints/orders-v1-no-functions'];
 
@@ -30,7 +29,7 @@ describe.skipIf(Boolean(process.env.KAFKA_BOOTSTRAP_SERVERS?.trim())).each(CHECK
   const ids = (sub: string): number[] => readdirSync(path.join(EXAMPLE, sub)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
   let broker: TestBroker;
   let query: StreamingQuery;
-  const checkpoint = tmp('checkpoint'), output = tmp('output');
+  const checkpoint = tmpDir('cpex-checkpoint'), output = tmpDir('cpex-output');
   const lastBatch = ids('commits').at(-1)!;
   // The watermark the example's last batch ran with: windows ending at or before it were emitted then.
   const exampleWatermark = (line(`offsets/${lastBatch}`, 1) as { batchWatermarkMs: number }).batchWatermarkMs;
@@ -88,7 +87,7 @@ describe.skipIf(Boolean(process.env.KAFKA_BOOTSTRAP_SERVERS?.trim())).each(CHECK
   it('emits exactly the windows DuckDB computes from every order produced, old and new', async () => {
     const finalWatermark = query.lastProgress!.eventTime.watermark;
     expect(finalWatermark).toBeDefined();
-    const ordersFile = path.join(tmp('orders'), 'orders.jsonl');
+    const ordersFile = path.join(tmpDir('cpex-orders'), 'orders.jsonl');
     writeFileSync(ordersFile, all.map((o) => JSON.stringify(o)).join('\n'));
     const expected = await duckQuery(`
       WITH w AS (SELECT time_bucket(INTERVAL 5 MINUTE, CAST(event_time AS TIMESTAMP)) AS ws, user_id, amount, order_id

@@ -1,22 +1,18 @@
 // `sluice checkpoint show|state` (bin/sluice.mjs) on checkpoints.example, locally and on s3://:
 // what the checkpoint holds, the state rows (checked against DuckDB's own aggregation of the
 // orders that wrote them), the state written out with --out read by DuckDB, and clear errors.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3, type TestS3 } from './support/s3.ts';
 import { duckQuery } from './support/duck.ts';
+import { ROOT, runSluice, type Ran } from './support/cli.ts';
+import { tmpDir } from './support/tmp.ts';
 import { order } from '../examples/support/orders.ts';
 import { storageFor } from '../src/storage/storage-for.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = path.join(ROOT, 'bin/sluice.mjs');
 const EXAMPLE = path.join(ROOT, 'checkpoints.example');
-const tmp = (name: string): string => mkdtempSync(path.join(tmpdir(), `sluice-cli-cp-${name}-`));
 const fileLines = (file: string): string[] => readFileSync(path.join(EXAMPLE, file), 'utf8').split('\n');
 const queryId = (JSON.parse(fileLines('metadata')[0]!) as { id: string }).id;
 const batchIds = readdirSync(path.join(EXAMPLE, 'offsets')).map(Number).sort((a, b) => a - b);
@@ -37,16 +33,8 @@ beforeAll(async () => {
 });
 afterAll(async () => { await s3?.stop(); });
 
-function sluice(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'checkpoint', ...args], { cwd: ROOT, env: s3.env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `sluice checkpoint <args>`, able to reach the test S3. */
+const sluice = (...args: string[]): Promise<Ran> => runSluice(['checkpoint', ...args], s3.env());
 
 /** --endpoint/--region/--path-style for the test S3 (the flags, not the environment, are what is tested). */
 const s3Flags = (): string[] => [...(s3.endpoint ? ['--endpoint', s3.endpoint] : []), '--region', s3.region, ...(s3.forcePathStyle ? ['--path-style'] : [])];
@@ -57,7 +45,7 @@ const s3Flags = (): string[] => [...(s3.endpoint ? ['--endpoint', s3.endpoint] :
  */
 async function expectedState(version = last): Promise<Record<string, unknown>[]> {
   const watermark = (JSON.parse(fileLines(`offsets/${version}`)[1]!) as { batchWatermarkMs: number }).batchWatermarkMs;
-  const file = path.join(tmp('orders'), 'orders.jsonl');
+  const file = path.join(tmpDir('cli-cp-orders'), 'orders.jsonl');
   writeFileSync(file, Array.from({ length: 200 }, (_, i) => JSON.stringify(order(i))).join('\n'));
   // Windows the last batch's watermark closed were evicted; every other window is still held.
   return duckQuery(`SELECT * FROM (
@@ -131,7 +119,7 @@ describe('sluice checkpoint state', () => {
   });
 
   it('--out writes every row to Parquet that DuckDB reads, equal to DuckDB aggregating the orders', async () => {
-    const out = path.join(tmp('out'), 'state.parquet');
+    const out = path.join(tmpDir('cli-cp-out'), 'state.parquet');
     const r = await sluice('state', 'checkpoints.example', '--out', out);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Wrote ${(await expectedState()).length} state rows of operator 0, version ${last} to ${out}`);
@@ -148,7 +136,7 @@ describe('sluice checkpoint state', () => {
   });
 
   it('--batch 3: the 2.snapshot plus 3.delta, whose removals evicted the first windows', async () => {
-    const out = path.join(tmp('out'), 'state-3.parquet');
+    const out = path.join(tmpDir('cli-cp-out'), 'state-3.parquet');
     const r = await sluice('state', 'checkpoints.example', '--batch', '3', '--out', out);
     expect(r.code).toBe(0);
     const rows = await duckQuery(`SELECT epoch_ms("window".start::TIMESTAMP) AS start_ms, user_id, total_spend, order_count FROM '${out}' ORDER BY start_ms, user_id`);

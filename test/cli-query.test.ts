@@ -1,21 +1,16 @@
 // `sluice query <path> "<SQL>"` (bin/sluice.mjs) on a local and on an s3:// output: the same rows
 // as DuckDB reading the files directly; only committed files count; s3:// outputs are cached
 // locally and only new files are fetched.
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3, downloadParquet, type TestS3 } from './support/s3.ts';
+import { runSluice, type Ran } from './support/cli.ts';
+import { tmpDir } from './support/tmp.ts';
 import { Session, MemoryStream, types as T, type StreamingQuery } from '../src/index.ts';
 import { runQueryCommand } from '../src/cli/query-command.ts';
 import { CliError } from '../src/cli/cli-error.ts';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = path.join(ROOT, 'bin/sluice.mjs');
-const tmp = (name: string): string => mkdtempSync(path.join(tmpdir(), `sluice-cli-${name}-`));
 
 let s3: TestS3;
 let session: Session;
@@ -28,7 +23,7 @@ const rows = (from: number, to: number) => Array.from({ length: to - from }, (_,
 
 let local: { out: string; stream: MemoryStream; q: StreamingQuery };
 let remote: { out: string; stream: MemoryStream; q: StreamingQuery };
-const cache = tmp('cache');
+const cache = tmpDir('cli-query-cache');
 
 async function startQuery(out: string, cp: string): Promise<{ out: string; stream: MemoryStream; q: StreamingQuery }> {
   const stream = new MemoryStream(session, schema);
@@ -43,20 +38,12 @@ beforeAll(async () => {
   const b = Session.builder().appName('cli-query-test');
   for (const [k, v] of Object.entries(s3.conf())) b.config(k, v);
   session = b.getOrCreate();
-  [local, remote] = await Promise.all([startQuery(tmp('out'), tmp('cp')), startQuery(s3.prefix('cli-out'), s3.prefix('cli-cp'))]);
+  [local, remote] = await Promise.all([startQuery(tmpDir('cli-query-out'), tmpDir('cli-query-cp')), startQuery(s3.prefix('cli-out'), s3.prefix('cli-cp'))]);
 });
 afterAll(async () => { await local?.q.stop(); await remote?.q.stop(); await s3?.stop(); });
 
-function sluice(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: s3.env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `sluice <args>`, able to reach the test S3. */
+const sluice = (...args: string[]): Promise<Ran> => runSluice(args, s3.env());
 
 /** DuckDB over every *.parquet file under `dir`, the way a user would read the files directly. */
 async function direct(dir: string, sql: string): Promise<unknown[]> {
@@ -126,8 +113,8 @@ describe('sluice query', () => {
     expect(JSON.parse(await run(local.out, 'SELECT count(*) AS n FROM output'))).toEqual([{ n: '300' }]);
     expect(await direct(local.out, 'SELECT count(*) AS n FROM output')).not.toEqual([{ n: '300' }]);
 
-    await expect(run(tmp('empty'), SQL)).rejects.toThrow(CliError);
-    await expect(run(tmp('empty'), SQL)).rejects.toThrow(/has no _sluice_log\/ entries: it is not the output path of a sluice Parquet query/);
+    await expect(run(tmpDir('cli-query-empty'), SQL)).rejects.toThrow(CliError);
+    await expect(run(tmpDir('cli-query-empty'), SQL)).rejects.toThrow(/has no _sluice_log\/ entries: it is not the output path of a sluice Parquet query/);
     await expect(run(local.out, 'SELECT nope FROM output')).rejects.toThrow(/DuckDB could not run the query: .*nope.*\nThe output's rows are in the view `output`/s);
     const bad = await sluice('query', local.out);
     expect(bad.code).toBe(1);

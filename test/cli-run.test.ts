@@ -2,44 +2,26 @@
 // under a pseudo-terminal (util-linux `script`) the status line updates batch by batch without
 // garbling the script's own output; piped, stdout carries one JSON progress record per batch;
 // and the ways a run goes wrong end with exit code 1 and a message saying what to do.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { StreamingQueryProgress } from '../src/runtime/progress.ts';
+import { ROOT, SLUICE_BIN, runCommand, runSluice } from './support/cli.ts';
+import { tmpDir } from './support/tmp.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = path.join(ROOT, 'bin/sluice.mjs');
-const tmp = (name: string): string => mkdtempSync(path.join(tmpdir(), `sluice-run-${name}-`));
 /** A directory for scripts, as a user's project: ES modules. */
 function scriptDir(name: string): string {
-  const dir = tmp(name);
+  const dir = tmpDir(`run-${name}`);
   writeFileSync(path.join(dir, 'package.json'), '{"type": "module"}\n');
   return dir;
 }
 const SLUICE = JSON.stringify(path.join(ROOT, 'src/index.ts'));
 
-interface Ran { code: number | null; stdout: string; stderr: string }
-
-function run(cmd: string, args: readonly string[]): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    // Decoded whole at the end: a chunk may end inside a character (the table's box drawing).
-    const stdout: Buffer[] = [], stderr: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => stdout.push(d));
-    child.stderr.on('data', (d: Buffer) => stderr.push(d));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }));
-  });
-}
-
-const sluice = (...args: string[]): Promise<Ran> => run(process.execPath, [BIN, ...args]);
+const sluice = (...args: string[]) => runSluice(args);
 
 /** The example's own flags, writing to fresh temporary directories. */
 function exampleArgs(events: number, perTrigger: number): string[] {
-  const dir = tmp('example');
+  const dir = tmpDir('run-example');
   return ['--events', String(events), '--max-offsets-per-trigger', String(perTrigger), '--checkpoint', path.join(dir, 'cp'), '--output', path.join(dir, 'out')];
 }
 
@@ -68,9 +50,9 @@ function screen(bytes: string): string[] {
 
 describe('sluice run', () => {
   it('draws a live status line on a terminal and keeps the script output intact', async () => {
-    const cmd = ['stty cols 200 rows 50;', 'exec', process.execPath, BIN, 'run', 'examples/orders-spark.ts', '--', ...exampleArgs(100_000, 5000)]
+    const cmd = ['stty cols 200 rows 50;', 'exec', process.execPath, SLUICE_BIN, 'run', 'examples/orders-spark.ts', '--', ...exampleArgs(100_000, 5000)]
       .map((a, i) => (i < 2 ? a : `'${a}'`)).join(' ');
-    const r = await run('script', ['-qfec', cmd, '/dev/null']);
+    const r = await runCommand('script', ['-qfec', cmd, '/dev/null']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const raw = r.stdout;
 
@@ -133,7 +115,7 @@ console.log(JSON.stringify({ argv: process.argv.slice(2), ui: s.conf.get('sluice
 
   it('fails with exit code 1 and a clear message', async () => {
     const dir = scriptDir('errors');
-    const cjs = path.join(tmp('cjs'), 'top-level-await.ts');
+    const cjs = path.join(tmpDir('run-cjs'), 'top-level-await.ts');
     writeFileSync(cjs, `import { Session } from ${SLUICE};\nawait Promise.resolve(Session);\n`);
     const throws = path.join(dir, 'throws.ts');
     writeFileSync(throws, `throw new Error('boom from the script');\n`);

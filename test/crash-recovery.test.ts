@@ -14,13 +14,13 @@
 // CRASH_SEED=<n> replays another random schedule; SLUICE_KEEP_CRASH_DIR=1 keeps the directories.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
-import { mulberry32 } from './support/prng.ts';
+import { mulberry32, randInt } from './support/prng.ts';
 import { runQueryChild, type ChildRunOptions, type ChildResult as QueryChildResult } from './support/query-child.ts';
+import { tmpDir } from './support/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/crash-query.ts', import.meta.url));
@@ -37,7 +37,6 @@ const SEED = Number(process.env.CRASH_SEED ?? 20240611);
 // ---- seeded PRNG (mulberry32) ------------------------------------------------------------------
 
 const rng = mulberry32(SEED);
-const randInt = (lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
 
 // ---- shared state ------------------------------------------------------------------------------
 
@@ -196,7 +195,7 @@ async function expectExactlyOnceSoFar(where: string): Promise<void> {
 // ---- setup -------------------------------------------------------------------------------------
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-crash-'));
+  tmp = tmpDir('crash');
   cp = path.join(tmp, 'checkpoint');
   out = path.join(tmp, 'out');
   broker = await startBroker();
@@ -324,13 +323,13 @@ describe('crash recovery: Kafka -> Parquet stays exactly once through SIGKILLs',
       runs++;
       // Keep a backlog of several batches so a kill always has work to interrupt.
       const backlog = produced - (await committedRows());
-      const want = 4 * MAX_OFFSETS + randInt(0, 400);
+      const want = 4 * MAX_OFFSETS + randInt(rng, 0, 400);
       if (backlog < want) await produceRecords(want - backlog);
-      else if (rng() < 0.3) await produceRecords(randInt(100, 400));
+      else if (rng() < 0.3) await produceRecords(randInt(rng, 100, 400));
       const anchored = rng() < 0.65;
       // Counted from a progress line, the delay lands in the next batch (~50 files, a few hundred
       // ms, most of it in the sink); counted from the spawn, anywhere from startup to a late batch.
-      const how = anchored ? { killAfterProgress: { n: randInt(1, 2), delayMs: randInt(0, 350) } } : { killAfterMs: randInt(250, 2400) };
+      const how = anchored ? { killAfterProgress: { n: randInt(rng, 1, 2), delayMs: randInt(rng, 0, 350) } } : { killAfterMs: randInt(rng, 250, 2400) };
       const r = await runChild(how);
       if (!r.killedByParent) {
         // It may finish first (a short backlog); anything but a clean exit is a failure.

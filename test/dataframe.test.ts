@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { Session, MemoryStream, col, lit, not, from_json, types as T, AnalysisError, type StreamingQueryProgress } from '../src/index.ts';
+import { tmpDir } from './support/tmp.ts';
 
 const session = Session.builder().appName('dataframe-test').getOrCreate();
 const schema = T.struct({ id: T.long, name: T.string, score: T.double, n: T.int, at: T.timestamp, flag: T.boolean });
@@ -95,7 +95,7 @@ describe('the trigger loop', () => {
       onQueryTerminated: (e) => events.push(`terminated ${e.exception}`),
     });
     const stream = new MemoryStream(session, schema);
-    const cp = mkdtempSync(path.join(tmpdir(), 'sluice-cp-'));
+    const cp = tmpDir('cp');
     const q = await stream.toDF().filter(col('flag')).writeStream.format('memory').queryName('loop').option('checkpointLocation', cp).start();
     stream.addData(rows.slice(0, 2));
     await q.processAllAvailable();
@@ -162,7 +162,7 @@ describe('the trigger loop', () => {
   it('a partition value too long for a directory name does not stop the query: its rows are written, and progress warns', async () => {
     const s2 = T.struct({ region: T.string, id: T.long });
     const stream = new MemoryStream(session, s2);
-    const out = mkdtempSync(path.join(tmpdir(), 'sluice-long-')), cp = mkdtempSync(path.join(tmpdir(), 'sluice-cp-'));
+    const out = tmpDir('long'), cp = tmpDir('cp');
     const q = await stream.toDF().writeStream.format('parquet').partitionBy('region').option('checkpointLocation', cp).start(out);
     stream.addData([{ region: 'r'.repeat(400), id: 1n }, { region: 'eu', id: 2n }]);
     await q.processAllAvailable();
@@ -175,7 +175,7 @@ describe('the trigger loop', () => {
 
   it('a bad session setting fails start() and leaves the checkpoint free for the next start()', async () => {
     const stream = new MemoryStream(session, schema);
-    const cp = mkdtempSync(path.join(tmpdir(), 'sluice-cp-'));
+    const cp = tmpDir('cp');
     const start = () => stream.toDF().writeStream.format('memory').queryName('badConf').option('checkpointLocation', cp).start();
     session.conf.set('sluice.minBatchesToRetain', 'zero');
     try {
@@ -205,7 +205,7 @@ describe('the trigger loop', () => {
   it('purges logs beyond minBatchesToRetain', async () => {
     const s = Session.builder().config('spark.sql.streaming.minBatchesToRetain', 2).getOrCreate();
     const stream = new MemoryStream(s, schema);
-    const cp = mkdtempSync(path.join(tmpdir(), 'sluice-cp-'));
+    const cp = tmpDir('cp');
     const q = await stream.toDF().writeStream.format('memory').queryName('purge').option('checkpointLocation', cp).start();
     for (let i = 0; i < 5; i++) { stream.addData([rows[i % rows.length]!]); await q.processAllAvailable(); }
     await q.stop();
@@ -281,7 +281,7 @@ describe('the trigger loop', () => {
     expect(df.columns).toEqual(['timestamp', 'value']);
     expect(() => session.readStream.format('kafka').schema(T.struct({ a: T.int })).option('kafka.bootstrap.servers', 'h:1').option('subscribe', 't').load())
       .toThrow(/kafka source has a fixed schema/);
-    await expect(df.writeStream.format('parquet').option('CheckpointLocation', mkdtempSync(path.join(tmpdir(), 'cp-'))).option('Compresion', 'zstd').start(mkdtempSync(path.join(tmpdir(), 'o-'))))
+    await expect(df.writeStream.format('parquet').option('CheckpointLocation', tmpDir('cp')).option('Compresion', 'zstd').start(tmpDir('o')))
       .rejects.toThrow(/Unknown option 'Compresion' for the parquet sink\. Its options are: checkpointLocation, path, lateRowsPath, (ui.port, )?compression/);
   });
 });

@@ -20,13 +20,13 @@
 // CRASH_SEED=<n> replays another random schedule; SLUICE_KEEP_CRASH_DIR=1 keeps the directories.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
-import { mulberry32 } from './support/prng.ts';
+import { mulberry32, randInt } from './support/prng.ts';
 import { runQueryChild, type ChildRunOptions, type ChildResult as QueryChildResult } from './support/query-child.ts';
+import { tmpDir } from './support/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/stateful-query.ts', import.meta.url));
@@ -41,12 +41,11 @@ const CHILD_TIMEOUT_MS = 30_000;
 const DELAY_MS = 5 * 60_000;
 
 const rng = mulberry32(SEED);
-const randInt = (lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
 
 let broker: TestBroker;
 let tmp: string;
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-et-crash-'));
+  tmp = tmpDir('et-crash');
   broker = await startBroker();
   console.log(`event-time-crash: seed ${SEED}, dir ${tmp}`);
 });
@@ -305,11 +304,11 @@ async function randomKills(p: Pipeline, runs: number): Promise<string[]> {
     const c = (await p.commitIds()).at(-1) ?? -1;
     const consumed = c < 0 ? 0 : p.consumed((await p.offsetEntry(c)).offsets);
     const backlog = p.events.length - consumed;
-    if (backlog < 6 * MAX_OFFSETS) await p.produceEvents(6 * MAX_OFFSETS - backlog + randInt(0, 120));
+    if (backlog < 6 * MAX_OFFSETS) await p.produceEvents(6 * MAX_OFFSETS - backlog + randInt(rng, 0, 120));
     // Counted from a progress line, the kill lands in a later batch (~50 ms each); from the spawn,
     // anywhere from the startup (~1 s: tsx, Kafka metadata, state load) to the last batches.
     const anchored = rng() < 0.8;
-    const how: RunOptions = anchored ? { killAfterProgress: { n: randInt(1, 3), delayMs: randInt(0, 60) } } : { killAfterMs: randInt(1000, 1600) };
+    const how: RunOptions = anchored ? { killAfterProgress: { n: randInt(rng, 1, 3), delayMs: randInt(rng, 0, 60) } } : { killAfterMs: randInt(rng, 1000, 1600) };
     const r = await p.run(how);
     if (!r.killedByParent) expect(r.code, `random run ${i} ended by itself: ${describeRun(r)}`).toBe(0);
     else expect(r.signal, describeRun(r)).toBe('SIGKILL');

@@ -20,7 +20,6 @@
 // EVENT_TIME_SEED=<n> replays another seed; SLUICE_KEEP_DIFF_DIR=1 keeps the directories.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   Session, MemoryStream, col, from_json, window, session_window, sum, count, types as T,
@@ -28,7 +27,8 @@ import {
 } from '../src/index.ts';
 import { duckQuery } from './support/duck.ts';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
-import { mulberry32 } from './support/prng.ts';
+import { mulberry32, pick, randInt, type Rng } from './support/prng.ts';
+import { tmpDir } from './support/tmp.ts';
 
 const SEED = Number(process.env.EVENT_TIME_SEED ?? 7_310_519);
 const MIN = 60_000;
@@ -39,11 +39,8 @@ const GRID = 30_000;
 
 // ---- seeded PRNG (mulberry32) ------------------------------------------------------------------
 
-type Rng = () => number;
 /** Each case's own stream, so seeds n and n+1 do not share cases. */
 const caseSeed = (offset: number): number => Math.imul(SEED ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(offset, 0x85ebca6b);
-const randInt = (rng: Rng, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
-const pick = <X>(rng: Rng, xs: readonly X[]): X => xs[Math.floor(rng() * xs.length)]!;
 
 // ---- events ------------------------------------------------------------------------------------
 
@@ -285,7 +282,7 @@ const schema = T.struct({ id: T.long, user_id: T.string, amount: T.double, event
 const toRow = (e: Ev): Record<string, unknown> => ({ id: e.id, user_id: e.user_id, amount: e.amount, event_time: new Date(e.t) });
 
 let tmpRoot: string;
-beforeAll(async () => { tmpRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-et-diff-')); });
+beforeAll(async () => { tmpRoot = tmpDir('et-diff'); });
 afterAll(async () => { if (tmpRoot && !process.env.SLUICE_KEEP_DIFF_DIR) await fs.rm(tmpRoot, { recursive: true, force: true }); });
 
 interface CaseSummary { batches: number; restarts: number; events: number; late: number; edgeLate: number; windows: number; noData: number; ms: number }

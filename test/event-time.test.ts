@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   Session, MemoryStream, col, window, session_window, sum, count, avg, min, max, first, last, approx_count_distinct, types as T,
@@ -11,11 +10,11 @@ import { StateStore } from '../src/state/state-store.ts';
 import { encodeCells } from '../src/state/key-encoding.ts';
 import { LocalStorage } from '../src/storage/local.ts';
 import type { Cell } from '../src/data/cells.ts';
+import { tmpDir } from './support/tmp.ts';
 
 const session = Session.builder().appName('event-time-test').getOrCreate();
 const schema = T.struct({ order_id: T.string, user_id: T.string, amount: T.double, event_time: T.timestamp });
 const at = (m: number, s = 0): Date => new Date(Date.UTC(2024, 0, 1, 10, m, s));
-const tmp = (p: string): string => mkdtempSync(path.join(tmpdir(), `sluice-${p}-`));
 let n = 0;
 const order = (user: string, amount: number, m: number, s = 0) => ({ order_id: `o${n++}`, user_id: user, amount, event_time: at(m, s) });
 const windowed = (df: ReturnType<MemoryStream['toDF']>) => df.withWatermark('event_time', '10 minutes')
@@ -87,9 +86,9 @@ describe('windowed aggregation', () => {
     const s = new MemoryStream(session, schema);
     const agg = s.toDF().groupBy('user_id').count();
     await expect(agg.writeStream.outputMode('append').format('memory').queryName('x1').start()).rejects.toThrow(/Append output mode is not supported for a streaming aggregation without a watermark/);
-    await expect(windowed(s.toDF()).writeStream.outputMode('update').format('parquet').option('checkpointLocation', tmp('cp')).start(tmp('out')))
+    await expect(windowed(s.toDF()).writeStream.outputMode('update').format('parquet').option('checkpointLocation', tmpDir('event-time-cp')).start(tmpDir('event-time-out')))
       .rejects.toThrow(/parquet sink does not support output mode 'update'/);
-    await expect(windowed(s.toDF()).writeStream.outputMode('complete').format('parquet').option('checkpointLocation', tmp('cp')).start(tmp('out')))
+    await expect(windowed(s.toDF()).writeStream.outputMode('complete').format('parquet').option('checkpointLocation', tmpDir('event-time-cp')).start(tmpDir('event-time-out')))
       .rejects.toThrow(/parquet sink does not support output mode 'complete'/);
     await expect(s.toDF().writeStream.outputMode('complete').format('memory').queryName('x2').start()).rejects.toThrow(/Complete output mode is not supported when there are no streaming aggregations/);
     expect(() => s.toDF().withWatermark('amount', '1 minute').schema).toThrow(/needs a timestamp column, but 'amount' is double/);
@@ -117,7 +116,7 @@ describe('windowed aggregation', () => {
 
 describe('state across restarts', () => {
   it('a restart with a changed query is refused, naming the difference', async () => {
-    const cp = tmp('cp'), out = tmp('out');
+    const cp = tmpDir('event-time-cp'), out = tmpDir('event-time-out');
     const run = async (rows: Record<string, unknown>[], build = windowed) => {
       const s = new MemoryStream(session, schema);
       const q = await build(s.toDF()).writeStream.outputMode('append').format('parquet').option('checkpointLocation', cp).trigger({ availableNow: true }).start(out);
@@ -157,7 +156,7 @@ describe('the state store', () => {
       ['', true, 1e300, -1, new Uint8Array([0, 255]), 0n],
       ['a\u0001b', false, Number.NaN, 1, new Uint8Array([1]), 1n],
     ];
-    const dir = tmp('store');
+    const dir = tmpDir('event-time-store');
     const store = new StateStore(new LocalStorage(), dir, keySchema, valueSchema, 2);
     keys.forEach((cells, i) => { const slot = store.insert(encodeCells(cells, types), cells); store.values[0]![slot] = BigInt(i); });
     await store.commit(0);
@@ -181,8 +180,8 @@ describe('the state store', () => {
 describe('late rows and dropDuplicates', () => {
   it('late rows can go to a Parquet path instead of vanishing', async () => {
     const s = new MemoryStream(session, schema);
-    const out = tmp('out'), late = tmp('late');
-    const q = await windowed(s.toDF()).writeStream.outputMode('append').format('parquet').option('checkpointLocation', tmp('cp')).option('lateRowsPath', late).start(out);
+    const out = tmpDir('event-time-out'), late = tmpDir('event-time-late');
+    const q = await windowed(s.toDF()).writeStream.outputMode('append').format('parquet').option('checkpointLocation', tmpDir('event-time-cp')).option('lateRowsPath', late).start(out);
     s.addData([order('a', 1, 30)]);
     await q.processAllAvailable();
     s.addData([order('a', 2, 30)]);
@@ -213,7 +212,7 @@ describe('late rows and dropDuplicates', () => {
     const watermarks = async (policy: 'min' | 'max' | null) => {
       const s2 = policy ? Session.builder().config('spark.sql.streaming.multipleWatermarkPolicy', policy).getOrCreate() : session;
       const s = new MemoryStream(s2, two);
-      const cp = tmp('cp');
+      const cp = tmpDir('event-time-cp');
       const q = await s.toDF().withWatermark('a', '1 minute').withWatermark('b', '5 minutes').groupBy(window(col('a'), '1 minute')).count()
         .writeStream.outputMode('update').format('memory').queryName(`wm-${policy}`).option('checkpointLocation', cp).start();
       s.addData([{ k: 'x', a: at(30), b: at(40) }]);
@@ -250,7 +249,7 @@ describe('late rows and dropDuplicates', () => {
 
     const s3 = Session.builder().config('spark.sql.streaming.minBatchesToRetain', 2).config('sluice.stateSnapshotInterval', 2).getOrCreate();
     const s = new MemoryStream(s3, schema);
-    const cp = tmp('cp');
+    const cp = tmpDir('event-time-cp');
     const q = await s.toDF().groupBy('user_id').count().writeStream.outputMode('complete').format('memory').queryName('purged').option('checkpointLocation', cp).start();
     for (let i = 0; i < 7; i++) { s.addData([order(`u${i % 3}`, 1, i)]); await q.processAllAvailable(); }
     await q.stop();

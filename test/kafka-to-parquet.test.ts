@@ -1,18 +1,31 @@
+// The foundation's end-to-end test: Kafka -> from_json -> filter -> select -> Parquet.
+// The cases about where the checkpoint and the output live run twice, with both on local disk and
+// both on S3 (s3rver, or a real bucket given SLUICE_TEST_S3_*); the Kafka source and the user
+// errors run on local disk; partition values that try to leave the output prefix, on S3.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { startBroker, produce, uniqueTopic, type TestBroker } from './support/broker.ts';
+import { startS3, downloadParquet, listKeys, splitS3, type TestS3 } from './support/s3.ts';
+import { localTestStorage, s3TestStorage, type TestStorage } from './support/storage.ts';
 import { duckQuery } from './support/duck.ts';
-import { Session, col, from_json, types as T, OptionError, AnalysisError, DataError, SourceError, CheckpointError } from '../src/index.ts';
+import { tmpDir } from './support/tmp.ts';
+import { Session, MemoryStream, col, from_json, types as T, OptionError, AnalysisError, DataError, SourceError, CheckpointError } from '../src/index.ts';
 
 let broker: TestBroker;
-beforeAll(async () => { broker = await startBroker({ retentionMiB: 1 }); });
-afterAll(async () => { await broker?.stop(); });
+let s3: TestS3;
+let session: Session;
+beforeAll(async () => {
+  [broker, s3] = await Promise.all([startBroker({ retentionMiB: 1 }), startS3()]);
+  // One session per process: it reaches the test S3, and local paths as any session does.
+  const b = Session.builder().appName('kafka-to-parquet-test');
+  for (const [k, v] of Object.entries(s3.conf())) b.config(k, v);
+  session = b.getOrCreate();
+});
+afterAll(async () => { await Promise.all([broker?.stop(), s3?.stop()]); });
 
-const session = Session.builder().appName('kafka-to-parquet-test').getOrCreate();
+const storages: Record<'local' | 's3', TestStorage> = { local: localTestStorage, s3: s3TestStorage(() => s3) };
 const schema = T.struct({ id: T.long, user_id: T.string, amount: T.double, type: T.string, event_time: T.timestamp });
-const tmp = (name: string): string => mkdtempSync(path.join(tmpdir(), `sluice-${name}-`));
 
 function event(id: number): { key: string; value: string } {
   return {
@@ -39,56 +52,69 @@ async function runToEnd(topic: string, cp: string, out: string, extra: Record<st
   return q;
 }
 
-async function outputIds(out: string): Promise<number[]> {
-  const rows = await duckQuery(`SELECT id FROM read_parquet('${out}/**/*.parquet') ORDER BY id`);
+/** The ids a reader of `out` sees: every *.parquet file under it, read by DuckDB. */
+async function outputIds(out: string, storage: TestStorage = localTestStorage): Promise<number[]> {
+  const rows = await duckQuery(`SELECT id FROM read_parquet('${await storage.parquetDir(out)}/**/*.parquet') ORDER BY id`);
   return rows.map((r) => Number(r.id));
 }
 
-describe('Kafka -> from_json -> filter -> select -> Parquet', () => {
-  it('writes exactly the expected rows, readable by DuckDB', async () => {
-    const topic = uniqueTopic('e2e');
+describe.each(['local', 's3'] as const)('Kafka -> from_json -> filter -> select -> Parquet, checkpoint and output on %s', (where) => {
+  const storage = (): TestStorage => storages[where];
+
+  it('writes exactly the expected rows, readable by DuckDB, and the checkpoint layout of DESIGN §5', async () => {
+    const st = storage();
+    const topic = uniqueTopic(`${where}-e2e`);
     await broker.createTopic(topic, 4);
     await produce(broker.bootstrap, topic, range(0, 3000).map(event));
-    const cp = tmp('cp'), out = tmp('out');
+    const cp = st.path('cp'), out = st.path('out');
     const q = await runToEnd(topic, cp, out);
-    const rows = await duckQuery(`SELECT id, user_id, amount, event_time FROM read_parquet('${out}/**/*.parquet') ORDER BY id`);
+    const rows = await duckQuery(`SELECT id, user_id, amount, event_time FROM read_parquet('${await st.parquetDir(out)}/**/*.parquet') ORDER BY id`);
     const want = purchases(range(0, 3000));
     expect(rows.map((r) => Number(r.id))).toEqual(want);
     expect(rows[0]).toEqual({ id: 1n, user_id: 'u1', amount: 1.25, event_time: new Date(Date.UTC(2024, 0, 1) + 1000) });
     expect(q.lastProgress?.sink.numOutputRows).toBe(want.length);
+    expect(q.lastProgress?.sink.description).toBe(`FileSink[${out}]`);
     expect(q.lastProgress?.numInputRows).toBe(3000);
     expect(q.recentProgress.length).toBe(1);
     // The checkpoint has the layout of DESIGN §5.
-    expect(readFileSync(path.join(cp, 'offsets', '0'), 'utf8').split('\n')[0]).toBe('v1');
-    expect(JSON.parse(readFileSync(path.join(cp, 'offsets', '0'), 'utf8').split('\n')[2]!)).toEqual({ [topic]: { 0: expect.any(Number), 1: expect.any(Number), 2: expect.any(Number), 3: expect.any(Number) } });
-    expect(readFileSync(path.join(cp, 'commits', '0'), 'utf8')).toMatch(/^v1\n{"nextBatchWatermarkMs":0,"commitTimestampMs":\d{13}}$/);
-    expect(JSON.parse(readFileSync(path.join(cp, 'metadata'), 'utf8')).id).toBe(q.id);
-    expect(existsSync(path.join(out, '_sluice_log', '0'))).toBe(true);
+    const offsets = (await st.readText(`${cp}/offsets/0`))!.split('\n');
+    expect(offsets[0]).toBe('v1');
+    expect(JSON.parse(offsets[2]!)).toEqual({ [topic]: { 0: expect.any(Number), 1: expect.any(Number), 2: expect.any(Number), 3: expect.any(Number) } });
+    expect(await st.readText(`${cp}/commits/0`)).toMatch(/^v1\n{"nextBatchWatermarkMs":0,"commitTimestampMs":\d{13}}$/);
+    expect(JSON.parse((await st.readText(`${cp}/metadata`))!).id).toBe(q.id);
+    expect(await st.list(cp)).toEqual(['commits/0', 'metadata', 'offsets/0', 'sources/0/0']);
+    const outFiles = await st.list(out);
+    expect(outFiles).toContain('_sluice_log/0');
+    // Nothing but the data files and the log: no temporary files left behind.
+    expect(outFiles.filter((f) => !f.endsWith('.parquet') && !f.startsWith('_sluice_log/'))).toEqual([]);
   });
 
   it('continues from the checkpoint: a restart adds only the new rows', async () => {
-    const topic = uniqueTopic('restart');
+    const st = storage();
+    const topic = uniqueTopic(`${where}-restart`);
     await broker.createTopic(topic, 3);
     await produce(broker.bootstrap, topic, range(0, 1000).map(event));
-    const cp = tmp('cp'), out = tmp('out');
+    const cp = st.path('cp'), out = st.path('out');
     const first = await runToEnd(topic, cp, out);
-    expect(await outputIds(out)).toEqual(purchases(range(0, 1000)));
+    expect(await outputIds(out, st)).toEqual(purchases(range(0, 1000)));
     // Nothing new: another run adds no batch.
     await runToEnd(topic, cp, out);
-    expect(readdirSync(path.join(cp, 'commits'))).toEqual(['0']);
+    expect(await st.list(`${cp}/commits`)).toEqual(['0']);
     await produce(broker.bootstrap, topic, range(1000, 1600).map(event));
     const second = await runToEnd(topic, cp, out);
     expect(second.id).toBe(first.id);
     expect(second.runId).not.toBe(first.runId);
     expect(second.lastProgress?.numInputRows).toBe(600);
-    expect(await outputIds(out)).toEqual(purchases(range(0, 1600)));
+    expect(await outputIds(out, st)).toEqual(purchases(range(0, 1600)));
   });
+});
 
+describe('Kafka -> from_json -> filter -> select -> Parquet: batches, malformed records, lost offsets (local disk)', () => {
   it('maxOffsetsPerTrigger splits a backlog into batches, as offsets/<N> shows', async () => {
     const topic = uniqueTopic('limit');
     await broker.createTopic(topic, 2);
     await produce(broker.bootstrap, topic, range(0, 1000).map(event));
-    const cp = tmp('cp'), out = tmp('out');
+    const cp = tmpDir('cp'), out = tmpDir('out');
     const q = await runToEnd(topic, cp, out, { maxOffsetsPerTrigger: '300' });
     const batches = readdirSync(path.join(cp, 'offsets')).map(Number).sort((a, b) => a - b);
     expect(batches).toEqual([0, 1, 2, 3]);
@@ -115,15 +141,15 @@ describe('Kafka -> from_json -> filter -> select -> Parquet', () => {
     const good = purchases(range(0, 300));
 
     // PERMISSIVE: the bad records become null rows (filtered out by type == purchase), the wrong-typed field null.
-    const outP = tmp('out');
-    const qp = await query(topic, {}, 'PERMISSIVE').writeStream.format('parquet').option('checkpointLocation', tmp('cp')).trigger({ availableNow: true }).start(outP);
+    const outP = tmpDir('out');
+    const qp = await query(topic, {}, 'PERMISSIVE').writeStream.format('parquet').option('checkpointLocation', tmpDir('cp')).trigger({ availableNow: true }).start(outP);
     await qp.awaitTermination();
     const permissive = await duckQuery(`SELECT id FROM read_parquet('${outP}/**/*.parquet') ORDER BY id NULLS LAST`);
     expect(permissive.map((r) => (r.id === null ? null : Number(r.id)))).toEqual([...good, null]);
 
     // DROPMALFORMED: dropped and counted; good rows all there.
-    const outD = tmp('out');
-    const qd = await query(topic, {}, 'DROPMALFORMED').writeStream.format('parquet').option('checkpointLocation', tmp('cp')).trigger({ availableNow: true }).start(outD);
+    const outD = tmpDir('out');
+    const qd = await query(topic, {}, 'DROPMALFORMED').writeStream.format('parquet').option('checkpointLocation', tmpDir('cp')).trigger({ availableNow: true }).start(outD);
     await qd.awaitTermination();
     // The record with a wrong-typed id is valid JSON: kept, with a null id (DESIGN §9).
     expect((await outputIds(outD)).slice(0, -1)).toEqual(good);
@@ -131,7 +157,7 @@ describe('Kafka -> from_json -> filter -> select -> Parquet', () => {
     expect(qd.lastProgress?.numMalformedRowsDropped).toBe(2);
 
     // FAILFAST: stops, naming topic, partition and offset of the first bad record.
-    const qf = await query(topic, {}, 'FAILFAST').writeStream.format('parquet').option('checkpointLocation', tmp('cp')).trigger({ availableNow: true }).start(tmp('out'));
+    const qf = await query(topic, {}, 'FAILFAST').writeStream.format('parquet').option('checkpointLocation', tmpDir('cp')).trigger({ availableNow: true }).start(tmpDir('out'));
     const err = await qf.awaitTermination().then(() => null, (e: unknown) => e as Error);
     expect(err).toBeInstanceOf(DataError);
     expect(err!.message).toContain(`topic '${topic}' partition 0 offset 100`);
@@ -143,14 +169,14 @@ describe('Kafka -> from_json -> filter -> select -> Parquet', () => {
     const topic = uniqueTopic('loss');
     await broker.createTopic(topic, 1);
     await produce(broker.bootstrap, topic, range(0, 100).map(event));
-    const cpFail = tmp('cp'), cpGo = tmp('cp'), outGo = tmp('out');
-    await runToEnd(topic, cpFail, tmp('out'));
+    const cpFail = tmpDir('cp'), cpGo = tmpDir('cp'), outGo = tmpDir('out');
+    await runToEnd(topic, cpFail, tmpDir('out'));
     await runToEnd(topic, cpGo, outGo, { failOnDataLoss: 'false' });
     // The broker keeps 1 MiB per partition: ~3 MiB more pushes the first records out.
     const big = 'x'.repeat(2000);
     // Small produce calls: the mock drops whole record batches, and one larger than the retention would take everything.
     for (let k = 0; k < 36; k++) await produce(broker.bootstrap, topic, range(0, 50).map((i) => ({ key: 'p', value: JSON.stringify({ id: 100000 + k * 50 + i, type: 'purchase', pad: big }) })));
-    const err = await runToEnd(topic, cpFail, tmp('out')).then(() => null, (e: unknown) => e as Error);
+    const err = await runToEnd(topic, cpFail, tmpDir('out')).then(() => null, (e: unknown) => e as Error);
     expect(err).toBeInstanceOf(DataError);
     expect(err!.message).toMatch(new RegExp(`Topic '${topic}' partition 0: offsets 100 to \\d+ \\(range \\[100, \\d+\\)\\) are no longer in Kafka`));
     expect(err!.message).toContain('failOnDataLoss');
@@ -168,14 +194,14 @@ describe('Kafka -> from_json -> filter -> select -> Parquet', () => {
     const topic = uniqueTopic('recreated');
     await broker.createTopic(topic, 1);
     await produce(broker.bootstrap, topic, range(0, 60).map(event));
-    const cpFail = tmp('cp'), cpGo = tmp('cp'), outGo = tmp('out');
-    await runToEnd(topic, cpFail, tmp('out'));
+    const cpFail = tmpDir('cp'), cpGo = tmpDir('cp'), outGo = tmpDir('out');
+    await runToEnd(topic, cpFail, tmpDir('out'));
     await runToEnd(topic, cpGo, outGo, { failOnDataLoss: 'false' });
     const fresh = await startBroker();
     try {
       await fresh.createTopic(topic, 1);
       await produce(fresh.bootstrap, topic, range(1000, 1010).map(event));
-      const err = await runToEnd(topic, cpFail, tmp('out'), { 'kafka.bootstrap.servers': fresh.bootstrap }).then(() => null, (e: unknown) => e as Error);
+      const err = await runToEnd(topic, cpFail, tmpDir('out'), { 'kafka.bootstrap.servers': fresh.bootstrap }).then(() => null, (e: unknown) => e as Error);
       expect(err).toBeInstanceOf(DataError);
       expect(err!.message).toContain(`Topic '${topic}' partition 0: offset 10 is below the previous 60`);
       expect(err!.message).toContain('failOnDataLoss');
@@ -235,14 +261,14 @@ describe('user errors are clear', () => {
   it('a missing checkpointLocation', async () => {
     const topic = uniqueTopic('err');
     await broker.createTopic(topic, 1);
-    await expect(query(topic).writeStream.format('parquet').start(tmp('out'))).rejects.toThrow(OptionError);
-    await expect(query(topic).writeStream.format('parquet').start(tmp('out'))).rejects.toThrow(/checkpointLocation must be specified.*\.option\('checkpointLocation'/);
+    await expect(query(topic).writeStream.format('parquet').start(tmpDir('out'))).rejects.toThrow(OptionError);
+    await expect(query(topic).writeStream.format('parquet').start(tmpDir('out'))).rejects.toThrow(/checkpointLocation must be specified.*\.option\('checkpointLocation'/);
   });
 
   it('an unknown option, on the source and on the sink', () => {
     expect(() => session.readStream.format('kafka').option('kafka.bootstrap.servers', 'x:1').option('subscribe', 't').option('startingOffset', 'earliest').load())
       .toThrow(/Unknown option 'startingOffset' for the kafka source\. Its options are: .*startingOffsets/);
-    return expect(query('t').writeStream.format('parquet').option('checkpointLocation', tmp('cp')).option('compresion', 'zstd').start(tmp('out')))
+    return expect(query('t').writeStream.format('parquet').option('checkpointLocation', tmpDir('cp')).option('compresion', 'zstd').start(tmpDir('out')))
       .rejects.toThrow(/Unknown option 'compresion' for the parquet sink\. Its options are: .*compression/);
   });
 
@@ -258,7 +284,7 @@ describe('user errors are clear', () => {
   it('an unreachable broker fails after a bounded retry, naming the servers', async () => {
     const started = Date.now();
     const q = await session.readStream.format('kafka').option('kafka.bootstrap.servers', '127.0.0.1:1').option('subscribe', 'orders').load()
-      .writeStream.format('parquet').option('checkpointLocation', tmp('cp')).trigger({ availableNow: true }).start(tmp('out'));
+      .writeStream.format('parquet').option('checkpointLocation', tmpDir('cp')).trigger({ availableNow: true }).start(tmpDir('out'));
     const err = await q.awaitTermination().then(() => null, (e: unknown) => e as Error);
     expect(err).toBeInstanceOf(SourceError);
     expect(err!.message).toContain('127.0.0.1:1');
@@ -270,7 +296,7 @@ describe('user errors are clear', () => {
     const topic = uniqueTopic('outage');
     await broker.createTopic(topic, 2);
     await produce(broker.bootstrap, topic, range(0, 50).map(event));
-    const cp = tmp('cp'), out = tmp('out');
+    const cp = tmpDir('cp'), out = tmpDir('out');
     await runToEnd(topic, cp, out);
     await produce(broker.bootstrap, topic, range(50, 100).map(event));
     expect(await broker.command('down 1')).toBe('ok');
@@ -290,9 +316,9 @@ describe('user errors are clear', () => {
     const topic = uniqueTopic('twice');
     await broker.createTopic(topic, 1);
     await produce(broker.bootstrap, topic, range(0, 10).map(event));
-    const cp = tmp('cp');
-    const q1 = await query(topic).writeStream.format('parquet').option('checkpointLocation', cp).start(tmp('out'));
-    await expect(query(topic).writeStream.format('parquet').option('checkpointLocation', cp).start(tmp('out'))).rejects.toThrow(CheckpointError);
+    const cp = tmpDir('cp');
+    const q1 = await query(topic).writeStream.format('parquet').option('checkpointLocation', cp).start(tmpDir('out'));
+    await expect(query(topic).writeStream.format('parquet').option('checkpointLocation', cp).start(tmpDir('out'))).rejects.toThrow(CheckpointError);
     await q1.processAllAvailable();
     await q1.stop();
     expect(q1.isActive).toBe(false);
@@ -303,17 +329,41 @@ describe('user errors are clear', () => {
     const topic = uniqueTopic('owned');
     await broker.createTopic(topic, 1);
     await produce(broker.bootstrap, topic, range(0, 30).map(event));
-    const out = tmp('out');
-    await runToEnd(topic, tmp('cp'), out);
+    const out = tmpDir('out');
+    await runToEnd(topic, tmpDir('cp'), out);
     const before = await outputIds(out);
-    const err = await runToEnd(topic, tmp('cp'), out).then(() => null, (e: unknown) => e as Error);
+    const err = await runToEnd(topic, tmpDir('cp'), out).then(() => null, (e: unknown) => e as Error);
     expect(err?.message).toMatch(/already holds batch 0 written by another query \(id [0-9a-f-]+\); this query \(id [0-9a-f-]+\) would replace its files/);
     expect(await outputIds(out)).toEqual(before);
     expect(JSON.parse(readFileSync(path.join(out, '_sluice_log', '0'), 'utf8')).queryId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('the parquet sink refuses update and complete modes', async () => {
-    await expect(query('t').writeStream.format('parquet').outputMode('update').option('checkpointLocation', tmp('cp')).start(tmp('out')))
+    await expect(query('t').writeStream.format('parquet').outputMode('update').option('checkpointLocation', tmpDir('cp')).start(tmpDir('out')))
       .rejects.toThrow(/parquet sink does not support output mode 'update'/);
+  });
+});
+
+describe('partition values cannot leave the output prefix on S3', () => {
+  it("'/', '..', '%' and '=' in values stay below <path>/ and read back unchanged", async () => {
+    const values = ['../../escape', '..', '.', 'a/b', '/abs', '%2F..%2F', '100%', 'k=v', 'x/../../../y', 'plain'];
+    const cp = s3.prefix('part-cp'), out = s3.prefix('part-out');
+    const before = new Set(await listKeys(s3, `s3://${s3.bucket}`));
+    const stream = new MemoryStream(session, T.struct({ id: T.long, p: T.string }));
+    stream.addData(values.map((p, i) => ({ id: BigInt(i), p })));
+    const q = await stream.toDF().writeStream.format('parquet').option('checkpointLocation', cp).partitionBy('p').start(out);
+    await q.processAllAvailable();
+    await q.stop();
+    const created = (await listKeys(s3, `s3://${s3.bucket}`)).filter((k) => !before.has(k));
+    const outKey = splitS3(out).key, cpKey = splitS3(cp).key;
+    expect(created.filter((k) => k.endsWith('.parquet')).length).toBe(values.length);
+    for (const k of created) {
+      expect(k.startsWith(`${outKey}/`) || k.startsWith(`${cpKey}/`), `${k} is outside ${outKey}/`).toBe(true);
+      // Each data file is exactly <out>/p=<one segment>/part-*.parquet.
+      if (k.endsWith('.parquet')) expect(k.slice(outKey.length + 1)).toMatch(/^p=[^/]+\/part-0-\d+\.parquet$/);
+    }
+    const dir = await downloadParquet(s3, out);
+    const rows = await duckQuery(`SELECT id, p FROM read_parquet('${dir}/**/*.parquet', hive_partitioning = true) ORDER BY id`);
+    expect(rows.map((r) => r.p)).toEqual(values);
   });
 });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as A from 'apache-arrow';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import * as types from '../src/data/types.ts';
@@ -13,6 +12,7 @@ import { escapePathName, formatDoubleValue, formatTimestampValue, unescapePathNa
 import type { Sink, SinkOptions } from '../src/sinks/sink.ts';
 import { LocalStorage } from '../src/storage/local.ts';
 import { AnalysisError, OptionError, SinkError } from '../src/errors.ts';
+import { tmpDir } from './support/tmp.ts';
 
 // ---- building batches from JS values -------------------------------------------------------
 
@@ -61,7 +61,7 @@ let db: DuckDBConnection;
 const storage = new LocalStorage();
 
 beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-parquet-'));
+  tmp = tmpDir('parquet');
   db = await (await DuckDBInstance.create()).connect();
 });
 afterAll(async () => {

@@ -1,16 +1,16 @@
 // The checkpoint's lease (src/checkpoint/query-lease.ts), on real local storage: who may take it
 // over and when, the error that names the holder, and a run that lost it stopping before its next batch.
-import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { LocalStorage } from '../src/storage/local.ts';
 import { LEASE_EXPIRE_MS, QueryLease } from '../src/checkpoint/query-lease.ts';
 import { CheckpointError } from '../src/index.ts';
+import { tmpDir } from './support/tmp.ts';
 
 const storage = new LocalStorage();
-const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'sluice-lease-'));
 const plant = (cp: string, g: number, lease: Record<string, unknown>): void => {
   mkdirSync(path.join(cp, 'lease'), { recursive: true });
   writeFileSync(path.join(cp, 'lease', String(g)), JSON.stringify(lease) + '\n');
@@ -20,7 +20,7 @@ const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid!;
 
 describe('the checkpoint lease', () => {
   it('another host\'s lease holds while it is renewed, and is taken over once it expires', async () => {
-    const cp = tmp(), now = Date.now();
+    const cp = tmpDir('lease'), now = Date.now();
     plant(cp, 4, { runId: 'r-other', host: 'etl-7', pid: 4242, startedMs: now - 3_600_000, renewedMs: now - 5_000 });
     const err = await QueryLease.acquire(storage, cp, 'r-me', now).then(() => new Error('not refused'), (e: unknown) => e as Error);
     expect(err).toBeInstanceOf(CheckpointError);
@@ -34,7 +34,7 @@ describe('the checkpoint lease', () => {
   });
 
   it('on this host a lease holds while its process lives: a killed run\'s lease is taken over at once', async () => {
-    const cp = tmp(), now = Date.now();
+    const cp = tmpDir('lease'), now = Date.now();
     plant(cp, 0, { runId: 'r-dead', host: hostname(), pid: deadPid(), startedMs: now, renewedMs: now });
     const lease = await QueryLease.acquire(storage, cp, 'r-me', now);
     await lease.release();
@@ -43,7 +43,7 @@ describe('the checkpoint lease', () => {
   });
 
   it('two starts that find the same dead lease: only one takes it over', async () => {
-    const cp = tmp(), now = Date.now();
+    const cp = tmpDir('lease'), now = Date.now();
     plant(cp, 2, { runId: 'r-dead', host: hostname(), pid: deadPid(), startedMs: now, renewedMs: now });
     const results = await Promise.allSettled([QueryLease.acquire(storage, cp, 'a', now), QueryLease.acquire(storage, cp, 'b', now)]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -51,7 +51,7 @@ describe('the checkpoint lease', () => {
   });
 
   it('a holder finds out at its next renewal that another run took over, and keeps its hands off', async () => {
-    const cp = tmp(), now = Date.now();
+    const cp = tmpDir('lease'), now = Date.now();
     const mine = await QueryLease.acquire(storage, cp, 'r-me', now);
     await mine.renew();
     expect(mine.lostReason).toBeNull();

@@ -9,13 +9,12 @@
 // After each step every produced id must be in the output once (DuckDB over every *.parquet
 // object, committed or not, as a reader globbing the bucket sees them).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { externalS3, startS3, downloadParquet, listKeys, readText, splitS3, type TestS3 } from './support/s3.ts';
 import { startFaultProxy, type FaultProxy } from './support/s3-fault-proxy.ts';
 import { duckQuery } from './support/duck.ts';
+import { runQueryChild, type ChildRunOptions, type ChildResult as QueryChildResult } from './support/query-child.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/crash-query.ts', import.meta.url));
@@ -31,7 +30,7 @@ afterAll(async () => { await Promise.all([broker?.stop(), s3?.stop()]); });
 
 interface Progress { batchId: number; numInputRows: number; endOffset: Offsets; startOffset: Offsets | null }
 type Offsets = Record<string, Record<string, number>>;
-interface ChildResult { code: number | null; signal: NodeJS.Signals | null; progress: Progress[]; done: boolean; stderr: string }
+type ChildResult = QueryChildResult<Progress>;
 
 interface Job { topic: string; cp: string; out: string; produced: number; partitions: number }
 
@@ -44,27 +43,11 @@ async function produceRecords(job: Job, n: number): Promise<void> {
   job.produced += n;
 }
 
-function runChild(job: Job, o: { crashAt?: string; endpoint?: string; maxOffsets?: number; onStart?: (kill: () => void) => void } = {}): Promise<ChildResult> {
+/** The fixture on `job`, reaching S3 through the environment (or through `endpoint`, a fault proxy). */
+function runChild(job: Job, o: ChildRunOptions & { endpoint?: string; maxOffsets?: number } = {}): Promise<ChildResult> {
   const env = s3.env({ CRASH_MIN_BATCHES_TO_RETAIN: '3', SLUICE_S3_RETRY_TIMEOUT_MS: '5000', SLUICE_S3_REQUEST_TIMEOUT_MS: '2000', ...(o.endpoint ? { AWS_ENDPOINT_URL_S3: o.endpoint } : {}) });
-  delete env.SLUICE_TEST_CRASH_AT;
-  if (o.crashAt) env.SLUICE_TEST_CRASH_AT = o.crashAt;
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, broker.bootstrap, job.topic, job.cp, job.out, String(o.maxOffsets ?? MAX_OFFSETS)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const r: ChildResult = { code: null, signal: null, progress: [], done: false, stderr: '' };
-  const kill = (): void => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
-  const timer = setTimeout(kill, CHILD_TIMEOUT_MS);
-  o.onStart?.(kill);
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    try {
-      const m = JSON.parse(line) as { event?: string } & Progress;
-      if (m.event === 'done') r.done = true;
-      if (m.event === 'progress') r.progress.push(m);
-    } catch { /* not ours */ }
-  });
-  child.stderr.on('data', (d: Buffer) => { r.stderr = (r.stderr + d.toString()).slice(-4000); });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => { clearTimeout(timer); Object.assign(r, { code, signal }); resolve(r); });
-  });
+  const args = [FIXTURE, broker.bootstrap, job.topic, job.cp, job.out, String(o.maxOffsets ?? MAX_OFFSETS)];
+  return runQueryChild<Progress>(ROOT, args, env, o, CHILD_TIMEOUT_MS);
 }
 
 const describeRun = (r: ChildResult): string => `exit ${r.code ?? r.signal}, batches [${r.progress.map((p) => p.batchId).join(',')}]${r.stderr ? `, stderr:\n${r.stderr}` : ''}`;
@@ -152,9 +135,10 @@ describe('crash recovery with checkpoint and output on S3', () => {
       proxy.add({ method: 'PUT', key: /part-1-3\.parquet$/, fault: 'stall' });
       const r = await runChild(job, {
         endpoint: proxy.endpoint,
-        onStart: (kill) => proxy.events.once('fault', () => setTimeout(kill, 300)),
+        onSpawn: (child) => proxy.events.once('fault', () => setTimeout(child.kill, 300)),
       });
       expect(r.signal, describeRun(r)).toBe('SIGKILL');
+      expect(r.killedByParent, 'killed by the test, not by the child timeout').toBe(true);
       expect(r.progress.map((p) => p.batchId)).toEqual([0]);
     } finally {
       await proxy.close();

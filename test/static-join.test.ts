@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Session, MemoryStream, DataFrame, col, types as T, AnalysisError, DataError, OptionError } from '../src/index.ts';
 import type { Struct } from '../src/data/types.ts';
@@ -13,6 +12,7 @@ import type { Batch } from '../src/data/batch.ts';
 import { batchToRows } from '../src/data/rows.ts';
 import { rowsToBatch } from '../src/sources/memory/memory-source.ts';
 import { duckQuery } from './support/duck.ts';
+import { tmpDir } from './support/tmp.ts';
 
 const session = Session.builder().appName('static-join-test').getOrCreate();
 
@@ -163,7 +163,7 @@ describe('createDataFrame', () => {
 // ---- readers ---------------------------------------------------------------------------------
 
 let tmp: string;
-beforeAll(async () => { tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-static-')); });
+beforeAll(async () => { tmp = tmpDir('static'); });
 afterAll(async () => { await fs.rm(tmp, { recursive: true, force: true }); });
 
 const read = (): DataFrameReader => new DataFrameReader(session);

@@ -1,28 +1,28 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBroker, produce, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
+import { runQueryChild, type ChildResult } from './support/query-child.ts';
+import { tmpDir } from './support/tmp.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('./fixtures/crash-query.ts', import.meta.url));
+/** Past the test's own timeout: a child is never left behind. */
+const CHILD_TIMEOUT_MS = 60_000;
 let broker: TestBroker;
 beforeAll(async () => { broker = await startBroker(); });
 afterAll(async () => { await broker?.stop(); });
 
-interface Run { done: Promise<{ code: number | null; stderr: string }>; pid: number; firstBatch: Promise<void> }
+interface Run { done: Promise<ChildResult<unknown>>; pid: number; firstBatch: Promise<void> }
 
+/** crash-query.ts in a child process; `firstBatch` settles at its first progress line (or its end). */
 function start(args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/crash-query.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '', stdout = '';
+  let pid = 0;
   let batched: () => void = () => undefined;
   const firstBatch = new Promise<void>((r) => { batched = r; });
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); if (stdout.includes('"progress"')) batched(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('exit', (code) => { batched(); resolve({ code, stderr }); }));
-  return { done, pid: child.pid!, firstBatch };
+  const done = runQueryChild(ROOT, [FIXTURE, ...args], process.env, { onSpawn: (c) => { pid = c.pid; } }, CHILD_TIMEOUT_MS, () => batched());
+  done.then(batched, batched);
+  return { done, pid, firstBatch };
 }
 const run = (args: string[]) => start(args).done;
 
@@ -31,7 +31,7 @@ it('two processes on one checkpoint: one is refused, the output stays exactly on
   await broker.createTopic(topic, 2);
   const n = 6000;
   await produce(broker.bootstrap, topic, Array.from({ length: n }, (_, id) => ({ value: JSON.stringify({ id, user_id: `u${id % 5}`, amount: 1, type: 'x' }) })));
-  const cp = mkdtempSync(path.join(tmpdir(), 'sluice-two-cp-')), out = mkdtempSync(path.join(tmpdir(), 'sluice-two-out-'));
+  const cp = tmpDir('two-cp'), out = tmpDir('two-out');
   const args = [broker.bootstrap, topic, cp, out, '50'];
   // Both start together; 120 batches of 50 keep them overlapping.
   const [a, b] = await Promise.all([run(args), run(args)]);
@@ -50,7 +50,7 @@ it('a second run started while the first works is refused at start, and the firs
   await broker.createTopic(topic, 2);
   const n = 6000;
   await produce(broker.bootstrap, topic, Array.from({ length: n }, (_, id) => ({ value: JSON.stringify({ id, user_id: `u${id % 5}`, amount: 1, type: 'x' }) })));
-  const cp = mkdtempSync(path.join(tmpdir(), 'sluice-two-cp-')), out = mkdtempSync(path.join(tmpdir(), 'sluice-two-out-'));
+  const cp = tmpDir('two-cp'), out = tmpDir('two-out');
   const args = [broker.bootstrap, topic, cp, out, '50'];
   const first = start(args);
   await first.firstBatch;

@@ -7,8 +7,8 @@
 // each lane go through all of its kinds, so even a short run has every kind.
 import type { TestBroker } from '../support/broker.ts';
 import type { FaultProxy, FaultRule } from '../support/s3-fault-proxy.ts';
-import type { OrderGen, Rng } from './producer.ts';
-import { pick, randInt } from './producer.ts';
+import type { OrderGen } from './producer.ts';
+import { pick, randInt, type Rng } from '../support/prng.ts';
 import type { SupervisedQuery } from './supervisor.ts';
 
 export const PROCESS_KINDS = ['kill', 'second-copy'] as const;

@@ -16,7 +16,7 @@
 //
 // stdout: one JSON summary line. Logs: stderr and <workdir>/harness.log (+ one log per query).
 // Exit code 1 when anything was lost, duplicated, wrong, stuck or written outside its paths.
-import { mkdtempSync, mkdirSync, rmSync, createWriteStream } from 'node:fs';
+import { mkdirSync, rmSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ import { startBroker, uniqueTopic } from '../support/broker.ts';
 import { startS3, listKeys, readText, downloadParquet, splitS3, type TestS3 } from '../support/s3.ts';
 import { startFaultProxy } from '../support/s3-fault-proxy.ts';
 import { mulberry32 } from '../support/prng.ts';
+import { tmpDir } from '../support/tmp.ts';
 import { ChaosProducer, OrderGen, MIN } from './producer.ts';
 import { SupervisedQuery } from './supervisor.ts';
 import { FaultScheduler, INFRA_KINDS, PROCESS_KINDS, type FaultKind } from './faults.ts';
@@ -96,7 +97,7 @@ class CheckpointWatcher {
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
-  const work = mkdtempSync(path.join(tmpdir(), 'sluice-chaos-'));
+  const work = tmpDir('chaos');
   const logStream = createWriteStream(path.join(work, 'harness.log'));
   const say = (s: string): void => {
     const line = `${new Date().toISOString()} ${s}\n`;

@@ -10,10 +10,8 @@
 //   bad      malformed JSON (every field null)
 //   badid    order_id of the wrong type (null; the other fields parse; the order is unusable)
 import { CompressionTypes, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { pick, randInt, type Rng } from '../support/prng.ts';
 
-export type Rng = () => number;
-export const randInt = (rng: Rng, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
-export const pick = <X>(rng: Rng, xs: readonly X[]): X => xs[Math.floor(rng() * xs.length)]!;
 
 export const MIN = 60_000;
 export const T0 = Date.UTC(2024, 2, 1, 9, 0, 0);

@@ -9,6 +9,11 @@ export interface ChildRunOptions {
   killAfterMs?: number;
   /** ...or this many ms after the n-th progress line. */
   killAfterProgress?: { n: number; delayMs: number };
+  /**
+   * Called as soon as the child is spawned with its pid and a SIGKILL for it, for a test that picks
+   * its own moment (a fault proxy holding a request) or needs the pid (a lease names it).
+   */
+  onSpawn?: (child: { pid: number; kill: () => void }) => void;
 }
 
 export interface ChildResult<P> {
@@ -42,6 +47,7 @@ export function runQueryChild<P>(cwd: string, args: readonly string[], env: Node
   const kill = (): void => { if (alive()) { r.killedByParent = true; child.kill('SIGKILL'); } };
   if (o.killAfterMs !== undefined) timers.push(setTimeout(kill, o.killAfterMs));
   timers.push(setTimeout(() => { if (alive()) child.kill('SIGKILL'); }, timeoutMs));
+  o.onSpawn?.({ pid: child.pid!, kill });
   createInterface({ input: child.stdout }).on('line', (line) => {
     let m: { event?: string };
     try { m = JSON.parse(line) as { event?: string }; } catch { return; }
@@ -51,7 +57,8 @@ export function runQueryChild<P>(cwd: string, args: readonly string[], env: Node
     onProgress?.(m as P);
     if (o.killAfterProgress && r.progress.length === o.killAfterProgress.n) timers.push(setTimeout(kill, o.killAfterProgress.delayMs));
   });
-  child.stderr.on('data', (d: Buffer) => { r.stderr = (r.stderr + d.toString()).slice(-4000); });
+  // A streaming decoder: a chunk may end inside a multi-byte character.
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { r.stderr = (r.stderr + d).slice(-4000); });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {

@@ -3,12 +3,12 @@
 // SLUICE_TEST_S3_ENDPOINT, SLUICE_TEST_S3_REGION, SLUICE_TEST_S3_FORCE_PATH_STYLE, plus the usual
 // AWS credentials) say so. Every test writes under its own prefix, so a shared bucket is fine.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { tmpDir } from './tmp.ts';
 
 const START = fileURLToPath(new URL('../../tools/s3rver/start.mjs', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
@@ -55,7 +55,7 @@ export async function startS3(): Promise<TestS3> {
     });
   }
   Object.assign(process.env, DUMMY_CREDENTIALS);
-  const dir = mkdtempSync(path.join(tmpdir(), 'sluice-s3rver-'));
+  const dir = tmpDir('s3rver');
   const child = spawn(process.execPath, ['--openssl-legacy-provider', START, path.join(dir, 'data'), '0', 'lake', '--exit-with-parent'], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -142,7 +142,7 @@ export async function readText(s3: TestS3, p: string): Promise<string | null> {
  */
 export async function downloadParquet(s3: TestS3, prefix: string): Promise<string> {
   const { bucket, key } = splitS3(prefix);
-  const dir = mkdtempSync(path.join(tmpdir(), 'sluice-s3-copy-'));
+  const dir = tmpDir('s3-copy');
   for (const k of await listKeys(s3, prefix)) {
     if (!k.endsWith('.parquet')) continue;
     const r = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: k }));

@@ -1,0 +1,32 @@
+// Running a command (usually bin/sluice.mjs) to its end and collecting what it printed.
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project root: the working directory of every command run here. */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The `sluice` command line tool. */
+export const SLUICE_BIN = path.join(ROOT, 'bin/sluice.mjs');
+
+export interface Ran { code: number | null; stdout: string; stderr: string }
+
+/**
+ * Runs `cmd args` in the project root with stdin closed and resolves with its exit code and its
+ * whole output. The output is kept as bytes and decoded once at the end: a pipe chunk may end
+ * inside a multi-byte UTF-8 character (box drawing, 'ü'), which decoding chunk by chunk would
+ * turn into two U+FFFD.
+ */
+export function runCommand(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [], stderr: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => stdout.push(d));
+    child.stderr.on('data', (d: Buffer) => stderr.push(d));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }));
+  });
+}
+
+/** `sluice <args>` (bin/sluice.mjs under this node), as runCommand. */
+export const runSluice = (args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Ran> =>
+  runCommand(process.execPath, [SLUICE_BIN, ...args], env);
