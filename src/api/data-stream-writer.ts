@@ -9,8 +9,9 @@ import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import { sinks } from '../sinks/registry.ts';
 import type { OutputMode, Sink } from '../sinks/sink.ts';
 import { foreachBatchSink, type ForeachBatchFunction } from '../sinks/foreach-batch/foreach-batch-sink.ts';
-import { joinPath, storageFor } from '../storage/storage-for.ts';
+import { storageFor } from '../storage/storage-for.ts';
 import { loadOrCreateQueryId } from '../checkpoint/query-metadata.ts';
+import { Checkpoint } from '../checkpoint/checkpoint.ts';
 import { MicroBatchExecution } from '../runtime/micro-batch-execution.ts';
 import { StreamingQuery } from '../runtime/streaming-query.ts';
 import { defaultTrigger, parseTrigger, type Trigger, type TriggerSpec } from '../runtime/trigger.ts';
@@ -126,16 +127,17 @@ export class DataStreamWriter {
     // Held from here, so a second start() in this process is refused even while this one awaits.
     activeCheckpoints.add(cp);
     let id: string, runId: string, lease: QueryLease | null = null, ui: UiLease | null = null, sources: Source[];
+    const checkpoint = new Checkpoint(storage, cp);
     try {
-      id = await loadOrCreateQueryId(storage, cp);
+      id = await loadOrCreateQueryId(checkpoint);
       runId = randomUUID();
-      lease = await QueryLease.acquire(storage, cp, runId);
+      lease = await QueryLease.acquire(checkpoint, runId);
       await sink.open?.(id);
       await lateSink?.open?.(id);
       // The port is bound before the sources exist: a port in use fails start() with little to undo.
       ui = uiPort === null ? null : await openUi(uiPort);
-      const resuming = await Promise.all(plan.sources.map((_, i) => storage.exists(joinPath(cp, 'sources', String(i), '0'))));
-      sources = plan.sources.map((s, i) => s.provider.create({ options: s.options, metadataPath: joinPath(cp, 'sources', String(i)), resuming: resuming[i]! }));
+      const resuming = await Promise.all(plan.sources.map((_, i) => storage.exists(checkpoint.sourceStartPath(i))));
+      sources = plan.sources.map((s, i) => s.provider.create({ options: s.options, metadataPath: checkpoint.sourceDir(i), resuming: resuming[i]! }));
     } catch (e) {
       ui?.release();
       await lease?.release();

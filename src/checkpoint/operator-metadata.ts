@@ -1,6 +1,5 @@
-import type { Storage } from '../storage/storage-for.ts';
-import { joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
+import type { Checkpoint } from './checkpoint.ts';
 
 const enc = new TextEncoder(), dec = new TextDecoder();
 
@@ -8,8 +7,8 @@ const enc = new TextEncoder(), dec = new TextDecoder();
  * state/<op>/_metadata: the shape of the stateful operator that wrote the state. A restart
  * with another shape would read state rows wrongly, so it is refused, saying what differs.
  */
-export async function checkOperatorShape(storage: Storage, checkpoint: string, hasCommits: boolean, shape: Record<string, unknown> | null): Promise<void> {
-  const path = joinPath(checkpoint, 'state', '0', '_metadata');
+export async function checkOperatorShape(checkpoint: Checkpoint, hasCommits: boolean, shape: Record<string, unknown> | null): Promise<void> {
+  const { storage } = checkpoint, path = checkpoint.operatorMetadataPath(0);
   const bytes = await storage.read(path);
   const stored = bytes ? (JSON.parse(dec.decode(bytes)) as Record<string, unknown>) : null;
   const what = (s: Record<string, unknown> | null): string => (s ? `${s.operator} with keys [${(s.keys as string[]).join(', ')}]${s.aggregates ? ` and aggregates [${(s.aggregates as string[]).join(', ')}]` : ''}` : 'no stateful operator');

@@ -1,5 +1,4 @@
-import type { Storage } from '../../storage/storage-for.ts';
-import { joinPath } from '../../storage/storage-for.ts';
+import type { Checkpoint } from '../../checkpoint/checkpoint.ts';
 import { CliError } from '../cli-error.ts';
 
 /** One grouping key of a stateful operator, as `state/<op>/_metadata` records it. */
@@ -24,9 +23,9 @@ export interface OperatorShape {
 
 const dec = new TextDecoder();
 
-export async function readOperatorShape(storage: Storage, checkpoint: string, operatorId: number): Promise<OperatorShape | null> {
-  const path = joinPath(checkpoint, 'state', String(operatorId), '_metadata');
-  const bytes = await storage.read(path);
+export async function readOperatorShape(checkpoint: Checkpoint, operatorId: number): Promise<OperatorShape | null> {
+  const path = checkpoint.operatorMetadataPath(operatorId);
+  const bytes = await checkpoint.storage.read(path);
   if (!bytes) return null;
   let raw: unknown;
   try { raw = JSON.parse(dec.decode(bytes)); } catch { raw = null; }
