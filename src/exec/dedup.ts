@@ -6,6 +6,7 @@ import { cellReader } from '../data/cells.ts';
 import { KEY_SEP, keyParts } from '../state/key-encoding.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';
+import type { OperatorMetadata } from '../checkpoint/operator-metadata.ts';
 import type { StatefulOperator, StatefulResult, WatermarkContext } from './stateful.ts';
 
 /**
@@ -18,7 +19,7 @@ export class Deduplicate implements StatefulOperator {
   readonly schema: Struct;
   readonly stateKey: Struct;
   readonly stateValue = struct({ eventTime: timestamp });
-  readonly shape: Record<string, unknown>;
+  readonly shape: OperatorMetadata;
   private readonly idx: number[];
   private readonly timeIdx: number;
 
@@ -34,7 +35,7 @@ export class Deduplicate implements StatefulOperator {
     this.schema = inputSchema;
     this.stateKey = struct(this.idx.map((k) => inputSchema.fields[k]!));
     this.timeIdx = watermarkColumn ? names.indexOf(watermarkColumn) : -1;
-    this.shape = { operator: 'dropDuplicates', keys: this.idx.map((k) => `${names[k]}:${typeToString(inputSchema.fields[k]!.type)}`) };
+    this.shape = { operator: 'dropDuplicates', keys: this.idx.map((k) => ({ name: names[k]!, kind: 'column', type: typeToString(inputSchema.fields[k]!.type) })) };
   }
 
   checkOutputMode(mode: OutputMode): void {

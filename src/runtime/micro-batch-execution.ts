@@ -4,7 +4,7 @@ import { batchNumRows } from '../data/batch.ts';
 import { type EvalContext, newEvalContext } from '../exec/compiled-expr.ts';
 import { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';
-import { checkOperatorShape } from '../checkpoint/operator-metadata.ts';
+import { checkOperatorMetadata } from '../checkpoint/operator-metadata.ts';
 import { Checkpoint } from '../checkpoint/checkpoint.ts';
 import { WatermarkTracker, type MultipleWatermarkPolicy } from './watermark-tracker.ts';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
@@ -85,7 +85,7 @@ export class MicroBatchExecution {
 
   private async openState(lastCommitted: number): Promise<void> {
     const c = this.c, op = c.plan.stateful;
-    await checkOperatorShape(this.checkpoint, lastCommitted >= 0, op ? { ...op.shape } : null);
+    await checkOperatorMetadata(this.checkpoint, 0, lastCommitted >= 0, op?.shape ?? null);
     if (!op) return;
     this.store = new StateStore(c.storage, this.checkpoint.stateDir(0), op.stateKey, op.stateValue, c.stateSnapshotInterval);
     await this.store.load(lastCommitted);
