@@ -1,5 +1,4 @@
-import type { Storage } from '../storage/storage-for.ts';
-import { joinPath } from '../storage/storage-for.ts';
+import type { Checkpoint } from './checkpoint.ts';
 import { MetadataLog } from './metadata-log.ts';
 
 /** commits/<N>: batch N is done (sink written, state committed); holds the next watermark. */
@@ -14,8 +13,8 @@ export interface CommitMetadata {
 
 export class CommitLog {
   private readonly log: MetadataLog;
-  constructor(storage: Storage, checkpoint: string) {
-    this.log = new MetadataLog(storage, joinPath(checkpoint, 'commits'), 'Commit log file');
+  constructor(checkpoint: Checkpoint) {
+    this.log = new MetadataLog(checkpoint.storage, checkpoint.commitsDir, 'Commit log file');
   }
 
   async add(batchId: number, c: CommitMetadata): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Storage } from '../storage/storage-for.ts';
 import { joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
+import { numberedEntries } from './checkpoint.ts';
 
 const enc = new TextEncoder(), dec = new TextDecoder();
 
@@ -11,8 +12,11 @@ const enc = new TextEncoder(), dec = new TextDecoder();
 export class MetadataLog {
   constructor(private readonly storage: Storage, readonly dir: string, private readonly what: string) {}
 
+  /** The file of batch `batchId`. */
+  pathOf(batchId: number): string { return joinPath(this.dir, String(batchId)); }
+
   async add(batchId: number, text: string): Promise<void> {
-    const path = joinPath(this.dir, String(batchId));
+    const path = this.pathOf(batchId);
     if (!(await this.storage.create(path, enc.encode(text)))) {
       throw new CheckpointError(`${this.what} ${path} already exists: another query is writing to this checkpoint, `
         + `or it was started twice. Stop the other query, or use a different checkpointLocation.`);
@@ -20,12 +24,12 @@ export class MetadataLog {
   }
 
   async get(batchId: number): Promise<string | null> {
-    const bytes = await this.storage.read(joinPath(this.dir, String(batchId)));
+    const bytes = await this.storage.read(this.pathOf(batchId));
     return bytes ? dec.decode(bytes) : null;
   }
 
   async batchIds(): Promise<number[]> {
-    return (await this.storage.list(this.dir)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+    return numberedEntries(await this.storage.list(this.dir));
   }
 
   async latestId(): Promise<number | null> {
@@ -35,6 +39,6 @@ export class MetadataLog {
 
   /** Remove every batch below `keepFrom`. */
   async purge(keepFrom: number): Promise<void> {
-    for (const id of await this.batchIds()) if (id < keepFrom) await this.storage.remove(joinPath(this.dir, String(id)));
+    for (const id of await this.batchIds()) if (id < keepFrom) await this.storage.remove(this.pathOf(id));
   }
 }

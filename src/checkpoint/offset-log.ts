@@ -1,6 +1,5 @@
-import type { Storage } from '../storage/storage-for.ts';
-import { joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
+import type { Checkpoint } from './checkpoint.ts';
 import { MetadataLog } from './metadata-log.ts';
 
 /** offsets/<N>: the write-ahead log, written before batch N reads anything. */
@@ -14,10 +13,9 @@ export interface OffsetSeq {
 
 export class OffsetLog {
   private readonly log: MetadataLog;
-  constructor(storage: Storage, checkpoint: string) {
-    this.log = new MetadataLog(storage, joinPath(checkpoint, 'offsets'), 'Offset log file');
+  constructor(checkpoint: Checkpoint) {
+    this.log = new MetadataLog(checkpoint.storage, checkpoint.offsetsDir, 'Offset log file');
   }
-  get dir(): string { return this.log.dir; }
 
   async add(batchId: number, seq: OffsetSeq): Promise<void> {
     const meta = { batchWatermarkMs: seq.batchWatermarkMs, batchTimestampMs: seq.batchTimestampMs, conf: seq.conf };
@@ -30,7 +28,7 @@ export class OffsetLog {
     if (text === null) return null;
     const [version, meta, ...rest] = text.split('\n');
     if (version !== 'v1' || meta === undefined) {
-      throw new CheckpointError(`${joinPath(this.log.dir, String(batchId))}: unsupported offset log version '${version}'; this checkpoint was written by a newer sluice.`);
+      throw new CheckpointError(`${this.log.pathOf(batchId)}: unsupported offset log version '${version}'; this checkpoint was written by a newer sluice.`);
     }
     const m = JSON.parse(meta) as Omit<OffsetSeq, 'offsets'>;
     return { ...m, offsets: rest.filter((l) => l.length > 0).map((l) => (l === '-' ? null : JSON.parse(l))) };

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Storage } from '../storage/storage-for.ts';
 import { joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
+import { type Checkpoint, numberedEntries } from './checkpoint.ts';
 
 const enc = new TextEncoder(), dec = new TextDecoder();
 
@@ -17,6 +18,9 @@ interface LeaseRecord {
   readonly startedMs: number;
   readonly renewedMs: number;
 }
+
+/** lease/<g>: generation g's file. */
+const generationPath = (dir: string, g: number): string => joinPath(dir, String(g));
 
 function pidAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
@@ -42,22 +46,22 @@ export class QueryLease {
   }
 
   /** Take the lease of `checkpoint` for run `runId`, or throw a CheckpointError naming who holds it. */
-  static async acquire(storage: Storage, checkpoint: string, runId: string, now = Date.now()): Promise<QueryLease> {
-    const dir = joinPath(checkpoint, 'lease');
-    const generations = (await storage.list(dir)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  static async acquire(checkpoint: Checkpoint, runId: string, now = Date.now()): Promise<QueryLease> {
+    const { storage, leaseDir: dir, root } = checkpoint;
+    const generations = numberedEntries(await storage.list(dir));
     const latest = generations.at(-1);
     if (latest !== undefined) {
-      const held = await readLease(storage, joinPath(dir, String(latest)));
-      if (held && isHeld(held, now)) throw heldError(checkpoint, held, now);
+      const held = await readLease(storage, generationPath(dir, latest));
+      if (held && isHeld(held, now)) throw heldError(root, held, now);
     }
     const g = latest === undefined ? 0 : latest + 1;
     const record: LeaseRecord = { runId, host: hostname(), pid: process.pid, startedMs: now, renewedMs: now };
-    if (!(await storage.create(joinPath(dir, String(g)), enc.encode(JSON.stringify(record) + '\n')))) {
-      const held = await readLease(storage, joinPath(dir, String(g)));
-      throw held ? heldError(checkpoint, held, now) : new CheckpointError(`Another run took the lease of checkpoint ${checkpoint} at the same moment; stop it first, or use another checkpointLocation.`);
+    if (!(await storage.create(generationPath(dir, g), enc.encode(JSON.stringify(record) + '\n')))) {
+      const held = await readLease(storage, generationPath(dir, g));
+      throw held ? heldError(root, held, now) : new CheckpointError(`Another run took the lease of checkpoint ${root} at the same moment; stop it first, or use another checkpointLocation.`);
     }
     // Generations before this one belong to runs that ended or died.
-    for (const old of generations) await storage.remove(joinPath(dir, String(old))).catch(() => undefined);
+    for (const old of generations) await storage.remove(generationPath(dir, old)).catch(() => undefined);
     return new QueryLease(storage, dir, g, record);
   }
 
@@ -71,10 +75,10 @@ export class QueryLease {
   async renew(): Promise<void> {
     try {
       // A newer generation means another run found this one dead (e.g. paused past the expiry) and took over.
-      const newer = (await this.storage.list(this.dir)).filter((n) => /^\d+$/.test(n)).map(Number).filter((g) => g > this.generation);
-      if (newer.length) { this.lost = `another run took over the checkpoint's lease (${joinPath(this.dir, String(Math.max(...newer)))})`; return; }
+      const newer = numberedEntries(await this.storage.list(this.dir)).filter((g) => g > this.generation);
+      if (newer.length) { this.lost = `another run took over the checkpoint's lease (${generationPath(this.dir, Math.max(...newer))})`; return; }
       this.record = { ...this.record, renewedMs: Date.now() };
-      await this.storage.write(joinPath(this.dir, String(this.generation)), enc.encode(JSON.stringify(this.record) + '\n'));
+      await this.storage.write(generationPath(this.dir, this.generation), enc.encode(JSON.stringify(this.record) + '\n'));
     } catch {
       // A storage fault: the next renewal tries again; other hosts allow LEASE_EXPIRE_MS.
     }
@@ -88,7 +92,7 @@ export class QueryLease {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     // A lost lease's file is left: the newer run removes older generations when it takes over.
-    if (!this.lost) await this.storage.remove(joinPath(this.dir, String(this.generation))).catch(() => undefined);
+    if (!this.lost) await this.storage.remove(generationPath(this.dir, this.generation)).catch(() => undefined);
   }
 }
 

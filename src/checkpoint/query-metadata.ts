@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Storage } from '../storage/storage-for.ts';
-import { joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
+import type { Checkpoint } from './checkpoint.ts';
 
 const enc = new TextEncoder(), dec = new TextDecoder();
 
 /** <checkpoint>/metadata: the query id, which stays the same across restarts. */
-export async function loadOrCreateQueryId(storage: Storage, checkpoint: string): Promise<string> {
-  const path = joinPath(checkpoint, 'metadata');
+export async function loadOrCreateQueryId(checkpoint: Checkpoint): Promise<string> {
+  const { storage, metadataPath: path } = checkpoint;
   const existing = await storage.read(path);
   if (existing) return parse(path, existing);
   const id = randomUUID();
@@ -16,9 +15,9 @@ export async function loadOrCreateQueryId(storage: Storage, checkpoint: string):
 }
 
 /** The query id of an existing checkpoint, or null when it has no metadata file (reads only). */
-export async function readQueryId(storage: Storage, checkpoint: string): Promise<string | null> {
-  const path = joinPath(checkpoint, 'metadata');
-  const bytes = await storage.read(path);
+export async function readQueryId(checkpoint: Checkpoint): Promise<string | null> {
+  const path = checkpoint.metadataPath;
+  const bytes = await checkpoint.storage.read(path);
   return bytes ? parse(path, bytes) : null;
 }
 
@@ -30,18 +29,16 @@ function parse(path: string, bytes: Uint8Array): string {
   throw new CheckpointError(`${path} is not a sluice checkpoint metadata file (expected {"id": "<uuid>"}). Point checkpointLocation at a new directory.`);
 }
 
-const sourceStartPath = (checkpoint: string, i: number): string => joinPath(checkpoint, 'sources', String(i), '0');
-
 /** <checkpoint>/sources/<i>/0 as written (`v1` then the offset JSON), or undefined when it is not there (reads only). */
-export async function readSourceStart(storage: Storage, checkpoint: string, i: number): Promise<unknown> {
-  const bytes = await storage.read(sourceStartPath(checkpoint, i));
+export async function readSourceStart(checkpoint: Checkpoint, i: number): Promise<unknown> {
+  const bytes = await checkpoint.storage.read(checkpoint.sourceStartPath(i));
   return bytes ? JSON.parse(dec.decode(bytes).split('\n')[1] ?? 'null') : undefined;
 }
 
 /** <checkpoint>/sources/<i>/0: a source's resolved starting offsets, fixed at the first run. */
-export async function loadOrCreateSourceStart(storage: Storage, checkpoint: string, i: number, resolve: () => Promise<unknown>): Promise<unknown> {
-  const existing = await readSourceStart(storage, checkpoint, i);
+export async function loadOrCreateSourceStart(checkpoint: Checkpoint, i: number, resolve: () => Promise<unknown>): Promise<unknown> {
+  const existing = await readSourceStart(checkpoint, i);
   if (existing !== undefined) return existing;
-  await storage.create(sourceStartPath(checkpoint, i), enc.encode(`v1\n${JSON.stringify(await resolve())}`));
-  return readSourceStart(storage, checkpoint, i);
+  await checkpoint.storage.create(checkpoint.sourceStartPath(i), enc.encode(`v1\n${JSON.stringify(await resolve())}`));
+  return readSourceStart(checkpoint, i);
 }

@@ -7,6 +7,7 @@ import { keyParts, rowKey } from '../state/key-encoding.ts';
 import { closesAt, isLate } from './watermark-rule.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';
+import type { OperatorMetadata } from '../checkpoint/operator-metadata.ts';
 import type { StatefulOperator, StatefulResult, WatermarkContext } from './stateful.ts';
 
 /**
@@ -19,7 +20,7 @@ export class Deduplicate implements StatefulOperator {
   readonly schema: Struct;
   readonly stateKey: Struct;
   readonly stateValue = struct({ eventTime: timestamp });
-  readonly shape: Record<string, unknown>;
+  readonly shape: OperatorMetadata;
   private readonly idx: number[];
   private readonly timeIdx: number;
 
@@ -35,7 +36,7 @@ export class Deduplicate implements StatefulOperator {
     this.schema = inputSchema;
     this.stateKey = struct(this.idx.map((k) => inputSchema.fields[k]!));
     this.timeIdx = watermarkColumn ? names.indexOf(watermarkColumn) : -1;
-    this.shape = { operator: 'dropDuplicates', keys: this.idx.map((k) => `${names[k]}:${typeToString(inputSchema.fields[k]!.type)}`) };
+    this.shape = { operator: 'dropDuplicates', keys: this.idx.map((k) => ({ name: names[k]!, kind: 'column', type: typeToString(inputSchema.fields[k]!.type) })) };
   }
 
   checkOutputMode(mode: OutputMode): void {

@@ -2,6 +2,7 @@ import type { Struct } from '../data/types.ts';
 import type { Batch } from '../data/batch.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';
+import type { OperatorMetadata } from '../checkpoint/operator-metadata.ts';
 
 /** The watermarks one batch runs with (DESIGN §6). */
 export interface WatermarkContext {
@@ -31,7 +32,7 @@ export interface StatefulOperator {
   readonly stateKey: Struct;
   readonly stateValue: Struct;
   /** What the query looked like: stored with the state; a restart with a different shape is refused. */
-  readonly shape: Readonly<Record<string, unknown>>;
+  readonly shape: OperatorMetadata;
   /** Check the output mode is one this operator supports; throws AnalysisError. */
   checkOutputMode(mode: OutputMode, hasWatermark: boolean): void;
   process(input: readonly Batch[], store: StateStore, w: WatermarkContext, mode: OutputMode): StatefulResult;

@@ -4,8 +4,8 @@ import { batchNumRows } from '../data/batch.ts';
 import { newEvalContext } from '../exec/compiled-expr.ts';
 import { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';
-import { checkOperatorShape } from '../checkpoint/operator-metadata.ts';
-import { joinPath } from '../storage/storage-for.ts';
+import { checkOperatorMetadata } from '../checkpoint/operator-metadata.ts';
+import { Checkpoint } from '../checkpoint/checkpoint.ts';
 import { WatermarkTracker, type MultipleWatermarkPolicy } from './watermark-tracker.ts';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import type { Source } from '../sources/source.ts';
@@ -56,6 +56,7 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((r
  * logged but never committed is re-run with the same ranges on restart.
  */
 export class MicroBatchExecution {
+  private readonly checkpoint: Checkpoint;
   private readonly offsetLog: OffsetLog;
   private readonly commitLog: CommitLog;
   private committed: unknown[] = [];
@@ -73,8 +74,9 @@ export class MicroBatchExecution {
   noDataTriggers = 0;
 
   constructor(private readonly c: ExecutionConfig) {
-    this.offsetLog = new OffsetLog(c.storage, c.checkpoint);
-    this.commitLog = new CommitLog(c.storage, c.checkpoint);
+    this.checkpoint = new Checkpoint(c.storage, c.checkpoint);
+    this.offsetLog = new OffsetLog(this.checkpoint);
+    this.commitLog = new CommitLog(this.checkpoint);
     this.tracker = new WatermarkTracker(c.plan.watermarks, c.watermarkPolicy);
     this.conf = { ...c.conf };
     this.reporter = new ProgressReporter({ id: c.id, runId: c.runId, name: c.name, sources: c.sources, sink: c.sink, lateSink: c.lateSink, onProgress: c.onProgress });
@@ -82,9 +84,9 @@ export class MicroBatchExecution {
 
   private async openState(lastCommitted: number): Promise<void> {
     const c = this.c, op = c.plan.stateful;
-    await checkOperatorShape(c.storage, c.checkpoint, lastCommitted >= 0, op ? { ...op.shape } : null);
+    await checkOperatorMetadata(this.checkpoint, 0, lastCommitted >= 0, op?.shape ?? null);
     if (!op) return;
-    this.store = new StateStore(c.storage, joinPath(c.checkpoint, 'state', '0'), op.stateKey, op.stateValue, c.stateSnapshotInterval);
+    this.store = new StateStore(c.storage, this.checkpoint.stateDir(0), op.stateKey, op.stateValue, c.stateSnapshotInterval);
     await this.store.load(lastCommitted);
   }
 
@@ -105,7 +107,7 @@ export class MicroBatchExecution {
 
   async run(signal: AbortSignal): Promise<void> {
     const c = this.c;
-    const starts = await Promise.all(c.sources.map((s, i) => loadOrCreateSourceStart(c.storage, c.checkpoint, i, () => s.initialOffset())));
+    const starts = await Promise.all(c.sources.map((s, i) => loadOrCreateSourceStart(this.checkpoint, i, () => s.initialOffset())));
     this.committed = starts;
     const latest = await this.offsetLog.latestId();
     if (latest === null) await this.openState(-1);

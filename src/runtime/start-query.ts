@@ -5,9 +5,10 @@ import * as path from 'node:path';
 import { CheckpointError, OptionError } from '../errors.ts';
 import { planQuery } from '../plan/planner.ts';
 import type { LogicalPlan } from '../plan/logical.ts';
-import { joinPath, storageFor } from '../storage/storage-for.ts';
+import { storageFor } from '../storage/storage-for.ts';
 import { loadOrCreateQueryId } from '../checkpoint/query-metadata.ts';
 import { QueryLease } from '../checkpoint/query-lease.ts';
+import { Checkpoint } from '../checkpoint/checkpoint.ts';
 import type { Source } from '../sources/source.ts';
 import { MicroBatchExecution } from './micro-batch-execution.ts';
 import { StreamingQuery } from './streaming-query.ts';
@@ -78,16 +79,17 @@ export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<Stre
   activeCheckpoints.add(cp);
   let id: string, runId: string, lease: QueryLease | null = null, sources: Source[];
   const attachments: QueryAttachment[] = [];
+  const checkpoint = new Checkpoint(storage, cp);
   try {
-    id = await loadOrCreateQueryId(storage, cp);
+    id = await loadOrCreateQueryId(checkpoint);
     runId = randomUUID();
-    lease = await QueryLease.acquire(storage, cp, runId);
+    lease = await QueryLease.acquire(checkpoint, runId);
     await sink.open?.(id);
     await lateSink?.open?.(id);
     // Observers open before the sources exist: the UI's port in use fails start() with little to undo.
     for (const open of openers) attachments.push(await open());
-    const resuming = await Promise.all(plan.sources.map((_, i) => storage.exists(joinPath(cp, 'sources', String(i), '0'))));
-    sources = plan.sources.map((s, i) => s.provider.create({ options: s.options, metadataPath: joinPath(cp, 'sources', String(i)), resuming: resuming[i]! }));
+    const resuming = await Promise.all(plan.sources.map((_, i) => storage.exists(checkpoint.sourceStartPath(i))));
+    sources = plan.sources.map((s, i) => s.provider.create({ options: s.options, metadataPath: checkpoint.sourceDir(i), resuming: resuming[i]! }));
   } catch (e) {
     for (const a of attachments) a.release();
     await lease?.release();

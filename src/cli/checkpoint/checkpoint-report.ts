@@ -1,5 +1,5 @@
 import type { Storage } from '../../storage/storage-for.ts';
-import { joinPath } from '../../storage/storage-for.ts';
+import { Checkpoint } from '../../checkpoint/checkpoint.ts';
 import { OffsetLog } from '../../checkpoint/offset-log.ts';
 import { CommitLog } from '../../checkpoint/commit-log.ts';
 import { readQueryId as readCheckpointQueryId, readSourceStart } from '../../checkpoint/query-metadata.ts';
@@ -50,35 +50,30 @@ export interface CheckpointReport {
 
 
 /** The query id in `<checkpoint>/metadata`; what tells a checkpoint from any other directory. */
-export async function readQueryId(storage: Storage, checkpoint: string): Promise<string> {
-  const id = await readCheckpointQueryId(storage, checkpoint);
+export async function readQueryId(checkpoint: Checkpoint): Promise<string> {
+  const id = await readCheckpointQueryId(checkpoint);
   if (id === null) {
-    throw new CliError(`${checkpoint} is not a sluice checkpoint: it has no metadata file (${joinPath(checkpoint, 'metadata')}, which holds the query id). `
+    throw new CliError(`${checkpoint.root} is not a sluice checkpoint: it has no metadata file (${checkpoint.metadataPath}, which holds the query id). `
       + `Give the directory a query's checkpointLocation option points at.`);
   }
   return id;
 }
 
 /** The newest batch with a commits/<N> file: the state version a restart would load. */
-export async function latestCommitted(storage: Storage, checkpoint: string): Promise<number | null> {
-  return new CommitLog(storage, checkpoint).latestId();
-}
-
-/** The state operator ids present (state/<id>/). */
-export async function stateOperatorIds(storage: Storage, checkpoint: string): Promise<number[]> {
-  return (await storage.list(joinPath(checkpoint, 'state'))).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+export async function latestCommitted(checkpoint: Checkpoint): Promise<number | null> {
+  return new CommitLog(checkpoint).latestId();
 }
 
 /** Everything `sluice checkpoint show` prints, read without changing a byte of the checkpoint. */
-export async function checkpointReport(storage: Storage, checkpoint: string): Promise<CheckpointReport> {
-  const queryId = await readQueryId(storage, checkpoint);
-  const sourceIds = (await storage.list(joinPath(checkpoint, 'sources'))).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+export async function checkpointReport(storage: Storage, root: string): Promise<CheckpointReport> {
+  const checkpoint = new Checkpoint(storage, root);
+  const queryId = await readQueryId(checkpoint);
   const sources: { index: number; start: unknown }[] = [];
-  for (const i of sourceIds) {
-    sources.push({ index: i, start: (await readSourceStart(storage, checkpoint, i)) ?? null });
+  for (const i of await checkpoint.sourceIds()) {
+    sources.push({ index: i, start: (await readSourceStart(checkpoint, i)) ?? null });
   }
 
-  const offsets = new OffsetLog(storage, checkpoint), commits = new CommitLog(storage, checkpoint);
+  const offsets = new OffsetLog(checkpoint), commits = new CommitLog(checkpoint);
   const batches: BatchReport[] = [];
   let prev: readonly unknown[] | null = null, prevId = -2;
   for (const id of await offsets.batchIds()) {
@@ -101,9 +96,9 @@ export async function checkpointReport(storage: Storage, checkpoint: string): Pr
 
   const latest = await commits.latestId();
   const stateOperators: StateOperatorReport[] = [];
-  for (const op of await stateOperatorIds(storage, checkpoint)) {
-    const dir = joinPath(checkpoint, 'state', String(op));
-    const shape = await readOperatorShape(storage, checkpoint, op);
+  for (const op of await checkpoint.stateOperatorIds()) {
+    const dir = checkpoint.stateDir(op);
+    const shape = await readOperatorShape(checkpoint, op);
     const files = await describeStateFiles(storage, dir);
     const readable = readableVersions(files.map((f) => f.name));
     let rows: number | null = null;
@@ -113,7 +108,7 @@ export async function checkpointReport(storage: Storage, checkpoint: string): Pr
 
   const allFiles = stateOperators.flatMap((o) => o.files);
   return {
-    checkpoint, queryId, sources, batches, stateOperators,
+    checkpoint: root, queryId, sources, batches, stateOperators,
     totals: {
       batches: batches.length, committedBatches: batches.filter((b) => b.committed).length,
       inputRecords: batches.reduce((s, b) => s + (b.numInputRecords ?? 0), 0),

@@ -3,10 +3,10 @@ import { type DataType, type StructField, struct, type Struct } from '../../data
 import { type Cell, cellWriter, formatDate, formatTimestamp } from '../../data/cells.ts';
 import { windowColumn, windowType } from '../../exec/aggregate/window.ts';
 import type { Storage } from '../../storage/storage-for.ts';
-import { joinPath } from '../../storage/storage-for.ts';
+import { Checkpoint } from '../../checkpoint/checkpoint.ts';
 import { readableVersions, readStateAt, rangeText } from '../../state/state-reader.ts';
 import { CliError } from '../cli-error.ts';
-import { latestCommitted, readQueryId, stateOperatorIds } from './checkpoint-report.ts';
+import { latestCommitted, readQueryId } from './checkpoint-report.ts';
 import { readOperatorShape, type OperatorShape } from './operator-shape.ts';
 
 /**
@@ -33,21 +33,22 @@ export interface StateTable {
 
 export interface WindowCell { readonly start: number; readonly end: number }
 
-export async function readStateTable(storage: Storage, checkpoint: string, operatorId: number, batch: number | undefined): Promise<StateTable> {
-  await readQueryId(storage, checkpoint);
-  const ops = await stateOperatorIds(storage, checkpoint);
+export async function readStateTable(storage: Storage, root: string, operatorId: number, batch: number | undefined): Promise<StateTable> {
+  const checkpoint = new Checkpoint(storage, root);
+  await readQueryId(checkpoint);
+  const ops = await checkpoint.stateOperatorIds();
   if (!ops.includes(operatorId)) {
-    throw new CliError(`${checkpoint} has no state for operator ${operatorId} (no state/${operatorId}/). `
+    throw new CliError(`${root} has no state for operator ${operatorId} (no state/${operatorId}/). `
       + (ops.length ? `Operators with state: ${ops.join(', ')}; pick one with --operator N.` : 'This query has no stateful operator (aggregation or dropDuplicates), so there is no state to show.'));
   }
-  const shape = await readOperatorShape(storage, checkpoint, operatorId);
-  if (!shape) throw new CliError(`${joinPath(checkpoint, 'state', String(operatorId), '_metadata')} is missing, so the state's key columns are unknown; the checkpoint is damaged.`);
-  const dir = joinPath(checkpoint, 'state', String(operatorId));
+  const shape = await readOperatorShape(checkpoint, operatorId);
+  if (!shape) throw new CliError(`${checkpoint.operatorMetadataPath(operatorId)} is missing, so the state's key columns are unknown; the checkpoint is damaged.`);
+  const dir = checkpoint.stateDir(operatorId);
   const readable = readableVersions(await storage.list(dir));
   let version: number;
   if (batch === undefined) {
-    const latest = await latestCommitted(storage, checkpoint);
-    if (latest === null) throw new CliError(`${checkpoint} has no committed batch yet (commits/ is empty), so there is no state version to show.`);
+    const latest = await latestCommitted(checkpoint);
+    if (latest === null) throw new CliError(`${root} has no committed batch yet (commits/ is empty), so there is no state version to show.`);
     version = latest;
   } else version = batch;
   if (!readable.includes(version)) {
@@ -83,7 +84,7 @@ export async function readStateTable(storage: Storage, checkpoint: string, opera
   const sorted = cells.map((col) => order.map((r) => col[r]!));
   const schema = struct(fields);
   const columns = schema.fields.map((f, c) => column(f.type, sorted[c]!));
-  return { checkpoint, operatorId, version, shape, schema, numKeyColumns: keyIdx.length, columns, numRows: rows.numRows, cells: sorted };
+  return { checkpoint: root, operatorId, version, shape, schema, numKeyColumns: keyIdx.length, columns, numRows: rows.numRows, cells: sorted };
 }
 
 /** `<k>_<field>` (aggregate k's buffer field) to the aggregate's own name. */

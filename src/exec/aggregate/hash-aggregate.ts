@@ -8,6 +8,7 @@ import { keyParts, rowKey, windowKey } from '../../state/key-encoding.ts';
 import { closesAt, isEvicted, isLate } from '../watermark-rule.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import type { OutputMode } from '../../sinks/sink.ts';
+import type { OperatorKey, OperatorMetadata } from '../../checkpoint/operator-metadata.ts';
 import { newEvalContext, type EvalContext, type Bound } from '../compiled-expr.ts';
 import type { StatefulOperator, StatefulResult, WatermarkContext } from '../stateful.ts';
 import type { Aggregator } from './aggregators.ts';
@@ -46,7 +47,7 @@ export class HashAggregate implements StatefulOperator {
   readonly schema: Struct;
   readonly stateKey: Struct;
   readonly stateValue: Struct;
-  readonly shape: Record<string, unknown>;
+  readonly shape: OperatorMetadata;
   private readonly plain: PlainKey[];
   private readonly window: WindowKey | null;
   private readonly windowPos: number;
@@ -80,9 +81,10 @@ export class HashAggregate implements StatefulOperator {
     }
     this.shape = {
       operator: 'aggregate',
-      keys: keys.map((k) => (isWindow(k) ? `${k.name}:${k.kind}(${k.time.name},${k.sizeMs},${k.slideMs})` : `${k.name}:${typeToString(k.bound.type)}`)),
-      aggregates: aggs.map((a) => `${a.aggregator.name}:${typeToString(a.aggregator.type)}`),
-      functions: aggs.map((a) => a.call),
+      keys: keys.map((k): OperatorKey => (isWindow(k)
+        ? { name: k.name, kind: 'window', time: k.time.name, sizeMs: k.sizeMs, slideMs: k.slideMs }
+        : { name: k.name, kind: 'column', type: typeToString(k.bound.type) })),
+      aggregates: aggs.map((a) => ({ name: a.aggregator.name, type: typeToString(a.aggregator.type), fn: a.call })),
     };
   }
   readonly inputSchema: Struct;

@@ -8,6 +8,7 @@ import { encodeCells, keyParts, rowKey, windowKey } from '../../state/key-encodi
 import { closesAt, isEvicted, isLate } from '../watermark-rule.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import type { OutputMode } from '../../sinks/sink.ts';
+import type { OperatorKey, OperatorMetadata } from '../../checkpoint/operator-metadata.ts';
 import { newEvalContext, type EvalContext, type Bound } from '../compiled-expr.ts';
 import type { StatefulOperator, StatefulResult, WatermarkContext } from '../stateful.ts';
 import type { AggColumn, PlainKey } from './hash-aggregate.ts';
@@ -39,7 +40,7 @@ export class SessionAggregate implements StatefulOperator {
   readonly stateKey: Struct;
   readonly stateValue: Struct;
   readonly inputSchema: Struct;
-  readonly shape: Record<string, unknown>;
+  readonly shape: OperatorMetadata;
   private readonly valueBase: number[];
   private index = new Map<string, Set<number>>();
   private indexed = -1;
@@ -59,9 +60,11 @@ export class SessionAggregate implements StatefulOperator {
     ]);
     this.shape = {
       operator: 'sessionAggregate',
-      keys: [...keys.map((k) => `${k.name}:${typeToString(k.bound.type)}`), `${session.name}:session(${session.time.name},${session.gapMs})`],
-      aggregates: aggs.map((a) => `${a.aggregator.name}:${typeToString(a.aggregator.type)}`),
-      functions: aggs.map((a) => a.call),
+      keys: [
+        ...keys.map((k): OperatorKey => ({ name: k.name, kind: 'column', type: typeToString(k.bound.type) })),
+        { name: session.name, kind: 'session', time: session.time.name, gapMs: session.gapMs },
+      ],
+      aggregates: aggs.map((a) => ({ name: a.aggregator.name, type: typeToString(a.aggregator.type), fn: a.call })),
     };
   }
 

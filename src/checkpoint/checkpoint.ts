@@ -1,0 +1,46 @@
+import type { Storage } from '../storage/storage-for.ts';
+import { joinPath } from '../storage/storage-for.ts';
+
+/** Entries of a directory named by a whole number (batch ids, source and operator indexes), ascending. */
+export function numberedEntries(names: readonly string[]): number[] {
+  return names.filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+}
+
+/**
+ * A query's checkpoint directory and its layout (DESIGN §5). This is the only code that knows
+ * where each part lives, so the engine, the lease and the `sluice checkpoint` tools cannot come
+ * to disagree about it. What a file holds, and how the files inside offsets/, commits/, lease/
+ * and state/<op>/ are named, is up to the module that reads and writes them.
+ *
+ * ```
+ * metadata                      the query id (query-metadata.ts)
+ * offsets/<batchId>             the write-ahead log (offset-log.ts)
+ * commits/<batchId>             batches done (commit-log.ts)
+ * sources/<i>/0                 source i's resolved starting offsets (query-metadata.ts)
+ * state/<op>/_metadata          the stateful operator's shape (operator-metadata.ts)
+ * state/<op>/<v>.delta|snapshot its state versions (state/state-store.ts)
+ * lease/<generation>            which run holds the checkpoint (query-lease.ts)
+ * ```
+ */
+export class Checkpoint {
+  constructor(readonly storage: Storage, readonly root: string) {}
+
+  get metadataPath(): string { return joinPath(this.root, 'metadata'); }
+  get offsetsDir(): string { return joinPath(this.root, 'offsets'); }
+  get commitsDir(): string { return joinPath(this.root, 'commits'); }
+  get leaseDir(): string { return joinPath(this.root, 'lease'); }
+
+  /** sources/<i>/: source i's own directory (a source may keep more there; sluice's write only 0). */
+  sourceDir(source: number): string { return joinPath(this.root, 'sources', String(source)); }
+  /** sources/<i>/0: source i's resolved starting offsets. */
+  sourceStartPath(source: number): string { return joinPath(this.sourceDir(source), '0'); }
+  /** The source indexes with a directory (sources/<i>/). */
+  async sourceIds(): Promise<number[]> { return numberedEntries(await this.storage.list(joinPath(this.root, 'sources'))); }
+
+  /** state/<op>/: the state store's directory for stateful operator `op`. */
+  stateDir(operatorId: number): string { return joinPath(this.root, 'state', String(operatorId)); }
+  /** state/<op>/_metadata: the shape of the operator that wrote the state. */
+  operatorMetadataPath(operatorId: number): string { return joinPath(this.stateDir(operatorId), '_metadata'); }
+  /** The stateful operator ids with a directory (state/<op>/). */
+  async stateOperatorIds(): Promise<number[]> { return numberedEntries(await this.storage.list(joinPath(this.root, 'state'))); }
+}
