@@ -13,7 +13,7 @@ import { decodeLines, inferLines, splitLines, type JsonLines } from '../sources/
 import { type InputFiles, listInputFiles, readInputFile } from '../sources/file/list-files.ts';
 import { decodeParquet, type DecodedFile } from '../formats/parquet/read-parquet.ts';
 import { discoverPartitions, type Partitioning } from '../sources/file/partition-discovery.ts';
-import { CaseInsensitiveMap } from '../util/options.ts';
+import { CaseInsensitiveMap } from '../util/case-insensitive-map.ts';
 
 const FORMATS = ['parquet', 'json'] as const;
 type Format = (typeof FORMATS)[number];

@@ -3,7 +3,7 @@ import { DataFrame } from './dataframe.ts';
 import { OptionError } from '../errors.ts';
 import { sources } from '../sources/registry.ts';
 import type { Struct } from '../data/types.ts';
-import { CaseInsensitiveMap } from '../util/options.ts';
+import { CaseInsensitiveMap } from '../util/case-insensitive-map.ts';
 
 /** session.readStream: Spark's DataStreamReader. */
 export class DataStreamReader {

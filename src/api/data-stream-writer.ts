@@ -5,7 +5,7 @@ import type { ForeachBatchFunction } from '../sinks/foreach-batch/foreach-batch-
 import type { StreamingQuery } from '../runtime/streaming-query.ts';
 import { defaultTrigger, parseTrigger, type Trigger, type TriggerSpec } from '../runtime/trigger.ts';
 import { startQuery } from '../runtime/start-query.ts';
-import { CaseInsensitiveMap } from '../util/options.ts';
+import { CaseInsensitiveMap } from '../util/case-insensitive-map.ts';
 
 /** df.writeStream: Spark's DataStreamWriter. */
 export class DataStreamWriter {

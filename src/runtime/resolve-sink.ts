@@ -3,7 +3,7 @@ import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import { sinks, defaultSinkFormat, lateRowsSink } from '../sinks/registry.ts';
 import type { OutputMode, Sink } from '../sinks/sink.ts';
 import { foreachBatchFormat, foreachBatchSink, type ForeachBatchFunction } from '../sinks/foreach-batch/foreach-batch-sink.ts';
-import type { CaseInsensitiveMap } from '../util/options.ts';
+import type { CaseInsensitiveMap } from '../util/case-insensitive-map.ts';
 
 /** Writer options the engine itself reads; every other option belongs to the sink (or to a query observer). */
 export const ENGINE_OPTIONS: readonly string[] = ['checkpointLocation', 'path', 'lateRowsPath'];

@@ -3,7 +3,7 @@ import { LocalStorage } from './local.ts';
 import type { Storage } from './storage.ts';
 import { OptionError } from '../errors.ts';
 import { resolveS3Config } from './s3/config.ts';
-import { s3Client } from './s3/client.ts';
+import { s3Client } from './s3/s3-client.ts';
 import { isS3Path, parseS3Path, s3Url } from './s3/s3-path.ts';
 import { S3Storage } from './s3/s3-storage.ts';
 
