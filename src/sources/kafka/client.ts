@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import { Kafka, logLevel } from 'kafkajs';
 import { SourceError } from '../../errors.ts';
+import { codecById } from './codecs/compression.ts';
 import {
-  type Codec, type FetchedRecord, type FetchRequest, FETCH_MAX_VERSION, FETCH_MIN_VERSION, type RawPartition, encodeFetchRequest, parseFetchResponse,
+  type CodecLookup, type FetchedRecord, type FetchRequest, FETCH_MAX_VERSION, FETCH_MIN_VERSION, type RawPartition, encodeFetchRequest, parseFetchResponse,
 } from './protocol.ts';
 
 export type { FetchedRecord } from './protocol.ts';
@@ -68,13 +69,12 @@ const FETCH_API_KEY = 1;
 // kafkajs's decoder of legacy message sets (magic 0/1), used only for such record sets.
 const require = createRequire(import.meta.url);
 const kafkajsRequire = createRequire(require.resolve('kafkajs'));
-// Not a named ESM export of the CommonJS package (the lexer misses it): taken from module.exports.
-const { CompressionCodecs } = require('kafkajs') as { CompressionCodecs: Record<number, (() => Codec) | undefined> };
 type LegacyDecoder = (decoder: unknown) => Promise<FetchedRecord[]>;
 let legacyDecoder: { Decoder: new (b: Buffer) => unknown; decodeMessages: LegacyDecoder } | undefined;
 
 /** Records of a legacy (or otherwise unusual) record set, decoded by kafkajs into objects. */
 export async function decodeLegacy(p: RawPartition): Promise<FetchedRecord[]> {
+  registerWithKafkajs();
   legacyDecoder ??= {
     Decoder: kafkajsRequire('./src/protocol/decoder') as new (b: Buffer) => unknown,
     decodeMessages: kafkajsRequire('./src/protocol/requests/fetch/v4/decodeMessages') as LegacyDecoder,
@@ -86,14 +86,28 @@ export async function decodeLegacy(p: RawPartition): Promise<FetchedRecord[]> {
   return legacyDecoder.decodeMessages(new legacyDecoder.Decoder(framed));
 }
 
-/** kafkajs's decompressor for a batch's compression type (register others through kafkajs's CompressionCodecs). */
-export function codecFor(compression: number): Codec {
-  const make = CompressionCodecs[compression];
-  if (!make) throw new SourceError(`Kafka record batch uses unknown compression type ${compression}.`);
-  try {
-    return make();
-  } catch (e) {
-    throw new SourceError(`Cannot decompress Kafka records: ${(e as Error).message}. Register a codec with kafkajs's CompressionCodecs.`, { cause: e });
+/** The decompressor of a batch's compression type id: the project's codecs (codecs/compression.ts), all four of Kafka's. */
+export const codecFor: CodecLookup = codecById;
+
+/** kafkajs's codec registry entry: a factory of { compress(encoder), decompress(buffer) }, both async. */
+type KafkajsCodecFactory = () => { compress(encoder: { buffer: Buffer }): Promise<Buffer>; decompress(buf: Buffer): Promise<Buffer> };
+let registered = false;
+/**
+ * Legacy message sets are decoded by kafkajs, which decompresses with its own registry
+ * (gzip only, out of the box): the project's codecs fill the empty slots, once, leaving any a
+ * user registered in place.
+ */
+function registerWithKafkajs(): void {
+  if (registered) return;
+  registered = true;
+  // Not a named ESM export of the CommonJS package (the lexer misses it): taken from module.exports.
+  const { CompressionCodecs } = require('kafkajs') as { CompressionCodecs: Record<number, KafkajsCodecFactory | undefined> };
+  for (const id of [2, 3, 4]) {
+    const codec = codecById(id)!;
+    CompressionCodecs[id] ??= () => ({
+      compress: async (encoder) => codec.compress(encoder.buffer),
+      decompress: async (buf) => codec.decompress(buf),
+    });
   }
 }
 

@@ -3,10 +3,10 @@
  * decoder of its response, straight from the response bytes into Arrow-ready buffers
  * (offsets, timestamps, key/value bytes) with no JS object per record.
  *
- * Record batches of magic 2 are decoded here; compressed batches are decompressed with
- * kafkajs's codecs (the same ones a kafkajs consumer uses, so codecs registered through
- * `CompressionCodecs` work) and then decoded here too. Legacy message sets (magic 0/1) go
- * through kafkajs's own decoder (see client.ts `decodeLegacy`).
+ * Record batches of magic 2 are decoded here; compressed batches are decompressed with the
+ * codec the caller looks up (client.ts: the project's codecs, codecs/compression.ts) and then
+ * decoded here too. Legacy message sets (magic 0/1) go through kafkajs's own decoder (see
+ * client.ts `decodeLegacy`).
  *
  * Wire reference: https://kafka.apache.org/documentation/#recordbatch and the Fetch API
  * (KIP-74, KIP-98 for transactions).
@@ -102,6 +102,16 @@ function readInt16(b: Uint8Array, p: number): number {
 }
 
 export class ProtocolError extends Error {}
+
+/**
+ * A compressed batch whose records cannot be recovered: the codec rejects its bytes, the type id
+ * names no codec, or what it decompresses to is not records. The batch is never skipped.
+ */
+export class CorruptBatchError extends ProtocolError {
+  constructor(readonly baseOffset: number, readonly lastOffset: number, readonly codec: string, readonly detail: string, options?: ErrorOptions) {
+    super(`the ${codec}-compressed record batch at base offset ${baseOffset} (offsets ${baseOffset} to ${lastOffset}) cannot be decompressed: ${detail}`, options);
+  }
+}
 
 /** The partitions of a Fetch response (`payload` = the bytes after the correlation id). */
 export function parseFetchResponse(version: number, payload: Buffer): { errorCode: number; partitions: RawPartition[] } {
@@ -377,9 +387,10 @@ function uninitialized(n: number): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, n);
 }
 
-/** A decompressor, as kafkajs's `CompressionCodecs[type]()` returns. */
-export type Codec = { decompress(buf: Buffer): Promise<Buffer> };
-export type CodecLookup = (compression: number) => Codec;
+/** A decompressor of a batch's records section (synchronous, or a promise as kafkajs's codecs return). */
+export interface Codec { readonly name: string; decompress(buf: Buffer): Buffer | Promise<Buffer> }
+/** The codec of a compression type id (attributes & 0x07); undefined when none is known for it. */
+export type CodecLookup = (compression: number) => Codec | undefined;
 
 /** What `decodeRecordSet` needs to filter a partition's records. */
 export interface DecodeRange {
@@ -412,8 +423,9 @@ function varint(b: Uint8Array): number {
 /**
  * Decode the records of one partition's record set into `out`, keeping those in
  * [range.from, range.to) and dropping control records and (with `abortedTransactions`)
- * records of aborted transactions. Compressed batches are handed to `decompress`
- * and decoded after it resolves; the function is async only then.
+ * records of aborted transactions. Compressed batches are decompressed with the codec `codecs`
+ * gives and then decoded; the function is async only when a codec returns a promise. A compressed
+ * batch that cannot be recovered throws (or rejects with) a CorruptBatchError.
  */
 export function decodeRecordSet(b: Buffer, start: number, end: number, range: DecodeRange, out: RecordColumns,
   codecs: CodecLookup): Promise<void> | void {
@@ -450,12 +462,31 @@ function decodeFrom(b: Buffer, start: number, end: number, range: DecodeRange, o
     const tsType = (attrs & TIMESTAMP_TYPE_FLAG) !== 0 ? 1 : 0;
     const baseTs = tsType === 1 ? readInt64(b, batchStart + MAX_TIMESTAMP) : readInt64(b, batchStart + BASE_TIMESTAMP);
     if (compression !== 0) {
-      // Decompress, then decode it and the rest of the set (offsets stay in order).
+      const codec = codecs(compression);
+      if (!codec) throw new CorruptBatchError(base, last, `type-${compression}`, `compression type ${compression} is not one Kafka defines (1 gzip, 2 snappy, 3 lz4, 4 zstd)`);
       const payload = b.subarray(batchStart + RECORDS, batchEnd);
-      return codecs(compression).decompress(payload).then((raw) => {
-        out.decodeBatch(raw, 0, raw.length, count, base, baseTs, tsType, range);
-        return decodeFrom(b, p, end, range, out, codecs, aborted);
-      });
+      const decode = (raw: Buffer): void => {
+        try {
+          out.decodeBatch(raw, 0, raw.length, count, base, baseTs, tsType, range);
+        } catch (e) {
+          // Decompressed, but not into the records the header announces: the compressed bytes were wrong.
+          throw new CorruptBatchError(base, last, codec.name, `it decompressed to ${raw.length} bytes that are not its ${count} records (${(e as Error).message})`, { cause: e });
+        }
+      };
+      const failed = (e: unknown): never => {
+        throw new CorruptBatchError(base, last, codec.name, `${codec.name}: ${(e as Error).message}`, { cause: e });
+      };
+      let raw: Buffer | Promise<Buffer>;
+      try { raw = codec.decompress(payload); } catch (e) { failed(e); }
+      if (raw! instanceof Promise) {
+        // Decompress, then decode it and the rest of the set (offsets stay in order).
+        return raw.then((r) => {
+          decode(r);
+          return decodeFrom(b, p, end, range, out, codecs, aborted);
+        }, failed);
+      }
+      decode(raw!);
+      continue;
     }
     out.decodeBatch(b, batchStart + RECORDS, batchEnd, count, base, baseTs, tsType, range);
   }
