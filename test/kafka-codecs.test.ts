@@ -8,6 +8,8 @@ import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Session, SourceError } from '../src/index.ts';
 import { KafkaClient } from '../src/sources/kafka/client.ts';
 import { compress, decompress, type CompressionName } from '../src/sources/kafka/codecs/compression.ts';
+import { codecFor } from '../src/sources/kafka/client.ts';
+import { CorruptBatchError, RecordColumns, decodeRecordSet } from '../src/sources/kafka/protocol.ts';
 import { decompress as zstdDecompress } from 'zstd-napi';
 import { compressSync as snappyRaw } from 'snappy';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
@@ -193,6 +195,41 @@ describe('a compressed batch that cannot be decompressed fails the query, naming
       expect(err!.message).toContain(`${codec}-compressed record batch at base offset 10 (offsets 10 to 14) cannot be decompressed`);
       expect(err!.message).toContain('does not skip it');
       expect(err!.message).toContain(`startingOffsets {"${topic}":{"0":15}}`);
+    });
+  }
+});
+
+describe.skipIf(!kcat)('a compressed batch damaged after it was written (its CRC-32C no longer matches)', () => {
+  // The broker stores what a producer sends, and no client here sends a batch with a wrong CRC, so
+  // this takes the exact bytes of a batch kcat wrote, as the broker returns them, damages one byte of
+  // the compressed records in the copy, and gives it to the Fetch decoder (protocol.ts) the source uses.
+  for (const codec of ['lz4', 'snappy', 'zstd', 'gzip'] as const) {
+    it(`${codec}: fails with CorruptBatchError naming the batch, before decompressing`, async () => {
+      const topic = uniqueTopic(`crc-${codec}`);
+      await broker.createTopic(topic, 1);
+      await kcatProduce(broker.bootstrap, topic, codec, events(200, 'crc'));
+      const client = new KafkaClient({ servers: broker.bootstrap.split(','), clientId: 'crc-check', requestTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
+      let raw;
+      try {
+        await client.partitions([topic]);
+        [raw] = await client.fetchRaw([{ topic, partition: 0, offset: 0 }], 8 << 20, 8 << 20);
+      } finally {
+        await client.close();
+      }
+      const bytes = Buffer.from(raw!.buf.subarray(raw!.start, raw!.end));
+      const range = { partition: 0, from: 0, to: 200, abortedTransactions: null };
+      // Intact, the bytes decode to all 200 records.
+      const ok = new RecordColumns(200, bytes.length);
+      ok.beginTopic(topic);
+      await decodeRecordSet(bytes, 0, bytes.length, range, ok, codecFor);
+      expect(ok.length).toBe(200);
+      const lastOffset = bytes.readInt32BE(23);
+      bytes[61 + ((bytes.readInt32BE(8) + 12 - 61) >> 1)]! ^= 0x10; // one bit in the middle of the first batch's compressed records
+      const out = new RecordColumns(200, bytes.length);
+      out.beginTopic(topic);
+      const err = await Promise.resolve().then(() => decodeRecordSet(bytes, 0, bytes.length, range, out, codecFor)).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(CorruptBatchError);
+      expect((err as CorruptBatchError).message).toContain(`${codec}-compressed record batch at base offset 0 (offsets 0 to ${lastOffset}) cannot be decompressed: its CRC-32C is`);
     });
   }
 });

@@ -12,6 +12,8 @@
  * (KIP-74, KIP-98 for transactions).
  */
 
+import { crc32c } from '@node-rs/crc32';
+
 // ---- request ---------------------------------------------------------------------------------
 
 export interface FetchPartitionRequest { partition: number; fetchOffset: number; maxBytes: number }
@@ -160,7 +162,7 @@ export function parseFetchResponse(version: number, payload: Buffer): { errorCod
 // ---- record batches --------------------------------------------------------------------------
 
 /** Record batch header fields (magic 2), relative to the batch start. */
-const BASE_OFFSET = 0, BATCH_LENGTH = 8, MAGIC = 16, ATTRIBUTES = 21, LAST_OFFSET_DELTA = 23, BASE_TIMESTAMP = 27,
+const BASE_OFFSET = 0, BATCH_LENGTH = 8, MAGIC = 16, CRC = 17, ATTRIBUTES = 21, LAST_OFFSET_DELTA = 23, BASE_TIMESTAMP = 27,
   MAX_TIMESTAMP = 35, PRODUCER_ID = 43, RECORDS_COUNT = 57, RECORDS = 61;
 const LOG_OVERHEAD = 12; // baseOffset + batchLength
 
@@ -464,6 +466,13 @@ function decodeFrom(b: Buffer, start: number, end: number, range: DecodeRange, o
     if (compression !== 0) {
       const codec = codecs(compression);
       if (!codec) throw new CorruptBatchError(base, last, `type-${compression}`, `compression type ${compression} is not one Kafka defines (1 gzip, 2 snappy, 3 lz4, 4 zstd)`);
+      // As the Java consumer (check.crcs): a compressed batch is checked against its CRC-32C before it
+      // is decompressed, so damage that still decompresses (LZ4 and snappy carry no checksum of their
+      // own here) cannot turn into wrong rows. Uncompressed batches are not checked (the hot path).
+      const stored = b.readUInt32BE(batchStart + CRC), computed = crc32c(b.subarray(batchStart + ATTRIBUTES, batchEnd)) >>> 0;
+      if (stored !== computed) {
+        throw new CorruptBatchError(base, last, codec.name, `its CRC-32C is ${hex(computed)}, the batch header says ${hex(stored)}, so its bytes were damaged after the producer wrote them`);
+      }
       const payload = b.subarray(batchStart + RECORDS, batchEnd);
       const decode = (raw: Buffer): void => {
         try {
@@ -474,7 +483,7 @@ function decodeFrom(b: Buffer, start: number, end: number, range: DecodeRange, o
         }
       };
       const failed = (e: unknown): never => {
-        throw new CorruptBatchError(base, last, codec.name, `${codec.name}: ${(e as Error).message}`, { cause: e });
+        throw new CorruptBatchError(base, last, codec.name, (e as Error).message, { cause: e });
       };
       let raw: Buffer | Promise<Buffer>;
       try { raw = codec.decompress(payload); } catch (e) { failed(e); }
@@ -491,6 +500,8 @@ function decodeFrom(b: Buffer, start: number, end: number, range: DecodeRange, o
     out.decodeBatch(b, batchStart + RECORDS, batchEnd, count, base, baseTs, tsType, range);
   }
 }
+
+const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 
 /** Control record key: version int16, type int16 (0 = abort, 1 = commit). */
 function controlType(b: Uint8Array, batchStart: number, batchEnd: number): number {
