@@ -485,16 +485,16 @@ function decodeFrom(b: Buffer, start: number, end: number, range: DecodeRange, o
       const failed = (e: unknown): never => {
         throw new CorruptBatchError(base, last, codec.name, (e as Error).message, { cause: e });
       };
-      let raw: Buffer | Promise<Buffer>;
-      try { raw = codec.decompress(payload); } catch (e) { failed(e); }
-      if (raw! instanceof Promise) {
+      const decompress = (): Buffer | Promise<Buffer> => { try { return codec.decompress(payload); } catch (e) { return failed(e); } };
+      const raw = decompress();
+      if (raw instanceof Promise) {
         // Decompress, then decode it and the rest of the set (offsets stay in order).
         return raw.then((r) => {
           decode(r);
           return decodeFrom(b, p, end, range, out, codecs, aborted);
         }, failed);
       }
-      decode(raw!);
+      decode(raw);
       continue;
     }
     out.decodeBatch(b, batchStart + RECORDS, batchEnd, count, base, baseTs, tsType, range);
