@@ -4,6 +4,7 @@
 //   2. Debian librdkafka-dev (headers + library for the mock Kafka broker)
 //   3. .build/mock_kafka, compiled from tools/mock-kafka/mock_kafka.c
 //   4. with --test: Debian chromium (headless, for the web UI test; the demo does not need it)
+//      and Debian kcat (librdkafka's client: the Kafka interop tests produce with its codecs)
 // Silent and stat-only when everything is in place, so it can run before every command.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -88,6 +89,26 @@ function ensureChromium() {
   if (!existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium but ${CHROMIUM} is still missing`);
 }
 
+// The Kafka interop tests (test/kafka-codecs.test.ts) write topics with kcat -z <codec>: a client no
+// one here wrote, with librdkafka's own codecs. Off CI a machine without root or sudo may go without;
+// those tests then skip and say why.
+function ensureKcat() {
+  if (onPath('kcat')) return;
+  const asRoot = process.getuid?.() === 0;
+  if (!onPath('apt-get') || (!asRoot && !onPath('sudo'))) {
+    const msg = 'missing kcat: install the Debian package kcat (as root: apt-get install -y kcat)';
+    if (process.env.CI === 'true') throw new Error(msg);
+    log(`${msg}; the Kafka interop tests will be skipped`);
+    return;
+  }
+  log('installing kcat with apt-get (for the Kafka interop tests)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = (...args) => (asRoot ? run('apt-get', args, { env }) : run('sudo', ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args]));
+  apt('update');
+  apt('install', '-y', '--no-install-recommends', 'kcat');
+  if (!onPath('kcat')) throw new Error('apt-get installed kcat but it is still not on PATH');
+}
+
 function ensureMockBroker() {
   const built = mtime(MOCK_BIN);
   if (built !== undefined && built >= mtime(MOCK_SRC)) return;
@@ -110,7 +131,7 @@ export function setup({ forTests = false } = {}) {
   ensureNodeModules();
   ensureLibrdkafka();
   ensureMockBroker();
-  if (forTests) ensureChromium();
+  if (forTests) { ensureChromium(); ensureKcat(); }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import { Kafka, logLevel } from 'kafkajs';
 import { SourceError } from '../../errors.ts';
+import { codecById } from './codecs/compression.ts';
 import {
-  type Codec, type FetchedRecord, type FetchRequest, FETCH_MAX_VERSION, FETCH_MIN_VERSION, type RawPartition, encodeFetchRequest, parseFetchResponse,
+  type CodecLookup, type FetchedRecord, type FetchRequest, FETCH_MAX_VERSION, FETCH_MIN_VERSION, type RawPartition, encodeFetchRequest, parseFetchResponse,
 } from './protocol.ts';
 
 export type { FetchedRecord } from './protocol.ts';
@@ -22,9 +23,17 @@ interface ProtocolRequest<T> {
   requestTimeout: number;
 }
 
+/** One of kafkajs's connections to a broker. */
+interface KafkaConnection { send<T>(req: ProtocolRequest<T>): Promise<T> }
+
+/** kafkajs's connections to one broker: Fetch has a connection of its own, other requests share another. */
+interface KafkaConnectionPool {
+  getConnectionByRequest(req: ProtocolRequest<unknown>): Promise<KafkaConnection>;
+}
+
 interface KafkaBroker {
   versions: Record<number, { minVersion: number; maxVersion: number }> | null;
-  connectionPool: { send<T>(req: ProtocolRequest<T>): Promise<T> };
+  connectionPool: KafkaConnectionPool;
   disconnect(): Promise<void>;
   fetch(req: {
     maxWaitTime: number; minBytes: number; maxBytes: number; isolationLevel: number;
@@ -60,13 +69,12 @@ const FETCH_API_KEY = 1;
 // kafkajs's decoder of legacy message sets (magic 0/1), used only for such record sets.
 const require = createRequire(import.meta.url);
 const kafkajsRequire = createRequire(require.resolve('kafkajs'));
-// Not a named ESM export of the CommonJS package (the lexer misses it): taken from module.exports.
-const { CompressionCodecs } = require('kafkajs') as { CompressionCodecs: Record<number, (() => Codec) | undefined> };
 type LegacyDecoder = (decoder: unknown) => Promise<FetchedRecord[]>;
 let legacyDecoder: { Decoder: new (b: Buffer) => unknown; decodeMessages: LegacyDecoder } | undefined;
 
 /** Records of a legacy (or otherwise unusual) record set, decoded by kafkajs into objects. */
 export async function decodeLegacy(p: RawPartition): Promise<FetchedRecord[]> {
+  registerWithKafkajs();
   legacyDecoder ??= {
     Decoder: kafkajsRequire('./src/protocol/decoder') as new (b: Buffer) => unknown,
     decodeMessages: kafkajsRequire('./src/protocol/requests/fetch/v4/decodeMessages') as LegacyDecoder,
@@ -78,14 +86,28 @@ export async function decodeLegacy(p: RawPartition): Promise<FetchedRecord[]> {
   return legacyDecoder.decodeMessages(new legacyDecoder.Decoder(framed));
 }
 
-/** kafkajs's decompressor for a batch's compression type (register others through kafkajs's CompressionCodecs). */
-export function codecFor(compression: number): Codec {
-  const make = CompressionCodecs[compression];
-  if (!make) throw new SourceError(`Kafka record batch uses unknown compression type ${compression}.`);
-  try {
-    return make();
-  } catch (e) {
-    throw new SourceError(`Cannot decompress Kafka records: ${(e as Error).message}. Register a codec with kafkajs's CompressionCodecs.`, { cause: e });
+/** The decompressor of a batch's compression type id: the project's codecs (codecs/compression.ts), all four of Kafka's. */
+export const codecFor: CodecLookup = codecById;
+
+/** kafkajs's codec registry entry: a factory of { compress(encoder), decompress(buffer) }, both async. */
+type KafkajsCodecFactory = () => { compress(encoder: { buffer: Buffer }): Promise<Buffer>; decompress(buf: Buffer): Promise<Buffer> };
+let registered = false;
+/**
+ * Legacy message sets are decoded by kafkajs, which decompresses with its own registry
+ * (gzip only, out of the box): the project's codecs fill the empty slots, once, leaving any a
+ * user registered in place.
+ */
+function registerWithKafkajs(): void {
+  if (registered) return;
+  registered = true;
+  // Not a named ESM export of the CommonJS package (the lexer misses it): taken from module.exports.
+  const { CompressionCodecs } = require('kafkajs') as { CompressionCodecs: Record<number, KafkajsCodecFactory | undefined> };
+  for (const id of [2, 3, 4]) {
+    const codec = codecById(id)!;
+    CompressionCodecs[id] ??= () => ({
+      compress: async (encoder) => codec.compress(encoder.buffer),
+      decompress: async (buf) => codec.decompress(buf),
+    });
   }
 }
 
@@ -96,6 +118,9 @@ export class KafkaClient {
   private cluster: KafkaCluster | null = null;
   private connecting: Promise<KafkaCluster> | null = null;
   private topics = new Set<string>();
+  /** Bumped by reset(): a connection attempt that started before it is closed, not kept. */
+  private generation = 0;
+  private closed = false;
 
   constructor(private readonly opts: KafkaClientOptions) {
     this.kafka = new Kafka({
@@ -106,9 +131,13 @@ export class KafkaClient {
   }
 
   private async connected(): Promise<KafkaCluster> {
+    if (this.closed) throw new SourceError('The Kafka source was stopped; its client is closed.');
     if (this.cluster) return this.cluster;
     // Concurrent callers (the source's fetch loops) share one connection attempt.
-    this.connecting ??= this.connect().finally(() => { this.connecting = null; });
+    if (!this.connecting) {
+      const attempt: Promise<KafkaCluster> = this.connect().finally(() => { if (this.connecting === attempt) this.connecting = null; });
+      this.connecting = attempt;
+    }
     return this.connecting;
   }
 
@@ -118,11 +147,19 @@ export class KafkaClient {
     const create = sym && (this.kafka as unknown as Record<symbol, (o: object) => KafkaCluster>)[sym];
     if (!create) throw new SourceError('kafkajs internals changed: cannot create a cluster client (pin kafkajs 2.2.x).');
     const cluster = create({ metadataMaxAge: 300000, allowAutoTopicCreation: false, maxInFlightRequests: null, isolationLevel: 1 });
+    const generation = this.generation;
     try {
       await cluster.connect();
     } catch (e) {
+      // A failed connect may have opened the seed broker's socket: close it, or the process cannot exit.
+      await cluster.disconnect().catch(() => undefined);
       throw new SourceError(`Cannot reach Kafka at ${this.opts.servers.join(',')} (option kafka.bootstrap.servers): ${(e as Error).message}. `
         + `Check that the brokers are running and the address is right.`, { cause: e });
+    }
+    if (generation !== this.generation) {
+      // reset() or close() ran while this attempt was under way: nobody will disconnect this cluster later.
+      await cluster.disconnect().catch(() => undefined);
+      throw new SourceError(this.closed ? 'The Kafka source was stopped; its client is closed.' : 'The Kafka connection was reset while connecting; retry.');
     }
     this.cluster = cluster;
     return cluster;
@@ -239,19 +276,46 @@ export class KafkaClient {
 
   /** After a broker error: forget cached leaders and connections, so the next call looks them up again. */
   async reset(): Promise<void> {
-    const c = this.cluster;
+    const c = this.cluster, pending = this.connecting;
     this.cluster = null;
+    this.connecting = null;
+    this.generation++;
     this.topics.clear();
     if (c) await c.disconnect().catch(() => undefined);
+    // An attempt under way closes its own cluster when it sees the new generation (connect()); wait for it.
+    if (pending) await pending.catch(() => undefined);
   }
 
-  async close(): Promise<void> { await this.reset(); }
+  /** Closes every connection; later calls fail instead of opening new ones (a stopped query must let the process exit). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.reset();
+  }
+}
+
+/**
+ * The connection a request goes on, connected once however many callers ask at the same time.
+ * kafkajs's ConnectionPool connects lazily, and Connection.connect() is not re-entrant: two fetch
+ * loops sending the first Fetch to a broker together each open a socket, the pool keeps the second,
+ * and the first is never closed (disconnect() closes only the pool's), so the process could not
+ * exit after the query ended. Callers that find a connect under way share it instead.
+ */
+const connectingByPool = new WeakMap<KafkaConnectionPool, Promise<KafkaConnection>>();
+function connectionFor(pool: KafkaConnectionPool, req: ProtocolRequest<unknown>): Promise<KafkaConnection> {
+  // Keyed by pool alone: sendRaw carries only Fetch, so always the pool's Fetch connection.
+  let pending = connectingByPool.get(pool);
+  if (!pending) {
+    pending = pool.getConnectionByRequest(req).finally(() => connectingByPool.delete(pool));
+    connectingByPool.set(pool, pending);
+  }
+  return pending;
 }
 
 /** As kafkajs's Broker[SEND_REQUEST]: a closed connection disconnects the broker so the next call reconnects. */
 async function sendRaw<T>(broker: KafkaBroker, req: ProtocolRequest<T>): Promise<T> {
   try {
-    return await broker.connectionPool.send(req);
+    const connection = await connectionFor(broker.connectionPool, req as ProtocolRequest<unknown>);
+    return await connection.send(req);
   } catch (e) {
     if ((e as Error).name === 'KafkaJSConnectionClosedError') await broker.disconnect();
     throw e;

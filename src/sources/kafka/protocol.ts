@@ -3,14 +3,16 @@
  * decoder of its response, straight from the response bytes into Arrow-ready buffers
  * (offsets, timestamps, key/value bytes) with no JS object per record.
  *
- * Record batches of magic 2 are decoded here; compressed batches are decompressed with
- * kafkajs's codecs (the same ones a kafkajs consumer uses, so codecs registered through
- * `CompressionCodecs` work) and then decoded here too. Legacy message sets (magic 0/1) go
- * through kafkajs's own decoder (see client.ts `decodeLegacy`).
+ * Record batches of magic 2 are decoded here; compressed batches are decompressed with the
+ * codec the caller looks up (client.ts: the project's codecs, codecs/compression.ts) and then
+ * decoded here too. Legacy message sets (magic 0/1) go through kafkajs's own decoder (see
+ * client.ts `decodeLegacy`).
  *
  * Wire reference: https://kafka.apache.org/documentation/#recordbatch and the Fetch API
  * (KIP-74, KIP-98 for transactions).
  */
+
+import { crc32c } from '@node-rs/crc32';
 
 // ---- request ---------------------------------------------------------------------------------
 
@@ -103,6 +105,16 @@ function readInt16(b: Uint8Array, p: number): number {
 
 export class ProtocolError extends Error {}
 
+/**
+ * A compressed batch whose records cannot be recovered: the codec rejects its bytes, the type id
+ * names no codec, or what it decompresses to is not records. The batch is never skipped.
+ */
+export class CorruptBatchError extends ProtocolError {
+  constructor(readonly baseOffset: number, readonly lastOffset: number, readonly codec: string, readonly detail: string, options?: ErrorOptions) {
+    super(`the ${codec}-compressed record batch at base offset ${baseOffset} (offsets ${baseOffset} to ${lastOffset}) cannot be decompressed: ${detail}`, options);
+  }
+}
+
 /** The partitions of a Fetch response (`payload` = the bytes after the correlation id). */
 export function parseFetchResponse(version: number, payload: Buffer): { errorCode: number; partitions: RawPartition[] } {
   const b = payload, n = b.length;
@@ -150,7 +162,7 @@ export function parseFetchResponse(version: number, payload: Buffer): { errorCod
 // ---- record batches --------------------------------------------------------------------------
 
 /** Record batch header fields (magic 2), relative to the batch start. */
-const BASE_OFFSET = 0, BATCH_LENGTH = 8, MAGIC = 16, ATTRIBUTES = 21, LAST_OFFSET_DELTA = 23, BASE_TIMESTAMP = 27,
+const BASE_OFFSET = 0, BATCH_LENGTH = 8, MAGIC = 16, CRC = 17, ATTRIBUTES = 21, LAST_OFFSET_DELTA = 23, BASE_TIMESTAMP = 27,
   MAX_TIMESTAMP = 35, PRODUCER_ID = 43, RECORDS_COUNT = 57, RECORDS = 61;
 const LOG_OVERHEAD = 12; // baseOffset + batchLength
 
@@ -377,9 +389,10 @@ function uninitialized(n: number): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, n);
 }
 
-/** A decompressor, as kafkajs's `CompressionCodecs[type]()` returns. */
-export type Codec = { decompress(buf: Buffer): Promise<Buffer> };
-export type CodecLookup = (compression: number) => Codec;
+/** A decompressor of a batch's records section (synchronous, or a promise as kafkajs's codecs return). */
+export interface Codec { readonly name: string; decompress(buf: Buffer): Buffer | Promise<Buffer> }
+/** The codec of a compression type id (attributes & 0x07); undefined when none is known for it. */
+export type CodecLookup = (compression: number) => Codec | undefined;
 
 /** What `decodeRecordSet` needs to filter a partition's records. */
 export interface DecodeRange {
@@ -412,8 +425,9 @@ function varint(b: Uint8Array): number {
 /**
  * Decode the records of one partition's record set into `out`, keeping those in
  * [range.from, range.to) and dropping control records and (with `abortedTransactions`)
- * records of aborted transactions. Compressed batches are handed to `decompress`
- * and decoded after it resolves; the function is async only then.
+ * records of aborted transactions. Compressed batches are decompressed with the codec `codecs`
+ * gives and then decoded; the function is async only when a codec returns a promise. A compressed
+ * batch that cannot be recovered throws (or rejects with) a CorruptBatchError.
  */
 export function decodeRecordSet(b: Buffer, start: number, end: number, range: DecodeRange, out: RecordColumns,
   codecs: CodecLookup): Promise<void> | void {
@@ -450,16 +464,44 @@ function decodeFrom(b: Buffer, start: number, end: number, range: DecodeRange, o
     const tsType = (attrs & TIMESTAMP_TYPE_FLAG) !== 0 ? 1 : 0;
     const baseTs = tsType === 1 ? readInt64(b, batchStart + MAX_TIMESTAMP) : readInt64(b, batchStart + BASE_TIMESTAMP);
     if (compression !== 0) {
-      // Decompress, then decode it and the rest of the set (offsets stay in order).
+      const codec = codecs(compression);
+      if (!codec) throw new CorruptBatchError(base, last, `type-${compression}`, `compression type ${compression} is not one Kafka defines (1 gzip, 2 snappy, 3 lz4, 4 zstd)`);
+      // As the Java consumer (check.crcs): a compressed batch is checked against its CRC-32C before it
+      // is decompressed, so damage that still decompresses (LZ4 and snappy carry no checksum of their
+      // own here) cannot turn into wrong rows. Uncompressed batches are not checked (the hot path).
+      const stored = b.readUInt32BE(batchStart + CRC), computed = crc32c(b.subarray(batchStart + ATTRIBUTES, batchEnd)) >>> 0;
+      if (stored !== computed) {
+        throw new CorruptBatchError(base, last, codec.name, `its CRC-32C is ${hex(computed)}, the batch header says ${hex(stored)}, so its bytes were damaged after the producer wrote them`);
+      }
       const payload = b.subarray(batchStart + RECORDS, batchEnd);
-      return codecs(compression).decompress(payload).then((raw) => {
-        out.decodeBatch(raw, 0, raw.length, count, base, baseTs, tsType, range);
-        return decodeFrom(b, p, end, range, out, codecs, aborted);
-      });
+      const decode = (raw: Buffer): void => {
+        try {
+          out.decodeBatch(raw, 0, raw.length, count, base, baseTs, tsType, range);
+        } catch (e) {
+          // Decompressed, but not into the records the header announces: the compressed bytes were wrong.
+          throw new CorruptBatchError(base, last, codec.name, `it decompressed to ${raw.length} bytes that are not its ${count} records (${(e as Error).message})`, { cause: e });
+        }
+      };
+      const failed = (e: unknown): never => {
+        throw new CorruptBatchError(base, last, codec.name, (e as Error).message, { cause: e });
+      };
+      const decompress = (): Buffer | Promise<Buffer> => { try { return codec.decompress(payload); } catch (e) { return failed(e); } };
+      const raw = decompress();
+      if (raw instanceof Promise) {
+        // Decompress, then decode it and the rest of the set (offsets stay in order).
+        return raw.then((r) => {
+          decode(r);
+          return decodeFrom(b, p, end, range, out, codecs, aborted);
+        }, failed);
+      }
+      decode(raw);
+      continue;
     }
     out.decodeBatch(b, batchStart + RECORDS, batchEnd, count, base, baseTs, tsType, range);
   }
 }
+
+const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 
 /** Control record key: version int16, type int16 (0 = abort, 1 = commit). */
 function controlType(b: Uint8Array, batchStart: number, batchEnd: number): number {

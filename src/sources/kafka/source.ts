@@ -5,7 +5,7 @@ import { makeBatch, type Batch } from '../../data/batch.ts';
 import { primitiveColumn } from '../../data/builders.ts';
 import type { ReadLimit, Source } from '../source.ts';
 import { KafkaClient, codecFor, decodeLegacy } from './client.ts';
-import { type FetchedRecord, ProtocolError, type RawPartition, RecordColumns, type RecordSetScan, decodeRecordSet, scanRecordSet } from './protocol.ts';
+import { CorruptBatchError, type FetchedRecord, ProtocolError, type RawPartition, RecordColumns, type RecordSetScan, decodeRecordSet, scanRecordSet } from './protocol.ts';
 import type { KafkaOptions } from './options.ts';
 import { type KafkaOffsets, forEachPartition, getOffset, rateLimit, sameOffsets, setOffset } from './offsets.ts';
 
@@ -264,6 +264,7 @@ async function decodeRound(work: RoundPart[]): Promise<Batch[]> {
         if (raw.decoded || scan.legacy) appendDecoded(out, raw.partition, from, to, raw.decoded ?? await decodeLegacy(raw));
         else await decodeRecordSet(raw.buf, raw.start, raw.end, { partition: raw.partition, from, to, abortedTransactions: raw.abortedTransactions }, out, codecFor);
       } catch (e) {
+        if (e instanceof CorruptBatchError) throw corruptBatch(raw.topic, raw.partition, e);
         if (!(e instanceof ProtocolError)) throw e;
         throw new SourceError(`Kafka returned malformed records for topic '${raw.topic}' partition ${raw.partition} (offsets from ${from}): ${e.message}.`, { cause: e });
       }
@@ -271,6 +272,20 @@ async function decodeRound(work: RoundPart[]): Promise<Batch[]> {
     if (out.length) chunks.push(toBatch(out));
   }
   return chunks;
+}
+
+/**
+ * A compressed batch that cannot be read fails the query: skipping it would lose its records
+ * without a trace. The message says where it is and how a user who accepts the loss gets past it.
+ */
+function corruptBatch(topic: string, partition: number, e: CorruptBatchError): SourceError {
+  const skipTo = JSON.stringify({ [topic]: { [String(partition)]: e.lastOffset + 1 } });
+  return new SourceError(`Kafka topic '${topic}' partition ${partition}: ${e.message}. `
+    + `The batch is damaged as stored (or was written by a faulty producer codec); sluice does not skip it, since that would lose its records silently. `
+    + `Check the producer's compression library and the broker's log segment for offset ${e.baseOffset}; `
+    + `a read of the same offsets with another client (e.g. kcat -C -t ${topic} -p ${partition} -o ${e.baseOffset} -c 1) shows whether the data or the reader is at fault. `
+    + `To go on without offsets ${e.baseOffset} to ${e.lastOffset}, start the query with a new checkpoint and startingOffsets ${skipTo} `
+    + `(with the other partitions' offsets added from the current checkpoint's last offsets/<N> file).`, { cause: e });
 }
 
 function appendDecoded(out: RecordColumns, partition: number, from: number, to: number, records: FetchedRecord[]): void {
