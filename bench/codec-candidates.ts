@@ -1,5 +1,5 @@
 /**
- * How the Kafka codecs of src/sources/kafka/codecs/ were chosen: 2–4 npm candidates per codec,
+ * How the Kafka codecs of src/formats/kafka-compression/ were chosen: 2–4 npm candidates per codec,
  * measured on the same data (JSON events of ~230 B, in record-batch-sized chunks of 1 MiB, as
  * librdkafka's batch.size makes them), sync calls, best of --rounds.
  *

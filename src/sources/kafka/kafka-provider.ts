@@ -1,6 +1,6 @@
 import type { SourceProvider } from '../source.ts';
-import { kafkaOptionNames, parseKafkaOptions } from './options.ts';
-import { KafkaSource, kafkaSchema } from './source.ts';
+import { kafkaOptionNames, parseKafkaOptions } from './kafka-options.ts';
+import { KafkaSource, kafkaSchema } from './kafka-source.ts';
 
 export const kafkaSource: SourceProvider = {
   name: 'kafka',
