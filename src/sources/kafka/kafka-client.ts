@@ -95,16 +95,19 @@ let registered = false;
 /**
  * Legacy message sets are decoded by kafkajs, which decompresses with its own registry
  * (gzip only, out of the box): the project's codecs fill the empty slots, once, leaving any a
- * user registered in place.
+ * user registered in place. kafkajs's empty slots are not empty: they hold factories that throw
+ * KafkaJSNotImplemented, so a slot counts as empty when its factory throws.
  */
 function registerWithKafkajs(): void {
   if (registered) return;
   registered = true;
   // Not a named ESM export of the CommonJS package (the lexer misses it): taken from module.exports.
   const { CompressionCodecs } = require('kafkajs') as { CompressionCodecs: Record<number, KafkajsCodecFactory | undefined> };
+  const usable = (f: KafkajsCodecFactory | undefined): boolean => { try { return !!f?.(); } catch { return false; } };
   for (const id of [2, 3, 4]) {
     const codec = codecById(id)!;
-    CompressionCodecs[id] ??= () => ({
+    if (usable(CompressionCodecs[id])) continue;
+    CompressionCodecs[id] = () => ({
       compress: async (encoder) => codec.compress(encoder.buffer),
       decompress: async (buf) => codec.decompress(buf),
     });
@@ -180,7 +183,16 @@ export class KafkaClient {
     return out;
   }
 
-  /** Earliest (fromBeginning) or latest (high watermark) offset of each partition. */
+  /**
+   * Earliest (fromBeginning) or latest offset of each partition. The cluster is created with
+   * isolationLevel 1, so ListOffsets (v2+) asks for READ_COMMITTED and 'latest' is the last stable
+   * offset (LSO): the first offset of the earliest transaction still open, or the high watermark
+   * when none is. The source plans batches up to it, not up to a Fetch's high watermark: a
+   * READ_COMMITTED Fetch returns nothing past the LSO, so a batch planned to the high watermark while
+   * a transaction is open would wait for records it may not read (and fail as "no records" if the
+   * transaction stays open), and reading them anyway would show records that may yet be aborted.
+   * Records past the LSO are read by a later batch, once their transaction has ended.
+   */
   async offsets(parts: Map<string, number[]>, fromBeginning: boolean): Promise<PartitionOffsets> {
     const c = await this.connected();
     // ListOffsets goes to each partition's leader: the metadata must know the topics first

@@ -458,6 +458,9 @@ function decodeFrom(b: Buffer, start: number, end: number, range: DecodeRange, o
       if (control && controlType(b, batchStart, batchEnd) === 0) aborted.end(producer);
       else if (aborted.isAborted(producer)) continue;
     }
+    // Control batches (transaction markers) are never rows; their offsets are still consumed: the
+    // caller advances over every batch of the set (scanRecordSet), so a partition whose last records
+    // are markers or aborted records still reaches its planned end.
     if (control || last < range.from) continue;
     const count = readInt32(b, batchStart + RECORDS_COUNT);
     const compression = attrs & COMPRESSION_MASK;
