@@ -15,6 +15,11 @@ export interface KafkaOptions {
   readonly connectTimeoutMs: number;
   /** How long to keep retrying a failing broker before the query fails. */
   readonly retryTimeoutMs: number;
+  /**
+   * fetchOffset.retryTimeoutMs was given: the user expects the wait, so it applies to a new
+   * checkpoint's first connection too (without it, that one fails fast: a wrong address is a typo).
+   */
+  readonly retryTimeoutExplicit: boolean;
 }
 
 export const kafkaOptionNames = [
@@ -72,5 +77,6 @@ export function parseKafkaOptions(o: ReadonlyMap<string, string>): KafkaOptions 
     requestTimeoutMs: positiveInt('kafka.request.timeout.ms', o.get('kafka.request.timeout.ms'), 30000)!,
     connectTimeoutMs: positiveInt('kafka.connection.timeout.ms', o.get('kafka.connection.timeout.ms'), 3000)!,
     retryTimeoutMs: positiveInt('fetchOffset.retryTimeoutMs', o.get('fetchOffset.retryTimeoutMs'), 30000)!,
+    retryTimeoutExplicit: o.has('fetchOffset.retryTimeoutMs'),
   };
 }

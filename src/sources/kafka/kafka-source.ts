@@ -5,6 +5,7 @@ import { makeBatch, type Batch } from '../../data/batch.ts';
 import { primitiveColumn } from '../../data/builders.ts';
 import type { ReadLimit, Source } from '../source.ts';
 import { KafkaClient, codecFor, decodeLegacy } from './kafka-client.ts';
+import { KafkaRetry } from './kafka-retry.ts';
 import { CorruptBatchError, type FetchedRecord, ProtocolError, type RawPartition, RecordColumns, type RecordSetScan, decodeRecordSet, scanRecordSet } from './protocol.ts';
 import type { KafkaOptions } from './kafka-options.ts';
 import { type KafkaOffsets, forEachPartition, getOffset, rateLimit, sameOffsets, setOffset } from './offsets.ts';
@@ -14,45 +15,22 @@ export const kafkaSchema: Struct = struct({
   key: binary, value: binary, topic: string, partition: int, offset: long, timestamp: timestamp, timestampType: int,
 });
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 export class KafkaSource implements Source {
   readonly schema = kafkaSchema;
   readonly description: string;
   private readonly client: KafkaClient;
   private warnings: string[] = [];
-  /** The servers answered once (or the checkpoint says the query ran before): failures are retried, not reported at once. */
-  private connectedOnce: boolean;
+  private readonly retry: KafkaRetry;
 
   constructor(private readonly o: KafkaOptions, resuming = false) {
-    this.connectedOnce = resuming;
     this.client = new KafkaClient({ servers: o.servers, clientId: o.clientId, requestTimeoutMs: o.requestTimeoutMs, connectTimeoutMs: o.connectTimeoutMs });
+    this.retry = new KafkaRetry(o, resuming, () => this.client.reset());
     const what = o.subscribe ? `Subscribe[${o.subscribe.join(',')}]` : o.subscribePattern ? `SubscribePattern[${o.subscribePattern.source}]` : `Assign[${JSON.stringify(o.assign)}]`;
     this.description = `KafkaV2[${what}]`;
   }
 
-  /**
-   * Retry broker failures (leader moves, a broker down, timeouts) with capped backoff for
-   * a bounded time; on a new checkpoint the first connection is not retried beyond kafkajs's
-   * own few tries, so a wrong address fails fast.
-   */
-  private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.o.retryTimeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const r = await fn();
-        this.connectedOnce = true;
-        return r;
-      } catch (e) {
-        if (e instanceof DataError || !this.connectedOnce || Date.now() > deadline) {
-          if (e instanceof SourceError || e instanceof DataError) throw e;
-          throw new SourceError(`Kafka ${what} failed (servers ${this.o.servers.join(',')}): ${(e as Error).message}`, { cause: e });
-        }
-        await this.client.reset();
-        await sleep(Math.min(2000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2));
-      }
-    }
-  }
+  /** Retries broker failures within fetchOffset.retryTimeoutMs; waits are said on stderr (kafka-retry.ts). */
+  private retrying<T>(what: string, fn: () => Promise<T>): Promise<T> { return this.retry.run(what, fn); }
 
   private async partitions(): Promise<Map<string, number[]>> {
     const o = this.o;
