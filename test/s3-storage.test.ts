@@ -56,7 +56,9 @@ describe('S3 storage: the Storage contract', () => {
   });
 
   it('pages through listings (many keys, small pages), in S3 key order', async () => {
-    const { storage, root } = open('paging', { 'sluice.s3.listPageSize': '7' });
+    // 122 PUTs at once queue up in s3rver: generous budgets, since no fault is injected here and a
+    // loaded machine (CI runs two test files at once) made the 400 ms default time out.
+    const { storage, root } = open('paging', { 'sluice.s3.listPageSize': '7', 'sluice.s3.requestTimeoutMs': '5000', 'sluice.s3.retryTimeoutMs': '30000' });
     // Names whose key order differs from a directory walk's: '-' and '%' sort before '/'.
     const keys: string[] = [];
     for (let i = 0; i < 40; i++) keys.push(`p=a/f${i}`, `p=a%2Fb/f${i}`, `p=a-c/f${i}`);
@@ -75,7 +77,11 @@ describe('S3 storage: the Storage contract', () => {
 
   // Parts below S3's 5 MiB minimum, and the fault proxy: s3rver only.
   it.skipIf(externalS3)('uploads large objects in parts; a failed part is retried, a lost completion recognised', async () => {
-    const { storage, root } = open('multipart', { 'sluice.s3.multipartThresholdBytes': '1000', 'sluice.s3.partSizeBytes': '300' });
+    // The lost reply is noticed by the request timeout; 2 s rather than 400 ms, so that a slow answer
+    // on a loaded machine is not taken for a lost one (which would count a second initiation).
+    const { storage, root } = open('multipart', {
+      'sluice.s3.multipartThresholdBytes': '1000', 'sluice.s3.partSizeBytes': '300', 'sluice.s3.requestTimeoutMs': '2000', 'sluice.s3.retryTimeoutMs': '15000',
+    });
     const big = Uint8Array.from({ length: 2500 }, (_, i) => (i * 7) % 256);
     const part = proxy.add({ method: 'PUT', key: 'multipart', query: /partNumber=4/, fault: '503', times: 2 });
     const complete = proxy.add({ method: 'POST', key: 'multipart', query: /uploadId/, fault: 'lostReply', times: 1 });
