@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as T from '../src/data/types.ts';
 import { cellWriter, type Cell } from '../src/data/cells.ts';
 import { encodeCells, keyParts, rowKey, windowKey } from '../src/state/key-encoding.ts';
-import { isEvicted, isLate, closesAt } from '../src/exec/watermark-rule.ts';
+import { isEvicted, isLate } from '../src/exec/watermark-rule.ts';
 
 const column = (type: T.DataType, cells: Cell[]) => {
   const w = cellWriter(type, cells.length);
@@ -41,7 +41,6 @@ describe('the watermark rule (DESIGN §6)', () => {
   it('late iff the bound is at or before W(N-1); evicted iff at or before W(N)', () => {
     expect([isLate(9_999, w), isLate(10_000, w), isLate(10_001, w)]).toEqual([true, true, false]);
     expect([isEvicted(19_999, w), isEvicted(20_000, w), isEvicted(20_001, w)]).toEqual([true, true, false]);
-    expect([closesAt(20_000, 20_000), closesAt(20_001, 20_000)]).toEqual([true, false]);
   });
   it('nothing is late or evicted without a watermark', () => {
     const none = { lateMs: 0, evictMs: 0, defined: false };

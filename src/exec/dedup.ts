@@ -4,7 +4,7 @@ import { isValid, type Batch } from '../data/batch.ts';
 import { takeBatch } from '../data/take.ts';
 import { cellReader } from '../data/cells.ts';
 import { keyParts, rowKey } from '../state/key-encoding.ts';
-import { closesAt, isLate } from './watermark-rule.ts';
+import { isEvicted, isLate } from './watermark-rule.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';
 import type { OperatorMetadata } from '../checkpoint/operator-metadata.ts';
@@ -66,18 +66,15 @@ export class Deduplicate implements StatefulOperator {
       if (keep.length) output.push(keep.length === n ? b : takeBatch(b, Int32Array.from(keep)));
       if (lateRows.length) late.push(takeBatch(b, Int32Array.from(lateRows)));
     }
-    if (bounded) for (const slot of [...store.slots()]) if (this.expired(store, slot, w.evictMs)) store.remove(slot);
+    if (bounded) for (const slot of [...store.slots()]) if (this.expired(store, slot, w)) store.remove(slot);
     return { output, late, numLateRows: numLate };
   }
 
-  private expired(store: StateStore, slot: number, ms: number): boolean {
+  private expired(store: StateStore, slot: number, w: WatermarkContext): boolean {
     const t = store.values[0]![slot];
-    return t !== null && t !== undefined && closesAt(t as number, ms);
+    return t !== null && t !== undefined && isEvicted(t as number, w);
   }
 
-  hasExpiring(store: StateStore, ms: number): boolean {
-    if (this.timeIdx < 0) return false;
-    for (const slot of store.slots()) if (this.expired(store, slot, ms)) return true;
-    return false;
-  }
+  /** Spark's StreamingDeduplicateExec asks for one in every mode. */
+  runsNoDataBatch(): boolean { return true; }
 }

@@ -36,6 +36,10 @@ export interface StatefulOperator {
   /** Check the output mode is one this operator supports; throws AnalysisError. */
   checkOutputMode(mode: OutputMode, hasWatermark: boolean): void;
   process(input: readonly Batch[], store: StateStore, w: WatermarkContext, mode: OutputMode): StatefulResult;
-  /** True when a batch with no new rows would close something at watermark `ms` (Spark's no-data batch). */
-  hasExpiring(store: StateStore, ms: number): boolean;
+  /**
+   * Whether this operator asks for a batch with no new rows once the watermark has moved past
+   * the last batch's (Spark's shouldRunAnotherBatch, whose watermark test the trigger loop makes).
+   * It does not look at the state: Spark runs the batch whether or not anything closes in it.
+   */
+  runsNoDataBatch(mode: OutputMode): boolean;
 }

@@ -18,10 +18,3 @@ export function isEvicted(bound: number, w: WatermarkContext): boolean {
   return w.defined && bound <= w.evictMs;
 }
 
-/**
- * Whether state with this bound closes once the watermark reaches `ms`: the same rule as
- * isEvicted, asked by the trigger loop before it runs a batch with no new rows.
- */
-export function closesAt(bound: number, ms: number): boolean {
-  return bound <= ms;
-}

@@ -145,9 +145,10 @@ export class MicroBatchExecution {
       const ends = await timer.time('latestOffset', () => Promise.all(c.sources.map((s, i) =>
         s.latestOffset(this.committed[i], c.trigger.kind === 'once' ? 'all' : 'default', target?.[i]))));
       const hasData = ends.some((e, i) => !c.sources[i]!.sameOffset(e, this.committed[i]));
-      // Spark's no-data batch: the watermark moved and state holds something it closes.
+      // Spark's no-data batch (shouldRunAnotherBatch): the watermark moved past the last batch's, whatever
+      // the state holds, so progress and batch ids match Spark's and W(N-1) keeps up for late rows.
       const noDataBatch = !hasData && this.store !== null && this.watermarkMs > this.prevWatermarkMs
-        && c.plan.stateful!.hasExpiring(this.store, this.watermarkMs);
+        && c.plan.stateful!.runsNoDataBatch(c.outputMode);
       if (!hasData && !noDataBatch) {
         this.noDataTriggers++;
         if (bounded) return;

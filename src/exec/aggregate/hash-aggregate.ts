@@ -5,7 +5,7 @@ import { makeBatch, isValid, type Batch } from '../../data/batch.ts';
 import { takeBatch } from '../../data/take.ts';
 import { cellReader, cellWriter, type Cell } from '../../data/cells.ts';
 import { keyParts, rowKey, windowKey } from '../../state/key-encoding.ts';
-import { closesAt, isEvicted, isLate } from '../watermark-rule.ts';
+import { isEvicted, isLate } from '../watermark-rule.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import type { OutputMode } from '../../sinks/sink.ts';
 import type { OperatorKey, OperatorMetadata } from '../../checkpoint/operator-metadata.ts';
@@ -109,6 +109,8 @@ export class HashAggregate implements StatefulOperator {
     const groups = new Map<string, Map<number, number>>();
     const groupSlot: number[] = [];
     const counts: (number[] | null)[] = aggs.map((a) => (a.aggregator.addCount ? [] : null));
+    // Spark's complete mode keeps every input row, late or not: it evicts nothing, so no window is closed.
+    const dropsLate = this.closeBy !== null && mode !== 'complete';
     for (const b of input) {
       const n = b.numRows;
       if (n === 0) continue;
@@ -136,7 +138,7 @@ export class HashAggregate implements StatefulOperator {
         let droppedHere = false;
         let byStart = groups.get(prefix);
         for (const start of starts) {
-          if (this.closeBy && isLate(this.window ? start + this.window.sizeMs : Number(closeKeyVals![i]), w)) {
+          if (dropsLate && isLate(this.window ? start + this.window.sizeMs : Number(closeKeyVals![i]), w)) {
             numLate++; droppedHere = true; continue;
           }
           if (byStart === undefined) groups.set(prefix, (byStart = new Map()));
@@ -181,11 +183,8 @@ export class HashAggregate implements StatefulOperator {
     return v === null || v === undefined ? null : Number(v) + this.closeBy.addMs;
   }
 
-  hasExpiring(store: StateStore, ms: number): boolean {
-    if (!this.closeBy) return false;
-    for (const slot of store.slots()) { const b = this.bound(store, slot); if (b !== null && closesAt(b, ms)) return true; }
-    return false;
-  }
+  /** Spark's StateStoreSaveExec: append and update evict on a moved watermark; complete never evicts. */
+  runsNoDataBatch(mode: OutputMode): boolean { return mode !== 'complete'; }
 
   private emit(store: StateStore, w: WatermarkContext, mode: OutputMode): Batch[] {
     const closed: number[] = [], out: number[] = [];

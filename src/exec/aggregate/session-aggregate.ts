@@ -5,7 +5,7 @@ import { makeBatch, isValid, type Batch } from '../../data/batch.ts';
 import { takeBatch } from '../../data/take.ts';
 import { cellReader, cellWriter, type Cell } from '../../data/cells.ts';
 import { encodeCells, keyParts, rowKey, windowKey } from '../../state/key-encoding.ts';
-import { closesAt, isEvicted, isLate } from '../watermark-rule.ts';
+import { isEvicted, isLate } from '../watermark-rule.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import type { OutputMode } from '../../sinks/sink.ts';
 import type { OperatorKey, OperatorMetadata } from '../../checkpoint/operator-metadata.ts';
@@ -180,11 +180,8 @@ export class SessionAggregate implements StatefulOperator {
     return this.spec.keys.map((_, k) => store.keys[k]![slot]!);
   }
 
-  hasExpiring(store: StateStore, ms: number): boolean {
-    if (!this.timeIsWatermarked) return false;
-    for (const slot of store.slots()) if (closesAt(store.values[0]![slot] as number, ms)) return true;
-    return false;
-  }
+  /** Spark's SessionWindowStateStoreSaveExec: append and update evict on a moved watermark; complete never evicts. */
+  runsNoDataBatch(mode: OutputMode): boolean { return mode !== 'complete'; }
 
   private emit(store: StateStore, w: WatermarkContext, mode: OutputMode): Batch[] {
     const closed: number[] = [], out: number[] = [];
