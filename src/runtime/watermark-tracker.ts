@@ -4,27 +4,37 @@ import type { EventTimeStats } from '../exec/compiled-expr.ts';
 export type MultipleWatermarkPolicy = 'min' | 'max';
 
 /**
- * Spark's WatermarkTracker: each withWatermark() keeps the max event time it has seen;
- * the query's watermark is min (or max) over them of max − delay, computed after a
- * batch for the next one, and it never moves back.
+ * Spark's WatermarkTracker (updateWatermark): each withWatermark() keeps its own watermark,
+ * max event time seen − delay, which only moves forward; one that has seen no data yet counts
+ * as 0, so under `min` the query's watermark stays 0 until every input has had data. The query's
+ * watermark is min (or max) over them, computed after a batch for the next one, and it never
+ * moves back. Like Spark's, the per-withWatermark values live only for this run: a restart
+ * starts them afresh from the watermark recorded in the checkpoint.
  */
 export class WatermarkTracker {
-  private readonly maxSeen: number[];
+  private readonly perOperator: (number | undefined)[];
   constructor(private readonly specs: readonly WatermarkSpec[], private readonly policy: MultipleWatermarkPolicy) {
-    this.maxSeen = specs.map(() => -Infinity);
+    this.perOperator = specs.map(() => undefined);
   }
 
   get defined(): boolean { return this.specs.length > 0; }
 
+  /** After a batch: its event-time stats, one per withWatermark(), in plan order. */
   observe(stats: readonly EventTimeStats[]): void {
-    stats.forEach((s, i) => { if (s.max > this.maxSeen[i]!) this.maxSeen[i] = s.max; });
+    this.specs.forEach((spec, i) => {
+      const s = stats[i], prev = this.perOperator[i];
+      if (s && s.count > 0) {
+        const w = s.max - spec.delayMs;
+        if (prev === undefined || w > prev) this.perOperator[i] = w;
+      } else if (prev === undefined) this.perOperator[i] = 0; // no data yet: 0, as Spark populates it
+    });
   }
 
   /** The watermark for the next batch, given the current one. */
   next(current: number): number {
-    const candidates = this.specs.flatMap((s, i) => (this.maxSeen[i]! === -Infinity ? [] : [this.maxSeen[i]! - s.delayMs]));
-    if (!candidates.length) return current;
-    const w = this.policy === 'min' ? Math.min(...candidates) : Math.max(...candidates);
+    const seen = this.perOperator.filter((w): w is number => w !== undefined);
+    if (!seen.length) return current;
+    const w = this.policy === 'min' ? Math.min(...seen) : Math.max(...seen);
     return Math.max(current, w);
   }
 }
