@@ -6,7 +6,7 @@ import { planQuery } from '../plan/planner.ts';
 import { DataStreamWriter } from './data-stream-writer.ts';
 import { AnalysisError } from '../errors.ts';
 import type { AggExpr, Expr } from '../plan/expr.ts';
-import { parseDuration } from '../util/duration.ts';
+import { parseWatermarkDelay } from '../util/watermark-delay.ts';
 import { parseJoinType } from '../plan/plan-join.ts';
 import { isStreaming } from '../plan/logical.ts';
 
@@ -31,7 +31,7 @@ export class DataFrame {
   drop(...names: string[]): DataFrame { return this.with({ kind: 'drop', child: this.plan, names }); }
   /** Spark's withWatermark: rows older than max event time − delay may be dropped by stateful operators. */
   withWatermark(eventTime: string, delayThreshold: string | number): DataFrame {
-    const delayMs = parseDuration(delayThreshold, `withWatermark('${eventTime}') delay`);
+    const delayMs = parseWatermarkDelay(delayThreshold);
     return this.with({ kind: 'watermark', child: this.plan, column: eventTime, delayMs, delay: String(delayThreshold) });
   }
   groupBy(...cols: (ColumnLike | ColumnLike[])[]): GroupedData {
