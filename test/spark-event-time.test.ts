@@ -9,6 +9,9 @@
 // MemoryStream carries both columns ({ value, eventTime = value seconds }), which is the same input,
 // and answers are read back as (window.start in seconds, count) as Spark's `.cast("long")` does.
 import { describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { tmpDir } from './support/tmp.ts';
 import { AnalysisError } from '../src/errors.ts';
 import {
   Session, MemoryStream, col, window, count, types as T, type DataFrame, type StreamingQuery, type StreamingQueryProgress,
@@ -133,6 +136,24 @@ describe('EventTimeWatermarkSuite', () => {
     await t.q.stop();
   });
 
+  it('"error on bad column" and "error on wrong type"', () => {
+    const df = new MemoryStream(session, T.struct({ value: T.int })).toDF();
+    expect(() => df.withWatermark('badColumn', '1 minute').schema).toThrow(AnalysisError);
+    expect(() => df.withWatermark('badColumn', '1 minute').schema).toThrow(/badColumn/);
+    expect(() => df.withWatermark('value', '1 minute').schema).toThrow(/value.*int/);
+  });
+
+  it('"event time and watermark metrics" (no event-time metrics without a watermark)', async () => {
+    const t = await StreamTest.start((df) => df.groupBy(window(col('eventTime'), '5 seconds').alias('window')).agg(count('*').alias('count')), 'complete');
+    await t.addData(15);
+    expect(t.completeAnswer()).toEqual([[15, 1]]);
+    expect(t.lastWithData().eventTime).toEqual({});
+    await t.addData(10, 12, 14);
+    expect(t.completeAnswer()).toEqual([[10, 3], [15, 1]]);
+    expect(t.lastWithData().eventTime).toEqual({});
+    await t.q.stop();
+  });
+
   it('"group by on raw timestamp"', async () => {
     const input = new MemoryStream(session, schema);
     const out: Pair[] = [];
@@ -230,8 +251,49 @@ describe('EventTimeWatermarkSuite', () => {
   it.skip('"MultipleWatermarkPolicy: recovery from Spark ver 2.3.1 checkpoints ensures min policy": needs union and a Spark checkpoint', () => {});
   it.skip('"event time and watermark metrics with Trigger.Once (SPARK-24699)": restarts one MemoryStream with Trigger.Once; sluice\'s MemoryStream does not outlive its query', () => {});
   it.skip('"recovery from Spark ver 2.3.1 commit log without commit metadata (SPARK-24699)": reads a Spark checkpoint', () => {});
-  it.skip('"recovery": purges the commit log of a live query and clears the memory sink between runs', () => {});
+  it('"recovery": restarts on the checkpoint keep the watermark, so rows for windows it closed stay late', async () => {
+    const cp = tmpDir('spark-et-recovery');
+    let chunks = 0;
+    // Spark's StopStream/StartStream: a new query on the checkpoint, over a MemoryStream that has
+    // the chunks the checkpoint already read (offsets count chunks), and an empty sink.
+    const start = async () => {
+      const input = new MemoryStream(session, schema);
+      for (let i = 0; i < chunks; i++) input.addData([]);
+      const out: Pair[] = [];
+      const q = await windowedCount()(input.toDF()).writeStream.outputMode('append').option('checkpointLocation', cp)
+        .foreachBatch((b) => { for (const r of b.collect()) out.push([(r.window as { start: Date }).start.getTime() / 1000, Number(r.count)]); }).start();
+      const add = async (...secs: number[]) => { input.addData(rowsOf(secs)); chunks++; await q.processAllAvailable(); };
+      return { q, out, add };
+    };
+    let run = await start();
+    await run.add(10, 11, 12, 13, 14, 15);
+    expect(run.out).toEqual([]);
+    await run.add(25); // Advance watermark to 15 seconds
+    expect(run.out).toEqual([[10, 5]]);
+    await run.q.stop();
+    // Spark's commitLog.purge(latest) removes the commits before the latest (its purge keeps the threshold).
+    const commits = await fs.readdir(path.join(cp, 'commits'));
+    const latest = Math.max(...commits.map(Number));
+    for (const c of commits) if (Number(c) < latest) await fs.rm(path.join(cp, 'commits', c));
+    run = await start(); // and the sink is cleared
+    await run.add(10, 27, 30); // Advance watermark to 20 seconds, 10 should be ignored
+    expect(run.out).toEqual([[15, 1]]);
+    await run.q.stop();
+    const before = run.out;
+    run = await start();
+    await run.add(17); // Watermark should still be 20 seconds, 17 should be ignored
+    expect([...before, ...run.out]).toEqual([[15, 1]]);
+    await run.add(40); // Advance watermark to 30 seconds, emit first data 25
+    expect(run.out).toEqual([[25, 2]]);
+    await run.q.stop();
+  });
   it.skip('"test no-data flag": spark.sql.streaming.noDataMicroBatches.enabled is not a sluice setting', () => {});
+  it.skip('"EventTimeStats" (5 cases: add, merge, zero merges, avg on large values): Spark\'s accumulator class; sluice\'s stats are a plain record summed per batch', () => {});
+  it.skip('"overriding watermark should not be allowed by default" / "... in compatibility mode": issue 12 item 9, not done yet', () => {});
+  it.skip('"multiple event time columns in an input DataFrame for stateful operator is not allowed" / "... compatibility mode": need a stream-stream join', () => {});
+  it.skip('"MultipleWatermarkPolicy: fail on incorrect conf values": issue 12 item 10, not done yet', () => {});
+  it.skip('"SPARK-27340 Alias on TimeWindow expression cause watermark metadata lost": issue 12 item 6, not done yet', () => {});
+  it.skip('"EventTime watermark should be ignored in batch query." / "SPARK-21565": need batch DataFrames from a Scala Seq / a JSON file source', () => {});
 });
 
 describe('StreamingAggregationSuite', () => {
