@@ -32,6 +32,9 @@ const binSymbol: Record<BinaryOp, string> = {
   eq: '=', neq: '!=', gt: '>', geq: '>=', lt: '<', leq: '<=', and: 'AND', or: 'OR', plus: '+', minus: '-', multiply: '*', divide: '/', mod: '%',
 };
 
+/** Spark's SQL spelling of a type where it differs from ours. */
+const sqlTypeName: Partial<Record<DataType['kind'], string>> = { int: 'INT', long: 'BIGINT', struct: 'STRUCT' };
+
 /** Spark-like text of an expression: used for default output names and in messages. */
 export function exprToString(e: Expr): string {
   switch (e.op) {
@@ -39,7 +42,7 @@ export function exprToString(e: Expr): string {
     case 'star': return e.qualifier ? `${e.qualifier}.*` : '*';
     case 'lit': return typeof e.value === 'string' ? e.value : String(e.value);
     case 'alias': return e.name;
-    case 'cast': return `CAST(${exprToString(e.child)} AS ${e.to.kind.toUpperCase()})`;
+    case 'cast': return `CAST(${exprToString(e.child)} AS ${sqlTypeName[e.to.kind] ?? e.to.kind.toUpperCase()})`;
     case 'binary': return `(${exprToString(e.left)} ${binSymbol[e.fn]} ${exprToString(e.right)})`;
     case 'call': {
       // Spark's text: the function's own form if it has one ((NOT a)), else name(a, b).
@@ -59,6 +62,9 @@ export function outputName(e: Expr): string {
   if (e.op === 'col') return e.name.includes('.') ? e.name.slice(e.name.lastIndexOf('.') + 1) : e.name;
   if (e.op === 'getField') return e.name;
   if (e.op === 'alias') return e.name;
+  // Spark's ResolveAliases: a cast right over a column keeps the column's name
+  // (col('value').cast('string') and selectExpr('CAST(value AS STRING)') are both `value`).
+  if (e.op === 'cast' && (e.child.op === 'col' || e.child.op === 'getField')) return outputName(e.child);
   return exprToString(e);
 }
 
