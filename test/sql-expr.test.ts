@@ -42,11 +42,13 @@ describe('parsing into the Column tree', () => {
   ])('%s', (sql, tree) => expect(parseSqlExpr(sql)).toEqual(tree));
 
   it.each<[string, unknown]>([
-    ['10', 10], ['10L', 10n], ['3000000000', 3000000000n], ['1.5', 1.5], ['.5', 0.5], ['1e3', 1000], ['2.5E-1', 0.25],
-    ['7D', 7], ['1.25BD', 1.25], ['3S', 3],
+    ['10', 10], ['10L', 10n], ['3000000000', 3000000000n], ['3S', 3],
     ["'it\\'s'", "it's"], ['"say \\"hi\\""', 'say "hi"'], ["'a\\tb\\n'", 'a\tb\n'], ["'%'", '%'], ["''", ''],
     ['true', true], ['FALSE', false], ['null', null],
   ])('literal %s', (sql, value) => expect(parseSqlExpr(sql)).toEqual(l(value)));
+
+  it.each<[string, number]>([['1.5', 1.5], ['.5', 0.5], ['1e3', 1000], ['2.5E-1', 0.25], ['7D', 7], ['1.25BD', 1.25], ['1.0', 1], ['-2.0', -2]])(
+    'double literal %s', (sql, value) => expect(parseSqlExpr(sql)).toEqual({ op: 'lit', value, type: T.double }));
 
   it('names: dotted, backquoted, stars, functions in any case', () => {
     expect(p('data.user_id')).toEqual(c('data.user_id'));

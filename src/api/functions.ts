@@ -61,9 +61,10 @@ export const round = (c: ColumnLike, scale = 0): Column =>
 export const startswith = (str: ColumnLike, prefix: ColumnLike): Column => call_function('startswith', str, prefix);
 export const endswith = (str: ColumnLike, suffix: ColumnLike): Column => call_function('endswith', str, suffix);
 export const contains = (left: ColumnLike, right: ColumnLike): Column => call_function('contains', left, right);
-/** str LIKE pattern: the pattern is a Column (PySpark 3.5's like(str, pattern)); col.like('A%') takes a string. */
-export const like = (str: ColumnLike, pattern: Column): Column => new Column({ op: 'call', name: 'like', args: [toColumn(str).expr, pattern.expr] });
-export const rlike = (str: ColumnLike, regexp: Column): Column => new Column({ op: 'call', name: 'rlike', args: [toColumn(str).expr, regexp.expr] });
+/** str LIKE pattern, both columns as in PySpark 3.5's like(str, pattern) (lit('A%') for a literal); col.like('A%') takes a string. */
+export const like = (str: ColumnLike, pattern: ColumnLike): Column => call_function('like', str, pattern);
+/** str RLIKE regexp, both columns as in PySpark 3.5 (lit('^a') for a literal); col.rlike('^a') takes a string. */
+export const rlike = (str: ColumnLike, regexp: ColumnLike): Column => call_function('rlike', str, regexp);
 /** Group `idx` of the first match of `pattern` (a regex string), '' when there is none. */
 export const regexp_extract = (str: ColumnLike, pattern: string, idx: number): Column =>
   new Column({ op: 'call', name: 'regexp_extract', args: [toColumn(str).expr, toExprOrLit(pattern), toExprOrLit(idx)] });

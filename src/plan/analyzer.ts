@@ -119,7 +119,7 @@ export function bind(e: Expr, schema: Struct): Bound {
     case 'col': return resolveColumn(e.name, schema);
     case 'star': throw new AnalysisError(`'${exprToString(e)}' can only be used in select().`);
     case 'lit': {
-      const type = literalType(e.value), value = literalCell(e.value, type);
+      const type = e.type ?? literalType(e.value), value = literalCell(e.value, type);
       return { type, name: exprToString(e), constant: { value }, eval: (b) => constantColumn(type, value, b.numRows) };
     }
     case 'alias': { const c = bind(e.child, schema); return { ...c, name: e.name }; }

@@ -11,7 +11,8 @@ export type BinaryOp = 'eq' | 'neq' | 'gt' | 'geq' | 'lt' | 'leq' | 'and' | 'or'
 export type Expr =
   | { readonly op: 'col'; readonly name: string }
   | { readonly op: 'star'; readonly qualifier?: string }
-  | { readonly op: 'lit'; readonly value: unknown }
+  /** `type` when the value alone does not say it: SQL's `1.0` is a double, though JS's 1.0 is 1. */
+  | { readonly op: 'lit'; readonly value: unknown; readonly type?: DataType }
   | { readonly op: 'alias'; readonly child: Expr; readonly name: string }
   | { readonly op: 'cast'; readonly child: Expr; readonly to: DataType }
   | { readonly op: 'binary'; readonly fn: BinaryOp; readonly left: Expr; readonly right: Expr }
@@ -40,7 +41,9 @@ export function exprToString(e: Expr): string {
   switch (e.op) {
     case 'col': return e.name;
     case 'star': return e.qualifier ? `${e.qualifier}.*` : '*';
-    case 'lit': return typeof e.value === 'string' ? e.value : String(e.value);
+    case 'lit':
+      if (e.type?.kind === 'double' && Number.isInteger(e.value)) return (e.value as number).toFixed(1);
+      return typeof e.value === 'string' ? e.value : String(e.value);
     case 'alias': return e.name;
     case 'cast': return `CAST(${exprToString(e.child)} AS ${sqlTypeName[e.to.kind] ?? e.to.kind.toUpperCase()})`;
     case 'binary': return `(${exprToString(e.left)} ${binSymbol[e.fn]} ${exprToString(e.right)})`;

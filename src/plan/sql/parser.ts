@@ -1,5 +1,5 @@
 import { ParseError } from '../../errors.ts';
-import type { DataType } from '../../data/types.ts';
+import { type DataType, double } from '../../data/types.ts';
 import { lookupFunction } from '../../exec/functions/registry.ts';
 import type { AggFn, BinaryOp, Expr } from '../expr.ts';
 import { type Token, tokenize } from './lexer.ts';
@@ -150,7 +150,7 @@ class Parser {
     const t = this.tok;
     switch (t.kind) {
       case 'eof': return this.fail('an expression');
-      case 'num': this.i++; return { op: 'lit', value: numberValue(t.text) };
+      case 'num': { this.i++; const value = numberValue(t.text); return typeof value === 'number' && !isIntegerLiteral(t.text) ? { op: 'lit', value, type: double } : { op: 'lit', value }; }
       case 'str': this.i++; return { op: 'lit', value: t.value };
       case 'op': {
         if (t.text === '(') { this.i++; const e = this.expr(0); this.expectOp(')', "')'"); return e; }
@@ -158,7 +158,7 @@ class Parser {
           this.i++;
           const e = this.expr(BP.unary);
           if (t.text === '+') return e;
-          if (e.op === 'lit' && (typeof e.value === 'number' || typeof e.value === 'bigint')) return { op: 'lit', value: -e.value };
+          if (e.op === 'lit' && (typeof e.value === 'number' || typeof e.value === 'bigint')) return { ...e, value: -e.value };
           return { op: 'call', name: 'negative', args: [e] };
         }
         if (t.text === '!') { this.i++; return { op: 'call', name: 'not', args: [this.expr(BP.not)] }; }
@@ -291,6 +291,11 @@ function numberValue(text: string): number | bigint {
   const n = Number(body);
   if (n <= 2147483647) return n;
   return BigInt(body) <= 9223372036854775807n ? BigInt(body) : n;
+}
+
+/** Spark types `1`, `10L` and `3S` as integers, and `1.0`, `1e3`, `1D` as doubles (decimals, for now). */
+function isIntegerLiteral(text: string): boolean {
+  return /^\d+[LSY]?$/i.test(text);
 }
 
 function describe(t: Token): string {
