@@ -1,7 +1,7 @@
 // when/otherwise (CASE WHEN), coalesce, abs, round, between: the `>>>` examples of PySpark's
 // docstrings, then nulls, types and names.
 import { describe, expect, it } from 'vitest';
-import { col, lit, expr, when, coalesce, abs, round, negative, types as T, AnalysisError } from '../src/index.ts';
+import { col, lit, expr, when, coalesce, abs, round, negative, nullif, greatest, least, types as T, AnalysisError } from '../src/index.ts';
 import { roundHalfUp } from '../src/exec/functions/round.ts';
 import { selectRows, queryRows } from './support/select-rows.ts';
 
@@ -24,6 +24,14 @@ describe('PySpark docstring examples', () => {
     const rows = [{ a: null, b: null }, { a: 1n, b: null }, { a: null, b: 2n }];
     expect(await selectRows(ab, rows, coalesce('a', 'b'))).toEqual([{ 'coalesce(a, b)': null }, { 'coalesce(a, b)': 1n }, { 'coalesce(a, b)': 2n }]);
     expect((await selectRows(ab, rows, coalesce(col('a'), expr('0.0')).alias('r'))).map((r) => r.r)).toEqual([0, 1, 0]);
+  });
+  it('nullif / greatest / least', async () => {
+    const ab = T.struct({ a: T.long, b: T.long, c: T.long });
+    const r = await selectRows(ab, [{ a: 1n, b: 4n, c: 3n }, { a: 2n, b: 2n, c: null }], nullif('a', 'b'), greatest('a', 'b', 'c'), least('a', 'b', 'c'));
+    expect(r).toEqual([
+      { 'nullif(a, b)': 1n, 'greatest(a, b, c)': 4n, 'least(a, b, c)': 1n },
+      { 'nullif(a, b)': null, 'greatest(a, b, c)': 2n, 'least(a, b, c)': 2n },
+    ]);
   });
   it('round / abs', async () => {
     const x = T.struct({ x: T.int });
@@ -53,6 +61,10 @@ describe('nulls, types and names', () => {
     ['round of a long to tens', 'round(l, -1)', [20n, null, -30n]],
     ['round of an int is the int', 'round(n)', [5, null, -2147483648]],
     ['unary minus', '-n', [-5, null, -2147483648]],
+    ['nullif with a null side keeps the first', 'nullif(n, 5)', [null, null, -2147483648]],
+    ['greatest skips nulls and meets in a common type', 'greatest(n, d, -1)', [5, -1, -0.5]],
+    ['least of strings', "least(s, 'y')", ['x', 'y', '7.5']],
+    ['greatest of nulls only', 'greatest(NULL, NULL)', [null, null, null]],
   ])('%s: %s', async (_, sql, expected) => {
     expect((await selectRows(s, rows, expr(`${sql} AS r`))).map((r) => r.r)).toEqual(expected);
   });

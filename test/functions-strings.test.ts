@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   col, lit, expr, concat, concat_ws, trim, ltrim, rtrim, length, substring, startswith, endswith, contains, like, rlike,
-  regexp_extract, types as T, AnalysisError,
+  regexp_extract, regexp_replace, lpad, rpad, types as T, AnalysisError,
 } from '../src/index.ts';
 import { selectRows, queryRows } from './support/select-rows.ts';
 
@@ -41,6 +41,18 @@ describe('PySpark docstring examples', () => {
     expect(one(await selectRows(s, [{ str: 'foo' }], regexp_extract('str', '(\\d+)', 1).alias('r')))).toEqual(['']);
     expect(one(await selectRows(s, [{ str: 'aaaac' }], regexp_extract(col('str'), '(a+)(b)?(c)', 2).alias('r')))).toEqual(['']);
   });
+  it('regexp_replace', async () => {
+    const s = T.struct({ str: T.string, pattern: T.string, replacement: T.string });
+    const rows = [{ str: '100-200', pattern: '(\\d+)', replacement: '--' }];
+    expect(one(await selectRows(s, rows, regexp_replace('str', '(\\d+)', '--').alias('r')))).toEqual(['-----']);
+    expect(one(await selectRows(s, rows, regexp_replace(col('str'), col('pattern'), col('replacement')).alias('r')))).toEqual(['-----']);
+  });
+  it('lpad / rpad', async () => {
+    const s = T.struct({ s: T.string });
+    const rows = [{ s: 'abcd' }, { s: 'xyz' }, { s: '12' }];
+    expect(one(await selectRows(s, rows, lpad('s', 6, '#').alias('r')))).toEqual(['##abcd', '###xyz', '####12']);
+    expect(one(await selectRows(s, rows, rpad('s', 6, '#').alias('r')))).toEqual(['abcd##', 'xyz###', '12####']);
+  });
 });
 
 describe('nulls and edge cases', () => {
@@ -72,6 +84,9 @@ describe('nulls and edge cases', () => {
     ['LIKE is anchored', "s LIKE 'b%'", [false, null, false, false]],
     ['LIKE escapes', "'a%b' LIKE 'a\\\\%b'", [true, true, true, true]],
     ['RLIKE finds anywhere', "s RLIKE 'b.'", [false, null, true, false]],
+    ['regexp_replace with groups', "regexp_replace(s, '([a-z])', '<$1>')", ['  <z><o>ë  ', null, '<a><b><c>', '']],
+    ['lpad cuts a longer string and pads by characters', "lpad(t, 3, 'ab')", ['abë', 'abx', null, 'aba']],
+    ['rpad with len 0 and a default space pad', "concat(rpad(s, 0, 'x'), '|', rpad(t, 2))", ['|ë ', null, null, '|  ']],
     ['regexp_extract group 0 and a missing group', "concat(regexp_extract(s, '[a-z]+', 0), '/', regexp_extract(s, '(x)?z', 1))", ['zo/', null, 'abc/', '/']],
   ])('%s: %s', async (_, sql, expected) => {
     expect(one(await selectRows(s, rows, expr(`${sql} AS r`)))).toEqual(expected);

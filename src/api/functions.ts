@@ -38,6 +38,12 @@ export function when(condition: Column, value: unknown): Column {
 }
 /** The first non-null of the columns. */
 export const coalesce = (...cols: ColumnLike[]): Column => call_function('coalesce', ...cols);
+/** Null where a equals b, else a. */
+export const nullif = (a: ColumnLike, b: ColumnLike): Column => call_function('nullif', a, b);
+/** The largest non-null value of the columns (null only if all are null). */
+export const greatest = (...cols: ColumnLike[]): Column => call_function('greatest', ...cols);
+/** The smallest non-null value of the columns (null only if all are null). */
+export const least = (...cols: ColumnLike[]): Column => call_function('least', ...cols);
 /** The strings joined; null if any is null. */
 export const concat = (...cols: ColumnLike[]): Column => call_function('concat', ...cols);
 /** The non-null strings joined by `sep` (a literal string, as in PySpark). */
@@ -68,6 +74,16 @@ export const rlike = (str: ColumnLike, regexp: ColumnLike): Column => call_funct
 /** Group `idx` of the first match of `pattern` (a regex string), '' when there is none. */
 export const regexp_extract = (str: ColumnLike, pattern: string, idx: number): Column =>
   new Column({ op: 'call', name: 'regexp_extract', args: [toColumn(str).expr, toExprOrLit(pattern), toExprOrLit(idx)] });
+
+/** Every match of `pattern` (a regex; a string is a literal, as in PySpark) replaced; `$1` names a group. */
+export const regexp_replace = (str: ColumnLike, pattern: string | Column, replacement: string | Column): Column =>
+  new Column({ op: 'call', name: 'regexp_replace', args: [toColumn(str).expr, toExprOrLit(pattern), toExprOrLit(replacement)] });
+/** Left-pad to `len` characters with `pad` (cut to `len` when longer). */
+export const lpad = (c: ColumnLike, len: number | Column, pad: string | Column): Column =>
+  new Column({ op: 'call', name: 'lpad', args: [toColumn(c).expr, toExprOrLit(len), toExprOrLit(pad)] });
+/** Right-pad to `len` characters with `pad` (cut to `len` when longer). */
+export const rpad = (c: ColumnLike, len: number | Column, pad: string | Column): Column =>
+  new Column({ op: 'call', name: 'rpad', args: [toColumn(c).expr, toExprOrLit(len), toExprOrLit(pad)] });
 
 export interface FromJsonOptions {
   /** PERMISSIVE (default), DROPMALFORMED or FAILFAST, as in Spark. */
