@@ -39,3 +39,13 @@ export class StorageError extends SluiceError {
     super(message, options);
   }
 }
+
+/**
+ * A SQL expression string (expr(), selectExpr(), filter('...')) that does not parse. `position`
+ * is the 0-based offset in `text`; the message repeats the text with a caret under that spot.
+ */
+export class ParseError extends SluiceError {
+  constructor(readonly reason: string, readonly text: string, readonly position: number) {
+    super(`${reason} (at position ${position}):\n  ${text}\n  ${' '.repeat(position)}^`);
+  }
+}

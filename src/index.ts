@@ -9,6 +9,8 @@ export { DataStreamWriter } from './api/data-stream-writer.ts';
 export { Column } from './api/column.ts';
 export {
   col, column, lit, call_function, not, isnull, isnotnull, upper, lower, from_json, type FromJsonOptions, window, session_window,
+  expr, when, coalesce, concat, concat_ws, trim, ltrim, rtrim, length, substring, negative, abs, round,
+  startswith, endswith, contains, like, rlike, regexp_extract, regexp_replace, lpad, rpad, nullif, greatest, least,
   sum, count, avg, mean, min, max, first, last, approx_count_distinct, approxCountDistinct,
 } from './api/functions.ts';
 export { GroupedData } from './api/dataframe.ts';

@@ -32,6 +32,40 @@ export class Column {
     const flat = values.length === 1 && Array.isArray(values[0]) ? (values[0] as unknown[]) : values;
     return new Column({ op: 'isin', child: this.expr, values: flat.map(toExprOrLit) });
   }
+  /** between(lo, hi): Spark's `(x >= lo) AND (x <= hi)`, both ends included. */
+  between(lowerBound: unknown, upperBound: unknown): Column { return this.geq(lowerBound).and(this.leq(upperBound)); }
+  /** SQL LIKE: `_` one character, `%` any run, `\` escapes. */
+  like(pattern: string): Column { return this.call('like', pattern); }
+  /** A Java-style regular expression that matches anywhere in the string. */
+  rlike(regex: string): Column { return this.call('rlike', regex); }
+  startswith(prefix: Column | string): Column { return this.call('startswith', prefix); }
+  startsWith(prefix: Column | string): Column { return this.startswith(prefix); }
+  endswith(suffix: Column | string): Column { return this.call('endswith', suffix); }
+  endsWith(suffix: Column | string): Column { return this.endswith(suffix); }
+  /** A string literal, or another column's value, occurs in this string. */
+  contains(other: Column | string): Column { return this.call('contains', other); }
+  /** substr(pos, len): 1-based, by characters. */
+  substr(pos: number | Column, len: number | Column): Column { return this.call('substring', pos, len); }
+  /** A further branch of when(...): only on a when() chain that has no otherwise() yet. */
+  when(condition: Column, value: unknown): Column {
+    const e = this.caseWhen('when');
+    return new Column({ op: 'call', name: 'casewhen', args: [...e.args, condition.expr, toExprOrLit(value)] });
+  }
+  /** The value where no when() condition holds (else null). */
+  otherwise(value: unknown): Column {
+    const e = this.caseWhen('otherwise');
+    return new Column({ op: 'call', name: 'casewhen', args: [...e.args, toExprOrLit(value)] });
+  }
+  private caseWhen(method: string): Extract<Expr, { op: 'call' }> {
+    const e = this.expr;
+    if (e.op !== 'call' || e.name !== 'casewhen') throw new TypeError(`${method}() can only be applied on a Column built by when(), e.g. when(col('x').gt(1), 'big').${method}(...).`);
+    if (e.args.length % 2 === 1) throw new TypeError(`${method}() cannot be applied once otherwise() is applied.`);
+    return e;
+  }
+  /** A registry function with this column first; other arguments are literals unless Columns. */
+  private call(name: string, ...rest: unknown[]): Column {
+    return new Column({ op: 'call', name, args: [this.expr, ...rest.map(toExprOrLit)] });
+  }
   alias(name: string): Column { return new Column({ op: 'alias', child: this.expr, name }); }
   as(name: string): Column { return this.alias(name); }
   name(name: string): Column { return this.alias(name); }

@@ -9,6 +9,7 @@ import type { AggExpr, Expr } from '../plan/expr.ts';
 import { parseWatermarkDelay } from '../util/watermark-delay.ts';
 import { parseJoinType } from '../plan/plan-join.ts';
 import { isStreaming } from '../plan/logical.ts';
+import { parseSqlExpr } from '../plan/sql/parser.ts';
 
 /** A streaming DataFrame: an immutable logical plan with Spark's methods. Analysis runs at start(). */
 export class DataFrame {
@@ -19,9 +20,14 @@ export class DataFrame {
   select(...cols: (ColumnLike | ColumnLike[])[]): DataFrame {
     return this.with({ kind: 'project', child: this.plan, exprs: cols.flat().map((c) => toColumn(c).expr) });
   }
+  /** select() of Spark SQL expressions: selectExpr('CAST(value AS STRING)', 'amount * 2 AS doubled', '*'). */
+  selectExpr(...exprs: (string | string[])[]): DataFrame {
+    return this.with({ kind: 'project', child: this.plan, exprs: exprs.flat().map((s) => parseSqlExpr(s, { allowAlias: true })) });
+  }
+  /** A Column condition, or a Spark SQL one: filter("amount > 10 AND type = 'view'"). */
   filter(condition: Column | string): DataFrame {
-    if (typeof condition === 'string') throw new TypeError(`filter('${condition}'): SQL strings are not supported yet; build the condition with col(), e.g. col('type').equalTo('view').`);
-    return this.with({ kind: 'filter', child: this.plan, condition: condition.expr });
+    const e = typeof condition === 'string' ? parseSqlExpr(condition) : condition.expr;
+    return this.with({ kind: 'filter', child: this.plan, condition: e });
   }
   where(condition: Column | string): DataFrame { return this.filter(condition); }
   withColumn(name: string, c: Column): DataFrame { return this.with({ kind: 'withColumn', child: this.plan, name, expr: c.expr }); }

@@ -1,4 +1,5 @@
-import { Column, toColumn, type ColumnLike } from './column.ts';
+import { Column, toColumn, toExprOrLit, type ColumnLike } from './column.ts';
+import { parseSqlExpr } from '../plan/sql/parser.ts';
 import type { StructType } from '../data/types.ts';
 import { AnalysisError } from '../errors.ts';
 import type { AggFn, JsonMode } from '../plan/expr.ts';
@@ -23,6 +24,66 @@ export const isnull = (c: ColumnLike): Column => call_function('isnull', c);
 export const isnotnull = (c: ColumnLike): Column => call_function('isnotnull', c);
 export const upper = (c: ColumnLike): Column => call_function('upper', c);
 export const lower = (c: ColumnLike): Column => call_function('lower', c);
+
+/**
+ * A Spark SQL expression as a Column: expr("amount * 2 AS doubled"), expr("CASE WHEN x > 1 THEN 'a' END"),
+ * expr('sum(amount)') inside agg(). Parsed now (a ParseError points at the position); columns and
+ * types are checked when the query is analysed, like any Column.
+ */
+export function expr(sql: string): Column { return new Column(parseSqlExpr(sql, { allowAlias: true })); }
+
+/** when(cond, value)[.when(...)][.otherwise(v)]: Spark's CASE WHEN; a value that is not a Column is a literal. */
+export function when(condition: Column, value: unknown): Column {
+  return new Column({ op: 'call', name: 'casewhen', args: [condition.expr, toExprOrLit(value)] });
+}
+/** The first non-null of the columns. */
+export const coalesce = (...cols: ColumnLike[]): Column => call_function('coalesce', ...cols);
+/** Null where a equals b, else a. */
+export const nullif = (a: ColumnLike, b: ColumnLike): Column => call_function('nullif', a, b);
+/** The largest non-null value of the columns (null only if all are null). */
+export const greatest = (...cols: ColumnLike[]): Column => call_function('greatest', ...cols);
+/** The smallest non-null value of the columns (null only if all are null). */
+export const least = (...cols: ColumnLike[]): Column => call_function('least', ...cols);
+/** The strings joined; null if any is null. */
+export const concat = (...cols: ColumnLike[]): Column => call_function('concat', ...cols);
+/** The non-null strings joined by `sep` (a literal string, as in PySpark). */
+export const concat_ws = (sep: string, ...cols: ColumnLike[]): Column =>
+  new Column({ op: 'call', name: 'concat_ws', args: [toExprOrLit(sep), ...cols.map((c) => toColumn(c).expr)] });
+export const trim = (c: ColumnLike): Column => call_function('trim', c);
+export const ltrim = (c: ColumnLike): Column => call_function('ltrim', c);
+export const rtrim = (c: ColumnLike): Column => call_function('rtrim', c);
+/** Characters of a string, bytes of a binary. */
+export const length = (c: ColumnLike): Column => call_function('length', c);
+/** substring(str, pos, len): 1-based, by characters; a negative pos counts from the end. */
+export const substring = (str: ColumnLike, pos: number | Column, len: number | Column): Column =>
+  new Column({ op: 'call', name: 'substring', args: [toColumn(str).expr, toExprOrLit(pos), toExprOrLit(len)] });
+/** -x: SQL's unary minus. */
+export const negative = (c: ColumnLike): Column => call_function('negative', c);
+export const abs = (c: ColumnLike): Column => call_function('abs', c);
+/** HALF_UP at `scale` digits (negative: left of the point). */
+export const round = (c: ColumnLike, scale = 0): Column =>
+  new Column({ op: 'call', name: 'round', args: [toColumn(c).expr, toExprOrLit(scale)] });
+/** startswith(str, prefix): both are columns (names or Columns), as in PySpark; use lit('x') for a literal. */
+export const startswith = (str: ColumnLike, prefix: ColumnLike): Column => call_function('startswith', str, prefix);
+export const endswith = (str: ColumnLike, suffix: ColumnLike): Column => call_function('endswith', str, suffix);
+export const contains = (left: ColumnLike, right: ColumnLike): Column => call_function('contains', left, right);
+/** str LIKE pattern, both columns as in PySpark 3.5's like(str, pattern) (lit('A%') for a literal); col.like('A%') takes a string. */
+export const like = (str: ColumnLike, pattern: ColumnLike): Column => call_function('like', str, pattern);
+/** str RLIKE regexp, both columns as in PySpark 3.5 (lit('^a') for a literal); col.rlike('^a') takes a string. */
+export const rlike = (str: ColumnLike, regexp: ColumnLike): Column => call_function('rlike', str, regexp);
+/** Group `idx` of the first match of `pattern` (a regex string), '' when there is none. */
+export const regexp_extract = (str: ColumnLike, pattern: string, idx: number): Column =>
+  new Column({ op: 'call', name: 'regexp_extract', args: [toColumn(str).expr, toExprOrLit(pattern), toExprOrLit(idx)] });
+
+/** Every match of `pattern` (a regex; a string is a literal, as in PySpark) replaced; `$1` names a group. */
+export const regexp_replace = (str: ColumnLike, pattern: string | Column, replacement: string | Column): Column =>
+  new Column({ op: 'call', name: 'regexp_replace', args: [toColumn(str).expr, toExprOrLit(pattern), toExprOrLit(replacement)] });
+/** Left-pad to `len` characters with `pad` (cut to `len` when longer). */
+export const lpad = (c: ColumnLike, len: number | Column, pad: string | Column): Column =>
+  new Column({ op: 'call', name: 'lpad', args: [toColumn(c).expr, toExprOrLit(len), toExprOrLit(pad)] });
+/** Right-pad to `len` characters with `pad` (cut to `len` when longer). */
+export const rpad = (c: ColumnLike, len: number | Column, pad: string | Column): Column =>
+  new Column({ op: 'call', name: 'rpad', args: [toColumn(c).expr, toExprOrLit(len), toExprOrLit(pad)] });
 
 export interface FromJsonOptions {
   /** PERMISSIVE (default), DROPMALFORMED or FAILFAST, as in Spark. */

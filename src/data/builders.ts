@@ -48,6 +48,17 @@ export class BytesBuilder {
     this.validity.set(this.length, true);
     this.offsets[++this.length] = this.pos;
   }
+  /** One piece of the next value; `endValue()` closes it (concat writes a row in several pieces). */
+  appendPart(src: Uint8Array, start = 0, end = src.length): void {
+    this.ensure(end - start);
+    this.bytes.set(src.subarray(start, end), this.pos);
+    this.pos += end - start;
+  }
+  endValue(): void {
+    this.ensure(0);
+    this.validity.set(this.length, true);
+    this.offsets[++this.length] = this.pos;
+  }
   appendNull(): void {
     this.ensure(0);
     this.validity.set(this.length, false);

@@ -119,7 +119,7 @@ export function bind(e: Expr, schema: Struct): Bound {
     case 'col': return resolveColumn(e.name, schema);
     case 'star': throw new AnalysisError(`'${exprToString(e)}' can only be used in select().`);
     case 'lit': {
-      const type = literalType(e.value), value = literalCell(e.value, type);
+      const type = e.type ?? literalType(e.value), value = literalCell(e.value, type);
       return { type, name: exprToString(e), constant: { value }, eval: (b) => constantColumn(type, value, b.numRows) };
     }
     case 'alias': { const c = bind(e.child, schema); return { ...c, name: e.name }; }
@@ -209,7 +209,7 @@ function bindFromJson(e: Extract<Expr, { op: 'from_json' }>, schema: Struct): Bo
 export function bindSelect(exprs: readonly Expr[], schema: Struct): Bound[] {
   const out: Bound[] = [];
   for (const e of exprs) {
-    if (e.op !== 'star') { const b = bind(e, schema); out.push({ ...b, name: e.op === 'col' || e.op === 'alias' || e.op === 'getField' ? outputName(e) : b.name }); continue; }
+    if (e.op !== 'star') { out.push({ ...bind(e, schema), name: outputName(e) }); continue; }
     if (!e.qualifier) { schema.fields.forEach((f, k) => out.push(resolveColumn(schema.fields[k]!.name, schema))); continue; }
     const parent = resolveColumn(e.qualifier, schema);
     if (parent.type.kind !== 'struct') throw new AnalysisError(`'${e.qualifier}.*' needs a struct column, but '${e.qualifier}' is ${typeToString(parent.type)}.`);

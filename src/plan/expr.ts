@@ -11,7 +11,8 @@ export type BinaryOp = 'eq' | 'neq' | 'gt' | 'geq' | 'lt' | 'leq' | 'and' | 'or'
 export type Expr =
   | { readonly op: 'col'; readonly name: string }
   | { readonly op: 'star'; readonly qualifier?: string }
-  | { readonly op: 'lit'; readonly value: unknown }
+  /** `type` when the value alone does not say it: SQL's `1.0` is a double, though JS's 1.0 is 1. */
+  | { readonly op: 'lit'; readonly value: unknown; readonly type?: DataType }
   | { readonly op: 'alias'; readonly child: Expr; readonly name: string }
   | { readonly op: 'cast'; readonly child: Expr; readonly to: DataType }
   | { readonly op: 'binary'; readonly fn: BinaryOp; readonly left: Expr; readonly right: Expr }
@@ -32,14 +33,19 @@ const binSymbol: Record<BinaryOp, string> = {
   eq: '=', neq: '!=', gt: '>', geq: '>=', lt: '<', leq: '<=', and: 'AND', or: 'OR', plus: '+', minus: '-', multiply: '*', divide: '/', mod: '%',
 };
 
+/** Spark's SQL spelling of a type where it differs from ours. */
+const sqlTypeName: Partial<Record<DataType['kind'], string>> = { int: 'INT', long: 'BIGINT', struct: 'STRUCT' };
+
 /** Spark-like text of an expression: used for default output names and in messages. */
 export function exprToString(e: Expr): string {
   switch (e.op) {
     case 'col': return e.name;
     case 'star': return e.qualifier ? `${e.qualifier}.*` : '*';
-    case 'lit': return typeof e.value === 'string' ? e.value : String(e.value);
+    case 'lit':
+      if (e.type?.kind === 'double' && Number.isInteger(e.value)) return (e.value as number).toFixed(1);
+      return typeof e.value === 'string' ? e.value : String(e.value);
     case 'alias': return e.name;
-    case 'cast': return `CAST(${exprToString(e.child)} AS ${e.to.kind.toUpperCase()})`;
+    case 'cast': return `CAST(${exprToString(e.child)} AS ${sqlTypeName[e.to.kind] ?? e.to.kind.toUpperCase()})`;
     case 'binary': return `(${exprToString(e.left)} ${binSymbol[e.fn]} ${exprToString(e.right)})`;
     case 'call': {
       // Spark's text: the function's own form if it has one ((NOT a)), else name(a, b).
@@ -59,6 +65,9 @@ export function outputName(e: Expr): string {
   if (e.op === 'col') return e.name.includes('.') ? e.name.slice(e.name.lastIndexOf('.') + 1) : e.name;
   if (e.op === 'getField') return e.name;
   if (e.op === 'alias') return e.name;
+  // Spark's ResolveAliases: a cast right over a column keeps the column's name
+  // (col('value').cast('string') and selectExpr('CAST(value AS STRING)') are both `value`).
+  if (e.op === 'cast' && (e.child.op === 'col' || e.child.op === 'getField')) return outputName(e.child);
   return exprToString(e);
 }
 

@@ -2,12 +2,34 @@ import type { ScalarFunction } from './scalar-function.ts';
 import { not } from './not.ts';
 import { isnull, isnotnull } from './is-null.ts';
 import { upper, lower } from './upper-lower.ts';
+import { casewhen } from './case-when.ts';
+import { coalesce } from './coalesce.ts';
+import { negative } from './negative.ts';
+import { concat } from './concat.ts';
+import { concat_ws } from './concat-ws.ts';
+import { trim, ltrim, rtrim } from './trim.ts';
+import { length } from './length.ts';
+import { substring } from './substring.ts';
+import { abs } from './abs.ts';
+import { round } from './round.ts';
+import { startswith, endswith, contains } from './string-match.ts';
+import { like, rlike } from './like.ts';
+import { regexp_extract } from './regexp-extract.ts';
+import { nullif } from './nullif.ts';
+import { greatest, least } from './greatest-least.ts';
+import { regexp_replace } from './regexp-replace.ts';
+import { lpad, rpad } from './pad.ts';
 
 /** Every scalar SQL function: adding one is its file plus one line here. */
 export const scalarFunctions: readonly ScalarFunction[] = [
   not,
   isnull, isnotnull,
   upper, lower,
+  casewhen, coalesce, nullif, greatest, least,
+  negative, abs, round,
+  concat, concat_ws, trim, ltrim, rtrim, length, substring,
+  startswith, endswith, contains, like, rlike, regexp_extract, regexp_replace,
+  lpad, rpad,
 ];
 
 /** By lower-case name and alias; a name given twice is a mistake caught when the module loads. */

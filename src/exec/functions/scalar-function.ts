@@ -48,6 +48,8 @@ export interface ScalarFunction {
    * the argument that does not fit and why (the analyzer adds the call's text to it).
    */
   bind(args: readonly Arg[]): BoundFunction | string;
+  /** The column-API function that builds a call when it is not `name` (casewhen is built by when()). */
+  readonly columnApi?: string;
   /** Spark's text of a call when it is not `name(a, b)`, e.g. `(NOT a)`: it names output columns. */
   sql?(args: readonly string[]): string;
 }
