@@ -12,15 +12,10 @@
  * round is reported, with its rate relative to the uncompressed topic's; every output is counted with
  * DuckDB against the purchases produced. Prints one JSON line on stdout.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBroker, uniqueTopic } from '../test/support/broker.ts';
-import { duckQuery } from '../test/support/duck.ts';
 import { haveKcat, kcatProduce, type KcatCodec } from '../test/support/kcat.ts';
-import { mulberry32 } from '../test/support/prng.ts';
-import { Session, col, from_json, types as T } from '../src/index.ts';
+import { purchaseEvents, runPurchaseQuery } from './support/purchase-query.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,52 +33,18 @@ if (!CODECS.includes('none')) CODECS.unshift('none'); // the baseline is always 
 const log = (msg: string): void => { process.stderr.write(`[bench] ${msg}\n`); };
 if (!haveKcat()) throw new Error('kcat is not installed: run `node scripts/setup.mjs --test` (Debian package kcat)');
 
-// ---- data (as bench/kafka-to-parquet.ts) -----------------------------------------------------------
-
-const TYPES = ['purchase', 'view', 'view', 'add_to_cart', 'click'] as const;
-const T0 = Date.UTC(2024, 4, 1);
+// ---- data: the events of bench/kafka-to-parquet.ts ------------------------------------------------
 
 function makeEvents(n: number): { values: { value: string }[]; purchases: number } {
-  const rnd = mulberry32(42); // the same events every run
+  const makeEvent = purchaseEvents();
   const values: { value: string }[] = new Array(n);
   let purchases = 0;
   for (let i = 0; i < n; i++) {
-    const type = TYPES[Math.floor(rnd() * TYPES.length)]!;
-    if (type === 'purchase') purchases++;
-    values[i] = { value: `{"event_id":${i},"user_id":"u-${Math.floor(rnd() * 100_000)}","session_id":"s-${Math.floor(rnd() * 1e12).toString(36)}",`
-      + `"page":"/p/${Math.floor(rnd() * 10_000)}","type":"${type}","amount":${Math.floor(rnd() * 100_000) / 100},`
-      + `"event_time":"${new Date(T0 + Math.floor(rnd() * 86_400_000)).toISOString()}",`
-      + `"country":"${['DE', 'FR', 'US', 'JP', 'BR'][i % 5]}","device":"${['ios', 'android', 'web'][i % 3]}","campaign":"c-${i % 97}"}` };
+    const e = makeEvent(i);
+    if (e.purchase) purchases++;
+    values[i] = { value: e.value };
   }
   return { values, purchases };
-}
-
-const schema = T.struct({
-  event_id: T.long, user_id: T.string, session_id: T.string, page: T.string, type: T.string,
-  amount: T.double, event_time: T.timestamp, country: T.string, device: T.string, campaign: T.string,
-});
-
-async function runSluice(bootstrap: string, topic: string, purchases: number): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-codecs-'));
-  try {
-    const session = Session.builder().appName('bench-codecs').getOrCreate();
-    const t0 = performance.now();
-    const q = await session.readStream.format('kafka')
-      .option('kafka.bootstrap.servers', bootstrap).option('subscribe', topic).option('startingOffsets', 'earliest').load()
-      .select(from_json(col('value').cast('string'), schema).alias('d')).select('d.*')
-      .filter(col('type').equalTo('purchase'))
-      .writeStream.format('parquet').option('checkpointLocation', join(dir, 'cp')).trigger({ availableNow: true })
-      .start(join(dir, 'out'));
-    await q.awaitTermination();
-    const secs = (performance.now() - t0) / 1000;
-    const [r] = await duckQuery(`select count(*)::BIGINT as n, count(distinct event_id)::BIGINT as d from read_parquet('${join(dir, 'out')}/**/*.parquet')`);
-    if (Number(r!.n) !== purchases || Number(r!.d) !== purchases) {
-      throw new Error(`sluice output of ${topic} is wrong: ${r!.n} rows (${r!.d} distinct event_id), expected ${purchases} purchases`);
-    }
-    return secs;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 // ---- main ------------------------------------------------------------------------------------------
@@ -107,7 +68,7 @@ try {
     const order = CODECS.map((_, i) => CODECS[(i + round) % CODECS.length]!);
     for (const codec of order) {
       (globalThis as { gc?: () => void }).gc?.();
-      const s = await runSluice(broker.bootstrap, topics.get(codec)!, purchases);
+      const { secs: s } = await runPurchaseQuery(broker.bootstrap, topics.get(codec)!, purchases);
       log(`round ${round + 1} ${codec.padEnd(6)} ${s.toFixed(3)} s (${Math.round(N / s)} ev/s)`);
       best.set(codec, Math.min(best.get(codec)!, s));
     }

@@ -15,15 +15,10 @@
  * The best round of each is reported; the sluice output is counted with DuckDB and checked
  * against the number of purchase events produced. Prints one JSON line on stdout.
  */
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { producePartitioned, drainWithKafkajs } from './support/kafka.ts';
+import { purchaseEvents, runPurchaseQuery } from './support/purchase-query.ts';
 import { startBroker, uniqueTopic } from '../test/support/broker.ts';
-import { duckQuery } from '../test/support/duck.ts';
-import { Session, col, from_json, types as T } from '../src/index.ts';
-import { mulberry32 } from '../test/support/prng.ts';
-import { tmpDir } from '../test/support/tmp.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,23 +38,7 @@ const log = (msg: string): void => { process.stderr.write(`[bench] ${msg}\n`); }
 
 // ---- data ----------------------------------------------------------------------------------
 
-const rnd = mulberry32(42); // the same events every run
-const TYPES = ['purchase', 'view', 'view', 'add_to_cart', 'click'] as const;
-const T0 = Date.UTC(2024, 4, 1);
-
-function makeEvent(i: number): { value: string; purchase: boolean } {
-  const type = TYPES[Math.floor(rnd() * TYPES.length)]!;
-  const value = `{"event_id":${i},"user_id":"u-${Math.floor(rnd() * 100_000)}","session_id":"s-${Math.floor(rnd() * 1e12).toString(36)}",`
-    + `"page":"/p/${Math.floor(rnd() * 10_000)}","type":"${type}","amount":${Math.floor(rnd() * 100_000) / 100},`
-    + `"event_time":"${new Date(T0 + Math.floor(rnd() * 86_400_000)).toISOString()}",`
-    + `"country":"${['DE', 'FR', 'US', 'JP', 'BR'][i % 5]}","device":"${['ios', 'android', 'web'][i % 3]}","campaign":"c-${i % 97}"}`;
-  return { value, purchase: type === 'purchase' };
-}
-
-const schema = T.struct({
-  event_id: T.long, user_id: T.string, session_id: T.string, page: T.string, type: T.string,
-  amount: T.double, event_time: T.timestamp, country: T.string, device: T.string, campaign: T.string,
-});
+const makeEvent = purchaseEvents();
 
 /** Produce with several concurrent kafkajs producers, one partition each at a time, big batches. */
 async function produceAll(bootstrap: string, topic: string, n: number): Promise<{ purchases: number; bytes: number }> {
@@ -80,32 +59,8 @@ async function produceAll(bootstrap: string, topic: string, n: number): Promise<
 
 const runKafkajs = (bootstrap: string, topic: string): Promise<number> => drainWithKafkajs(bootstrap, topic, N);
 
-async function runSluice(bootstrap: string, topic: string, purchases: number): Promise<{ secs: number; outputRows: number }> {
-  const dir = tmpDir('bench');
-  try {
-    const session = Session.builder().appName('bench').getOrCreate();
-    const t0 = performance.now();
-    const q = await session.readStream.format('kafka')
-      .option('kafka.bootstrap.servers', bootstrap).option('subscribe', topic).option('startingOffsets', 'earliest').load()
-      .select(from_json(col('value').cast('string'), schema).alias('d')).select('d.*')
-      .filter(col('type').equalTo('purchase'))
-      .writeStream.format('parquet').option('checkpointLocation', join(dir, 'cp')).trigger({ availableNow: true })
-      .start(join(dir, 'out'));
-    await q.awaitTermination();
-    const secs = (performance.now() - t0) / 1000;
-    const p = q.lastProgress as { numInputRows?: number; durationMs?: Record<string, number> } | null;
-    if (p) log(`sluice last progress: input ${p.numInputRows} rows, durations ${JSON.stringify(p.durationMs)}`);
-    const [r] = await duckQuery(`select count(*)::BIGINT as n, count(distinct event_id)::BIGINT as d, `
-      + `count(*) filter (where type <> 'purchase')::BIGINT as bad from read_parquet('${join(dir, 'out')}/**/*.parquet')`);
-    const outputRows = Number(r!.n), distinct = Number(r!.d), bad = Number(r!.bad);
-    if (outputRows !== purchases || distinct !== purchases || bad !== 0) {
-      throw new Error(`sluice output is wrong: ${outputRows} rows (${distinct} distinct event_id, ${bad} not purchases), expected ${purchases} purchases`);
-    }
-    return { secs, outputRows };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const runSluice = (bootstrap: string, topic: string, purchases: number): Promise<{ secs: number; outputRows: number }> =>
+  runPurchaseQuery(bootstrap, topic, purchases, log);
 
 // ---- main ----------------------------------------------------------------------------------
 
