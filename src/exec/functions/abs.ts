@@ -1,6 +1,6 @@
-import { cellReader, cellWriter } from '../../data/cells.ts';
 import { typeToString, int, isNumeric, double } from '../../data/types.ts';
 import type { ScalarFunction } from './scalar-function.ts';
+import { numericMap } from './numeric-map.ts';
 
 /** abs(x) in x's own type (a string is read as a double); abs of the smallest int wraps, as in Spark. */
 export const abs: ScalarFunction = {
@@ -11,14 +11,7 @@ export const abs: ScalarFunction = {
     const type = k === 'null' ? int : k === 'string' ? double : a!.type;
     return {
       inputTypes: [type], returnType: type,
-      kernel: ([d], n) => {
-        const read = cellReader(d!, type), w = cellWriter(type, n);
-        for (let i = 0; i < n; i++) {
-          const v = read(i);
-          w.push(v === null ? null : typeof v === 'bigint' ? BigInt.asIntN(64, v < 0n ? -v : v) : type.kind === 'int' ? Math.abs(v as number) | 0 : Math.abs(v as number));
-        }
-        return w.finish();
-      },
+      kernel: numericMap(type, Math.abs, (v) => (v < 0n ? -v : v)),
     };
   },
 };

@@ -1,6 +1,6 @@
-import { cellReader, cellWriter } from '../../data/cells.ts';
 import { typeToString, int, isNumeric } from '../../data/types.ts';
 import type { ScalarFunction } from './scalar-function.ts';
+import { numericMap } from './numeric-map.ts';
 
 /** -x (SQL's unary minus), in x's own type; int and bigint wrap on overflow as in Spark (non-ANSI). */
 export const negative: ScalarFunction = {
@@ -10,14 +10,7 @@ export const negative: ScalarFunction = {
     const type = a!.type.kind === 'null' ? int : a!.type;
     return {
       inputTypes: [type], returnType: type,
-      kernel: ([d], n) => {
-        const read = cellReader(d!, type), w = cellWriter(type, n);
-        for (let i = 0; i < n; i++) {
-          const v = read(i);
-          w.push(v === null ? null : typeof v === 'bigint' ? BigInt.asIntN(64, -v) : type.kind === 'int' ? -(v as number) | 0 : -(v as number));
-        }
-        return w.finish();
-      },
+      kernel: numericMap(type, (v) => -v, (v) => -v),
     };
   },
   sql: ([a]) => `(- ${a})`,
