@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { Session, MemoryStream, col, lit, not, from_json, types as T, AnalysisError, type StreamingQueryProgress } from '../src/index.ts';
 import { tmpDir } from './support/tmp.ts';
+import { queryRows } from './support/select-rows.ts';
 
 const session = Session.builder().appName('dataframe-test').getOrCreate();
 const schema = T.struct({ id: T.long, name: T.string, score: T.double, n: T.int, at: T.timestamp, flag: T.boolean });
@@ -12,18 +13,9 @@ const rows = [
   { id: 3n, name: null, score: 3.25, n: null, at: null, flag: null },
   { id: 9007199254740993n, name: 'zoë', score: -0.5, n: -1, at: new Date('2023-12-31T23:59:59Z'), flag: true },
 ];
-let seq = 0;
 
 /** Run a query over `rows` through the memory sink and return its rows. */
-async function run(build: (df: ReturnType<MemoryStream['toDF']>) => ReturnType<MemoryStream['toDF']>, input = rows) {
-  const stream = new MemoryStream(session, schema);
-  stream.addData(input);
-  const name = `t${seq++}`;
-  const q = await build(stream.toDF()).writeStream.format('memory').queryName(name).start();
-  await q.processAllAvailable();
-  await q.stop();
-  return session.table(name).collect();
-}
+const run = (build: (df: ReturnType<MemoryStream['toDF']>) => ReturnType<MemoryStream['toDF']>, input = rows) => queryRows(schema, input, build);
 
 describe('DataFrame operations over a MemoryStream', () => {
   it('select by name, expression and alias; arithmetic with Spark types', async () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as sluice from '../src/index.ts';
 import { Session, MemoryStream, col, lit, not, upper, lower, isnull, isnotnull, call_function, from_json, types as T, AnalysisError, DataError, type FromJsonOptions } from '../src/index.ts';
 import { scalarFunctions, lookupFunction, functionNames } from '../src/exec/functions/registry.ts';
+import { queryRows } from './support/select-rows.ts';
 
 const session = Session.builder().appName('function-registry-test').getOrCreate();
 const schema = T.struct({ id: T.long, name: T.string, n: T.int, flag: T.boolean });
@@ -20,15 +21,7 @@ let seq = 0;
 
 type DF = ReturnType<MemoryStream['toDF']>;
 
-async function run(build: (df: DF) => DF) {
-  const stream = new MemoryStream(session, schema);
-  stream.addData(rows);
-  const name = `fr${seq++}`;
-  const q = await build(stream.toDF()).writeStream.format('memory').queryName(name).start();
-  await q.processAllAvailable();
-  await q.stop();
-  return session.table(name).collect();
-}
+const run = (build: (df: DF) => DF) => queryRows(schema, rows, build);
 
 async function analysisError(build: (df: DF) => DF): Promise<string> {
   const stream = new MemoryStream(session, withStruct);

@@ -11,6 +11,7 @@ export async function selectRows(schema: T.Struct, rows: readonly Record<string,
   return queryRows(schema, rows, (df) => df.select(...cols));
 }
 
+/** Run `build(df)` over `rows` (a MemoryStream) through the memory sink and return its rows. */
 export async function queryRows(schema: T.Struct, rows: readonly Record<string, unknown>[], build: (df: DataFrame) => DataFrame): Promise<Record<string, unknown>[]> {
   const stream = new MemoryStream(session, schema);
   stream.addData(rows);
