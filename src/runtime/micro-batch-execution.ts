@@ -1,11 +1,10 @@
-import type { Storage } from '../storage/storage-for.ts';
 import type { Batch } from '../data/batch.ts';
 import { batchNumRows } from '../data/batch.ts';
 import { newEvalContext } from '../exec/compiled-expr.ts';
 import { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';
 import { checkOperatorMetadata } from '../checkpoint/operator-metadata.ts';
-import { Checkpoint } from '../checkpoint/checkpoint.ts';
+import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 import { WatermarkTracker, type MultipleWatermarkPolicy } from './watermark-tracker.ts';
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import type { Source } from '../sources/source.ts';
@@ -22,8 +21,8 @@ export interface ExecutionConfig {
   readonly id: string;
   readonly runId: string;
   readonly name: string | null;
-  readonly storage: Storage;
-  readonly checkpoint: string;
+  /** Where the query's logs and state live; start-query.ts opened it and holds its lease. */
+  readonly checkpoint: Checkpoint;
   readonly plan: PhysicalPlan;
   readonly sources: readonly Source[];
   readonly sink: Sink;
@@ -74,7 +73,7 @@ export class MicroBatchExecution {
   noDataTriggers = 0;
 
   constructor(private readonly c: ExecutionConfig) {
-    this.checkpoint = new Checkpoint(c.storage, c.checkpoint);
+    this.checkpoint = c.checkpoint;
     this.offsetLog = new OffsetLog(this.checkpoint);
     this.commitLog = new CommitLog(this.checkpoint);
     this.tracker = new WatermarkTracker(c.plan.watermarks, c.watermarkPolicy);
@@ -86,7 +85,7 @@ export class MicroBatchExecution {
     const c = this.c, op = c.plan.stateful;
     await checkOperatorMetadata(this.checkpoint, 0, lastCommitted >= 0, op?.shape ?? null);
     if (!op) return;
-    this.store = new StateStore(c.storage, this.checkpoint.stateDir(0), op.stateKey, op.stateValue, c.stateSnapshotInterval);
+    this.store = new StateStore(c.checkpoint.storage, this.checkpoint.stateDir(0), op.stateKey, op.stateValue, c.stateSnapshotInterval);
     await this.store.load(lastCommitted);
   }
 

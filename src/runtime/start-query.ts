@@ -106,7 +106,7 @@ export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<Stre
     await held.release();
   });
   const exec = new MicroBatchExecution({
-    id, runId, name: spec.queryName, storage, checkpoint: cp, plan, sources, sink, lateSink, outputMode: spec.outputMode, trigger: spec.trigger,
+    id, runId, name: spec.queryName, checkpoint, plan, sources, sink, lateSink, outputMode: spec.outputMode, trigger: spec.trigger,
     ...settings,
     leaseLost: () => held.lostReason,
     onProgress: (p) => query.progress(p), onIdle: () => query.idle(), onPhase: crashHook(),
