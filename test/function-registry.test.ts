@@ -6,6 +6,8 @@ import * as sluice from '../src/index.ts';
 import { Session, MemoryStream, col, lit, not, upper, lower, isnull, isnotnull, call_function, from_json, types as T, AnalysisError, DataError, type FromJsonOptions } from '../src/index.ts';
 import { scalarFunctions, lookupFunction, functionNames } from '../src/exec/functions/registry.ts';
 import { queryRows } from './support/select-rows.ts';
+import { isValid } from '../src/data/batch.ts';
+import { nullColumn } from '../src/data/builders.ts';
 
 const session = Session.builder().appName('function-registry-test').getOrCreate();
 const schema = T.struct({ id: T.long, name: T.string, n: T.int, flag: T.boolean });
@@ -120,5 +122,14 @@ describe('the registry', () => {
   it('has a typed column-API function for each entry', () => {
     const api = sluice as unknown as Record<string, unknown>;
     for (const f of scalarFunctions) expect(typeof api[f.columnApi ?? f.name], f.name).toBe('function');
+  });
+});
+
+describe('nulls without a validity bitmap', () => {
+  it('a column of Arrow\'s Null type (lit(null)) reads as null in every row, for every kernel', () => {
+    const d = nullColumn(T.nullType, 3);
+    expect([isValid(d, 0), isValid(d, 2)]).toEqual([false, false]);
+    expect(isValid(nullColumn(T.int, 3), 1)).toBe(false);
+    expect(isValid(nullColumn(T.int, 0), 0)).toBe(true);
   });
 });

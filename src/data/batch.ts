@@ -24,9 +24,15 @@ export function emptyColumn(type: DataType): A.Data {
   return nullColumn(type, 0);
 }
 
+/**
+ * Whether row i holds a value. A column with nulls but no validity bitmap is Arrow's Null type
+ * (lit(null)): every row is null.
+ */
 export function isValid(d: A.Data, i: number): boolean {
+  if (d.nullCount === 0) return true;
   const bm = d.nullBitmap;
-  return d.nullCount === 0 || !bm || bm.length === 0 || (bm[i >> 3]! & (1 << (i & 7))) !== 0;
+  if (!bm || bm.length === 0) return d.nullCount !== d.length;
+  return (bm[i >> 3]! & (1 << (i & 7))) !== 0;
 }
 
 export function toArrowTable(b: Batch): A.Table {

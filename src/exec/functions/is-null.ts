@@ -9,7 +9,7 @@ import { fixedTypes } from './type-rules.ts';
 function isNullKernel(d: A.Data, n: number, negate: boolean): A.Data {
   const out = new Uint8Array(n), yes = negate ? 0 : 1;
   if (d.nullCount === 0) out.fill(1 - yes);
-  else if (d.nullCount === n) out.fill(yes); // all null, e.g. lit(null), which has no bitmap to read
+  else if (d.nullCount === n) out.fill(yes);
   else for (let i = 0; i < n; i++) out[i] = isValid(d, i) ? 1 - yes : yes;
   return primitiveColumn(boolean, out, n);
 }
