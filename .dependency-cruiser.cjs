@@ -9,7 +9,7 @@ const LAYERS = [
   ['plan'],
   ['exec'],
   ['sources', 'sinks'],
-  ['checkpoint', 'state'],
+  ['checkpoint', 'state', 'kafka'],
   ['formats'],
   ['data'],
   ['storage', 'util'],

@@ -4,9 +4,9 @@ import * as A from 'apache-arrow';
 import { makeBatch, type Batch } from '../../data/batch.ts';
 import { primitiveColumn } from '../../data/builders.ts';
 import type { ReadLimit, Source } from '../source.ts';
-import { KafkaClient, codecFor, decodeLegacy } from './kafka-client.ts';
-import { KafkaRetry } from './kafka-retry.ts';
-import { CorruptBatchError, type FetchedRecord, ProtocolError, type RawPartition, RecordColumns, type RecordSetScan, decodeRecordSet, scanRecordSet } from './protocol.ts';
+import { KafkaClient, codecFor, decodeLegacy } from '../../kafka/kafka-client.ts';
+import { KafkaRetry } from '../../kafka/kafka-retry.ts';
+import { CorruptBatchError, type FetchedRecord, ProtocolError, type RawPartition, RecordColumns, type RecordSetScan, decodeRecordSet, scanRecordSet } from '../../kafka/protocol.ts';
 import type { KafkaOptions } from './kafka-options.ts';
 import { type KafkaOffsets, forEachPartition, getOffset, rateLimit, sameOffsets, setOffset } from './offsets.ts';
 

@@ -1,4 +1,4 @@
-import type { PartitionOffsets } from './kafka-client.ts';
+import type { PartitionOffsets } from '../../kafka/kafka-client.ts';
 
 /** Kafka offsets as Spark writes them: {"topic":{"0":120,"1":98}}. */
 export type KafkaOffsets = PartitionOffsets;

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Kafka, logLevel } from 'kafkajs';
-import { SourceError } from '../../errors.ts';
-import { codecById } from '../../formats/kafka-compression/compression.ts';
+import { SourceError } from '../errors.ts';
+import { codecById } from '../formats/kafka-compression/compression.ts';
 import {
   type CodecLookup, type FetchedRecord, type FetchRequest, FETCH_MAX_VERSION, FETCH_MIN_VERSION, type RawPartition, encodeFetchRequest, parseFetchResponse,
 } from './protocol.ts';

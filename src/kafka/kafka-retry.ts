@@ -1,5 +1,5 @@
-import { DataError, SourceError } from '../../errors.ts';
-import { notice } from '../../util/notice.ts';
+import { DataError, SourceError } from '../errors.ts';
+import { notice } from '../util/notice.ts';
 
 export interface KafkaRetryOptions {
   readonly servers: readonly string[];
