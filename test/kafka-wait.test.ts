@@ -4,7 +4,7 @@
 // fetchOffset.retryTimeoutMs makes a new checkpoint's first connection wait too, while without it a
 // new checkpoint still fails fast. Against the real test broker, stopped with `down` and restarted with `up`.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Session, SourceError } from '../src/index.ts';
+import { Session, SourceError, type TriggerSpec } from '../src/index.ts';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { tmpDir } from './support/tmp.ts';
 
@@ -26,10 +26,21 @@ function captureStderr(): string[] {
 }
 
 let queries = 0;
+/** A query from topic to a memory table; `__trigger: 'continuous'` runs it every 200 ms instead of availableNow. */
 function start(topic: string, cp: string, extra: Record<string, string> = {}) {
+  const { __trigger, ...options } = extra;
   let r = session.readStream.format('kafka').option('kafka.bootstrap.servers', broker.bootstrap).option('subscribe', topic).option('startingOffsets', 'earliest');
-  for (const [k, v] of Object.entries(extra)) r = r.option(k, v);
-  return r.load().select('value').writeStream.format('memory').queryName(`wait_${++queries}`).option('checkpointLocation', cp).trigger({ availableNow: true }).start();
+  for (const [k, v] of Object.entries(options)) r = r.option(k, v);
+  const trigger: TriggerSpec = __trigger === 'continuous' ? { processingTime: '200 milliseconds' } : { availableNow: true };
+  return r.load().select('value').writeStream.format('memory').queryName(`wait_${++queries}`).option('checkpointLocation', cp).trigger(trigger).start();
+}
+
+async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(100);
+  }
 }
 
 async function topicWithData(): Promise<string> {
@@ -79,6 +90,29 @@ describe('a restart while Kafka is down', () => {
     expect(waitLines(lines)[0]).toContain('waiting up to 3000 ms');
     expect(backLines(lines)).toHaveLength(0);
   });
+});
+
+describe('a running query whose Kafka goes down', () => {
+  it('says so once the retries have lasted 2 s, and again once Kafka is back, and reads on', async () => {
+    const topic = await topicWithData(), cp = tmpDir('cp');
+    const lines = captureStderr();
+    const q = await start(topic, cp, { __trigger: 'continuous' });
+    const rows = (): number => session.table(`wait_${queries}`).collect().length;
+    await until(() => rows() === 20, 30_000);
+    expect(waitLines(lines)).toHaveLength(0);
+    expect(await broker.command('down 1')).toBe('ok');
+    await until(() => waitLines(lines).length > 0, 20_000);
+    expect(q.isActive).toBe(true);
+    expect(waitLines(lines)).toHaveLength(1);
+    expect(waitLines(lines)[0]).toMatch(/^sluice: Kafka at 127\.0\.0\.1:\d+ is not answering for \d+\.\d s while .+ \(.+\); waiting up to 30000 ms for it \(option fetchOffset\.retryTimeoutMs\) before the query fails\.$/);
+    expect(await broker.command('up 1')).toBe('ok');
+    await until(() => backLines(lines).length > 0, 30_000);
+    await produce(broker.bootstrap, topic, [{ value: 'after', partition: 0 }]);
+    await until(() => rows() === 21, 30_000);
+    await q.stop();
+    expect(waitLines(lines)).toHaveLength(1);
+    expect(backLines(lines)).toHaveLength(1);
+  }, 90_000);
 });
 
 describe('a new checkpoint', () => {

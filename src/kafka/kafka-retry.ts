@@ -7,6 +7,9 @@ export interface KafkaRetryOptions {
   readonly retryTimeoutExplicit: boolean;
 }
 
+/** How long a running query retries quietly before it says that it waits. */
+export const NOTICE_AFTER_MS = 2000;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 /** The innermost message: kafkajs's reason, without the wrappers' advice around it. */
@@ -27,8 +30,9 @@ const reason = (e: unknown): string => {
  *
  * A wait before the servers first answer in this process (a restart during an outage) is said on
  * stderr once, naming the address, the budget and the option, and again when it ends; otherwise the
- * user sees nothing for up to the whole budget. Retries of a running query stay quiet: they are
- * short and routine (a leader moving).
+ * user sees nothing for up to the whole budget. A running query's retries are said only once they
+ * have lasted NOTICE_AFTER_MS: short ones are routine (a leader moving), a longer one is an outage
+ * the user should see while it happens, not only when the budget runs out.
  */
 export class KafkaRetry {
   private answered = false;
@@ -54,9 +58,10 @@ export class KafkaRetry {
           throw new SourceError(`Kafka ${what} failed (servers ${this.address}): ${(e as Error).message}`, { cause: e });
         }
         if (Date.now() >= deadline) throw this.gaveUp(what, e, Date.now() - started);
-        if (!this.answered && this.waitingSince === null) {
+        if (this.waitingSince === null && (!this.answered || Date.now() - started >= NOTICE_AFTER_MS)) {
           this.waitingSince = started;
-          notice(`Kafka at ${this.address} is not answering (${reason(e)}); waiting up to ${this.o.retryTimeoutMs} ms for it `
+          const since = this.answered ? ` for ${secs(Date.now() - started)} while ${what}` : '';
+          notice(`Kafka at ${this.address} is not answering${since} (${reason(e)}); waiting up to ${this.o.retryTimeoutMs} ms for it `
             + `(option fetchOffset.retryTimeoutMs) before the query fails.`);
         }
         await this.reset();
