@@ -4,9 +4,13 @@
 // alive then is killed and the test fails. The hang was a race between the fetch loops (two sockets
 // for one connection), intermittent on a quiet machine: every partition count runs several times.
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
+import { SLUICE_BIN } from './support/cli.ts';
+import { tmpDir } from './support/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = 'test/fixtures/exit-after-query.ts';
@@ -64,4 +68,45 @@ describe('a process whose Kafka query ended exits by itself (broker left running
   it('once, 4 partitions', async () => { await expectExits(4, 'once'); }, DEADLINE_MS + 10_000);
 
   it('after query.stop() of a running query, 8 partitions', async () => { await expectExits(8, 'stop'); }, DEADLINE_MS + 10_000);
+});
+
+// Ctrl-C under `sluice run`: the first SIGINT stops the queries after the batch in progress, and the
+// process must then end by itself (exit code 130, as a shell reports a SIGINT), with the broker up.
+describe('Ctrl-C under sluice run (broker left running)', () => {
+  function script(partitions: number): string {
+    const dir = tmpDir('exit-run');
+    writeFileSync(path.join(dir, 'package.json'), '{"type": "module"}\n');
+    const file = path.join(dir, 'job.ts');
+    writeFileSync(file, `import { Session } from ${JSON.stringify(path.join(ROOT, 'src/index.ts'))};
+const session = Session.builder().appName('ctrl-c').getOrCreate();
+const q = await session.readStream.format('kafka').option('kafka.bootstrap.servers', ${JSON.stringify(broker.bootstrap)})
+  .option('subscribe', ${JSON.stringify(topics.get(partitions)!)}).option('startingOffsets', 'earliest').load()
+  .writeStream.format('memory').queryName('ctrl_c').start();
+while (session.table('ctrl_c').count() < ${RECORDS}) await new Promise((r) => setTimeout(r, 20));
+process.stdout.write('READ ALL\\n');
+await q.awaitTermination();
+`);
+    return file;
+  }
+
+  for (const n of [1, 4]) {
+    it(`${n} partition(s): one SIGINT, and the process exits with code 130`, async () => {
+      const t0 = Date.now();
+      const child = spawn(process.execPath, [SLUICE_BIN, 'run', script(n)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '', stderr = '', killed = false, signalled = false;
+      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (!signalled && stdout.includes('READ ALL')) { signalled = true; child.kill('SIGINT'); }
+      });
+      const timer = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, DEADLINE_MS);
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      clearTimeout(timer);
+      const what = `${killed ? `still running after ${DEADLINE_MS} ms, killed` : `exit ${code} after ${Date.now() - t0} ms`}\n${stderr}`;
+      expect(signalled, what).toBe(true);
+      expect(killed, what).toBe(false);
+      expect(code, what).toBe(130);
+      expect(stderr).toContain('sluice run: stopping the query after the batch in progress');
+    }, DEADLINE_MS + 10_000);
+  }
 });
