@@ -8,6 +8,7 @@ import { planQuery } from '../src/plan/planner.ts';
 import { planJoin } from '../src/plan/plan-join.ts';
 import { materialize } from '../src/plan/plan-static.ts';
 import type { JoinType, LogicalPlan } from '../src/plan/logical.ts';
+import { newEvalContext } from '../src/exec/compiled-expr.ts';
 import type { Batch } from '../src/data/batch.ts';
 import { batchToRows } from '../src/data/rows.ts';
 import { rowsToBatch } from '../src/sources/memory/memory-source.ts';
@@ -31,7 +32,7 @@ const clickRows = [
   { ad_id: null, user: 'dee', at: new Date('2024-01-01T00:00:03Z') },
 ];
 
-const ctx = { drop: () => undefined, metrics: { malformedRowsDropped: 0 }, eventTime: [] };
+const ctx = newEvalContext();
 
 /** Plans `left.join(right, on, how)` as the lead's planQuery will, and runs it over `chunks` of the left side. */
 function join(leftSchema: Struct, right: DataFrame, on: string | string[], how: JoinType, chunks: readonly Record<string, unknown>[][]) {

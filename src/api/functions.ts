@@ -133,3 +133,50 @@ export const first = (c: ColumnLike): Column => agg('first', c);
 export const last = (c: ColumnLike): Column => agg('last', c);
 export const approx_count_distinct = (c: ColumnLike): Column => agg('approx_count_distinct', c);
 export const approxCountDistinct = approx_count_distinct;
+
+// Date and time (exec/functions/datetime-*.ts and friends), in UTC: sluice's session time zone.
+/** The year of a date or timestamp. */
+export const year = (c: ColumnLike): Column => call_function('year', c);
+export const quarter = (c: ColumnLike): Column => call_function('quarter', c);
+export const month = (c: ColumnLike): Column => call_function('month', c);
+export const dayofmonth = (c: ColumnLike): Column => call_function('dayofmonth', c);
+/** 1 = Sunday … 7 = Saturday. */
+export const dayofweek = (c: ColumnLike): Column => call_function('dayofweek', c);
+export const dayofyear = (c: ColumnLike): Column => call_function('dayofyear', c);
+/** ISO-8601 week number. */
+export const weekofyear = (c: ColumnLike): Column => call_function('weekofyear', c);
+export const hour = (c: ColumnLike): Column => call_function('hour', c);
+export const minute = (c: ColumnLike): Column => call_function('minute', c);
+export const second = (c: ColumnLike): Column => call_function('second', c);
+/** A string parsed by a Spark datetime pattern ('yyyy-MM-dd HH:mm:ss'); without one, a cast. Null where it does not match. */
+export const to_timestamp = (c: ColumnLike, format?: string): Column =>
+  new Column({ op: 'call', name: 'to_timestamp', args: [toColumn(c).expr, ...(format === undefined ? [] : [toExprOrLit(format)])] });
+export const to_date = (c: ColumnLike, format?: string): Column =>
+  new Column({ op: 'call', name: 'to_date', args: [toColumn(c).expr, ...(format === undefined ? [] : [toExprOrLit(format)])] });
+/** Seconds since the epoch: of the batch's time with no argument, else of a string by `format` (default 'yyyy-MM-dd HH:mm:ss'). */
+export const unix_timestamp = (c?: ColumnLike, format?: string): Column =>
+  new Column({ op: 'call', name: 'unix_timestamp', args: [...(c === undefined ? [] : [toColumn(c).expr]), ...(format === undefined ? [] : [toExprOrLit(format)])] });
+/** A date or timestamp as text by a Spark datetime pattern. */
+export const date_format = (c: ColumnLike, format: string): Column =>
+  new Column({ op: 'call', name: 'date_format', args: [toColumn(c).expr, toExprOrLit(format)] });
+export const from_unixtime = (c: ColumnLike, format = 'yyyy-MM-dd HH:mm:ss'): Column =>
+  new Column({ op: 'call', name: 'from_unixtime', args: [toColumn(c).expr, toExprOrLit(format)] });
+/** The micro-batch's time (the same for every row of a batch, and on a re-run of it). */
+export const current_timestamp = (): Column => call_function('current_timestamp');
+export const now = current_timestamp;
+export const current_date = (): Column => call_function('current_date');
+export const date_add = (start: ColumnLike, days: number | Column): Column =>
+  new Column({ op: 'call', name: 'date_add', args: [toColumn(start).expr, toExprOrLit(days)] });
+export const date_sub = (start: ColumnLike, days: number | Column): Column =>
+  new Column({ op: 'call', name: 'date_sub', args: [toColumn(start).expr, toExprOrLit(days)] });
+/** Days from start to end. */
+export const datediff = (end: ColumnLike, start: ColumnLike): Column => call_function('datediff', end, start);
+export const add_months = (start: ColumnLike, months: number | Column): Column =>
+  new Column({ op: 'call', name: 'add_months', args: [toColumn(start).expr, toExprOrLit(months)] });
+export const last_day = (c: ColumnLike): Column => call_function('last_day', c);
+/** date_trunc('hour', ts): 'year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond'. */
+export const date_trunc = (format: string, c: ColumnLike): Column =>
+  new Column({ op: 'call', name: 'date_trunc', args: [toExprOrLit(format), toColumn(c).expr] });
+/** trunc(date, 'month'): 'year', 'quarter', 'month', 'week'. */
+export const trunc = (c: ColumnLike, format: string): Column =>
+  new Column({ op: 'call', name: 'trunc', args: [toColumn(c).expr, toExprOrLit(format)] });

@@ -14,14 +14,16 @@ export interface EvalContext {
   readonly metrics: { malformedRowsDropped: number };
   /** Event-time statistics per withWatermark() of the plan, filled as rows pass it. */
   readonly eventTime: EventTimeStats[];
+  /** The micro-batch's time (offset log's batchTimestampMs): current_timestamp() for every row of the batch. */
+  readonly batchTimestampMs: number;
 }
 
 export interface EventTimeStats { min: number; max: number; sum: number; count: number }
 export const newEventTimeStats = (): EventTimeStats => ({ min: Infinity, max: -Infinity, sum: 0, count: 0 });
 
 /** A fresh context: nothing dropped yet, stats for `watermarks` withWatermark() calls. */
-export function newEvalContext(watermarks = 0): EvalContext {
-  return { drop: () => undefined, metrics: { malformedRowsDropped: 0 }, eventTime: Array.from({ length: watermarks }, newEventTimeStats) };
+export function newEvalContext(watermarks = 0, batchTimestampMs = Date.now()): EvalContext {
+  return { drop: () => undefined, metrics: { malformedRowsDropped: 0 }, eventTime: Array.from({ length: watermarks }, newEventTimeStats), batchTimestampMs };
 }
 
 /** An expression resolved against a schema: its type is known and it is compiled once. */

@@ -10,6 +10,7 @@ export function project(schema: Struct, bound: readonly Bound[]): (b: Batch, ctx
     const local: EvalContext = {
       metrics: ctx.metrics,
       eventTime: ctx.eventTime,
+      batchTimestampMs: ctx.batchTimestampMs,
       drop: (rows) => { dropped ??= new Uint8Array(b.numRows); for (const r of rows) dropped[r] = 1; },
     };
     const out = makeBatch(schema, bound.map((x) => x.eval(b, local)), b.numRows);

@@ -169,7 +169,7 @@ export class MicroBatchExecution {
   private async runBatch(batchId: number, seq: OffsetSeq, timer: PhaseTimer, _signal: AbortSignal): Promise<void> {
     const c = this.c, plan = c.plan, op = plan.stateful;
     const triggerStart = Date.now();
-    const ctx = newEvalContext(plan.watermarks.length);
+    const ctx = newEvalContext(plan.watermarks.length, seq.batchTimestampMs);
     const inputRows: number[] = [];
     let output: Batch[] = [];
     let getBatchMs = 0, processMs = 0;

@@ -19,6 +19,12 @@ import { nullif } from './nullif.ts';
 import { greatest, least } from './greatest-least.ts';
 import { regexp_replace } from './regexp-replace.ts';
 import { lpad, rpad } from './pad.ts';
+import { year, quarter, month, dayofmonth, dayofweek, dayofyear, weekofyear, hour, minute, second } from './datetime-fields.ts';
+import { to_timestamp, to_date, unix_timestamp } from './to-timestamp.ts';
+import { date_format, from_unixtime } from './date-format.ts';
+import { current_timestamp, current_date } from './current-time.ts';
+import { date_add, date_sub, datediff, add_months, last_day } from './date-arithmetic.ts';
+import { date_trunc, trunc } from './date-trunc.ts';
 
 /** Every scalar SQL function: adding one is its file plus one line here. */
 export const scalarFunctions: readonly ScalarFunction[] = [
@@ -30,6 +36,9 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   concat, concat_ws, trim, ltrim, rtrim, length, substring,
   startswith, endswith, contains, like, rlike, regexp_extract, regexp_replace,
   lpad, rpad,
+  year, quarter, month, dayofmonth, dayofweek, dayofyear, weekofyear, hour, minute, second,
+  to_timestamp, to_date, unix_timestamp, date_format, from_unixtime, current_timestamp, current_date,
+  date_add, date_sub, datediff, add_months, last_day, date_trunc, trunc,
 ];
 
 /** By lower-case name and alias; a name given twice is a mistake caught when the module loads. */
