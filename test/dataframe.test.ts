@@ -239,9 +239,9 @@ describe('the trigger loop', () => {
     try {
       const q = await stream.toDF().select('id', 'name', 'at').writeStream.format('console').option('numRows', 2).start();
       await q.processAllAvailable();
-      expect(await q.awaitTermination(50)).toBe(false);
+      expect(await q.awaitTermination(0.05)).toBe(false);
       await q.stop();
-      expect(await q.awaitTermination(50)).toBe(true);
+      expect(await q.awaitTermination(0.05)).toBe(true);
     } finally {
       process.stdout.write = write;
     }
@@ -264,7 +264,7 @@ describe('the trigger loop', () => {
 
   it('rate with availableNow stops at the rows due when the query started', async () => {
     const q = await session.readStream.format('rate').option('rowsPerSecond', 1000).load().writeStream.format('memory').queryName('rateNow').trigger({ availableNow: true }).start();
-    expect(await q.awaitTermination(5000)).toBe(true);
+    expect(await q.awaitTermination(5)).toBe(true);
     expect(session.table('rateNow').count()).toBeLessThan(5000);
   });
 

@@ -205,7 +205,7 @@ describe('records of aborted transactions are never read; control records never 
     await last.end('abort');
 
     const { q, rows } = await start(topic, { availableNow: true });
-    expect(await q.awaitTermination(60_000)).toBe(true);
+    expect(await q.awaitTermination(60)).toBe(true);
     expect(text(rows())).toEqual(expected(...want));
     expectDistinct(rows());
     expect((q.lastProgress!.sources[0]!.endOffset as Record<string, Record<string, number>>)[topic]).toEqual(await logEnd(topic, 3));
@@ -229,7 +229,7 @@ describe('availableNow ends when the last records of a partition are control mar
       await t.send(topic, vals('aborted', 3, 2)); // partition 2 holds nothing else
       await t.end('abort');
       const { q, rows } = await start(topic, { availableNow: true }, limit ? { maxOffsetsPerTrigger: limit } : {});
-      expect(await q.awaitTermination(30_000)).toBe(true);
+      expect(await q.awaitTermination(30)).toBe(true);
       expect(text(rows())).toEqual(expected(vals('plain', 2, 0), vals('plain', 2, 1), vals('committed', 2, 0), vals('committed', 3, 1)));
       expectDistinct(rows());
       const end = await logEnd(topic, 3);

@@ -17,8 +17,9 @@ export class StreamingQueryManager {
   removeListener(l: StreamingQueryListener): void { const i = this.listeners.indexOf(l); if (i >= 0) this.listeners.splice(i, 1); }
   /** @internal */ add(q: StreamingQuery): void { this.queries.add(q); }
   /** @internal */ remove(q: StreamingQuery): void { this.queries.delete(q); }
-  async awaitAnyTermination(): Promise<void> {
-    await Promise.race(this.active.map((q) => q.awaitTermination()));
+  /** Resolves when any active query ends (rejects if it failed); with a timeout in seconds, as PySpark: true if one ended in time. */
+  async awaitAnyTermination(timeoutSeconds?: number): Promise<boolean> {
+    return Promise.race(this.active.map((q) => q.awaitTermination(timeoutSeconds)));
   }
 }
 

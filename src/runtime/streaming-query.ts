@@ -1,6 +1,6 @@
 import type { StreamingQueryListener, StreamingQueryProgress } from './progress.ts';
 import type { MicroBatchExecution } from './micro-batch-execution.ts';
-import { SluiceError } from '../errors.ts';
+import { OptionError, SluiceError } from '../errors.ts';
 
 /** The query's failure, as Spark's StreamingQueryException: the cause is kept. */
 export class StreamingQueryException extends SluiceError {}
@@ -83,11 +83,16 @@ export class StreamingQuery {
   get lastProgress(): StreamingQueryProgress | null { return this.recentProgress.at(-1) ?? null; }
   exception(): Error | null { return this.error; }
 
-  /** Resolves when the query ends; rejects with its error if it failed. With a timeout: true if it ended in time. */
-  async awaitTermination(timeoutMs?: number): Promise<boolean> {
-    if (timeoutMs === undefined) { await this.finished; this.throwIfFailed(); return true; }
+  /**
+   * Resolves when the query ends; rejects with its error if it failed. With a timeout in
+   * **seconds**, as PySpark's awaitTermination(timeout) (Scala's takes milliseconds; the scripts
+   * sluice ports are PySpark's): true if it ended in time.
+   */
+  async awaitTermination(timeoutSeconds?: number): Promise<boolean> {
+    if (timeoutSeconds === undefined) { await this.finished; this.throwIfFailed(); return true; }
+    if (!(timeoutSeconds >= 0)) throw new OptionError(`awaitTermination(timeout): the timeout is in seconds and must be 0 or more, got ${timeoutSeconds}.`);
     let t: NodeJS.Timeout | undefined;
-    const ended = await Promise.race([this.finished.then(() => true), new Promise<boolean>((r) => { t = setTimeout(() => r(false), timeoutMs); })]);
+    const ended = await Promise.race([this.finished.then(() => true), new Promise<boolean>((r) => { t = setTimeout(() => r(false), timeoutSeconds * 1000); })]);
     clearTimeout(t);
     if (ended) this.throwIfFailed();
     return ended;
