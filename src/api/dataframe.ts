@@ -44,6 +44,8 @@ export class DataFrame {
     return new GroupedData(this, cols.flat().map((c) => toColumn(c).expr));
   }
   groupby(...cols: (ColumnLike | ColumnLike[])[]): GroupedData { return this.groupBy(...cols); }
+  /** An aggregation over all rows: df.agg(sum('x')) is df.groupBy().agg(sum('x')). */
+  agg(...cols: Parameters<GroupedData['agg']>): DataFrame { return this.groupBy().agg(...cols); }
   /** dropDuplicates(): all columns; dropDuplicates(['id']) or ('id', 'ts'): those. */
   dropDuplicates(...cols: (string | string[])[]): DataFrame {
     const names = cols.flat();
@@ -52,6 +54,26 @@ export class DataFrame {
   /** Spark's join(other, on, how) on same-named key columns: a stream with a static DataFrame; how 'inner' (default) or 'left'. */
   join(right: DataFrame, on: string | string[], how = 'inner'): DataFrame {
     return this.with({ kind: 'join', child: this.plan, right: right.plan, on: [on].flat(), how: parseJoinType(how) });
+  }
+  /**
+   * The rows of both streams (SQL's UNION ALL), columns matched by position; names come from this
+   * side, types widen to a common one. Spark's `union`; `unionAll` is its old name.
+   */
+  union(other: DataFrame): DataFrame {
+    return this.with({ kind: 'union', child: this.plan, right: other.plan, byName: false, allowMissingColumns: false });
+  }
+  unionAll(other: DataFrame): DataFrame { return this.union(other); }
+  /** union() matching columns by name; with allowMissingColumns, a column one side lacks is null there. */
+  unionByName(other: DataFrame, allowMissingColumns = false): DataFrame {
+    return this.with({ kind: 'union', child: this.plan, right: other.plan, byName: true, allowMissingColumns });
+  }
+  /** withColumn for each entry, in order: withColumns({ total: col('a').plus(col('b')), day: to_date('ts') }). */
+  withColumns(colsMap: Record<string, Column>): DataFrame {
+    return Object.entries(colsMap).reduce<DataFrame>((df, [name, c]) => df.withColumn(name, c), this);
+  }
+  /** withColumnRenamed for each entry: withColumnsRenamed({ old: 'new' }). */
+  withColumnsRenamed(colsMap: Record<string, string>): DataFrame {
+    return Object.entries(colsMap).reduce<DataFrame>((df, [from, to]) => df.withColumnRenamed(from, to), this);
   }
   /** @internal */ withPlan(plan: LogicalPlan): DataFrame { return this.with(plan); }
 

@@ -18,12 +18,13 @@ export type LogicalPlan =
   | { readonly kind: 'watermark'; readonly child: LogicalPlan; readonly column: string; readonly delayMs: number; readonly delay: string }
   | { readonly kind: 'aggregate'; readonly child: LogicalPlan; readonly keys: readonly Expr[]; readonly aggs: readonly AggExpr[] }
   | { readonly kind: 'dedup'; readonly child: LogicalPlan; readonly columns: readonly string[] | null }
-  | { readonly kind: 'join'; readonly child: LogicalPlan; readonly right: LogicalPlan; readonly on: readonly string[]; readonly how: JoinType };
+  | { readonly kind: 'join'; readonly child: LogicalPlan; readonly right: LogicalPlan; readonly on: readonly string[]; readonly how: JoinType }
+  | { readonly kind: 'union'; readonly child: LogicalPlan; readonly right: LogicalPlan; readonly byName: boolean; readonly allowMissingColumns: boolean };
 
 export function childrenOf(p: LogicalPlan): LogicalPlan[] {
   switch (p.kind) {
     case 'source': case 'static': return [];
-    case 'join': return [p.child, p.right];
+    case 'join': case 'union': return [p.child, p.right];
     default: return [p.child];
   }
 }

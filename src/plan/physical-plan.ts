@@ -15,6 +15,11 @@ export interface WatermarkSpec { readonly column: string; readonly delayMs: numb
 export interface PhysicalPlan {
   readonly sources: readonly { readonly provider: SourceProvider; readonly options: ReadonlyMap<string, string> }[];
   readonly schema: Struct;
+  /**
+   * Per source (same order as `sources`), the operators a chunk of that source goes through
+   * before `operators`: a union's branches. Absent when every source shares `operators`.
+   */
+  readonly perSource?: readonly (readonly ChunkOperator[])[];
   readonly operators: readonly ChunkOperator[];
   readonly stateful: StatefulOperator | null;
   readonly post: readonly ChunkOperator[];

@@ -11,6 +11,7 @@ import { planAggregate } from './plan-aggregate.ts';
 import { planDedup } from './plan-dedup.ts';
 import { planJoin } from './plan-join.ts';
 import { planStatic } from './plan-static.ts';
+import { planUnion } from './plan-union.ts';
 
 const colRef = (name: string): Expr => ({ op: 'col', name });
 
@@ -64,6 +65,7 @@ export function planQuery(p: LogicalPlan): PhysicalPlan {
       const j = planJoin(p, left.schema, planQuery);
       return withOperator(left, j.schema, j.operator);
     }
+    case 'union': return planUnion(planQuery(p.child), planQuery(p.right), p);
   }
 }
 

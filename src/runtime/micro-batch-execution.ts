@@ -179,7 +179,9 @@ export class MicroBatchExecution {
       const chunks = same ? [] : await c.sources[i]!.getBatch(this.committed[i], seq.offsets[i]);
       const t1 = performance.now();
       inputRows.push(batchNumRows(chunks));
+      const branch = plan.perSource?.[i] ?? [];
       for (let chunk of chunks) {
+        for (const o of branch) chunk = o(chunk, ctx);
         for (const o of plan.operators) chunk = o(chunk, ctx);
         if (chunk.numRows > 0) output.push(chunk);
       }
