@@ -10,6 +10,7 @@ import { parseWatermarkDelay } from '../util/watermark-delay.ts';
 import { parseJoinType } from '../plan/plan-join.ts';
 import { isStreaming } from '../plan/logical.ts';
 import { parseSqlExpr } from '../plan/sql/parser.ts';
+import * as F from './functions.ts';
 
 /** A streaming DataFrame: an immutable logical plan with Spark's methods. Analysis runs at start(). */
 export class DataFrame {
@@ -102,19 +103,46 @@ export class DataFrame {
 
 export { Column };
 
+/** The aggregate functions a dict agg({'amount': 'sum'}) may name, by Spark's names. */
+const AGG_BY_NAME: Record<string, (c: string) => Column> = {
+  sum: F.sum, count: F.count, avg: F.avg, mean: F.avg, average: F.avg, min: F.min, max: F.max, first: F.first, last: F.last,
+  approx_count_distinct: F.approx_count_distinct,
+};
+
 /** df.groupBy(...): Spark's RelationalGroupedDataset. */
 export class GroupedData {
   constructor(private readonly df: DataFrame, private readonly keys: readonly Expr[]) {}
 
-  agg(...cols: (Column | Column[])[]): DataFrame {
-    const aggs: AggExpr[] = cols.flat().map((c) => {
+  /**
+   * agg(sum('a').alias('total'), count('*')), or PySpark's dict form agg({ amount: 'sum', '*': 'count' }):
+   * column → aggregate function name; its output is named as Spark names it (`sum(amount)`).
+   */
+  agg(...cols: (Column | Column[] | Record<string, string>)[]): DataFrame {
+    const columns = cols.flatMap((c): Column[] => (c instanceof Column ? [c] : Array.isArray(c) ? c : this.fromDict(c)));
+    const aggs: AggExpr[] = columns.map((c) => {
       const e = c.expr.op === 'alias' ? c.expr.child : c.expr;
       const alias = c.expr.op === 'alias' ? c.expr.name : undefined;
-      if (e.op !== 'agg') throw new AnalysisError(`agg() takes aggregate functions such as sum(), count(), avg(); got ${JSON.stringify(c.expr)}.`);
+      if (e.op !== 'agg') throw new AnalysisError(`agg() takes aggregate functions such as sum(), count(), avg(), or a dict like { amount: 'sum' }; got ${JSON.stringify(c.expr)}.`);
       return { ...e.agg, alias };
     });
     return this.df.withPlan({ kind: 'aggregate', child: this.df.plan, keys: this.keys, aggs });
   }
+  private fromDict(d: Record<string, string>): Column[] {
+    return Object.entries(d).map(([column, fn]) => {
+      const make = AGG_BY_NAME[String(fn).toLowerCase()];
+      if (!make) {
+        throw new AnalysisError(`agg({'${column}': '${fn}'}): '${fn}' is not an aggregate function sluice knows. `
+          + `Use one of ${Object.keys(AGG_BY_NAME).join(', ')}.`);
+      }
+      return make(column);
+    });
+  }
+  /** groupBy(...).sum('a', 'b'): sum(a), sum(b); likewise avg, mean, min, max. */
+  sum(...cols: string[]): DataFrame { return this.agg(...cols.map((c) => F.sum(c))); }
+  avg(...cols: string[]): DataFrame { return this.agg(...cols.map((c) => F.avg(c))); }
+  mean(...cols: string[]): DataFrame { return this.avg(...cols); }
+  min(...cols: string[]): DataFrame { return this.agg(...cols.map((c) => F.min(c))); }
+  max(...cols: string[]): DataFrame { return this.agg(...cols.map((c) => F.max(c))); }
   /** groupBy(...).count(): a column named 'count', as in Spark. */
   count(): DataFrame {
     return this.df.withPlan({ kind: 'aggregate', child: this.df.plan, keys: this.keys, aggs: [{ fn: 'count', child: null, alias: 'count' }] });

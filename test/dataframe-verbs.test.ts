@@ -1,0 +1,66 @@
+// DataFrame verbs PySpark scripts use (issue 13): withColumns, withColumnsRenamed, df.agg, the dict
+// form of agg and GroupedData's sum/avg/min/max, with the `>>>` examples of PySpark's docstrings
+// (python/pyspark/sql/dataframe.py, group.py) as the expected answers.
+import { describe, expect, it } from 'vitest';
+import { Session, MemoryStream, col, min, types as T, AnalysisError, type DataFrame } from '../src/index.ts';
+import { queryRows } from './support/select-rows.ts';
+
+const session = Session.builder().appName('dataframe-verbs-test').getOrCreate();
+const people = T.struct({ age: T.long, name: T.string });
+let seq = 0;
+
+/** An aggregation's final table: complete mode, the input in one batch. */
+async function aggregate(rows: readonly Record<string, unknown>[], build: (df: DataFrame) => DataFrame): Promise<Record<string, unknown>[]> {
+  const input = new MemoryStream(session, people);
+  input.addData(rows);
+  const name = `verbs_${seq++}`;
+  const q = await build(input.toDF()).writeStream.format('memory').outputMode('complete').queryName(name).start();
+  await q.processAllAvailable();
+  await q.stop();
+  return session.table(name).collect().sort((a, b) => String(a.name).localeCompare(String(b.name)));
+}
+
+describe('PySpark docstring examples', () => {
+  it('withColumns', async () => {
+    // df.withColumns({'age2': df.age + 2, 'age3': df.age + 3}) -> (2, Alice, 4, 5), (5, Bob, 7, 8)
+    const out = await queryRows(people, [{ age: 2n, name: 'Alice' }, { age: 5n, name: 'Bob' }],
+      (df) => df.withColumns({ age2: col('age').plus(2), age3: col('age').plus(3) }));
+    expect(out).toEqual([{ age: 2n, name: 'Alice', age2: 4n, age3: 5n }, { age: 5n, name: 'Bob', age2: 7n, age3: 8n }]);
+  });
+  it('withColumnsRenamed', async () => {
+    // df.withColumnsRenamed({'age2': 'age4', 'age3': 'age5'}) after withColumns(age2 = age + 2, age3 = age + 3)
+    const out = await queryRows(people, [{ age: 2n, name: 'Alice' }],
+      (df) => df.withColumns({ age2: col('age').plus(2), age3: col('age').plus(3) }).withColumnsRenamed({ age2: 'age4', age3: 'age5' }));
+    expect(out).toEqual([{ age: 2n, name: 'Alice', age4: 4n, age5: 5n }]);
+  });
+  it('DataFrame.agg: a dict and a Column', async () => {
+    const rows = [{ age: 2n, name: 'Alice' }, { age: 5n, name: 'Bob' }];
+    expect(await aggregate(rows, (df) => df.agg({ age: 'max' }))).toEqual([{ 'max(age)': 5n }]);
+    expect(await aggregate(rows, (df) => df.agg(min(col('age'))))).toEqual([{ 'min(age)': 2n }]);
+  });
+  it('GroupedData.agg with a dict, and min', async () => {
+    const rows = [{ age: 2n, name: 'Alice' }, { age: 3n, name: 'Alice' }, { age: 5n, name: 'Bob' }, { age: 10n, name: 'Bob' }];
+    expect(await aggregate(rows, (df) => df.groupBy(col('name')).agg({ '*': 'count' }))).toEqual([
+      { name: 'Alice', 'count(1)': 2n }, { name: 'Bob', 'count(1)': 2n },
+    ]);
+    expect(await aggregate(rows, (df) => df.groupBy('name').agg(min(col('age'))))).toEqual([
+      { name: 'Alice', 'min(age)': 2n }, { name: 'Bob', 'min(age)': 5n },
+    ]);
+  });
+  it('GroupedData.sum / avg / max / min / mean', async () => {
+    const rows = [{ age: 2n, name: 'Alice' }, { age: 3n, name: 'Alice' }, { age: 5n, name: 'Bob' }, { age: 10n, name: 'Bob' }];
+    expect(await aggregate(rows, (df) => df.groupBy('name').sum('age'))).toEqual([{ name: 'Alice', 'sum(age)': 5n }, { name: 'Bob', 'sum(age)': 15n }]);
+    expect(await aggregate(rows, (df) => df.groupBy('name').avg('age'))).toEqual([{ name: 'Alice', 'avg(age)': 2.5 }, { name: 'Bob', 'avg(age)': 7.5 }]);
+    expect(await aggregate(rows, (df) => df.groupBy('name').mean('age'))).toEqual([{ name: 'Alice', 'avg(age)': 2.5 }, { name: 'Bob', 'avg(age)': 7.5 }]);
+    expect(await aggregate(rows, (df) => df.groupBy('name').max('age'))).toEqual([{ name: 'Alice', 'max(age)': 3n }, { name: 'Bob', 'max(age)': 10n }]);
+    expect(await aggregate(rows, (df) => df.groupBy('name').min('age'))).toEqual([{ name: 'Alice', 'min(age)': 2n }, { name: 'Bob', 'min(age)': 5n }]);
+  });
+});
+
+describe('mistakes', () => {
+  it("a dict naming an unknown function says which and lists the known ones (was: Cannot read properties of undefined (reading 'op'))", () => {
+    const df = new MemoryStream(session, people).toDF();
+    expect(() => df.groupBy('name').agg({ age: 'total' })).toThrow(AnalysisError);
+    expect(() => df.groupBy('name').agg({ age: 'total' })).toThrow(/agg\(\{'age': 'total'\}\): 'total' is not an aggregate function sluice knows\. Use one of sum, count, avg/);
+  });
+});
