@@ -57,6 +57,47 @@ describe('PySpark docstring examples', () => {
   });
 });
 
+describe('na.fill / na.drop (PySpark docstrings of fillna and dropna)', () => {
+  const schema = T.struct({ age: T.long, height: T.double, name: T.string, bool: T.boolean });
+  const rows = [
+    { age: 10n, height: 80.5, name: 'Alice', bool: null }, { age: 5n, height: null, name: 'Bob', bool: null },
+    { age: null, height: null, name: 'Tom', bool: null }, { age: null, height: null, name: null, bool: true },
+  ];
+  const tuples = (out: Record<string, unknown>[]) => out.map((r) => [r.age, r.height, r.name, r.bool]);
+  it('fill(50): numeric columns, the value cast to each', async () => {
+    expect(tuples(await queryRows(schema, rows, (df) => df.na.fill(50)))).toEqual([
+      [10n, 80.5, 'Alice', null], [5n, 50, 'Bob', null], [50n, 50, 'Tom', null], [50n, 50, null, true],
+    ]);
+  });
+  it('fill(false): boolean columns', async () => {
+    expect((await queryRows(schema, rows, (df) => df.na.fill(false))).map((r) => r.bool)).toEqual([false, false, false, true]);
+  });
+  it("fill({'age': 50, 'name': 'unknown'})", async () => {
+    expect(tuples(await queryRows(schema, rows, (df) => df.na.fill({ age: 50, name: 'unknown' })))).toEqual([
+      [10n, 80.5, 'Alice', null], [5n, null, 'Bob', null], [50n, null, 'Tom', null], [50n, null, 'unknown', true],
+    ]);
+  });
+  it("fill('Spark', subset 'name'), and fillna as its alias", async () => {
+    expect((await queryRows(schema, rows, (df) => df.fillna('Spark', 'name'))).map((r) => r.name)).toEqual(['Alice', 'Bob', 'Tom', 'Spark']);
+  });
+  const three = T.struct({ age: T.long, height: T.long, name: T.string });
+  const rows3 = [
+    { age: 10n, height: 80n, name: 'Alice' }, { age: 5n, height: null, name: 'Bob' },
+    { age: null, height: null, name: 'Tom' }, { age: null, height: null, name: null },
+  ];
+  const names = (out: Record<string, unknown>[]) => out.map((r) => r.name);
+  it("drop(), drop(how='all'), drop(thresh=2), drop(subset=['age', 'name'])", async () => {
+    expect(names(await queryRows(three, rows3, (df) => df.na.drop()))).toEqual(['Alice']);
+    expect(names(await queryRows(three, rows3, (df) => df.na.drop('all')))).toEqual(['Alice', 'Bob', 'Tom']);
+    expect(names(await queryRows(three, rows3, (df) => df.na.drop('any', 2)))).toEqual(['Alice', 'Bob']);
+    expect(names(await queryRows(three, rows3, (df) => df.dropna('any', undefined, ['age', 'name'])))).toEqual(['Alice', 'Bob']);
+  });
+  it('an unknown column in subset is named', () => {
+    const df = new MemoryStream(session, three).toDF();
+    expect(() => df.na.drop('any', undefined, ['agee'])).toThrow(/na\.drop: cannot resolve column name 'agee' among \(age, height, name\)/);
+  });
+});
+
 describe('mistakes', () => {
   it("a dict naming an unknown function says which and lists the known ones (was: Cannot read properties of undefined (reading 'op'))", () => {
     const df = new MemoryStream(session, people).toDF();

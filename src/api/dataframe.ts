@@ -11,6 +11,7 @@ import { parseJoinType } from '../plan/plan-join.ts';
 import { isStreaming } from '../plan/logical.ts';
 import { parseSqlExpr } from '../plan/sql/parser.ts';
 import * as F from './functions.ts';
+import { DataFrameNaFunctions } from './na-functions.ts';
 
 /** A streaming DataFrame: an immutable logical plan with Spark's methods. Analysis runs at start(). */
 export class DataFrame {
@@ -76,6 +77,12 @@ export class DataFrame {
   withColumnsRenamed(colsMap: Record<string, string>): DataFrame {
     return Object.entries(colsMap).reduce<DataFrame>((df, [from, to]) => df.withColumnRenamed(from, to), this);
   }
+  /** Spark's DataFrameNaFunctions: df.na.fill(0), df.na.drop('any', undefined, ['amount']). */
+  get na(): DataFrameNaFunctions { return new DataFrameNaFunctions(this); }
+  /** df.na.fill. */
+  fillna(value: Parameters<DataFrameNaFunctions['fill']>[0], subset?: string | string[]): DataFrame { return this.na.fill(value, subset); }
+  /** df.na.drop. */
+  dropna(how: 'any' | 'all' = 'any', thresh?: number, subset?: string | string[]): DataFrame { return this.na.drop(how, thresh, subset); }
   /** @internal */ withPlan(plan: LogicalPlan): DataFrame { return this.with(plan); }
 
   /** A DataFrame alias names the relation in joins; on its own it changes nothing. */
