@@ -2,8 +2,12 @@
 // form of agg and GroupedData's sum/avg/min/max, with the `>>>` examples of PySpark's docstrings
 // (python/pyspark/sql/dataframe.py, group.py) as the expected answers.
 import { describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { Session, MemoryStream, col, min, types as T, AnalysisError, type DataFrame } from '../src/index.ts';
 import { queryRows } from './support/select-rows.ts';
+import { duckQuery } from './support/duck.ts';
+import { tmpDir } from './support/tmp.ts';
 
 const session = Session.builder().appName('dataframe-verbs-test').getOrCreate();
 const people = T.struct({ age: T.long, name: T.string });
@@ -103,5 +107,65 @@ describe('mistakes', () => {
     const df = new MemoryStream(session, people).toDF();
     expect(() => df.groupBy('name').agg({ age: 'total' })).toThrow(AnalysisError);
     expect(() => df.groupBy('name').agg({ age: 'total' })).toThrow(/agg\(\{'age': 'total'\}\): 'total' is not an aggregate function sluice knows\. Use one of sum, count, avg/);
+  });
+});
+
+describe('static DataFrames: actions and write', () => {
+  const df = () => session.createDataFrame([{ age: 2n, name: 'Alice' }, { age: 5n, name: 'Bob' }, { age: 9n, name: 'Cy' }], people);
+  it('collect, count, isEmpty, take, head, first, toArrow, after a select/filter', () => {
+    const older = df().filter('age > 2').select('name');
+    expect(older.collect()).toEqual([{ name: 'Bob' }, { name: 'Cy' }]);
+    expect(older.count()).toBe(2);
+    expect(older.isEmpty()).toBe(false);
+    expect(df().filter('age > 100').isEmpty()).toBe(true);
+    expect(df().take(2).map((r) => r.name)).toEqual(['Alice', 'Bob']);
+    expect(df().head()).toEqual([{ age: 2n, name: 'Alice' }]);
+    expect(df().first()).toEqual({ age: 2n, name: 'Alice' });
+    expect(df().toArrow().numRows).toBe(3);
+  });
+  it("show() prints Spark's table", () => {
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (s: string) => { lines.push(s); };
+    try { df().show(2); } finally { console.log = log; }
+    expect(lines.join('\n').split('\n')).toEqual([
+      '+---+-----+', '|age| name|', '+---+-----+', '|  2|Alice|', '|  5|  Bob|', '+---+-----+', 'only showing top 2 rows',
+    ]);
+  });
+  it("a streaming DataFrame refuses actions with Spark's message", () => {
+    const s = new MemoryStream(session, people).toDF();
+    expect(() => s.collect()).toThrow(/Queries with streaming sources must be executed with writeStream\.start\(\)/);
+    expect(() => s.count()).toThrow(AnalysisError);
+  });
+  it('write.parquet: modes error / append / overwrite / ignore, partitionBy; DuckDB reads what was written', async () => {
+    const out = path.join(tmpDir('df-write'), 'people');
+    await df().write.parquet(out);
+    const rows = async () => duckQuery(`SELECT name, age FROM read_parquet('${out}/**/*.parquet', hive_partitioning = true) ORDER BY name`);
+    expect((await rows()).map((r) => r.name)).toEqual(['Alice', 'Bob', 'Cy']);
+    await expect(df().write.parquet(out)).rejects.toThrow(/path '.*people' already exists\. Choose mode\('append'\)/);
+    await df().write.mode('append').parquet(out);
+    expect(await rows()).toHaveLength(6);
+    await df().filter('age = 5').write.mode('overwrite').parquet(out);
+    expect((await rows()).map((r) => r.name)).toEqual(['Bob']);
+    await df().write.mode('ignore').parquet(out);
+    expect((await rows()).map((r) => r.name)).toEqual(['Bob']);
+    const parted = path.join(tmpDir('df-write'), 'by-name');
+    await df().write.partitionBy('name').parquet(parted);
+    expect((await fs.readdir(parted)).sort()).toEqual(['name=Alice', 'name=Bob', 'name=Cy']);
+    expect((await duckQuery(`SELECT name, age FROM read_parquet('${parted}/**/*.parquet', hive_partitioning = true) ORDER BY name`)).map((r) => Number(r.age))).toEqual([2, 5, 9]);
+  });
+  it("foreachBatch's batch is a DataFrame: batch.filter(...).write.mode('append').parquet(path), as PySpark's batch_df", async () => {
+    const out = path.join(tmpDir('df-foreach'), 'lake');
+    const input = new MemoryStream(session, people);
+    const q = await input.toDF().writeStream.foreachBatch(async (batch, batchId) => {
+      await batch.filter(col('age').gt(3)).withColumn('batch', col('age').multiply(0).plus(batchId)).write.mode('append').parquet(out);
+    }).start();
+    input.addData([{ age: 2n, name: 'Alice' }, { age: 5n, name: 'Bob' }]);
+    await q.processAllAvailable();
+    input.addData([{ age: 9n, name: 'Cy' }]);
+    await q.processAllAvailable();
+    await q.stop();
+    const rows = await duckQuery(`SELECT name, batch FROM read_parquet('${out}/*.parquet') ORDER BY name`);
+    expect(rows.map((r) => [r.name, Number(r.batch)])).toEqual([['Bob', 0], ['Cy', 1]]);
   });
 });

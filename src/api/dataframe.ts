@@ -12,6 +12,12 @@ import { isStreaming } from '../plan/logical.ts';
 import { parseSqlExpr } from '../plan/sql/parser.ts';
 import * as F from './functions.ts';
 import { DataFrameNaFunctions } from './na-functions.ts';
+import { DataFrameWriter } from './data-frame-writer.ts';
+import type * as A from 'apache-arrow';
+import { type Batch, batchNumRows, emptyBatch, toArrowTables } from '../data/batch.ts';
+import { batchToRows } from '../data/rows.ts';
+import { showTable } from '../data/show-table.ts';
+import { materialize } from '../plan/plan-static.ts';
 
 /** A streaming DataFrame: an immutable logical plan with Spark's methods. Analysis runs at start(). */
 export class DataFrame {
@@ -94,6 +100,34 @@ export class DataFrame {
   get isStreaming(): boolean { return isStreaming(this.plan); }
 
   get writeStream(): DataStreamWriter { return new DataStreamWriter(this); }
+  /** Writes a static DataFrame (foreachBatch's batch is one): `await df.write.mode('append').parquet(path)`. */
+  get write(): DataFrameWriter { return new DataFrameWriter(this); }
+
+  // Actions on a static DataFrame (createDataFrame, read.parquet, foreachBatch's batch). A streaming
+  // one runs only through writeStream.start(), with Spark's message.
+  /** @internal The rows, computed: the plan's operators run once over its batches. */
+  collectBatches(): Batch[] {
+    if (this.isStreaming) throw new AnalysisError('Queries with streaming sources must be executed with writeStream.start(); this DataFrame reads a stream.');
+    return materialize(planQuery(this.plan));
+  }
+  /** The rows as objects keyed by column name. */
+  collect(): Record<string, unknown>[] { return this.collectBatches().flatMap(batchToRows); }
+  count(): number { return batchNumRows(this.collectBatches()); }
+  isEmpty(): boolean { return this.count() === 0; }
+  /** The first n rows (PySpark's take / head(n)). */
+  take(n: number): Record<string, unknown>[] { return this.collect().slice(0, n); }
+  head(n = 1): Record<string, unknown>[] { return this.take(n); }
+  /** The first row, or null when there is none. */
+  first(): Record<string, unknown> | null { return this.take(1)[0] ?? null; }
+  /** The rows as an Arrow table, for arquero, DuckDB or anything that reads Arrow. */
+  toArrow(): A.Table {
+    const b = this.collectBatches();
+    return toArrowTables(b.length ? b : [emptyBatch(this.schema)]);
+  }
+  /** Prints the first n rows as Spark's show() does (values over 20 characters cut unless truncate is false). */
+  show(n = 20, truncate = true): void {
+    console.log(showTable(this.schema, this.collectBatches(), n, truncate).join('\n'));
+  }
 
   printSchema(): void {
     const lines = ['root'];
