@@ -22,6 +22,7 @@ export type { DataType, StructType, StructField } from './data/types.ts';
 export { StreamingQuery, StreamingQueryException } from './runtime/streaming-query.ts';
 export type { StreamingQueryProgress, StreamingQueryListener, SourceProgress } from './runtime/progress.ts';
 export type { TriggerSpec } from './runtime/trigger.ts';
+export type { QueryStatus } from './runtime/query-status.ts';
 export type { ForeachBatchFunction } from './api/data-stream-writer.ts';
 export { DataFrameWriter } from './api/data-frame-writer.ts';
 export type { MemoryTable } from './sinks/memory/memory-sink.ts';

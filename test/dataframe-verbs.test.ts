@@ -169,3 +169,17 @@ describe('static DataFrames: actions and write', () => {
     expect(rows.map((r) => [r.name, Number(r.batch)])).toEqual([['Bob', 0], ['Cy', 1]]);
   });
 });
+
+describe('query.status (Spark\'s StreamingQueryStatus)', () => {
+  it('says what the query does: waiting for data once idle, Stopped after stop()', async () => {
+    const input = new MemoryStream(session, people);
+    const q = await input.toDF().writeStream.format('memory').queryName(`status_${seq++}`).start();
+    input.addData([{ age: 1n, name: 'a' }]);
+    await q.processAllAvailable();
+    const deadline = Date.now() + 10_000;
+    while (q.status.message !== 'Waiting for data to arrive' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(q.status).toEqual({ message: 'Waiting for data to arrive', isDataAvailable: false, isTriggerActive: false });
+    await q.stop();
+    expect(q.status).toEqual({ message: 'Stopped', isDataAvailable: false, isTriggerActive: false });
+  });
+});

@@ -9,6 +9,7 @@ import { WatermarkTracker, type MultipleWatermarkPolicy } from './watermark-trac
 import type { PhysicalPlan } from '../plan/physical-plan.ts';
 import type { Source } from '../sources/source.ts';
 import type { Sink } from '../sinks/sink.ts';
+import { type QueryStatus, initializingStatus } from './query-status.ts';
 import { OffsetLog, type OffsetSeq } from '../checkpoint/offset-log.ts';
 import { CommitLog } from '../checkpoint/commit-log.ts';
 import { loadOrCreateSourceStart } from '../checkpoint/query-metadata.ts';
@@ -104,6 +105,9 @@ export class MicroBatchExecution {
       + `which it keeps (as Spark does): the state was built with that watermark. Use a new checkpointLocation to change it.`);
   }
 
+  /** What the loop does now, for query.status. */
+  status: QueryStatus = initializingStatus;
+
   async run(signal: AbortSignal): Promise<void> {
     const c = this.c;
     const starts = await Promise.all(c.sources.map((s, i) => loadOrCreateSourceStart(this.checkpoint, i, () => s.initialOffset())));
@@ -141,6 +145,7 @@ export class MicroBatchExecution {
     while (!signal.aborted) {
       const timer = new PhaseTimer();
       const started = Date.now();
+      this.status = { message: `Getting offsets from ${c.sources.map((x) => x.description).join(', ')}`, isDataAvailable: this.status.isDataAvailable, isTriggerActive: true };
       const ends = await timer.time('latestOffset', () => Promise.all(c.sources.map((s, i) =>
         s.latestOffset(this.committed[i], c.trigger.kind === 'once' ? 'all' : 'default', target?.[i]))));
       const hasData = ends.some((e, i) => !c.sources[i]!.sameOffset(e, this.committed[i]));
@@ -149,6 +154,7 @@ export class MicroBatchExecution {
       const noDataBatch = !hasData && this.store !== null && this.watermarkMs > this.prevWatermarkMs
         && c.plan.stateful!.runsNoDataBatch(c.outputMode);
       if (!hasData && !noDataBatch) {
+        this.status = { message: 'Waiting for data to arrive', isDataAvailable: false, isTriggerActive: false };
         this.noDataTriggers++;
         if (bounded) return;
         c.onIdle();
@@ -160,8 +166,10 @@ export class MicroBatchExecution {
       const seq: OffsetSeq = { batchWatermarkMs: this.watermarkMs, batchTimestampMs: Date.now(), conf: this.conf, offsets: hasData ? ends : this.committed };
       await timer.time('walCommit', () => this.offsetLog.add(this.nextBatchId, seq));
       await c.onPhase?.('afterOffsetLog', this.nextBatchId);
+      this.status = { message: 'Processing new data', isDataAvailable: hasData, isTriggerActive: true };
       await this.runBatch(this.nextBatchId, seq, timer, signal);
       if (c.trigger.kind === 'once') return;
+      this.status = { message: 'Waiting for next trigger', isDataAvailable: hasData, isTriggerActive: false };
       if (interval > 0 && hasData) await sleep(Math.max(0, interval - (Date.now() - started)), signal);
     }
   }

@@ -1,5 +1,6 @@
 import type { StreamingQueryListener, StreamingQueryProgress } from './progress.ts';
 import type { MicroBatchExecution } from './micro-batch-execution.ts';
+import { type QueryStatus, initializingStatus, stoppedStatus } from './query-status.ts';
 import { OptionError, SluiceError } from '../errors.ts';
 
 /** The query's failure, as Spark's StreamingQueryException: the cause is kept. */
@@ -80,6 +81,8 @@ export class StreamingQuery {
   /** @internal set by the web UI's query observer (ui/web-ui-observer.ts) before launch */ ui: string | null = null;
 
   get isActive(): boolean { return this.active; }
+  /** Spark's query.status: what the query is doing now ('Waiting for data to arrive', 'Processing new data', …, 'Stopped'). */
+  get status(): QueryStatus { return !this.active ? stoppedStatus : this.exec?.status ?? initializingStatus; }
   get lastProgress(): StreamingQueryProgress | null { return this.recentProgress.at(-1) ?? null; }
   exception(): Error | null { return this.error; }
 
