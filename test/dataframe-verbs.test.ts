@@ -183,3 +183,25 @@ describe('query.status (Spark\'s StreamingQueryStatus)', () => {
     expect(q.status).toEqual({ message: 'Stopped', isDataAvailable: false, isTriggerActive: false });
   });
 });
+
+describe('explain()', () => {
+  it("prints the plan as Spark's tree; extended adds the output schema and the physical plan; a wrong plan fails there", () => {
+    const s = T.struct({ value: T.long, name: T.string });
+    const a = new MemoryStream(session, s).toDF(), b = new MemoryStream(session, s).toDF();
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (x: string) => { lines.push(...x.split('\n')); };
+    try { a.union(b.filter("name <> 'x'")).groupBy('name').count().explain(true); } finally { console.log = log; }
+    expect(lines.slice(0, 6)).toEqual([
+      '== Logical Plan ==',
+      'Aggregate [name], [name, count(1) AS count]',
+      '+- Union',
+      '   :- StreamingRelation memory',
+      '   +- Filter (name != x)',
+      '      +- StreamingRelation memory',
+    ]);
+    expect(lines).toContain('count: long');
+    expect(lines).toContain('sources: memory, memory');
+    expect(() => a.select('nope').explain()).toThrow(AnalysisError);
+  });
+});

@@ -18,6 +18,7 @@ import { type Batch, batchNumRows, emptyBatch, toArrowTables } from '../data/bat
 import { batchToRows } from '../data/rows.ts';
 import { showTable } from '../data/show-table.ts';
 import { materialize } from '../plan/plan-static.ts';
+import { explainPlan } from '../plan/explain.ts';
 
 /** A streaming DataFrame: an immutable logical plan with Spark's methods. Analysis runs at start(). */
 export class DataFrame {
@@ -100,6 +101,8 @@ export class DataFrame {
   get isStreaming(): boolean { return isStreaming(this.plan); }
 
   get writeStream(): DataStreamWriter { return new DataStreamWriter(this); }
+  /** Prints the plan (Spark's df.explain()); extended adds the output schema and the physical plan. The plan is analysed, so its errors show here. */
+  explain(extended = false): void { console.log(explainPlan(this.plan, extended)); }
   /** Writes a static DataFrame (foreachBatch's batch is one): `await df.write.mode('append').parquet(path)`. */
   get write(): DataFrameWriter { return new DataFrameWriter(this); }
 
