@@ -15,6 +15,8 @@ export {
   year, quarter, month, dayofmonth, dayofweek, dayofyear, weekofyear, hour, minute, second,
   to_timestamp, to_date, unix_timestamp, date_format, from_unixtime, current_timestamp, now, current_date,
   date_add, date_sub, datediff, add_months, last_day, date_trunc, trunc,
+  sqrt, cbrt, exp, expm1, log, ln, log10, log2, log1p, pow, power, atan2, hypot, signum, sign, floor, ceil, ceiling,
+  sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, degrees, radians, pi, e,
 } from './api/functions.ts';
 export { GroupedData } from './api/dataframe.ts';
 export * as types from './data/types.ts';

@@ -1,7 +1,10 @@
 // when/otherwise (CASE WHEN), coalesce, abs, round, between: the `>>>` examples of PySpark's
 // docstrings, then nulls, types and names.
 import { describe, expect, it } from 'vitest';
-import { col, lit, expr, when, coalesce, abs, round, negative, nullif, greatest, least, types as T, AnalysisError } from '../src/index.ts';
+import {
+  col, lit, expr, when, coalesce, abs, round, negative, nullif, greatest, least, types as T, AnalysisError,
+  sqrt, exp, log, ln, log10, log2, log1p, pow, floor, ceil, signum, degrees, radians, pi, atan2, hypot, cbrt,
+} from '../src/index.ts';
 import { roundHalfUp } from '../src/exec/functions/round.ts';
 import { selectRows, queryRows } from './support/select-rows.ts';
 
@@ -87,5 +90,38 @@ describe('nulls, types and names', () => {
     expect(e1!.message).toContain("WHEN expressions must be boolean, however, 's' is of string type");
     expect((await err('round(d, n)'))!.message).toContain("the scale 'n' must be an integer constant");
     expect((await err("coalesce(n, CAST(s AS BINARY))"))!.message).toContain('coalesce should all be the same type');
+  });
+});
+
+describe('math on doubles, floor and ceil', () => {
+  const x = T.struct({ x: T.int });
+  it('PySpark docstring answers', async () => {
+    // spark.range(1).select(sf.floor(sf.lit(2.5))) -> 2; sf.ceil(sf.lit(-0.1)) -> 0; sf.sqrt(sf.lit(4)) -> 2.0;
+    // sf.pow(sf.lit(3), sf.lit(2)) -> 9.0; sf.log10(sf.lit(100)) -> 2.0; sf.log2(sf.lit(4)) -> 2.0; sf.exp(sf.lit(0)) -> 1.0;
+    // sf.log(2.0, sf.lit(4)) -> 2.0; sf.cbrt(sf.lit(27)) -> 3.0
+    const out = await selectRows(x, [{ x: 0 }],
+      floor(lit(2.5)).alias('f'), ceil(lit(-0.1)).alias('c'), sqrt(lit(4)).alias('s'), pow(lit(3), lit(2)).alias('p'),
+      log10(lit(100)).alias('l10'), log2(lit(4)).alias('l2'), exp(lit(0)).alias('e'), log(2.0, lit(4)).alias('lb'), cbrt(lit(27)).alias('cb'));
+    expect(out).toEqual([{ f: 2n, c: 0n, s: 2, p: 9, l10: 2, l2: 2, e: 1, lb: 2, cb: 3 }]);
+  });
+  it("nulls, the logarithms' domain (null, as Spark's Logarithm), NaN kept elsewhere, integral floor, names", async () => {
+    const n = T.struct({ x: T.double, k: T.long });
+    const out = await selectRows(n, [{ x: 0, k: 7n }, { x: -1, k: null }, { x: null, k: -3n }],
+      ln(col('x')).alias('ln'), log(col('x')).alias('log'), log1p(col('x')).alias('l1p'), sqrt(col('x')).alias('sq'),
+      floor(col('k')).alias('fk'), signum(col('x')).alias('sg'));
+    expect(out).toEqual([
+      { ln: null, log: null, l1p: 0, sq: 0, fk: 7n, sg: 0 },
+      { ln: null, log: null, l1p: null, sq: NaN, fk: null, sg: -1 },
+      { ln: null, log: null, l1p: null, sq: null, fk: -3n, sg: null },
+    ]);
+    const named = await selectRows(n, [{ x: 1, k: 1n }], sqrt('x'), floor('x'), pow('x', 'k'), expr('POWER(x, 2)'), expr('ceiling(x)'));
+    expect(Object.keys(named[0]!)).toEqual(['SQRT(x)', 'FLOOR(x)', 'POWER(x, k)', 'POWER(x, 2)', 'CEIL(x)']);
+  });
+  it('degrees, radians, pi, atan2, hypot', async () => {
+    const out = await selectRows(x, [{ x: 0 }], degrees(pi()).alias('d'), radians(lit(180)).alias('r'), atan2(1, 1).alias('a'), hypot(3, 4).alias('h'));
+    expect(out).toEqual([{ d: 180, r: Math.PI, a: Math.PI / 4, h: 5 }]);
+  });
+  it('refuses a non-numeric argument, naming it', async () => {
+    await expect(selectRows(T.struct({ s: T.struct({ a: T.int }) }), [], sqrt('s'))).rejects.toThrow(AnalysisError);
   });
 });

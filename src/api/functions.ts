@@ -180,3 +180,44 @@ export const date_trunc = (format: string, c: ColumnLike): Column =>
 /** trunc(date, 'month'): 'year', 'quarter', 'month', 'week'. */
 export const trunc = (c: ColumnLike, format: string): Column =>
   new Column({ op: 'call', name: 'trunc', args: [toColumn(c).expr, toExprOrLit(format)] });
+
+// Math (exec/functions/double-math.ts, floor-ceil.ts): doubles in and out, floor/ceil give bigint.
+export const sqrt = (c: ColumnLike): Column => call_function('sqrt', c);
+export const cbrt = (c: ColumnLike): Column => call_function('cbrt', c);
+export const exp = (c: ColumnLike): Column => call_function('exp', c);
+export const expm1 = (c: ColumnLike): Column => call_function('expm1', c);
+/** log(x): natural logarithm; log(base, x) with a number base, as PySpark's log(arg1, arg2). Null unless positive. */
+export function log(baseOrCol: number | ColumnLike, c?: ColumnLike): Column {
+  return c === undefined ? call_function('log', baseOrCol as ColumnLike)
+    : new Column({ op: 'call', name: 'log', args: [toExprOrLit(baseOrCol), toColumn(c).expr] });
+}
+export const ln = (c: ColumnLike): Column => call_function('ln', c);
+export const log10 = (c: ColumnLike): Column => call_function('log10', c);
+export const log2 = (c: ColumnLike): Column => call_function('log2', c);
+export const log1p = (c: ColumnLike): Column => call_function('log1p', c);
+/** pow(x, y): both columns or numbers (a number is a literal), as PySpark. */
+export const pow = (x: number | ColumnLike, y: number | ColumnLike): Column =>
+  new Column({ op: 'call', name: 'pow', args: [typeof x === 'number' ? toExprOrLit(x) : toColumn(x).expr, typeof y === 'number' ? toExprOrLit(y) : toColumn(y).expr] });
+export const power = pow;
+export const atan2 = (y: number | ColumnLike, x: number | ColumnLike): Column =>
+  new Column({ op: 'call', name: 'atan2', args: [typeof y === 'number' ? toExprOrLit(y) : toColumn(y).expr, typeof x === 'number' ? toExprOrLit(x) : toColumn(x).expr] });
+export const hypot = (a: number | ColumnLike, b: number | ColumnLike): Column =>
+  new Column({ op: 'call', name: 'hypot', args: [typeof a === 'number' ? toExprOrLit(a) : toColumn(a).expr, typeof b === 'number' ? toExprOrLit(b) : toColumn(b).expr] });
+export const signum = (c: ColumnLike): Column => call_function('signum', c);
+export const sign = signum;
+export const floor = (c: ColumnLike): Column => call_function('floor', c);
+export const ceil = (c: ColumnLike): Column => call_function('ceil', c);
+export const ceiling = ceil;
+export const sin = (c: ColumnLike): Column => call_function('sin', c);
+export const cos = (c: ColumnLike): Column => call_function('cos', c);
+export const tan = (c: ColumnLike): Column => call_function('tan', c);
+export const asin = (c: ColumnLike): Column => call_function('asin', c);
+export const acos = (c: ColumnLike): Column => call_function('acos', c);
+export const atan = (c: ColumnLike): Column => call_function('atan', c);
+export const sinh = (c: ColumnLike): Column => call_function('sinh', c);
+export const cosh = (c: ColumnLike): Column => call_function('cosh', c);
+export const tanh = (c: ColumnLike): Column => call_function('tanh', c);
+export const degrees = (c: ColumnLike): Column => call_function('degrees', c);
+export const radians = (c: ColumnLike): Column => call_function('radians', c);
+export const pi = (): Column => call_function('pi');
+export const e = (): Column => call_function('e');

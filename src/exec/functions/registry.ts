@@ -25,6 +25,10 @@ import { date_format, from_unixtime } from './date-format.ts';
 import { current_timestamp, current_date } from './current-time.ts';
 import { date_add, date_sub, datediff, add_months, last_day } from './date-arithmetic.ts';
 import { date_trunc, trunc } from './date-trunc.ts';
+import {
+  sqrt, cbrt, exp, expm1, ln, log10, log2, log1p, log, pow, atan2, hypot, signum, sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, degrees, radians, pi, e,
+} from './double-math.ts';
+import { floor, ceil } from './floor-ceil.ts';
 
 /** Every scalar SQL function: adding one is its file plus one line here. */
 export const scalarFunctions: readonly ScalarFunction[] = [
@@ -32,7 +36,8 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   isnull, isnotnull,
   upper, lower,
   casewhen, coalesce, nullif, greatest, least,
-  negative, abs, round,
+  negative, abs, round, floor, ceil,
+  sqrt, cbrt, exp, expm1, ln, log10, log2, log1p, log, pow, atan2, hypot, signum, sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, degrees, radians, pi, e,
   concat, concat_ws, trim, ltrim, rtrim, length, substring,
   startswith, endswith, contains, like, rlike, regexp_extract, regexp_replace,
   lpad, rpad,
