@@ -221,3 +221,13 @@ export const degrees = (c: ColumnLike): Column => call_function('degrees', c);
 export const radians = (c: ColumnLike): Column => call_function('radians', c);
 export const pi = (): Column => call_function('pi');
 export const e = (): Column => call_function('e');
+
+// Digests and encodings (exec/functions/digests.ts): of a binary, or of a string's UTF-8 bytes.
+export const md5 = (c: ColumnLike): Column => call_function('md5', c);
+export const sha1 = (c: ColumnLike): Column => call_function('sha1', c);
+/** sha2(col, 256): bits 224, 256 (or 0), 384 or 512. */
+export const sha2 = (c: ColumnLike, numBits: number): Column =>
+  new Column({ op: 'call', name: 'sha2', args: [toColumn(c).expr, toExprOrLit(numBits)] });
+export const crc32 = (c: ColumnLike): Column => call_function('crc32', c);
+export const base64 = (c: ColumnLike): Column => call_function('base64', c);
+export const unbase64 = (c: ColumnLike): Column => call_function('unbase64', c);

@@ -29,6 +29,7 @@ import {
   sqrt, cbrt, exp, expm1, ln, log10, log2, log1p, log, pow, atan2, hypot, signum, sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, degrees, radians, pi, e,
 } from './double-math.ts';
 import { floor, ceil } from './floor-ceil.ts';
+import { md5, sha1, sha2, crc32, base64, unbase64 } from './digests.ts';
 
 /** Every scalar SQL function: adding one is its file plus one line here. */
 export const scalarFunctions: readonly ScalarFunction[] = [
@@ -41,6 +42,7 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   concat, concat_ws, trim, ltrim, rtrim, length, substring,
   startswith, endswith, contains, like, rlike, regexp_extract, regexp_replace,
   lpad, rpad,
+  md5, sha1, sha2, crc32, base64, unbase64,
   year, quarter, month, dayofmonth, dayofweek, dayofyear, weekofyear, hour, minute, second,
   to_timestamp, to_date, unix_timestamp, date_format, from_unixtime, current_timestamp, current_date,
   date_add, date_sub, datediff, add_months, last_day, date_trunc, trunc,
