@@ -231,3 +231,12 @@ export const sha2 = (c: ColumnLike, numBits: number): Column =>
 export const crc32 = (c: ColumnLike): Column => call_function('crc32', c);
 export const base64 = (c: ColumnLike): Column => call_function('base64', c);
 export const unbase64 = (c: ColumnLike): Column => call_function('unbase64', c);
+
+// Structs and JSON (exec/functions/struct.ts, to-json.ts, get-json-object.ts).
+/** struct('a', col('b').alias('c')): a struct column; struct('*') takes every column. */
+export const struct = (...cols: (ColumnLike | ColumnLike[])[]): Column => call_function('struct', ...cols.flat());
+/** A struct as JSON text (Spark's to_json): to_json(struct('*')) builds a Kafka value. */
+export const to_json = (c: ColumnLike): Column => call_function('to_json', c);
+/** get_json_object(json, '$.a.b[0]'): the value at a JSON path, as a string. */
+export const get_json_object = (c: ColumnLike, path: string): Column =>
+  new Column({ op: 'call', name: 'get_json_object', args: [toColumn(c).expr, toExprOrLit(path)] });

@@ -171,7 +171,24 @@ export function bind(e: Expr, schema: Struct): Bound {
  * A registered function: its arity, then its type rule over the bound arguments, then the
  * implicit casts it asked for; the kernel runs once per batch over whole columns.
  */
-function bindCall(e: Extract<Expr, { op: 'call' }>, schema: Struct): Bound {
+/**
+ * `*` among a call's arguments is every column, as Spark expands it in any call: struct('*'),
+ * concat(*). Expanded before naming, so the column is named `to_json(struct(a, b))` as in Spark.
+ */
+function expandStars(e: Expr, schema: Struct): Expr {
+  switch (e.op) {
+    case 'call': return {
+      ...e,
+      args: e.args.flatMap((a): Expr[] => (a.op === 'star' && !a.qualifier ? schema.fields.map((f) => ({ op: 'col', name: f.name }) as Expr) : [expandStars(a, schema)])),
+    };
+    case 'alias': return { ...e, child: expandStars(e.child, schema) };
+    case 'cast': return { ...e, child: expandStars(e.child, schema) };
+    default: return e;
+  }
+}
+
+function bindCall(call: Extract<Expr, { op: 'call' }>, schema: Struct): Bound {
+  const e = expandStars(call, schema) as Extract<Expr, { op: 'call' }>;
   const fn = lookupFunction(e.name);
   if (!fn) throw new AnalysisError(`Undefined function '${e.name}'. Known functions: ${functionNames().join(', ')}.`);
   const text = exprToString(e);
@@ -208,7 +225,8 @@ function bindFromJson(e: Extract<Expr, { op: 'from_json' }>, schema: Struct): Bo
 /** The bound columns of select(): expands '*' and 'x.*'. */
 export function bindSelect(exprs: readonly Expr[], schema: Struct): Bound[] {
   const out: Bound[] = [];
-  for (const e of exprs) {
+  for (const x of exprs) {
+    const e = expandStars(x, schema);
     if (e.op !== 'star') { out.push({ ...bind(e, schema), name: outputName(e) }); continue; }
     if (!e.qualifier) { schema.fields.forEach((f, k) => out.push(resolveColumn(schema.fields[k]!.name, schema))); continue; }
     const parent = resolveColumn(e.qualifier, schema);

@@ -30,6 +30,9 @@ import {
 } from './double-math.ts';
 import { floor, ceil } from './floor-ceil.ts';
 import { md5, sha1, sha2, crc32, base64, unbase64 } from './digests.ts';
+import { struct } from './struct.ts';
+import { to_json } from './to-json.ts';
+import { get_json_object } from './get-json-object.ts';
 
 /** Every scalar SQL function: adding one is its file plus one line here. */
 export const scalarFunctions: readonly ScalarFunction[] = [
@@ -43,6 +46,7 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   startswith, endswith, contains, like, rlike, regexp_extract, regexp_replace,
   lpad, rpad,
   md5, sha1, sha2, crc32, base64, unbase64,
+  struct, to_json, get_json_object,
   year, quarter, month, dayofmonth, dayofweek, dayofyear, weekofyear, hour, minute, second,
   to_timestamp, to_date, unix_timestamp, date_format, from_unixtime, current_timestamp, current_date,
   date_add, date_sub, datediff, add_months, last_day, date_trunc, trunc,
