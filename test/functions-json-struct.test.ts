@@ -1,7 +1,9 @@
 // struct, to_json, get_json_object: the `>>>` examples of PySpark's docstrings with their answers,
 // then Spark's rules (field names, nulls left out, timestamps, star expansion, bad paths and JSON).
 import { describe, expect, it } from 'vitest';
-import { col, expr, struct, to_json, get_json_object, types as T, AnalysisError } from '../src/index.ts';
+import { col, expr, struct, to_json, get_json_object, from_json, types as T, AnalysisError } from '../src/index.ts';
+import { parseDdlSchema } from '../src/data/ddl.ts';
+import { typeToString } from '../src/data/types.ts';
 import { selectRows } from './support/select-rows.ts';
 
 const people = T.struct({ age: T.long, name: T.string });
@@ -53,5 +55,28 @@ describe("Spark's rules", () => {
   it('to_json of a non-struct says to build one', async () => {
     await expect(selectRows(people, [], to_json('age'))).rejects.toThrow(AnalysisError);
     await expect(selectRows(people, [], to_json('age'))).rejects.toThrow(/requires struct type.*build one with struct/);
+  });
+});
+
+describe('DDL schema strings (from_json, readStream.schema, read.schema)', () => {
+  it("from_json(value, 'a INT') as PySpark's docstring; the struct's fields come out", async () => {
+    const v = T.struct({ key: T.long, value: T.string });
+    const out = await selectRows(v, [{ key: 1n, value: '{"a": 1}' }], from_json('value', 'a INT').alias('json'));
+    expect(out).toEqual([{ json: { a: 1 } }]);
+    const nested = await selectRows(v, [{ key: 1n, value: '{"id": 7, "tags": {"k": "x", "v": 2.5}}' }],
+      from_json('value', 'id BIGINT, tags STRUCT<k: STRING, v: DOUBLE>').alias('d'));
+    expect(nested).toEqual([{ d: { id: 7n, tags: { k: 'x', v: 2.5 } } }]);
+  });
+  it('parses what Spark writes: STRUCT<…>, backquotes, NOT NULL, COMMENT, case', () => {
+    expect(typeToString(parseDdlSchema('STRUCT<a: INT, b: STRING>'))).toBe('struct<a:int,b:string>');
+    const s = parseDdlSchema("`odd name` bigint NOT NULL COMMENT 'the id', ts Timestamp, d date, ok BOOLEAN, b BINARY");
+    expect(s.fields.map((f) => [f.name, typeToString(f.type), f.nullable])).toEqual([
+      ['odd name', 'long', false], ['ts', 'timestamp', true], ['d', 'date', true], ['ok', 'boolean', true], ['b', 'binary', true],
+    ]);
+  });
+  it('a bad schema string says where and how to write it', () => {
+    expect(() => parseDdlSchema('a INT,, b STRING')).toThrow(/Cannot parse the schema 'a INT,, b STRING': expected a name at position 7\. Write it as Spark's DDL/);
+    expect(() => parseDdlSchema('a VARCHARX')).toThrow(/unknown type 'VARCHARX'/);
+    expect(() => from_json('v', 'm DECIMAL(10,2)')).toThrow(/DECIMAL columns are not supported by sluice yet/);
   });
 });

@@ -14,6 +14,7 @@ import { type InputFiles, listInputFiles, readInputFile } from '../sources/file/
 import { decodeParquet, type DecodedFile } from '../formats/parquet/read-parquet.ts';
 import { discoverPartitions, type Partitioning } from '../sources/file/partition-discovery.ts';
 import { CaseInsensitiveMap } from '../util/case-insensitive-map.ts';
+import { parseDdlSchema } from '../data/ddl.ts';
 
 const FORMATS = ['parquet', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -51,7 +52,8 @@ export class DataFrameReader {
   option(key: string, value: string | number | boolean): this { this.opts.set(key, String(value)); return this; }
   options(o: Record<string, string | number | boolean>): this { for (const [k, v] of Object.entries(o)) this.option(k, v); return this; }
   /** The columns to read. JSON: skips inference; Parquet: picks and orders columns (one a file lacks is null). */
-  schema(s: Struct): this { this.userSchema = s; return this; }
+  /** A StructType, or a DDL string as in PySpark: schema('id BIGINT, name STRING'). */
+  schema(s: Struct | string): this { this.userSchema = typeof s === 'string' ? parseDdlSchema(s) : s; return this; }
 
   load(path: string): Promise<DataFrame> {
     if (!this.fmt) throw new OptionError(`read.load('${path}') needs a format: read.format('parquet').load(...) (known: ${FORMATS.join(', ')}), or call read.parquet()/read.json().`);

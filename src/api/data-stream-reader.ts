@@ -4,6 +4,7 @@ import { OptionError } from '../errors.ts';
 import { sources } from '../sources/registry.ts';
 import type { Struct } from '../data/types.ts';
 import { CaseInsensitiveMap } from '../util/case-insensitive-map.ts';
+import { parseDdlSchema } from '../data/ddl.ts';
 
 /** session.readStream: Spark's DataStreamReader. */
 export class DataStreamReader {
@@ -15,7 +16,8 @@ export class DataStreamReader {
   format(name: string): this { this.fmt = name; return this; }
   option(key: string, value: string | number | boolean): this { this.opts.set(key, String(value)); return this; }
   options(o: Record<string, string | number | boolean>): this { for (const [k, v] of Object.entries(o)) this.option(k, v); return this; }
-  schema(s: Struct): this { this.userSchema = s; return this; }
+  /** A StructType, or a DDL string as in PySpark: schema('id BIGINT, name STRING'). */
+  schema(s: Struct | string): this { this.userSchema = typeof s === 'string' ? parseDdlSchema(s) : s; return this; }
 
   load(): DataFrame {
     if (!this.fmt) throw new OptionError(`readStream needs a format: .format('kafka') (known: ${[...sources.keys()].join(', ')}).`);

@@ -4,6 +4,7 @@ import type { StructType } from '../data/types.ts';
 import { AnalysisError } from '../errors.ts';
 import type { AggFn, JsonMode } from '../plan/expr.ts';
 import { parseDuration } from '../util/duration.ts';
+import { parseDdlSchema } from '../data/ddl.ts';
 
 /** Spark SQL functions, by Spark's names. */
 export function col(name: string): Column { return toColumn(name); }
@@ -92,7 +93,9 @@ export interface FromJsonOptions {
   columnNameOfCorruptRecord?: string;
 }
 
-export function from_json(c: ColumnLike, schema: StructType, options: FromJsonOptions = {}): Column {
+/** from_json(col, schema): the schema as a StructType or a DDL string ('a INT, b STRUCT<c: STRING>'), as in PySpark. */
+export function from_json(c: ColumnLike, schemaOrDdl: StructType | string, options: FromJsonOptions = {}): Column {
+  const schema = typeof schemaOrDdl === 'string' ? parseDdlSchema(schemaOrDdl) : schemaOrDdl;
   const mode = (options.mode ?? 'PERMISSIVE').toUpperCase();
   if (mode !== 'PERMISSIVE' && mode !== 'DROPMALFORMED' && mode !== 'FAILFAST') {
     throw new AnalysisError(`from_json mode '${options.mode}' is not one of PERMISSIVE, DROPMALFORMED, FAILFAST.`);

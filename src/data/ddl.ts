@@ -1,0 +1,102 @@
+import { AnalysisError } from '../errors.ts';
+import { type DataType, type Struct, struct, typeByName } from './types.ts';
+
+/**
+ * Spark's DDL schema strings, as from_json and readers take them: `'a INT, b STRING'`,
+ * `'id BIGINT NOT NULL, tags STRUCT<k: STRING, v: DOUBLE>'`, or a whole `STRUCT<…>`; backquoted
+ * names, COMMENT '…' clauses. A small recursive-descent reader: the grammar is a few lines of
+ * Spark's SqlBase.g4 (colTypeList, complexDataType), not worth a parser library.
+ */
+export function parseDdlSchema(ddl: string): Struct {
+  const r = new Reader(ddl);
+  r.skip();
+  if (/^struct\s*</i.test(r.rest())) {
+    const t = r.type();
+    r.end();
+    return t as Struct;
+  }
+  const fields = r.fieldList(null);
+  r.end();
+  return struct(fields);
+}
+
+class Reader {
+  private i = 0;
+  constructor(private readonly s: string) {}
+
+  rest(): string { return this.s.slice(this.i); }
+  skip(): void { while (this.i < this.s.length && /\s/.test(this.s[this.i]!)) this.i++; }
+
+  private fail(what: string): never {
+    throw new AnalysisError(`Cannot parse the schema '${this.s}': ${what} at position ${this.i + 1}. Write it as Spark's DDL, like 'id BIGINT, name STRING, tags STRUCT<k: STRING, v: DOUBLE>'.`);
+  }
+
+  private eat(ch: string): boolean {
+    this.skip();
+    if (this.s[this.i] === ch) { this.i++; return true; }
+    return false;
+  }
+
+  private word(): string {
+    this.skip();
+    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.rest());
+    if (!m) this.fail('expected a name');
+    this.i += m[0].length;
+    return m[0];
+  }
+
+  private name(): string {
+    this.skip();
+    if (this.s[this.i] !== '`') return this.word();
+    let out = '';
+    for (this.i++; this.i < this.s.length; this.i++) {
+      if (this.s[this.i] === '`') { if (this.s[this.i + 1] === '`') { out += '`'; this.i++; } else { this.i++; return out; } } else out += this.s[this.i];
+    }
+    return this.fail('a backquoted name is not closed');
+  }
+
+  /** name [:] type [NOT NULL] [COMMENT '…'] {, …}, up to `close` (or the end). */
+  fieldList(close: string | null): { name: string; type: DataType; nullable: boolean }[] {
+    const out: { name: string; type: DataType; nullable: boolean }[] = [];
+    do {
+      const name = this.name();
+      this.eat(':');
+      const type = this.type();
+      let nullable = true;
+      this.skip();
+      if (/^not\s+null\b/i.test(this.rest())) { this.i += /^not\s+null/i.exec(this.rest())![0].length; nullable = false; }
+      this.skip();
+      if (/^comment\b/i.test(this.rest())) {
+        this.i += 'comment'.length;
+        this.skip();
+        if (this.s[this.i] !== "'") this.fail("expected a quoted comment");
+        const end = this.s.indexOf("'", this.i + 1);
+        if (end < 0) this.fail('the comment is not closed');
+        this.i = end + 1;
+      }
+      out.push({ name, type, nullable });
+      this.skip();
+    } while (this.eat(','));
+    if (close !== null && !this.eat(close)) this.fail(`expected ',' or '${close}'`);
+    return out;
+  }
+
+  type(): DataType {
+    const w = this.word();
+    if (w.toLowerCase() === 'struct') {
+      if (!this.eat('<')) this.fail("expected '<' after STRUCT");
+      if (this.eat('>')) return struct([]);
+      return struct(this.fieldList('>'));
+    }
+    if (w.toLowerCase() === 'decimal' || w.toLowerCase() === 'array' || w.toLowerCase() === 'map') {
+      this.fail(`${w.toUpperCase()} columns are not supported by sluice yet`);
+    }
+    const alias: Record<string, string> = { tinyint: 'int', smallint: 'int', byte: 'int', short: 'int', real: 'double' };
+    try { return typeByName(alias[w.toLowerCase()] ?? w); } catch { return this.fail(`unknown type '${w}'`); }
+  }
+
+  end(): void {
+    this.skip();
+    if (this.i < this.s.length) this.fail(`unexpected '${this.s.slice(this.i, this.i + 10)}'`);
+  }
+}
