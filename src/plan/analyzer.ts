@@ -172,6 +172,7 @@ export function bind(e: Expr, schema: Struct): Bound {
  * implicit casts it asked for; the kernel runs once per batch over whole columns.
  */
 function bindCall(e: Extract<Expr, { op: 'call' }>, schema: Struct): Bound {
+  if (e.orColumn !== undefined && schema.fields.some((f) => f.name === e.orColumn)) return resolveColumn(e.orColumn, schema);
   const fn = lookupFunction(e.name);
   if (!fn) throw new AnalysisError(`Undefined function '${e.name}'. Known functions: ${functionNames().join(', ')}.`);
   const text = exprToString(e);
@@ -209,7 +210,12 @@ function bindFromJson(e: Extract<Expr, { op: 'from_json' }>, schema: Struct): Bo
 export function bindSelect(exprs: readonly Expr[], schema: Struct): Bound[] {
   const out: Bound[] = [];
   for (const e of exprs) {
-    if (e.op !== 'star') { out.push({ ...bind(e, schema), name: outputName(e) }); continue; }
+    if (e.op !== 'star') {
+      const b = bind(e, schema);
+      // A bare current_date that resolved to a column keeps the column's name.
+      out.push({ ...b, name: e.op === 'call' && b.columnIndex !== undefined ? b.name : outputName(e) });
+      continue;
+    }
     if (!e.qualifier) { schema.fields.forEach((f, k) => out.push(resolveColumn(schema.fields[k]!.name, schema))); continue; }
     const parent = resolveColumn(e.qualifier, schema);
     if (parent.type.kind !== 'struct') throw new AnalysisError(`'${e.qualifier}.*' needs a struct column, but '${e.qualifier}' is ${typeToString(parent.type)}.`);
