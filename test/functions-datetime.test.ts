@@ -258,6 +258,20 @@ describe("Spark's DateFunctionsSuite", () => {
       .toEqual([D('2016-02-29'), null]);
   });
 
+  it('timestamp and date comparison with date strings; to_date of a string is Spark\'s cast to a date', async () => {
+    const ti = T.struct({ i: T.int, t: T.timestamp });
+    expect(await queryRows(ti, [{ i: 1, t: TS('2015-01-01 00:00:00') }, { i: 2, t: TS('2014-01-01 00:00:00') }], (df) => df.select('t').filter(col('t').leq('2014-06-01'))))
+      .toEqual([{ t: TS('2014-01-01 00:00:00') }]);
+    const di = T.struct({ i: T.int, t: T.date });
+    expect(await queryRows(di, [{ i: 1, t: D('2015-01-01') }, { i: 2, t: D('2014-01-01') }], (df) => df.select('t').filter(col('t').geq('2015'))))
+      .toEqual([{ t: D('2015-01-01') }]);
+    // stringToDate: yyyy, yyyy-[m]m, yyyy-[m]m-[d]d, then anything after a space or 'T'; trimmed.
+    const x = T.struct({ x: T.string });
+    expect(values(await selectRows(x, ['2015', '2015-7', '2015-7-2', ' 2015-07-22T10:00:00+05:00 ', '2015-07-22 whatever', '2015-07-', '15-07-22', '2015/07/22']
+      .map((v) => ({ x: v })), to_date('x'))))
+      .toEqual([D('2015-01-01'), D('2015-07-01'), D('2015-07-02'), D('2015-07-22'), D('2015-07-22'), null, null, null]);
+  });
+
   it('function trunc and date_trunc at every level', async () => {
     const it = T.struct({ i: T.int, t: T.timestamp });
     expect(await selectRows(it, [{ i: 1, t: TS('2015-07-22 10:00:00') }, { i: 2, t: TS('2014-12-31 00:00:00') }], trunc(col('t'), 'YY').alias('yy'), expr("trunc(t, 'Month') AS m")))
