@@ -540,6 +540,17 @@ describe('nulls, types and names', () => {
     expect(out).toEqual([{ a: 2024, b: D('2024-02-29'), c: TS('2024-02-29 23:59:59'), e: 1709251199n, f: '2024' }]);
   });
 
+  it('current_timestamp in a filter and withColumn: one value per batch there too', async () => {
+    const past = T.struct({ ts: T.timestamp });
+    const rows2 = [{ ts: TS('2000-01-01 00:00:00') }, { ts: TS('2999-01-01 00:00:00') }, { ts: null }];
+    const out = await queryRows(past, rows2, (df) => df.filter('ts < current_timestamp').withColumn('age_days', expr('datediff(current_date, ts)'))
+      .withColumn('now', current_timestamp()));
+    expect(out).toHaveLength(1);
+    expect(out[0]!.ts).toEqual(TS('2000-01-01 00:00:00'));
+    const now = out[0]!.now as Date;
+    expect(out[0]!.age_days).toBe(Math.floor(now.getTime() / 86_400_000) - Math.floor(TS('2000-01-01 00:00:00').getTime() / 86_400_000));
+  });
+
   it('a column named current_date is the column, not the function (Spark resolves the column first)', async () => {
     const out = await selectRows(T.struct({ current_date: T.string }), [{ current_date: 'mine' }], expr('current_date AS r'));
     expect(out).toEqual([{ r: 'mine' }]);
@@ -552,5 +563,9 @@ describe('nulls, types and names', () => {
     expect(e1!.message).toContain("'n' is of int type");
     const e2 = await err(expr("date_add(d, 'x' = 'x')"));
     expect(e2!.message).toContain('date_add: argument 2 requires int type');
+    // DateFunctionsSuite: CURDATE(1) is refused for its argument count.
+    const e3 = await err(expr('curdate(1)'));
+    expect(e3).toBeInstanceOf(AnalysisError);
+    expect(e3!.message).toContain('curdate() takes 0 arguments, but curdate(1) has 1');
   });
 });
