@@ -25,7 +25,13 @@
 // - Time zones other than UTC: from_utc_timestamp/to_utc_timestamp, the LA/CEST cases, zone names
 //   in patterns other than UTC/GMT/Z ('z' reads "-0800" as no match: null, as Spark CORRECTED).
 // - The era letter 'G' and 'F' (aligned week of month) in date_format: Spark formats them, sluice
-//   refuses them at analysis with a message naming the letter.
+//   refuses them at analysis with a message naming the letter. 'zzzz' prints 'UTC' (Java:
+//   'Coordinated Universal Time').
+// - Names: curdate() is named curdate() (Spark: current_date()); a bare current_date that resolves
+//   to a column of that name keeps the column's name.
+// - Spark's string-to-timestamp cast also reads one-digit fields ('2015-7-2 1:2:3') and zone ids
+//   ('UTC+1', region names); sluice's reads yyyy-MM-dd[ HH:mm[:ss[.fraction]]][offset] only.
+//   The string-to-date cast is Spark's stringToDate (case 'date comparison with date strings').
 // - Functions outside this set (months_between, next_day, make_date, timestamp_seconds, unix_date,
 //   date_from_unix_date, dateadd/date_diff, extract/date_part, ...) and interval arithmetic
 //   (d + INTERVAL '1 day'; the SQL parser refuses INTERVAL literals so far).
