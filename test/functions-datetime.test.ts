@@ -27,8 +27,7 @@
 // - The era letter 'G' and 'F' (aligned week of month) in date_format: Spark formats them, sluice
 //   refuses them at analysis with a message naming the letter. 'zzzz' prints 'UTC' (Java:
 //   'Coordinated Universal Time').
-// - Names: curdate() is named curdate() (Spark: current_date()); a bare current_date that resolves
-//   to a column of that name keeps the column's name.
+// - Names: curdate() is named curdate() (Spark: current_date()).
 // - Spark's string-to-timestamp cast also reads one-digit fields ('2015-7-2 1:2:3') and zone ids
 //   ('UTC+1', region names); sluice's reads yyyy-MM-dd[ HH:mm[:ss[.fraction]]][offset] only.
 //   The string-to-date cast is Spark's stringToDate (case 'date comparison with date strings').
