@@ -9,7 +9,7 @@ const DEFAULT_PATTERN = 'yyyy-MM-dd HH:mm:ss';
  * Strings to instants by a Spark datetime pattern: to_timestamp, to_date, unix_timestamp. A value
  * that does not match the pattern is null, as in Spark without ANSI mode. Without a format,
  * to_timestamp and to_date are casts; a date or timestamp argument converts without parsing,
- * its format unused, as Spark's GetTimestamp does.
+ * its format unused, as Spark's ToTimestamp does.
  */
 function parser(name: string, out: DataType, defaultPattern: string | null, convert: (ms: number) => number | bigint): ScalarFunction {
   return {
@@ -26,8 +26,11 @@ function parser(name: string, out: DataType, defaultPattern: string | null, conv
         // The format is still checked (a bad literal pattern fails analysis), then unused.
         const p = fmt ? patternArg(name, fmt, true) : null;
         if (typeof p === 'string') return p;
-        const types = fmt ? [a.type, string] : [a.type];
-        return { inputTypes: types, returnType: out, kernel: (cols, n) => mapRows(cols, types, out, n, ([v]) => convert(toMs(v as number))) };
+        // Only the value decides null: Spark's ToTimestamp does not read the format (even a null one) here.
+        return {
+          inputTypes: fmt ? [a.type, string] : [a.type], returnType: out,
+          kernel: ([v], n) => mapRows([v!], [a.type], out, n, ([x]) => convert(toMs(x as number))),
+        };
       }
       if (!fmt && defaultPattern === null) {
         // to_timestamp(s) / to_date(s): Spark's cast.
