@@ -401,6 +401,88 @@ describe("Spark's DateFunctionsSuite", () => {
   });
 });
 
+// Spark's catalyst DateExpressionsSuite (sql/catalyst/src/test/scala/org/apache/spark/sql/catalyst/
+// expressions/DateExpressionsSuite.scala), the UTC cases: the calendar around the Gregorian
+// switch (Spark 3 is proleptic Gregorian), month ends, the range of dates, ignored formats.
+describe("Spark's DateExpressionsSuite", () => {
+  const one = T.struct({ s: T.string });
+  const run = async (sql: string, inputs: (string | null)[]): Promise<unknown[]> =>
+    values(await queryRows(one, inputs.map((s) => ({ s })), (df) => df.selectExpr(`${sql} AS r`)));
+
+  it('fields in 1581/1582 are proleptic Gregorian; other dates', async () => {
+    expect(await run('dayofyear(s)', ['1582-10-15 13:10:15', '1582-10-04 13:10:15'])).toEqual([288, 277]);
+    expect(await run('year(s)', ['1582-01-01 13:10:15', '1581-12-31 13:10:15'])).toEqual([1582, 1581]);
+    expect(await run('quarter(s)', ['1582-10-01 13:10:15', '1582-09-30 13:10:15'])).toEqual([4, 3]);
+    expect(await run('month(s)', ['1582-04-28 13:10:15', '1582-10-04 13:10:15', '1582-10-15 13:10:15'])).toEqual([4, 10, 10]);
+    expect(await run('dayofmonth(s)', ['2000-02-29', '1582-04-28 13:10:15', '1582-10-15 13:10:15', '1582-10-04 13:10:15'])).toEqual([29, 28, 15, 4]);
+    // Calendar.WEDNESDAY = 4, FRIDAY = 6, SATURDAY = 7.
+    expect(await run('dayofweek(s)', ['2015-04-08 13:10:15', '2013-11-08 13:10:15', '2011-05-06', '2017-05-27 13:10:15', '1582-10-15 13:10:15'])).toEqual([4, 6, 6, 7, 6]);
+    expect(await run('weekofyear(s)', ['2015-04-08 13:10:15', '2013-11-08 13:10:15', '2011-05-06', '1582-10-15 13:10:15', '1582-10-04 13:10:15'])).toEqual([15, 45, 18, 41, 40]);
+  });
+
+  it("DateFormat: 'y' and 'H' of a date and a timestamp; a null format is null", async () => {
+    const s = T.struct({ d: T.date, ts: T.timestamp });
+    const out = await queryRows(s, [{ d: D('2015-04-08'), ts: TS('2013-11-08 13:10:15') }], (df) => df.selectExpr(
+      "date_format(d, 'y') AS a", "date_format(ts, 'y') AS b", "date_format(d, 'H') AS c", "date_format(ts, 'H') AS e", 'date_format(ts, NULL) AS f'));
+    expect(out).toEqual([{ a: '2015', b: '2013', c: '0', e: '13', f: null }]);
+  });
+
+  it('date_add / date_sub, add_months at month ends and across the range of dates, last_day of each month', async () => {
+    const d = T.struct({ d: T.date });
+    const days = async (sql: string, dates: string[]): Promise<number[]> =>
+      values(await queryRows(d, dates.map((x) => ({ d: D(x) })), (df) => df.selectExpr(`${sql} AS r`))).map((v) => (v as Date).getTime() / 86_400_000);
+    const day = (x: string): number => D(x).getTime() / 86_400_000;
+    expect(await days('date_add(d, 1)', ['2016-02-28'])).toEqual([day('2016-02-29')]);
+    expect(await days('date_add(d, -365)', ['2016-02-28'])).toEqual([day('2015-02-28')]);
+    expect(await days('date_sub(d, 1)', ['2015-01-01'])).toEqual([day('2014-12-31')]);
+    expect(await days('date_sub(d, -1)', ['2015-01-01'])).toEqual([day('2015-01-02')]);
+    expect(await days('add_months(d, 1)', ['2015-01-30'])).toEqual([day('2015-02-28')]);
+    expect(await days('add_months(d, -1)', ['2016-03-30'])).toEqual([day('2016-02-29')]);
+    // Valid range of DateType is [0001-01-01, 9999-12-31]: 10000 years either way.
+    expect(await days('add_months(d, 120000)', ['0001-01-01'])).toEqual([Date.UTC(10001, 0, 1) / 86_400_000]);
+    expect(await days('add_months(d, -120000)', ['9999-12-31'])).toEqual([-719529]);
+    const months = ['2015-02-28', '2015-03-27', '2015-04-26', '2015-05-25', '2015-06-24', '2015-07-23', '2015-08-01', '2015-09-02', '2015-10-03', '2015-11-04', '2015-12-05', '2016-01-06', '2016-02-07'];
+    expect(await days('last_day(d)', months)).toEqual(['2015-02-28', '2015-03-31', '2015-04-30', '2015-05-31', '2015-06-30', '2015-07-31', '2015-08-31', '2015-09-30', '2015-10-31', '2015-11-30', '2015-12-31', '2016-01-31', '2016-02-29'].map(day));
+    const diff = await queryRows(d, [{ d: D('2015-07-21') }], (df) => df.selectExpr('datediff(d, date_add(d, 3)) AS a', 'datediff(date_add(d, 3), d) AS b'));
+    expect(diff).toEqual([{ a: -3, b: 3 }]);
+  });
+
+  it('TruncTimestamp: every spelling of each level, any case', async () => {
+    const t = T.struct({ t: T.timestamp });
+    const levels: [string[], string][] = [
+      [['yyyy', 'YYYY', 'year', 'YEAR', 'yy', 'YY'], '2015-01-01 00:00:00'],
+      [['month', 'MONTH', 'mon', 'MON', 'mm', 'MM'], '2015-07-01 00:00:00'],
+      [['DAY', 'day', 'DD', 'dd'], '2015-07-22 00:00:00'],
+      [['HOUR', 'hour'], '2015-07-22 05:00:00'],
+      [['MINUTE', 'minute'], '2015-07-22 05:30:00'],
+      [['SECOND', 'second'], '2015-07-22 05:30:06'],
+      [['WEEK', 'week'], '2015-07-20 00:00:00'],
+      [['QUARTER', 'quarter'], '2015-07-01 00:00:00'],
+    ];
+    const names = levels.flatMap(([fmts]) => fmts);
+    const out = await queryRows(t, [{ t: TS('2015-07-22 05:30:06') }, { t: null }], (df) => df.selectExpr(...names.map((f, k) => `date_trunc('${f}', t) AS l${k}`)));
+    let k = 0;
+    for (const [fmts, want] of levels) for (const f of fmts) expect([out[0]![`l${k}`], out[1]![`l${k++}`]], f).toEqual([TS(want), null]);
+  });
+
+  it('unix_timestamp / to_timestamp of a date or timestamp ignore the format, even a null one', async () => {
+    const s = T.struct({ d: T.date, ts: T.timestamp, f: T.string });
+    const out = await queryRows(s, [{ d: D('2015-07-24'), ts: new Date(1_000_000), f: null }], (df) => df.selectExpr(
+      'unix_timestamp(d, f) AS a', "unix_timestamp(ts, 'yyyy-MM-dd HH:mm:ss') AS b", 'unix_timestamp(d, NULL) AS c', 'to_timestamp(ts, f) AS e', 'to_date(ts, f) AS g'));
+    expect(out).toEqual([{ a: BigInt(D('2015-07-24').getTime() / 1000), b: 1000n, c: BigInt(D('2015-07-24').getTime() / 1000), e: new Date(1_000_000), g: D('1970-01-01') }]);
+    // A string is parsed, and a null format makes it null; 'yy-MM-dd'; a fraction before the epoch.
+    const str = T.struct({ s: T.string, f: T.string });
+    expect(await queryRows(str, [{ s: '15-07-24', f: null }], (df) => df.selectExpr("unix_timestamp(s, 'yy-MM-dd') AS a", 'unix_timestamp(s, f) AS b')))
+      .toEqual([{ a: BigInt(D('2015-07-24').getTime() / 1000), b: null }]);
+    expect(await run("unix_timestamp(s, 'yyyy-MM-dd HH:mm:ss.SSS')", ['1969-12-31 23:43:20.000', '1970-01-01 00:00:00.000'])).toEqual([-1000n, 0n]);
+  });
+
+  it('SPARK-31896: am-pm parsing when the hour is missing', async () => {
+    expect(await run("to_timestamp(s, 'a')", ['PM'])).toEqual([TS('1970-01-01 12:00:00')]);
+    expect(await run("to_timestamp(s, 'mm:ss a')", ['11:11 PM'])).toEqual([TS('1970-01-01 12:11:11')]);
+  });
+});
+
 describe('datetime patterns', () => {
   const fmt = (pattern: string, iso: string): string => compilePattern(pattern).format(new Date(iso).getTime());
   const parse = (pattern: string, s: string): string | null => {
