@@ -12,7 +12,7 @@ export {
   expr, when, coalesce, concat, concat_ws, trim, ltrim, rtrim, length, substring, negative, abs, round,
   startswith, endswith, contains, like, rlike, regexp_extract, regexp_replace, lpad, rpad, nullif, greatest, least,
   sum, count, avg, mean, min, max, first, last, approx_count_distinct, approxCountDistinct,
-  year, quarter, month, dayofmonth, dayofweek, dayofyear, weekofyear, hour, minute, second,
+  year, quarter, month, dayofmonth, day, dayofweek, dayofyear, weekofyear, hour, minute, second,
   to_timestamp, to_date, unix_timestamp, date_format, from_unixtime, current_timestamp, now, current_date,
   date_add, date_sub, datediff, add_months, last_day, date_trunc, trunc,
   sqrt, cbrt, exp, expm1, log, ln, log10, log2, log1p, pow, power, atan2, hypot, signum, sign, floor, ceil, ceiling,

@@ -143,6 +143,7 @@ export const year = (c: ColumnLike): Column => call_function('year', c);
 export const quarter = (c: ColumnLike): Column => call_function('quarter', c);
 export const month = (c: ColumnLike): Column => call_function('month', c);
 export const dayofmonth = (c: ColumnLike): Column => call_function('dayofmonth', c);
+export const day = (c: ColumnLike): Column => call_function('day', c);
 /** 1 = Sunday … 7 = Saturday. */
 export const dayofweek = (c: ColumnLike): Column => call_function('dayofweek', c);
 export const dayofyear = (c: ColumnLike): Column => call_function('dayofyear', c);
@@ -166,7 +167,7 @@ export const from_unixtime = (c: ColumnLike, format = 'yyyy-MM-dd HH:mm:ss'): Co
   new Column({ op: 'call', name: 'from_unixtime', args: [toColumn(c).expr, toExprOrLit(format)] });
 /** The micro-batch's time (the same for every row of a batch, and on a re-run of it). */
 export const current_timestamp = (): Column => call_function('current_timestamp');
-export const now = current_timestamp;
+export const now = (): Column => call_function('now');
 export const current_date = (): Column => call_function('current_date');
 export const date_add = (start: ColumnLike, days: number | Column): Column =>
   new Column({ op: 'call', name: 'date_add', args: [toColumn(start).expr, toExprOrLit(days)] });

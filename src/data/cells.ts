@@ -70,13 +70,32 @@ export function formatDate(days: number): string {
   return new Date(days * 86400000).toISOString().slice(0, 10);
 }
 
+/**
+ * Days since the epoch of a string cast to a date, as Spark's stringToDate: `yyyy`, `yyyy-[m]m`,
+ * `yyyy-[m]m-[d]d`, then anything after a space or 'T' ('2015-07-22 10:00:00' is its day; the time
+ * and its zone are not read). Null when it is none of these or names no real day ('2017-02-29').
+ */
+export function parseDate(s: string): number | null {
+  const m = /^([+-]?\d{4,7})(?:-(\d{1,2})(?:-(\d{1,2})(?:[ T].*)?)?)?$/s.exec(s.trim());
+  if (!m) return null;
+  const y = Number(m[1]), mo = Number(m[2] ?? 1), d = Number(m[3] ?? 1);
+  const day = new Date(0);
+  day.setUTCFullYear(y, mo - 1, d);
+  if (day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) return null;
+  return Math.floor(day.getTime() / 86400000);
+}
+
 /** Parse a timestamp string as Spark's cast does (ISO-8601, space or T, optional zone; no zone = UTC). Null when unparsable. */
 export function parseTimestamp(s: string): number | null {
   const m = /^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$/.exec(s);
   if (!m) return null;
   const [, y, mo, d, h = '0', mi = '0', sec = '0', frac = '', zone] = m;
-  let ms = Date.UTC(+y!, +mo! - 1, +d!, +h, +mi, +sec, frac ? Math.floor(+(frac + '00').slice(0, 3)) : 0);
-  if (Number.isNaN(ms)) return null;
+  // setUTCFullYear keeps years 0-99 (Date.UTC reads them as 19xx); a day the month lacks (2017-02-29)
+  // or a time past 23:59:59 is null, as Spark's cast, where Date.UTC would roll it over.
+  const day = new Date(0);
+  day.setUTCFullYear(+y!, +mo! - 1, +d!);
+  if (day.getUTCMonth() !== +mo! - 1 || day.getUTCDate() !== +d! || +h > 23 || +mi > 59 || +sec > 59) return null;
+  let ms = day.getTime() + ((+h * 60 + +mi) * 60 + +sec) * 1000 + (frac ? Math.floor(+(frac + '00').slice(0, 3)) : 0);
   if (zone && zone !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1, z = zone.slice(1).replace(':', '');
     ms -= sign * (+z.slice(0, 2) * 60 + +z.slice(2)) * 60000;

@@ -188,6 +188,7 @@ function expandStars(e: Expr, schema: Struct): Expr {
 }
 
 function bindCall(call: Extract<Expr, { op: 'call' }>, schema: Struct): Bound {
+  if (call.orColumn !== undefined && schema.fields.some((f) => f.name === call.orColumn)) return resolveColumn(call.orColumn, schema);
   const e = expandStars(call, schema) as Extract<Expr, { op: 'call' }>;
   const fn = lookupFunction(e.name);
   if (!fn) throw new AnalysisError(`Undefined function '${e.name}'. Known functions: ${functionNames().join(', ')}.`);
@@ -227,7 +228,12 @@ export function bindSelect(exprs: readonly Expr[], schema: Struct): Bound[] {
   const out: Bound[] = [];
   for (const x of exprs) {
     const e = expandStars(x, schema);
-    if (e.op !== 'star') { out.push({ ...bind(e, schema), name: outputName(e) }); continue; }
+    if (e.op !== 'star') {
+      const b = bind(e, schema);
+      // A bare current_date that resolved to a column keeps the column's name.
+      out.push({ ...b, name: e.op === 'call' && b.columnIndex !== undefined ? b.name : outputName(e) });
+      continue;
+    }
     if (!e.qualifier) { schema.fields.forEach((f, k) => out.push(resolveColumn(schema.fields[k]!.name, schema))); continue; }
     const parent = resolveColumn(e.qualifier, schema);
     if (parent.type.kind !== 'struct') throw new AnalysisError(`'${e.qualifier}.*' needs a struct column, but '${e.qualifier}' is ${typeToString(parent.type)}.`);

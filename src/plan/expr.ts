@@ -17,7 +17,11 @@ export type Expr =
   | { readonly op: 'cast'; readonly child: Expr; readonly to: DataType }
   | { readonly op: 'binary'; readonly fn: BinaryOp; readonly left: Expr; readonly right: Expr }
   /** A scalar SQL function by name (not, isnull, upper, ...): bound through exec/functions/registry.ts. */
-  | { readonly op: 'call'; readonly name: string; readonly args: readonly Expr[] }
+  | {
+    readonly op: 'call'; readonly name: string; readonly args: readonly Expr[];
+    /** SQL's bare `current_date`: the column of this name if there is one, as Spark resolves columns first. */
+    readonly orColumn?: string;
+  }
   | { readonly op: 'isin'; readonly child: Expr; readonly values: readonly Expr[] }
   | { readonly op: 'getField'; readonly child: Expr; readonly name: string }
   | { readonly op: 'from_json'; readonly child: Expr; readonly schema: StructType; readonly mode: JsonMode; readonly corruptRecordColumn?: string }

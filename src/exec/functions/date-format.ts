@@ -32,4 +32,6 @@ export const from_unixtime: ScalarFunction = {
       kernel: (cols, n) => mapRows(cols, types, string, n, ([v, f]) => patternFor('from_unixtime', p, f ?? null).format(Number(v as bigint) * 1000)),
     };
   },
+  // Spark names the call with its default format filled in: from_unixtime(t, yyyy-MM-dd HH:mm:ss).
+  sql: (args) => `from_unixtime(${args[0]}, ${args[1] ?? 'yyyy-MM-dd HH:mm:ss'})`,
 };

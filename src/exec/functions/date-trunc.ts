@@ -8,6 +8,8 @@ import { DAY_MS, mapRows } from './datetime-columns.ts';
 const LEVELS: Record<string, string> = {
   year: 'year', yyyy: 'year', yy: 'year', quarter: 'quarter', month: 'month', mon: 'month', mm: 'month', week: 'week',
   day: 'day', dd: 'day', hour: 'hour', minute: 'minute', second: 'second', millisecond: 'millisecond',
+  // Timestamps are milliseconds here, so a microsecond truncation leaves them as they are.
+  microsecond: 'millisecond',
 };
 const DATE_LEVELS = new Set(['year', 'quarter', 'month', 'week']);
 
@@ -30,7 +32,7 @@ function truncate(ms: number, level: string | undefined): number | null {
   }
 }
 
-/** date_trunc(format, ts): the timestamp truncated to year, quarter, month, week, day, hour, minute, second or millisecond. */
+/** date_trunc(format, ts): the timestamp truncated to year, quarter, month, week, day, hour, minute, second, millisecond or microsecond. */
 export const date_trunc: ScalarFunction = {
   name: 'date_trunc', arity: 2,
   bind([fmt, a]) {

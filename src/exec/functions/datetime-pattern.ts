@@ -78,10 +78,17 @@ function tokenize(p: string, from: number, closing: boolean): [Token[], number] 
   while (i < p.length) {
     const ch = p[i]!;
     if (ch === "'") {
-      const end = p.indexOf("'", i + 1);
-      if (end < 0) throw new PatternError(`Pattern '${p}': the quote at position ${i + 1} is not closed.`);
-      lit += end === i + 1 ? "'" : p.slice(i + 1, end);
-      i = end + 1;
+      if (p[i + 1] === "'") { lit += "'"; i += 2; continue; }
+      // Quoted text runs to the next lone quote; '' inside it is a quote ('o''clock').
+      let j = i + 1;
+      for (;;) {
+        const end = p.indexOf("'", j);
+        if (end < 0) throw new PatternError(`Pattern '${p}': the quote at position ${i + 1} is not closed.`);
+        lit += p.slice(j, end);
+        if (p[end + 1] !== "'") { i = end + 1; break; }
+        lit += "'";
+        j = end + 2;
+      }
     } else if (ch === '[') {
       flush();
       const [inner, next] = tokenize(p, i + 1, true);
@@ -100,6 +107,8 @@ function tokenize(p: string, from: number, closing: boolean): [Token[], number] 
       }
       if (!SUPPORTED.includes(ch)) throw new PatternError(`Pattern '${p}': unknown pattern letter '${ch}'. Quote literal text: 'T'.`);
       if (ch === 'S' && w > 9) throw new PatternError(`Pattern '${p}': at most 9 'S' (fraction of second).`);
+      // Spark's unsupportedPatternLengths: 5 letters of a text field would be Java's narrow form, which Spark 2.4 printed in full.
+      if ((w >= 5 && 'MLEQq'.includes(ch)) || (ch === 'y' && w >= 7)) throw new PatternError(`Pattern '${p}': Too many pattern letters: ${ch}.`);
       flush();
       out.push({ letter: ch, width: w });
       i += w;
@@ -137,7 +146,7 @@ function formatToken(t: Token, f: Fields, ms: number): string {
   return '';
 }
 
-const NUMBER_WIDTH: Record<string, [min: number, max: number]> = { y: [1, 6], d: [1, 2], D: [1, 3], H: [1, 2], h: [1, 2], K: [1, 2], k: [1, 2], m: [1, 2], s: [1, 2], M: [1, 2], L: [1, 2], Q: [1, 1], q: [1, 1] };
+const NUMBER_WIDTH: Record<string, [min: number, max: number]> = { y: [1, 6], d: [1, 2], D: [1, 3], H: [1, 2], h: [1, 2], K: [1, 2], k: [1, 2], m: [1, 2], s: [1, 2], M: [1, 2], L: [1, 2] };
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The regex source of a token; `fields` collects, in group order, what each group sets. */
@@ -147,12 +156,11 @@ function regexOf(t: Token, fields: { letter: string; width: number }[]): string 
   const { letter, width: w } = t;
   fields.push(t);
   if ((letter === 'M' || letter === 'L') && w >= 3) return `(${MONTHS.map((m) => (w === 3 ? m.slice(0, 3) : m)).join('|')})`;
-  if (letter === 'E') return `(${DAYS.map((d) => (w >= 4 ? d : d.slice(0, 3))).join('|')})`;
   if (letter === 'a') return '(AM|PM|am|pm)';
-  if (letter === 'S') return `(\\d{${w}})`;
+  // Spark parses a fraction of 1 to n digits for n 'S' (its variable-length fraction).
+  if (letter === 'S') return `(\\d{1,${w}})`;
   if (letter === 'X' || letter === 'x' || letter === 'Z') return '(Z|[+-]\\d{2}(?::?\\d{2})?)';
   if (letter === 'V' || letter === 'z') return '(UTC|GMT|Z)';
-  if ((letter === 'Q' || letter === 'q') && w >= 3) return w === 3 ? 'Q(\\d)' : '(\\d)(?:st|nd|rd|th) quarter';
   // Fixed width when the letter is repeated (yyyy, MM, HH): Java's strict parsing; 'yy' is 2000-2099.
   const [min, max] = NUMBER_WIDTH[letter]!;
   return w >= 2 ? `(\\d{${w}})` : `(\\d{${min},${max}})`;
@@ -165,10 +173,27 @@ export interface DateTimePattern {
   parse(s: string): number | null;
 }
 
-export function compilePattern(pattern: string): DateTimePattern {
+/** Letters Spark formats but refuses in a parsing pattern (its unsupportedLettersForParsing). */
+const FORMAT_ONLY: Record<string, string> = { E: 'day of week', Q: 'quarter', q: 'quarter' };
+
+function formatOnlyLetter(tokens: readonly Token[]): string | undefined {
+  for (const t of tokens) {
+    const l = 'optional' in t ? formatOnlyLetter(t.optional) : 'letter' in t && FORMAT_ONLY[t.letter] ? t.letter : undefined;
+    if (l) return l;
+  }
+  return undefined;
+}
+
+/** `forParsing`: the pattern will parse (to_timestamp, to_date, unix_timestamp), so E, Q and q are refused, as Spark does. */
+export function compilePattern(pattern: string, forParsing = false): DateTimePattern {
   const [tokens] = tokenize(pattern, 0, false);
+  const formatOnly = formatOnlyLetter(tokens);
+  const refuseParse = (): PatternError => new PatternError(
+    `Pattern '${pattern}': the letter '${formatOnly}' (${FORMAT_ONLY[formatOnly!]}) can format but not parse, as in Spark; leave it out of the pattern.`);
+  if (formatOnly && forParsing) throw refuseParse();
   const fields: { letter: string; width: number }[] = [];
-  const re = new RegExp(`^${tokens.map((t) => regexOf(t, fields)).join('')}$`);
+  // Case-insensitive, as Spark's formatter builder (parseCaseInsensitive): 'apr', 'pm', a quoted 't'.
+  const re = formatOnly ? null : new RegExp(`^${tokens.map((t) => regexOf(t, fields)).join('')}$`, 'i');
   return {
     pattern,
     format: (ms) => {
@@ -178,6 +203,7 @@ export function compilePattern(pattern: string): DateTimePattern {
       return s;
     },
     parse: (s) => {
+      if (!re) throw refuseParse();
       const m = re.exec(s);
       if (!m) return null;
       let year = 1970, month = 1, day = 1, dayOfYear = 0, hour = 0, minute = 0, second = 0, millis = 0, pm: boolean | null = null, h12 = -1, offsetMin = 0;
@@ -187,7 +213,7 @@ export function compilePattern(pattern: string): DateTimePattern {
         const { letter, width } = fields[g]!, n = Number(v);
         switch (letter) {
           case 'y': year = width === 2 ? 2000 + n : n; break;
-          case 'M': case 'L': month = width >= 3 ? MONTHS.findIndex((x) => x.startsWith(v)) + 1 : n; break;
+          case 'M': case 'L': month = width >= 3 ? MONTHS.findIndex((x) => x.toLowerCase().startsWith(v.toLowerCase())) + 1 : n; break;
           case 'd': day = n; break;
           case 'D': dayOfYear = n; break;
           case 'H': case 'k': hour = letter === 'k' && n === 24 ? 0 : n; break;
@@ -199,7 +225,7 @@ export function compilePattern(pattern: string): DateTimePattern {
           case 'X': case 'x': case 'Z':
             if (v !== 'Z') { const z = v.slice(1).replace(':', ''); offsetMin = (v[0] === '-' ? -1 : 1) * (Number(z.slice(0, 2)) * 60 + Number(z.slice(2) || 0)); }
             break;
-          default: break; // E, Q, V, z: checked by the regex, implied by the other fields
+          default: break; // V, z: checked by the regex (UTC only)
         }
       }
       if (h12 >= 0) { if (h12 > 11) return null; hour = h12 + (pm ? 12 : 0); } else if (pm !== null && hour < 12 && pm) hour += 12;
@@ -216,12 +242,13 @@ export function compilePattern(pattern: string): DateTimePattern {
 
 const cache = new Map<string, DateTimePattern>();
 /** A compiled pattern, kept: a format column usually holds a handful of distinct patterns. */
-export function patternOf(pattern: string): DateTimePattern {
-  let p = cache.get(pattern);
+export function patternOf(pattern: string, forParsing = false): DateTimePattern {
+  const key = (forParsing ? 'p:' : 'f:') + pattern;
+  let p = cache.get(key);
   if (!p) {
-    p = compilePattern(pattern);
+    p = compilePattern(pattern, forParsing);
     if (cache.size > 256) cache.clear();
-    cache.set(pattern, p);
+    cache.set(key, p);
   }
   return p;
 }

@@ -1,7 +1,7 @@
 import * as A from 'apache-arrow';
 import type { DataType } from '../../data/types.ts';
 import { toArrowType, typeToString } from '../../data/types.ts';
-import { cellReader, cellWriter, formatDate, formatTimestamp, parseTimestamp, type Cell } from '../../data/cells.ts';
+import { cellReader, cellWriter, formatDate, formatTimestamp, parseDate, parseTimestamp, type Cell } from '../../data/cells.ts';
 
 const dec = new TextDecoder();
 
@@ -51,7 +51,7 @@ function convert(v: Cell, from: DataType, to: DataType): Cell {
       if (typeof v === 'boolean') return null;
       return Math.floor(Number(v) * 1000); // numbers are seconds since the epoch, as in Spark
     case 'date':
-      if (typeof v === 'string') { const t = parseTimestamp(v); return t === null ? null : Math.floor(t / 86400000); }
+      if (typeof v === 'string') return parseDate(v);
       if (from.kind === 'timestamp') return Math.floor((v as number) / 86400000);
       return null;
     case 'binary':

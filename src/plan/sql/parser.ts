@@ -175,6 +175,11 @@ class Parser {
           if (w === 'cast' && this.isOp('(', this.peek())) return this.cast();
           if (w === 'interval') this.fail('an expression (INTERVAL literals are not supported yet)');
           if (this.isOp('(', this.peek())) return this.call();
+          // Spark SQL's CURRENT_DATE and CURRENT_TIMESTAMP without parentheses (the SQL standard's form).
+          if ((w === 'current_date' || w === 'current_timestamp') && !this.isOp('.', this.peek())) {
+            this.i++;
+            return { op: 'call', name: w, args: [], orColumn: t.text };
+          }
           if (reserved.has(w)) return this.fail('an expression');
         }
         return this.columnRef();

@@ -56,6 +56,8 @@ export function rowsToBatch(schema: Struct, rows: readonly Record<string, unknow
     for (const r of rows) {
       let v = r[f.name] as unknown;
       if (v === undefined) v = null;
+      // A date column holds days since the epoch: a Date is its UTC day, as createDataFrame reads it.
+      if (v instanceof Date && f.type.kind === 'date') v = Math.floor(v.getTime() / 86_400_000);
       if (v instanceof Date) v = v.getTime();
       if (typeof v === 'string' && f.type.kind === 'timestamp') v = Date.parse(v.endsWith('Z') || /[+-]\d\d:?\d\d$/.test(v) ? v : v + 'Z');
       if (typeof v === 'number' && f.type.kind === 'long') v = BigInt(v);
