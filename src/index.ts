@@ -18,6 +18,7 @@ export {
   sqrt, cbrt, exp, expm1, log, ln, log10, log2, log1p, pow, power, atan2, hypot, signum, sign, floor, ceil, ceiling,
   sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, degrees, radians, pi, e,
   md5, sha1, sha2, crc32, base64, unbase64, struct, to_json, get_json_object,
+  timestamp_seconds, timestamp_millis, unix_seconds, unix_millis,
 } from './api/functions.ts';
 export { GroupedData } from './api/dataframe.ts';
 export * as types from './data/types.ts';

@@ -35,6 +35,7 @@
 //   date_from_unix_date, dateadd/date_diff, extract/date_part, ...) and interval arithmetic
 //   (d + INTERVAL '1 day'; the SQL parser refuses INTERVAL literals so far).
 import { describe, expect, it } from 'vitest';
+import { timestamp_seconds, timestamp_millis, unix_seconds, unix_millis } from '../src/index.ts';
 import {
   col, lit, expr, types as T, AnalysisError,
   year, quarter, month, dayofmonth, day, dayofweek, dayofyear, weekofyear, hour, minute, second,
@@ -726,4 +727,14 @@ describe('against DuckDB over random instants', () => {
     }
     expect(mismatches, 'values that differ from DuckDB').toBe(0);
   }, 60_000);
+});
+
+describe('timestamp_seconds / timestamp_millis / unix_seconds / unix_millis (PySpark docstrings, in UTC)', () => {
+  it('round trips', async () => {
+    // spark.createDataFrame([(1230219000,)], ['unix_time']).select(timestamp_seconds('unix_time')) -> 2008-12-25 15:30:00 (UTC)
+    const out = await selectRows(T.struct({ t: T.long, f: T.double }), [{ t: 1230219000n, f: 1230219000.123 }],
+      timestamp_seconds('t').alias('ts'), timestamp_seconds('f').alias('tf'), timestamp_millis(col('t')).alias('tm'),
+      unix_seconds(timestamp_seconds('t')).alias('us'), unix_millis(timestamp_seconds('f')).alias('um'));
+    expect(out).toEqual([{ ts: new Date('2008-12-25T15:30:00Z'), tf: new Date('2008-12-25T15:30:00.123Z'), tm: new Date(1230219000), us: 1230219000n, um: 1230219000123n }]);
+  });
 });

@@ -244,3 +244,9 @@ export const to_json = (c: ColumnLike): Column => call_function('to_json', c);
 /** get_json_object(json, '$.a.b[0]'): the value at a JSON path, as a string. */
 export const get_json_object = (c: ColumnLike, path: string): Column =>
   new Column({ op: 'call', name: 'get_json_object', args: [toColumn(c).expr, toExprOrLit(path)] });
+
+/** Seconds (fractions to the millisecond) or milliseconds since the epoch as a timestamp, and back. */
+export const timestamp_seconds = (c: ColumnLike): Column => call_function('timestamp_seconds', c);
+export const timestamp_millis = (c: ColumnLike): Column => call_function('timestamp_millis', c);
+export const unix_seconds = (c: ColumnLike): Column => call_function('unix_seconds', c);
+export const unix_millis = (c: ColumnLike): Column => call_function('unix_millis', c);

@@ -29,6 +29,7 @@ import {
   sqrt, cbrt, exp, expm1, ln, log10, log2, log1p, log, pow, atan2, hypot, signum, sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, degrees, radians, pi, e,
 } from './double-math.ts';
 import { floor, ceil } from './floor-ceil.ts';
+import { timestamp_seconds, timestamp_millis, unix_seconds, unix_millis } from './epoch-time.ts';
 import { md5, sha1, sha2, crc32, base64, unbase64 } from './digests.ts';
 import { struct } from './struct.ts';
 import { to_json } from './to-json.ts';
@@ -46,6 +47,7 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   startswith, endswith, contains, like, rlike, regexp_extract, regexp_replace,
   lpad, rpad,
   md5, sha1, sha2, crc32, base64, unbase64,
+  timestamp_seconds, timestamp_millis, unix_seconds, unix_millis,
   struct, to_json, get_json_object,
   year, quarter, month, dayofmonth, dayofweek, dayofyear, weekofyear, hour, minute, second,
   to_timestamp, to_date, unix_timestamp, date_format, from_unixtime, current_timestamp, current_date,
