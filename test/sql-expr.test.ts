@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Session, MemoryStream, col, lit, expr, sum, types as T, ParseError, AnalysisError } from '../src/index.ts';
 import { parseSqlExpr } from '../src/plan/sql/parser.ts';
+import { selectRows } from './support/select-rows.ts';
 import type { Expr } from '../src/plan/expr.ts';
 
 const c = (name: string): Expr => ({ op: 'col', name });
@@ -211,5 +212,36 @@ describe('queries with SQL strings', () => {
     const stream = new MemoryStream(session, T.struct({ a: T.int }));
     expect(() => stream.toDF().filter('a >')).toThrow(ParseError);
     expect(() => stream.toDF().selectExpr('a', 'a +')).toThrow(/at position 3/);
+  });
+});
+
+describe('INTERVAL literals: timestamp and date arithmetic (Spark TimeAdd / DateAddInterval)', () => {
+  const s = T.struct({ ts: T.timestamp, d: T.date });
+  const row = { ts: new Date('2024-01-31T10:00:00Z'), d: new Date('2024-01-31T00:00:00Z') };
+  it('every form Spark writes, months by the calendar, names as written', async () => {
+    const out = await selectRows(s, [row],
+      expr('ts + INTERVAL 5 SECONDS'), expr("ts - interval '1' hour"), expr('ts + INTERVAL 1 MONTH'), expr("d + INTERVAL '1-1' YEAR TO MONTH"),
+      expr("ts + INTERVAL '1 2:3:4' DAY TO SECOND"), expr('d + INTERVAL 2 DAYS'), expr('INTERVAL 1 DAY + ts'), expr('ts + interval -30 minutes'),
+      expr('ts + INTERVAL 1 DAY 2 HOURS'), expr('ts BETWEEN ts - INTERVAL 5 SECONDS AND ts + INTERVAL 5 SECONDS').alias('btw'));
+    expect(out).toEqual([{
+      '(ts + INTERVAL 5 SECONDS)': new Date('2024-01-31T10:00:05Z'),
+      "(ts - INTERVAL '1' HOUR)": new Date('2024-01-31T09:00:00Z'),
+      '(ts + INTERVAL 1 MONTH)': new Date('2024-02-29T10:00:00Z'), // Jan 31 + 1 month: the last day of February
+      "(d + INTERVAL '1-1' YEAR TO MONTH)": new Date('2025-02-28T00:00:00Z'), // a date stays a date
+      "(ts + INTERVAL '1 2:3:4' DAY TO SECOND)": new Date('2024-02-01T12:03:04Z'),
+      '(d + INTERVAL 2 DAYS)': new Date('2024-02-02T00:00:00Z'),
+      '(INTERVAL 1 DAY + ts)': new Date('2024-02-01T10:00:00Z'),
+      '(ts + INTERVAL -30 MINUTES)': new Date('2024-01-31T09:30:00Z'),
+      '(ts + INTERVAL 1 DAY 2 HOURS)': new Date('2024-02-01T12:00:00Z'),
+      btw: true,
+    }]);
+  });
+  it('a bad literal is a ParseError at its position; an interval on its own or after a non-time value is refused', async () => {
+    expect(() => expr('ts + INTERVAL 5 FORTNIGHTS')).toThrow(ParseError);
+    expect(() => expr('ts + INTERVAL 5 FORTNIGHTS')).toThrow(/Invalid INTERVAL literal INTERVAL 5 FORTNIGHTS: unknown unit 'FORTNIGHTS'/);
+    expect(() => expr("ts + INTERVAL '1 2' DAY TO SECOND")).toThrow(/does not match the pattern of day to second/);
+    await expect(selectRows(s, [], expr('INTERVAL 5 SECONDS'))).rejects.toThrow(/can only be added to or subtracted from a timestamp or a date/);
+    await expect(selectRows(T.struct({ n: T.long }), [], expr('n + INTERVAL 5 SECONDS'))).rejects.toThrow(AnalysisError);
+    await expect(selectRows(s, [], expr('INTERVAL 5 SECONDS - ts'))).rejects.toThrow(/cannot be the left side of '-'/);
   });
 });

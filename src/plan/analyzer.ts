@@ -1,6 +1,6 @@
 import * as A from 'apache-arrow';
 import {
-  type DataType, type Struct, boolean, int, long, double, string, timestamp, nullType,
+  type DataType, type Struct, boolean, int, long, double, string, timestamp, date, nullType,
   isNumeric, typeToString, sameType,
 } from '../data/types.ts';
 import { AnalysisError } from '../errors.ts';
@@ -14,6 +14,8 @@ import { cast, canCast, castCell } from '../exec/kernels/cast.ts';
 import { lookupFunction, functionNames } from '../exec/functions/registry.ts';
 import { commonType } from '../exec/functions/type-rules.ts';
 import { compileFromJson } from '../exec/functions/from-json.ts';
+import { civilFromDays, daysFromCivil, daysInMonth } from '../exec/functions/datetime-pattern.ts';
+import { mapRows } from '../exec/functions/datetime-columns.ts';
 import { type Expr, exprToString, outputName } from './expr.ts';
 import type { Bound } from '../exec/compiled-expr.ts';
 
@@ -137,6 +139,7 @@ export function bind(e: Expr, schema: Struct): Bound {
       return { ...bind(tree, schema), name: exprToString(e) };
     }
     case 'binary': {
+      if ((e.fn === 'plus' || e.fn === 'minus') && (e.left.op === 'interval' || e.right.op === 'interval')) return bindIntervalArithmetic(e, schema);
       const l = bind(e.left, schema), r = bind(e.right, schema), name = exprToString(e);
       if (e.fn === 'and' || e.fn === 'or') {
         expectBoolean(l, e); expectBoolean(r, e);
@@ -164,6 +167,7 @@ export function bind(e: Expr, schema: Struct): Bound {
     case 'from_json': return bindFromJson(e, schema);
     case 'window': throw new AnalysisError(`${exprToString(e)}() can only be used as a key of groupBy(), e.g. groupBy(window(col('event_time'), '5 minutes')).`);
     case 'agg': throw new AnalysisError(`${exprToString(e)} is an aggregate: use it inside groupBy(...).agg(...).`);
+    case 'interval': throw new AnalysisError(`${e.text} can only be added to or subtracted from a timestamp or a date here, like ts + ${e.text}.`);
   }
 }
 
@@ -171,6 +175,43 @@ export function bind(e: Expr, schema: Struct): Bound {
  * A registered function: its arity, then its type rule over the bound arguments, then the
  * implicit casts it asked for; the kernel runs once per batch over whole columns.
  */
+/**
+ * ts ± INTERVAL …, INTERVAL … + ts, date ± INTERVAL …: Spark's TimeAdd / DateAddInterval. Months
+ * move by the calendar (the day clamped to the month's end, as add_months), then days, then time;
+ * a date with a whole-day interval stays a date, otherwise it becomes a timestamp.
+ */
+function bindIntervalArithmetic(e: Extract<Expr, { op: 'binary' }>, schema: Struct): Bound {
+  const name = exprToString(e);
+  if (e.left.op === 'interval' && e.right.op === 'interval') throw new AnalysisError(`${name}: adding two INTERVAL literals is not supported; write one interval.`);
+  if (e.left.op === 'interval' && e.fn === 'minus') throw new AnalysisError(`${name}: an INTERVAL cannot be the left side of '-'; write ts - ${e.left.text}.`);
+  const iv = (e.left.op === 'interval' ? e.left : e.right) as Extract<Expr, { op: 'interval' }>;
+  let base = bind(e.left.op === 'interval' ? e.right : e.left, schema);
+  if (base.type.kind === 'string') base = castTo(base, timestamp);
+  const sign = e.fn === 'minus' ? -1 : 1;
+  const months = sign * iv.months, days = sign * iv.days, ms = sign * iv.ms;
+  const shiftDays = (d: number): number => {
+    if (months === 0) return d + days;
+    const [y, m, day] = civilFromDays(d), total = y * 12 + (m - 1) + months;
+    const ny = Math.floor(total / 12), nm = total - ny * 12 + 1;
+    return daysFromCivil(ny, nm, Math.min(day, daysInMonth(ny, nm))) + days;
+  };
+  if (base.type.kind === 'date' && ms === 0) {
+    const b = base;
+    return { type: date, name, eval: (batch, ctx) => mapRows([b.eval(batch, ctx)], [date], date, batch.numRows, ([d]) => shiftDays(d as number)) };
+  }
+  if (base.type.kind !== 'date' && base.type.kind !== 'timestamp') {
+    throw new AnalysisError(`${name}: an INTERVAL can be added to a timestamp or a date, but '${base.name}' is ${typeToString(base.type)}.`);
+  }
+  const b = castTo(base, timestamp);
+  return {
+    type: timestamp, name,
+    eval: (batch, ctx) => mapRows([b.eval(batch, ctx)], [timestamp], timestamp, batch.numRows, ([t]) => {
+      const v = t as number, d = Math.floor(v / 86_400_000);
+      return shiftDays(d) * 86_400_000 + (v - d * 86_400_000) + ms;
+    }),
+  };
+}
+
 /**
  * `*` among a call's arguments is every column, as Spark expands it in any call: struct('*'),
  * concat(*). Expanded before naming, so the column is named `to_json(struct(a, b))` as in Spark.

@@ -27,7 +27,9 @@ export type Expr =
   | { readonly op: 'from_json'; readonly child: Expr; readonly schema: StructType; readonly mode: JsonMode; readonly corruptRecordColumn?: string }
   /** window(t, size, slide?) / session_window(t, gap): a grouping key, the struct {start, end}. */
   | { readonly op: 'window'; readonly child: Expr; readonly kind: 'tumbling' | 'sliding' | 'session'; readonly sizeMs: number; readonly slideMs: number; readonly text: string }
-  | { readonly op: 'agg'; readonly agg: AggExpr };
+  | { readonly op: 'agg'; readonly agg: AggExpr }
+  /** SQL's INTERVAL literal, in Spark's CalendarInterval parts; `text` is as written, for names. */
+  | { readonly op: 'interval'; readonly months: number; readonly days: number; readonly ms: number; readonly text: string };
 
 
 /** An aggregate call: `count('*')` has no child. */
@@ -61,6 +63,7 @@ export function exprToString(e: Expr): string {
     case 'from_json': return `from_json(${exprToString(e.child)})`;
     case 'window': return e.kind === 'session' ? 'session_window' : 'window';
     case 'agg': return e.agg.alias ?? aggName(e.agg);
+    case 'interval': return e.text;
   }
 }
 

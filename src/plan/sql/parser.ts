@@ -3,6 +3,7 @@ import { type DataType, double } from '../../data/types.ts';
 import { lookupFunction } from '../../exec/functions/registry.ts';
 import type { AggFn, BinaryOp, Expr } from '../expr.ts';
 import { type Token, tokenize } from './lexer.ts';
+import { parseInterval } from '../../util/interval.ts';
 import { sizedTypes, sqlType, sqlTypeNames } from './sql-types.ts';
 
 /**
@@ -173,7 +174,7 @@ class Parser {
           if (w === 'not') { this.i++; return { op: 'call', name: 'not', args: [this.expr(BP.not)] }; }
           if (w === 'case') return this.caseWhen();
           if (w === 'cast' && this.isOp('(', this.peek())) return this.cast();
-          if (w === 'interval') this.fail('an expression (INTERVAL literals are not supported yet)');
+          if (w === 'interval') return this.interval();
           if (this.isOp('(', this.peek())) return this.call();
           // Spark SQL's CURRENT_DATE and CURRENT_TIMESTAMP without parentheses (the SQL standard's form).
           if ((w === 'current_date' || w === 'current_timestamp') && !this.isOp('.', this.peek())) {
@@ -185,6 +186,44 @@ class Parser {
         return this.columnRef();
       }
     }
+  }
+
+  /**
+   * INTERVAL 5 SECONDS, INTERVAL '5' HOUR, INTERVAL 1 DAY 2 HOURS, INTERVAL '1 2:3:4' DAY TO SECOND,
+   * INTERVAL '1-2' YEAR TO MONTH: value-unit pairs (a value may be quoted or signed), read by
+   * util/interval.ts as withWatermark delays are.
+   */
+  private interval(): Expr {
+    const start = this.next();
+    const parts: string[] = ['INTERVAL'];
+    const value = (): boolean => {
+      const t = this.tok;
+      const signed = this.isOp('-') || this.isOp('+');
+      const v = signed ? this.peek() : t;
+      if (v.kind !== 'num' && v.kind !== 'str') return false;
+      if (signed) { this.i++; parts.push((t as Extract<Token, { kind: 'op' }>).text + (v.kind === 'num' ? v.text : v.text)); } else parts.push(v.kind === 'num' ? v.text : v.text);
+      this.i++;
+      return true;
+    };
+    if (!value()) this.fail("an interval value after INTERVAL, like INTERVAL 5 MINUTES or INTERVAL '1' HOUR");
+    do {
+      const u = this.tok;
+      if (u.kind !== 'ident' || u.quoted) this.fail('an interval unit (SECOND, MINUTE, HOUR, DAY, MONTH, YEAR …)');
+      parts.push(u.text.toUpperCase());
+      this.i++;
+      if (this.tok.kind === 'ident' && this.tok.text.toLowerCase() === 'to') {
+        this.i++;
+        const to = this.tok;
+        if (to.kind !== 'ident') this.fail('an interval unit after TO');
+        parts.push('TO', to.text.toUpperCase());
+        this.i++;
+      }
+    } while (value());
+    const text = parts.join(' ');
+    const i = parseInterval(text, (why) => {
+      throw new ParseError(`Invalid INTERVAL literal ${text}: ${why}. Write it like INTERVAL 5 MINUTES, INTERVAL '1' HOUR or INTERVAL '1 2:3:4' DAY TO SECOND.`, this.text, start.pos);
+    });
+    return { op: 'interval', months: i.months, days: i.days, ms: i.ms, text };
   }
 
   /** a, a.b.c, `a.b`.c, a.* : a dotted name resolves as a column, then fields of it (Spark's rules). */
