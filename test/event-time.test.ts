@@ -196,9 +196,9 @@ describe('late rows and dropDuplicates', () => {
     expect(await duckQuery(`SELECT user_id, amount FROM read_parquet('${late}/**/*.parquet') ORDER BY user_id`)).toEqual([{ user_id: 'late', amount: 9 }, { user_id: 'late2', amount: 8 }]);
   });
 
-  it('dropDuplicates keeps the first row of a key; with a watermark its state is bounded', async () => {
+  it('dropDuplicatesWithinWatermark keeps the first row of a key; its state is bounded by the watermark', async () => {
     const s = new MemoryStream(session, schema);
-    const q = await s.toDF().withWatermark('event_time', '10 minutes').dropDuplicates('order_id')
+    const q = await s.toDF().withWatermark('event_time', '10 minutes').dropDuplicatesWithinWatermark('order_id')
       .writeStream.format('memory').queryName('dedup1').start();
     s.addData([{ order_id: 'x', user_id: 'a', amount: 1, event_time: at(0) }, { order_id: 'x', user_id: 'b', amount: 2, event_time: at(1) }, { order_id: 'y', user_id: 'c', amount: 3, event_time: at(2) }]);
     await q.processAllAvailable();
@@ -208,7 +208,23 @@ describe('late rows and dropDuplicates', () => {
     await q.processAllAvailable();
     await q.stop();
     expect(session.table('dedup1').collect().map((r) => r.user_id)).toEqual(['a', 'c', 'e', 'f']);
-    expect(q.lastProgress!.stateOperators[0]).toMatchObject({ numRowsTotal: 2 }); // x and y evicted once the watermark passed them
+    expect(q.lastProgress!.stateOperators[0]).toMatchObject({ numRowsTotal: 2 }); // x and y evicted once event time + 10 min passed the watermark
+  });
+
+  it('dropDuplicates on keys without the watermarked column ignores the watermark (SPARK-21546): no key is forgotten', async () => {
+    const s = new MemoryStream(session, schema);
+    const q = await s.toDF().withWatermark('event_time', '10 minutes').dropDuplicates('order_id')
+      .writeStream.format('memory').queryName('dedup2').start();
+    s.addData([{ order_id: 'x', user_id: 'a', amount: 1, event_time: at(0) }]);
+    await q.processAllAvailable();
+    s.addData([{ order_id: 'z', user_id: 'b', amount: 2, event_time: at(40) }]);
+    await q.processAllAvailable();
+    s.addData([{ order_id: 'x', user_id: 'c', amount: 3, event_time: at(45) }, { order_id: 'y', user_id: 'd', amount: 4, event_time: at(1) }]);
+    await q.processAllAvailable();
+    await q.stop();
+    // x is still remembered although the watermark (10:30) passed its event time; y at 10:01 is not late.
+    expect(session.table('dedup2').collect().map((r) => r.user_id)).toEqual(['a', 'b', 'd']);
+    expect(q.lastProgress!.stateOperators[0]).toMatchObject({ numRowsTotal: 3, numRowsDroppedByWatermark: 0 });
   });
 
   it('two watermarks combine with min by default, or max as a session option; state files are purged with the logs', async () => {
