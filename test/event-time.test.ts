@@ -227,8 +227,9 @@ describe('late rows and dropDuplicates', () => {
     expect(q.lastProgress!.stateOperators[0]).toMatchObject({ numRowsTotal: 3, numRowsDroppedByWatermark: 0 });
   });
 
-  it('two watermarks combine with min by default, or max as a session option; state files are purged with the logs', async () => {
+  it('two watermarks (Spark\'s compatibility mode) combine with min by default, or max as a session option; state files are purged with the logs', async () => {
     const two = T.struct({ k: T.string, a: T.timestamp, b: T.timestamp });
+    session.conf.set('spark.sql.streaming.statefulOperator.allowMultiple', 'false');
     const watermarks = async (policy: 'min' | 'max' | null) => {
       const s2 = policy ? Session.builder().config('spark.sql.streaming.multipleWatermarkPolicy', policy).getOrCreate() : session;
       const s = new MemoryStream(s2, two);
@@ -266,6 +267,7 @@ describe('late rows and dropDuplicates', () => {
       expect(q.recentProgress[0]!.warnings.join()).toMatch(/multipleWatermarkPolicy 'min', but this checkpoint was written with 'max', which it keeps/);
     } finally {
       session.conf.delete('spark.sql.streaming.multipleWatermarkPolicy');
+      session.conf.delete('spark.sql.streaming.statefulOperator.allowMultiple');
     }
 
     const s3 = Session.builder().config('spark.sql.streaming.minBatchesToRetain', 2).config('sluice.stateSnapshotInterval', 2).getOrCreate();

@@ -8,7 +8,7 @@
 // Spark's tests build `eventTime` as timestamp_seconds(value) from a MemoryStream[Int]; here the
 // MemoryStream carries both columns ({ value, eventTime = value seconds }), which is the same input,
 // and answers are read back as (window.start in seconds, count) as Spark's `.cast("long")` does.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { tmpDir } from './support/tmp.ts';
@@ -232,7 +232,10 @@ describe('EventTimeWatermarkSuite', () => {
 
   it('issue 12 item 3, through the engine: a withWatermark whose column has had no event time yet holds the min watermark at 0', async () => {
     // One stream, two watermarked columns; `b` is null in the first rows, so its watermark has seen no data.
+    // Two withWatermark calls on one stream: Spark 3.5's compatibility mode (see "overriding watermark").
     const two = T.struct({ a: T.timestamp, b: T.timestamp });
+    session.conf.set('spark.sql.streaming.statefulOperator.allowMultiple', 'false');
+    onTestFinished(() => { session.conf.delete('spark.sql.streaming.statefulOperator.allowMultiple'); });
     const input = new MemoryStream(session, two);
     const q = await input.toDF().withWatermark('a', '10 seconds').withWatermark('b', '5 seconds')
       .groupBy(window(col('a'), '5 seconds')).agg(count('*').alias('count'))
@@ -289,9 +292,42 @@ describe('EventTimeWatermarkSuite', () => {
   });
   it.skip('"test no-data flag": spark.sql.streaming.noDataMicroBatches.enabled is not a sluice setting', () => {});
   it.skip('"EventTimeStats" (5 cases: add, merge, zero merges, avg on large values): Spark\'s accumulator class; sluice\'s stats are a plain record summed per batch', () => {});
-  it.skip('"overriding watermark should not be allowed by default" / "... in compatibility mode": issue 12 item 9, not done yet', () => {});
+  // Spark's query: (first, second) seconds -> withWatermark('first', 1 min).select('*').withWatermark('second', 2 min)
+  // .groupBy(window(second, 1 min)).count(), update mode (testStream's default is append; the aggregation is the same).
+  const overriding = () => {
+    const input = new MemoryStream(session, T.struct({ first: T.timestamp, second: T.timestamp }));
+    const df = input.toDF().withWatermark('first', '1 minute').select('*').withWatermark('second', '2 minutes')
+      .groupBy(window(col('second'), '1 minute')).count();
+    return { input, df };
+  };
+  it('"overriding watermark should not be allowed by default"', async () => {
+    const { df } = overriding();
+    const started = df.writeStream.outputMode('append').foreachBatch(() => undefined).start();
+    await expect(started).rejects.toThrow(AnalysisError);
+    await expect(overriding().df.writeStream.foreachBatch(() => undefined).start()).rejects.toThrow(/Redefining watermark is disallowed\..*spark\.sql\.streaming\.statefulOperator\.allowMultiple/);
+  });
+  it('"overriding watermark should not fail in compatibility mode": both definitions count, the global watermark is min(40 s, 80 s)', async () => {
+    session.conf.set('spark.sql.streaming.statefulOperator.allowMultiple', 'false');
+    onTestFinished(() => { session.conf.delete('spark.sql.streaming.statefulOperator.allowMultiple'); });
+    const { input, df } = overriding();
+    const out: unknown[] = [];
+    const q = await df.writeStream.outputMode('append').foreachBatch((b) => { out.push(...b.collect()); }).start();
+    input.addData([{ first: new Date(100_000), second: new Date(200_000) }]);
+    await q.processAllAvailable();
+    expect(out).toEqual([]); // CheckAnswer()
+    // Spark reads the state operator's eventTimeWatermarkForEviction of the next batch: here, the
+    // no-data batch that follows (watermark from first = 100 - 60 = 40, from second = 200 - 120 = 80).
+    expect(q.lastProgress!.eventTime.watermark).toBe(iso(40));
+    await q.stop();
+  });
   it.skip('"multiple event time columns in an input DataFrame for stateful operator is not allowed" / "... compatibility mode": need a stream-stream join', () => {});
-  it.skip('"MultipleWatermarkPolicy: fail on incorrect conf values": issue 12 item 10, not done yet', () => {});
+  it('"MultipleWatermarkPolicy: fail on incorrect conf values": refused when set', () => {
+    for (const value of ['', 'random']) {
+      expect(() => session.conf.set('spark.sql.streaming.multipleWatermarkPolicy', value)).toThrow(/Valid values are 'min' and 'max'/);
+      expect(() => Session.builder().config('spark.sql.streaming.multipleWatermarkPolicy', value)).toThrow(/valid values are 'min' and 'max'/i);
+    }
+    expect(session.conf.has('spark.sql.streaming.multipleWatermarkPolicy')).toBe(false);
+  });
   it.skip('"SPARK-27340 Alias on TimeWindow expression cause watermark metadata lost": issue 12 item 6, not done yet', () => {});
   it.skip('"EventTime watermark should be ignored in batch query." / "SPARK-21565": need batch DataFrames from a Scala Seq / a JSON file source', () => {});
 });
