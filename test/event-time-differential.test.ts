@@ -96,7 +96,7 @@ class WatermarkModel {
   private maxSeen = -Infinity;
   /** Windows held in state (tumbling/sliding), by user + start. */
   private readonly open = new Map<string, { start: number; end: number }>();
-  /** Sessions held in state, per user: disjoint half-open intervals. */
+  /** Sessions held in state, per user: intervals that neither overlap nor touch. */
   private readonly sessions = new Map<string, { start: number; end: number }[]>();
   /** Late (row, window) pairs; for sessions the window start is the event time (one per late event). */
   readonly late: { id: number; start: number }[] = [];
@@ -128,11 +128,11 @@ class WatermarkModel {
         const list = this.sessions.get(e.user_id) ?? [];
         let s = e.t, end = e.t + spec.gapMs;
         const keep = list.filter((x) => {
-          if (x.start < end && s < x.end) { s = Math.min(s, x.start); end = Math.max(end, x.end); return false; }
+          if (x.start <= end && s <= x.end) { s = Math.min(s, x.start); end = Math.max(end, x.end); return false; }
           return true;
         });
         // A merge can only reach sessions the event itself overlaps (they are disjoint), but check again.
-        const again = keep.filter((x) => !(x.start < end && s < x.end));
+        const again = keep.filter((x) => !(x.start <= end && s <= x.end));
         expect(again.length, 'model: transitive session merge').toBe(keep.length);
         keep.push({ start: s, end });
         this.sessions.set(e.user_id, keep);
@@ -247,10 +247,10 @@ async function expectedAndActual(dir: string, out: string, events: readonly Ev[]
   let sql: string;
   if (spec.kind === 'session') {
     // Sessions over the events that are not late: a new one starts when the gap to the previous event
-    // of the user is >= gap (half-open); the session ends gap after its last event.
+    // of the user is > gap (sessions that touch merge, as Spark's); the session ends gap after its last event.
     sql = `WITH ${base},
       kept AS (SELECT * FROM ev WHERE id NOT IN (SELECT id FROM late)),
-      flagged AS (SELECT *, CASE WHEN t - lag(t) OVER (PARTITION BY user_id ORDER BY t, id) < ${spec.gapMs} THEN 0 ELSE 1 END AS new_session FROM kept),
+      flagged AS (SELECT *, CASE WHEN t - lag(t) OVER (PARTITION BY user_id ORDER BY t, id) <= ${spec.gapMs} THEN 0 ELSE 1 END AS new_session FROM kept),
       numbered AS (SELECT *, sum(new_session) OVER (PARTITION BY user_id ORDER BY t, id ROWS UNBOUNDED PRECEDING) AS sid FROM flagged)
       SELECT user_id, min(t) AS wstart, max(t) + ${spec.gapMs} AS wend, sum(amount) AS total, count(*) AS n,
              (SELECT count(*) - 1 FROM late) AS dropped
