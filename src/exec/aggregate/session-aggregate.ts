@@ -30,9 +30,11 @@ interface Part { start: number; end: number; slot: number; event: Event | null }
 /**
  * groupBy(keys, session_window(t, gap)).agg(...): an event opens [t, t + gap); sessions of
  * one key whose intervals overlap or touch merge (as Spark's: an event exactly `gap` after the
- * last joins its session). Append and complete modes only, with at least one key (Spark's rules). State: one slot per open session (key + start), its end and the
- * aggregate buffers. A session closes when its end <= the watermark; an event at or
- * before W(N-1) is late, since a session it could join may already be closed.
+ * last joins its session). Append and complete modes only, with at least one key (Spark's rules).
+ * An event is late when its own session [t, t + gap) ends at or before W(N-1), as in Spark; so an
+ * event may open a session beside (even overlapping) one of its key already closed and written.
+ * State: one slot per open session (key + start), its end and the aggregate buffers. A session
+ * closes when its end <= the watermark.
  */
 export class SessionAggregate implements StatefulOperator {
   readonly name = 'sessionWindowStateStoreSave';
@@ -127,7 +129,8 @@ export class SessionAggregate implements StatefulOperator {
       for (let i = 0; i < n; i++) {
         if (!isValid(tc, i)) continue;
         const t = Number(tv[i]!);
-        if (dropsLate && isLate(t, w)) { numLate++; lateRows.push(i); continue; }
+        // Spark's late test is on the event's own session, [t, t + gap): late when its end <= W(N-1).
+        if (dropsLate && isLate(t + session.gapMs, w)) { numLate++; lateRows.push(i); continue; }
         const prefix = rowKey(parts, i);
         let g = events.get(prefix);
         if (!g) { const row = i; events.set(prefix, (g = { keyCells: () => decoders.map((d) => d(row)), list: [] })); }
