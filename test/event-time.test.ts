@@ -211,6 +211,22 @@ describe('late rows and dropDuplicates', () => {
     expect(q.lastProgress!.stateOperators[0]).toMatchObject({ numRowsTotal: 2 }); // x and y evicted once event time + 10 min passed the watermark
   });
 
+  it('a restart that swaps dropDuplicates for dropDuplicatesWithinWatermark is refused: the state holds event times, not expiries', async () => {
+    const cp = tmpDir('event-time-cp');
+    const run = async (within: boolean) => {
+      const s = new MemoryStream(session, schema);
+      const df = s.toDF().withWatermark('event_time', '10 minutes');
+      const q = await (within ? df.dropDuplicatesWithinWatermark('order_id', 'event_time') : df.dropDuplicates('order_id', 'event_time'))
+        .writeStream.foreachBatch(() => undefined).option('checkpointLocation', cp).start();
+      s.addData([{ order_id: 'x', user_id: 'a', amount: 1, event_time: at(0) }]);
+      await q.processAllAvailable();
+      await q.stop();
+      return q;
+    };
+    await run(false);
+    await expect(run(true)).rejects.toThrow(/operator: the checkpoint has "dropDuplicates", the query has "dropDuplicatesWithinWatermark"/);
+  });
+
   it('dropDuplicates on keys without the watermarked column ignores the watermark (SPARK-21546): no key is forgotten', async () => {
     const s = new MemoryStream(session, schema);
     const q = await s.toDF().withWatermark('event_time', '10 minutes').dropDuplicates('order_id')
