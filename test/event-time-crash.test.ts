@@ -100,7 +100,7 @@ class Pipeline {
     const out: number[] = [];
     for (const ts of byUser.values()) {
       ts.sort((a, b) => a - b);
-      ts.forEach((t, i) => { if (i === ts.length - 1 || ts[i + 1]! - t >= 30_000) out.push(t + 30_000); });
+      ts.forEach((t, i) => { if (i === ts.length - 1 || ts[i + 1]! - t > 30_000) out.push(t + 30_000); });
     }
     return out;
   }
@@ -159,7 +159,7 @@ class Pipeline {
     const ev = `read_json('${file}', format = 'newline_delimited', columns = {id: 'BIGINT', user_id: 'VARCHAR', t: 'BIGINT', amount: 'DOUBLE'})`;
     const rows = this.kind === 'session'
       ? await duckQuery(`WITH ev AS (SELECT * FROM ${ev}),
-          f AS (SELECT *, CASE WHEN t - lag(t) OVER (PARTITION BY user_id ORDER BY t, id) < 30000 THEN 0 ELSE 1 END AS new_session FROM ev),
+          f AS (SELECT *, CASE WHEN t - lag(t) OVER (PARTITION BY user_id ORDER BY t, id) <= 30000 THEN 0 ELSE 1 END AS new_session FROM ev),
           s AS (SELECT *, sum(new_session) OVER (PARTITION BY user_id ORDER BY t, id ROWS UNBOUNDED PRECEDING) AS sid FROM f)
           SELECT user_id, min(t) AS wstart, max(t) + 30000 AS wend, sum(amount) AS total, count(*) AS n FROM s GROUP BY user_id, sid`)
       : await duckQuery(`SELECT user_id, (t // 60000) * 60000 AS wstart, (t // 60000) * 60000 + 60000 AS wend, sum(amount) AS total, count(*) AS n

@@ -11,12 +11,14 @@
 //
 // An independent model replays the batches: it carries the watermark W(N) (first batch 0; next =
 // max(W, max event time seen − delay)), decides which (row, window) pairs are late (window end <=
-// W(N-1); for sessions: event time <= W(N-1)), runs a no-data batch whenever the watermark has moved
+// W(N-1); for sessions, as Spark: the event's own session end, event time + gap, <= W(N-1)), runs a no-data batch whenever the watermark has moved
 // past the last batch's (Spark's shouldRunAnotherBatch, issue 12 item 2), and tracks the windows /
 // sessions held in state to know which each batch closes (end <= W(N)). Every progress record is
 // compared with it (batch id, input rows, watermark, numRowsDroppedByWatermark, output rows), and the
 // union of the Parquet output must equal DuckDB's batch SQL over all events minus exactly the late
-// pairs the model found. A final far-future event (its own user, excluded) closes every other window.
+// pairs the model found. For sessions the model also says which events each session holds: Spark's
+// late rule lets an event start a new session beside one already closed and written, which no
+// batch query over the events would split, so DuckDB aggregates the model's groups. A final far-future event (its own user, excluded) closes every other window.
 //
 // EVENT_TIME_SEED=<n> replays another seed; SLUICE_KEEP_DIFF_DIR=1 keeps the directories.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,13 +98,15 @@ class WatermarkModel {
   private maxSeen = -Infinity;
   /** Windows held in state (tumbling/sliding), by user + start. */
   private readonly open = new Map<string, { start: number; end: number }>();
-  /** Sessions held in state, per user: disjoint half-open intervals. */
-  private readonly sessions = new Map<string, { start: number; end: number }[]>();
+  /** Sessions held in state, per user: intervals that neither overlap nor touch, with their events' ids. */
+  private readonly sessions = new Map<string, { start: number; end: number; ids: number[] }[]>();
+  /** The events of each session closed so far. */
+  private readonly closedSessions: number[][] = [];
   /** Late (row, window) pairs; for sessions the window start is the event time (one per late event). */
   readonly late: { id: number; start: number }[] = [];
   lateCount = 0;
   closedCount = 0;
-  /** Late pairs right on the edge (window end, or session event time, == W(N-1)): the `<=` of the rule. */
+  /** Late pairs right on the edge (window or session end == W(N-1)): the `<=` of the rule. */
   edgeLate = 0;
 
   constructor(readonly spec: WindowSpec, readonly delayMs: number) {}
@@ -118,23 +122,31 @@ class WatermarkModel {
     return [...this.open.keys(), ...[...this.sessions].flatMap(([u, l]) => l.map((x) => `${u}@${x.start}`))];
   }
 
+  /** Every session's events, closed or still open: [id, session number] pairs. */
+  sessionGroups(): { id: number; gid: number }[] {
+    const groups = [...this.closedSessions, ...[...this.sessions.values()].flat().map((x) => x.ids)];
+    return groups.flatMap((ids, gid) => ids.map((id) => ({ id, gid })));
+  }
+
   step(events: readonly Ev[]): ExpectedBatch {
     const W = this.w, lateW = this.prevW, spec = this.spec;
     let dropped = 0;
     for (const e of events) {
       this.maxSeen = Math.max(this.maxSeen, e.t);
       if (spec.kind === 'session') {
-        if (e.t <= lateW) { dropped++; if (e.t === lateW) this.edgeLate++; this.late.push({ id: e.id, start: e.t }); continue; }
+        const ownEnd = e.t + spec.gapMs;
+        if (ownEnd <= lateW) { dropped++; if (ownEnd === lateW) this.edgeLate++; this.late.push({ id: e.id, start: e.t }); continue; }
         const list = this.sessions.get(e.user_id) ?? [];
-        let s = e.t, end = e.t + spec.gapMs;
+        let s = e.t, end = ownEnd;
+        const ids = [e.id];
         const keep = list.filter((x) => {
-          if (x.start < end && s < x.end) { s = Math.min(s, x.start); end = Math.max(end, x.end); return false; }
+          if (x.start <= end && s <= x.end) { s = Math.min(s, x.start); end = Math.max(end, x.end); ids.push(...x.ids); return false; }
           return true;
         });
         // A merge can only reach sessions the event itself overlaps (they are disjoint), but check again.
-        const again = keep.filter((x) => !(x.start < end && s < x.end));
+        const again = keep.filter((x) => !(x.start <= end && s <= x.end));
         expect(again.length, 'model: transitive session merge').toBe(keep.length);
-        keep.push({ start: s, end });
+        keep.push({ start: s, end, ids });
         this.sessions.set(e.user_id, keep);
       } else {
         const slide = spec.kind === 'sliding' ? spec.slideMs : spec.sizeMs;
@@ -149,6 +161,7 @@ class WatermarkModel {
     for (const [k, x] of this.open) if (x.end <= W) { this.open.delete(k); closed++; }
     for (const [u, list] of this.sessions) {
       const keep = list.filter((x) => x.end > W);
+      for (const x of list) if (x.end <= W) this.closedSessions.push(x.ids);
       closed += list.length - keep.length;
       if (keep.length) this.sessions.set(u, keep); else this.sessions.delete(u);
     }
@@ -246,15 +259,17 @@ async function expectedAndActual(dir: string, out: string, events: readonly Ev[]
     late AS (SELECT * FROM read_json(${sqlStr(lateFile)}, format = 'newline_delimited', columns = {id: 'BIGINT', wstart: 'BIGINT'}))`;
   let sql: string;
   if (spec.kind === 'session') {
-    // Sessions over the events that are not late: a new one starts when the gap to the previous event
-    // of the user is >= gap (half-open); the session ends gap after its last event.
+    // The model's sessions (which events each holds; sessions that touch merge, as Spark's), aggregated
+    // by DuckDB: a session runs from its first event to gap after its last. Every event not late is in one.
+    const groupFile = path.join(dir, 'groups.json');
+    await writeJsonLines(groupFile, [{ id: -1, gid: -1 }, ...model.sessionGroups()]);
     sql = `WITH ${base},
-      kept AS (SELECT * FROM ev WHERE id NOT IN (SELECT id FROM late)),
-      flagged AS (SELECT *, CASE WHEN t - lag(t) OVER (PARTITION BY user_id ORDER BY t, id) < ${spec.gapMs} THEN 0 ELSE 1 END AS new_session FROM kept),
-      numbered AS (SELECT *, sum(new_session) OVER (PARTITION BY user_id ORDER BY t, id ROWS UNBOUNDED PRECEDING) AS sid FROM flagged)
+      groups AS (SELECT * FROM read_json(${sqlStr(groupFile)}, format = 'newline_delimited', columns = {id: 'BIGINT', gid: 'BIGINT'})),
+      kept AS (SELECT ev.*, groups.gid FROM ev JOIN groups USING (id) WHERE id NOT IN (SELECT id FROM late))
       SELECT user_id, min(t) AS wstart, max(t) + ${spec.gapMs} AS wend, sum(amount) AS total, count(*) AS n,
-             (SELECT count(*) - 1 FROM late) AS dropped
-      FROM numbered GROUP BY user_id, sid`;
+             (SELECT count(*) - 1 FROM late) AS dropped,
+             (SELECT count(*) FROM ev WHERE id NOT IN (SELECT id FROM late) AND id NOT IN (SELECT id FROM groups)) AS ungrouped
+      FROM kept GROUP BY user_id, gid`;
   } else {
     const size = spec.sizeMs, slide = spec.kind === 'sliding' ? spec.slideMs : spec.sizeMs;
     // Each event in every window [s, s + size), s a multiple of the slide, s <= t < s + size.
@@ -267,6 +282,7 @@ async function expectedAndActual(dir: string, out: string, events: readonly Ev[]
       FROM kept GROUP BY user_id, wstart`;
   }
   const exp = await duckQuery(sql);
+  if (spec.kind === 'session') expect(Number(exp[0]?.ungrouped ?? 0), 'events not late that are in no session of the model').toBe(0);
   const col = spec.kind === 'session' ? 'session_window' : 'window';
   const act = await duckQuery(`SELECT user_id, epoch_ms("${col}".start) AS wstart, epoch_ms("${col}".end) AS wend, total, n
     FROM read_parquet(${sqlStr(out + '/**/*.parquet')}) WHERE user_id <> ${sqlStr(SENTINEL_USER)}`);

@@ -196,9 +196,9 @@ describe('late rows and dropDuplicates', () => {
     expect(await duckQuery(`SELECT user_id, amount FROM read_parquet('${late}/**/*.parquet') ORDER BY user_id`)).toEqual([{ user_id: 'late', amount: 9 }, { user_id: 'late2', amount: 8 }]);
   });
 
-  it('dropDuplicates keeps the first row of a key; with a watermark its state is bounded', async () => {
+  it('dropDuplicatesWithinWatermark keeps the first row of a key; its state is bounded by the watermark', async () => {
     const s = new MemoryStream(session, schema);
-    const q = await s.toDF().withWatermark('event_time', '10 minutes').dropDuplicates('order_id')
+    const q = await s.toDF().withWatermark('event_time', '10 minutes').dropDuplicatesWithinWatermark('order_id')
       .writeStream.format('memory').queryName('dedup1').start();
     s.addData([{ order_id: 'x', user_id: 'a', amount: 1, event_time: at(0) }, { order_id: 'x', user_id: 'b', amount: 2, event_time: at(1) }, { order_id: 'y', user_id: 'c', amount: 3, event_time: at(2) }]);
     await q.processAllAvailable();
@@ -208,11 +208,44 @@ describe('late rows and dropDuplicates', () => {
     await q.processAllAvailable();
     await q.stop();
     expect(session.table('dedup1').collect().map((r) => r.user_id)).toEqual(['a', 'c', 'e', 'f']);
-    expect(q.lastProgress!.stateOperators[0]).toMatchObject({ numRowsTotal: 2 }); // x and y evicted once the watermark passed them
+    expect(q.lastProgress!.stateOperators[0]).toMatchObject({ numRowsTotal: 2 }); // x and y evicted once event time + 10 min passed the watermark
   });
 
-  it('two watermarks combine with min by default, or max as a session option; state files are purged with the logs', async () => {
+  it('a restart that swaps dropDuplicates for dropDuplicatesWithinWatermark is refused: the state holds event times, not expiries', async () => {
+    const cp = tmpDir('event-time-cp');
+    const run = async (within: boolean) => {
+      const s = new MemoryStream(session, schema);
+      const df = s.toDF().withWatermark('event_time', '10 minutes');
+      const q = await (within ? df.dropDuplicatesWithinWatermark('order_id', 'event_time') : df.dropDuplicates('order_id', 'event_time'))
+        .writeStream.foreachBatch(() => undefined).option('checkpointLocation', cp).start();
+      s.addData([{ order_id: 'x', user_id: 'a', amount: 1, event_time: at(0) }]);
+      await q.processAllAvailable();
+      await q.stop();
+      return q;
+    };
+    await run(false);
+    await expect(run(true)).rejects.toThrow(/operator: the checkpoint has "dropDuplicates", the query has "dropDuplicatesWithinWatermark"/);
+  });
+
+  it('dropDuplicates on keys without the watermarked column ignores the watermark (SPARK-21546): no key is forgotten', async () => {
+    const s = new MemoryStream(session, schema);
+    const q = await s.toDF().withWatermark('event_time', '10 minutes').dropDuplicates('order_id')
+      .writeStream.format('memory').queryName('dedup2').start();
+    s.addData([{ order_id: 'x', user_id: 'a', amount: 1, event_time: at(0) }]);
+    await q.processAllAvailable();
+    s.addData([{ order_id: 'z', user_id: 'b', amount: 2, event_time: at(40) }]);
+    await q.processAllAvailable();
+    s.addData([{ order_id: 'x', user_id: 'c', amount: 3, event_time: at(45) }, { order_id: 'y', user_id: 'd', amount: 4, event_time: at(1) }]);
+    await q.processAllAvailable();
+    await q.stop();
+    // x is still remembered although the watermark (10:30) passed its event time; y at 10:01 is not late.
+    expect(session.table('dedup2').collect().map((r) => r.user_id)).toEqual(['a', 'b', 'd']);
+    expect(q.lastProgress!.stateOperators[0]).toMatchObject({ numRowsTotal: 3, numRowsDroppedByWatermark: 0 });
+  });
+
+  it('two watermarks (Spark\'s compatibility mode) combine with min by default, or max as a session option; state files are purged with the logs', async () => {
     const two = T.struct({ k: T.string, a: T.timestamp, b: T.timestamp });
+    session.conf.set('spark.sql.streaming.statefulOperator.allowMultiple', 'false');
     const watermarks = async (policy: 'min' | 'max' | null) => {
       const s2 = policy ? Session.builder().config('spark.sql.streaming.multipleWatermarkPolicy', policy).getOrCreate() : session;
       const s = new MemoryStream(s2, two);
@@ -250,6 +283,7 @@ describe('late rows and dropDuplicates', () => {
       expect(q.recentProgress[0]!.warnings.join()).toMatch(/multipleWatermarkPolicy 'min', but this checkpoint was written with 'max', which it keeps/);
     } finally {
       session.conf.delete('spark.sql.streaming.multipleWatermarkPolicy');
+      session.conf.delete('spark.sql.streaming.statefulOperator.allowMultiple');
     }
 
     const s3 = Session.builder().config('spark.sql.streaming.minBatchesToRetain', 2).config('sluice.stateSnapshotInterval', 2).getOrCreate();

@@ -58,7 +58,16 @@ export class DataFrame {
   /** dropDuplicates(): all columns; dropDuplicates(['id']) or ('id', 'ts'): those. */
   dropDuplicates(...cols: (string | string[])[]): DataFrame {
     const names = cols.flat();
-    return this.with({ kind: 'dedup', child: this.plan, columns: names.length ? names : null });
+    return this.with({ kind: 'dedup', child: this.plan, columns: names.length ? names : null, withinWatermark: false });
+  }
+  /**
+   * Spark 3.5's dropDuplicatesWithinWatermark(): a key is a duplicate until its first row's event
+   * time + the watermark's delay passes the watermark. Needs withWatermark() before it; the keys
+   * need not include the event-time column.
+   */
+  dropDuplicatesWithinWatermark(...cols: (string | string[])[]): DataFrame {
+    const names = cols.flat();
+    return this.with({ kind: 'dedup', child: this.plan, columns: names.length ? names : null, withinWatermark: true });
   }
   /** Spark's join(other, on, how) on same-named key columns: a stream with a static DataFrame; how 'inner' (default) or 'left'. */
   join(right: DataFrame, on: string | string[], how = 'inner'): DataFrame {

@@ -23,16 +23,31 @@ export class StreamingQueryManager {
   }
 }
 
+const POLICY_KEYS = new Set(['spark.sql.streaming.multipleWatermarkPolicy', 'sluice.multipleWatermarkPolicy']);
+
+/**
+ * The session's settings. As Spark's SQLConf checks a value when it is set, a bad
+ * multipleWatermarkPolicy is refused by set() (Spark's wording), not at the next start().
+ */
+export class SessionConf extends Map<string, string> {
+  override set(key: string, value: string): this {
+    if (POLICY_KEYS.has(key) && !['min', 'max'].includes(String(value).toLowerCase())) {
+      throw new OptionError(`Invalid value '${value}' for '${key}'. Valid values are 'min' and 'max'.`);
+    }
+    return super.set(key, value);
+  }
+}
+
 export class SessionBuilder {
   private name = 'sluice';
-  private readonly conf = new Map<string, string>();
+  private readonly conf = new SessionConf();
   appName(name: string): this { this.name = name; return this; }
   /** Accepted for ports of Spark scripts; sluice always runs in this process. */
   master(_m: string): this { return this; }
   config(key: string, value: string | number | boolean): this { this.conf.set(key, String(value)); return this; }
   getOrCreate(): Session {
     if (Session.active) { for (const [k, v] of this.conf) Session.active.conf.set(k, v); return Session.active; }
-    return (Session.active = new Session(this.name, new Map(this.conf)));
+    return (Session.active = new Session(this.name, this.conf));
   }
 }
 
@@ -45,7 +60,9 @@ export class Session {
    */
   static readonly created: ((s: Session) => void)[] = [];
   readonly streams = new StreamingQueryManager();
-  constructor(readonly appName: string, readonly conf: Map<string, string>) {
+  readonly conf: SessionConf;
+  constructor(readonly appName: string, conf: ReadonlyMap<string, string>) {
+    this.conf = new SessionConf(conf);
     for (const hook of Session.created) hook(this);
   }
   static builder(): SessionBuilder { return new SessionBuilder(); }
@@ -81,11 +98,22 @@ export class Session {
   /** @internal */ stateSnapshotInterval(): number {
     return this.wholeNumber('sluice.stateSnapshotInterval', 'spark.sql.streaming.stateStore.minDeltasForSnapshot', 10);
   }
-  /** @internal */ watermarkPolicy(): 'min' | 'max' {
+  /** @internal The value was checked when it was set (SessionConf). */
+  watermarkPolicy(): 'min' | 'max' {
     const s = this.setting('sluice.multipleWatermarkPolicy', 'spark.sql.streaming.multipleWatermarkPolicy');
-    const v = (s?.value ?? 'min').toLowerCase();
-    if (v !== 'min' && v !== 'max') throw new OptionError(`Session config '${s!.key}' must be 'min' or 'max', got '${s!.value}'.`);
-    return v;
+    return (s?.value ?? 'min').toLowerCase() === 'max' ? 'max' : 'min';
+  }
+  /**
+   * @internal Spark 3.5's spark.sql.streaming.statefulOperator.allowMultiple (default true): a second
+   * withWatermark on one stream is refused; 'false' is Spark's compatibility mode, in which the
+   * watermarks combine under multipleWatermarkPolicy.
+   */
+  allowsWatermarkRedefinition(): boolean {
+    const s = this.setting('sluice.statefulOperator.allowMultiple', 'spark.sql.streaming.statefulOperator.allowMultiple');
+    if (!s) return false;
+    const v = s.value.toLowerCase();
+    if (v !== 'true' && v !== 'false') throw new OptionError(`Session config '${s.key}' must be true or false, got '${s.value}'.`);
+    return v === 'false';
   }
   /** @internal */ checkpointConf(): Record<string, string> {
     return { 'sluice.minBatchesToRetain': String(this.minBatchesToRetain()), 'sluice.multipleWatermarkPolicy': this.watermarkPolicy() };

@@ -23,7 +23,7 @@ export interface OperatorAggregate {
  * hold the key columns first, then the aggregates' buffers; this is what names them.
  */
 export interface OperatorMetadata {
-  /** `aggregate`, `sessionAggregate` or `dropDuplicates`. */
+  /** `aggregate`, `sessionAggregate`, `dropDuplicates` or `dropDuplicatesWithinWatermark`. */
   readonly operator: string;
   /** In groupBy (or dropDuplicates) order. */
   readonly keys: readonly OperatorKey[];

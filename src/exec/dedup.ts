@@ -10,10 +10,23 @@ import type { OutputMode } from '../sinks/sink.ts';
 import type { OperatorMetadata } from '../checkpoint/operator-metadata.ts';
 import type { StatefulOperator, StatefulResult, WatermarkContext } from './stateful.ts';
 
+/** The key columns of a deduplication: their positions in the input (all columns when none are named). */
+export function dedupKeyColumns(inputSchema: Struct, columns: readonly string[] | null, method: string): number[] {
+  const names = inputSchema.fields.map((f) => f.name);
+  return (columns ?? names).map((c) => {
+    const k = names.indexOf(c);
+    if (k < 0) throw new AnalysisError(`${method}: no column '${c}'. Available columns: ${names.join(', ')}.`);
+    if (inputSchema.fields[k]!.type.kind === 'struct') throw new AnalysisError(`${method} on the struct column '${c}' is not supported; name its fields.`);
+    return k;
+  });
+}
+
 /**
- * dropDuplicates(cols): the first row of each key passes, later ones are dropped. With a
- * watermark, a key is kept until its first row's event time is at or below the
- * watermark, and rows at or below W(N-1) are late: state stays bounded.
+ * dropDuplicates(cols): the first row of each key passes, later ones are dropped. As Spark's
+ * StreamingDeduplicateExec, the watermark counts only when its column is one of the keys
+ * (SPARK-21546): then a key is kept until its event time is at or below the watermark, and rows
+ * at or below W(N-1) are late, so state stays bounded. Otherwise state grows with the keys;
+ * dropDuplicatesWithinWatermark is the bounded way to deduplicate on other columns.
  */
 export class Deduplicate implements StatefulOperator {
   readonly name = 'dedupe';
@@ -26,16 +39,11 @@ export class Deduplicate implements StatefulOperator {
 
   constructor(readonly inputSchema: Struct, columns: readonly string[] | null, watermarkColumn: string | null) {
     const names = inputSchema.fields.map((f) => f.name);
-    const cols = columns ?? names;
-    this.idx = cols.map((c) => {
-      const k = names.indexOf(c);
-      if (k < 0) throw new AnalysisError(`dropDuplicates: no column '${c}'. Available columns: ${names.join(', ')}.`);
-      if (inputSchema.fields[k]!.type.kind === 'struct') throw new AnalysisError(`dropDuplicates on the struct column '${c}' is not supported; name its fields.`);
-      return k;
-    });
+    this.idx = dedupKeyColumns(inputSchema, columns, 'dropDuplicates');
     this.schema = inputSchema;
     this.stateKey = struct(this.idx.map((k) => inputSchema.fields[k]!));
-    this.timeIdx = watermarkColumn ? names.indexOf(watermarkColumn) : -1;
+    const t = watermarkColumn ? names.indexOf(watermarkColumn) : -1;
+    this.timeIdx = this.idx.includes(t) ? t : -1;
     this.shape = { operator: 'dropDuplicates', keys: this.idx.map((k) => ({ name: names[k]!, kind: 'column', type: typeToString(inputSchema.fields[k]!.type) })) };
   }
 
@@ -45,7 +53,7 @@ export class Deduplicate implements StatefulOperator {
 
   process(input: readonly Batch[], store: StateStore, w: WatermarkContext): StatefulResult {
     const output: Batch[] = [], late: Batch[] = [];
-    let numLate = 0;
+    let numLate = 0, numDuplicates = 0;
     const bounded = w.defined && this.timeIdx >= 0;
     for (const b of input) {
       const n = b.numRows;
@@ -58,7 +66,7 @@ export class Deduplicate implements StatefulOperator {
         const t = tc && isValid(tc, i) ? Number((tc.values as BigInt64Array)[i]!) : null;
         if (bounded && t !== null && isLate(t, w)) { numLate++; lateRows.push(i); continue; }
         const key = rowKey(parts, i);
-        if (store.lookup(key) >= 0) continue;
+        if (store.lookup(key) >= 0) { numDuplicates++; continue; }
         const slot = store.insert(key, readers.map((r) => r(i)));
         store.values[0]![slot] = t;
         keep.push(i);
@@ -67,7 +75,7 @@ export class Deduplicate implements StatefulOperator {
       if (lateRows.length) late.push(takeBatch(b, Int32Array.from(lateRows)));
     }
     if (bounded) for (const slot of [...store.slots()]) if (this.expired(store, slot, w)) store.remove(slot);
-    return { output, late, numLateRows: numLate };
+    return { output, late, numLateRows: numLate, customMetrics: { numDroppedDuplicateRows: numDuplicates } };
   }
 
   private expired(store: StateStore, slot: number, w: WatermarkContext): boolean {

@@ -19,6 +19,8 @@ export interface StatefulResult {
   /** Input rows dropped as late (the operator's input schema), for the late-rows path. */
   readonly late: Batch[];
   readonly numLateRows: number;
+  /** The operator's own figures for the progress record's customMetrics (Spark's, e.g. numDroppedDuplicateRows). */
+  readonly customMetrics?: Readonly<Record<string, number>>;
 }
 
 /** Aggregation, deduplication: an operator that keeps state across batches in a StateStore. */

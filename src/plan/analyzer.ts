@@ -18,6 +18,7 @@ import { civilFromDays, daysFromCivil, daysInMonth } from '../exec/functions/dat
 import { mapRows } from '../exec/functions/datetime-columns.ts';
 import { type Expr, exprToString, outputName } from './expr.ts';
 import type { Bound } from '../exec/compiled-expr.ts';
+import { tumblingWindows, windowType } from '../exec/aggregate/window.ts';
 
 /** 'a', 'b.c' and so on, every column the user could name: for error messages. */
 export function columnNames(schema: Struct, prefix = ''): string[] {
@@ -165,7 +166,7 @@ export function bind(e: Expr, schema: Struct): Bound {
       return { type: t, name, eval: (b, ctx) => arith(op, t, lc.eval(b, ctx), rc.eval(b, ctx), b.numRows) };
     }
     case 'from_json': return bindFromJson(e, schema);
-    case 'window': throw new AnalysisError(`${exprToString(e)}() can only be used as a key of groupBy(), e.g. groupBy(window(col('event_time'), '5 minutes')).`);
+    case 'window': return bindWindow(e, schema);
     case 'agg': throw new AnalysisError(`${exprToString(e)} is an aggregate: use it inside groupBy(...).agg(...).`);
     case 'interval': throw new AnalysisError(`${e.text} can only be added to or subtracted from a timestamp or a date here, like ts + ${e.text}.`);
   }
@@ -250,6 +251,22 @@ function bindCall(call: Extract<Expr, { op: 'call' }>, schema: Struct): Bound {
     return { type, name: text, eval: (b, ctx) => kernel([a.eval(b, ctx)], b.numRows, ctx) };
   }
   return { type, name: text, eval: (b, ctx) => kernel(inputs.map((a) => a.eval(b, ctx)), b.numRows, ctx) };
+}
+
+/**
+ * A tumbling window() outside groupBy: the struct {start, end} of each row (SPARK-27340: a
+ * later groupBy on it is a windowed aggregation, see plan-aggregate). A sliding window would turn
+ * each row into several, and a session window exists only per group: both stay groupBy keys.
+ */
+function bindWindow(e: Extract<Expr, { op: 'window' }>, schema: Struct): Bound {
+  if (e.kind !== 'tumbling') {
+    throw new AnalysisError(`${e.text} can only be used as a key of groupBy(), e.g. groupBy(${e.kind === 'session' ? 'col(\'user_id\'), ' : ''}${e.text}): `
+      + (e.kind === 'session' ? 'a session exists only within a group.' : 'with a slide each row falls in several windows; sluice does not expand rows in select().'));
+  }
+  const time = bind(e.child, schema);
+  if (time.type.kind !== 'timestamp') throw new AnalysisError(`${e.text}: the time column '${time.name}' is ${typeToString(time.type)}, not a timestamp. Cast it with .cast('timestamp').`);
+  const size = e.sizeMs;
+  return { type: windowType, name: 'window', eval: (b, ctx) => tumblingWindows(time.eval(b, ctx), b.numRows, size) };
 }
 
 function expectBoolean(b: Bound, e: Expr): Bound {

@@ -17,7 +17,7 @@ export type LogicalPlan =
   | { readonly kind: 'rename'; readonly child: LogicalPlan; readonly from: string; readonly to: string }
   | { readonly kind: 'watermark'; readonly child: LogicalPlan; readonly column: string; readonly delayMs: number; readonly delay: string }
   | { readonly kind: 'aggregate'; readonly child: LogicalPlan; readonly keys: readonly Expr[]; readonly aggs: readonly AggExpr[] }
-  | { readonly kind: 'dedup'; readonly child: LogicalPlan; readonly columns: readonly string[] | null }
+  | { readonly kind: 'dedup'; readonly child: LogicalPlan; readonly columns: readonly string[] | null; readonly withinWatermark: boolean }
   | { readonly kind: 'join'; readonly child: LogicalPlan; readonly right: LogicalPlan; readonly on: readonly string[]; readonly how: JoinType }
   | { readonly kind: 'union'; readonly child: LogicalPlan; readonly right: LogicalPlan; readonly byName: boolean; readonly allowMissingColumns: boolean };
 

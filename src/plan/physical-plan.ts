@@ -9,6 +9,13 @@ export type ChunkOperator = (b: Batch, ctx: EvalContext) => Batch;
 export interface WatermarkSpec { readonly column: string; readonly delayMs: number; readonly delay: string }
 
 /**
+ * A column a select() made with window(t, size) (SPARK-27340). A groupBy on it is a windowed
+ * aggregation; when t was the watermarked column the window carries the watermark, as Spark's
+ * alias keeps t's event-time metadata.
+ */
+export interface ProjectedWindow { readonly sizeMs: number; readonly watermarked: boolean }
+
+/**
  * The analysed, compiled query: which sources to read, the operators each chunk goes
  * through before the (at most one) stateful operator, and those after it.
  */
@@ -23,8 +30,15 @@ export interface PhysicalPlan {
   readonly operators: readonly ChunkOperator[];
   readonly stateful: StatefulOperator | null;
   readonly post: readonly ChunkOperator[];
+  /**
+   * Columns of withWatermark() calls made on a stream that already had one (Spark: "Redefining
+   * watermark is disallowed" unless allowMultiple is false); empty when none was.
+   */
+  readonly redefinedWatermarks?: readonly string[];
   /** withWatermark() calls, in the order their stats sit in EvalContext.eventTime. */
   readonly watermarks: readonly WatermarkSpec[];
+  /** Columns made by window() in a select(), by output name. */
+  readonly windowColumns?: ReadonlyMap<string, ProjectedWindow>;
   /** For a static (bounded) plan: its rows, before `operators`. */
   readonly staticBatches?: readonly Batch[];
 }

@@ -25,8 +25,18 @@ export function planAggregate(child: PhysicalPlan, p: Extract<LogicalPlan, { kin
   if (p.aggs.length === 0) throw new AnalysisError(`agg() needs at least one aggregate, e.g. agg(count('*')).`);
   const keys: (PlainKey | WindowKey)[] = [];
   let session: { name: string; time: ReturnType<typeof bind>; gapMs: number } | null = null;
+  let watermarkColumn = watermarkColumnOf(child);
   for (const raw of p.keys) {
     const { e, alias } = unalias(raw);
+    const projected = e.op === 'col' ? child.windowColumns?.get(e.name) : undefined;
+    if (projected && e.op === 'col') {
+      // groupBy on a window a select() made: its start is the window key (already aligned), and
+      // a window of the watermarked column closes with the watermark (SPARK-27340).
+      const time = { ...bind({ op: 'col', name: `${e.name}.start` }, child.schema), name: `${e.name}.start` };
+      keys.push({ name: alias ?? e.name, time, kind: 'tumbling', sizeMs: projected.sizeMs, slideMs: projected.sizeMs });
+      if (projected.watermarked) watermarkColumn = time.name;
+      continue;
+    }
     if (e.op === 'window') {
       const time = bind(e.child, child.schema);
       if (time.type.kind !== 'timestamp') throw new AnalysisError(`${e.text}: the time column '${time.name}' is ${typeToString(time.type)}, not a timestamp. Cast it with .cast('timestamp').`);
@@ -48,7 +58,6 @@ export function planAggregate(child: PhysicalPlan, p: Extract<LogicalPlan, { kin
     if (names.has(n)) throw new AnalysisError(`The aggregation would output two columns named '${n}'; give one an alias().`);
     names.add(n);
   }
-  const watermarkColumn = watermarkColumnOf(child);
   let op;
   if (session) {
     if (keys.some((k) => 'time' in k)) throw new AnalysisError('groupBy() cannot combine session_window() with window().');
@@ -56,5 +65,5 @@ export function planAggregate(child: PhysicalPlan, p: Extract<LogicalPlan, { kin
   } else {
     op = new HashAggregate({ inputSchema: child.schema, keys, aggs, watermarkColumn });
   }
-  return { ...child, schema: op.schema, stateful: op, post: [] };
+  return { ...child, schema: op.schema, stateful: op, post: [], windowColumns: undefined };
 }

@@ -106,5 +106,6 @@ export function planUnion(left: PhysicalPlan, right: PhysicalPlan, p: Extract<Lo
     stateful: null,
     post: [],
     watermarks: [...left.watermarks, ...right.watermarks],
+    redefinedWatermarks: [...(left.redefinedWatermarks ?? []), ...(right.redefinedWatermarks ?? [])],
   };
 }

@@ -4,10 +4,10 @@ import { project } from '../exec/project.ts';
 import { filter } from '../exec/filter.ts';
 import { observeEventTime } from '../exec/watermark.ts';
 import { bind, bindSelect } from './analyzer.ts';
-import { type PhysicalPlan, withOperator } from './physical-plan.ts';
-import type { Expr } from './expr.ts';
+import { type PhysicalPlan, type ProjectedWindow, withOperator } from './physical-plan.ts';
+import { type Expr, outputName } from './expr.ts';
 import type { LogicalPlan } from './logical.ts';
-import { planAggregate } from './plan-aggregate.ts';
+import { planAggregate, watermarkColumnOf } from './plan-aggregate.ts';
 import { planDedup } from './plan-dedup.ts';
 import { planJoin } from './plan-join.ts';
 import { planStatic } from './plan-static.ts';
@@ -56,7 +56,9 @@ export function planQuery(p: LogicalPlan): PhysicalPlan {
       if (t.kind !== 'timestamp') throw new AnalysisError(`withWatermark('${p.column}', ...) needs a timestamp column, but '${p.column}' is ${typeToString(t)}. Cast it: col('${p.column}').cast('timestamp').`);
       if (child.stateful) throw new AnalysisError(`withWatermark('${p.column}') must come before the aggregation or dropDuplicates it applies to.`);
       const watermarks = [...child.watermarks, { column: p.column, delayMs: p.delayMs, delay: p.delay }];
-      return { ...withOperator(child, child.schema, observeEventTime(idx, watermarks.length - 1)), watermarks };
+      // A second withWatermark on one stream's lineage (union keeps each side's apart).
+      const redefinedWatermarks = child.watermarks.length > 0 ? [...(child.redefinedWatermarks ?? []), p.column] : child.redefinedWatermarks;
+      return { ...withOperator(child, child.schema, observeEventTime(idx, watermarks.length - 1)), watermarks, redefinedWatermarks };
     }
     case 'aggregate': return planAggregate(planQuery(p.child), p);
     case 'dedup': return planDedup(planQuery(p.child), p);
@@ -72,5 +74,22 @@ export function planQuery(p: LogicalPlan): PhysicalPlan {
 function withChild(child: PhysicalPlan, exprs: readonly Expr[]): PhysicalPlan {
   const bound = bindSelect(exprs, child.schema);
   const schema = struct(bound.map((b) => ({ name: b.name, type: b.type, nullable: true })));
-  return withOperator(child, schema, project(schema, bound));
+  return { ...withOperator(child, schema, project(schema, bound)), windowColumns: projectedWindows(child, exprs) };
+}
+
+/** Which output columns of a select() are windows: made by window() here, or passed on (or renamed) from the child. */
+function projectedWindows(child: PhysicalPlan, exprs: readonly Expr[]): ReadonlyMap<string, ProjectedWindow> | undefined {
+  const out = new Map<string, ProjectedWindow>();
+  const watermark = watermarkColumnOf(child);
+  for (const e of exprs) {
+    if (e.op === 'star') { if (!e.qualifier) for (const [n, w] of child.windowColumns ?? []) out.set(n, w); continue; }
+    const inner = e.op === 'alias' ? e.child : e, name = outputName(e);
+    if (inner.op === 'window' && inner.kind === 'tumbling') {
+      out.set(name, { sizeMs: inner.sizeMs, watermarked: inner.child.op === 'col' && inner.child.name === watermark });
+    } else if (inner.op === 'col') {
+      const w = child.windowColumns?.get(inner.name);
+      if (w) out.set(name, w);
+    }
+  }
+  return out.size ? out : undefined;
 }

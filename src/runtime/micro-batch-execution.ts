@@ -16,7 +16,7 @@ import { loadOrCreateSourceStart } from '../checkpoint/query-metadata.ts';
 import type { Trigger } from './trigger.ts';
 import { CheckpointError } from '../errors.ts';
 import { PhaseTimer, type StreamingQueryProgress } from './progress.ts';
-import { ProgressReporter, stateOperatorProgress } from './progress-reporter.ts';
+import { ProgressReporter, stateOperatorProgress, type StateOperatorProgress, type StateOperatorRun } from './progress-reporter.ts';
 
 export interface ExecutionConfig {
   readonly id: string;
@@ -198,11 +198,14 @@ export class MicroBatchExecution {
     }
     // W(N) closes windows; rows of windows that W(N-1) already closed are late.
     const w = { lateMs: this.prevWatermarkMs, evictMs: seq.batchWatermarkMs, defined: this.tracker.defined };
-    let late: Batch[] = [], numLate = 0;
+    let late: Batch[] = [];
+    let run: StateOperatorRun | null = null;
     if (op && this.store) {
       const t0 = performance.now();
       const r = op.process(output, this.store, w, c.outputMode);
-      late = r.late; numLate = r.numLateRows;
+      const opMs = performance.now() - t0;
+      late = r.late;
+      run = { operatorName: op.name, numRowsDroppedByWatermark: r.numLateRows, allUpdatesTimeMs: opMs, customMetrics: r.customMetrics };
       output = r.output.map((b) => plan.post.reduce((x, o) => o(x, ctx), b)).filter((b) => b.numRows > 0);
       processMs += performance.now() - t0;
     }
@@ -214,10 +217,12 @@ export class MicroBatchExecution {
       return c.sink.addBatch(batchId, output);
     });
     timer.add('addBatch', processMs);
-    const stateOperator = this.store ? stateOperatorProgress(op!.name, this.store, numLate) : null;
+    const finishState = run && this.store ? stateOperatorProgress(run, this.store) : null;
+    let stateOperator: StateOperatorProgress | null = null;
     if (this.store) {
-      const store = this.store;
+      const store = this.store, t0 = performance.now();
       await timer.time('stateCommit', () => store.commit(batchId));
+      stateOperator = finishState?.(performance.now() - t0) ?? null;
     }
     this.tracker.observe(ctx.eventTime);
     const nextWatermark = this.tracker.next(seq.batchWatermarkMs);

@@ -5,25 +5,47 @@ import type { Source } from '../sources/source.ts';
 import type { Sink } from '../sinks/sink.ts';
 import type { PhaseTimer, SourceProgress, StreamingQueryProgress } from './progress.ts';
 
-/** One entry of progress's stateOperators: Spark's StateOperatorProgress, the fields that apply so far. */
+/**
+ * One entry of progress's stateOperators: Spark's StateOperatorProgress. allUpdatesTimeMs is the
+ * operator's whole run over the batch, eviction included: sluice's operators evict in the same pass
+ * they update in, so Spark's separate allRemovalsTimeMs has no measurement of its own and is left out.
+ * One state store, one partition: numShufflePartitions and numStateStoreInstances are 1.
+ */
 export interface StateOperatorProgress {
   readonly operatorName: string;
   readonly numRowsTotal: number;
   readonly numRowsUpdated: number;
+  readonly allUpdatesTimeMs: number;
   readonly numRowsRemoved: number;
-  readonly numRowsDroppedByWatermark: number;
+  readonly commitTimeMs: number;
   readonly memoryUsedBytes: number;
+  readonly numRowsDroppedByWatermark: number;
+  readonly numShufflePartitions: number;
+  readonly numStateStoreInstances: number;
+  readonly customMetrics: Readonly<Record<string, number>>;
+}
+
+/** What the operator reported for the batch, beside the store's own counters. */
+export interface StateOperatorRun {
+  readonly operatorName: string;
+  readonly numRowsDroppedByWatermark: number;
+  readonly allUpdatesTimeMs: number;
+  readonly customMetrics?: Readonly<Record<string, number>>;
 }
 
 /**
- * The state operator's numbers for this batch. Taken before the store commits: the commit
- * resets the per-batch counters (numRowsUpdated, numRowsRemoved).
+ * The state operator's numbers for this batch. Taken before the store commits (the commit resets
+ * the per-batch counters numRowsUpdated and numRowsRemoved); the commit's time is filled in after.
  */
-export function stateOperatorProgress(operatorName: string, store: StateStore, numRowsDroppedByWatermark: number): StateOperatorProgress {
-  return {
-    operatorName, numRowsTotal: store.size, numRowsUpdated: store.numRowsUpdated, numRowsRemoved: store.numRowsRemoved,
-    numRowsDroppedByWatermark, memoryUsedBytes: store.memoryUsedBytes(),
+export function stateOperatorProgress(run: StateOperatorRun, store: StateStore): (commitTimeMs: number) => StateOperatorProgress {
+  const before = {
+    operatorName: run.operatorName, numRowsTotal: store.size, numRowsUpdated: store.numRowsUpdated, allUpdatesTimeMs: Math.round(run.allUpdatesTimeMs),
+    numRowsRemoved: store.numRowsRemoved, memoryUsedBytes: store.memoryUsedBytes(),
   };
+  return (commitTimeMs) => ({
+    ...before, commitTimeMs: Math.round(commitTimeMs), numRowsDroppedByWatermark: run.numRowsDroppedByWatermark,
+    numShufflePartitions: 1, numStateStoreInstances: 1, customMetrics: { ...run.customMetrics },
+  });
 }
 
 export interface ProgressReporterConfig {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CheckpointError, OptionError } from '../errors.ts';
+import { AnalysisError, CheckpointError, OptionError } from '../errors.ts';
 import { planQuery } from '../plan/planner.ts';
 import type { LogicalPlan } from '../plan/logical.ts';
 import { storageFor } from '../storage/storage-for.ts';
@@ -39,6 +39,8 @@ export interface QueryHost {
   readonly streams: QueryRegistry;
   stateSnapshotInterval(): number;
   watermarkPolicy(): MultipleWatermarkPolicy;
+  /** Whether a second withWatermark on a stream is allowed (Spark's compatibility mode). */
+  allowsWatermarkRedefinition(): boolean;
   minBatchesToRetain(): number;
   checkpointConf(): Record<string, string>;
 }
@@ -53,6 +55,12 @@ const activeCheckpoints = new Set<string>();
  */
 export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<StreamingQuery> {
   const plan = planQuery(spec.plan);
+  // A withWatermark on a stream that already has one (the planner marks it; union's sides are apart).
+  if (plan.redefinedWatermarks?.length && !host.allowsWatermarkRedefinition()) {
+    throw new AnalysisError(`Redefining watermark is disallowed. The query calls withWatermark on ${plan.watermarks.map((w) => `'${w.column}'`).join(', then ')} on one stream. `
+      + `You can set the config 'spark.sql.streaming.statefulOperator.allowMultiple' to 'false' to restore the previous behavior `
+      + `(the watermarks then combine under spark.sql.streaming.multipleWatermarkPolicy). Otherwise keep one withWatermark.`);
+  }
   const observers = queryObservers();
   const { sink, lateSink, temporaryCheckpoint, format } = resolveSink(spec, plan, host.conf, observers.flatMap((o) => o.options));
 

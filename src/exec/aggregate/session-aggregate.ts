@@ -29,10 +29,12 @@ interface Part { start: number; end: number; slot: number; event: Event | null }
 
 /**
  * groupBy(keys, session_window(t, gap)).agg(...): an event opens [t, t + gap); sessions of
- * one key whose intervals overlap merge (half-open: an event exactly `gap` after the last
- * starts a new session). State: one slot per open session (key + start), its end and the
- * aggregate buffers. A session closes when its end <= the watermark; an event at or
- * before W(N-1) is late, since a session it could join may already be closed.
+ * one key whose intervals overlap or touch merge (as Spark's: an event exactly `gap` after the
+ * last joins its session). Append and complete modes only, with at least one key (Spark's rules).
+ * An event is late when its own session [t, t + gap) ends at or before W(N-1), as in Spark; so an
+ * event may open a session beside (even overlapping) one of its key already closed and written.
+ * State: one slot per open session (key + start), its end and the aggregate buffers. A session
+ * closes when its end <= the watermark.
  */
 export class SessionAggregate implements StatefulOperator {
   readonly name = 'sessionWindowStateStoreSave';
@@ -70,10 +72,20 @@ export class SessionAggregate implements StatefulOperator {
 
   private get timeIsWatermarked(): boolean { return this.spec.watermarkColumn !== null && this.spec.session.time.name === this.spec.watermarkColumn; }
 
+  /** Spark's refusals, in Spark's order: update mode is refused at analysis, a global session window when it runs. */
   checkOutputMode(mode: OutputMode, hasWatermark: boolean): void {
+    if (mode === 'update') {
+      throw new AnalysisError(`Update output mode is not supported for session window on streaming DataFrames/DataSets: a session written in one batch `
+        + `can merge with another later, and the row already written would stand with nothing to retract it. Use outputMode('append') `
+        + `(with withWatermark on '${this.spec.session.time.name}') or 'complete'.`);
+    }
+    if (!this.spec.keys.length) {
+      throw new AnalysisError(`Global aggregation with session window in streaming query is not supported: group by a key as well, `
+        + `e.g. groupBy(col('user_id'), session_window(...)).`);
+    }
     if (mode === 'append' && (!hasWatermark || !this.timeIsWatermarked)) {
       throw new AnalysisError(`Append output mode needs a watermark on the session_window's time column '${this.spec.session.time.name}': `
-        + `add withWatermark('${this.spec.session.time.name}', '<delay>') before groupBy, or use outputMode('update') or 'complete'.`);
+        + `add withWatermark('${this.spec.session.time.name}', '<delay>') before groupBy, or use outputMode('complete').`);
     }
   }
 
@@ -103,6 +115,8 @@ export class SessionAggregate implements StatefulOperator {
     const late: Batch[] = [];
     let numLate = 0;
     const events = new Map<string, { keyCells: () => Cell[]; list: Event[] }>();
+    // Spark's complete mode keeps every input row, late or not: it evicts nothing, so no session is closed.
+    const dropsLate = this.timeIsWatermarked && mode !== 'complete';
     for (const b of input) {
       const n = b.numRows;
       if (!n) continue;
@@ -115,7 +129,8 @@ export class SessionAggregate implements StatefulOperator {
       for (let i = 0; i < n; i++) {
         if (!isValid(tc, i)) continue;
         const t = Number(tv[i]!);
-        if (this.timeIsWatermarked && isLate(t, w)) { numLate++; lateRows.push(i); continue; }
+        // Spark's late test is on the event's own session, [t, t + gap): late when its end <= W(N-1).
+        if (dropsLate && isLate(t + session.gapMs, w)) { numLate++; lateRows.push(i); continue; }
         const prefix = rowKey(parts, i);
         let g = events.get(prefix);
         if (!g) { const row = i; events.set(prefix, (g = { keyCells: () => decoders.map((d) => d(row)), list: [] })); }
@@ -138,8 +153,10 @@ export class SessionAggregate implements StatefulOperator {
         group = [];
       };
       let end = -Infinity;
+      // Spark's MergingSessionsIterator: the next session joins while its start <= the current end,
+      // so sessions that touch (an event exactly one gap after the last) merge.
       for (const p of partsList) {
-        if (group.length && p.start >= end) { flush(); end = -Infinity; }
+        if (group.length && p.start > end) { flush(); end = -Infinity; }
         group.push(p);
         if (p.end > end) end = p.end;
       }
@@ -180,7 +197,7 @@ export class SessionAggregate implements StatefulOperator {
     return this.spec.keys.map((_, k) => store.keys[k]![slot]!);
   }
 
-  /** Spark's SessionWindowStateStoreSaveExec: append and update evict on a moved watermark; complete never evicts. */
+  /** Spark's SessionWindowStateStoreSaveExec: append evicts on a moved watermark; complete never evicts. */
   runsNoDataBatch(mode: OutputMode): boolean { return mode !== 'complete'; }
 
   private emit(store: StateStore, w: WatermarkContext, mode: OutputMode): Batch[] {
@@ -188,7 +205,7 @@ export class SessionAggregate implements StatefulOperator {
     for (const slot of store.slots()) {
       const closing = this.timeIsWatermarked && isEvicted(store.values[0]![slot] as number, w);
       if (closing) closed.push(slot);
-      if (mode === 'complete' || (mode === 'append' && closing) || (mode === 'update' && store.isDirty(slot))) out.push(slot);
+      if (mode === 'complete' || closing) out.push(slot);
     }
     const batch = this.rows(store, out);
     if (mode !== 'complete') for (const slot of closed) { this.indexRemove(this.prefixOf(store, slot), slot); store.remove(slot); }

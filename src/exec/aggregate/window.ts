@@ -1,6 +1,7 @@
 import * as A from 'apache-arrow';
 import { struct, timestamp, toArrowType } from '../../data/types.ts';
 import { cellWriter } from '../../data/cells.ts';
+import { isValid } from '../../data/batch.ts';
 
 /** Window start(s) of an event time, Spark's rule: start <= t < start + size, starts aligned to the epoch. */
 export function tumblingStart(t: number, size: number): number {
@@ -21,4 +22,22 @@ export function windowColumn(n: number, startOf: (i: number) => number, endOf: (
   const sw = cellWriter(timestamp, n), ew = cellWriter(timestamp, n);
   for (let i = 0; i < n; i++) { sw.push(startOf(i)); ew.push(endOf(i)); }
   return A.makeData({ type: windowArrow, length: n, nullCount: 0, children: [sw.finish(), ew.finish()] });
+}
+
+/**
+ * window(t, size) as a column (select(window(...).alias('w')), SPARK-27340): each row's tumbling
+ * window; null where t is null, as in Spark.
+ */
+export function tumblingWindows(time: A.Data, n: number, sizeMs: number): A.Data {
+  const tv = time.values as BigInt64Array;
+  const sw = cellWriter(timestamp, n), ew = cellWriter(timestamp, n);
+  let nullBitmap: Uint8Array | undefined;
+  if (time.nullCount > 0) nullBitmap = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) {
+    if (nullBitmap && !isValid(time, i)) { sw.push(null); ew.push(null); continue; }
+    if (nullBitmap) nullBitmap[i >> 3]! |= 1 << (i & 7);
+    const start = tumblingStart(Number(tv[i]!), sizeMs);
+    sw.push(start); ew.push(start + sizeMs);
+  }
+  return A.makeData({ type: windowArrow, length: n, nullCount: nullBitmap ? time.nullCount : 0, nullBitmap, children: [sw.finish(), ew.finish()] });
 }
