@@ -47,3 +47,25 @@ export async function kcatProduce(bootstrap: string, topic: string, codec: KcatC
   // kcat reports delivery failures on stderr and exits non-zero.
   if (code !== 0) throw new Error(`kcat ${args.join(' ')} exited ${code}: ${stderr.trim()}`);
 }
+
+/** One record as `kcatConsume` reads it; key and value are null for Kafka nulls (kcat -Z). */
+export interface KcatRecord { topic: string; partition: number; offset: number; key: string | null; value: string | null }
+
+/**
+ * Reads every record of `topic` from the beginning with `kcat -C -e` (a real librdkafka consumer),
+ * as JSON lines (`-J`), so keys and values may hold any text. `extra` adds options, e.g.
+ * ['-X', 'isolation.level=read_committed'].
+ */
+export async function kcatConsume(bootstrap: string, topic: string, extra: readonly string[] = []): Promise<KcatRecord[]> {
+  const args = ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q', '-J', ...extra];
+  const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  const code = await new Promise<number | null>((resolve, reject) => { child.once('error', reject); child.once('close', resolve); });
+  if (code !== 0) throw new Error(`kcat ${args.join(' ')} exited ${code}: ${err.trim()}`);
+  return out.split('\n').filter(Boolean).map((l) => {
+    const j = JSON.parse(l) as { topic: string; partition: number; offset: number; key: string | null; payload: string | null };
+    return { topic: j.topic, partition: j.partition, offset: j.offset, key: j.key, value: j.payload };
+  });
+}
