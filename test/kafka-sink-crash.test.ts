@@ -104,4 +104,18 @@ describe.skipIf(!haveKcat())('Kafka sink: crashes around the Kafka commit', () =
     expect(twice.length).toBeLessThan(200);
     expect(Math.max(...c.values())).toBe(2);
   }, TEST_TIMEOUT_MS);
+
+  it('a finished query exits by itself with the broker still up: the sink closes its connections', async () => {
+    const src = uniqueTopic('sink-exit-src'), dst = uniqueTopic('sink-exit-dst');
+    await broker.createTopic(src, 4);
+    await broker.createTopic(dst, 4);
+    await kcatProduce(broker.bootstrap, src, 'none', expected.map((v, i) => ({ key: `k${i}`, value: v })));
+    for (const guarantee of ['exactly-once', 'at-least-once'] as const) {
+      const args = [FIXTURE, broker.bootstrap, src, dst, tmpDir('kafka-sink-exit'), MAX_OFFSETS, guarantee];
+      const r = await runQueryChild<Progress>(ROOT, args, { ...process.env, SINK_EXIT_BY_ITSELF: '1' }, {}, 30_000);
+      expect(r.done, r.stderr).toBe(true);
+      // Killed at the 30 s deadline otherwise (signal SIGKILL, code null).
+      expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+    }
+  }, TEST_TIMEOUT_MS);
 });
