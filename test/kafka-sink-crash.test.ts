@@ -10,7 +10,7 @@
 // below are exact. A crash in the middle of a batch leaves the killed attempt's records in the log;
 // only a broker that writes abort markers hides them from read_committed readers (kafka-front).
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
@@ -35,7 +35,7 @@ interface Progress { batchId: number; numInputRows: number; numOutputRows: numbe
 const expected = Array.from({ length: RECORDS }, (_, i) => `RECORD-${i}`);
 
 /** A source topic of RECORDS records (kcat, gzip), a sink topic, a checkpoint; one run killed at `crashAt`, one to the end. */
-async function crashAndRestart(crashAt: string, guarantee: 'exactly-once' | 'at-least-once', batchSize?: string) {
+async function crashAndRestart(crashAt: string, guarantee: 'exactly-once' | 'at-least-once', batchSize?: string, crashAgainAt?: string) {
   const src = uniqueTopic('sink-crash-src'), dst = uniqueTopic('sink-crash-dst');
   await broker.createTopic(src, 3);
   await broker.createTopic(dst, 2);
@@ -45,11 +45,17 @@ async function crashAndRestart(crashAt: string, guarantee: 'exactly-once' | 'at-
   const first = await runQueryChild<Progress>(ROOT, args, process.env, { crashAt }, CHILD_TIMEOUT_MS);
   expect(first.signal, first.stderr).toBe('SIGKILL');
   expect(first.progress.map((p) => p.batchId)).toEqual([0]);
+  let again: string | null = null;
+  if (crashAgainAt) {
+    const r = await runQueryChild<Progress>(ROOT, args, process.env, { crashAt: crashAgainAt }, CHILD_TIMEOUT_MS);
+    expect(r.signal, r.stderr).toBe('SIGKILL');
+    again = readFileSync(path.join(cp, 'sinks', '0', '1'), 'utf8');
+  }
   const second = await runQueryChild<Progress>(ROOT, args, process.env, {}, CHILD_TIMEOUT_MS);
   expect(second.code, second.stderr).toBe(0);
   expect(second.done).toBe(true);
   const got = (await kcatConsume(broker.bootstrap, dst, ['-X', 'isolation.level=read_committed'])).map((r) => r.value!);
-  return { got: got.sort(), second, cp };
+  return { got: got.sort(), second, cp, again };
 }
 
 const copies = (values: string[]): Map<string, number> => {
@@ -66,6 +72,14 @@ describe.skipIf(!haveKcat())('Kafka sink: crashes around the Kafka commit', () =
     expect(second.progress.map((p) => p.batchId)).toEqual([1, 2]);
     expect(second.progress[0]!.numOutputRows).toBe(200);
     expect(existsSync(path.join(cp, 'sinks', '0', '2'))).toBe(true);
+  }, TEST_TIMEOUT_MS);
+
+  it('exactly-once, killed after the Kafka commit, then again after the restart had settled batch 1: the entry says committed, no second copy', async () => {
+    // The restart's InitProducerId bumps the epoch (on a real broker): after it, EndTxn for the entry's epoch would be
+    // answered "fenced" whether the batch committed or not. So the restart marks the entry before its InitProducerId.
+    const { got, again } = await crashAndRestart('kafkaCommitted:1', 'exactly-once', undefined, 'beforeCommit:1');
+    expect(JSON.parse(again!.split('\n')[1]!)).toMatchObject({ batchId: 1, records: 200, committed: true });
+    expect(got).toEqual([...expected].sort());
   }, TEST_TIMEOUT_MS);
 
   it('exactly-once, killed after the prepared entry and before EndTxn: the restart commits that transaction and produces nothing again', async () => {

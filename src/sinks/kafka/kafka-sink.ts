@@ -110,6 +110,7 @@ export class KafkaSink implements Sink {
   private async settlePrepared(batchId: number): Promise<boolean> {
     const prepared = await this.log!.get(batchId);
     if (!prepared) return false;
+    if (prepared.committed) return true;
     const recovery = new KafkaProducer(this.client, {
       transactionalId: prepared.transactionalId, transactionTimeoutMs: this.o.transactionTimeoutMs,
       requestTimeoutMs: this.o.requestTimeoutMs, maxRequestBytes: this.o.maxRequestBytes,
@@ -125,7 +126,10 @@ export class KafkaSink implements Sink {
       }
       throw e;
     }
-    if (outcome === 'done') return true;
+    if (outcome === 'done') {
+      await this.log!.prepare({ ...prepared, committed: true });
+      return true;
+    }
     notice(`Kafka sink: batch ${batchId}'s transaction (transactional id '${prepared.transactionalId}') had been aborted by the broker before it was committed `
       + `(it outlived kafka.transaction.timeout.ms, ${this.o.transactionTimeoutMs} ms); its records are not visible to read_committed readers, and the batch is written again.`);
     return false;

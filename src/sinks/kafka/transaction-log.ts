@@ -12,6 +12,8 @@ import { numberedEntries } from '../../checkpoint/checkpoint.ts';
  * fenced when the transaction timed out and was aborted. Without an entry the first attempt never
  * asked to commit, and the batch is produced anew.
  *
+ * Once a restart has seen the transaction committed, it says so in the entry (`committed`).
+ *
  * Only the newest entry can be undecided (batch N+1 starts only after commits/N), so older ones
  * are removed as new ones are written.
  */
@@ -22,6 +24,12 @@ export interface PreparedTransaction {
   readonly producerId: string;
   readonly producerEpoch: number;
   readonly records: number;
+  /**
+   * Set by a restart that found the transaction committed, before its own InitProducerId: that
+   * bumps the epoch, after which the coordinator answers fenced to this entry's epoch whether
+   * the transaction had committed or not, so a later restart must not ask again.
+   */
+  readonly committed?: boolean;
 }
 
 const VERSION = 'v1';
@@ -52,7 +60,8 @@ export class TransactionLog {
 
   /**
    * Record batch N's transaction as prepared (whole or not at all). A re-run of N whose earlier
-   * transaction was aborted replaces the entry with its own.
+   * transaction was aborted replaces the entry with its own; a restart that found it committed
+   * rewrites it with `committed`.
    */
   async prepare(entry: PreparedTransaction): Promise<void> {
     await this.storage.write(this.path(entry.batchId), new TextEncoder().encode(`${VERSION}\n${JSON.stringify(entry)}\n`));
