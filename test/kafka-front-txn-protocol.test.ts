@@ -3,8 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '@node-rs/crc32';
 import { parseFetchResponse } from '../src/kafka/protocol.ts';
+import { Reader, Writer } from '../tools/kafka-front/frames.ts';
 import {
-  Reader, Writer, batches, controlBatch, readListOffsetsRequest, rewriteFetchResponse, rewriteListOffsetsResponse, tpKey, type FetchFix,
+  batches, controlBatch, readListOffsetsRequest, rewriteFetchResponse, rewriteListOffsetsResponse, tpKey, type FetchFix,
 } from '../tools/kafka-front/txn-protocol.ts';
 
 /** A batch at `base` (a control batch re-addressed: the coordinator reads only headers). */
@@ -24,9 +25,9 @@ function fetchAnswer(version: number, records: Buffer): Buffer {
     if (version >= 5) w.int64(0n);
     w.int32(0); // no aborted transactions
     if (version >= 11) w.int32(-1);
-    w.bytes(recs);
+    w.bytes(recs, false);
   }
-  return w.done();
+  return w.build();
 }
 
 describe('controlBatch', () => {
@@ -47,10 +48,10 @@ describe('rewriteFetchResponse', () => {
       const body = fetchAnswer(version, Buffer.concat([first, second]));
       const seen: string[] = [];
       const out = rewriteFetchResponse(version, body, (p): FetchFix => {
-        seen.push(`${p.topic}/${p.partition} hw ${p.highWatermark} ${p.records ? p.records.end - p.records.start : 'null'}`);
+        seen.push(`${p.topic}/${p.partition} hw ${p.highWatermark} ${p.records ? p.records.length : 'null'}`);
         return p.partition === 0
-          ? { lastStableOffset: 3n, abortedTransactions: [{ producerId: 9n, firstOffset: 1n }], recordsEnd: p.records!.start + first.length }
-          : { lastStableOffset: 10n, abortedTransactions: null, recordsEnd: null };
+          ? { lastStableOffset: 3n, abortedTransactions: [{ producerId: 9n, firstOffset: 1n }], keepBytes: first.length }
+          : { lastStableOffset: 10n, abortedTransactions: null, keepBytes: null };
       });
       expect(seen).toEqual([`t/0 hw 10 ${first.length + second.length}`, 't/1 hw 10 null']);
       const parsed = parseFetchResponse(version, out);
@@ -67,7 +68,7 @@ describe('rewriteFetchResponse', () => {
   }
 
   it('refuses versions it cannot read (v12+ is flexible; v3 has no transactions)', () => {
-    expect(() => rewriteFetchResponse(12, Buffer.alloc(0), () => ({ lastStableOffset: 0n, abortedTransactions: null, recordsEnd: null }))).toThrow(/Fetch v12/);
+    expect(() => rewriteFetchResponse(12, Buffer.alloc(0), () => ({ lastStableOffset: 0n, abortedTransactions: null, keepBytes: null }))).toThrow(/Fetch v12/);
   });
 });
 
@@ -76,11 +77,11 @@ describe('ListOffsets', () => {
     it(`v${version}: reads the isolation level and the latest-offset partitions, and rewrites only the offsets fix changes`, () => {
       const req = new Writer().int32(-1).int8(1).int32(1).string('t').int32(2);
       for (const [partition, ts] of [[0, -1n], [1, -2n]] as const) { req.int32(partition); if (version >= 4) req.int32(-1); req.int64(ts); }
-      expect(readListOffsetsRequest(version, req.done())).toEqual({ isolationLevel: 1, latest: new Set([tpKey('t', 0)]) });
+      expect(readListOffsetsRequest(version, req.build())).toEqual({ isolationLevel: 1, latest: new Set([tpKey('t', 0)]) });
 
       const res = new Writer().int32(0).int32(1).string('t').int32(2);
       for (const partition of [0, 1]) { res.int32(partition).int16(0).int64(-1n).int64(partition === 0 ? 20n : 0n); if (version >= 4) res.int32(5); }
-      const body = res.done();
+      const body = res.build();
       const out = rewriteListOffsetsResponse(version, body, (tp, offset) => (tp.partition === 0 ? 12n : offset));
       expect(out.length).toBe(body.length);
       const r = new Reader(out);

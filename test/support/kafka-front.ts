@@ -3,6 +3,7 @@
 import { startKafkaFront } from '../../tools/kafka-front/front.ts';
 import type { HookFactory } from '../../tools/kafka-front/hooks.ts';
 import type { SaslMechanism } from '../../tools/kafka-front/sasl.ts';
+import { transactions } from '../../tools/kafka-front/transactions.ts';
 import type { TestBroker } from './broker.ts';
 import { makeTestCerts } from './certs.ts';
 
@@ -13,6 +14,13 @@ export interface StartFrontOptions {
   /** Listen with TLS (a fresh CA and certificate for 127.0.0.1/localhost). */
   tls?: boolean;
   sasl?: { mechanisms: SaslMechanism[]; users: Record<string, string> };
+  /**
+   * Play Kafka's transaction coordinator (tools/kafka-front/transactions.ts): commit/abort markers,
+   * last stable offsets, read_committed Fetch and ListOffsets, aborting a crashed producer's
+   * transaction. Default true: the bare mock writes no markers, so read_committed reads everything.
+   */
+  transactions?: boolean;
+  /** Further layers, after the transaction coordinator. */
   hooks?: HookFactory[];
   /** Print why connections close (to stderr), for debugging a test. */
   verbose?: boolean;
@@ -34,7 +42,7 @@ export async function startFront(opts: StartFrontOptions): Promise<TestFront> {
     bootstrap: opts.broker.bootstrap,
     tls: certs && { key: certs.key, cert: certs.cert },
     sasl: opts.sasl,
-    hooks: opts.hooks,
+    hooks: [...(opts.transactions === false ? [] : [transactions]), ...(opts.hooks ?? [])],
     log: opts.verbose ? (line) => process.stderr.write(`kafka-front: ${line}\n`) : undefined,
   });
   return { bootstrap: front.bootstrap, caFile: certs?.caFile, stop: () => front.stop() };

@@ -47,3 +47,23 @@ export async function kcatProduce(bootstrap: string, topic: string, codec: KcatC
   // kcat reports delivery failures on stderr and exits non-zero.
   if (code !== 0) throw new Error(`kcat ${args.join(' ')} exited ${code}: ${stderr.trim()}`);
 }
+
+/**
+ * Reads `topic` from the beginning to the end of every partition with `kcat -C -e`, one value per
+ * line, in the order kcat prints them. `extra` adds options, e.g. `['-X', 'isolation.level=read_committed']`
+ * (where a partition ends is then its last stable offset). Values may hold no newline.
+ */
+export async function kcatConsume(bootstrap: string, topic: string, extra: readonly string[] = [], timeoutMs = 60_000): Promise<string[]> {
+  const args = ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%s\\n', ...extra];
+  const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '', stderr = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (c) => resolve(c));
+  }).finally(() => clearTimeout(timer));
+  if (code !== 0) throw new Error(`kcat ${args.join(' ')} exited ${code ?? 'on SIGKILL after ' + timeoutMs + ' ms'}: ${stderr.trim()}`);
+  return stdout.split('\n').filter((l) => l !== '');
+}

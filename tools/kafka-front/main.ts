@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startKafkaFront } from './front.ts';
+import { transactions } from './transactions.ts';
 import { SASL_MECHANISMS, type SaslMechanism } from './sasl.ts';
 
 const USAGE = `usage: tsx tools/kafka-front/main.ts --bootstrap HOST:PORT [options]
@@ -10,13 +11,14 @@ const USAGE = `usage: tsx tools/kafka-front/main.ts --bootstrap HOST:PORT [optio
   --tls-cert FILE --tls-key FILE   PEM certificate and key: speak TLS
   --sasl MECH[,MECH]      enable SASL: ${SASL_MECHANISMS.join(', ')}
   --user NAME:PASSWORD    a SASL user (repeat)
+  --no-transactions       forward transactions to the mock as they are (no markers, LSO = high watermark)
   --verbose               print why connections close
 Prints the front's bootstrap list on stdout, then runs until killed.`;
 
 const { values } = parseArgs({
   options: {
     bootstrap: { type: 'string' }, host: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
-    sasl: { type: 'string' }, user: { type: 'string', multiple: true }, verbose: { type: 'boolean' }, help: { type: 'boolean' },
+    sasl: { type: 'string' }, user: { type: 'string', multiple: true }, verbose: { type: 'boolean' }, 'no-transactions': { type: 'boolean' }, help: { type: 'boolean' },
   },
 });
 if (values.help || !values.bootstrap) {
@@ -38,6 +40,7 @@ const front = await startKafkaFront({
   host: values.host,
   tls: values['tls-cert'] ? { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']!) } : undefined,
   sasl: values.sasl ? { mechanisms: values.sasl.split(',') as SaslMechanism[], users } : undefined,
+  hooks: values['no-transactions'] ? [] : [transactions],
   log: values.verbose ? (line) => process.stderr.write(line + '\n') : undefined,
 });
 process.stdout.write(front.bootstrap + '\n');

@@ -27,8 +27,10 @@
 //   batch at or beyond the LSO; ListOffsets latest under READ_COMMITTED answers the LSO.
 // Transaction timeouts (the coordinator aborting a transaction left open too long) are not played:
 // an open transaction holds the LSO until its producer ends it or a new one with its id starts.
+import { ApiKey } from './frames.ts';
+import type { FrontControl, FrontHook, HookFactory } from './hooks.ts';
 import {
-  API, MARKER_PRODUCE_VERSION, OFFSET_COMMIT_VERSION, READ_COMMITTED, batches, controlBatch, offsetCommitRequest, produceRequest, readAddPartitionsToTxnRequest,
+  MARKER_PRODUCE_VERSION, OFFSET_COMMIT_VERSION, READ_COMMITTED, batches, controlBatch, offsetCommitRequest, produceRequest, readAddPartitionsToTxnRequest,
   readAddPartitionsToTxnResponse, readEndTxnRequest, readErrorAfterThrottle, readFetchRequest, readInitProducerIdRequest, readInitProducerIdResponse,
   readListOffsetsRequest, readPartitionErrors, readProduceRequest, readProduceResponse, readTxnOffsetCommitRequest, rewriteFetchResponse,
   rewriteListOffsetsResponse, tpKey, type AbortedTxn, type FetchFix, type FetchedPartition, type GroupOffset, type MarkerType, type TopicPartition,
@@ -80,13 +82,13 @@ export class TransactionCoordinator {
   /** The answer to forward for `x` (its body, after the header): rewritten, or as the mock gave it. */
   async onResponse(x: Exchange): Promise<Buffer> {
     switch (x.apiKey) {
-      case API.Produce: this.produced(x); return x.response;
-      case API.AddPartitionsToTxn: this.added(x); return x.response;
-      case API.TxnOffsetCommit: this.offsetsHeld(x); return x.response;
-      case API.EndTxn: await this.ended(x); return x.response;
-      case API.InitProducerId: await this.initialized(x); return x.response;
-      case API.Fetch: return x.version >= 4 ? this.fetched(x) : x.response;
-      case API.ListOffsets: return this.listed(x);
+      case ApiKey.Produce: this.produced(x); return x.response;
+      case ApiKey.AddPartitionsToTxn: this.added(x); return x.response;
+      case ApiKey.TxnOffsetCommit: this.offsetsHeld(x); return x.response;
+      case ApiKey.EndTxn: await this.ended(x); return x.response;
+      case ApiKey.InitProducerId: await this.initialized(x); return x.response;
+      case ApiKey.Fetch: return x.version >= 4 ? this.fetched(x) : x.response;
+      case ApiKey.ListOffsets: return this.listed(x);
       default: return x.response;
     }
   }
@@ -168,7 +170,7 @@ export class TransactionCoordinator {
     }));
     if (type === 'commit') {
       for (const [groupId, g] of t.offsets) {
-        const res = await this.link.toBroker(g.nodeId, API.OffsetCommit, OFFSET_COMMIT_VERSION, offsetCommitRequest(groupId, [...g.offsets.values()]));
+        const res = await this.link.toBroker(g.nodeId, ApiKey.OffsetCommit, OFFSET_COMMIT_VERSION, offsetCommitRequest(groupId, [...g.offsets.values()]));
         const failed = readPartitionErrors(res, false);
         if (failed.length) {
           throw new TransactionCoordinatorError(`committing the offsets of transaction '${transactionalId}' to group '${groupId}' failed: ` +
@@ -180,7 +182,7 @@ export class TransactionCoordinator {
   }
 
   private async writeMarker(tp: TopicPartition, t: Txn, type: MarkerType): Promise<bigint> {
-    const res = await this.link.toLeader(tp, API.Produce, MARKER_PRODUCE_VERSION, produceRequest(tp, controlBatch(t.producerId, t.producerEpoch, type)));
+    const res = await this.link.toLeader(tp, ApiKey.Produce, MARKER_PRODUCE_VERSION, produceRequest(tp, controlBatch(t.producerId, t.producerEpoch, type)));
     const [a] = readProduceResponse(MARKER_PRODUCE_VERSION, res);
     if (!a || a.errorCode !== 0) {
       throw new TransactionCoordinatorError(`writing the ${type} marker of producer ${t.producerId} to ${tp.topic}/${tp.partition} failed` +
@@ -194,10 +196,10 @@ export class TransactionCoordinator {
     const committed = req.isolationLevel === READ_COMMITTED;
     let withheld = false, returned = false;
     const out = rewriteFetchResponse(x.version, x.response, (p) => {
-      const f = this.fix(x.response, p, committed, req.fetchOffsets.get(tpKey(p.topic, p.partition)) ?? 0n);
-      const end = f.recordsEnd ?? p.records?.end ?? 0, start = p.records?.start ?? 0;
-      if (end > start) returned = true;
-      else if (p.records && p.records.end > start) withheld = true;
+      const f = this.fix(p, committed, req.fetchOffsets.get(tpKey(p.topic, p.partition)) ?? 0n);
+      const size = p.records?.length ?? 0, kept = f.keepBytes ?? size;
+      if (kept > 0) returned = true;
+      else if (size > 0) withheld = true;
       return f;
     });
     // Every record the mock returned lies past an LSO: a broker would hold the Fetch for its max
@@ -206,23 +208,21 @@ export class TransactionCoordinator {
     return out;
   }
 
-  private fix(body: Buffer, p: FetchedPartition, committed: boolean, fetchOffset: bigint): FetchFix {
+  private fix(p: FetchedPartition, committed: boolean, fetchOffset: bigint): FetchFix {
     const idx = this.index(p);
-    if (p.records) {
-      // A transaction whose Produce answer is still on its way to its producer is open already
-      // (a leader updates its LSO when it appends): learn it from the log itself.
-      for (const b of batches(body, p.records.start, p.records.end)) {
-        if (b.transactional && !b.control && !idx.open.has(b.producerId) && (idx.lastMarker.get(b.producerId) ?? -1n) < b.baseOffset) {
-          idx.open.set(b.producerId, b.baseOffset);
-        }
+    // A transaction whose Produce answer is still on its way to its producer is open already
+    // (a leader moves its LSO when it appends): learn it from the log itself.
+    for (const b of p.records ? batches(p.records, 0, p.records.length) : []) {
+      if (b.transactional && !b.control && !idx.open.has(b.producerId) && (idx.lastMarker.get(b.producerId) ?? -1n) < b.baseOffset) {
+        idx.open.set(b.producerId, b.baseOffset);
       }
     }
     const lastStableOffset = idx.lastStable(p.highWatermark);
-    if (!committed) return { lastStableOffset, abortedTransactions: null, recordsEnd: null };
+    if (!committed) return { lastStableOffset, abortedTransactions: null, keepBytes: null };
     const abortedTransactions: AbortedTxn[] = idx.aborted
       .filter((a) => a.lastOffset >= fetchOffset && a.firstOffset < lastStableOffset)
       .map(({ producerId, firstOffset }) => ({ producerId, firstOffset }));
-    return { lastStableOffset, abortedTransactions, recordsEnd: p.records ? cutAt(body, p.records.start, p.records.end, lastStableOffset) : null };
+    return { lastStableOffset, abortedTransactions, keepBytes: p.records ? bytesBefore(p.records, lastStableOffset) : null };
   }
 
   private listed(x: Exchange): Buffer {
@@ -246,10 +246,25 @@ export class TransactionCoordinator {
   }
 }
 
-/** Where the records of `b[start, end)` stop for a READ_COMMITTED reader: before the first batch at or past `lso`. */
-function cutAt(b: Buffer, start: number, end: number, lso: bigint): number {
-  for (let p = start; p + 12 <= end; p += 12 + b.readInt32BE(p + 8)) {
+/** How many bytes of the record set `b` a READ_COMMITTED reader gets: those before the first batch at or past `lso`. */
+function bytesBefore(b: Buffer, lso: bigint): number {
+  for (let p = 0; p + 12 <= b.length; p += 12 + b.readInt32BE(p + 8)) {
     if (b.readBigInt64BE(p) >= lso) return p;
   }
-  return end; // a partial batch at the end that began before the LSO stays, as the broker sent it
+  return b.length; // a partial batch at the end that began before the LSO stays, as the broker sent it
 }
+
+/**
+ * The front hook: every answer passes through the coordinator. Markers go to each partition's
+ * leader as the mock names it now; held group offsets to the broker that took the TxnOffsetCommit
+ * (the group's coordinator, which the client found).
+ */
+export const transactions: HookFactory = (front: FrontControl): FrontHook => {
+  const c = new TransactionCoordinator({
+    toLeader: async (tp, apiKey, version, body) => front.send(await front.leaderOf(tp.topic, tp.partition), apiKey, version, body),
+    toBroker: (nodeId, apiKey, version, body) => front.send(nodeId, apiKey, version, body),
+  });
+  return {
+    onResponse: (req, res) => c.onResponse({ apiKey: req.apiKey, version: req.apiVersion, request: req.body, response: res.body, nodeId: req.connection.brokerId }),
+  };
+};

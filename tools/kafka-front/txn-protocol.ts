@@ -4,87 +4,27 @@
 // InitProducerId 0-4, AddPartitionsToTxn 0-1, EndTxn 0-1, TxnOffsetCommit 0-2; measured with an
 // ApiVersions v0 request to .build/mock_kafka). Of these only InitProducerId v2+ is flexible.
 //
-// Hand-written rather than kafkajs's protocol modules: those are untyped internals that decode a
+// Reader and Writer are the front's (frames.ts). Hand-written rather than kafkajs's protocol modules: those are untyped internals that decode a
 // Fetch answer into record objects, while a rewrite must keep the record bytes as the broker sent
 // them; and librdkafka (kcat) uses versions kafkajs has no codec for (ListOffsets v4-5, Fetch v11
 // with its own field choices, InitProducerId v2-4).
 // Field reference: https://kafka.apache.org/protocol (the request and response schemas).
 
 import { crc32c } from '@node-rs/crc32';
+import { Reader, Writer } from './frames.ts';
 
-/** Sequential reader of a Kafka message body. */
-export class Reader {
-  p = 0;
-  constructor(readonly b: Buffer, start = 0) { this.p = start; }
-  private need(n: number): void {
-    if (this.p + n > this.b.length) throw new RangeError(`Kafka message truncated: ${n} bytes needed at ${this.p} of ${this.b.length}`);
-  }
-  int8(): number { this.need(1); return this.b.readInt8(this.p++); }
-  int16(): number { this.need(2); const v = this.b.readInt16BE(this.p); this.p += 2; return v; }
-  int32(): number { this.need(4); const v = this.b.readInt32BE(this.p); this.p += 4; return v; }
-  int64(): bigint { this.need(8); const v = this.b.readBigInt64BE(this.p); this.p += 8; return v; }
-  uvarint(): number {
-    let v = 0;
-    for (let shift = 0; ; shift += 7) {
-      this.need(1);
-      const byte = this.b[this.p++]!;
-      v += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return v;
-    }
-  }
-  /** string (int16 length) or, when `compact`, compact string (uvarint length + 1); null for -1 / 0. */
-  string(compact = false): string | null {
-    const n = compact ? this.uvarint() - 1 : this.int16();
-    if (n < 0) return null;
-    this.need(n);
-    const s = this.b.toString('utf8', this.p, this.p + n);
-    this.p += n;
-    return s;
-  }
-  /** A bytes field (int32 length); its [start, end) in the body, or null. */
-  bytes(): { start: number; end: number } | null {
-    const n = this.int32();
-    if (n < 0) return null;
-    this.need(n);
-    const r = { start: this.p, end: this.p + n };
-    this.p += n;
-    return r;
-  }
-  array<T>(item: () => T): T[] {
-    const n = this.int32();
-    const out: T[] = [];
-    for (let i = 0; i < n; i++) out.push(item());
-    return out;
-  }
-  /** Skips a tagged-field section (flexible versions). */
-  tags(): void {
-    for (let n = this.uvarint(); n > 0; n--) { this.uvarint(); this.p += this.uvarint(); }
-  }
+/** Reads an array (int32 count) of `item`; the front's Reader has the count, this the loop. */
+function each<T>(r: Reader, item: () => T): T[] {
+  const out: T[] = [];
+  for (let n = r.int32(), i = 0; i < n; i++) out.push(item());
+  return out;
 }
 
-/** Builder of a Kafka message body. */
-export class Writer {
-  private readonly parts: Buffer[] = [];
-  private num(size: number, write: (b: Buffer) => void): this { const b = Buffer.alloc(size); write(b); this.parts.push(b); return this; }
-  int8(v: number): this { return this.num(1, (b) => b.writeInt8(v)); }
-  int16(v: number): this { return this.num(2, (b) => b.writeInt16BE(v)); }
-  int32(v: number): this { return this.num(4, (b) => b.writeInt32BE(v)); }
-  int64(v: bigint): this { return this.num(8, (b) => b.writeBigInt64BE(v)); }
-  string(s: string | null): this {
-    if (s === null) return this.int16(-1);
-    const b = Buffer.from(s, 'utf8');
-    return this.int16(b.length).raw(b);
-  }
-  bytes(b: Buffer | null): this { return b === null ? this.int32(-1) : this.int32(b.length).raw(b); }
-  array<T>(items: readonly T[], item: (x: T) => void): this { this.int32(items.length); for (const x of items) item(x); return this; }
-  raw(b: Buffer): this { this.parts.push(b); return this; }
-  done(): Buffer { return Buffer.concat(this.parts); }
+function writeEach<T>(w: Writer, xs: readonly T[], item: (x: T) => void): Writer {
+  w.int32(xs.length);
+  for (const x of xs) item(x);
+  return w;
 }
-
-export const API = {
-  Produce: 0, Fetch: 1, ListOffsets: 2, OffsetCommit: 8, OffsetFetch: 9, FindCoordinator: 10, InitProducerId: 22,
-  AddPartitionsToTxn: 24, EndTxn: 26, TxnOffsetCommit: 28,
-} as const;
 
 export interface TopicPartition { topic: string; partition: number }
 
@@ -151,14 +91,14 @@ export interface ProducedBatch extends TopicPartition { producerId: bigint; prod
 export function readProduceRequest(version: number, body: Buffer): { transactionalId: string | null; acks: number; batches: ProducedBatch[] } {
   if (version < 3) return { transactionalId: null, acks: -1, batches: [] }; // no transactions before v3
   const r = new Reader(body);
-  const transactionalId = r.string(), acks = r.int16();
+  const transactionalId = r.nullableString(), acks = r.int16();
   r.int32(); // timeout_ms
   const out: ProducedBatch[] = [];
-  r.array(() => {
-    const topic = r.string()!;
-    r.array(() => {
-      const partition = r.int32(), rec = r.bytes();
-      const first = rec ? batches(body, rec.start, rec.end)[0] : undefined;
+  each(r, () => {
+    const topic = r.string();
+    each(r, () => {
+      const partition = r.int32(), rec = r.bytes(false);
+      const first = rec ? batches(rec, 0, rec.length)[0] : undefined;
       if (first) out.push({ topic, partition, producerId: first.producerId, producerEpoch: first.producerEpoch, transactional: first.transactional });
     });
   });
@@ -169,9 +109,9 @@ export interface Appended extends TopicPartition { errorCode: number; baseOffset
 
 export function readProduceResponse(version: number, body: Buffer): Appended[] {
   const r = new Reader(body), out: Appended[] = [];
-  r.array(() => {
-    const topic = r.string()!;
-    r.array(() => {
+  each(r, () => {
+    const topic = r.string();
+    each(r, () => {
       const partition = r.int32(), errorCode = r.int16(), baseOffset = r.int64();
       if (version >= 2) r.int64(); // log_append_time_ms
       if (version >= 5) r.int64(); // log_start_offset
@@ -186,13 +126,13 @@ export const MARKER_PRODUCE_VERSION = 3;
 
 /** Produce v3 of one batch to one partition, with no transactional id (the broker then stores it as it is). */
 export function produceRequest(tp: TopicPartition, batch: Buffer, timeoutMs = 10_000): Buffer {
-  return new Writer().string(null).int16(-1).int32(timeoutMs).int32(1).string(tp.topic).int32(1).int32(tp.partition).bytes(batch).done();
+  return new Writer().nullableString(null).int16(-1).int32(timeoutMs).int32(1).string(tp.topic).int32(1).int32(tp.partition).bytes(batch, false).build();
 }
 
 // ---- InitProducerId v0-v4 (v2+ flexible) ------------------------------------------------------
 
 export function readInitProducerIdRequest(version: number, body: Buffer): { transactionalId: string | null } {
-  return { transactionalId: new Reader(body).string(version >= 2) };
+  return { transactionalId: new Reader(body).nullableStr(version >= 2) };
 }
 
 export function readInitProducerIdResponse(_version: number, body: Buffer): { errorCode: number; producerId: bigint; producerEpoch: number } {
@@ -205,23 +145,23 @@ export function readInitProducerIdResponse(_version: number, body: Buffer): { er
 
 export function readAddPartitionsToTxnRequest(body: Buffer): { transactionalId: string; producerId: bigint; producerEpoch: number } {
   const r = new Reader(body);
-  return { transactionalId: r.string()!, producerId: r.int64(), producerEpoch: r.int16() };
+  return { transactionalId: r.string(), producerId: r.int64(), producerEpoch: r.int16() };
 }
 
 /** The partitions the coordinator added to the transaction (error code 0). */
 export function readAddPartitionsToTxnResponse(body: Buffer): TopicPartition[] {
   const r = new Reader(body), out: TopicPartition[] = [];
   r.int32(); // throttle_time_ms
-  r.array(() => {
-    const topic = r.string()!;
-    r.array(() => { const partition = r.int32(); if (r.int16() === 0) out.push({ topic, partition }); });
+  each(r, () => {
+    const topic = r.string();
+    each(r, () => { const partition = r.int32(); if (r.int16() === 0) out.push({ topic, partition }); });
   });
   return out;
 }
 
 export function readEndTxnRequest(body: Buffer): { transactionalId: string; producerId: bigint; producerEpoch: number; committed: boolean } {
   const r = new Reader(body);
-  return { transactionalId: r.string()!, producerId: r.int64(), producerEpoch: r.int16(), committed: r.int8() !== 0 };
+  return { transactionalId: r.string(), producerId: r.int64(), producerEpoch: r.int16(), committed: r.int8() !== 0 };
 }
 
 /** The error code of an EndTxn, AddOffsetsToTxn or InitProducerId answer: after throttle_time_ms. */
@@ -235,15 +175,15 @@ export interface GroupOffset extends TopicPartition { offset: bigint; metadata: 
 
 export function readTxnOffsetCommitRequest(version: number, body: Buffer): { transactionalId: string; groupId: string; producerId: bigint; offsets: GroupOffset[] } {
   const r = new Reader(body);
-  const transactionalId = r.string()!, groupId = r.string()!, producerId = r.int64();
+  const transactionalId = r.string(), groupId = r.string(), producerId = r.int64();
   r.int16(); // producer_epoch
   const offsets: GroupOffset[] = [];
-  r.array(() => {
-    const topic = r.string()!;
-    r.array(() => {
+  each(r, () => {
+    const topic = r.string();
+    each(r, () => {
       const partition = r.int32(), offset = r.int64();
       if (version >= 2) r.int32(); // committed_leader_epoch
-      offsets.push({ topic, partition, offset, metadata: r.string() });
+      offsets.push({ topic, partition, offset, metadata: r.nullableString() });
     });
   });
   return { transactionalId, groupId, producerId, offsets };
@@ -253,9 +193,9 @@ export function readTxnOffsetCommitRequest(version: number, body: Buffer): { tra
 export function readPartitionErrors(body: Buffer, throttleFirst: boolean): (TopicPartition & { errorCode: number })[] {
   const r = new Reader(body), out: (TopicPartition & { errorCode: number })[] = [];
   if (throttleFirst) r.int32();
-  r.array(() => {
-    const topic = r.string()!;
-    r.array(() => { const partition = r.int32(), errorCode = r.int16(); if (errorCode !== 0) out.push({ topic, partition, errorCode }); });
+  each(r, () => {
+    const topic = r.string();
+    each(r, () => { const partition = r.int32(), errorCode = r.int16(); if (errorCode !== 0) out.push({ topic, partition, errorCode }); });
   });
   return out;
 }
@@ -265,26 +205,26 @@ export const OFFSET_COMMIT_VERSION = 2;
 /** OffsetCommit v2 outside any generation (generation -1, no member): how a coordinator writes a transaction's offsets once it commits. */
 export function offsetCommitRequest(groupId: string, offsets: readonly GroupOffset[]): Buffer {
   const w = new Writer().string(groupId).int32(-1).string('').int64(-1n); // retention -1: the broker's default
-  w.array([...byTopic(offsets)], ([topic, ps]) => {
-    w.string(topic).array(ps, (o) => w.int32(o.partition).int64(o.offset).string(o.metadata));
+  writeEach(w, [...byTopic(offsets)], ([topic, ps]) => {
+    writeEach(w.string(topic), ps, (o) => w.int32(o.partition).int64(o.offset).nullableString(o.metadata));
   });
-  return w.done();
+  return w.build();
 }
 
 /** OffsetFetch v1 of `partitions` (the committed offsets of a group; tests read back what a commit stored). */
 export function offsetFetchRequest(groupId: string, partitions: readonly TopicPartition[]): Buffer {
   const w = new Writer().string(groupId);
-  w.array([...byTopic(partitions)], ([topic, ps]) => { w.string(topic).array(ps, (p) => w.int32(p.partition)); });
-  return w.done();
+  writeEach(w, [...byTopic(partitions)], ([topic, ps]) => { writeEach(w.string(topic), ps, (p) => w.int32(p.partition)); });
+  return w.build();
 }
 
 export function readOffsetFetchResponse(body: Buffer): (TopicPartition & { offset: bigint; errorCode: number })[] {
   const r = new Reader(body), out: (TopicPartition & { offset: bigint; errorCode: number })[] = [];
-  r.array(() => {
-    const topic = r.string()!;
-    r.array(() => {
+  each(r, () => {
+    const topic = r.string();
+    each(r, () => {
       const partition = r.int32(), offset = r.int64();
-      r.string(); // metadata
+      r.nullableString(); // metadata
       out.push({ topic, partition, offset, errorCode: r.int16() });
     });
   });
@@ -313,9 +253,9 @@ export function readFetchRequest(version: number, body: Buffer): FetchRequestVie
   const isolationLevel = r.int8();
   if (version >= 7) { r.int32(); r.int32(); } // session_id, session_epoch
   const fetchOffsets = new Map<string, bigint>();
-  r.array(() => {
-    const topic = r.string()!;
-    r.array(() => {
+  each(r, () => {
+    const topic = r.string();
+    each(r, () => {
       const partition = r.int32();
       if (version >= 9) r.int32(); // current_leader_epoch
       fetchOffsets.set(tpKey(topic, partition), r.int64());
@@ -327,18 +267,18 @@ export function readFetchRequest(version: number, body: Buffer): FetchRequestVie
 }
 
 export interface AbortedTxn { producerId: bigint; firstOffset: bigint }
-export interface FetchedPartition extends TopicPartition { errorCode: number; highWatermark: bigint; records: { start: number; end: number } | null }
-/** What the coordinator answers for one partition: the LSO, the aborted list, and where the records it returns end. */
-export interface FetchFix { lastStableOffset: bigint; abortedTransactions: AbortedTxn[] | null; recordsEnd: number | null }
+export interface FetchedPartition extends TopicPartition { errorCode: number; highWatermark: bigint; records: Buffer | null }
+/** What the coordinator answers for one partition: the LSO, the aborted list, and how many of the record bytes it returns (null: all). */
+export interface FetchFix { lastStableOffset: bigint; abortedTransactions: AbortedTxn[] | null; keepBytes: number | null }
 
 /** The Fetch answer with each partition's LSO, aborted transactions and records as `fix` says; everything else as it was. */
 export function rewriteFetchResponse(version: number, body: Buffer, fix: (p: FetchedPartition) => FetchFix): Buffer {
   if (version < 4 || version > 11) throw new RangeError(`Fetch v${version} answers are not rewritten here (the test broker offers v0-v11; v4 added transactions)`);
   const head = version >= 7 ? 10 : 4; // throttle_time_ms, then (v7+) error_code and session_id
-  const r = new Reader(body, head), w = new Writer().raw(body.subarray(0, head));
+  const r = new Reader(body, head), w = new Writer().bytesRaw(body.subarray(0, head));
   const each = (f: () => void): void => { const n = r.int32(); w.int32(n); for (let i = 0; i < n; i++) f(); };
   each(() => {
-    const topic = r.string()!;
+    const topic = r.string();
     w.string(topic);
     each(() => {
       const partition = r.int32(), errorCode = r.int16(), highWatermark = r.int64();
@@ -347,17 +287,17 @@ export function rewriteFetchResponse(version: number, body: Buffer, fix: (p: Fet
       const na = r.int32();
       for (let i = 0; i < na; i++) { r.int64(); r.int64(); } // aborted_transactions: rewritten
       const preferred = version >= 11 ? r.int32() : null;
-      const records = r.bytes();
+      const records = r.bytes(false);
       const f = fix({ topic, partition, errorCode, highWatermark, records });
       w.int32(partition).int16(errorCode).int64(highWatermark).int64(f.lastStableOffset);
       if (logStart !== null) w.int64(logStart);
       if (f.abortedTransactions === null) w.int32(-1);
-      else w.array(f.abortedTransactions, (a) => w.int64(a.producerId).int64(a.firstOffset));
+      else writeEach(w, f.abortedTransactions, (a) => w.int64(a.producerId).int64(a.firstOffset));
       if (preferred !== null) w.int32(preferred);
-      w.bytes(records ? body.subarray(records.start, f.recordsEnd ?? records.end) : null);
+      w.bytes(records && f.keepBytes !== null ? records.subarray(0, f.keepBytes) : records, false);
     });
   });
-  return w.done();
+  return w.build();
 }
 
 // ---- ListOffsets v1-v5 -----------------------------------------------------------------------
@@ -368,9 +308,9 @@ export function readListOffsetsRequest(version: number, body: Buffer): { isolati
   const r = new Reader(body), latest = new Set<string>();
   r.int32(); // replica_id
   const isolationLevel = version >= 2 ? r.int8() : 0;
-  r.array(() => {
-    const topic = r.string()!;
-    r.array(() => {
+  each(r, () => {
+    const topic = r.string();
+    each(r, () => {
       const partition = r.int32();
       if (version >= 4) r.int32(); // current_leader_epoch
       if (r.int64() === LATEST) latest.add(tpKey(topic, partition));
@@ -385,12 +325,12 @@ export function rewriteListOffsetsResponse(version: number, body: Buffer, fix: (
   if (version < 1 || version > 5) throw new RangeError(`ListOffsets v${version} answers are not rewritten here (v1-v5 are)`);
   const out = Buffer.from(body), r = new Reader(out);
   if (version >= 2) r.int32(); // throttle_time_ms
-  r.array(() => {
-    const topic = r.string()!;
-    r.array(() => {
+  each(r, () => {
+    const topic = r.string();
+    each(r, () => {
       const partition = r.int32(), errorCode = r.int16();
       r.int64(); // timestamp
-      const at = r.p, offset = r.int64();
+      const at = r.offset, offset = r.int64();
       if (version >= 4) r.int32(); // leader_epoch
       if (errorCode === 0) out.writeBigInt64BE(fix({ topic, partition }, offset), at);
     });
