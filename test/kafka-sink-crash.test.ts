@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import { startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
-import { haveKcat, kcatConsume, kcatProduce } from './support/kcat.ts';
+import { haveKcat, kcatRecords, kcatProduce } from './support/kcat.ts';
 import { runQueryChild } from './support/query-child.ts';
 import { tmpDir } from './support/tmp.ts';
 
@@ -54,7 +54,7 @@ async function crashAndRestart(crashAt: string, guarantee: 'exactly-once' | 'at-
   const second = await runQueryChild<Progress>(ROOT, args, process.env, {}, CHILD_TIMEOUT_MS);
   expect(second.code, second.stderr).toBe(0);
   expect(second.done).toBe(true);
-  const got = (await kcatConsume(broker.bootstrap, dst, ['-X', 'isolation.level=read_committed'])).map((r) => r.value!);
+  const got = (await kcatRecords(broker.bootstrap, dst, ['-X', 'isolation.level=read_committed'])).map((r) => r.value!);
   return { got: got.sort(), second, cp, again };
 }
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStream, Session, col, concat, lit, types as T, upper, type DataFrame } from '../src/index.ts';
 import { keyPartition, murmur2 } from '../src/sinks/kafka/murmur2.ts';
 import { startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
-import { haveKcat, kcatConsume, kcatProduce, type KcatCodec } from './support/kcat.ts';
+import { haveKcat, kcatRecords, kcatProduce, type KcatCodec } from './support/kcat.ts';
 import { tmpDir } from './support/tmp.ts';
 
 const TIMEOUT = 60_000;
@@ -40,10 +40,10 @@ async function runAndVerifyValues(t: string, build: (df: DataFrame) => DataFrame
   try {
     input.addData(['1', '2', '3', '4', '5'].map((value) => ({ value })));
     await q.processAllAvailable();
-    expect((await kcatConsume(broker.bootstrap, t)).map((r) => Number(r.value)).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
+    expect((await kcatRecords(broker.bootstrap, t)).map((r) => Number(r.value)).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
     input.addData(['6', '7', '8', '9', '10'].map((value) => ({ value })));
     await q.processAllAvailable();
-    expect((await kcatConsume(broker.bootstrap, t)).map((r) => Number(r.value)).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect((await kcatRecords(broker.bootstrap, t)).map((r) => Number(r.value)).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   } finally {
     await q.stop();
   }
@@ -117,7 +117,7 @@ describe.skipIf(!haveKcat())("KafkaSinkSuite's streaming cases", () => {
       // The test broker creates any topic a Metadata request names (4 partitions), whatever the request's
       // allow_auto_topic_creation says (reference/README.md): the row reaches the topic it created.
       await q.processAllAvailable();
-      expect((await kcatConsume(broker.bootstrap, missing)).map((r) => r.value)).toEqual([missing]);
+      expect((await kcatRecords(broker.bootstrap, missing)).map((r) => r.value)).toEqual([missing]);
     }
     await q.stop();
   }, TIMEOUT);
@@ -132,7 +132,7 @@ describe.skipIf(!haveKcat())('rows to records', () => {
     input.addData(rows);
     await q.processAllAvailable();
     await q.stop();
-    const got = await kcatConsume(broker.bootstrap, t);
+    const got = await kcatRecords(broker.bootstrap, t);
     expect(got.map((r) => r.value).sort()).toEqual(rows.map((r) => r.value).sort());
     for (const r of got) {
       const row = rows.find((x) => x.value === r.value)!;
@@ -161,7 +161,7 @@ describe.skipIf(!haveKcat())('rows to records', () => {
     input.addData([{ key: Buffer.from('k1'), value: Buffer.from('héllo') }, { key: Buffer.from('k2'), value: null }, { key: null, value: Buffer.from('') }]);
     await q.processAllAvailable();
     await q.stop();
-    const got = await kcatConsume(broker.bootstrap, t);
+    const got = await kcatRecords(broker.bootstrap, t);
     expect(got.map((r) => [r.key, r.value])).toEqual([['k1', 'héllo'], ['k2', null], [null, '']]);
   }, TIMEOUT);
 
@@ -173,7 +173,7 @@ describe.skipIf(!haveKcat())('rows to records', () => {
     await expect(q.processAllAvailable()).rejects.toThrow(/batch 0, row 1: column 'topic' is null/);
     await q.stop();
     // Nothing of the failed batch is visible: its transaction was never committed (on this broker: never even produced).
-    expect(await kcatConsume(broker.bootstrap, t)).toEqual([]);
+    expect(await kcatRecords(broker.bootstrap, t)).toEqual([]);
   }, TIMEOUT);
 
   it('a partition outside the topic fails naming the column, the row and the range', async () => {
@@ -192,7 +192,7 @@ describe.skipIf(!haveKcat())('rows to records', () => {
     input.addData([{ value: 'small' }, { value: 'x'.repeat(2000) }]);
     await expect(q.processAllAvailable()).rejects.toThrow(/batch 0, row 1: the record is \d+ bytes when serialized, more than kafka.max.request.size \(1000\)/);
     await q.stop();
-    expect(await kcatConsume(broker.bootstrap, t)).toEqual([]);
+    expect(await kcatRecords(broker.bootstrap, t)).toEqual([]);
   }, TIMEOUT);
 
   it("the broker's MESSAGE_TOO_LARGE (Kafka error 10) fails naming the batch and the rows of the refused record batch", async () => {
@@ -232,7 +232,7 @@ describe.skipIf(!haveKcat())('codecs and delivery guarantees', () => {
         input.addData(rows.slice(2000));
         await q.processAllAvailable();
         await q.stop();
-        const got = await kcatConsume(broker.bootstrap, t, ['-X', 'isolation.level=read_committed']);
+        const got = await kcatRecords(broker.bootstrap, t, ['-X', 'isolation.level=read_committed']);
         expect(got.map((r) => `${r.key}|${r.value}`).sort()).toEqual(rows.map((r) => `${r.key}|${r.value}`).sort());
         const name = `sink_read_${codec}_${guarantee.replace('-', '_').replace('-', '_')}`;
         const back = await session.readStream.format('kafka').option('kafka.bootstrap.servers', broker.bootstrap).option('subscribe', t)
@@ -257,7 +257,7 @@ describe.skipIf(!haveKcat())('Kafka -> transform -> Kafka', () => {
       .option('checkpointLocation', tmpDir('kafka-sink-e2e')).trigger({ availableNow: true }).start();
     await q.awaitTermination();
     expect(q.recentProgress.length).toBeGreaterThan(1);
-    const got = await kcatConsume(broker.bootstrap, dst, ['-X', 'isolation.level=read_committed']);
+    const got = await kcatRecords(broker.bootstrap, dst, ['-X', 'isolation.level=read_committed']);
     expect(got.map((r) => `${r.key}|${r.value}`).sort()).toEqual(records.map((r) => `${r.key}|${r.value.toUpperCase()}!`).sort());
     for (const r of got) expect(r.partition).toBe(keyPartition(Buffer.from(r.key!), 2));
   }, TIMEOUT);
