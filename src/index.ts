@@ -15,7 +15,7 @@ export {
 } from './api/functions.ts';
 export { GroupedData } from './api/dataframe.ts';
 export * as types from './data/types.ts';
-export type { DataType, StructType, StructField } from './data/types.ts';
+export type { DataType, StructType, StructField, ArrayType } from './data/types.ts';
 export { StreamingQuery, StreamingQueryException } from './runtime/streaming-query.ts';
 export type { StreamingQueryProgress, StreamingQueryListener, SourceProgress } from './runtime/progress.ts';
 export { BatchFrame, type ForeachBatchFunction } from './sinks/foreach-batch/foreach-batch-sink.ts';
