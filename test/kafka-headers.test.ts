@@ -5,7 +5,7 @@
 // KafkaRecordToRowConverter), compressed batches, and the column through Parquet into DuckDB.
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Session, OptionError } from '../src/index.ts';
+import { Session, OptionError, size, element_at, explode, col } from '../src/index.ts';
 import { startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { haveKcat, kcatProduce, type KcatCodec } from './support/kcat.ts';
 import { duckQuery } from './support/duck.ts';
@@ -57,6 +57,25 @@ describe.skipIf(!kcat)('includeHeaders=true: the headers column from records kca
       expect(rows[2]!.headers).toBeNull();
     }, 60_000);
   }
+
+  it('are queryable as an array of structs: size, element_at, explode and field access', async () => {
+    const topic = uniqueTopic('headers-fns');
+    await broker.createTopic(topic, 1);
+    await kcatProduce(broker.bootstrap, topic, 'none', [{ value: 'v' }], HEADERS);
+    const name = `headers_${++queries}`;
+    const q = await reader(topic, 'true')
+      .select(size(col('headers')).alias('n'), element_at(col('headers'), -1).getField('key').alias('last_key'))
+      .writeStream.format('memory').queryName(name).trigger({ availableNow: true }).start();
+    await q.awaitTermination();
+    expect(session.table(name).collect()).toEqual([{ n: 6, last_key: 'dup' }]);
+    const exploded = `headers_${++queries}`;
+    const q2 = await reader(topic, 'true').select(explode('headers').alias('h')).select(col('h.key').alias('k'), col('h.value').cast('string').alias('v'))
+      .writeStream.format('memory').queryName(exploded).trigger({ availableNow: true }).start();
+    await q2.awaitTermination();
+    expect(session.table(exploded).collect()).toEqual([
+      { k: 'trace', v: 'abc-123' }, { k: 'dup', v: 'first' }, { k: 'nullh', v: null }, { k: 'dup', v: 'second' }, { k: 'empty', v: '' }, { k: 'dup', v: 'third' },
+    ]);
+  }, 60_000);
 
   it('writes the column to Parquet, which DuckDB reads as STRUCT(key VARCHAR, value BLOB)[]', async () => {
     const topic = uniqueTopic('headers-parquet');

@@ -52,13 +52,15 @@ export function cellWriter(type: DataType, capacity: number): CellWriter {
     case 'struct': throw new Error('cellWriter: struct columns are built from their children');
     case 'array': return arrayWriter(type, capacity);
     default: {
-      const arr = type.kind === 'long' || type.kind === 'timestamp' ? new BigInt64Array(capacity)
+      let arr = type.kind === 'long' || type.kind === 'timestamp' ? new BigInt64Array(capacity)
         : type.kind === 'double' ? new Float64Array(capacity) : type.kind === 'boolean' ? new Uint8Array(capacity) : new Int32Array(capacity);
       const vb = new ValidityBuilder(capacity);
       let n = 0;
       const big = arr instanceof BigInt64Array;
       return {
         push: (v) => {
+          // Grows past `capacity`: an array's element count is not known up front.
+          if (n >= arr.length) { const a = new (arr.constructor as Int32ArrayConstructor)(Math.max(arr.length * 2, 16)); a.set(arr as Int32Array); arr = a; }
           if (v === null) { vb.set(n++, false); return; }
           if (big) (arr as BigInt64Array)[n] = typeof v === 'bigint' ? v : BigInt(Math.trunc(v as number));
           else (arr as Int32Array)[n] = typeof v === 'boolean' ? (v ? 1 : 0) : Number(v);
