@@ -11,11 +11,13 @@ export {
   col, column, lit, call_function, not, isnull, isnotnull, upper, lower, from_json, type FromJsonOptions, window, session_window,
   expr, when, coalesce, concat, concat_ws, trim, ltrim, rtrim, length, substring, negative, abs, round,
   startswith, endswith, contains, like, rlike, regexp_extract, regexp_replace, lpad, rpad, nullif, greatest, least,
-  sum, count, avg, mean, min, max, first, last, approx_count_distinct, approxCountDistinct,
+  split, array, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
+  explode, explode_outer, posexplode, posexplode_outer,
+  sum, count, avg, mean, min, max, first, last, approx_count_distinct, approxCountDistinct, collect_list, collect_set,
 } from './api/functions.ts';
 export { GroupedData } from './api/dataframe.ts';
 export * as types from './data/types.ts';
-export type { DataType, StructType, StructField } from './data/types.ts';
+export type { DataType, StructType, StructField, ArrayType } from './data/types.ts';
 export { StreamingQuery, StreamingQueryException } from './runtime/streaming-query.ts';
 export type { StreamingQueryProgress, StreamingQueryListener, SourceProgress } from './runtime/progress.ts';
 export { BatchFrame, type ForeachBatchFunction } from './sinks/foreach-batch/foreach-batch-sink.ts';

@@ -31,6 +31,7 @@ export class Deduplicate implements StatefulOperator {
       const k = names.indexOf(c);
       if (k < 0) throw new AnalysisError(`dropDuplicates: no column '${c}'. Available columns: ${names.join(', ')}.`);
       if (inputSchema.fields[k]!.type.kind === 'struct') throw new AnalysisError(`dropDuplicates on the struct column '${c}' is not supported; name its fields.`);
+      if (inputSchema.fields[k]!.type.kind === 'array') throw new AnalysisError(`dropDuplicates on the array column '${c}' is not supported; name other columns, or deduplicate on array_join(${c}, ',') added with withColumn.`);
       return k;
     });
     this.schema = inputSchema;

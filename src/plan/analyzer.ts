@@ -164,6 +164,9 @@ export function bind(e: Expr, schema: Struct): Bound {
     case 'from_json': return bindFromJson(e, schema);
     case 'window': throw new AnalysisError(`${exprToString(e)}() can only be used as a key of groupBy(), e.g. groupBy(window(col('event_time'), '5 minutes')).`);
     case 'agg': throw new AnalysisError(`${exprToString(e)} is an aggregate: use it inside groupBy(...).agg(...).`);
+    case 'generator':
+      throw new AnalysisError(`The generator ${exprToString(e)} is not supported here: a generator must be a whole column of select() or withColumn() `
+        + `(optionally with an alias), not nested in an expression or used in filter/groupBy. Explode in a select first, then use the column.`);
   }
 }
 

@@ -19,6 +19,14 @@ import { nullif } from './nullif.ts';
 import { greatest, least } from './greatest-least.ts';
 import { regexp_replace } from './regexp-replace.ts';
 import { lpad, rpad } from './pad.ts';
+import { split } from './split.ts';
+import { makeArray } from './make-array.ts';
+import { size } from './size.ts';
+import { array_contains } from './array-contains.ts';
+import { element_at, get } from './element-at.ts';
+import { array_join } from './array-join.ts';
+import { sort_array } from './sort-array.ts';
+import { array_distinct } from './array-distinct.ts';
 
 /** Every scalar SQL function: adding one is its file plus one line here. */
 export const scalarFunctions: readonly ScalarFunction[] = [
@@ -29,7 +37,8 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   negative, abs, round,
   concat, concat_ws, trim, ltrim, rtrim, length, substring,
   startswith, endswith, contains, like, rlike, regexp_extract, regexp_replace,
-  lpad, rpad,
+  lpad, rpad, split,
+  makeArray, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
 ];
 
 /** By lower-case name and alias; a name given twice is a mistake caught when the module loads. */

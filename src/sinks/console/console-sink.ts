@@ -8,6 +8,7 @@ function show(v: unknown, truncate: boolean): string {
   if (v === null || v === undefined) s = 'null';
   else if (v instanceof Date) s = formatTimestamp(v.getTime());
   else if (v instanceof Uint8Array) s = '[' + Array.from(v.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join(' ') + (v.length > 16 ? ' ...' : '') + ']';
+  else if (Array.isArray(v)) s = '[' + v.map((x) => show(x, false)).join(', ') + ']';
   else if (typeof v === 'object') s = '{' + Object.values(v).map((x) => show(x, false)).join(', ') + '}';
   else s = String(v);
   return truncate && s.length > 20 ? s.slice(0, 17) + '...' : s;
