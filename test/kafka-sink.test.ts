@@ -165,6 +165,46 @@ describe.skipIf(!haveKcat())('rows to records', () => {
     expect(got.map((r) => [r.key, r.value])).toEqual([['k1', 'héllo'], ['k2', null], [null, '']]);
   }, TIMEOUT);
 
+  it("KafkaSinkSuite 'batch - write to kafka': the headers column, read back by kcat and by the source's includeHeaders", async () => {
+    const t = await topic();
+    const h = (...kv: [string, string][]) => kv.map(([key, value]) => ({ key, value: Buffer.from(value) }));
+    const input = new MemoryStream(session, T.struct({ topic: T.string, value: T.string, headers: T.array(T.struct({ key: T.string, value: T.binary })) }));
+    const q = await write(input.toDF(), { topic: t });
+    input.addData([
+      { topic: t, value: '1', headers: h(['a', 'b']) },
+      { topic: t, value: '2', headers: h(['c', 'd'], ['e', 'f']) },
+      { topic: t, value: '3', headers: h(['g', 'h'], ['g', 'i']) },
+      { topic: t, value: '4', headers: null },
+      { topic: t, value: '5', headers: h(['j', 'k'], ['j', 'l'], ['m', 'n']) },
+    ]);
+    await q.processAllAvailable();
+    await q.stop();
+    // Spark's expected answer: every header in order, repeated keys kept, null for none.
+    const expectedHeaders: Record<string, [string, string][] | null> = {
+      1: [['a', 'b']], 2: [['c', 'd'], ['e', 'f']], 3: [['g', 'h'], ['g', 'i']], 4: null, 5: [['j', 'k'], ['j', 'l'], ['m', 'n']],
+    };
+    const got = await kcatRecords(broker.bootstrap, t);
+    expect(Object.fromEntries(got.map((r) => [r.value, r.headers ?? null]))).toEqual(expectedHeaders);
+    const name = `sink_headers_${process.pid}`;
+    const back = await session.readStream.format('kafka').option('kafka.bootstrap.servers', broker.bootstrap).option('subscribe', t)
+      .option('startingOffsets', 'earliest').option('includeHeaders', 'true').load().select(col('value').cast('string').alias('value'), col('headers'))
+      .writeStream.format('memory').queryName(name).trigger({ availableNow: true }).start();
+    await back.awaitTermination();
+    const rows = session.table(name).collect() as { value: string; headers: { key: string; value: Uint8Array }[] | null }[];
+    expect(Object.fromEntries(rows.map((r) => [r.value, r.headers && r.headers.map((x) => [x.key, Buffer.from(x.value).toString()])]))).toEqual(expectedHeaders);
+  }, TIMEOUT);
+
+  it('a headers column of another type is refused at start with Spark\'s message; a null header key fails naming the row', async () => {
+    const bad = new MemoryStream(session, T.struct({ value: T.string, headers: T.string }));
+    await expect(write(bad.toDF(), { topic: 't' })).rejects.toThrow(/headers attribute unsupported type string\. headers must be a\(n\) array<struct<key:string,value:binary>>/);
+    const t = await topic();
+    const input = new MemoryStream(session, T.struct({ value: T.string, headers: T.array(T.struct({ key: T.string, value: T.binary })) }));
+    const q = await write(input.toDF(), { topic: t });
+    input.addData([{ value: 'ok', headers: [] }, { value: 'bad', headers: [{ key: 'a', value: null }, { key: null, value: Buffer.from('x') }] }]);
+    await expect(q.processAllAvailable()).rejects.toThrow(/batch 0, row 1: column 'headers' holds a null key at position 1/);
+    await q.stop();
+  }, TIMEOUT);
+
   it('a null topic fails the batch naming the column and the row', async () => {
     const t = await topic();
     const input = new MemoryStream(session, T.struct({ topic: T.string, value: T.string }));

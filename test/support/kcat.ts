@@ -69,7 +69,11 @@ export async function kcatConsume(bootstrap: string, topic: string, extra: reado
 }
 
 /** One record as `kcatRecords` reads it; key and value are null for Kafka nulls (kcat -Z). */
-export interface KcatRecord { topic: string; partition: number; offset: number; key: string | null; value: string | null }
+export interface KcatRecord {
+  topic: string; partition: number; offset: number; key: string | null; value: string | null;
+  /** [key, value] pairs in order; absent when the record has none. */
+  headers?: [string, string | null][];
+}
 
 /**
  * Reads every record of `topic` from the beginning with `kcat -C -e` (a real librdkafka consumer),
@@ -85,7 +89,9 @@ export async function kcatRecords(bootstrap: string, topic: string, extra: reado
   const code = await new Promise<number | null>((resolve, reject) => { child.once('error', reject); child.once('close', resolve); });
   if (code !== 0) throw new Error(`kcat ${args.join(' ')} exited ${code}: ${err.trim()}`);
   return out.split('\n').filter(Boolean).map((l) => {
-    const j = JSON.parse(l) as { topic: string; partition: number; offset: number; key: string | null; payload: string | null };
-    return { topic: j.topic, partition: j.partition, offset: j.offset, key: j.key, value: j.payload };
+    const j = JSON.parse(l) as { topic: string; partition: number; offset: number; key: string | null; payload: string | null; headers?: (string | null)[] };
+    const r: KcatRecord = { topic: j.topic, partition: j.partition, offset: j.offset, key: j.key, value: j.payload };
+    if (j.headers) r.headers = Array.from({ length: j.headers.length / 2 }, (_, k) => [j.headers![2 * k]!, j.headers![2 * k + 1] ?? null]);
+    return r;
   });
 }

@@ -1,13 +1,15 @@
 import type * as A from 'apache-arrow';
 import type { Batch } from '../../data/batch.ts';
 import { isValid } from '../../data/batch.ts';
-import { type DataType, type Struct, typeToString } from '../../data/types.ts';
+import { type DataType, type Struct, sameType, typeToString } from '../../data/types.ts';
 import { AnalysisError, DataError } from '../../errors.ts';
-import type { RecordParts } from '../../kafka/record-batch.ts';
+import type { RecordHeader, RecordParts } from '../../kafka/record-batch.ts';
+import { kafkaHeadersType } from '../../kafka/header-columns.ts';
 
 /**
  * Spark's Kafka row contract (KafkaWriter): `value` (string or binary) is required; `key`
- * (string or binary), `topic` (string; the option `topic` overrides it) and `partition` (int) are
+ * (string or binary), `topic` (string; the option `topic` overrides it), `partition` (int) and
+ * `headers` (array<struct<key: string, value: binary>>, the source's includeHeaders column) are
  * optional; other columns are ignored. The key and value bytes are views into the Arrow columns,
  * not copies: a string is its UTF-8 bytes, as Spark writes it.
  */
@@ -40,6 +42,7 @@ export class RowRecords {
   private readonly key: number;
   private readonly topic: number;
   private readonly partition: number;
+  private readonly headers: number;
 
   /** Checks the query's columns when the query starts (Spark's validateQuery). */
   constructor(schema: Struct, private readonly topicOption: string | undefined) {
@@ -54,11 +57,11 @@ export class RowRecords {
         + `The query's columns: ${names}. Add one, e.g. .select(to_json(struct(...)).alias('value')) or col('x').alias('value').`);
     });
     this.partition = column(schema, 'partition', ['int'], () => undefined);
-    if (schema.fields.some((f) => f.name === 'headers')) {
-      // Spark's headers column is array<struct<key: string, value: binary>>; sluice has no array type yet.
-      const t = typeToString(schema.fields.find((f) => f.name === 'headers')!.type);
-      throw new AnalysisError(`headers attribute unsupported type ${t}. headers must be a(n) array<struct<key:string,value:binary>>, `
-        + `which this version of sluice cannot express yet: drop or rename the 'headers' column.`);
+    this.headers = schema.fields.findIndex((f) => f.name === 'headers');
+    if (this.headers >= 0 && !sameType(schema.fields[this.headers]!.type, kafkaHeadersType)) {
+      const t = typeToString(schema.fields[this.headers]!.type);
+      throw new AnalysisError(`headers attribute unsupported type ${t}. headers must be a(n) ${typeToString(kafkaHeadersType)}, `
+        + `as the kafka source's includeHeaders gives it. Build it with array(struct(...)) of a string 'key' and a binary 'value', or rename the column.`);
     }
   }
 
@@ -100,7 +103,13 @@ export class RowRecords {
       }
       row += n;
     }
-    return { count, keys, values, topics, partitions };
+    let headers: (RecordHeader[] | null)[] | undefined;
+    if (this.headers >= 0) {
+      headers = new Array(count).fill(null);
+      let at = 0;
+      for (const b of data) { headersInto(batchId, b.columns[this.headers]!, b.numRows, headers, at); at += b.numRows; }
+    }
+    return { count, keys, values, topics, partitions, headers };
   }
 }
 
@@ -116,4 +125,33 @@ function bytesInto(d: A.Data, n: number, out: (Uint8Array | null)[], at: number)
   if (!offsets || !bytes) { out.fill(null, at, at + n); return; } // Arrow's Null type: every cell is null
   const nulls = d.nullCount > 0;
   for (let i = 0; i < n; i++) out[at + i] = nulls && !isValid(d, i) ? null : bytes.subarray(offsets[i]!, offsets[i + 1]!);
+}
+
+/**
+ * Each row's headers (null for a null or empty array) from an array<struct<key, value>> column:
+ * views into its key and value children. A null element or a null key has no Kafka form (a
+ * header's key is a string) and fails naming the row.
+ */
+function headersInto(batchId: number, d: A.Data, n: number, out: (RecordHeader[] | null)[], at: number): void {
+  const offsets = d.valueOffsets as Int32Array | undefined, el = d.children[0];
+  if (!offsets || !el) return; // Arrow's Null type: no headers
+  const total = offsets[n]!;
+  const keys = new Array<Uint8Array | null>(total), values = new Array<Uint8Array | null>(total);
+  bytesInto(el.children[0]!, total, keys, 0);
+  bytesInto(el.children[1]!, total, values, 0);
+  for (let i = 0; i < n; i++) {
+    if (d.nullCount > 0 && !isValid(d, i)) continue;
+    const from = offsets[i]!, to = offsets[i + 1]!;
+    if (from === to) continue;
+    const hs: RecordHeader[] = [];
+    for (let j = from; j < to; j++) {
+      const key = keys[j]!;
+      if ((el.nullCount > 0 && !isValid(el, j)) || key === null) {
+        throw new DataError(`Kafka sink: batch ${batchId}, row ${at + i}: column 'headers' holds a null ${key === null ? 'key' : 'element'} at position ${j - from}; `
+          + `a Kafka header needs a key. Filter such headers out (e.g. with filter(...) on the array) before writing.`);
+      }
+      hs.push({ key, value: values[j]! });
+    }
+    out[at + i] = hs;
+  }
 }
