@@ -38,7 +38,7 @@ const expected = Array.from({ length: RECORDS }, (_, i) => `RECORD-${i}`);
 
 /** A source topic of RECORDS records (kcat, gzip), a sink topic, a checkpoint; one run killed at `crashAt`, one to the end. */
 async function crashAndRestart(crashAt: string, guarantee: 'exactly-once' | 'at-least-once', batchSize?: string, crashAgainAt?: string,
-  via: string = broker.bootstrap) {
+  via: string = broker.bootstrap, beforeRestart?: () => Promise<void>) {
   const src = uniqueTopic('sink-crash-src'), dst = uniqueTopic('sink-crash-dst');
   await broker.createTopic(src, 3);
   await broker.createTopic(dst, 2);
@@ -54,6 +54,7 @@ async function crashAndRestart(crashAt: string, guarantee: 'exactly-once' | 'at-
     expect(r.signal, r.stderr).toBe('SIGKILL');
     again = readFileSync(path.join(cp, 'sinks', '0', '1'), 'utf8');
   }
+  await beforeRestart?.();
   const second = await runQueryChild<Progress>(ROOT, args, process.env, {}, CHILD_TIMEOUT_MS);
   expect(second.code, second.stderr).toBe(0);
   expect(second.done).toBe(true);
@@ -165,5 +166,18 @@ describe.skipIf(!haveKcat())('Kafka sink: read_committed readers through a broke
     const { got, uncommitted } = await crashAndRestart('kafkaCommitted:1', 'exactly-once', undefined, undefined, front.bootstrap);
     expect(got).toEqual([...expected].sort());
     expect(uncommitted).toEqual([...expected].sort());
+  }, TEST_TIMEOUT_MS);
+
+  it('killed after the prepared entry, and the broker has since aborted that transaction (fenced): the restart writes the batch anew, once', async () => {
+    // A transaction left open past kafka.transaction.timeout.ms is aborted by a real coordinator, which bumps the
+    // epoch: EndTxn for the prepared epoch is then answered INVALID_PRODUCER_EPOCH (47). Neither the mock nor the
+    // front times transactions out, so the broker is told to answer the restart's EndTxn (api key 26) that way;
+    // the transaction stays open until the restart's InitProducerId, which aborts it (the front writes the markers).
+    const { got, uncommitted, second } = await crashAndRestart('kafkaPrepared:1', 'exactly-once', undefined, undefined, front.bootstrap,
+      async () => { expect(await broker.command('errors 26 1 47')).toBe('ok'); });
+    expect(second.stderr).toMatch(/batch 1's transaction .* had been aborted by the broker .* the batch is written again/);
+    expect(got).toEqual([...expected].sort());
+    // The aborted first attempt's 200 records stay in the log for read_uncommitted readers.
+    expect(uncommitted.length).toBe(RECORDS + 200);
   }, TEST_TIMEOUT_MS);
 });
