@@ -248,6 +248,22 @@ describe.skipIf(!haveKcat())('rows to records', () => {
     await q.stop();
   }, TIMEOUT);
 
+  it('a Produce answered NOT_LEADER_FOR_PARTITION is sent again with the same sequence numbers: every record once', async () => {
+    const t = await topic(2);
+    const input = new MemoryStream(session, T.struct({ key: T.string, value: T.string }));
+    const q = await write(input.toDF(), { topic: t });
+    input.addData([{ key: 'a', value: '0' }]);
+    await q.processAllAvailable();
+    // The next two Produce requests fail for every partition in them (nothing is appended); the third goes through.
+    expect(await broker.command('errors 0 2 NOT_LEADER_FOR_PARTITION')).toBe('ok');
+    const rows = Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: String(i + 1) }));
+    input.addData(rows);
+    await q.processAllAvailable();
+    await q.stop();
+    const got = (await kcatRecords(broker.bootstrap, t, ['-X', 'isolation.level=read_committed'])).map((r) => Number(r.value));
+    expect(got.sort((a, b) => a - b)).toEqual(Array.from({ length: 51 }, (_, i) => i));
+  }, TIMEOUT);
+
   it('bad writer options are refused at start, naming the option', async () => {
     const input = new MemoryStream(session, valueSchema);
     await expect(write(input.toDF(), { topic: 't', deliveryGuarantee: 'maybe' })).rejects.toThrow(/'deliveryGuarantee' must be 'exactly-once'.*or 'at-least-once'/);
