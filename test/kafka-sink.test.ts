@@ -264,6 +264,16 @@ describe.skipIf(!haveKcat())('rows to records', () => {
     expect(got.sort((a, b) => a - b)).toEqual(Array.from({ length: 51 }, (_, i) => i));
   }, TIMEOUT);
 
+  it('an unreachable broker fails the batch with a SinkError naming the address and the option', async () => {
+    const input = new MemoryStream(session, valueSchema);
+    const q = await input.toDF().writeStream.format('kafka').option('kafka.bootstrap.servers', '127.0.0.1:1').option('topic', 't')
+      .option('checkpointLocation', tmpDir('kafka-sink')).start();
+    input.addData([{ value: 'x' }]);
+    await expect(q.processAllAvailable()).rejects.toThrow(/^Kafka sink: batch 0: Cannot reach Kafka at 127.0.0.1:1 \(option kafka.bootstrap.servers\)/);
+    expect(q.exception()?.name).toBe('SinkError');
+    await q.stop();
+  }, TIMEOUT);
+
   it('bad writer options are refused at start, naming the option', async () => {
     const input = new MemoryStream(session, valueSchema);
     await expect(write(input.toDF(), { topic: 't', deliveryGuarantee: 'maybe' })).rejects.toThrow(/'deliveryGuarantee' must be 'exactly-once'.*or 'at-least-once'/);

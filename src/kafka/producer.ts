@@ -144,16 +144,19 @@ export class KafkaProducer {
     let round = 0;
     while (queues.some((q) => q.next < q.w.chunks.length)) {
       const byLeader = new Map<string, Queue[]>();
+      let stale = false;
       for (const q of queues) {
         if (q.next >= q.w.chunks.length) continue;
         const leader = Object.keys(cluster.findLeaderForPartitions(q.w.topic, [q.w.partition]))[0];
         if (leader === undefined) {
           if (++q.attempts >= ATTEMPTS) throw new ProduceError(q.w.topic, q.w.partition, q.next, 5, 'LEADER_NOT_AVAILABLE', `no leader for topic '${q.w.topic}' partition ${q.w.partition}`);
+          stale = true;
           continue;
         }
-        byLeader.set(leader, [...(byLeader.get(leader) ?? []), q]);
+        let l = byLeader.get(leader);
+        if (!l) byLeader.set(leader, (l = []));
+        l.push(q);
       }
-      let stale = byLeader.size === 0;
       await Promise.all([...byLeader].map(async ([nodeId, qs]) => {
         // One batch per partition per request, up to the request's byte budget (at least one batch).
         const batch: Queue[] = [];

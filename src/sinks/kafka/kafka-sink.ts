@@ -1,5 +1,5 @@
 import type { Batch } from '../../data/batch.ts';
-import { DataError, SinkError, SluiceError } from '../../errors.ts';
+import { DataError, SinkError, SluiceError, SourceError } from '../../errors.ts';
 import { KafkaClient } from '../../kafka/kafka-client.ts';
 import { KafkaProducer, MESSAGE_TOO_LARGE, ProduceError, type PartitionWrite, type ProduceChunk } from '../../kafka/producer.ts';
 import { BATCH_OVERHEAD, encodeRecordBatch, recordSize } from '../../kafka/record-batch.ts';
@@ -77,6 +77,8 @@ export class KafkaSink implements Sink {
       await this.transaction(batchId, recs.count, writes);
       return { numOutputRows: recs.count };
     } catch (e) {
+      // The shared client says "source" when it cannot connect; here it is the sink that could not write.
+      if (e instanceof SourceError) throw new SinkError(`Kafka sink: batch ${batchId}: ${e.message}`, { cause: e });
       if (e instanceof SluiceError) throw e;
       throw new SinkError(`Kafka sink: batch ${batchId} failed (servers ${this.o.servers.join(',')}, option kafka.bootstrap.servers): ${(e as Error).message}`, { cause: e });
     }
