@@ -11,7 +11,6 @@ export {
   col, column, lit, call_function, not, isnull, isnotnull, upper, lower, from_json, type FromJsonOptions, window, session_window,
   expr, when, coalesce, concat, concat_ws, trim, ltrim, rtrim, length, substring, negative, abs, round,
   startswith, endswith, contains, like, rlike, regexp_extract, regexp_replace, lpad, rpad, nullif, greatest, least,
-  sum, count, avg, mean, min, max, first, last, approx_count_distinct, approxCountDistinct,
   year, quarter, month, dayofmonth, day, dayofweek, dayofyear, weekofyear, hour, minute, second,
   to_timestamp, to_date, unix_timestamp, date_format, from_unixtime, current_timestamp, now, current_date,
   date_add, date_sub, datediff, add_months, last_day, date_trunc, trunc,
@@ -19,10 +18,13 @@ export {
   sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, degrees, radians, pi, e,
   md5, sha1, sha2, crc32, base64, unbase64, struct, to_json, get_json_object,
   timestamp_seconds, timestamp_millis, unix_seconds, unix_millis,
+  split, array, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
+  explode, explode_outer, posexplode, posexplode_outer,
+  sum, count, avg, mean, min, max, first, last, approx_count_distinct, approxCountDistinct, collect_list, collect_set,
 } from './api/functions.ts';
 export { GroupedData } from './api/dataframe.ts';
 export * as types from './data/types.ts';
-export type { DataType, StructType, StructField } from './data/types.ts';
+export type { DataType, StructType, StructField, ArrayType } from './data/types.ts';
 export { StreamingQuery, StreamingQueryException } from './runtime/streaming-query.ts';
 export type { StreamingQueryProgress, StreamingQueryListener, SourceProgress } from './runtime/progress.ts';
 export type { TriggerSpec } from './runtime/trigger.ts';

@@ -4,24 +4,23 @@
 // plain record is read exactly once, no aborted one, no control record becomes a row, and offsets
 // still advance over markers and aborted records (availableNow ends, end offsets are the log's end).
 //
-// The test broker (librdkafka's mock) accepts transactions but writes no markers, lists no aborted
-// transactions and reports the high watermark as the last stable offset: see test/support/txn-markers.ts
-// for the evidence and for how the tests supply the coordinator's part. The data batches are what
-// kafkajs's transactional producer sent; the control batches are real ones, stored by the broker.
+// The broker is the test broker behind the front (test/support/kafka-front.ts), whose transaction
+// coordinator writes the commit/abort markers, lists aborted transactions and answers the last
+// stable offset as Kafka does (tools/kafka-front/transactions.ts): the batches sluice reads are what
+// kafkajs's transactional producer and the coordinator wrote.
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompressionTypes, Kafka, logLevel, type Producer, type Transaction } from 'kafkajs';
 import { Session } from '../src/index.ts';
-import { KafkaClient, type PartitionOffsets } from '../src/kafka/kafka-client.ts';
-import type { RawPartition } from '../src/kafka/protocol.ts';
+import { KafkaClient } from '../src/kafka/kafka-client.ts';
 import { compress } from '../src/formats/kafka-compression/compression.ts';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
-import { TxnBook, batchProducer, writeMarker, type MarkerType } from './support/txn-markers.ts';
+import { startFront, type TestFront } from './support/kafka-front.ts';
 
 let broker: TestBroker;
+let front: TestFront;
 let kafka: Kafka;
 let inspector: KafkaClient;
-const book = new TxnBook();
 const session = Session.builder().appName('kafka-transactions-test').getOrCreate();
 const producers: Producer[] = [];
 
@@ -39,30 +38,14 @@ for (const [type, name] of [[CompressionTypes.LZ4, 'lz4'], [CompressionTypes.ZST
 
 beforeAll(async () => {
   broker = await startBroker();
-  kafka = new Kafka({ clientId: 'txn-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-  inspector = new KafkaClient({ servers: broker.brokers, clientId: 'txn-inspector', requestTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
-  // The broker's READ_COMMITTED answers, from the transaction index the tests keep (see txn-markers.ts).
-  const fetchRaw = KafkaClient.prototype.fetchRaw, offsets = KafkaClient.prototype.offsets;
-  vi.spyOn(KafkaClient.prototype, 'fetchRaw').mockImplementation(async function (this: KafkaClient, positions, ...rest): Promise<RawPartition[]> {
-    const parts = await fetchRaw.call(this, positions, ...rest);
-    for (const p of parts) {
-      const at = positions.find((x) => x.topic === p.topic && x.partition === p.partition);
-      if (at && book.has(p.topic)) p.abortedTransactions = book.abortedFrom(p.topic, p.partition, at.offset);
-    }
-    return parts;
-  });
-  vi.spyOn(KafkaClient.prototype, 'offsets').mockImplementation(async function (this: KafkaClient, parts, fromBeginning): Promise<PartitionOffsets> {
-    const res = await offsets.call(this, parts, fromBeginning);
-    if (!fromBeginning) {
-      for (const [topic, ps] of Object.entries(res)) for (const p of Object.keys(ps)) ps[p] = book.lastStable(topic, Number(p), ps[p]!);
-    }
-    return res;
-  });
-});
+  front = await startFront({ broker });
+  kafka = new Kafka({ clientId: 'txn-test', brokers: front.bootstrap.split(','), logLevel: logLevel.NOTHING });
+  inspector = new KafkaClient({ servers: front.bootstrap.split(','), clientId: 'txn-inspector', requestTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
+}, 60_000);
 afterAll(async () => {
-  vi.restoreAllMocks();
   for (const p of producers) await p.disconnect().catch(() => undefined);
   await inspector?.close();
+  await front?.stop();
   await broker?.stop();
 });
 
@@ -74,39 +57,22 @@ async function txnProducer(): Promise<Producer> {
   return p;
 }
 
-interface Txn { send(topic: string, values: { value: string; partition: number }[], compression?: CompressionTypes): Promise<void>; end(type: MarkerType): Promise<void> }
+interface Txn { send(topic: string, values: { value: string; partition: number }[], compression?: CompressionTypes): Promise<number[]>; end(type: 'commit' | 'abort'): Promise<void> }
 
-/** Begins a transaction; `end` commits or aborts it and writes its markers, as the coordinator would. */
+/** Begins a transaction; `send` resolves to the base offsets of its batches, `end` commits or aborts. */
 async function begin(producer: Producer): Promise<Txn> {
   const t: Transaction = await producer.transaction();
-  const touched = new Map<string, { topic: string; partition: number }>();
-  let id: { producerId: bigint; producerEpoch: number } | undefined;
   return {
     async send(topic, values, compression = CompressionTypes.None) {
-      const meta = await t.send({ topic, acks: -1, compression, messages: values });
-      for (const m of meta) {
-        const offset = Number(m.baseOffset);
-        if (!id) {
-          const [raw] = await inspector.fetchRaw([{ topic, partition: m.partition, offset }], 1 << 20, 1 << 20);
-          id = batchProducer(raw!.buf, raw!.start, raw!.end, offset);
-        }
-        book.appended(topic, m.partition, id.producerId, offset);
-        touched.set(`${topic}/${m.partition}`, { topic, partition: m.partition });
-      }
+      return (await t.send({ topic, acks: -1, compression, messages: values })).map((m) => Number(m.baseOffset));
     },
-    async end(type) {
-      await (type === 'commit' ? t.commit() : t.abort());
-      for (const { topic, partition } of touched.values()) {
-        const at = await writeMarker(broker.brokers[0]!, topic, partition, id!.producerId, id!.producerEpoch, type);
-        book.ended(topic, partition, id!.producerId, type, at);
-      }
-    },
+    end: (type) => (type === 'commit' ? t.commit() : t.abort()),
   };
 }
 
 const vals = (tag: string, n: number, partition = 0): { value: string; partition: number }[] =>
   Array.from({ length: n }, (_, i) => ({ value: `${tag}-${i}`, partition }));
-const plain = (topic: string, tag: string, n: number, partition = 0): Promise<void> => produce(broker.bootstrap, topic, vals(tag, n, partition));
+const plain = (topic: string, tag: string, n: number, partition = 0): Promise<void> => produce(front.bootstrap, topic, vals(tag, n, partition));
 
 let queries = 0;
 interface Row { value: Uint8Array; partition: number; offset: bigint }
@@ -115,13 +81,13 @@ const expected = (...groups: { value: string }[][]): string[] => groups.flat().m
 
 function start(topic: string, trigger: { availableNow: true } | { processingTime: string }, extra: Record<string, string> = {}) {
   const name = `txn_${++queries}`;
-  let r = session.readStream.format('kafka').option('kafka.bootstrap.servers', broker.bootstrap).option('subscribe', topic).option('startingOffsets', 'earliest');
+  let r = session.readStream.format('kafka').option('kafka.bootstrap.servers', front.bootstrap).option('subscribe', topic).option('startingOffsets', 'earliest');
   for (const [k, v] of Object.entries(extra)) r = r.option(k, v);
   return r.load().select('value', 'partition', 'offset').writeStream.format('memory').queryName(name).trigger(trigger).start()
     .then((q) => ({ q, rows: () => session.table(name).collect() as unknown as Row[] }));
 }
 
-/** The log end (high watermark) of each partition, as the bare broker reports it. */
+/** The log end (high watermark) of each partition. */
 async function logEnd(topic: string, partitions: number): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (let p = 0; p < partitions; p++) {
@@ -162,9 +128,8 @@ describe('records of aborted transactions are never read; control records never 
     await plain(topic, 'plain2', 1);
     // Open while the query plans: its records, and everything after its first offset, wait.
     const open = await begin(b);
-    await open.send(topic, vals('openB', 3));
+    const [lso] = await open.send(topic, vals('openB', 3)); // the open transaction's first offset
     await plain(topic, 'plainAfterOpen', 2);
-    const lso = book.lastStable(topic, 0, Infinity);
 
     const { q, rows } = await start(topic, { processingTime: '100 milliseconds' });
     try {

@@ -73,6 +73,14 @@ export class Column {
     return new Column({ op: 'cast', child: this.expr, to: typeof to === 'string' ? typeByName(to) : to });
   }
   getField(name: string): Column { return new Column({ op: 'getField', child: this.expr, name }); }
+  /**
+   * Spark's getItem: an array's element at a 0-based index (null when out of range), or a
+   * struct's field by name. Written `col[0]` in SQL strings.
+   */
+  getItem(key: number | string | Column): Column {
+    if (typeof key === 'string') return this.getField(key);
+    return new Column({ op: 'call', name: 'get', args: [this.expr, toExprOrLit(key)] });
+  }
   toString(): string { return `Column<${JSON.stringify(this.expr)}>`; }
 }
 

@@ -1,6 +1,6 @@
 import { Column, toColumn, type ColumnLike } from './column.ts';
 import type { Session } from './session.ts';
-import type { Struct } from '../data/types.ts';
+import type { DataType, Struct } from '../data/types.ts';
 import type { LogicalPlan } from '../plan/logical.ts';
 import { planQuery } from '../plan/planner.ts';
 import { DataStreamWriter } from './data-stream-writer.ts';
@@ -143,13 +143,13 @@ export class DataFrame {
 
   printSchema(): void {
     const lines = ['root'];
-    const walk = (s: Struct, indent: string): void => {
-      for (const f of s.fields) {
-        lines.push(`${indent}|-- ${f.name}: ${f.type.kind} (nullable = ${f.nullable})`);
-        if (f.type.kind === 'struct') walk(f.type as Struct, indent + '|    ');
-      }
+    // Spark's treeString: an array's element is a child line named 'element' with containsNull.
+    const field = (name: string, t: DataType, flag: string, indent: string): void => {
+      lines.push(`${indent}|-- ${name}: ${t.kind} (${flag})`);
+      if (t.kind === 'struct') for (const f of t.fields) field(f.name, f.type, `nullable = ${f.nullable}`, indent + '|    ');
+      if (t.kind === 'array') field('element', t.elementType, `containsNull = ${t.containsNull}`, indent + '|    ');
     };
-    walk(this.schema, ' ');
+    for (const f of this.schema.fields) field(f.name, f.type, `nullable = ${f.nullable}`, ' ');
     console.log(lines.join('\n'));
   }
 }

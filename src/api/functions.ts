@@ -2,7 +2,7 @@ import { Column, toColumn, toExprOrLit, type ColumnLike } from './column.ts';
 import { parseSqlExpr } from '../plan/sql/parser.ts';
 import type { StructType } from '../data/types.ts';
 import { AnalysisError } from '../errors.ts';
-import type { AggFn, JsonMode } from '../plan/expr.ts';
+import type { AggFn, GeneratorFn, JsonMode } from '../plan/expr.ts';
 import { parseDuration } from '../util/duration.ts';
 import { parseDdlSchema } from '../data/ddl.ts';
 
@@ -85,6 +85,44 @@ export const lpad = (c: ColumnLike, len: number | Column, pad: string | Column):
 /** Right-pad to `len` characters with `pad` (cut to `len` when longer). */
 export const rpad = (c: ColumnLike, len: number | Column, pad: string | Column): Column =>
   new Column({ op: 'call', name: 'rpad', args: [toColumn(c).expr, toExprOrLit(len), toExprOrLit(pad)] });
+
+// Arrays: the functions are registry entries (exec/functions/), explode and friends generators (plan/generate).
+/** split(str, pattern[, limit]): the pieces between matches of a Java regex; limit > 0 keeps at most limit pieces. */
+export const split = (str: ColumnLike, pattern: string, limit = -1): Column =>
+  new Column({ op: 'call', name: 'split', args: [toColumn(str).expr, toExprOrLit(pattern), toExprOrLit(limit)] });
+/** array(a, b, ...): the columns' values as one array per row (strings name columns, as in PySpark). */
+export const array = (...cols: (ColumnLike | ColumnLike[])[]): Column => call_function('array', ...cols.flat());
+/** Elements in the array; -1 for a null array (Spark's default, non-ANSI). */
+export const size = (c: ColumnLike): Column => call_function('size', c);
+/** Whether the array holds `value` (a literal unless a Column); null when unknown, as in Spark. */
+export const array_contains = (c: ColumnLike, value: unknown): Column =>
+  new Column({ op: 'call', name: 'array_contains', args: [toColumn(c).expr, toExprOrLit(value)] });
+/** The element at a 1-based index (negative counts from the end); null when out of range. */
+export const element_at = (c: ColumnLike, extraction: number | Column): Column =>
+  new Column({ op: 'call', name: 'element_at', args: [toColumn(c).expr, toExprOrLit(extraction)] });
+/** The element at a 0-based index; null when out of range (Spark 3.4's get, and col.getItem(i)). */
+export const get = (c: ColumnLike, index: number | Column): Column =>
+  new Column({ op: 'call', name: 'get', args: [toColumn(c).expr, toExprOrLit(index)] });
+/** The elements joined by `delimiter`; null elements are skipped, or replaced by `nullReplacement`. */
+export const array_join = (c: ColumnLike, delimiter: string, nullReplacement?: string): Column =>
+  new Column({ op: 'call', name: 'array_join', args: [toColumn(c).expr, toExprOrLit(delimiter), ...(nullReplacement === undefined ? [] : [toExprOrLit(nullReplacement)])] });
+/** The elements sorted; nulls first when ascending, last when not. */
+export const sort_array = (c: ColumnLike, asc = true): Column =>
+  new Column({ op: 'call', name: 'sort_array', args: [toColumn(c).expr, toExprOrLit(asc)] });
+/** The elements without repeats, first occurrences in order. */
+export const array_distinct = (c: ColumnLike): Column => call_function('array_distinct', c);
+
+function generator(fn: GeneratorFn, c: ColumnLike): Column {
+  return new Column({ op: 'generator', fn, child: toColumn(c).expr });
+}
+/** A row per element (column `col`); rows with a null or empty array produce none. One generator per select. */
+export const explode = (c: ColumnLike): Column => generator('explode', c);
+/** As explode, but a null or empty array gives one row with a null `col`. */
+export const explode_outer = (c: ColumnLike): Column => generator('explode_outer', c);
+/** A row per element with its 0-based position: columns `pos` and `col`. */
+export const posexplode = (c: ColumnLike): Column => generator('posexplode', c);
+/** As posexplode, but a null or empty array gives one row of nulls. */
+export const posexplode_outer = (c: ColumnLike): Column => generator('posexplode_outer', c);
 
 export interface FromJsonOptions {
   /** PERMISSIVE (default), DROPMALFORMED or FAILFAST, as in Spark. */
@@ -250,3 +288,7 @@ export const timestamp_seconds = (c: ColumnLike): Column => call_function('times
 export const timestamp_millis = (c: ColumnLike): Column => call_function('timestamp_millis', c);
 export const unix_seconds = (c: ColumnLike): Column => call_function('unix_seconds', c);
 export const unix_millis = (c: ColumnLike): Column => call_function('unix_millis', c);
+/** The group's non-null values as an array, in input order (Spark's order is not deterministic across partitions). */
+export const collect_list = (c: ColumnLike): Column => agg('collect_list', c);
+/** The group's distinct non-null values as an array. */
+export const collect_set = (c: ColumnLike): Column => agg('collect_set', c);

@@ -1,10 +1,10 @@
 import { AnalysisError } from '../errors.ts';
-import { type DataType, type StructField, binary, boolean, double, long, string, struct, timestamp, typeToString, type Struct } from '../data/types.ts';
+import { type DataType, type StructField, array, binary, boolean, double, long, string, struct, timestamp, typeToString, type Struct } from '../data/types.ts';
 
 /**
  * createDataFrame's schema from row objects, as PySpark infers one from dicts: integral
  * numbers and bigints are long, other numbers double (a column with both is double), Date is
- * timestamp, Uint8Array binary, plain objects structs. Unlike PySpark, fields keep the order
+ * timestamp, Uint8Array binary, plain objects structs, JS arrays arrays of their elements' common type. Unlike PySpark, fields keep the order
  * in which they first appear (a JS object literal's order is meaningful; PySpark sorts dict
  * keys). As in PySpark, other type clashes and columns that are null in every row are errors:
  * pass a schema for those.
@@ -33,7 +33,7 @@ function typeOf(v: unknown, where: string, path: string): DataType {
     case 'object':
       if (v instanceof Date) return timestamp;
       if (v instanceof Uint8Array) return binary;
-      if (Array.isArray(v)) throw new AnalysisError(`createDataFrame: ${where}, column '${path}' is an array; sluice has no array type yet.`);
+      if (Array.isArray(v)) return array((v as unknown[]).reduce<DataType>((t, x) => mergeType(t, typeOf(x, where, path + '[]'), where, path + '[]'), NULL));
       return { kind: 'struct', fields: [...mergeFields(new Map(), v as Record<string, unknown>, where, path + '.')].map(([name, type]) => ({ name, type, nullable: true })) };
     default:
       throw new AnalysisError(`createDataFrame: ${where}, column '${path}' is a ${typeof v}, which no column type holds.`);
@@ -57,6 +57,7 @@ function mergeType(a: DataType, b: DataType, where: string, path: string): DataT
     for (const f of b.fields) { const prev = m.get(f.name); m.set(f.name, prev ? mergeType(prev, f.type, where, `${path}.${f.name}`) : f.type); }
     return { kind: 'struct', fields: [...m].map(([name, type]) => ({ name, type, nullable: true })) };
   }
+  if (a.kind === 'array' && b.kind === 'array') return array(mergeType(a.elementType, b.elementType, where, `${path}[]`));
   if (a.kind === b.kind) return a;
   if ((a.kind === 'long' && b.kind === 'double') || (a.kind === 'double' && b.kind === 'long')) return double;
   throw new AnalysisError(`createDataFrame: column '${path}' is ${typeToString(a)} in earlier rows but ${typeToString(b)} in ${where}. Make the values agree or pass a schema.`);
@@ -64,10 +65,15 @@ function mergeType(a: DataType, b: DataType, where: string, path: string): DataT
 
 function finishFields(fields: Map<string, DataType> | readonly StructField[], prefix: string): StructField[] {
   const entries = fields instanceof Map ? [...fields] : fields.map((f) => [f.name, f.type] as const);
-  return entries.map(([name, t]) => {
-    if (t.kind === 'null') {
-      throw new AnalysisError(`createDataFrame: column '${prefix}${name}' is null in every row, so its type cannot be inferred; pass a schema.`);
-    }
-    return { name, type: t.kind === 'struct' ? struct(finishFields(t.fields, `${prefix}${name}.`)) : t, nullable: true };
-  });
+  return entries.map(([name, t]) => ({ name, type: finishType(t, `${prefix}${name}`), nullable: true }));
+}
+
+function finishType(t: DataType, path: string): DataType {
+  if (t.kind === 'null') {
+    const what = path.endsWith('[]') ? `has only empty arrays or null elements in '${path.slice(0, -2)}'` : 'is null in every row';
+    throw new AnalysisError(`createDataFrame: column '${path}' ${what}, so its type cannot be inferred; pass a schema.`);
+  }
+  if (t.kind === 'struct') return struct(finishFields(t.fields, `${path}.`));
+  if (t.kind === 'array') return array(finishType(t.elementType, `${path}[]`));
+  return t;
 }

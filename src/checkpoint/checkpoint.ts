@@ -20,6 +20,8 @@ export function numberedEntries(names: readonly string[]): number[] {
  * state/<op>/_metadata          the stateful operator's shape (operator-metadata.ts)
  * state/<op>/<v>.delta|snapshot its state versions (state/state-store.ts)
  * lease/<generation>            which run holds the checkpoint (query-lease.ts)
+ * sinks/<n>/                    sink n's own log (0: the query's sink, 1: its late-rows sink), e.g. the
+ *                               Kafka sink's prepared transactions (sinks/kafka/transaction-log.ts)
  * ```
  */
 export class Checkpoint {
@@ -36,6 +38,9 @@ export class Checkpoint {
   sourceStartPath(source: number): string { return joinPath(this.sourceDir(source), '0'); }
   /** The source indexes with a directory (sources/<i>/). */
   async sourceIds(): Promise<number[]> { return numberedEntries(await this.storage.list(joinPath(this.root, 'sources'))); }
+
+  /** sinks/<n>/: sink n's own directory (0: the query's sink, 1: the late-rows sink). */
+  sinkDir(sink: number): string { return joinPath(this.root, 'sinks', String(sink)); }
 
   /** state/<op>/: the state store's directory for stateful operator `op`. */
   stateDir(operatorId: number): string { return joinPath(this.root, 'state', String(operatorId)); }

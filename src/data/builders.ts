@@ -1,5 +1,5 @@
 import * as A from 'apache-arrow';
-import { type DataType, toArrowType } from './types.ts';
+import { type ArrayType, type DataType, toArrowType } from './types.ts';
 
 /** Bit-packed validity; `null` from finish() when every value is valid. */
 export class ValidityBuilder {
@@ -86,7 +86,18 @@ export function primitiveColumn(type: DataType, values: Int32Array | Float64Arra
   return A.makeData({ type: at, length, nullCount, nullBitmap, data: values } as never) as A.Data;
 }
 
+/**
+ * An array column from its parts: row i's elements are child rows [offsets[i], offsets[i+1]).
+ * A null row has no elements (equal offsets); an empty array is a valid row with none either.
+ */
+export function listColumn(type: ArrayType, offsets: Int32Array, child: A.Data, length: number, nullBitmap?: Uint8Array, nullCount = 0): A.Data {
+  return A.makeData({ type: toArrowType(type) as A.List, length, nullCount, nullBitmap, valueOffsets: offsets, child });
+}
+
 export function nullColumn(type: DataType, length: number): A.Data {
+  if (type.kind === 'array') {
+    return listColumn(type, new Int32Array(length + 1), nullColumn(type.elementType, 0), length, new Uint8Array((length + 7) >> 3), length);
+  }
   if (type.kind === 'string' || type.kind === 'binary') {
     const bb = new BytesBuilder(length, 1);
     for (let i = 0; i < length; i++) bb.appendNull();

@@ -1,14 +1,15 @@
 import type * as A from 'apache-arrow';
-import type { DataType } from './types.ts';
+import type { ArrayType, DataType } from './types.ts';
 import { isValid } from './batch.ts';
-import { BytesBuilder, ValidityBuilder, primitiveColumn, nullColumn } from './builders.ts';
+import { BytesBuilder, ValidityBuilder, primitiveColumn, nullColumn, listColumn } from './builders.ts';
 
 /**
  * One JS value per cell, for kernels that are not on a hot path (casts, arithmetic,
  * console output). boolean: boolean; int/double: number; long: bigint;
- * timestamp: ms number; date: days number; string: string; binary: Uint8Array.
+ * timestamp: ms number; date: days number; string: string; binary: Uint8Array; array: a JS
+ * array of its elements' cells (null for a null array, [] for an empty one).
  */
-export type Cell = boolean | number | bigint | string | Uint8Array | null;
+export type Cell = boolean | number | bigint | string | Uint8Array | null | readonly Cell[];
 
 const dec = new TextDecoder();
 
@@ -23,6 +24,15 @@ export function cellReader(d: A.Data, type: DataType): (i: number) => Cell {
     case 'binary': { const o = d.valueOffsets as Int32Array, v = d.values as Uint8Array; return (i) => (has && !isValid(d, i) ? null : v.subarray(o[i]!, o[i + 1]!)); }
     case 'null': return () => null;
     case 'struct': throw new Error('cellReader: struct columns are read through their children');
+    case 'array': {
+      const o = d.valueOffsets as Int32Array, el = cellReader(d.children[0]!, type.elementType);
+      return (i) => {
+        if (has && !isValid(d, i)) return null;
+        const out: Cell[] = new Array(o[i + 1]! - o[i]!);
+        for (let k = o[i]!, j = 0; k < o[i + 1]!; k++, j++) out[j] = el(k);
+        return out;
+      };
+    }
   }
 }
 
@@ -40,14 +50,17 @@ export function cellWriter(type: DataType, capacity: number): CellWriter {
     }
     case 'null': { let n = 0; return { push: () => { n++; }, finish: () => nullColumn(type, n) }; }
     case 'struct': throw new Error('cellWriter: struct columns are built from their children');
+    case 'array': return arrayWriter(type, capacity);
     default: {
-      const arr = type.kind === 'long' || type.kind === 'timestamp' ? new BigInt64Array(capacity)
+      let arr = type.kind === 'long' || type.kind === 'timestamp' ? new BigInt64Array(capacity)
         : type.kind === 'double' ? new Float64Array(capacity) : type.kind === 'boolean' ? new Uint8Array(capacity) : new Int32Array(capacity);
       const vb = new ValidityBuilder(capacity);
       let n = 0;
       const big = arr instanceof BigInt64Array;
       return {
         push: (v) => {
+          // Grows past `capacity`: an array's element count is not known up front.
+          if (n >= arr.length) { const a = new (arr.constructor as Int32ArrayConstructor)(Math.max(arr.length * 2, 16)); a.set(arr as Int32Array); arr = a; }
           if (v === null) { vb.set(n++, false); return; }
           if (big) (arr as BigInt64Array)[n] = typeof v === 'bigint' ? v : BigInt(Math.trunc(v as number));
           else (arr as Int32Array)[n] = typeof v === 'boolean' ? (v ? 1 : 0) : Number(v);
@@ -57,6 +70,24 @@ export function cellWriter(type: DataType, capacity: number): CellWriter {
       };
     }
   }
+}
+
+/** An array column cell by cell: the elements go to one child writer, rows are offsets into it. */
+function arrayWriter(type: ArrayType, capacity: number): CellWriter {
+  const el = cellWriter(type.elementType, capacity * 2), vb = new ValidityBuilder(capacity);
+  let offsets = new Int32Array(capacity + 1), n = 0, total = 0;
+  return {
+    push: (v) => {
+      if (n + 1 >= offsets.length) { const o = new Int32Array(offsets.length * 2); o.set(offsets); offsets = o; }
+      if (v !== null) {
+        for (const x of v as readonly Cell[]) el.push(x);
+        total += (v as readonly Cell[]).length;
+      }
+      vb.set(n, v !== null);
+      offsets[++n] = total;
+    },
+    finish: () => listColumn(type, offsets.subarray(0, n + 1), el.finish(), n, vb.finish(n), vb.nullCount),
+  };
 }
 
 /** Spark's text for a timestamp: 'yyyy-MM-dd HH:mm:ss[.SSS]' in UTC. */

@@ -1,5 +1,6 @@
 import * as A from 'apache-arrow';
 import { type DataType, toArrowType, typeToString } from './types.ts';
+import { listColumn } from './builders.ts';
 import { AnalysisError } from '../errors.ts';
 import { ValidityBuilder } from './builders.ts';
 import { cellWriter, parseTimestamp, type Cell } from './cells.ts';
@@ -10,7 +11,8 @@ import { cellWriter, parseTimestamp, type Cell } from './cells.ts';
  * and column, never a silent null. Accepted: null/undefined for null; boolean; int and long
  * from integral numbers or bigints; double from numbers; timestamp from Date, ms numbers
  * or ISO strings (no zone = UTC); date from Date, day numbers or 'yyyy-MM-dd'; string;
- * binary from Uint8Array; struct from plain objects.
+ * binary from Uint8Array; struct from plain objects; array from JS arrays (elements checked as
+ * their own column, so a bad element is named by its position).
  */
 export function columnFromValues(type: DataType, values: readonly unknown[], context: string, path: string): A.Data {
   const n = values.length;
@@ -24,6 +26,24 @@ export function columnFromValues(type: DataType, values: readonly unknown[], con
     const children = type.fields.map((f) => columnFromValues(
       f.type, values.map((v) => (v == null ? null : (v as Record<string, unknown>)[f.name])), context, `${path}.${f.name}`));
     return A.makeData({ type: toArrowType(type) as A.Struct, length: n, nullCount: vb.nullCount, nullBitmap: vb.finish(n), children });
+  }
+  if (type.kind === 'array') {
+    const vb = new ValidityBuilder(n), offsets = new Int32Array(n + 1), elements: unknown[] = [];
+    values.forEach((v, i) => {
+      if (v != null && !Array.isArray(v)) refuse(type, v, where(i));
+      if (v != null) for (const x of v as unknown[]) elements.push(x);
+      vb.set(i, v != null);
+      offsets[i + 1] = elements.length;
+    });
+    let child: A.Data;
+    try { child = columnFromValues(type.elementType, elements, context, `${path}[]`); } catch (e) {
+      if (!(e instanceof AnalysisError)) throw e;
+      // Say which row and element the flat element index was.
+      const m = /row (\d+), column/.exec(e.message), flat = m ? Number(m[1]) : -1;
+      const row = offsets.findIndex((o, i) => i > 0 && o > flat) - 1;
+      throw row >= 0 ? new AnalysisError(e.message.replace(`row ${flat}, column '${path}[]`, `row ${row}, column '${path}[${flat - offsets[row]!}]`)) : e;
+    }
+    return listColumn(type, offsets, child, n, vb.finish(n), vb.nullCount);
   }
   const w = cellWriter(type, n);
   for (let i = 0; i < n; i++) w.push(toCell(type, values[i], where, i));
@@ -62,7 +82,7 @@ function toCell(type: DataType, v: unknown, where: (row: number) => string, i: n
       break;
     }
     case 'null': break;
-    case 'struct': break;
+    case 'struct': case 'array': break;
   }
   return refuse(type, v, where(i));
 }

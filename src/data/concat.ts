@@ -3,6 +3,7 @@ import type { DataType } from './types.ts';
 import { toArrowType } from './types.ts';
 import { isValid, makeBatch, type Batch } from './batch.ts';
 import { nullColumn } from './builders.ts';
+import { take } from './take.ts';
 
 /**
  * Columns of the same type (offset 0) end to end, as one flat column. Used where an
@@ -29,6 +30,17 @@ export function concatColumns(type: DataType, parts: readonly A.Data[]): A.Data 
   if (type.kind === 'struct') {
     const children = type.fields.map((f, k) => concatColumns(f.type, parts.map((p) => p.children[k]!)));
     return A.makeData({ type: toArrowType(type) as A.Struct, length: n, nullCount, nullBitmap, children });
+  }
+  if (type.kind === 'array') {
+    const offsets = new Int32Array(n + 1);
+    let row = 0;
+    for (const p of parts) {
+      const o = p.valueOffsets as Int32Array, shift = offsets[row]! - o[0]!;
+      for (let i = 1; i <= p.length; i++) offsets[row + i] = o[i]! + shift;
+      row += p.length;
+    }
+    const child = concatColumns(type.elementType, parts.map(elementsOf));
+    return A.makeData({ type: toArrowType(type) as A.List, length: n, nullCount, nullBitmap, valueOffsets: offsets, child });
   }
   if (type.kind === 'string' || type.kind === 'binary') {
     let bytes = 0;
@@ -58,6 +70,13 @@ export function concatColumns(type: DataType, parts: readonly A.Data[]): A.Data 
   let o = 0;
   for (const p of parts) { out.set((p.values as typeof out).subarray(0, p.length) as never, o); o += p.length; }
   return A.makeData({ type: at, length: n, nullCount, nullBitmap, data: out } as never) as A.Data;
+}
+
+/** The child rows an array column's rows use, as a column starting at its first one. */
+function elementsOf(p: A.Data): A.Data {
+  const o = p.valueOffsets as Int32Array, child = p.children[0]!, from = o[0]!, to = o[p.length]!;
+  if (from === 0 && to === child.length) return child;
+  return take(child, Int32Array.from({ length: to - from }, (_, k) => from + k));
 }
 
 /** Batches of one schema as a single batch. */

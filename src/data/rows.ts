@@ -16,8 +16,17 @@ export function batchToRows(b: Batch): Record<string, unknown>[] {
   return out;
 }
 
-/** Timestamps come out as Date, longs as bigint, structs as objects. */
+/** Timestamps come out as Date, longs as bigint, structs as objects, arrays as JS arrays. */
 export function rowReader(d: A.Data, type: DataType): (i: number) => unknown {
+  if (type.kind === 'array') {
+    const o = d.valueOffsets as Int32Array, el = rowReader(d.children[0]!, type.elementType);
+    return (i) => {
+      if (!isValid(d, i)) return null;
+      const out: unknown[] = [];
+      for (let k = o[i]!; k < o[i + 1]!; k++) out.push(el(k));
+      return out;
+    };
+  }
   if (type.kind === 'struct') {
     const kids = (type as Struct).fields.map((f, k) => [f.name, rowReader(d.children[k]!, f.type)] as const);
     return (i) => {

@@ -7,7 +7,12 @@ export interface AtomicType { readonly kind: AtomicKind }
 export interface StructField { readonly name: string; readonly type: DataType; readonly nullable: boolean }
 export interface StructType { readonly kind: 'struct'; readonly fields: readonly StructField[] }
 export interface NullType { readonly kind: 'null' }
-export type DataType = AtomicType | StructType | NullType;
+/**
+ * Spark's ArrayType over an Arrow List column (offsets + one child column of all elements).
+ * `containsNull` is Spark's flag; elements are always stored nullable, so it only documents.
+ */
+export interface ArrayType { readonly kind: 'array'; readonly elementType: DataType; readonly containsNull: boolean }
+export type DataType = AtomicType | StructType | NullType | ArrayType;
 
 const atomic = (kind: AtomicKind): AtomicType => Object.freeze({ kind });
 export const boolean = atomic('boolean');
@@ -19,6 +24,11 @@ export const binary = atomic('binary');
 export const timestamp = atomic('timestamp');
 export const date = atomic('date');
 export const nullType: NullType = Object.freeze({ kind: 'null' });
+
+/** array<elementType>, as PySpark's ArrayType(elementType, containsNull=True). */
+export function array(elementType: DataType, containsNull = true): ArrayType {
+  return Object.freeze({ kind: 'array', elementType, containsNull });
+}
 
 /** Spark's StructType, also buildable with `.add(name, type)` like PySpark. */
 export class Struct implements StructType {
@@ -41,13 +51,16 @@ const byName: Record<string, DataType> = {
 };
 
 export function typeByName(name: string): DataType {
-  const t = byName[name.toLowerCase()];
-  if (!t) throw new AnalysisError(`Unknown type '${name}'. Known types: ${Object.keys(byName).join(', ')}.`);
+  const arr = /^\s*array\s*<(.*)>\s*$/i.exec(name);
+  if (arr) return array(typeByName(arr[1]!));
+  const t = byName[name.trim().toLowerCase()];
+  if (!t) throw new AnalysisError(`Unknown type '${name}'. Known types: ${Object.keys(byName).join(', ')}, array<type>.`);
   return t;
 }
 
 export function typeToString(t: DataType): string {
   if (t.kind === 'struct') return `struct<${t.fields.map((f) => `${f.name}:${typeToString(f.type)}`).join(',')}>`;
+  if (t.kind === 'array') return `array<${typeToString(t.elementType)}>`;
   return t.kind;
 }
 
@@ -69,6 +82,8 @@ export function toArrowType(t: DataType): A.DataType {
     case 'date': return new A.DateDay();
     case 'null': return new A.Null();
     case 'struct': return new A.Struct(t.fields.map((f) => new A.Field(f.name, toArrowType(f.type), f.nullable)));
+    // 'element' is the child's name in Parquet's LIST spec, so writers and DuckDB keep it as is.
+    case 'array': return new A.List(new A.Field('element', toArrowType(t.elementType), true));
   }
 }
 
@@ -86,7 +101,8 @@ export function fromArrowType(t: A.DataType): DataType {
   if (A.DataType.isDate(t)) return date;
   if (A.DataType.isNull(t)) return nullType;
   if (A.DataType.isStruct(t)) return struct(t.children.map((f) => ({ name: f.name, type: fromArrowType(f.type), nullable: f.nullable })));
-  throw new AnalysisError(`Arrow type ${String(t)} is not supported; supported: boolean, int, long, double, string, binary, timestamp, date, struct.`);
+  if (A.DataType.isList(t)) return array(fromArrowType(t.children[0]!.type));
+  throw new AnalysisError(`Arrow type ${String(t)} is not supported; supported: boolean, int, long, double, string, binary, timestamp, date, struct, list.`);
 }
 
 export function fromArrowSchema(s: A.Schema): Struct {

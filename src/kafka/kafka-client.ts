@@ -17,21 +17,28 @@ export type { FetchedRecord } from './protocol.ts';
  */
 
 /** kafkajs's wire-level request object, as `connectionPool.send` takes it. */
-interface ProtocolRequest<T> {
+export interface ProtocolRequest<T> {
   request: { apiKey: number; apiVersion: number; apiName: string; encode(): Promise<{ buf: Buffer; buffer: Buffer }> };
   response: { decode(payload: Buffer): Promise<T>; parse(decoded: T): Promise<T> };
   requestTimeout: number;
 }
 
 /** One of kafkajs's connections to a broker. */
-interface KafkaConnection { send<T>(req: ProtocolRequest<T>): Promise<T> }
+export interface KafkaConnection { send<T>(req: ProtocolRequest<T>): Promise<T> }
 
 /** kafkajs's connections to one broker: Fetch has a connection of its own, other requests share another. */
 interface KafkaConnectionPool {
   getConnectionByRequest(req: ProtocolRequest<unknown>): Promise<KafkaConnection>;
 }
 
-interface KafkaBroker {
+/** Transaction requests of kafkajs's Broker (the producer's, src/kafka/producer.ts); errors are KafkaJSProtocolErrors with a `type`. */
+interface KafkaTxnBroker {
+  initProducerId(req: { transactionalId: string | null; transactionTimeout: number }): Promise<{ producerId: string; producerEpoch: number }>;
+  addPartitionsToTxn(req: { transactionalId: string; producerId: string; producerEpoch: number; topics: { topic: string; partitions: number[] }[] }): Promise<unknown>;
+  endTxn(req: { transactionalId: string; producerId: string; producerEpoch: number; transactionResult: boolean }): Promise<unknown>;
+}
+
+export interface KafkaBroker extends KafkaTxnBroker {
   versions: Record<number, { minVersion: number; maxVersion: number }> | null;
   connectionPool: KafkaConnectionPool;
   disconnect(): Promise<void>;
@@ -41,7 +48,7 @@ interface KafkaBroker {
   }): Promise<{ responses: { topicName: string; partitions: { partition: number; errorCode: number; highWatermark: string; messages: FetchedRecord[] }[] }[] }>;
 }
 
-interface KafkaCluster {
+export interface KafkaCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   addMultipleTargetTopics(topics: string[]): Promise<void>;
@@ -49,6 +56,9 @@ interface KafkaCluster {
   findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
   findBroker(q: { nodeId: number | string }): Promise<KafkaBroker>;
+  /** coordinatorType 1: the transaction coordinator of a transactional id. */
+  findGroupCoordinator(q: { groupId: string; coordinatorType: number }): Promise<KafkaBroker>;
+  getNodeIds(): number[];
   fetchTopicsOffset(topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[]):
     Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
   brokerPool: { metadata?: { topicMetadata: { topic: string; topicErrorCode: number; partitionMetadata: { partitionId: number }[] }[] } };
@@ -167,6 +177,9 @@ export class KafkaClient {
     this.cluster = cluster;
     return cluster;
   }
+
+  /** kafkajs's cluster, connected: for the producer (producer.ts), which works on the same layer. */
+  connectedCluster(): Promise<KafkaCluster> { return this.connected(); }
 
   /** Partitions of each topic; a topic that does not exist is missing from the result. */
   async partitions(topics: string[]): Promise<Map<string, number[]>> {
@@ -312,19 +325,22 @@ export class KafkaClient {
  * and the first is never closed (disconnect() closes only the pool's), so the process could not
  * exit after the query ended. Callers that find a connect under way share it instead.
  */
-const connectingByPool = new WeakMap<KafkaConnectionPool, Promise<KafkaConnection>>();
+const connectingByPool = new WeakMap<KafkaConnectionPool, Map<boolean, Promise<KafkaConnection>>>();
 function connectionFor(pool: KafkaConnectionPool, req: ProtocolRequest<unknown>): Promise<KafkaConnection> {
-  // Keyed by pool alone: sendRaw carries only Fetch, so always the pool's Fetch connection.
-  let pending = connectingByPool.get(pool);
+  // The pool has two connections: Fetch's and the one every other request (Produce) shares.
+  const fetch = req.request.apiKey === FETCH_API_KEY;
+  let byKind = connectingByPool.get(pool);
+  if (!byKind) connectingByPool.set(pool, (byKind = new Map()));
+  let pending = byKind.get(fetch);
   if (!pending) {
-    pending = pool.getConnectionByRequest(req).finally(() => connectingByPool.delete(pool));
-    connectingByPool.set(pool, pending);
+    pending = pool.getConnectionByRequest(req).finally(() => byKind.delete(fetch));
+    byKind.set(fetch, pending);
   }
   return pending;
 }
 
 /** As kafkajs's Broker[SEND_REQUEST]: a closed connection disconnects the broker so the next call reconnects. */
-async function sendRaw<T>(broker: KafkaBroker, req: ProtocolRequest<T>): Promise<T> {
+export async function sendRaw<T>(broker: KafkaBroker, req: ProtocolRequest<T>): Promise<T> {
   try {
     const connection = await connectionFor(broker.connectionPool, req as ProtocolRequest<unknown>);
     return await connection.send(req);

@@ -13,6 +13,7 @@
  */
 
 import { crc32c } from '@node-rs/crc32';
+import { HeaderColumns } from './header-columns.ts';
 
 // ---- request ---------------------------------------------------------------------------------
 
@@ -226,14 +227,18 @@ export class RecordColumns {
   valueByteLength = 0;
   readonly valueBase: number;
   private readonly inPlace: Uint8Array | null;
+  /** The `headers` column, when the source's includeHeaders is on (null: headers are skipped unread). */
+  readonly headers: HeaderColumns | null;
 
   /**
    * `rows` and `bytes` are capacity hints (the columns grow as needed). With `inPlace`, values
    * are compacted inside that buffer (a Fetch response nobody else reads) from `start` on, and
-   * decodeBatch may only be given uncompressed batches of it, in buffer order.
+   * decodeBatch may only be given uncompressed batches of it, in buffer order. With
+   * `includeHeaders`, each record's headers are decoded into `headers`.
    */
-  constructor(rows: number, bytes: number, inPlace?: { buf: Uint8Array; start: number }) {
+  constructor(rows: number, bytes: number, inPlace?: { buf: Uint8Array; start: number }, includeHeaders = false) {
     rows = Math.max(rows, 16);
+    this.headers = includeHeaders ? new HeaderColumns(rows) : null;
     this.keyOffsets = new Int32Array(rows + 1);
     this.valueOffsets = new Int32Array(rows + 1);
     this.keyBytes = new Uint8Array(1024);
@@ -324,6 +329,7 @@ export class RecordColumns {
     } else this.valueNulls++;
     this.valueOffsets[i + 1] = this.valueByteLength - this.valueBase;
     this.setRow(i, partition, offset, timestamp, timestampType);
+    this.headers?.endRow(); // legacy message sets (magic < 2) have no headers
     this.topicRuns[this.topicRuns.length - 1]![1]++;
     this.length = i + 1;
   }
@@ -346,6 +352,7 @@ export class RecordColumns {
     }
     const vb = this.valueBytes, vOffsets = this.valueOffsets, vValid = this.valueValid, vBase = this.valueBase;
     let vp = this.valueByteLength, i = this.length, rows = 0;
+    const headers = this.headers;
     P = start;
     for (let r = 0; r < count; r++) {
       const len = varint(b);
@@ -362,9 +369,12 @@ export class RecordColumns {
       if (keyStart + (keyLen > 0 ? keyLen : 0) > recEnd || valueStart + (valueLen > 0 ? valueLen : 0) > recEnd) {
         throw new ProtocolError(`record at offset ${offset} has a key or value past its end`);
       }
-      P = recEnd; // headers are not part of the schema
-      if (offset < from) continue;
+      if (offset < from) { P = recEnd; continue; }
       if (offset >= to) break;
+      // Headers follow the value; they are read before the value is compacted, which only ever
+      // moves bytes left of the current record, so in-place decoding never overwrites them.
+      if (headers) { P = valueStart + (valueLen > 0 ? valueLen : 0); readHeaders(b, recEnd, offset, headers); }
+      P = recEnd;
       this.setKey(i, b, keyStart, keyLen);
       if (valueLen >= 0) {
         const at = valueStart + shift;
@@ -516,6 +526,23 @@ function controlType(b: Uint8Array, batchStart: number, batchEnd: number): numbe
   const keyLen = varint(b);
   if (keyLen < 4 || P + 4 > batchEnd) return -1;
   return readInt16(b, P + 2);
+}
+
+/** The headers of one record, from P (its header count) to recEnd, as one row of `out`. */
+function readHeaders(b: Uint8Array, recEnd: number, offset: number, out: HeaderColumns): void {
+  const count = varint(b);
+  if (count < 0) throw new ProtocolError(`record at offset ${offset} has a negative header count`);
+  for (let h = 0; h < count; h++) {
+    const keyLen = varint(b), keyStart = P;
+    // As Kafka's DefaultRecord.readHeaders: a header key is never null.
+    if (keyLen < 0) throw new ProtocolError(`record at offset ${offset} has a header with a negative key length`);
+    P += keyLen;
+    const valueLen = varint(b), valueStart = P;
+    if (valueLen > 0) P += valueLen;
+    if (P > recEnd) throw new ProtocolError(`record at offset ${offset} has a header past its end`);
+    out.add(b, keyStart, keyLen, valueStart, valueLen);
+  }
+  out.endRow();
 }
 
 /** Kafka's consumer-side filter of aborted transactions (READ_COMMITTED, KIP-98). */

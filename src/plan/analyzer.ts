@@ -169,6 +169,9 @@ export function bind(e: Expr, schema: Struct): Bound {
     case 'window': return bindWindow(e, schema);
     case 'agg': throw new AnalysisError(`${exprToString(e)} is an aggregate: use it inside groupBy(...).agg(...).`);
     case 'interval': throw new AnalysisError(`${e.text} can only be added to or subtracted from a timestamp or a date here, like ts + ${e.text}.`);
+    case 'generator':
+      throw new AnalysisError(`The generator ${exprToString(e)} is not supported here: a generator must be a whole column of select() or withColumn() `
+        + `(optionally with an alias), not nested in an expression or used in filter/groupBy. Explode in a select first, then use the column.`);
   }
 }
 

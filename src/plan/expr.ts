@@ -5,6 +5,9 @@ import { lookupFunction } from '../exec/functions/registry.ts';
 
 export type { AggFn, JsonMode };
 
+/** Spark's generators of arrays: a row becomes one row per element (plan/plan-generate.ts). */
+export type GeneratorFn = 'explode' | 'explode_outer' | 'posexplode' | 'posexplode_outer';
+
 /** The unresolved expression tree a user builds with `col`, `lit` and Column methods. */
 export type BinaryOp = 'eq' | 'neq' | 'gt' | 'geq' | 'lt' | 'leq' | 'and' | 'or' | 'plus' | 'minus' | 'multiply' | 'divide' | 'mod';
 
@@ -29,7 +32,10 @@ export type Expr =
   | { readonly op: 'window'; readonly child: Expr; readonly kind: 'tumbling' | 'sliding' | 'session'; readonly sizeMs: number; readonly slideMs: number; readonly text: string }
   | { readonly op: 'agg'; readonly agg: AggExpr }
   /** SQL's INTERVAL literal, in Spark's CalendarInterval parts; `text` is as written, for names. */
-  | { readonly op: 'interval'; readonly months: number; readonly days: number; readonly ms: number; readonly text: string };
+  | { readonly op: 'interval'; readonly months: number; readonly days: number; readonly ms: number; readonly text: string }
+
+  /** explode(arr) and friends: only at the top of a select list (one per select), as in Spark. */
+  | { readonly op: 'generator'; readonly fn: GeneratorFn; readonly child: Expr };
 
 
 /** An aggregate call: `count('*')` has no child. */
@@ -42,6 +48,10 @@ const binSymbol: Record<BinaryOp, string> = {
 /** Spark's SQL spelling of a type where it differs from ours. */
 const sqlTypeName: Partial<Record<DataType['kind'], string>> = { int: 'INT', long: 'BIGINT', struct: 'STRUCT' };
 
+function sqlTypeText(t: DataType): string {
+  return t.kind === 'array' ? `ARRAY<${sqlTypeText(t.elementType)}>` : sqlTypeName[t.kind] ?? t.kind.toUpperCase();
+}
+
 /** Spark-like text of an expression: used for default output names and in messages. */
 export function exprToString(e: Expr): string {
   switch (e.op) {
@@ -51,7 +61,7 @@ export function exprToString(e: Expr): string {
       if (e.type?.kind === 'double' && Number.isInteger(e.value)) return (e.value as number).toFixed(1);
       return typeof e.value === 'string' ? e.value : String(e.value);
     case 'alias': return e.name;
-    case 'cast': return `CAST(${exprToString(e.child)} AS ${sqlTypeName[e.to.kind] ?? e.to.kind.toUpperCase()})`;
+    case 'cast': return `CAST(${exprToString(e.child)} AS ${sqlTypeText(e.to)})`;
     case 'binary': return `(${exprToString(e.left)} ${binSymbol[e.fn]} ${exprToString(e.right)})`;
     case 'call': {
       // Spark's text: the function's own form if it has one ((NOT a)), else name(a, b).
@@ -64,6 +74,7 @@ export function exprToString(e: Expr): string {
     case 'window': return e.kind === 'session' ? 'session_window' : 'window';
     case 'agg': return e.agg.alias ?? aggName(e.agg);
     case 'interval': return e.text;
+    case 'generator': return `${e.fn}(${exprToString(e.child)})`;
   }
 }
 

@@ -46,6 +46,11 @@ export function planAggregate(child: PhysicalPlan, p: Extract<LogicalPlan, { kin
     } else {
       const bound = bind(e, child.schema);
       if (bound.type.kind === 'struct') throw new AnalysisError(`groupBy on the struct column '${bound.name}' is not supported; group by its fields.`);
+      // Spark groups by arrays; the state store's keys are atomic cells, so sluice refuses it rather than guess an encoding.
+      if (bound.type.kind === 'array') {
+        throw new AnalysisError(`groupBy on the array column '${bound.name}' (${typeToString(bound.type)}) is not supported; `
+          + `group by array_join(${bound.name}, ',') or explode() it first.`);
+      }
       keys.push({ name: alias ?? outputName(e), bound });
     }
   }

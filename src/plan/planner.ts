@@ -12,6 +12,7 @@ import { planDedup } from './plan-dedup.ts';
 import { planJoin } from './plan-join.ts';
 import { planStatic } from './plan-static.ts';
 import { planUnion } from './plan-union.ts';
+import { planGenerate } from './plan-generate.ts';
 
 const colRef = (name: string): Expr => ({ op: 'col', name });
 
@@ -72,6 +73,8 @@ export function planQuery(p: LogicalPlan): PhysicalPlan {
 }
 
 function withChild(child: PhysicalPlan, exprs: readonly Expr[]): PhysicalPlan {
+  const generated = planGenerate(child, exprs);
+  if (generated) return generated;
   const bound = bindSelect(exprs, child.schema);
   const schema = struct(bound.map((b) => ({ name: b.name, type: b.type, nullable: true })));
   return { ...withOperator(child, schema, project(schema, bound)), windowColumns: projectedWindows(child, exprs) };

@@ -88,12 +88,13 @@ export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<Stre
   let id: string, runId: string, lease: QueryLease | null = null, sources: Source[];
   const attachments: QueryAttachment[] = [];
   const checkpoint = new Checkpoint(storage, cp);
+  const onPhase = crashHook();
   try {
     id = await loadOrCreateQueryId(checkpoint);
     runId = randomUUID();
     lease = await QueryLease.acquire(checkpoint, runId);
-    await sink.open?.(id);
-    await lateSink?.open?.(id);
+    await sink.open?.({ queryId: id, storage, dir: checkpoint.sinkDir(0), onPhase });
+    await lateSink?.open?.({ queryId: id, storage, dir: checkpoint.sinkDir(1), onPhase });
     // Observers open before the sources exist: the UI's port in use fails start() with little to undo.
     for (const open of openers) attachments.push(await open());
     const resuming = await Promise.all(plan.sources.map((_, i) => storage.exists(checkpoint.sourceStartPath(i))));
@@ -117,7 +118,7 @@ export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<Stre
     id, runId, name: spec.queryName, checkpoint, plan, sources, sink, lateSink, outputMode: spec.outputMode, trigger: spec.trigger,
     ...settings,
     leaseLost: () => held.lostReason,
-    onProgress: (p) => query.progress(p), onIdle: () => query.idle(), onPhase: crashHook(),
+    onProgress: (p) => query.progress(p), onIdle: () => query.idle(), onPhase,
   });
   host.streams.add(query);
   for (const a of attachments) a.attach(query, host.streams);

@@ -2,12 +2,14 @@ import type { SinkProvider } from './sink.ts';
 import { consoleSink } from './console/console-sink.ts';
 import { memorySink } from './memory/memory-sink.ts';
 import { parquetSink } from './parquet/parquet-sink.ts';
+import { kafkaSink } from './kafka/kafka-sink.ts';
 
 /** Sinks by format name: adding a sink is one line here. */
 export const sinks: ReadonlyMap<string, SinkProvider> = new Map([
   [parquetSink.name, parquetSink],
   [consoleSink.name, consoleSink],
   [memorySink.name, memorySink],
+  [kafkaSink.name, kafkaSink],
 ]);
 
 /** The format of a writer that names none (writeStream.start() prints each batch). */

@@ -1,5 +1,6 @@
 import type { Struct } from '../data/types.ts';
 import type { Batch } from '../data/batch.ts';
+import type { Storage } from '../storage/storage.ts';
 
 export type OutputMode = 'append' | 'update' | 'complete';
 
@@ -22,14 +23,25 @@ export interface SinkOptions {
 
 export interface SinkResult { readonly numOutputRows: number }
 
+/** What a sink gets when the query opens it, once the checkpoint's lease is held. */
+export interface SinkOpenContext {
+  /** The query's id, from its checkpoint's metadata: stable across restarts. */
+  readonly queryId: string;
+  /** The sink's own directory in the checkpoint (Checkpoint.sinkDir), on `storage`; nothing is there until the sink writes. */
+  readonly dir: string;
+  readonly storage: Storage;
+  /** Test hook: crash tests kill the process at named points inside a sink's batch (runtime/crash-hook.ts). */
+  readonly onPhase?: (phase: string, batchId: number) => void | Promise<void>;
+}
+
 /**
  * A sink receives each batch once per attempt; it must be idempotent per batchId:
  * a re-run of batch N after a crash replaces what the first attempt wrote.
  */
 export interface Sink {
   readonly description: string;
-  /** Called once before the first batch, with the query's id (from its checkpoint). */
-  open?(queryId: string): Promise<void>;
+  /** Called once before the first batch. */
+  open?(ctx: SinkOpenContext): Promise<void>;
   addBatch(batchId: number, data: readonly Batch[]): Promise<SinkResult>;
   /** Things to report once in progress's warnings (e.g. a partition value the sink had to shorten). */
   drainWarnings?(): string[];

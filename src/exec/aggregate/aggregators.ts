@@ -3,6 +3,7 @@ import { AnalysisError } from '../../errors.ts';
 import type { Cell } from '../../data/cells.ts';
 import { cellKeyPart } from '../../state/key-encoding.ts';
 import { hllAdd, hllCount, hllMerge, hllNew } from './hll.ts';
+import { collect } from './collect.ts';
 
 /**
  * One aggregate function over state columns. `vals` are the store's value columns and
@@ -41,7 +42,7 @@ function extreme(name: string, type: DataType, better: (a: Cell, b: Cell) => boo
 
 /** The aggregator for `fn` over an input of type `input` (null for count(*)). Spark's result types. */
 /** The aggregate functions, by Spark SQL name; each has a case in makeAggregator. */
-export type AggFn = 'sum' | 'count' | 'avg' | 'min' | 'max' | 'first' | 'last' | 'approx_count_distinct';
+export type AggFn = 'sum' | 'count' | 'avg' | 'min' | 'max' | 'first' | 'last' | 'approx_count_distinct' | 'collect_list' | 'collect_set';
 
 export function makeAggregator(fn: AggFn, input: DataType | null, name: string): Aggregator {
   const need = (ok: boolean, what: string): void => {
@@ -105,6 +106,9 @@ export function makeAggregator(fn: AggFn, input: DataType | null, name: string):
         result: (vals, base, slot) => vals[base]![slot] ?? null,
       };
     }
+    case 'collect_list': case 'collect_set':
+      need(input !== null && input.kind !== 'struct' && (fn === 'collect_list' || input.kind !== 'array'), fn === 'collect_list' ? 'a column that is not a struct' : 'an atomic column');
+      return collect(name, input!, fn === 'collect_set');
     case 'approx_count_distinct': {
       need(input !== null && input.kind !== 'struct', 'a column');
       const regs = (vals: Cell[][], base: number, slot: number): Uint8Array => {

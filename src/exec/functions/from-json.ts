@@ -33,11 +33,21 @@ function rowLocator(schema: Struct): (b: Batch, row: number) => string {
   };
 }
 
+function firstArrayField(t: Struct | StructType, prefix: string): string | null {
+  for (const f of t.fields) {
+    if (f.type.kind === 'array') return prefix + f.name;
+    if (f.type.kind === 'struct') { const inner = firstArrayField(f.type, `${prefix}${f.name}.`); if (inner) return inner; }
+  }
+  return null;
+}
+
 /** Checks the call over an input of `schema` and compiles it, or returns the message of what is wrong. */
 export function compileFromJson(spec: FromJsonSpec, input: Arg, schema: Struct): FromJsonKernel | string {
   if (input.type.kind !== 'string' && input.type.kind !== 'binary') {
     return `from_json needs a string column, but '${input.name}' is ${typeToString(input.type)}. Use col('${input.name}').cast('string').`;
   }
+  const arrayField = firstArrayField(spec.schema, '');
+  if (arrayField) return `from_json: the schema's field '${arrayField}' is an array, which from_json cannot decode yet; read it as a string field and split() it, or leave it out of the schema`;
   const corruptName = spec.corruptRecordColumn;
   const corruptIdx = corruptName ? spec.schema.fields.findIndex((f) => f.name === corruptName) : -1;
   if (corruptName && corruptIdx < 0) {

@@ -1,4 +1,4 @@
-import { int, binary, string } from '../../data/types.ts';
+import { int, binary, string, typeToString } from '../../data/types.ts';
 import { isValid } from '../../data/batch.ts';
 import type { ScalarFunction } from './scalar-function.ts';
 import { intColumn } from './utf8-columns.ts';
@@ -11,7 +11,9 @@ export const length: ScalarFunction = {
   name: 'length', aliases: ['char_length', 'character_length', 'len'], arity: 1,
   bind([a]) {
     const isBinary = a!.type.kind === 'binary';
-    if (a!.type.kind === 'struct') return `argument 1 requires (string or binary) type, however, '${a!.name}' is of struct type`;
+    if (a!.type.kind === 'struct' || a!.type.kind === 'array') {
+      return `argument 1 requires (string or binary) type, however, '${a!.name}' is of ${typeToString(a!.type)} type${a!.type.kind === 'array' ? '; size() counts the elements of an array' : ''}`;
+    }
     return {
       inputTypes: [isBinary ? binary : string], returnType: int,
       kernel: ([d], n) => {

@@ -34,6 +34,14 @@ import { md5, sha1, sha2, crc32, base64, unbase64 } from './digests.ts';
 import { struct } from './struct.ts';
 import { to_json } from './to-json.ts';
 import { get_json_object } from './get-json-object.ts';
+import { split } from './split.ts';
+import { makeArray } from './make-array.ts';
+import { size } from './size.ts';
+import { array_contains } from './array-contains.ts';
+import { element_at, get } from './element-at.ts';
+import { array_join } from './array-join.ts';
+import { sort_array } from './sort-array.ts';
+import { array_distinct } from './array-distinct.ts';
 
 /** Every scalar SQL function: adding one is its file plus one line here. */
 export const scalarFunctions: readonly ScalarFunction[] = [
@@ -52,6 +60,8 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   year, quarter, month, dayofmonth, dayofweek, dayofyear, weekofyear, hour, minute, second,
   to_timestamp, to_date, unix_timestamp, date_format, from_unixtime, current_timestamp, current_date,
   date_add, date_sub, datediff, add_months, last_day, date_trunc, trunc,
+  lpad, rpad, split,
+  makeArray, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
 ];
 
 /** By lower-case name and alias; a name given twice is a mistake caught when the module loads. */

@@ -9,6 +9,8 @@ const dec = new TextDecoder();
 export function canCast(from: DataType, to: DataType): boolean {
   if (typeToString(from) === typeToString(to) || from.kind === 'null') return true;
   if (from.kind === 'struct' || to.kind === 'struct') return false;
+  // array<a> to array<b> casts each element, as Spark's Cast does.
+  if (from.kind === 'array' || to.kind === 'array') return from.kind === 'array' && to.kind === 'array' && canCast(from.elementType, to.elementType);
   if (to.kind === 'binary') return from.kind === 'string' || from.kind === 'binary';
   if (from.kind === 'binary') return to.kind === 'string';
   return true;
@@ -20,6 +22,7 @@ const LONG_MIN = -(2n ** 63n), LONG_MAX = 2n ** 63n - 1n;
 /** One cell, Spark's (non-ANSI) cast rules: unparsable or out of range gives null. */
 function convert(v: Cell, from: DataType, to: DataType): Cell {
   if (v === null) return null;
+  if (from.kind === 'array' && to.kind === 'array') return (v as readonly Cell[]).map((x) => convert(x, from.elementType, to.elementType));
   // Normalise the source to a few JS shapes first.
   if (from.kind === 'binary') v = dec.decode(v as Uint8Array);
   switch (to.kind) {
@@ -66,6 +69,12 @@ export function cast(d: A.Data, from: DataType, to: DataType, n: number): A.Data
   // string <-> binary share one layout: relabel the buffers, copy nothing.
   if ((from.kind === 'binary' && to.kind === 'string') || (from.kind === 'string' && to.kind === 'binary')) {
     return A.makeData({ type: toArrowType(to), length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap, valueOffsets: d.valueOffsets, data: d.values } as never) as A.Data;
+  }
+  if (from.kind === 'array' && to.kind === 'array') {
+    // Same rows and offsets; only the elements change.
+    const child = d.children[0]!;
+    return A.makeData({ type: toArrowType(to) as A.List, length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap,
+      valueOffsets: d.valueOffsets, child: cast(child, from.elementType, to.elementType, child.length) });
   }
   const read = cellReader(d, from), w = cellWriter(to, n);
   for (let i = 0; i < n; i++) w.push(convert(read(i), from, to));

@@ -1,5 +1,5 @@
 import * as A from 'apache-arrow';
-import { type DataType, type StructField, date, double, fromArrowType, int, long, struct, timestamp, toArrowType } from '../../data/types.ts';
+import { type DataType, type StructField, array, date, double, fromArrowType, int, long, struct, timestamp, toArrowType } from '../../data/types.ts';
 import { AnalysisError } from '../../errors.ts';
 import { isValid } from '../../data/batch.ts';
 
@@ -17,6 +17,12 @@ export function normalizeColumn(d: A.Data, where: string): { type: DataType; dat
     const fields: StructField[] = t.children.map((f, k) => ({ name: f.name, type: kids[k]!.type, nullable: f.nullable }));
     const type = struct(fields);
     const data = A.makeData({ type: toArrowType(type) as A.Struct, length: d.length, nullCount: d.nullCount, nullBitmap: bitmapOf(d), children: kids.map((k) => k.data) });
+    return { type, data };
+  }
+  if (A.DataType.isList(t)) {
+    // Elements in the engine's types too; the child is renamed 'element' by toArrowType (pyarrow writes 'item').
+    const el = normalizeColumn(d.children[0]!, `${where}[]`), type = array(el.type);
+    const data = A.makeData({ type: toArrowType(type) as A.List, length: d.length, nullCount: d.nullCount, nullBitmap: bitmapOf(d), valueOffsets: d.valueOffsets, child: el.data });
     return { type, data };
   }
   if (A.DataType.isTimestamp(t)) {

@@ -1,7 +1,7 @@
 import { ParseError } from '../../errors.ts';
-import { type DataType, double } from '../../data/types.ts';
+import { type DataType, array, double } from '../../data/types.ts';
 import { lookupFunction } from '../../exec/functions/registry.ts';
-import type { AggFn, BinaryOp, Expr } from '../expr.ts';
+import type { AggFn, BinaryOp, Expr, GeneratorFn } from '../expr.ts';
 import { type Token, tokenize } from './lexer.ts';
 import { parseInterval } from '../../util/interval.ts';
 import { sizedTypes, sqlType, sqlTypeNames } from './sql-types.ts';
@@ -31,7 +31,12 @@ const multiplicative: Record<string, BinaryOp> = { '*': 'multiply', '/': 'divide
 /** Aggregates are their own node (plan/expr.ts AggExpr), not registry functions. */
 const aggregates: Record<string, AggFn> = {
   sum: 'sum', count: 'count', avg: 'avg', mean: 'avg', min: 'min', max: 'max', first: 'first', last: 'last',
-  approx_count_distinct: 'approx_count_distinct',
+  approx_count_distinct: 'approx_count_distinct', collect_list: 'collect_list', collect_set: 'collect_set',
+};
+
+/** Generators are their own node too: a row becomes several (plan/plan-generate.ts). */
+const generators: Record<string, GeneratorFn> = {
+  explode: 'explode', explode_outer: 'explode_outer', posexplode: 'posexplode', posexplode_outer: 'posexplode_outer',
 };
 
 /** Words that end or join expressions: unquoted, they are never column names (backquote them to be). */
@@ -109,7 +114,16 @@ class Parser {
       if (BP.postfix > minBp && t.kind === 'op') {
         if (t.text === '.') { left = this.fieldAccess(left); continue; }
         if (t.text === '::') { this.i++; left = { op: 'cast', child: left, to: this.dataType() }; continue; }
-        if (t.text === '[') this.fail('an operator (arrays and maps are not supported yet)');
+        if (t.text === '[') {
+          // Spark's subscript: arr[i] is 0-based (GetArrayItem, null out of range); s['f'] a struct field.
+          this.i++;
+          const key = this.expr(0);
+          this.expectOp(']', "']'");
+          left = key.op === 'lit' && typeof key.value === 'string'
+            ? { op: 'getField', child: left, name: key.value }
+            : { op: 'call', name: 'get', args: [left, key] };
+          continue;
+        }
         if (t.text === '&' || t.text === '|' || t.text === '^') this.fail('an operator (bitwise operators are not supported yet)');
       }
       return left;
@@ -274,6 +288,11 @@ class Parser {
       const rows = agg === 'count' && (a.op === 'star' || (a.op === 'lit' && a.value !== null));
       return { op: 'agg', agg: { fn: agg, child: rows ? null : a } };
     }
+    const gen = generators[name];
+    if (gen) {
+      if (args.length !== 1) throw new ParseError(`${name}() takes 1 argument, got ${args.length}`, this.text, nameTok.pos);
+      return { op: 'generator', fn: gen, child: args[0]! };
+    }
     if (!lookupFunction(name)) throw new ParseError(`Undefined function '${name}'`, this.text, nameTok.pos);
     return { op: 'call', name, args };
   }
@@ -305,6 +324,12 @@ class Parser {
 
   private dataType(): DataType {
     const t = this.tok;
+    if (t.kind === 'ident' && t.text.toLowerCase() === 'array' && this.isOp('<', this.peek())) {
+      this.i += 2;
+      const el = this.dataType();
+      this.expectOp('>', "'>'");
+      return array(el);
+    }
     const type = t.kind === 'ident' ? sqlType(t.text) : undefined;
     if (!type) this.fail(`a type name (${sqlTypeNames().join(', ')})`);
     this.i++;

@@ -17,7 +17,7 @@ import { type Batch, isValid } from '../../data/batch.ts';
 import { AnalysisError, OptionError, SinkError } from '../../errors.ts';
 import type { Storage } from '../../storage/storage.ts';
 import { storageFor } from '../../storage/storage-for.ts';
-import type { Sink, SinkOptions, SinkProvider, SinkResult } from '../sink.ts';
+import type { Sink, SinkOpenContext, SinkOptions, SinkProvider, SinkResult } from '../sink.ts';
 import { commitBatch, dataFileName, readLogEntry, type PendingFile } from './sink-log.ts';
 import { isPartitionableType, partitionSplitter, type PartitionSplitter, sliceRows } from './partition-splitter.ts';
 import { encodeParquet, type ParquetCodec, parseCompression } from '../../formats/parquet/encode-parquet.ts';
@@ -144,7 +144,7 @@ export class ParquetSink implements Sink {
   private queryId: string | undefined;
   /** Leftovers of a crash can only precede this instance's first batch (see commit-log.ts). */
   private leftoversRemoved = false;
-  async open(queryId: string): Promise<void> { this.queryId = queryId; }
+  async open(ctx: SinkOpenContext): Promise<void> { this.queryId = ctx.queryId; }
 
   async addBatch(batchId: number, data: readonly Batch[]): Promise<SinkResult> {
     if (!Number.isSafeInteger(batchId) || batchId < 0) throw new SinkError(`Parquet sink: batch id must be a whole number >= 0, got ${batchId}.`);

@@ -20,11 +20,14 @@ export interface KafkaOptions {
    * checkpoint's first connection too (without it, that one fails fast: a wrong address is a typo).
    */
   readonly retryTimeoutExplicit: boolean;
+  /** Spark's includeHeaders: add the `headers` column. */
+  readonly includeHeaders: boolean;
 }
 
 export const kafkaOptionNames = [
   'kafka.bootstrap.servers', 'subscribe', 'subscribePattern', 'assign', 'startingOffsets', 'maxOffsetsPerTrigger',
   'failOnDataLoss', 'kafka.client.id', 'kafka.request.timeout.ms', 'kafka.connection.timeout.ms', 'fetchOffset.retryTimeoutMs',
+  'includeHeaders',
 ] as const;
 
 function json<T>(name: string, text: string, example: string): T {
@@ -66,13 +69,17 @@ export function parseKafkaOptions(o: ReadonlyMap<string, string>): KafkaOptions 
   if (so === 'earliest' || so === 'latest') startingOffsets = so;
   else if (so.trim().startsWith('{')) startingOffsets = json('startingOffsets', so, `{"orders":{"0":23,"1":-2}} (-2 = earliest, -1 = latest)`);
   else throw new OptionError(`Kafka option 'startingOffsets' must be 'earliest', 'latest' or JSON like {"orders":{"0":23,"1":-2}}; got '${so}'.`);
-  const fodl = (o.get('failOnDataLoss') ?? 'true').toLowerCase();
-  if (fodl !== 'true' && fodl !== 'false') throw new OptionError(`Kafka option 'failOnDataLoss' must be true or false, got '${o.get('failOnDataLoss')}'.`);
+  const flag = (name: string, dflt: string): boolean => {
+    const v = (o.get(name) ?? dflt).trim().toLowerCase();
+    if (v !== 'true' && v !== 'false') throw new OptionError(`Kafka option '${name}' must be true or false, got '${o.get(name)}'.`);
+    return v === 'true';
+  };
   return {
     servers: servers.split(',').map((s) => s.trim()).filter(Boolean),
     subscribe, subscribePattern, assign, startingOffsets,
     maxOffsetsPerTrigger: positiveInt('maxOffsetsPerTrigger', o.get('maxOffsetsPerTrigger')),
-    failOnDataLoss: fodl === 'true',
+    failOnDataLoss: flag('failOnDataLoss', 'true'),
+    includeHeaders: flag('includeHeaders', 'false'),
     clientId: o.get('kafka.client.id') ?? 'sluice',
     requestTimeoutMs: positiveInt('kafka.request.timeout.ms', o.get('kafka.request.timeout.ms'), 30000)!,
     connectTimeoutMs: positiveInt('kafka.connection.timeout.ms', o.get('kafka.connection.timeout.ms'), 3000)!,

@@ -5,6 +5,6 @@ import { KafkaSource, kafkaSchema } from './kafka-source.ts';
 export const kafkaSource: SourceProvider = {
   name: 'kafka',
   options: kafkaOptionNames,
-  schema: (opts) => { parseKafkaOptions(opts.options); return kafkaSchema; },
+  schema: (opts) => kafkaSchema(parseKafkaOptions(opts.options).includeHeaders),
   create: (opts) => new KafkaSource(parseKafkaOptions(opts.options), opts.resuming ?? false),
 };

@@ -6,17 +6,23 @@ import { primitiveColumn } from '../../data/builders.ts';
 import type { ReadLimit, Source } from '../source.ts';
 import { KafkaClient, codecFor, decodeLegacy } from '../../kafka/kafka-client.ts';
 import { KafkaRetry } from '../../kafka/kafka-retry.ts';
+import { kafkaHeadersType } from '../../kafka/header-columns.ts';
 import { CorruptBatchError, type FetchedRecord, ProtocolError, type RawPartition, RecordColumns, type RecordSetScan, decodeRecordSet, scanRecordSet } from '../../kafka/protocol.ts';
 import type { KafkaOptions } from './kafka-options.ts';
 import { type KafkaOffsets, forEachPartition, getOffset, rateLimit, sameOffsets, setOffset } from './offsets.ts';
 
-/** Spark's Kafka source schema. */
-export const kafkaSchema: Struct = struct({
+const baseSchema: Struct = struct({
   key: binary, value: binary, topic: string, partition: int, offset: long, timestamp: timestamp, timestampType: int,
 });
+const withHeaders: Struct = baseSchema.add('headers', kafkaHeadersType);
+
+/** Spark's Kafka source schema; `headers` last with includeHeaders, as Spark's KafkaRecordToRowConverter. */
+export function kafkaSchema(includeHeaders: boolean): Struct {
+  return includeHeaders ? withHeaders : baseSchema;
+}
 
 export class KafkaSource implements Source {
-  readonly schema = kafkaSchema;
+  readonly schema: Struct;
   readonly description: string;
   private readonly client: KafkaClient;
   private warnings: string[] = [];
@@ -25,6 +31,7 @@ export class KafkaSource implements Source {
   constructor(private readonly o: KafkaOptions, resuming = false) {
     this.client = new KafkaClient({ servers: o.servers, clientId: o.clientId, requestTimeoutMs: o.requestTimeoutMs, connectTimeoutMs: o.connectTimeoutMs });
     this.retry = new KafkaRetry(o, resuming, () => this.client.reset());
+    this.schema = kafkaSchema(o.includeHeaders);
     const what = o.subscribe ? `Subscribe[${o.subscribe.join(',')}]` : o.subscribePattern ? `SubscribePattern[${o.subscribePattern.source}]` : `Assign[${JSON.stringify(o.assign)}]`;
     this.description = `KafkaV2[${what}]`;
   }
@@ -177,7 +184,7 @@ export class KafkaSource implements Source {
         inflight = mine.size && !failed ? fetchRound() : null;
         if (work.length) {
           idleRounds = 0;
-          chunks.push(...await decodeRound(work));
+          chunks.push(...await decodeRound(work, this.o.includeHeaders));
         } else if (++idleRounds > 50) {
           const left = [...mine.values()].map((p) => `topic '${p.topic}' partition ${p.partition} offsets [${p.offset}, ${p.end})`).join('; ');
           throw new SourceError(`Kafka returned no records for ${left} after ${idleRounds} fetches; the broker may be unhealthy.`);
@@ -221,7 +228,7 @@ function scanDecoded(records: FetchedRecord[]): RecordSetScan {
  * one per Fetch response. Where a response holds only uncompressed record batches, the values
  * are compacted inside the response buffer itself (no copy of the bulk of the data).
  */
-async function decodeRound(work: RoundPart[]): Promise<Batch[]> {
+async function decodeRound(work: RoundPart[], includeHeaders: boolean): Promise<Batch[]> {
   const byResponse = new Map<Buffer, RoundPart[]>();
   for (const w of work) {
     const l = byResponse.get(w.raw.buf);
@@ -235,7 +242,7 @@ async function decodeRound(work: RoundPart[]): Promise<Batch[]> {
       bytes += w.scan.bytes;
       if (w.raw.decoded || w.scan.legacy || w.scan.compressed) inPlace = false;
     }
-    const out = new RecordColumns(rows, bytes, inPlace ? { buf, start: parts[0]!.raw.start } : undefined);
+    const out = new RecordColumns(rows, bytes, inPlace ? { buf, start: parts[0]!.raw.start } : undefined, includeHeaders);
     for (const { raw, scan, from, to } of parts) {
       out.beginTopic(raw.topic);
       try {
@@ -309,11 +316,13 @@ function toBatch(c: RecordColumns): Batch {
     const a = fit(pairs, 2 * n);
     return new BigInt64Array(a.buffer, a.byteOffset, n);
   };
-  return makeBatch(kafkaSchema, [
+  const columns = [
     binary(c.keyOffsets, c.keyBytes, c.keyByteLength, c.keyValid, c.keyNulls),
     binary(c.valueOffsets, c.valueBytes.subarray(c.valueBase), c.valueByteLength - c.valueBase, c.valueValid, c.valueNulls),
     A.makeData({ type: new A.Utf8(), length: n, nullCount: 0, valueOffsets: topicOffsets, data: topicBytes.subarray(0, total) }),
     primitiveColumn(int, fit(c.partitions, n), n), primitiveColumn(long, int64(c.offsets), n),
     primitiveColumn(timestamp, int64(c.timestamps), n), primitiveColumn(int, fit(c.timestampTypes, n), n),
-  ], n);
+  ];
+  if (c.headers) columns.push(c.headers.finish());
+  return makeBatch(kafkaSchema(c.headers !== null), columns, n);
 }

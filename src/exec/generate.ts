@@ -1,0 +1,49 @@
+import * as A from 'apache-arrow';
+import { int, type ArrayType, type Struct } from '../data/types.ts';
+import { isValid, makeBatch, type Batch } from '../data/batch.ts';
+import { take } from '../data/take.ts';
+import { ValidityBuilder, primitiveColumn } from '../data/builders.ts';
+import { takeOrNull } from './functions/array-columns.ts';
+import type { EvalContext } from './compiled-expr.ts';
+
+export interface GenerateSpec {
+  /** The input column holding the arrays (the planner projects it next to the kept columns). */
+  readonly arrayIndex: number;
+  readonly arrayType: ArrayType;
+  /** The input columns kept, in output order; the generated columns go in at `at`. */
+  readonly kept: readonly number[];
+  readonly at: number;
+  /** explode_outer / posexplode_outer: a null or empty array gives one row of nulls. */
+  readonly outer: boolean;
+  /** posexplode: a 0-based `pos` column before the element. */
+  readonly withPos: boolean;
+}
+
+/**
+ * Spark's GenerateExec for the explode family: each input row is repeated once per element of
+ * its array, and the element column is the array's child gathered in that order. Columnar: one
+ * pass over the offsets builds the row and element indices, then every column is one take.
+ */
+export function generate(schema: Struct, spec: GenerateSpec): (b: Batch, ctx: EvalContext) => Batch {
+  return (b) => {
+    const arr = b.columns[spec.arrayIndex]!, o = arr.valueOffsets as Int32Array, n = b.numRows;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const len = isValid(arr, i) ? o[i + 1]! - o[i]! : 0;
+      total += len === 0 && spec.outer ? 1 : len;
+    }
+    const rows = new Int32Array(total), elems = new Int32Array(total), pos = new Int32Array(total);
+    const posValid = new ValidityBuilder(total);
+    let r = 0;
+    for (let i = 0; i < n; i++) {
+      const start = o[i]!, len = isValid(arr, i) ? o[i + 1]! - start : 0;
+      if (len === 0 && spec.outer) { rows[r] = i; elems[r] = -1; posValid.set(r++, false); continue; }
+      for (let k = 0; k < len; k++, r++) { rows[r] = i; elems[r] = start + k; pos[r] = k; posValid.set(r, true); }
+    }
+    const generated: A.Data[] = [];
+    if (spec.withPos) generated.push(primitiveColumn(int, pos, total, posValid.finish(total), posValid.nullCount));
+    generated.push(takeOrNull(arr.children[0]!, spec.arrayType.elementType, elems));
+    const kept = spec.kept.map((k) => take(b.columns[k]!, rows));
+    return makeBatch(schema, [...kept.slice(0, spec.at), ...generated, ...kept.slice(spec.at)], total);
+  };
+}

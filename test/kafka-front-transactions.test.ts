@@ -1,0 +1,159 @@
+// The front's transaction coordinator (tools/kafka-front/transactions.ts) makes the test broker
+// keep Kafka's transaction contract, checked with clients no one here wrote: kafkajs's
+// transactional producer writes, kcat (librdkafka) reads with read_committed and read_uncommitted.
+// Without the layer the mock writes no markers and kcat read_committed reads every record (see the
+// evidence at the top of transactions.ts).
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
+import { haveKcat, kcatConsume } from './support/kcat.ts';
+import { startFront, type TestFront } from './support/kafka-front.ts';
+
+const CHILD = fileURLToPath(new URL('./fixtures/txn-producer.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+let broker: TestBroker;
+let front: TestFront;
+let kafka: Kafka;
+const producers: Producer[] = [];
+
+beforeAll(async () => {
+  // Two brokers: a 2-partition topic has a leader on each, so markers go to two brokers.
+  broker = await startBroker({ brokers: 2 });
+  front = await startFront({ broker });
+  kafka = new Kafka({ clientId: 'front-txn-test', brokers: front.bootstrap.split(','), logLevel: logLevel.NOTHING });
+}, 60_000);
+afterAll(async () => {
+  for (const p of producers) await p.disconnect().catch(() => undefined);
+  await front?.stop();
+  await broker?.stop();
+});
+
+/** A transactional producer through the front (not `idempotent: true`: see txnProducer in kafka-transactions.test.ts). */
+async function txnProducer(transactionalId = uniqueTopic('txn')): Promise<Producer> {
+  const p = kafka.producer({ transactionalId, idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await p.connect();
+  producers.push(p);
+  return p;
+}
+
+/** The brokers leading the topic's partitions. */
+async function leaders(topic: string): Promise<Set<number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { topics: [t] } = await admin.fetchTopicMetadata({ topics: [topic] });
+    return new Set(t!.partitions.map((p) => p.leader));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** `n` values tagged `tag` on each of partitions 0 and 1. */
+const vals = (tag: string, n: number): { value: string; partition: number }[] =>
+  [0, 1].flatMap((partition) => Array.from({ length: n }, (_, i) => ({ value: `${tag}-p${partition}-${i}`, partition })));
+const sorted = (...groups: { value: string }[][]): string[] => groups.flat().map((v) => v.value).sort();
+const readCommitted = ['-X', 'isolation.level=read_committed'];
+const readUncommitted = ['-X', 'isolation.level=read_uncommitted'];
+
+describe.skipIf(!haveKcat())('kcat through the front sees Kafka transactions', () => {
+  it('read_committed reads exactly the committed and plain records; read_uncommitted reads all; an open transaction holds the LSO until it commits', async () => {
+    const topic = uniqueTopic('front-txn');
+    await broker.createTopic(topic, 2);
+    expect(await broker.command(`leader ${topic} 0 1`)).toBe('ok'); // the mock put both on one broker
+    expect(await leaders(topic)).toEqual(new Set([1, 2]));
+    const a = await txnProducer(), b = await txnProducer();
+    await produce(front.bootstrap, topic, vals('plain0', 2));
+    let ta = await a.transaction();
+    await ta.send({ topic, acks: -1, messages: vals('commit1', 3) });
+    const tb = await b.transaction();
+    await tb.send({ topic, acks: -1, messages: vals('abort1', 3) }); // interleaved with a's committed one
+    await ta.send({ topic, acks: -1, messages: vals('commit1b', 1) });
+    await tb.abort();
+    await ta.commit();
+    await produce(front.bootstrap, topic, vals('plain1', 2));
+    ta = await a.transaction();
+    await ta.send({ topic, acks: -1, messages: vals('abort2', 4) });
+    await ta.abort();
+    const committed = sorted(vals('plain0', 2), vals('commit1', 3), vals('commit1b', 1), vals('plain1', 2));
+    expect((await kcatConsume(front.bootstrap, topic, readCommitted)).sort()).toEqual(committed);
+
+    // Open: it, and the plain records after it, wait for its end; read_uncommitted sees them now.
+    const open = await b.transaction();
+    await open.send({ topic, acks: -1, messages: vals('open', 2) });
+    await produce(front.bootstrap, topic, vals('plain2', 1));
+    expect((await kcatConsume(front.bootstrap, topic, readCommitted)).sort()).toEqual(committed);
+    const everything = [...committed, ...sorted(vals('abort1', 3), vals('abort2', 4), vals('open', 2), vals('plain2', 1))].sort();
+    expect((await kcatConsume(front.bootstrap, topic, readUncommitted)).sort()).toEqual(everything);
+    await open.commit();
+    expect((await kcatConsume(front.bootstrap, topic, readCommitted)).sort()).toEqual([...committed, ...sorted(vals('open', 2), vals('plain2', 1))].sort());
+  }, 120_000);
+
+  it('a transactional producer SIGKILLed mid-transaction: its successor with the same transactional id aborts the open transaction, whose records read_committed never shows', async () => {
+    const topic = uniqueTopic('front-txn-kill'), transactionalId = uniqueTopic('txn-kill');
+    await broker.createTopic(topic, 2);
+    const first = await txnProducer(transactionalId);
+    const t1 = await first.transaction();
+    await t1.send({ topic, acks: -1, messages: vals('before', 2) });
+    await t1.commit();
+    await first.disconnect();
+
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, front.bootstrap, topic, transactionalId, '5', 'killed'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, signal) => resolve(signal)));
+    const sent = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 60_000);
+      createInterface({ input: child.stdout }).on('line', (l) => { if (l.includes('"sent"')) { clearTimeout(timer); resolve(true); } });
+      child.once('close', () => resolve(false));
+    });
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    expect(sent, `the child producer did not report its records sent: ${stderr}`).toBe(true);
+    // The killed producer's records are in the log, its transaction open: they hold read_committed readers back.
+    expect((await kcatConsume(front.bootstrap, topic, readUncommitted)).sort()).toEqual(sorted(vals('before', 2), vals('killed', 5)));
+    await produce(front.bootstrap, topic, vals('plain', 1));
+    expect((await kcatConsume(front.bootstrap, topic, readCommitted)).sort()).toEqual(sorted(vals('before', 2)));
+
+    // The successor: its first transaction() asks InitProducerId, which aborts the predecessor's transaction.
+    const next = await txnProducer(transactionalId);
+    const t2 = await next.transaction();
+    await t2.send({ topic, acks: -1, messages: vals('after', 3) });
+    await t2.commit();
+    expect((await kcatConsume(front.bootstrap, topic, readCommitted)).sort()).toEqual(sorted(vals('before', 2), vals('plain', 1), vals('after', 3)));
+    expect((await kcatConsume(front.bootstrap, topic, readUncommitted)).sort())
+      .toEqual(sorted(vals('before', 2), vals('killed', 5), vals('plain', 1), vals('after', 3)));
+  }, 120_000);
+});
+
+describe('offsets sent in a transaction reach the group only when it commits', () => {
+  it('TxnOffsetCommit of an aborted transaction leaves the group as it was; of a committed one, sets its offsets', async () => {
+    const topic = uniqueTopic('front-txn-offsets'), groupId = uniqueTopic('txn-group');
+    await broker.createTopic(topic, 2);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const committedOffsets = async (): Promise<Record<number, string>> => {
+        const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        return Object.fromEntries(t!.partitions.map((p) => [p.partition, p.offset]));
+      };
+      const p = await txnProducer();
+      let t = await p.transaction();
+      await t.send({ topic, acks: -1, messages: vals('x', 1) });
+      await t.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition: 0, offset: '7' }, { partition: 1, offset: '9' }] }] });
+      await t.abort();
+      expect(await committedOffsets()).toEqual({ 0: '-1', 1: '-1' });
+      t = await p.transaction();
+      await t.send({ topic, acks: -1, messages: vals('y', 1) });
+      await t.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition: 0, offset: '3' }, { partition: 1, offset: '5' }] }] });
+      expect(await committedOffsets()).toEqual({ 0: '-1', 1: '-1' }); // held until the commit
+      await t.commit();
+      expect(await committedOffsets()).toEqual({ 0: '3', 1: '5' });
+    } finally {
+      await admin.disconnect();
+    }
+  }, 120_000);
+});

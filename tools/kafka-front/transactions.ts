@@ -1,0 +1,270 @@
+// The transaction coordinator's part that librdkafka's mock broker (2.0.2) leaves out, played by
+// the front on the frames it forwards (issue #11 items 5 and 9).
+//
+// Evidence (librdkafka src/rdkafka_mock_handlers.c, and runs against .build/mock_kafka): the mock
+// accepts InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit and EndTxn, but
+// - EndTxn writes no COMMIT/ABORT control batch to the partitions of the transaction;
+// - Fetch answers LastStableOffset = the partition's end offset and an empty AbortedTransactions
+//   array whatever the isolation level, and ListOffsets ignores the isolation level;
+// - TxnOffsetCommit stores nothing.
+// So through the bare mock `kcat -X isolation.level=read_committed` reads aborted and still-open
+// transactional records (measured: a topic with c1 c2 committed, a1 aborted, open1 open reads back
+// all four).
+//
+// What this layer does, as Kafka's coordinator and partition leaders do (KIP-98):
+// - learns from transactional Produce answers where each producer's open transaction begins on
+//   each partition, and from AddPartitionsToTxn which partitions a transaction holds;
+// - on a successful EndTxn, writes the COMMIT/ABORT control batch to every partition of the
+//   transaction (a plain Produce: the mock checks a batch only when the request carries a
+//   transactional id, so it stores the marker byte for byte) and only then lets the answer reach
+//   the client, so a transaction is complete when its producer hears so;
+// - on InitProducerId for a transactional id whose previous producer left a transaction open
+//   (a crashed producer), aborts that transaction first, as the coordinator fences it;
+// - holds TxnOffsetCommit offsets and commits them to the group (OffsetCommit outside any
+//   generation) when the transaction commits;
+// - rewrites Fetch answers: LastStableOffset = first offset of the earliest open transaction (else
+//   the high watermark), the aborted transactions overlapping the fetch, and for READ_COMMITTED no
+//   batch at or beyond the LSO; ListOffsets latest under READ_COMMITTED answers the LSO.
+// Transaction timeouts (the coordinator aborting a transaction left open too long) are not played:
+// an open transaction holds the LSO until its producer ends it or a new one with its id starts.
+import { ApiKey } from './frames.ts';
+import type { FrontControl, FrontHook, HookFactory } from './hooks.ts';
+import {
+  MARKER_PRODUCE_VERSION, OFFSET_COMMIT_VERSION, READ_COMMITTED, batches, controlBatch, offsetCommitRequest, produceRequest, readAddPartitionsToTxnRequest,
+  readAddPartitionsToTxnResponse, readEndTxnRequest, readErrorAfterThrottle, readFetchRequest, readInitProducerIdRequest, readInitProducerIdResponse,
+  readListOffsetsRequest, readPartitionErrors, readProduceRequest, readProduceResponse, readTxnOffsetCommitRequest, rewriteFetchResponse,
+  rewriteListOffsetsResponse, tpKey, type AbortedTxn, type FetchFix, type FetchedPartition, type GroupOffset, type MarkerType, type TopicPartition,
+} from './txn-protocol.ts';
+
+/** What the coordinator needs from the front: its own requests to the mock's brokers. */
+export interface CoordinatorLink {
+  /** Sends a request (body after the header) to the leader of `tp`; resolves to the answer's body. */
+  toLeader(tp: TopicPartition, apiKey: number, version: number, body: Buffer): Promise<Buffer>;
+  /** Sends a request to broker `nodeId` of the mock. */
+  toBroker(nodeId: number, apiKey: number, version: number, body: Buffer): Promise<Buffer>;
+}
+
+/** One forwarded request and its answer, bodies after their headers. */
+export interface Exchange { apiKey: number; version: number; request: Buffer; response: Buffer; /** the mock broker that answered */ nodeId: number }
+
+interface Txn {
+  producerId: bigint;
+  producerEpoch: number;
+  partitions: Map<string, TopicPartition>;
+  /** TxnOffsetCommit offsets, per group, applied at commit; with the group coordinator that took them. */
+  offsets: Map<string, { nodeId: number; offsets: Map<string, GroupOffset> }>;
+}
+
+/** A partition's transaction index, as a Kafka partition leader keeps it. */
+class PartitionTxns {
+  /** producer id → first offset of its open transaction. */
+  readonly open = new Map<bigint, bigint>();
+  /** producer id → offset of the last marker written for it. */
+  readonly lastMarker = new Map<bigint, bigint>();
+  readonly aborted: { producerId: bigint; firstOffset: bigint; lastOffset: bigint }[] = [];
+
+  lastStable(highWatermark: bigint): bigint {
+    let lso = highWatermark;
+    for (const first of this.open.values()) if (first < lso) lso = first;
+    return lso;
+  }
+}
+
+export class TransactionCoordinatorError extends Error {}
+
+export class TransactionCoordinator {
+  private readonly txns = new Map<string, Txn>();
+  private readonly partitions = new Map<string, PartitionTxns>();
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly link: CoordinatorLink) {}
+
+  /** The answer to forward for `x` (its body, after the header): rewritten, or as the mock gave it. */
+  async onResponse(x: Exchange): Promise<Buffer> {
+    switch (x.apiKey) {
+      case ApiKey.Produce: this.produced(x); return x.response;
+      case ApiKey.AddPartitionsToTxn: this.added(x); return x.response;
+      case ApiKey.TxnOffsetCommit: this.offsetsHeld(x); return x.response;
+      case ApiKey.EndTxn: await this.ended(x); return x.response;
+      case ApiKey.InitProducerId: await this.initialized(x); return x.response;
+      case ApiKey.Fetch: return x.version >= 4 ? this.fetched(x) : x.response;
+      case ApiKey.ListOffsets: return this.listed(x);
+      default: return x.response;
+    }
+  }
+
+  private index(tp: TopicPartition): PartitionTxns {
+    const k = tpKey(tp.topic, tp.partition);
+    let p = this.partitions.get(k);
+    if (!p) this.partitions.set(k, (p = new PartitionTxns()));
+    return p;
+  }
+
+  private txn(transactionalId: string, producerId: bigint, producerEpoch: number): Txn {
+    let t = this.txns.get(transactionalId);
+    if (!t || t.producerId !== producerId || t.producerEpoch !== producerEpoch) {
+      t = { producerId, producerEpoch, partitions: new Map(), offsets: new Map() };
+      this.txns.set(transactionalId, t);
+    }
+    return t;
+  }
+
+  private produced(x: Exchange): void {
+    const req = readProduceRequest(x.version, x.request);
+    if (req.transactionalId === null || req.acks === 0) return;
+    const sent = new Map(req.batches.map((b) => [tpKey(b.topic, b.partition), b]));
+    for (const a of readProduceResponse(x.version, x.response)) {
+      const b = sent.get(tpKey(a.topic, a.partition));
+      if (a.errorCode !== 0 || !b?.transactional) continue;
+      const t = this.txn(req.transactionalId, b.producerId, b.producerEpoch);
+      t.partitions.set(tpKey(a.topic, a.partition), { topic: a.topic, partition: a.partition });
+      const idx = this.index(a);
+      if (!idx.open.has(b.producerId)) idx.open.set(b.producerId, a.baseOffset);
+    }
+  }
+
+  private added(x: Exchange): void {
+    const req = readAddPartitionsToTxnRequest(x.request);
+    const t = this.txn(req.transactionalId, req.producerId, req.producerEpoch);
+    for (const tp of readAddPartitionsToTxnResponse(x.response)) t.partitions.set(tpKey(tp.topic, tp.partition), tp);
+  }
+
+  private offsetsHeld(x: Exchange): void {
+    const req = readTxnOffsetCommitRequest(x.version, x.request);
+    const t = this.txns.get(req.transactionalId);
+    if (!t || t.producerId !== req.producerId) return; // the mock would have refused it
+    const failed = new Set(readPartitionErrors(x.response, true).map((e) => tpKey(e.topic, e.partition)));
+    let g = t.offsets.get(req.groupId);
+    if (!g) t.offsets.set(req.groupId, (g = { nodeId: x.nodeId, offsets: new Map() }));
+    for (const o of req.offsets) if (!failed.has(tpKey(o.topic, o.partition))) g.offsets.set(tpKey(o.topic, o.partition), o);
+  }
+
+  private async ended(x: Exchange): Promise<void> {
+    if (readErrorAfterThrottle(x.response) !== 0) return;
+    const req = readEndTxnRequest(x.request);
+    const t = this.txns.get(req.transactionalId);
+    if (!t || t.producerId !== req.producerId) return; // nothing was written in it through the front
+    await this.complete(req.transactionalId, t, req.committed ? 'commit' : 'abort');
+  }
+
+  private async initialized(x: Exchange): Promise<void> {
+    const { transactionalId } = readInitProducerIdRequest(x.version, x.request);
+    if (transactionalId === null) return;
+    const res = readInitProducerIdResponse(x.version, x.response);
+    if (res.errorCode !== 0) return;
+    const t = this.txns.get(transactionalId);
+    // The previous producer of this id left a transaction open (it crashed, or was fenced
+    // mid-transaction): abort it before the new producer hears its id.
+    if (t && (t.partitions.size > 0 || t.offsets.size > 0)) await this.complete(transactionalId, t, 'abort');
+  }
+
+  /** Writes the markers of `t`, records them in the partitions' indexes, applies its offsets on commit. */
+  private async complete(transactionalId: string, t: Txn, type: MarkerType): Promise<void> {
+    this.txns.delete(transactionalId);
+    await Promise.all([...t.partitions.values()].map(async (tp) => {
+      const at = await this.writeMarker(tp, t, type);
+      const idx = this.index(tp), first = idx.open.get(t.producerId);
+      idx.open.delete(t.producerId);
+      idx.lastMarker.set(t.producerId, at);
+      if (type === 'abort' && first !== undefined) idx.aborted.push({ producerId: t.producerId, firstOffset: first, lastOffset: at });
+    }));
+    if (type === 'commit') {
+      for (const [groupId, g] of t.offsets) {
+        const res = await this.link.toBroker(g.nodeId, ApiKey.OffsetCommit, OFFSET_COMMIT_VERSION, offsetCommitRequest(groupId, [...g.offsets.values()]));
+        const failed = readPartitionErrors(res, false);
+        if (failed.length) {
+          throw new TransactionCoordinatorError(`committing the offsets of transaction '${transactionalId}' to group '${groupId}' failed: ` +
+            failed.map((f) => `${f.topic}/${f.partition} error ${f.errorCode}`).join(', '));
+        }
+      }
+    }
+    for (const w of [...this.waiters]) w();
+  }
+
+  private async writeMarker(tp: TopicPartition, t: Txn, type: MarkerType): Promise<bigint> {
+    const res = await this.link.toLeader(tp, ApiKey.Produce, MARKER_PRODUCE_VERSION, produceRequest(tp, controlBatch(t.producerId, t.producerEpoch, type)));
+    const [a] = readProduceResponse(MARKER_PRODUCE_VERSION, res);
+    if (!a || a.errorCode !== 0) {
+      throw new TransactionCoordinatorError(`writing the ${type} marker of producer ${t.producerId} to ${tp.topic}/${tp.partition} failed` +
+        (a ? ` with Kafka error code ${a.errorCode}` : ': the broker answered for no partition'));
+    }
+    return a.baseOffset;
+  }
+
+  private async fetched(x: Exchange): Promise<Buffer> {
+    const req = readFetchRequest(x.version, x.request);
+    const committed = req.isolationLevel === READ_COMMITTED;
+    let withheld = false, returned = false;
+    const out = rewriteFetchResponse(x.version, x.response, (p) => {
+      const f = this.fix(p, committed, req.fetchOffsets.get(tpKey(p.topic, p.partition)) ?? 0n);
+      const size = p.records?.length ?? 0, kept = f.keepBytes ?? size;
+      if (kept > 0) returned = true;
+      else if (size > 0) withheld = true;
+      return f;
+    });
+    // Every record the mock returned lies past an LSO: a broker would hold the Fetch for its max
+    // wait time, not answer at once (the client would ask again at once, in a busy loop).
+    if (committed && withheld && !returned) await this.changed(req.maxWaitMs);
+    return out;
+  }
+
+  private fix(p: FetchedPartition, committed: boolean, fetchOffset: bigint): FetchFix {
+    const idx = this.index(p);
+    // A transaction whose Produce answer is still on its way to its producer is open already
+    // (a leader moves its LSO when it appends): learn it from the log itself.
+    for (const b of p.records ? batches(p.records, 0, p.records.length) : []) {
+      if (b.transactional && !b.control && !idx.open.has(b.producerId) && (idx.lastMarker.get(b.producerId) ?? -1n) < b.baseOffset) {
+        idx.open.set(b.producerId, b.baseOffset);
+      }
+    }
+    const lastStableOffset = idx.lastStable(p.highWatermark);
+    if (!committed) return { lastStableOffset, abortedTransactions: null, keepBytes: null };
+    const abortedTransactions: AbortedTxn[] = idx.aborted
+      .filter((a) => a.lastOffset >= fetchOffset && a.firstOffset < lastStableOffset)
+      .map(({ producerId, firstOffset }) => ({ producerId, firstOffset }));
+    return { lastStableOffset, abortedTransactions, keepBytes: p.records ? bytesBefore(p.records, lastStableOffset) : null };
+  }
+
+  private listed(x: Exchange): Buffer {
+    const req = readListOffsetsRequest(x.version, x.request);
+    if (req.isolationLevel !== READ_COMMITTED || req.latest.size === 0) return x.response;
+    return rewriteListOffsetsResponse(x.version, x.response, (tp, offset) =>
+      req.latest.has(tpKey(tp.topic, tp.partition)) ? this.index(tp).lastStable(offset) : offset);
+  }
+
+  /** Resolves when a transaction ends, or after `ms`. */
+  private changed(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.waiters.push(done);
+    });
+  }
+}
+
+/** How many bytes of the record set `b` a READ_COMMITTED reader gets: those before the first batch at or past `lso`. */
+function bytesBefore(b: Buffer, lso: bigint): number {
+  for (let p = 0; p + 12 <= b.length; p += 12 + b.readInt32BE(p + 8)) {
+    if (b.readBigInt64BE(p) >= lso) return p;
+  }
+  return b.length; // a partial batch at the end that began before the LSO stays, as the broker sent it
+}
+
+/**
+ * The front hook: every answer passes through the coordinator. Markers go to each partition's
+ * leader as the mock names it now; held group offsets to the broker that took the TxnOffsetCommit
+ * (the group's coordinator, which the client found).
+ */
+export const transactions: HookFactory = (front: FrontControl): FrontHook => {
+  const c = new TransactionCoordinator({
+    toLeader: async (tp, apiKey, version, body) => front.send(await front.leaderOf(tp.topic, tp.partition), apiKey, version, body),
+    toBroker: (nodeId, apiKey, version, body) => front.send(nodeId, apiKey, version, body),
+  });
+  return {
+    onResponse: (req, res) => c.onResponse({ apiKey: req.apiKey, version: req.apiVersion, request: req.body, response: res.body, nodeId: req.connection.brokerId }),
+  };
+};
