@@ -118,6 +118,22 @@ describe('element_at and get', () => {
     const out = await rowsOf(h, rows, (df) => df.select(element_at('h', -1).getField('key').alias('last'), expr('h[0].key').alias('first'), expr('h[0]').alias('s')));
     expect(out).toEqual([{ last: 'k2', first: 'k1', s: { key: 'k1', value: bytes('a') } }, { last: null, first: null, s: null }]);
   });
+
+  it("h.key on an array of structs is the array of every element's key (Spark's GetArrayStructFields)", async () => {
+    const h = T.struct({ h: T.array(T.struct({ key: T.string, n: T.int })) });
+    const rows = [{ h: [{ key: 'a', n: 1 }, null, { key: null, n: 3 }] }, { h: null }, { h: [] }];
+    const out = await rowsOf(h, rows, (df) => df.select(col('h.key'), expr('h.n').alias('ns'), size(col('h').getField('key')).alias('k')));
+    expect(out).toEqual([{ key: ['a', null, null], ns: [1, null, 3], k: 3 }, { key: null, ns: null, k: -1 }, { key: [], ns: [], k: 0 }]);
+    expect(await analysisError(h, (df) => df.select(col('h.nope')))).toMatch(/No field 'nope' in the elements of 'h' \(h.nope\). Their fields: key, n/);
+  });
+
+  it('an array field of a null struct element is null, not the array underneath', async () => {
+    const h = T.struct({ h: T.array(T.struct({ tags: T.array(T.string) })) });
+    const out = await rowsOf(h, [{ h: [{ tags: ['x', 'y'] }, null, { tags: [] }] }], (df) => df.select(col('h.tags').alias('t'), explode('h').alias('e')).select('t', col('e.tags').alias('et')));
+    expect(out).toEqual([
+      { t: [['x', 'y'], null, []], et: ['x', 'y'] }, { t: [['x', 'y'], null, []], et: null }, { t: [['x', 'y'], null, []], et: [] },
+    ]);
+  });
 });
 
 describe('array_join', () => {
