@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Session, MemoryStream, col, lit, expr, types as T, AnalysisError, DataError, ParseError,
   split, array, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
-  explode, explode_outer, posexplode, posexplode_outer, collect_list, collect_set, count,
+  explode, explode_outer, posexplode, posexplode_outer, collect_list, collect_set, count, session_window,
 } from '../src/index.ts';
 import { queryRows } from './support/select-rows.ts';
 import { tmpDir } from './support/tmp.ts';
@@ -266,6 +266,14 @@ describe('collect_list and collect_set', () => {
       { k: 'a', l: ['x', 'y', 'x', 'z', 'y'], s: ['x', 'y', 'z'] },
       { k: 'b', l: ['q'], s: ['q'] },
     ]);
+  });
+
+  it('merge when session windows merge: a later event bridging two sessions joins their lists', async () => {
+    const schema = T.struct({ k: T.string, v: T.string, t: T.timestamp });
+    const at = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s));
+    const out = await complete(schema, [[{ k: 'a', v: 'x', t: at(0) }, { k: 'a', v: 'z', t: at(16) }], [{ k: 'a', v: 'y', t: at(8) }]],
+      (df) => df.withWatermark('t', '1 hour').groupBy(col('k'), session_window(col('t'), '10 seconds')).agg(collect_list('v').alias('l'), collect_set('v').alias('s')) as unknown as DF);
+    expect(out.map((r) => [r.k, [...(r.l as string[])].sort(), [...(r.s as string[])].sort()])).toEqual([['a', ['x', 'y', 'z'], ['x', 'y', 'z']]]);
   });
 
   it('refuse struct input with a message naming the call', async () => {
