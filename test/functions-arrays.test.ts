@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Session, MemoryStream, col, lit, expr, types as T, AnalysisError, DataError, ParseError,
   split, array, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
-  explode, explode_outer, posexplode, posexplode_outer, collect_list, collect_set, count, session_window,
+  explode, explode_outer, posexplode, posexplode_outer, collect_list, collect_set, count, session_window, concat_ws,
 } from '../src/index.ts';
 import { queryRows } from './support/select-rows.ts';
 import { tmpDir } from './support/tmp.ts';
@@ -66,6 +66,20 @@ describe('array', () => {
       array(col('n'), lit(2.5)).alias('d'), expr('array(1, 2)').alias('e'), expr('array()').alias('z'), expr('size(array(n, n, n))').alias('k')));
     expect(out).toEqual([{ d: [1, 2.5], e: [1, 2], z: [], k: 3 }, { d: [null, 2.5], e: [1, 2], z: [], k: 3 }]);
     expect(T.typeToString((await new MemoryStream(session, T.struct({ n: T.int })).toDF().select(array('n', lit(2.5)).alias('d')).schema).fields[0]!.type)).toBe('array<double>');
+  });
+});
+
+describe('lit of a JS array, and concat_ws over arrays', () => {
+  it("PySpark: lit([1, 2, 3]) is the array literal named array(1, 2, 3)", async () => {
+    const out = await rowsOf(S, [{ s: 'x' }], (df) => df.select(lit([1, 2, 3]), lit(['a', null]).alias('b')));
+    expect(out).toEqual([{ 'array(1, 2, 3)': [1, 2, 3], b: ['a', null] }]);
+  });
+
+  it("PySpark: concat_ws('-', df.s, df.d) with arrays among the arguments joins their non-null elements", async () => {
+    const schema = T.struct({ s: T.string, arr: T.array(T.string), n: T.array(T.int) });
+    const out = await rowsOf(schema, [{ s: 'abcd', arr: ['1', null, '2'], n: [3] }, { s: null, arr: null, n: [] }], (df) => df.select(
+      concat_ws('-', col('s'), col('arr'), col('n')).alias('j')));
+    expect(out.map((r) => r.j)).toEqual(['abcd-1-2-3', '']);
   });
 });
 
