@@ -241,6 +241,23 @@ describe('explode, explode_outer, posexplode, posexplode_outer', () => {
   });
 });
 
+describe("Spark's structured_network_wordcount.py, line for line", () => {
+  it('explode(split(value, " ")) then groupBy(word).count(), complete mode, over two micro-batches', async () => {
+    const stream = new MemoryStream(session, T.struct({ value: T.string }));
+    const lines = stream.toDF();
+    const words = lines.select(explode(split(col('value'), ' ')).alias('word'));
+    const wordCounts = words.groupBy('word').count();
+    const q = await wordCounts.writeStream.outputMode('complete').format('memory').queryName('wordcount').start();
+    stream.addData([{ value: 'apache spark' }, { value: 'apache hadoop' }]);
+    await q.processAllAvailable();
+    const sorted = () => session.table('wordcount').collect().sort((a, b) => String(a.word).localeCompare(String(b.word)));
+    expect(sorted()).toEqual([{ word: 'apache', count: 2n }, { word: 'hadoop', count: 1n }, { word: 'spark', count: 1n }]);
+    stream.addData([{ value: 'spark streaming' }]);
+    await q.processAllAvailable(); await q.stop();
+    expect(sorted()).toEqual([{ word: 'apache', count: 2n }, { word: 'hadoop', count: 1n }, { word: 'spark', count: 2n }, { word: 'streaming', count: 1n }]);
+  });
+});
+
 describe('collect_list and collect_set', () => {
   const ages = T.struct({ k: T.string, age: T.long });
   /** The aggregation's result table after the given chunks (complete mode, one MemoryStream chunk each). */
