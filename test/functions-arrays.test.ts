@@ -11,6 +11,8 @@ import {
 } from '../src/index.ts';
 import { queryRows } from './support/select-rows.ts';
 import { tmpDir } from './support/tmp.ts';
+import { mulberry32, randInt } from './support/prng.ts';
+import { javaSplit } from '../src/exec/functions/split.ts';
 
 const session = Session.builder().appName('functions-arrays-test').getOrCreate();
 type DF = ReturnType<MemoryStream['toDF']>;
@@ -47,6 +49,17 @@ describe('split', () => {
     const out = await rowsOf(S, [{ s: 'a,b' }, { s: 'x' }], (df) => df.select(
       split('s', ',').getItem(0).alias('g0'), split('s', ',').getItem(1).alias('g1'), expr("split(s, ',')[0]").alias('e0'), expr("split(s, ',')[5]").alias('e5')));
     expect(out).toEqual([{ g0: 'a', g1: 'b', e0: 'a', e5: null }, { g0: 'x', g1: null, e0: 'x', e5: null }]);
+  });
+
+  it('a literal separator (split on bytes) gives what the regex split gives, limits included', async () => {
+    const rng = mulberry32(7);
+    const alphabet = ['a', 'é', '|', ':', '.', ',', '😀', ' '];
+    const rows = Array.from({ length: 200 }, () => ({ s: Array.from({ length: randInt(rng, 0, 12) }, () => alphabet[randInt(rng, 0, alphabet.length - 1)]).join('') }));
+    const seps: [string, RegExp][] = [['\\|', /\|/gu], ['::', /::/gu], ['\\.', /\./gu], [',', /,/gu], ['😀', /😀/gu]];
+    for (const limit of [-1, 0, 1, 2, 3]) {
+      const out = await rowsOf(S, rows, (df) => df.select(...seps.map(([p], k) => split('s', p, limit).alias(`p${k}`))));
+      out.forEach((r, i) => seps.forEach(([p, re], k) => expect(r[`p${k}`], `split('${rows[i]!.s}', '${p}', ${limit})`).toEqual(javaSplit(rows[i]!.s, re, limit))));
+    }
   });
 
   it('an invalid pattern is an analysis error', async () => {
@@ -184,6 +197,15 @@ describe('array_distinct', () => {
   it('PySpark: [1, 2, 3, 2] and [4, 5, 5, 4] give [1, 2, 3] and [4, 5]', async () => {
     const out = await rowsOf(DATA(T.long), [{ data: [1, 2, 3, 2] }, { data: [4, 5, 5, 4] }], (df) => df.select(array_distinct('data')));
     expect(out).toEqual([{ 'array_distinct(data)': [1n, 2n, 3n] }, { 'array_distinct(data)': [4n, 5n] }]);
+  });
+
+  it('finds repeats the same way in long arrays (a set of keys) and short ones (comparisons); NaN meets NaN', async () => {
+    const long = Array.from({ length: 40 }, (_, k) => (k % 7 === 3 ? null : `s${(k * 5) % 11}`));
+    const want = [...new Set(long)];
+    const out = await rowsOf(DATA(T.string), [{ data: long }, { data: long.slice(0, 10) }], (df) => df.select(array_distinct('data').alias('d')));
+    expect(out.map((r) => r.d)).toEqual([want, [...new Set(long.slice(0, 10))]]);
+    const nan = await rowsOf(DATA(T.double), [{ data: [NaN, 1, NaN, -0, 0] }, { data: [...Array(20).fill(NaN), 2] }], (df) => df.select(array_distinct('data').alias('d')));
+    expect(nan.map((r) => r.d)).toEqual([[NaN, 1, -0], [NaN, 2]]);
   });
 
   it('keeps one null, first occurrences in order; null array stays null', async () => {
