@@ -16,6 +16,7 @@ import { encodeParquet } from '../src/formats/parquet/encode-parquet.ts';
 import { decodeParquet } from '../src/formats/parquet/read-parquet.ts';
 import { duckQuery } from './support/duck.ts';
 import { tmpDir } from './support/tmp.ts';
+import { cellJson, cellText } from '../src/cli/checkpoint/state-table.ts';
 import { queryRows } from './support/select-rows.ts';
 
 const session = Session.builder().appName('array-type-test').getOrCreate();
@@ -145,6 +146,13 @@ describe('array<T>: sinks and refusals', () => {
     const text = out.join('');
     expect(text).toContain('|[a, null, b]|');
     expect(text).toContain('|          []|');
+  });
+
+  it("`sluice checkpoint state` prints array state cells (collect_list's) as [a, b], and as JSON arrays", () => {
+    expect(cellText(['x', null, 'y'], strs)).toBe('[x, null, y]');
+    expect(cellText([[1n], []], nested)).toBe('[[1], []]');
+    expect(cellJson([1n, null], T.array(T.long))).toEqual([1, null]);
+    expect(cellJson([0], T.array(T.timestamp))).toEqual(['1970-01-01T00:00:00.000Z']);
   });
 
   it('groupBy and dropDuplicates on an array column are refused with what to do instead', () => {

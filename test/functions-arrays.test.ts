@@ -7,10 +7,12 @@ import { describe, expect, it } from 'vitest';
 import {
   Session, MemoryStream, col, lit, expr, types as T, AnalysisError, DataError, ParseError,
   split, array, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
-  explode, explode_outer, posexplode, posexplode_outer, collect_list, collect_set, count,
+  explode, explode_outer, posexplode, posexplode_outer, collect_list, collect_set, count, session_window, concat_ws,
 } from '../src/index.ts';
 import { queryRows } from './support/select-rows.ts';
 import { tmpDir } from './support/tmp.ts';
+import { mulberry32, randInt } from './support/prng.ts';
+import { javaSplit } from '../src/exec/functions/split.ts';
 
 const session = Session.builder().appName('functions-arrays-test').getOrCreate();
 type DF = ReturnType<MemoryStream['toDF']>;
@@ -49,6 +51,17 @@ describe('split', () => {
     expect(out).toEqual([{ g0: 'a', g1: 'b', e0: 'a', e5: null }, { g0: 'x', g1: null, e0: 'x', e5: null }]);
   });
 
+  it('a literal separator (split on bytes) gives what the regex split gives, limits included', async () => {
+    const rng = mulberry32(7);
+    const alphabet = ['a', 'é', '|', ':', '.', ',', '😀', ' '];
+    const rows = Array.from({ length: 200 }, () => ({ s: Array.from({ length: randInt(rng, 0, 12) }, () => alphabet[randInt(rng, 0, alphabet.length - 1)]).join('') }));
+    const seps: [string, RegExp][] = [['\\|', /\|/gu], ['::', /::/gu], ['\\.', /\./gu], [',', /,/gu], ['😀', /😀/gu]];
+    for (const limit of [-1, 0, 1, 2, 3]) {
+      const out = await rowsOf(S, rows, (df) => df.select(...seps.map(([p], k) => split('s', p, limit).alias(`p${k}`))));
+      out.forEach((r, i) => seps.forEach(([p, re], k) => expect(r[`p${k}`], `split('${rows[i]!.s}', '${p}', ${limit})`).toEqual(javaSplit(rows[i]!.s, re, limit))));
+    }
+  });
+
   it('an invalid pattern is an analysis error', async () => {
     expect(await analysisError(S, (df) => df.select(split('s', '(')))).toMatch(/split: the pattern '\(' is invalid/);
   });
@@ -66,6 +79,20 @@ describe('array', () => {
       array(col('n'), lit(2.5)).alias('d'), expr('array(1, 2)').alias('e'), expr('array()').alias('z'), expr('size(array(n, n, n))').alias('k')));
     expect(out).toEqual([{ d: [1, 2.5], e: [1, 2], z: [], k: 3 }, { d: [null, 2.5], e: [1, 2], z: [], k: 3 }]);
     expect(T.typeToString((await new MemoryStream(session, T.struct({ n: T.int })).toDF().select(array('n', lit(2.5)).alias('d')).schema).fields[0]!.type)).toBe('array<double>');
+  });
+});
+
+describe('lit of a JS array, and concat_ws over arrays', () => {
+  it("PySpark: lit([1, 2, 3]) is the array literal named array(1, 2, 3)", async () => {
+    const out = await rowsOf(S, [{ s: 'x' }], (df) => df.select(lit([1, 2, 3]), lit(['a', null]).alias('b')));
+    expect(out).toEqual([{ 'array(1, 2, 3)': [1, 2, 3], b: ['a', null] }]);
+  });
+
+  it("PySpark: concat_ws('-', df.s, df.d) with arrays among the arguments joins their non-null elements", async () => {
+    const schema = T.struct({ s: T.string, arr: T.array(T.string), n: T.array(T.int) });
+    const out = await rowsOf(schema, [{ s: 'abcd', arr: ['1', null, '2'], n: [3] }, { s: null, arr: null, n: [] }], (df) => df.select(
+      concat_ws('-', col('s'), col('arr'), col('n')).alias('j')));
+    expect(out.map((r) => r.j)).toEqual(['abcd-1-2-3', '']);
   });
 });
 
@@ -118,6 +145,22 @@ describe('element_at and get', () => {
     const out = await rowsOf(h, rows, (df) => df.select(element_at('h', -1).getField('key').alias('last'), expr('h[0].key').alias('first'), expr('h[0]').alias('s')));
     expect(out).toEqual([{ last: 'k2', first: 'k1', s: { key: 'k1', value: bytes('a') } }, { last: null, first: null, s: null }]);
   });
+
+  it("h.key on an array of structs is the array of every element's key (Spark's GetArrayStructFields)", async () => {
+    const h = T.struct({ h: T.array(T.struct({ key: T.string, n: T.int })) });
+    const rows = [{ h: [{ key: 'a', n: 1 }, null, { key: null, n: 3 }] }, { h: null }, { h: [] }];
+    const out = await rowsOf(h, rows, (df) => df.select(col('h.key'), expr('h.n').alias('ns'), size(col('h').getField('key')).alias('k')));
+    expect(out).toEqual([{ key: ['a', null, null], ns: [1, null, 3], k: 3 }, { key: null, ns: null, k: -1 }, { key: [], ns: [], k: 0 }]);
+    expect(await analysisError(h, (df) => df.select(col('h.nope')))).toMatch(/No field 'nope' in the elements of 'h' \(h.nope\). Their fields: key, n/);
+  });
+
+  it('an array field of a null struct element is null, not the array underneath', async () => {
+    const h = T.struct({ h: T.array(T.struct({ tags: T.array(T.string) })) });
+    const out = await rowsOf(h, [{ h: [{ tags: ['x', 'y'] }, null, { tags: [] }] }], (df) => df.select(col('h.tags').alias('t'), explode('h').alias('e')).select('t', col('e.tags').alias('et')));
+    expect(out).toEqual([
+      { t: [['x', 'y'], null, []], et: ['x', 'y'] }, { t: [['x', 'y'], null, []], et: null }, { t: [['x', 'y'], null, []], et: [] },
+    ]);
+  });
 });
 
 describe('array_join', () => {
@@ -154,6 +197,15 @@ describe('array_distinct', () => {
   it('PySpark: [1, 2, 3, 2] and [4, 5, 5, 4] give [1, 2, 3] and [4, 5]', async () => {
     const out = await rowsOf(DATA(T.long), [{ data: [1, 2, 3, 2] }, { data: [4, 5, 5, 4] }], (df) => df.select(array_distinct('data')));
     expect(out).toEqual([{ 'array_distinct(data)': [1n, 2n, 3n] }, { 'array_distinct(data)': [4n, 5n] }]);
+  });
+
+  it('finds repeats the same way in long arrays (a set of keys) and short ones (comparisons); NaN meets NaN', async () => {
+    const long = Array.from({ length: 40 }, (_, k) => (k % 7 === 3 ? null : `s${(k * 5) % 11}`));
+    const want = [...new Set(long)];
+    const out = await rowsOf(DATA(T.string), [{ data: long }, { data: long.slice(0, 10) }], (df) => df.select(array_distinct('data').alias('d')));
+    expect(out.map((r) => r.d)).toEqual([want, [...new Set(long.slice(0, 10))]]);
+    const nan = await rowsOf(DATA(T.double), [{ data: [NaN, 1, NaN, -0, 0] }, { data: [...Array(20).fill(NaN), 2] }], (df) => df.select(array_distinct('data').alias('d')));
+    expect(nan.map((r) => r.d)).toEqual([[NaN, 1, -0], [NaN, 2]]);
   });
 
   it('keeps one null, first occurrences in order; null array stays null', async () => {
@@ -211,6 +263,23 @@ describe('explode, explode_outer, posexplode, posexplode_outer', () => {
   });
 });
 
+describe("Spark's structured_network_wordcount.py, line for line", () => {
+  it('explode(split(value, " ")) then groupBy(word).count(), complete mode, over two micro-batches', async () => {
+    const stream = new MemoryStream(session, T.struct({ value: T.string }));
+    const lines = stream.toDF();
+    const words = lines.select(explode(split(col('value'), ' ')).alias('word'));
+    const wordCounts = words.groupBy('word').count();
+    const q = await wordCounts.writeStream.outputMode('complete').format('memory').queryName('wordcount').start();
+    stream.addData([{ value: 'apache spark' }, { value: 'apache hadoop' }]);
+    await q.processAllAvailable();
+    const sorted = () => session.table('wordcount').collect().sort((a, b) => String(a.word).localeCompare(String(b.word)));
+    expect(sorted()).toEqual([{ word: 'apache', count: 2n }, { word: 'hadoop', count: 1n }, { word: 'spark', count: 1n }]);
+    stream.addData([{ value: 'spark streaming' }]);
+    await q.processAllAvailable(); await q.stop();
+    expect(sorted()).toEqual([{ word: 'apache', count: 2n }, { word: 'hadoop', count: 1n }, { word: 'spark', count: 2n }, { word: 'streaming', count: 1n }]);
+  });
+});
+
 describe('collect_list and collect_set', () => {
   const ages = T.struct({ k: T.string, age: T.long });
   /** The aggregation's result table after the given chunks (complete mode, one MemoryStream chunk each). */
@@ -250,6 +319,14 @@ describe('collect_list and collect_set', () => {
       { k: 'a', l: ['x', 'y', 'x', 'z', 'y'], s: ['x', 'y', 'z'] },
       { k: 'b', l: ['q'], s: ['q'] },
     ]);
+  });
+
+  it('merge when session windows merge: a later event bridging two sessions joins their lists', async () => {
+    const schema = T.struct({ k: T.string, v: T.string, t: T.timestamp });
+    const at = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s));
+    const out = await complete(schema, [[{ k: 'a', v: 'x', t: at(0) }, { k: 'a', v: 'z', t: at(16) }], [{ k: 'a', v: 'y', t: at(8) }]],
+      (df) => df.withWatermark('t', '1 hour').groupBy(col('k'), session_window(col('t'), '10 seconds')).agg(collect_list('v').alias('l'), collect_set('v').alias('s')) as unknown as DF);
+    expect(out.map((r) => [r.k, [...(r.l as string[])].sort(), [...(r.s as string[])].sort()])).toEqual([['a', ['x', 'y', 'z'], ['x', 'y', 'z']]]);
   });
 
   it('refuse struct input with a message naming the call', async () => {

@@ -9,7 +9,14 @@ import { parseDdlSchema } from '../data/ddl.ts';
 /** Spark SQL functions, by Spark's names. */
 export function col(name: string): Column { return toColumn(name); }
 export const column = col;
-export function lit(value: unknown): Column { return new Column({ op: 'lit', value }); }
+/** A literal; a JS array is an array literal, as PySpark's lit([1, 2, 3]) (built with array(), so named `array(1, 2, 3)`). */
+export function lit(value: unknown): Column {
+  if (Array.isArray(value)) {
+    if (value.some((v) => v instanceof Column)) throw new TypeError('lit([...]) takes plain values, not Columns; use array(col1, col2) for columns.');
+    return new Column({ op: 'call', name: 'array', args: value.map((v) => lit(v).expr) });
+  }
+  return new Column({ op: 'lit', value });
+}
 
 /**
  * Any registered SQL function by its Spark name, as Spark 3.5's call_function: strings name

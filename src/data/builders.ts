@@ -42,17 +42,22 @@ export class BytesBuilder {
     this.offsets[++this.length] = this.pos;
   }
   appendBytes(src: Uint8Array, start = 0, end = src.length): void {
-    this.ensure(end - start);
-    this.bytes.set(src.subarray(start, end), this.pos);
-    this.pos += end - start;
+    this.copy(src, start, end);
     this.validity.set(this.length, true);
     this.offsets[++this.length] = this.pos;
   }
   /** One piece of the next value; `endValue()` closes it (concat writes a row in several pieces). */
   appendPart(src: Uint8Array, start = 0, end = src.length): void {
+    this.copy(src, start, end);
+  }
+  /** Short runs byte by byte: a subarray object per value costs more than copying a word or two. */
+  private copy(src: Uint8Array, start: number, end: number): void {
     this.ensure(end - start);
-    this.bytes.set(src.subarray(start, end), this.pos);
-    this.pos += end - start;
+    const out = this.bytes;
+    let p = this.pos;
+    if (end - start < 32) for (let k = start; k < end; k++) out[p++] = src[k]!;
+    else { out.set(src.subarray(start, end), p); p += end - start; }
+    this.pos = p;
   }
   endValue(): void {
     this.ensure(0);

@@ -32,17 +32,20 @@ export function generate(schema: Struct, spec: GenerateSpec): (b: Batch, ctx: Ev
       const len = isValid(arr, i) ? o[i + 1]! - o[i]! : 0;
       total += len === 0 && spec.outer ? 1 : len;
     }
-    const rows = new Int32Array(total), elems = new Int32Array(total), pos = new Int32Array(total);
-    const posValid = new ValidityBuilder(total);
-    let r = 0;
+    const rows = new Int32Array(total), elems = new Int32Array(total), pos = spec.withPos ? new Int32Array(total) : null;
+    const posValid = new ValidityBuilder(spec.withPos ? total : 0);
+    let r = 0, padded = false;
     for (let i = 0; i < n; i++) {
       const start = o[i]!, len = isValid(arr, i) ? o[i + 1]! - start : 0;
-      if (len === 0 && spec.outer) { rows[r] = i; elems[r] = -1; posValid.set(r++, false); continue; }
-      for (let k = 0; k < len; k++, r++) { rows[r] = i; elems[r] = start + k; pos[r] = k; posValid.set(r, true); }
+      if (len === 0 && spec.outer) { rows[r] = i; elems[r] = -1; if (pos) posValid.set(r, false); r++; padded = true; continue; }
+      for (let k = 0; k < len; k++, r++) { rows[r] = i; elems[r] = start + k; if (pos) { pos[r] = k; posValid.set(r, true); } }
     }
     const generated: A.Data[] = [];
-    if (spec.withPos) generated.push(primitiveColumn(int, pos, total, posValid.finish(total), posValid.nullCount));
-    generated.push(takeOrNull(arr.children[0]!, spec.arrayType.elementType, elems));
+    if (pos) generated.push(primitiveColumn(int, pos, total, posValid.finish(total), posValid.nullCount));
+    // Every element once, in order (no null row padded in, and null rows own no elements): the child as it is.
+    const child = arr.children[0]!;
+    const whole = !padded && total === child.length && (total === 0 || (elems[0] === 0 && elems[total - 1] === total - 1));
+    generated.push(whole ? child : takeOrNull(child, spec.arrayType.elementType, elems));
     const kept = spec.kept.map((k) => take(b.columns[k]!, rows));
     return makeBatch(schema, [...kept.slice(0, spec.at), ...generated, ...kept.slice(spec.at)], total);
   };

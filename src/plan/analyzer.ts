@@ -1,6 +1,6 @@
 import * as A from 'apache-arrow';
 import {
-  type DataType, type Struct, boolean, int, long, double, string, timestamp, date, nullType,
+  type ArrayType, type DataType, type Struct, array, toArrowType, boolean, int, long, double, string, timestamp, date, nullType,
   isNumeric, typeToString, sameType,
 } from '../data/types.ts';
 import { AnalysisError } from '../errors.ts';
@@ -86,6 +86,7 @@ function resolveColumn(name: string, schema: Struct): Bound {
 function getField(parent: Bound, path: string[], schema: Struct, full: string): Bound {
   let cur = parent;
   for (const fname of path) {
+    if (cur.type.kind === 'array' && cur.type.elementType.kind === 'struct') { cur = fieldOfElements(cur, fname, full); continue; }
     if (cur.type.kind !== 'struct') throw new AnalysisError(`Cannot get field '${fname}' of '${full}': '${cur.name}' is ${typeToString(cur.type)}, not a struct. Available columns: ${columnNames(schema).join(', ')}.`);
     const fields = (cur.type as Struct).fields;
     const k = fields.findIndex((f) => f.name === fname);
@@ -105,12 +106,31 @@ function getField(parent: Bound, path: string[], schema: Struct, full: string): 
   return cur;
 }
 
+/**
+ * `headers.key` on an array of structs: Spark's GetArrayStructFields, the field of every element as
+ * an array of the same shape (offsets and row nulls kept; a null element gives a null field).
+ */
+function fieldOfElements(arr: Bound, fname: string, full: string): Bound {
+  const el = (arr.type as ArrayType).elementType as Struct, k = el.fields.findIndex((f) => f.name === fname);
+  if (k < 0) throw new AnalysisError(`No field '${fname}' in the elements of '${arr.name}' (${full}). Their fields: ${el.fields.map((f) => f.name).join(', ')}.`);
+  const type = array(el.fields[k]!.type);
+  return {
+    type, name: fname,
+    eval: (b, ctx) => {
+      const d = arr.eval(b, ctx), structs = d.children[0]!, field = structs.children[k]!;
+      const child = structs.nullCount === 0 ? field : withExtraNulls(field, structs, structs.length);
+      return A.makeData({ type: toArrowType(type) as A.List, length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap, valueOffsets: d.valueOffsets, child });
+    },
+  };
+}
+
 /** `child` with every row that is null in `parent` also null. */
 function withExtraNulls(child: A.Data, parent: A.Data, n: number): A.Data {
   const bm = new Uint8Array((n + 7) >> 3);
   let nulls = 0;
   for (let i = 0; i < n; i++) if (isValid(parent, i) && isValid(child, i)) bm[i >> 3]! |= 1 << (i & 7); else nulls++;
   if (A.DataType.isStruct(child.type)) return A.makeData({ type: child.type, length: n, nullCount: nulls, nullBitmap: bm, children: child.children });
+  if (A.DataType.isList(child.type)) return A.makeData({ type: child.type, length: n, nullCount: nulls, nullBitmap: bm, valueOffsets: child.valueOffsets, child: child.children[0]! });
   return A.makeData({ type: child.type, length: n, nullCount: nulls, nullBitmap: bm, data: child.values, valueOffsets: child.valueOffsets } as never) as A.Data;
 }
 

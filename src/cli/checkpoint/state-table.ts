@@ -1,5 +1,5 @@
 import type * as A from 'apache-arrow';
-import { type DataType, type StructField, struct, type Struct } from '../../data/types.ts';
+import { type ArrayType, type DataType, type StructField, struct, type Struct } from '../../data/types.ts';
 import { type Cell, cellWriter, formatDate, formatTimestamp } from '../../data/cells.ts';
 import { windowColumn, windowType } from '../../exec/aggregate/window.ts';
 import type { Storage } from '../../storage/storage-for.ts';
@@ -114,6 +114,7 @@ function column(type: DataType, cells: readonly (Cell | WindowCell)[]): A.Data {
 /** A cell as the table prints it: timestamps as Spark prints them, a window as {start, end}. */
 export function cellText(c: Cell | WindowCell, type: DataType): string {
   if (c === null) return 'null';
+  if (Array.isArray(c)) return `[${c.map((x: Cell) => cellText(x, (type as ArrayType).elementType)).join(', ')}]`;
   if (typeof c === 'object' && 'start' in c) return `{${formatTimestamp(c.start)}, ${formatTimestamp(c.end)}}`;
   if (c instanceof Uint8Array) return '0x' + Buffer.from(c.subarray(0, 16)).toString('hex') + (c.length > 16 ? `… (${c.length} bytes)` : '');
   if (type.kind === 'timestamp') return formatTimestamp(c as number);
@@ -124,6 +125,7 @@ export function cellText(c: Cell | WindowCell, type: DataType): string {
 /** A cell for --json: timestamps as ISO-8601, longs as numbers while exact, binary as base64. */
 export function cellJson(c: Cell | WindowCell, type: DataType): unknown {
   if (c === null) return null;
+  if (Array.isArray(c)) return c.map((x: Cell) => cellJson(x, (type as ArrayType).elementType));
   if (typeof c === 'object' && 'start' in c) return { start: new Date(c.start).toISOString(), end: new Date(c.end).toISOString() };
   if (c instanceof Uint8Array) return Buffer.from(c).toString('base64');
   if (type.kind === 'timestamp') return new Date(c as number).toISOString();

@@ -52,28 +52,32 @@ export function cellsEqual(a: Cell, b: Cell): boolean {
   return a === b;
 }
 
-/** Spark's ordering of two non-null atomic cells (NaN above every other double, as in Spark). */
-export function compareCells(a: Cell, b: Cell): number {
-  if (a instanceof Uint8Array && b instanceof Uint8Array) {
-    for (let k = 0; k < Math.min(a.length, b.length); k++) if (a[k] !== b[k]) return a[k]! - b[k]!;
-    return a.length - b.length;
+/**
+ * Spark's order of two non-null elements of `child` (indices into it), read straight from its
+ * buffers: strings and binary by bytes (UTF-8 byte order is code point order), numbers from their
+ * typed array, NaN above every other double. No cell is made per comparison.
+ */
+export function elementComparator(child: A.Data, type: DataType): (x: number, y: number) => number {
+  switch (type.kind) {
+    case 'string': case 'binary': {
+      const o = child.valueOffsets as Int32Array, v = child.values as Uint8Array;
+      return (x, y) => {
+        const xs = o[x]!, xe = o[x + 1]!, ys = o[y]!, ye = o[y + 1]!, n = Math.min(xe - xs, ye - ys);
+        for (let k = 0; k < n; k++) { const d = v[xs + k]! - v[ys + k]!; if (d !== 0) return d; }
+        return (xe - xs) - (ye - ys);
+      };
+    }
+    case 'boolean': { const v = child.values as Uint8Array; return (x, y) => ((v[x >> 3]! >> (x & 7)) & 1) - ((v[y >> 3]! >> (y & 7)) & 1); }
+    case 'double': {
+      const v = child.values as Float64Array;
+      return (x, y) => {
+        const a = v[x]!, b = v[y]!;
+        if (a !== a || b !== b) return a !== a ? (b !== b ? 0 : 1) : -1;
+        return a < b ? -1 : a > b ? 1 : 0;
+      };
+    }
+    default: { const v = child.values as Int32Array | BigInt64Array; return (x, y) => (v[x]! < v[y]! ? -1 : v[x]! > v[y]! ? 1 : 0); }
   }
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) ? (Number.isNaN(b) ? 0 : 1) : -1;
-  }
-  if (typeof a === 'string' && typeof b === 'string') return compareUtf8(a, b);
-  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
-}
-
-/** Strings in Spark's order: by UTF-8 bytes, which is code point order (JS's < compares UTF-16 units). */
-function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let k = 0; k < n; k++) {
-    const x = a.codePointAt(k)!, y = b.codePointAt(k)!;
-    if (x !== y) return x - y;
-    if (x > 0xffff) k++;
-  }
-  return a.length - b.length;
 }
 
 /** Element types whose values compare and hash as cells (not structs, arrays or nulls-only). */

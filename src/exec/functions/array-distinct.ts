@@ -1,14 +1,16 @@
 import { typeToString, type ArrayType } from '../../data/types.ts';
 import { isValid } from '../../data/batch.ts';
-import { cellReader } from '../../data/cells.ts';
-import { cellKeyPart } from '../../state/key-encoding.ts';
+import { keyParts } from '../../state/key-encoding.ts';
 import type { ScalarFunction } from './scalar-function.ts';
-import { isAtomicElement, regather } from './array-columns.ts';
+import { elementComparator, isAtomicElement, regather } from './array-columns.ts';
+
+/** Up to this many elements, a row's repeats are found by comparing with the kept ones. */
+const SHORT = 16;
 
 /**
  * array_distinct(arr): the elements without repeats, first occurrence kept, in order; one null
- * stays if there were any. Equality by the state store's key encoding of a cell (bytes for
- * strings and binary, the value's text otherwise), so 1 and 1.0 of one type meet.
+ * stays if there were any. Equality by the state store's key encoding (bytes for strings and binary,
+ * the value's text otherwise), so NaN meets NaN as in Spark.
  */
 export const array_distinct: ScalarFunction = {
   name: 'array_distinct', arity: 1,
@@ -19,17 +21,23 @@ export const array_distinct: ScalarFunction = {
     return {
       inputTypes: [type], returnType: type,
       kernel: ([d], n) => {
-        const o = d!.valueOffsets as Int32Array, child = d!.children[0]!, el = cellReader(child, type.elementType);
+        const o = d!.valueOffsets as Int32Array, child = d!.children[0]!, same = elementComparator(child, type.elementType);
+        // Long arrays meet their earlier elements through a Set of the state store's keys (sliced from the
+        // buffers); short ones by comparing with the elements kept so far, which allocates nothing.
+        let keys: string[] | null = null;
+        const seen = new Set<string>();
         const picked = new Int32Array(o[n]! - o[0]!), offsets = new Int32Array(n + 1);
         let p = 0;
-        const seen = new Set<string>();
         for (let i = 0; i < n; i++) {
-          seen.clear();
+          const from = p, long = o[i + 1]! - o[i]! > SHORT;
+          if (long) { keys ??= keyParts(child, type.elementType, child.length); seen.clear(); }
           let sawNull = false;
           for (let k = o[i]!; k < o[i + 1]!; k++) {
             if (!isValid(child, k)) { if (!sawNull) picked[p++] = k; sawNull = true; continue; }
-            const key = cellKeyPart(el(k), type.elementType);
-            if (!seen.has(key)) { seen.add(key); picked[p++] = k; }
+            if (long) { const key = keys![k]!; if (!seen.has(key)) { seen.add(key); picked[p++] = k; } continue; }
+            let dup = false;
+            for (let j = from; j < p && !dup; j++) dup = isValid(child, picked[j]!) && same(picked[j]!, k) === 0;
+            if (!dup) picked[p++] = k;
           }
           offsets[i + 1] = p;
         }

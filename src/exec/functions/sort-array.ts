@@ -1,8 +1,7 @@
 import { boolean, typeToString, type ArrayType } from '../../data/types.ts';
 import { isValid } from '../../data/batch.ts';
-import { cellReader } from '../../data/cells.ts';
 import type { ScalarFunction } from './scalar-function.ts';
-import { compareCells, isAtomicElement, regather } from './array-columns.ts';
+import { elementComparator, isAtomicElement, regather } from './array-columns.ts';
 
 /**
  * sort_array(arr[, asc = true]): the elements in order; nulls first ascending, last descending,
@@ -21,22 +20,26 @@ export const sort_array: ScalarFunction = {
     return {
       inputTypes: asc ? [type, boolean] : [type], returnType: type,
       kernel: ([d], n) => {
-        const o = d!.valueOffsets as Int32Array, child = d!.children[0]!, el = cellReader(child, type.elementType);
-        const picked = new Int32Array(o[n]! - o[0]!), offsets = new Int32Array(n + 1);
+        const o = d!.valueOffsets as Int32Array, child = d!.children[0]!, order = elementComparator(child, type.elementType);
+        const hasNulls = child.nullCount > 0;
         const cmp = (x: number, y: number): number => {
-          const vx = isValid(child, x), vy = isValid(child, y);
-          if (!vx || !vy) return vx === vy ? 0 : vx ? 1 : -1; // null is the smallest
-          return compareCells(el(x), el(y));
+          if (hasNulls) {
+            const vx = isValid(child, x), vy = isValid(child, y);
+            if (!vx || !vy) return vx === vy ? 0 : vx ? 1 : -1; // null is the smallest
+          }
+          return order(x, y);
         };
-        let p = 0;
-        for (let i = 0; i < n; i++) {
-          const rows: number[] = [];
-          for (let k = o[i]!; k < o[i + 1]!; k++) rows.push(k);
-          rows.sort((x, y) => (ascending ? cmp(x, y) : cmp(y, x)));
-          for (const r of rows) picked[p++] = r;
+        const desc = (x: number, y: number): number => cmp(y, x);
+        // Each row's child indices, sorted in place inside one index array: the child is gathered once.
+        const picked = new Int32Array(o[n]! - o[0]!), offsets = new Int32Array(n + 1);
+        for (let i = 0, p = 0; i < n; i++) {
+          const len = o[i + 1]! - o[i]!;
+          for (let k = 0; k < len; k++) picked[p + k] = o[i]! + k;
+          if (len > 1) picked.subarray(p, p + len).sort(ascending ? cmp : desc);
+          p += len;
           offsets[i + 1] = p;
         }
-        return regather(type, d!, offsets, picked.subarray(0, p), n, (i) => isValid(d!, i));
+        return regather(type, d!, offsets, picked, n, (i) => isValid(d!, i));
       },
     };
   },

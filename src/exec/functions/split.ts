@@ -38,6 +38,32 @@ export function javaSplit(s: string, re: RegExp, limit: number): string[] {
 }
 
 /**
+ * The literal a pattern stands for when it has no regex operators (',', ' ', '\\|'), else null:
+ * such a split is a byte search on the UTF-8 bytes, no string decoded, the pieces copied as bytes.
+ */
+export function literalPattern(p: string): Uint8Array | null {
+  if (!/^(?:[^\\^$.|?*+()[\]{}]|\\[^A-Za-z0-9])+$/.test(p)) return null;
+  return new TextEncoder().encode(p.replace(/\\(.)/g, '$1'));
+}
+
+/** Java's split by a literal separator over bytes [s, e) of `v`: the pieces' byte ranges go to `out`. */
+function splitBytes(v: Uint8Array, s: number, e: number, sep: Uint8Array, limit: number, out: BytesBuilder): void {
+  const n = sep.length, first = sep[0]!;
+  let start = s, pieces = 1;
+  for (let k = s; k + n <= e && (limit <= 0 || pieces < limit); k++) {
+    if (v[k] !== first) continue;
+    let j = 1;
+    while (j < n && v[k + j] === sep[j]) j++;
+    if (j < n) continue;
+    out.appendBytes(v, start, k);
+    pieces++;
+    start = k + n;
+    k += n - 1;
+  }
+  out.appendBytes(v, start, e);
+}
+
+/**
  * split(str, regex[, limit]): array<string> of the pieces between matches of a Java regular
  * expression; null if str or regex is null. The pieces go straight into one child column.
  */
@@ -48,17 +74,20 @@ export const split: ScalarFunction = {
     if (typeof inputTypes === 'string') return inputTypes;
     const fixed = compilePattern(args[1]!, globalRegExp);
     if (typeof fixed === 'string') return `split: ${fixed}`;
+    const literal = fixed ? literalPattern(String(args[1]!.constant!.value)) : null;
     return {
       inputTypes, returnType: splitType,
       kernel: (cols, n) => {
         const [s, p, lim] = cols;
         const re = patternAt(fixed, p!, globalRegExp);
+        const sv = s!.values as Uint8Array, so = s!.valueOffsets as Int32Array;
         const limits = lim ? (lim.values as Int32Array) : null;
         const offsets = new Int32Array(n + 1), vb = new ValidityBuilder(n), pieces = new BytesBuilder(n * 2);
         for (let i = 0; i < n; i++) {
           const ok = isValid(s!, i) && isValid(p!, i) && (!lim || isValid(lim, i));
           vb.set(i, ok);
-          if (ok) for (const piece of javaSplit(stringAt(s!, i), re(i)!, limits ? limits[i]! : -1)) pieces.appendString(piece);
+          if (ok && literal) splitBytes(sv, so[i]!, so[i + 1]!, literal, limits ? limits[i]! : -1, pieces);
+          else if (ok) for (const piece of javaSplit(stringAt(s!, i), re(i)!, limits ? limits[i]! : -1)) pieces.appendString(piece);
           offsets[i + 1] = pieces.length;
         }
         return listColumn(splitType, offsets, pieces.finish('string'), n, vb.finish(n), vb.nullCount);

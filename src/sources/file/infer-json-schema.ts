@@ -128,7 +128,7 @@ function finish(t: Inferred, path: string): DataType | null {
     case 'long': return long;
     case 'double': return double;
     case 'array':
-      throw new AnalysisError(`read.json: field '${t.path}' holds JSON arrays, and sluice has no array type yet. `
+      throw new AnalysisError(`read.json: field '${t.path}' holds JSON arrays, which the JSON reader cannot decode yet. `
         + `Give read.schema(...) with the other fields (fields not in the schema are skipped).`);
     case 'struct': {
       const fields = finishFields(t.fields, path);
