@@ -20,4 +20,5 @@ export { StreamingQuery, StreamingQueryException } from './runtime/streaming-que
 export type { StreamingQueryProgress, StreamingQueryListener, SourceProgress } from './runtime/progress.ts';
 export { BatchFrame, type ForeachBatchFunction } from './sinks/foreach-batch/foreach-batch-sink.ts';
 export type { MemoryTable } from './sinks/memory/memory-sink.ts';
+export { registerOAuthBearerCallback, type OAuthBearerCallback, type OAuthBearerToken } from './kafka/security/oauth-bearer.ts';
 export * from './errors.ts';

@@ -1,4 +1,5 @@
 import { OptionError } from '../../errors.ts';
+import { type KafkaSecurity, kafkaSecurityOptionNames, parseKafkaSecurity } from '../../kafka/security/kafka-security.ts';
 
 /** The Kafka source's options, parsed and checked once (Spark's names and defaults). */
 export interface KafkaOptions {
@@ -20,11 +21,14 @@ export interface KafkaOptions {
    * checkpoint's first connection too (without it, that one fails fast: a wrong address is a typo).
    */
   readonly retryTimeoutExplicit: boolean;
+  /** kafka.security.protocol, kafka.sasl.*, kafka.ssl.* */
+  readonly security: KafkaSecurity;
 }
 
 export const kafkaOptionNames = [
   'kafka.bootstrap.servers', 'subscribe', 'subscribePattern', 'assign', 'startingOffsets', 'maxOffsetsPerTrigger',
   'failOnDataLoss', 'kafka.client.id', 'kafka.request.timeout.ms', 'kafka.connection.timeout.ms', 'fetchOffset.retryTimeoutMs',
+  ...kafkaSecurityOptionNames,
 ] as const;
 
 function json<T>(name: string, text: string, example: string): T {
@@ -68,8 +72,10 @@ export function parseKafkaOptions(o: ReadonlyMap<string, string>): KafkaOptions 
   else throw new OptionError(`Kafka option 'startingOffsets' must be 'earliest', 'latest' or JSON like {"orders":{"0":23,"1":-2}}; got '${so}'.`);
   const fodl = (o.get('failOnDataLoss') ?? 'true').toLowerCase();
   if (fodl !== 'true' && fodl !== 'false') throw new OptionError(`Kafka option 'failOnDataLoss' must be true or false, got '${o.get('failOnDataLoss')}'.`);
+  const serverList = servers.split(',').map((s) => s.trim()).filter(Boolean);
   return {
-    servers: servers.split(',').map((s) => s.trim()).filter(Boolean),
+    servers: serverList,
+    security: parseKafkaSecurity(o, serverList),
     subscribe, subscribePattern, assign, startingOffsets,
     maxOffsetsPerTrigger: positiveInt('maxOffsetsPerTrigger', o.get('maxOffsetsPerTrigger')),
     failOnDataLoss: fodl === 'true',

@@ -1,0 +1,69 @@
+// Trust and key stores in the formats Kafka users have (PEM, PKCS12, JKS), made at test time:
+// certificates and PKCS12 files with `openssl` (Debian package openssl), JKS by hand below.
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpDir } from './tmp.ts';
+
+export interface StoreFiles {
+  dir: string;
+  /** The CA's certificate, PEM. */
+  caPem: string;
+  /** A client certificate and its key (signed by the CA), PEM, unencrypted. */
+  clientCertPem: string;
+  clientKeyPem: string;
+  /** PKCS12 with the CA certificate only (a truststore), password `trustpass`. */
+  trustP12: string;
+  /** PKCS12 with the client key and certificate (a keystore), password `storepass`. */
+  keyP12: string;
+  /** JKS with the CA certificate as a trusted entry, password `trustpass`. */
+  trustJks: string;
+}
+
+function openssl(dir: string, args: string[]): void {
+  const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${r.error?.message ?? r.stderr}`);
+}
+
+/**
+ * A JKS keystore (Java's format, version 2) holding trusted certificate entries. keytool is not on
+ * these machines (no JDK), and the format is small: magic FEEDFEED, version, count, per entry
+ * tag 2, alias, timestamp, "X.509", the DER certificate; then SHA-1 over the password as
+ * UTF-16BE, the string "Mighty Aphrodite" and everything before.
+ */
+export function jksTrustStore(certsPem: string[], password: string): Buffer {
+  const parts: Buffer[] = [];
+  const int = (n: number): Buffer => { const b = Buffer.alloc(4); b.writeInt32BE(n); return b; };
+  const utf = (s: string): Buffer => { const b = Buffer.from(s, 'utf8'); const l = Buffer.alloc(2); l.writeUInt16BE(b.length); return Buffer.concat([l, b]); };
+  parts.push(Buffer.from('feedfeed', 'hex'), int(2), int(certsPem.length));
+  certsPem.forEach((pem, i) => {
+    const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    const ts = Buffer.alloc(8); ts.writeBigInt64BE(BigInt(Date.now()));
+    parts.push(int(2), utf(`ca${i}`), ts, utf('X.509'), int(der.length), der);
+  });
+  const body = Buffer.concat(parts);
+  const pw = Buffer.from(password, 'utf16le').swap16();
+  const digest = createHash('sha1').update(pw).update('Mighty Aphrodite', 'utf8').update(body).digest();
+  return Buffer.concat([body, digest]);
+}
+
+/** A CA, a client certificate it signed, and stores holding them, in a new temp dir. */
+export function makeStoreFiles(): StoreFiles {
+  const dir = tmpDir('stores');
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl(dir, ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=sluice store test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl(dir, ['req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=sluice client']);
+  openssl(dir, ['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '2']);
+  openssl(dir, ['pkcs12', '-export', '-nokeys', '-in', 'ca.pem', '-out', 'trust.p12', '-passout', 'pass:trustpass']);
+  openssl(dir, ['pkcs12', '-export', '-inkey', 'client.key', '-in', 'client.pem', '-out', 'key.p12', '-passout', 'pass:storepass']);
+  const caPem = readFileSync(join(dir, 'ca.pem'), 'utf8');
+  writeFileSync(join(dir, 'trust.jks'), jksTrustStore([caPem], 'trustpass'));
+  return {
+    dir, caPem,
+    clientCertPem: readFileSync(join(dir, 'client.pem'), 'utf8'),
+    clientKeyPem: readFileSync(join(dir, 'client.key'), 'utf8'),
+    trustP12: join(dir, 'trust.p12'), keyP12: join(dir, 'key.p12'), trustJks: join(dir, 'trust.jks'),
+  };
+}
