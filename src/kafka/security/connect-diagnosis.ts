@@ -7,7 +7,7 @@ import type { ISocketFactory } from 'kafkajs';
  * a TLS client on a plaintext port as "Connection error: read ECONNRESET" (measured against the
  * test broker), which says nothing of TLS; the socket knows whether its handshake finished.
  */
-export type HandshakeLog = Map<string, { readonly kind: 'tls-failed' | 'tls-closed' | 'tls-to-plaintext-client'; readonly error?: Error }>;
+export type HandshakeLog = Map<string, { readonly kind: 'tls-failed' | 'tls-pending' | 'tls-to-plaintext-client'; readonly error?: Error }>;
 
 /** kafkajs's own socket factory (tls.connect or net.connect), watched: see HandshakeLog. */
 export function watchingSocketFactory(log: HandshakeLog): ISocketFactory {
@@ -22,11 +22,12 @@ export function watchingSocketFactory(log: HandshakeLog): ISocketFactory {
     }
     const socket = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl }, onConnect);
     // Only a handshake that began counts: a refused or unreachable TCP connection is an outage, for the caller's retries.
+    // From TCP connect to the end of the handshake the entry says 'tls-pending': kafkajs's connection timeout may fail the
+    // connect before the socket closes.
     let tcp = false, secure = false;
-    socket.once('connect', () => { tcp = true; });
+    socket.once('connect', () => { tcp = true; log.set(key, { kind: 'tls-pending' }); });
     socket.once('secureConnect', () => { secure = true; log.delete(key); });
     socket.once('error', (error: Error) => { if (tcp && !secure) log.set(key, { kind: 'tls-failed', error }); });
-    socket.once('close', () => { if (tcp && !secure && !log.has(key)) log.set(key, { kind: 'tls-closed' }); });
     return socket;
   };
 }
@@ -91,7 +92,7 @@ export function explainConnectError(e: unknown, c: Context): string | null {
       return `the server at ${key} answered with TLS, but option kafka.security.protocol is ${c.protocol}: set it to ${c.mechanism ? 'SASL_SSL' : 'SSL'}.`;
     }
     const timedOut = errors.some((x) => /timeout/i.test(x.message));
-    if (entry.kind === 'tls-closed' && timedOut) {
+    if (entry.kind === 'tls-pending' && timedOut) {
       return `the server at ${key} did not answer the TLS handshake within the connection timeout (option kafka.connection.timeout.ms): is port ${port} a PLAINTEXT listener? `
         + `If it is, set option kafka.security.protocol to PLAINTEXT (or SASL_PLAINTEXT).`;
     }
