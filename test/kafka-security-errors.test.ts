@@ -4,10 +4,12 @@
 // configured for TLS or SASL meeting a PLAINTEXT listener.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import * as tls from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KafkaSecurityError, Session } from '../src/index.ts';
 import { startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
+import { makeStoreFiles, type StoreFiles } from './support/key-store-files.ts';
 import { tmpDir } from './support/tmp.ts';
 
 let broker: TestBroker, topic: string;
@@ -89,5 +91,50 @@ describe('a server that accepts the connection and says nothing', () => {
     expect(r.err).toBeInstanceOf(KafkaSecurityError);
     expect(r.err.message).toContain(`the server at 127.0.0.1:${addr.port} did not answer the TLS handshake within the connection timeout (option kafka.connection.timeout.ms): is port ${addr.port} a PLAINTEXT listener?`);
     expect(r.ms).toBeLessThan(30_000);
+  }, 60_000);
+});
+
+// Handshake failures need only a TLS server: node's own, with certificates made by openssl. The
+// handshake is all these cases reach (a Kafka front for the success paths: kafka-security-front.test.ts).
+describe('TLS handshakes that fail', () => {
+  let s: StoreFiles;
+  const servers: tls.Server[] = [];
+  beforeAll(() => { s = makeStoreFiles(); }, 60_000);
+  afterAll(async () => { for (const x of servers) await new Promise((r) => x.close(r)); });
+  async function tlsServer(o: tls.TlsOptions): Promise<string> {
+    const server = tls.createServer(o, (sock) => { sock.on('error', () => undefined); });
+    server.on('tlsClientError', () => undefined);
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return `127.0.0.1:${(server.address() as { port: number }).port}`;
+  }
+
+  it('a broker certificate from a CA the client does not trust: says so and names the truststore options', async () => {
+    const addr = await tlsServer({ cert: s.serverCertPem, key: s.serverKeyPem });
+    const r = await failure(addr, { 'kafka.security.protocol': 'SSL' });
+    expect(r.err).toBeInstanceOf(KafkaSecurityError);
+    expect(r.err.message).toMatch(/presented a certificate this client does not trust \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)/);
+    expect(r.err.message).toContain('kafka.ssl.truststore.location');
+    expect(r.ms).toBeLessThan(30_000);
+  }, 60_000);
+
+  it('a certificate for another host name: says so and names kafka.ssl.endpoint.identification.algorithm', async () => {
+    const addr = await tlsServer({ cert: s.otherHostCertPem, key: s.otherHostKeyPem });
+    const r = await failure(addr, { 'kafka.security.protocol': 'SSL', 'kafka.ssl.truststore.certificates': s.caPem });
+    expect(r.err).toBeInstanceOf(KafkaSecurityError);
+    expect(r.err.message).toContain("the broker's certificate does not name the host it was reached by");
+    expect(r.err.message).toContain("set option kafka.ssl.endpoint.identification.algorithm to ''");
+  }, 60_000);
+
+  it('a broker that requires a client certificate: names kafka.ssl.keystore.location, and a wrong key store password is an option error', async () => {
+    const addr = await tlsServer({ cert: s.serverCertPem, key: s.serverKeyPem, ca: s.caPem, requestCert: true, rejectUnauthorized: true });
+    const r = await failure(addr, { 'kafka.security.protocol': 'SSL', 'kafka.ssl.truststore.location': s.trustJks, 'kafka.ssl.truststore.password': 'trustpass' });
+    expect(r.err).toBeInstanceOf(KafkaSecurityError);
+    expect(r.err.message).toContain('it may require a client certificate: set option kafka.ssl.keystore.location');
+    const bad = await failure(addr, { 'kafka.security.protocol': 'SSL', 'kafka.ssl.truststore.location': s.trustP12, 'kafka.ssl.truststore.password': 'trustpass',
+      'kafka.ssl.keystore.location': s.keyP12, 'kafka.ssl.keystore.password': SECRET }).catch((e: unknown) => ({ err: e as Error }));
+    expect(bad.err.name).toBe('OptionError');
+    expect(bad.err.message).toContain('kafka.ssl.keystore');
+    expect(bad.err.message).not.toContain(SECRET);
   }, 60_000);
 });

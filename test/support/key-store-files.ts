@@ -19,6 +19,11 @@ export interface StoreFiles {
   keyP12: string;
   /** JKS with the CA certificate as a trusted entry, password `trustpass`. */
   trustJks: string;
+  /** A server certificate and key signed by the CA, PEM: for 127.0.0.1 and localhost, and one for kafka.internal only. */
+  serverCertPem: string;
+  serverKeyPem: string;
+  otherHostCertPem: string;
+  otherHostKeyPem: string;
 }
 
 function openssl(dir: string, args: string[]): void {
@@ -58,6 +63,11 @@ export function makeStoreFiles(): StoreFiles {
   openssl(dir, ['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '2']);
   openssl(dir, ['pkcs12', '-export', '-nokeys', '-in', 'ca.pem', '-out', 'trust.p12', '-passout', 'pass:trustpass']);
   openssl(dir, ['pkcs12', '-export', '-inkey', 'client.key', '-in', 'client.pem', '-out', 'key.p12', '-passout', 'pass:storepass']);
+  for (const [name, san] of [['server', 'DNS:localhost,IP:127.0.0.1'], ['other', 'DNS:kafka.internal']]) {
+    openssl(dir, ['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
+    writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\n`);
+    openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`]);
+  }
   const caPem = readFileSync(join(dir, 'ca.pem'), 'utf8');
   writeFileSync(join(dir, 'trust.jks'), jksTrustStore([caPem], 'trustpass'));
   return {
@@ -65,5 +75,7 @@ export function makeStoreFiles(): StoreFiles {
     clientCertPem: readFileSync(join(dir, 'client.pem'), 'utf8'),
     clientKeyPem: readFileSync(join(dir, 'client.key'), 'utf8'),
     trustP12: join(dir, 'trust.p12'), keyP12: join(dir, 'key.p12'), trustJks: join(dir, 'trust.jks'),
+    serverCertPem: readFileSync(join(dir, 'server.pem'), 'utf8'), serverKeyPem: readFileSync(join(dir, 'server.key'), 'utf8'),
+    otherHostCertPem: readFileSync(join(dir, 'other.pem'), 'utf8'), otherHostKeyPem: readFileSync(join(dir, 'other.key'), 'utf8'),
   };
 }

@@ -27,7 +27,9 @@ export function watchingSocketFactory(log: HandshakeLog): ISocketFactory {
     let tcp = false, secure = false;
     socket.once('connect', () => { tcp = true; log.set(key, { kind: 'tls-pending' }); });
     socket.once('secureConnect', () => { secure = true; log.delete(key); });
-    socket.once('error', (error: Error) => { if (tcp && !secure) log.set(key, { kind: 'tls-failed', error }); });
+    // Under TLS 1.3 the server checks the client's certificate after the client's handshake has finished: its
+    // refusal is an alert on the first read.
+    socket.once('error', (error: Error) => { if (tcp && (!secure || /alert/i.test(error.message))) log.set(key, { kind: 'tls-failed', error }); });
     return socket;
   };
 }
