@@ -165,9 +165,9 @@ export class KafkaClient {
       await cluster.disconnect().catch(() => undefined);
       const { security } = this, { servers } = this.opts;
       const why = security.explain(e, servers);
-      if (why) throw new KafkaSecurityError(`Cannot connect to Kafka at ${servers.join(',')} with ${security.summary}: ${why}`, { cause: e });
+      if (why?.permanent) throw new KafkaSecurityError(`Cannot connect to Kafka at ${servers.join(',')} with ${security.summary}: ${why.text}`, { cause: e });
       throw new SourceError(`Cannot reach Kafka at ${servers.join(',')} (option kafka.bootstrap.servers, ${security.summary}): ${security.scrub((e as Error).message)}. `
-        + `Check that the brokers are running and the address is right.`, { cause: e });
+        + `${why ? `Maybe ${why.text}. Otherwise check` : 'Check'} that the brokers are running and the address is right.`, { cause: e });
     }
     if (generation !== this.generation) {
       // reset() or close() ran while this attempt was under way: nobody will disconnect this cluster later.

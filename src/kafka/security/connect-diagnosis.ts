@@ -7,7 +7,7 @@ import type { ISocketFactory } from 'kafkajs';
  * a TLS client on a plaintext port as "Connection error: read ECONNRESET" (measured against the
  * test broker), which says nothing of TLS; the socket knows whether its handshake finished.
  */
-export type HandshakeLog = Map<string, { readonly kind: 'tls-failed' | 'tls-pending' | 'tls-to-plaintext-client'; readonly error?: Error }>;
+export type HandshakeLog = Map<string, { readonly kind: 'tls-failed' | 'tls-pending' | 'tls-to-plaintext-client' | 'closed-unanswered'; readonly error?: Error }>;
 
 /** kafkajs's own socket factory (tls.connect or net.connect), watched: see HandshakeLog. */
 export function watchingSocketFactory(log: HandshakeLog): ISocketFactory {
@@ -17,7 +17,13 @@ export function watchingSocketFactory(log: HandshakeLog): ISocketFactory {
     if (!ssl) {
       const socket = net.connect({ host, port }, onConnect);
       // A TLS server answers a Kafka request with a TLS alert record (0x15 0x03 ..); no Kafka response starts so (a 350 MB size).
-      socket.once('data', (b: Buffer) => { if (b[0] === 0x15 && b[1] === 0x03) log.set(key, { kind: 'tls-to-plaintext-client' }); });
+      let answered = false, tcp = false;
+      socket.once('connect', () => { tcp = true; });
+      socket.once('data', (b: Buffer) => { answered = true; if (b[0] === 0x15 && b[1] === 0x03) log.set(key, { kind: 'tls-to-plaintext-client' }); });
+      // 'end' (the peer's FIN) comes before kafkajs fails the request; 'close' covers a reset.
+      const hungUp = (): void => { if (tcp && !answered && !log.has(key)) log.set(key, { kind: 'closed-unanswered' }); };
+      socket.once('end', hungUp);
+      socket.once('close', hungUp);
       return socket;
     }
     const socket = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl }, onConnect);
@@ -71,14 +77,41 @@ function tlsFailure(where: string, entry: HandshakeLog extends Map<string, infer
     + `If it is, set option kafka.security.protocol to PLAINTEXT (or SASL_PLAINTEXT); otherwise use the broker's SSL or SASL_SSL port.`;
 }
 
+/** What a failed connection means; `permanent` when it is a setting (not retried), else a hint beside an outage. */
+export interface Diagnosis { readonly text: string; readonly permanent: boolean }
+
+// Kafka's SaslHandshake / SaslAuthenticate error codes, as kafkajs names them in KafkaJSProtocolError.type.
+const UNSUPPORTED_MECHANISM = 'UNSUPPORTED_SASL_MECHANISM', AUTH_FAILED = 'SASL_AUTHENTICATION_FAILED';
+
 /**
- * A connection failure in words that name the setting to change, or null when it is not about
- * security (then the caller's own "cannot reach" message applies). Never includes a secret:
- * kafkajs's SASL messages hold none, and the caller scrubs the result as well.
+ * A connection failure in words that name the setting to change, or null when there is nothing
+ * to say beyond the caller's own "cannot reach" message. Never includes a secret: kafkajs's SASL
+ * messages hold none, and the caller scrubs the result as well.
  */
-export function explainConnectError(e: unknown, c: Context): string | null {
+export function explainConnectError(e: unknown, c: Context): Diagnosis | null {
+  const text = explain(e, c);
+  if (text !== null) return { text, permanent: true };
+  if (c.protocol === 'PLAINTEXT' || c.protocol === 'SASL_PLAINTEXT') {
+    // A server that hangs up on the first request without a byte may be a TLS (or SASL) listener that sends no alert,
+    // or a broker going down: said as a hint, and retried as an outage.
+    for (const [key, entry] of c.log) {
+      if (entry.kind === 'closed-unanswered') {
+        return { text: `the server at ${key} closed the connection without answering: if that listener uses TLS or SASL, set option kafka.security.protocol `
+          + `(SSL, SASL_SSL or SASL_PLAINTEXT) and its options`, permanent: false };
+      }
+    }
+  }
+  return null;
+}
+
+function explain(e: unknown, c: Context): string | null {
   const errors = chain(e);
-  const sasl = errors.find((x) => x.name === 'KafkaJSSASLAuthenticationError');
+  const type = (x: Error): string | undefined => (x as { type?: string }).type;
+  if (errors.some((x) => type(x) === UNSUPPORTED_MECHANISM)) {
+    const broker = c.servers.join(',');
+    return `Kafka at ${broker} does not enable SASL mechanism ${c.mechanism} (option kafka.sasl.mechanism). Use a mechanism the cluster enables for your user.`;
+  }
+  const sasl = errors.find((x) => x.name === 'KafkaJSSASLAuthenticationError' || type(x) === AUTH_FAILED);
   const broker = (errors.find((x) => typeof (x as { broker?: unknown }).broker === 'string') as { broker?: string } | undefined)?.broker;
   const where = broker ?? c.servers.join(',');
   if (sasl) {
@@ -89,6 +122,7 @@ export function explainConnectError(e: unknown, c: Context): string | null {
       + `Check the user name and password (or API key and secret) in option kafka.sasl.jaas.config, and that kafka.sasl.mechanism is the one the cluster uses for them.`;
   }
   for (const [key, entry] of c.log) {
+    if (entry.kind === 'closed-unanswered') continue; // a hint only: explainConnectError
     const port = key.slice(key.lastIndexOf(':') + 1);
     if (entry.kind === 'tls-to-plaintext-client') {
       return `the server at ${key} answered with TLS, but option kafka.security.protocol is ${c.protocol}: set it to ${c.mechanism ? 'SASL_SSL' : 'SSL'}.`;

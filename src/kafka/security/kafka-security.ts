@@ -5,7 +5,7 @@ import { OptionError } from '../../errors.ts';
 import { type JaasEntry, knownLoginModules, loginModuleKind, parseJaasConfig } from './jaas-config.ts';
 import { keyStore, trustStore } from './key-stores.ts';
 import { cachingProvider, isMskIamHandler, mskIamToken, oauthBearerCallback, registeredCallbacks, unsecuredToken } from './oauth-bearer.ts';
-import { scrubSecrets } from './secret-options.ts';
+import { isSecretOption, scrubSecrets } from './secret-options.ts';
 import { explainConnectError, type HandshakeLog, watchingSocketFactory } from './connect-diagnosis.ts';
 
 export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
@@ -36,7 +36,7 @@ export interface KafkaSecurity {
    * What a failed connection to `servers` means, naming the options to look at (wrong password,
    * TLS to a plaintext port, untrusted certificate ...), or null when it is no security matter.
    */
-  explain(e: unknown, servers: readonly string[]): string | null;
+  explain(e: unknown, servers: readonly string[]): { readonly text: string; readonly permanent: boolean } | null;
 }
 
 const PROTOCOL = 'kafka.security.protocol', MECHANISM = 'kafka.sasl.mechanism', JAAS = 'kafka.sasl.jaas.config';
@@ -123,7 +123,7 @@ export function parseKafkaSecurity(o: ReadonlyMap<string, string>, servers: read
     if (jaas && !loginModuleKind(jaas.loginModule)) {
       throw new OptionError(`Option '${JAAS}' names login module ${jaas.loginModule}; sluice knows ${knownLoginModules.join(', ')}.`);
     }
-    for (const v of Object.values(jaas?.options ?? {})) keep(v);
+    for (const [k, v] of Object.entries(jaas?.options ?? {})) if (isSecretOption(k)) keep(v);
     mechanism = mechanismOf(o, jaas);
     const clientHandler = o.get(CLIENT_HANDLER);
     if (clientHandler !== undefined && !(mechanism === 'AWS_MSK_IAM' && isMskIamHandler(clientHandler))) {
@@ -147,8 +147,8 @@ export function parseKafkaSecurity(o: ReadonlyMap<string, string>, servers: read
     protocol, mechanism, summary, scrub,
     kafkajs: { ...(ssl ? { ssl } : {}), ...(sasl ? { sasl } : {}), socketFactory: watchingSocketFactory(log) },
     explain: (e, s) => {
-      const text = explainConnectError(e, { protocol, mechanism, summary, servers: s, log });
-      return text === null ? null : scrub(text);
+      const d = explainConnectError(e, { protocol, mechanism, summary, servers: s, log });
+      return d && { text: scrub(d.text), permanent: d.permanent };
     },
   };
 }
