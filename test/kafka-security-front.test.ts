@@ -3,13 +3,15 @@
 // options written as a PySpark job writes them; the wrong-setting errors against the same front;
 // and no secret in any place a query shows (errors, stderr, progress, the web UI and /metrics, the
 // checkpoint and `sluice checkpoint show`).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KafkaSecurityError, Session } from '../src/index.ts';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { runSluice } from './support/cli.ts';
 import { startFront, type TestFront } from './support/kafka-front.ts';
+import { jksTrustStore } from './support/key-store-files.ts';
 import { tmpDir } from './support/tmp.ts';
 
 const PASSWORD = 'pa55-w0rd-never-shown', OTHER = 'sc0tt-tiger-never-shown';
@@ -83,9 +85,16 @@ describe('reading through TLS and SASL, options as in PySpark', () => {
     })).toEqual(expected);
   }, 120_000);
 
-  it('SSL only', async () => {
+  it('SSL only, with the truststore as PEM, PKCS12 and JKS', async () => {
     const f = await front({ tls: true });
     expect(await values(f.bootstrap, { 'kafka.security.protocol': 'SSL', 'kafka.ssl.truststore.location': f.caFile!, 'kafka.ssl.truststore.type': 'PEM' })).toEqual(expected);
+    const dir = tmpDir('front-stores'), p12 = join(dir, 'truststore.p12'), jks = join(dir, 'truststore.jks');
+    const made = spawnSync('openssl', ['pkcs12', '-export', '-nokeys', '-in', f.caFile!, '-out', p12, '-passout', 'pass:changeit'], { encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    writeFileSync(jks, jksTrustStore([readFileSync(f.caFile!, 'utf8')], 'changeit'));
+    for (const [location, type] of [[p12, 'PKCS12'], [jks, 'JKS']]) {
+      expect(await values(f.bootstrap, { 'kafka.security.protocol': 'SSL', 'kafka.ssl.truststore.location': location!, 'kafka.ssl.truststore.type': type!, 'kafka.ssl.truststore.password': 'changeit' })).toEqual(expected);
+    }
   }, 120_000);
 
   it('SASL_PLAINTEXT with SCRAM-SHA-256, and with kafka.sasl.username/password', async () => {

@@ -172,7 +172,7 @@ function oauthOf(o: ReadonlyMap<string, string>, jaas: JaasEntry | null, servers
     if (!cb) {
       const known = registeredCallbacks();
       throw new OptionError(`Option '${LOGIN_HANDLER}' names '${handler}', but no OAUTHBEARER callback is registered under that name `
-        + `(${known.length ? `registered: ${known.join(', ')}` : 'none is registered'}). Call registerOAuthBearerCallback('${handler}', async () => ({ value, lifetimeMs })) before start().`);
+        + `(${known.length ? `registered: ${known.join(', ')}` : 'none is registered'}). Call registerOAuthBearerCallback('${handler}', async () => ({ value, lifetimeMs })) before load().`);
     }
     return cb;
   }
