@@ -8,7 +8,7 @@ import { OptionError } from '../src/errors.ts';
 import { parseJaasConfig } from '../src/kafka/security/jaas-config.ts';
 import { parseKafkaSecurity } from '../src/kafka/security/kafka-security.ts';
 import { registerOAuthBearerCallback, mskRegion } from '../src/kafka/security/oauth-bearer.ts';
-import { REDACTED, redactOptions } from '../src/kafka/security/secret-options.ts';
+import { REDACTED, redactJaasConfig, redactOptions } from '../src/kafka/security/secret-options.ts';
 import { CaseInsensitiveMap } from '../src/util/case-insensitive-map.ts';
 import { makeStoreFiles, type StoreFiles } from './support/key-store-files.ts';
 
@@ -212,11 +212,43 @@ describe('OAUTHBEARER and AWS_MSK_IAM', () => {
   });
 });
 
+// Spark's KafkaRedactionUtilSuite, with its expected answers (connector/kafka-0-10-token-provider).
+describe('KafkaRedactionUtilSuite', () => {
+  it('redactParams should give back empty parameters', () => {
+    expect(redactOptions(new Map())).toEqual({});
+  });
+
+  it('redactParams should redact passwords from parameters', () => {
+    const groupId = `id-${crypto.randomUUID()}`;
+    const r = redactOptions({ 'kafka.group.id': groupId, 'kafka.ssl.truststore.password': 'trustStorePassword',
+      'kafka.ssl.keystore.password': 'keyStorePassword', 'kafka.ssl.key.password': 'keyPassword' });
+    expect(Object.keys(r)).toHaveLength(4);
+    expect(r['kafka.group.id']).toBe(groupId);
+    expect(r['kafka.ssl.truststore.password']).toBe(REDACTED);
+    expect(r['kafka.ssl.keystore.password']).toBe(REDACTED);
+    expect(r['kafka.ssl.key.password']).toBe(REDACTED);
+  });
+
+  it('redactJaasParam should give back empty string', () => {
+    expect(redactJaasConfig('')).toBe('');
+  });
+
+  it('redactJaasParam should redact token password', () => {
+    // Spark's getTokenJaasParams: ScramLoginModule with the token id as user name and its password.
+    const jaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required tokenauth=true serviceName="kafka" username="tokenId1" password="tokenPassword1";';
+    const r = redactJaasConfig(jaas);
+    expect(r).toContain('tokenId1');
+    expect(r).not.toContain('tokenPassword1');
+    expect(r).toBe(`org.apache.kafka.common.security.scram.ScramLoginModule required tokenauth="true" serviceName="kafka" username="tokenId1" password="${REDACTED}";`);
+    expect(redactJaasConfig('not a jaas line with password="x"')).toBe(REDACTED);
+  });
+});
+
 describe('secrets', () => {
   it('redacts the secret options by name, as Spark does', () => {
     const r = redactOptions(opts({ 'kafka.sasl.jaas.config': PLAIN_JAAS, 'kafka.ssl.truststore.password': 'tp', 'kafka.ssl.keystore.key': '-----BEGIN PRIVATE KEY-----',
       'kafka.sasl.password': 'x', subscribe: 'orders', 'kafka.bootstrap.servers': 'b:9092' }));
-    expect(r).toEqual({ 'kafka.sasl.jaas.config': REDACTED, 'kafka.ssl.truststore.password': REDACTED, 'kafka.ssl.keystore.key': REDACTED,
+    expect(r).toEqual({ 'kafka.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required username="api-key" password="${REDACTED}";`, 'kafka.ssl.truststore.password': REDACTED, 'kafka.ssl.keystore.key': REDACTED,
       'kafka.sasl.password': REDACTED, subscribe: 'orders', 'kafka.bootstrap.servers': 'b:9092' });
   });
 

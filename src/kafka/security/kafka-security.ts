@@ -5,7 +5,7 @@ import { OptionError } from '../../errors.ts';
 import { type JaasEntry, knownLoginModules, loginModuleKind, parseJaasConfig } from './jaas-config.ts';
 import { keyStore, trustStore } from './key-stores.ts';
 import { cachingProvider, isMskIamHandler, mskIamToken, oauthBearerCallback, registeredCallbacks, unsecuredToken } from './oauth-bearer.ts';
-import { isSecretOption, scrubSecrets } from './secret-options.ts';
+import { isSecretJaasOption, scrubSecrets } from './secret-options.ts';
 import { explainConnectError, type HandshakeLog, watchingSocketFactory } from './connect-diagnosis.ts';
 
 export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
@@ -123,7 +123,7 @@ export function parseKafkaSecurity(o: ReadonlyMap<string, string>, servers: read
     if (jaas && !loginModuleKind(jaas.loginModule)) {
       throw new OptionError(`Option '${JAAS}' names login module ${jaas.loginModule}; sluice knows ${knownLoginModules.join(', ')}.`);
     }
-    for (const [k, v] of Object.entries(jaas?.options ?? {})) if (isSecretOption(k)) keep(v);
+    for (const [k, v] of Object.entries(jaas?.options ?? {})) if (isSecretJaasOption(k)) keep(v);
     mechanism = mechanismOf(o, jaas);
     const clientHandler = o.get(CLIENT_HANDLER);
     if (clientHandler !== undefined && !(mechanism === 'AWS_MSK_IAM' && isMskIamHandler(clientHandler))) {
