@@ -11,6 +11,7 @@ import { registerOAuthBearerCallback, mskRegion } from '../src/kafka/security/oa
 import { REDACTED, redactJaasConfig, redactOptions } from '../src/kafka/security/secret-options.ts';
 import { CaseInsensitiveMap } from '../src/util/case-insensitive-map.ts';
 import { makeStoreFiles, type StoreFiles } from './support/key-store-files.ts';
+import { tmpDir } from './support/tmp.ts';
 
 const SERVERS = ['broker.example:9093'];
 const opts = (o: Record<string, string>): CaseInsensitiveMap => { const m = new CaseInsensitiveMap(); for (const [k, v] of Object.entries(o)) m.set(k, v); return m; };
@@ -199,6 +200,21 @@ describe('OAUTHBEARER and AWS_MSK_IAM', () => {
       expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKIDEXAMPLE\/\d{8}\/eu-west-1\/kafka-cluster\/aws4_request$/);
       expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
       expect(value).not.toContain('wJalrXUtnFEMI');
+    } finally { process.env = saved; }
+  });
+
+  it("AWS_MSK_IAM's awsProfileName in the JAAS line takes that profile's credentials", async () => {
+    const saved = { ...process.env };
+    const dir = tmpDir('aws-profile'), file = join(dir, 'credentials');
+    writeFileSync(file, '[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = d\n[analytics]\naws_access_key_id = AKIDANALYTICS\naws_secret_access_key = a\n');
+    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[k];
+    Object.assign(process.env, { AWS_SHARED_CREDENTIALS_FILE: file, AWS_CONFIG_FILE: join(dir, 'none'), AWS_REGION: 'us-east-2' });
+    try {
+      const sec = parseKafkaSecurity(opts({ 'kafka.security.protocol': 'SASL_SSL', 'kafka.sasl.mechanism': 'AWS_MSK_IAM',
+        'kafka.sasl.jaas.config': 'software.amazon.msk.auth.iam.IAMLoginModule required awsProfileName="analytics";' }), ['msk.internal.example:9098']);
+      const { value } = await (sec.kafkajs.sasl as { oauthBearerProvider: () => Promise<{ value: string }> }).oauthBearerProvider();
+      const url = new URL(Buffer.from(value, 'base64url').toString());
+      expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKIDANALYTICS\/\d{8}\/us-east-2\/kafka-cluster\/aws4_request$/);
     } finally { process.env = saved; }
   });
 
