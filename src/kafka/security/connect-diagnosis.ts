@@ -7,7 +7,8 @@ import type { ISocketFactory } from 'kafkajs';
  * a TLS client on a plaintext port as "Connection error: read ECONNRESET" (measured against the
  * test broker), which says nothing of TLS; the socket knows whether its handshake finished.
  */
-export type HandshakeLog = Map<string, { readonly kind: 'tls-failed' | 'tls-pending' | 'tls-to-plaintext-client' | 'closed-unanswered'; readonly error?: Error }>;
+export interface HandshakeEntry { readonly kind: 'tls-failed' | 'tls-pending' | 'tls-to-plaintext-client' | 'closed-unanswered'; readonly error?: Error }
+export type HandshakeLog = Map<string, HandshakeEntry>;
 
 /** kafkajs's own socket factory (tls.connect or net.connect), watched: see HandshakeLog. */
 export function watchingSocketFactory(log: HandshakeLog): ISocketFactory {
@@ -58,7 +59,7 @@ function chain(e: unknown): Error[] {
 const CERT_CODES = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
   'UNABLE_TO_GET_ISSUER_CERT', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE']);
 
-function tlsFailure(where: string, entry: HandshakeLog extends Map<string, infer V> ? V : never, port: string): string {
+function tlsFailure(where: string, entry: HandshakeEntry, port: string): string {
   const err = entry.error as (Error & { code?: string }) | undefined;
   const code = err?.code ?? '';
   if (CERT_CODES.has(code)) {

@@ -1,4 +1,3 @@
-import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { ISocketFactory, SASLOptions } from 'kafkajs';
 import { OptionError } from '../../errors.ts';
