@@ -3,13 +3,13 @@
 // options written as a PySpark job writes them; the wrong-setting errors against the same front;
 // and no secret in any place a query shows (errors, stderr, progress, the web UI and /metrics, the
 // checkpoint and `sluice checkpoint show`).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KafkaSecurityError, Session } from '../src/index.ts';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
-import { runSluice } from './support/cli.ts';
+import { ROOT, runSluice } from './support/cli.ts';
 import { startFront, type TestFront } from './support/kafka-front.ts';
 import { jksTrustStore } from './support/key-store-files.ts';
 import { tmpDir } from './support/tmp.ts';
@@ -101,6 +101,26 @@ describe('reading through TLS and SASL, options as in PySpark', () => {
     const f = await front({ sasl: { mechanisms: ['SCRAM-SHA-256', 'PLAIN'], users: USERS } });
     expect(await values(f.bootstrap, { 'kafka.security.protocol': 'SASL_PLAINTEXT', 'kafka.sasl.mechanism': 'SCRAM-SHA-256', 'kafka.sasl.jaas.config': scram('alice', PASSWORD) })).toEqual(expected);
     expect(await values(f.bootstrap, { 'kafka.security.protocol': 'SASL_PLAINTEXT', 'kafka.sasl.mechanism': 'PLAIN', 'kafka.sasl.username': 'bob', 'kafka.sasl.password': OTHER })).toEqual(expected);
+  }, 120_000);
+});
+
+describe('a process whose query read through TLS and SASL exits by itself', () => {
+  it('availableNow over SASL_SSL SCRAM-SHA-512, twice, the front left running', async () => {
+    const f = await front({ tls: true, sasl: { mechanisms: ['SCRAM-SHA-512'], users: USERS } });
+    const options = JSON.stringify({ 'kafka.security.protocol': 'SASL_SSL', 'kafka.sasl.mechanism': 'SCRAM-SHA-512', 'kafka.sasl.jaas.config': scram('alice', PASSWORD), 'kafka.ssl.truststore.location': f.caFile! });
+    for (let i = 0; i < 2; i++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/exit-after-query.ts', f.bootstrap, topic, String(ROWS), 'availableNow', options],
+        { cwd: ROOT, env: { ...process.env, EXIT_DEBUG: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '', err = '', killed = false;
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      const timer = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, 40_000);
+      const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+      clearTimeout(timer);
+      expect(killed, `still running after 40 s, killed:\n${err}`).toBe(false);
+      expect(code, err).toBe(0);
+      expect(JSON.parse(out.trim())).toEqual({ rows: ROWS });
+    }
   }, 120_000);
 });
 
