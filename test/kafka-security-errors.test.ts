@@ -2,7 +2,7 @@
 // to change, fail without waiting out the retry budget, and never print a secret (issue 11, "Bad
 // input"). The test broker speaks neither TLS nor SASL, which is what these cases need: a client
 // configured for TLS or SASL meeting a PLAINTEXT listener.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { join } from 'node:path';
@@ -125,6 +125,29 @@ describe('TLS handshakes that fail', () => {
     expect(r.err.message).toContain("the broker's certificate does not name the host it was reached by");
     expect(r.err.message).toContain("set option kafka.ssl.endpoint.identification.algorithm to ''");
   }, 60_000);
+
+  it('mutual TLS: the client certificate from a PKCS12, JKS, PEM-file or inline-PEM keystore is the one the server sees', async () => {
+    const seen: string[] = [];
+    const addr = await tlsServer({ cert: s.serverCertPem, key: s.serverKeyPem, ca: s.caPem, requestCert: true, rejectUnauthorized: true });
+    servers.at(-1)!.on('secureConnection', (sock) => {
+      seen.push(`${sock.authorized} ${(sock.getPeerCertificate().subject as { CN?: string }).CN}`);
+      sock.destroy(); // the handshake is what is checked; the query then fails as against a broker that hangs up
+    });
+    const both = join(s.dir, 'client-both.pem');
+    writeFileSync(both, s.clientKeyPem + s.clientCertPem);
+    const keystores: Record<string, string>[] = [
+      { 'kafka.ssl.keystore.location': s.keyP12, 'kafka.ssl.keystore.type': 'PKCS12', 'kafka.ssl.keystore.password': 'storepass' },
+      { 'kafka.ssl.keystore.location': s.keyJks, 'kafka.ssl.keystore.type': 'JKS', 'kafka.ssl.keystore.password': 'storepass', 'kafka.ssl.key.password': 'storepass' },
+      { 'kafka.ssl.keystore.location': both, 'kafka.ssl.keystore.type': 'PEM' },
+      { 'kafka.ssl.keystore.type': 'PEM', 'kafka.ssl.keystore.certificate.chain': s.clientCertPem, 'kafka.ssl.keystore.key': s.clientKeyPem },
+    ];
+    for (const ks of keystores) {
+      seen.length = 0;
+      await failure(addr, { 'kafka.security.protocol': 'SSL', 'kafka.ssl.truststore.location': s.trustJks, 'kafka.ssl.truststore.password': 'trustpass',
+        'fetchOffset.retryTimeoutMs': '500', ...ks });
+      expect(seen[0], JSON.stringify(ks)).toBe('true sluice client');
+    }
+  }, 120_000);
 
   it('a broker that requires a client certificate: names kafka.ssl.keystore.location, and a wrong key store password is an option error', async () => {
     const addr = await tlsServer({ cert: s.serverCertPem, key: s.serverKeyPem, ca: s.caPem, requestCert: true, rejectUnauthorized: true });

@@ -4,7 +4,7 @@
 // and no secret in any place a query shows (errors, stderr, progress, the web UI and /metrics, the
 // checkpoint and `sluice checkpoint show`).
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KafkaSecurityError, Session } from '../src/index.ts';
@@ -91,7 +91,7 @@ describe('reading through TLS and SASL, options as in PySpark', () => {
     const dir = tmpDir('front-stores'), p12 = join(dir, 'truststore.p12'), jks = join(dir, 'truststore.jks');
     const made = spawnSync('openssl', ['pkcs12', '-export', '-nokeys', '-in', f.caFile!, '-out', p12, '-passout', 'pass:changeit'], { encoding: 'utf8' });
     expect(made.status, made.stderr).toBe(0);
-    writeFileSync(jks, jksTrustStore([readFileSync(f.caFile!, 'utf8')], 'changeit'));
+    expect(jksTrustStore(dir, f.caFile!, 'changeit', 'truststore.jks')).toBe(jks);
     for (const [location, type] of [[p12, 'PKCS12'], [jks, 'JKS']]) {
       expect(await values(f.bootstrap, { 'kafka.security.protocol': 'SSL', 'kafka.ssl.truststore.location': location!, 'kafka.ssl.truststore.type': type!, 'kafka.ssl.truststore.password': 'changeit' })).toEqual(expected);
     }

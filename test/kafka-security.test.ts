@@ -136,6 +136,9 @@ describe('trust and key stores', () => {
     const p12 = parse({ 'kafka.security.protocol': 'SSL', 'kafka.ssl.keystore.location': s.keyP12, 'kafka.ssl.keystore.type': 'PKCS12', 'kafka.ssl.keystore.password': 'storepass' }).kafkajs.ssl!;
     expect(p12.pfx).toBeInstanceOf(Buffer);
     expect(p12.passphrase).toBe('storepass');
+    const jks = parse({ 'kafka.security.protocol': 'SSL', 'kafka.ssl.keystore.location': s.keyJks, 'kafka.ssl.keystore.password': 'storepass', 'kafka.ssl.key.password': 'storepass' }).kafkajs.ssl!;
+    expect(String(jks.cert)).toContain('BEGIN CERTIFICATE');
+    expect(String(jks.key)).toContain('PRIVATE KEY');
     const both = join(s.dir, 'client-both.pem');
     writeFileSync(both, s.clientKeyPem + s.clientCertPem);
     const pem = parse({ 'kafka.security.protocol': 'SSL', 'kafka.ssl.keystore.location': both, 'kafka.ssl.keystore.type': 'PEM' }).kafkajs.ssl!;

@@ -1,6 +1,5 @@
 // Trust and key stores in the formats Kafka users have (PEM, PKCS12, JKS), made at test time:
-// certificates and PKCS12 files with `openssl` (Debian package openssl), JKS by hand below.
-import { createHash } from 'node:crypto';
+// certificates and PKCS12 files with `openssl` (Debian package openssl), JKS with Java's keytool.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +18,8 @@ export interface StoreFiles {
   keyP12: string;
   /** JKS with the CA certificate as a trusted entry, password `trustpass`. */
   trustJks: string;
+  /** JKS with the client key and certificate, store and key password `storepass`. */
+  keyJks: string;
   /** A server certificate and key signed by the CA, PEM: for 127.0.0.1 and localhost, and one for kafka.internal only. */
   serverCertPem: string;
   serverKeyPem: string;
@@ -31,26 +32,15 @@ function openssl(dir: string, args: string[]): void {
   if (r.error || r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${r.error?.message ?? r.stderr}`);
 }
 
-/**
- * A JKS keystore (Java's format, version 2) holding trusted certificate entries. keytool is not on
- * these machines (no JDK), and the format is small: magic FEEDFEED, version, count, per entry
- * tag 2, alias, timestamp, "X.509", the DER certificate; then SHA-1 over the password as
- * UTF-16BE, the string "Mighty Aphrodite" and everything before.
- */
-export function jksTrustStore(certsPem: string[], password: string): Buffer {
-  const parts: Buffer[] = [];
-  const int = (n: number): Buffer => { const b = Buffer.alloc(4); b.writeInt32BE(n); return b; };
-  const utf = (s: string): Buffer => { const b = Buffer.from(s, 'utf8'); const l = Buffer.alloc(2); l.writeUInt16BE(b.length); return Buffer.concat([l, b]); };
-  parts.push(Buffer.from('feedfeed', 'hex'), int(2), int(certsPem.length));
-  certsPem.forEach((pem, i) => {
-    const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-    const ts = Buffer.alloc(8); ts.writeBigInt64BE(BigInt(Date.now()));
-    parts.push(int(2), utf(`ca${i}`), ts, utf('X.509'), int(der.length), der);
-  });
-  const body = Buffer.concat(parts);
-  const pw = Buffer.from(password, 'utf16le').swap16();
-  const digest = createHash('sha1').update(pw).update('Mighty Aphrodite', 'utf8').update(body).digest();
-  return Buffer.concat([body, digest]);
+function keytool(dir: string, args: string[]): void {
+  const r = spawnSync('keytool', args, { cwd: dir, encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`keytool ${args.join(' ')} failed: ${r.error?.message ?? r.stdout + r.stderr} (keytool comes with the JDK of this machine image)`);
+}
+
+/** A JKS truststore holding `caFile`'s certificate, made by Java's own keytool. */
+export function jksTrustStore(dir: string, caFile: string, password: string, name = 'trust.jks'): string {
+  keytool(dir, ['-importcert', '-noprompt', '-alias', 'ca', '-file', caFile, '-keystore', name, '-storetype', 'JKS', '-storepass', password]);
+  return join(dir, name);
 }
 
 /** A CA, a client certificate it signed, and stores holding them, in a new temp dir. */
@@ -69,12 +59,14 @@ export function makeStoreFiles(): StoreFiles {
     openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`]);
   }
   const caPem = readFileSync(join(dir, 'ca.pem'), 'utf8');
-  writeFileSync(join(dir, 'trust.jks'), jksTrustStore([caPem], 'trustpass'));
+  jksTrustStore(dir, join(dir, 'ca.pem'), 'trustpass');
+  keytool(dir, ['-importkeystore', '-noprompt', '-srckeystore', 'key.p12', '-srcstoretype', 'PKCS12', '-srcstorepass', 'storepass',
+    '-destkeystore', 'key.jks', '-deststoretype', 'JKS', '-deststorepass', 'storepass', '-destkeypass', 'storepass']);
   return {
     dir, caPem,
     clientCertPem: readFileSync(join(dir, 'client.pem'), 'utf8'),
     clientKeyPem: readFileSync(join(dir, 'client.key'), 'utf8'),
-    trustP12: join(dir, 'trust.p12'), keyP12: join(dir, 'key.p12'), trustJks: join(dir, 'trust.jks'),
+    trustP12: join(dir, 'trust.p12'), keyP12: join(dir, 'key.p12'), trustJks: join(dir, 'trust.jks'), keyJks: join(dir, 'key.jks'),
     serverCertPem: readFileSync(join(dir, 'server.pem'), 'utf8'), serverKeyPem: readFileSync(join(dir, 'server.key'), 'utf8'),
     otherHostCertPem: readFileSync(join(dir, 'other.pem'), 'utf8'), otherHostKeyPem: readFileSync(join(dir, 'other.key'), 'utf8'),
   };
