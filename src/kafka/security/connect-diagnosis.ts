@@ -135,7 +135,8 @@ function explain(e: unknown, c: Context): string | null {
     }
     return tlsFailure(key, entry, port);
   }
-  if (c.mechanism && errors.some((x) => x.name === 'KafkaJSServerDoesNotSupportApiKey')) {
+  // The test broker has no SaslHandshake at all; a real broker's plaintext listener answers it with ILLEGAL_SASL_STATE.
+  if (c.mechanism && errors.some((x) => x.name === 'KafkaJSServerDoesNotSupportApiKey' || type(x) === 'ILLEGAL_SASL_STATE')) {
     return `Kafka at ${where} did not accept a SASL handshake: is it a listener without SASL? If so, set option kafka.security.protocol to `
       + `${c.protocol === 'SASL_SSL' ? 'SSL' : 'PLAINTEXT'}, or use the cluster's SASL port.`;
   }
