@@ -21,6 +21,12 @@ export class DataError extends SluiceError {}
 /** A source could not be reached or answered wrongly. */
 export class SourceError extends SluiceError {}
 
+/**
+ * Kafka refused the connection's security: a wrong password, TLS against a plaintext port, an
+ * untrusted certificate. Not retried: waiting does not fix a setting.
+ */
+export class KafkaSecurityError extends SourceError {}
+
 /** The sink could not write. */
 export class SinkError extends SluiceError {}
 

@@ -32,4 +32,5 @@ export type { QueryStatus } from './runtime/query-status.ts';
 export type { ForeachBatchFunction } from './api/data-stream-writer.ts';
 export { DataFrameWriter } from './api/data-frame-writer.ts';
 export type { MemoryTable } from './sinks/memory/memory-sink.ts';
+export { registerOAuthBearerCallback, type OAuthBearerCallback, type OAuthBearerToken } from './kafka/security/oauth-bearer.ts';
 export * from './errors.ts';

@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import { Kafka, logLevel } from 'kafkajs';
-import { SourceError } from '../errors.ts';
+import { KafkaSecurityError, SourceError } from '../errors.ts';
 import { codecById } from '../formats/kafka-compression/compression.ts';
 import {
   type CodecLookup, type FetchedRecord, type FetchRequest, FETCH_MAX_VERSION, FETCH_MIN_VERSION, type RawPartition, encodeFetchRequest, parseFetchResponse,
 } from './protocol.ts';
+import { type KafkaSecurity, parseKafkaSecurity } from './security/kafka-security.ts';
 
 export type { FetchedRecord } from './protocol.ts';
 
@@ -124,7 +125,11 @@ function registerWithKafkajs(): void {
   }
 }
 
-export interface KafkaClientOptions { servers: string[]; clientId: string; requestTimeoutMs: number; connectTimeoutMs: number }
+export interface KafkaClientOptions {
+  servers: string[]; clientId: string; requestTimeoutMs: number; connectTimeoutMs: number;
+  /** TLS and SASL from the kafka.security.protocol / kafka.sasl.* / kafka.ssl.* options (security/kafka-security.ts); PLAINTEXT without. */
+  security?: KafkaSecurity;
+}
 
 export class KafkaClient {
   private readonly kafka: Kafka;
@@ -134,11 +139,13 @@ export class KafkaClient {
   /** Bumped by reset(): a connection attempt that started before it is closed, not kept. */
   private generation = 0;
   private closed = false;
+  private readonly security: KafkaSecurity;
 
   constructor(private readonly opts: KafkaClientOptions) {
+    this.security = opts.security ?? parseKafkaSecurity(new Map(), opts.servers);
     this.kafka = new Kafka({
       brokers: opts.servers, clientId: opts.clientId, logLevel: logLevel.NOTHING,
-      connectionTimeout: opts.connectTimeoutMs, requestTimeout: opts.requestTimeoutMs,
+      connectionTimeout: opts.connectTimeoutMs, requestTimeout: opts.requestTimeoutMs, ...this.security.kafkajs,
       retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
     });
   }
@@ -166,8 +173,11 @@ export class KafkaClient {
     } catch (e) {
       // A failed connect may have opened the seed broker's socket: close it, or the process cannot exit.
       await cluster.disconnect().catch(() => undefined);
-      throw new SourceError(`Cannot reach Kafka at ${this.opts.servers.join(',')} (option kafka.bootstrap.servers): ${(e as Error).message}. `
-        + `Check that the brokers are running and the address is right.`, { cause: e });
+      const { security } = this, { servers } = this.opts;
+      const why = security.explain(e, servers);
+      if (why?.permanent) throw new KafkaSecurityError(`Cannot connect to Kafka at ${servers.join(',')} with ${security.summary}: ${why.text}`, { cause: e });
+      throw new SourceError(`Cannot reach Kafka at ${servers.join(',')} (option kafka.bootstrap.servers, ${security.summary}): ${security.scrub((e as Error).message)}. `
+        + `${why ? `Maybe ${why.text}. Otherwise check` : 'Check'} that the brokers are running and the address is right.`, { cause: e });
     }
     if (generation !== this.generation) {
       // reset() or close() ran while this attempt was under way: nobody will disconnect this cluster later.

@@ -1,4 +1,4 @@
-import { DataError, SourceError } from '../errors.ts';
+import { DataError, KafkaSecurityError, SourceError } from '../errors.ts';
 import { notice } from '../util/notice.ts';
 
 export interface KafkaRetryOptions {
@@ -52,7 +52,7 @@ export class KafkaRetry {
         this.answered = true;
         return r;
       } catch (e) {
-        const mayWait = !(e instanceof DataError) && (this.answered || this.resuming || this.o.retryTimeoutExplicit);
+        const mayWait = !(e instanceof DataError) && !(e instanceof KafkaSecurityError) && (this.answered || this.resuming || this.o.retryTimeoutExplicit);
         if (!mayWait) {
           if (e instanceof SourceError || e instanceof DataError) throw e;
           throw new SourceError(`Kafka ${what} failed (servers ${this.address}): ${(e as Error).message}`, { cause: e });

@@ -19,11 +19,12 @@ export interface SaslConfig {
 const UNSUPPORTED_SASL_MECHANISM = 33;
 const ILLEGAL_SASL_STATE = 34;
 const SASL_AUTHENTICATION_FAILED = 58;
+const UNSUPPORTED_VERSION = 35;
 
 /** A token exchange failed: the client is told `message` with error 58 and disconnected. */
-class AuthenticationFailed extends Error {}
+export class AuthenticationFailed extends Error {}
 
-interface Mechanism {
+export interface Mechanism {
   /** The next server token; `user` once the exchange succeeded. */
   step(token: Buffer): { token: Buffer; user: string | null };
 }
@@ -57,12 +58,13 @@ export class SaslExchange {
       for (const m of enabled) w.string(m);
       return { body: w.build(), user: null, close };
     };
-    if (req.apiVersion < 1) return reply(UNSUPPORTED_SASL_MECHANISM, true); // v0 = raw tokens: not offered (ApiVersions says v1)
+    // v0 = raw tokens without Kafka framing next: not supported (see SASL_APIS in connection.ts).
+    if (req.apiVersion < 1) return reply(UNSUPPORTED_VERSION, true);
     if (this.mechanism || this.authenticated) return reply(ILLEGAL_SASL_STATE, true);
     const name = enabled.find((m) => m === asked);
     if (!name) return reply(UNSUPPORTED_SASL_MECHANISM, true);
     this.mechanismName = name;
-    this.mechanism = name === 'PLAIN' ? new Plain(this.config.users) : new Scram(name === 'SCRAM-SHA-256' ? 'sha256' : 'sha512', this.config.users);
+    this.mechanism = name === 'PLAIN' ? new Plain(this.config.users) : new ScramServer(name === 'SCRAM-SHA-256' ? 'sha256' : 'sha512', this.config.users);
     return reply(0, false);
   }
 
@@ -74,7 +76,10 @@ export class SaslExchange {
       if (flex) w.noTags();
       return { body: w.build(), user, close: errorCode !== 0 };
     };
-    if (!this.mechanism || this.authenticated) return reply(ILLEGAL_SASL_STATE, 'SaslAuthenticate without a SaslHandshake before it', Buffer.alloc(0), null);
+    if (!this.mechanism || this.authenticated) {
+      const why = this.authenticated ? 'SaslAuthenticate after authentication succeeded (re-authentication is not supported)' : 'SaslAuthenticate without a SaslHandshake before it';
+      return reply(ILLEGAL_SASL_STATE, why, Buffer.alloc(0), null);
+    }
     const token = new Reader(req.body).bytes(flex) ?? Buffer.alloc(0);
     try {
       const step = this.mechanism.step(token);
@@ -93,7 +98,7 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
 }
 
 /** RFC 4616: [authzid] NUL authcid NUL passwd. */
-class Plain implements Mechanism {
+export class Plain implements Mechanism {
   constructor(private readonly users: Readonly<Record<string, string>>) {}
 
   step(token: Buffer): { token: Buffer; user: string } {
@@ -111,11 +116,16 @@ class Plain implements Mechanism {
 // Kafka's minimum for both SCRAM mechanisms (ScramMechanism.minIterations).
 const SCRAM_ITERATIONS = 4096;
 
+/** The random parts of a SCRAM exchange; fixed only to replay the RFC's example exchange. */
+export interface ScramRandom { serverNonce(): string; salt(): Buffer }
+const RANDOM: ScramRandom = { serverNonce: () => randomBytes(18).toString('base64'), salt: () => randomBytes(16) };
+
 /** RFC 5802 server: client-first → server-first, client-final → server-final (v=signature). */
-class Scram implements Mechanism {
+export class ScramServer implements Mechanism {
   private first: { user: string; bare: string; serverFirst: string; nonce: string; gs2: string; salted: Buffer } | undefined;
 
-  constructor(private readonly hash: 'sha256' | 'sha512', private readonly users: Readonly<Record<string, string>>) {}
+  constructor(private readonly hash: 'sha256' | 'sha512', private readonly users: Readonly<Record<string, string>>,
+    private readonly random: ScramRandom = RANDOM) {}
 
   step(token: Buffer): { token: Buffer; user: string | null } {
     return this.first ? this.final(token.toString('utf8')) : this.clientFirst(token.toString('utf8'));
@@ -134,8 +144,8 @@ class Scram implements Mechanism {
     if (m[2] && m[2].slice(2) !== name) throw new AuthenticationFailed('authorization id must be the user name');
     const password = Object.hasOwn(this.users, name) ? this.users[name] : undefined;
     if (password === undefined) throw new AuthenticationFailed(`unknown user`);
-    const salt = randomBytes(16);
-    const nonce = clientNonce + randomBytes(18).toString('base64');
+    const salt = this.random.salt();
+    const nonce = clientNonce + this.random.serverNonce();
     const serverFirst = `r=${nonce},s=${salt.toString('base64')},i=${SCRAM_ITERATIONS}`;
     // SASLprep of the password is left out: the test users' passwords are ASCII.
     const salted = pbkdf2Sync(password, salt, SCRAM_ITERATIONS, this.hash === 'sha256' ? 32 : 64, this.hash);
@@ -149,7 +159,11 @@ class Scram implements Mechanism {
     if (proofAt < 0) throw new AuthenticationFailed('SCRAM client-final message lacks p=');
     const withoutProof = msg.slice(0, proofAt);
     const attrs = scramAttributes(withoutProof);
-    if (attrs.get('r') !== f.nonce) throw new AuthenticationFailed('SCRAM nonce mismatch');
+    // librdkafka (2.0.2, and still in 2023's rdkafka_sasl_scram.c) sends r=<client nonce><server's r>,
+    // repeating its own nonce; Kafka's ScramSaslServer accepted it by checking endsWith (later Kafka
+    // releases check equality, breaking those clients), so the front checks as Kafka did. The proof
+    // below still covers the message exactly as sent.
+    if (!attrs.get('r')?.endsWith(f.nonce)) throw new AuthenticationFailed('SCRAM nonce mismatch');
     if (attrs.get('c') !== Buffer.from(f.gs2).toString('base64')) throw new AuthenticationFailed('SCRAM channel binding mismatch');
     const proof = Buffer.from(msg.slice(proofAt + 3), 'base64');
     const authMessage = `${f.bare},${f.serverFirst},${withoutProof}`;

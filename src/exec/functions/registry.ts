@@ -53,14 +53,13 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   sqrt, cbrt, exp, expm1, ln, log10, log2, log1p, log, pow, atan2, hypot, signum, sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, degrees, radians, pi, e,
   concat, concat_ws, trim, ltrim, rtrim, length, substring,
   startswith, endswith, contains, like, rlike, regexp_extract, regexp_replace,
-  lpad, rpad,
+  lpad, rpad, split,
   md5, sha1, sha2, crc32, base64, unbase64,
   timestamp_seconds, timestamp_millis, unix_seconds, unix_millis,
   struct, to_json, get_json_object,
   year, quarter, month, dayofmonth, dayofweek, dayofyear, weekofyear, hour, minute, second,
   to_timestamp, to_date, unix_timestamp, date_format, from_unixtime, current_timestamp, current_date,
   date_add, date_sub, datediff, add_months, last_day, date_trunc, trunc,
-  lpad, rpad, split,
   makeArray, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
 ];
 

@@ -1,5 +1,6 @@
 import { OptionError } from '../../errors.ts';
 import type { CompressionName } from '../../formats/kafka-compression/compression.ts';
+import { type KafkaSecurity, kafkaSecurityOptionNames, parseKafkaSecurity } from '../../kafka/security/kafka-security.ts';
 
 /** `deliveryGuarantee`: one Kafka transaction per batch (default), or Spark's idempotent producer. */
 export type DeliveryGuarantee = 'exactly-once' | 'at-least-once';
@@ -7,6 +8,8 @@ export type DeliveryGuarantee = 'exactly-once' | 'at-least-once';
 /** The Kafka sink's options, parsed and checked once (Spark's and the Java producer's names and defaults). */
 export interface KafkaSinkOptions {
   readonly servers: string[];
+  /** kafka.security.protocol, kafka.sasl.*, kafka.ssl.*: the same options and rules as the source's. */
+  readonly security: KafkaSecurity;
   /** Option `topic`: every row goes there, whatever a `topic` column says (Spark). */
   readonly topic?: string;
   readonly deliveryGuarantee: DeliveryGuarantee;
@@ -28,6 +31,7 @@ export const kafkaSinkOptionNames = [
   'kafka.connection.timeout.ms', 'kafka.transaction.timeout.ms', 'kafka.max.request.size', 'kafka.batch.size', 'kafka.transactional.id',
   // Refused with Spark's message below, rather than as unknown options.
   'kafka.key.serializer', 'kafka.value.serializer',
+  ...kafkaSecurityOptionNames,
 ] as const;
 
 const CODECS: readonly CompressionName[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
@@ -57,8 +61,10 @@ export function parseKafkaSinkOptions(o: ReadonlyMap<string, string>): KafkaSink
   const tid = o.get('kafka.transactional.id');
   if (tid !== undefined && dg === 'at-least-once') throw new OptionError(`Kafka sink option 'kafka.transactional.id' needs deliveryGuarantee 'exactly-once'; at-least-once uses no transactions.`);
   const maxRequestBytes = positiveInt('kafka.max.request.size', o.get('kafka.max.request.size'), 1048576);
+  const serverList = servers.split(',').map((s) => s.trim()).filter(Boolean);
   return {
-    servers: servers.split(',').map((s) => s.trim()).filter(Boolean),
+    servers: serverList,
+    security: parseKafkaSecurity(o, serverList),
     topic,
     deliveryGuarantee: dg,
     compression: codec,

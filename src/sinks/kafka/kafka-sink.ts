@@ -42,7 +42,7 @@ export class KafkaSink implements Sink {
 
   constructor(private readonly o: KafkaSinkOptions, private readonly rows: RowRecords) {
     this.description = `KafkaSink[${o.topic ?? 'topic column'}]`;
-    this.client = new KafkaClient({ servers: o.servers, clientId: o.clientId, requestTimeoutMs: o.requestTimeoutMs, connectTimeoutMs: o.connectTimeoutMs });
+    this.client = new KafkaClient({ servers: o.servers, clientId: o.clientId, requestTimeoutMs: o.requestTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, security: o.security });
   }
 
   private get exactlyOnce(): boolean { return this.o.deliveryGuarantee === 'exactly-once'; }

@@ -1,4 +1,5 @@
 import { OptionError } from '../../errors.ts';
+import { type KafkaSecurity, kafkaSecurityOptionNames, parseKafkaSecurity } from '../../kafka/security/kafka-security.ts';
 
 /** The Kafka source's options, parsed and checked once (Spark's names and defaults). */
 export interface KafkaOptions {
@@ -22,12 +23,15 @@ export interface KafkaOptions {
   readonly retryTimeoutExplicit: boolean;
   /** Spark's includeHeaders: add the `headers` column. */
   readonly includeHeaders: boolean;
+  /** kafka.security.protocol, kafka.sasl.*, kafka.ssl.* */
+  readonly security: KafkaSecurity;
 }
 
 export const kafkaOptionNames = [
   'kafka.bootstrap.servers', 'subscribe', 'subscribePattern', 'assign', 'startingOffsets', 'maxOffsetsPerTrigger',
   'failOnDataLoss', 'kafka.client.id', 'kafka.request.timeout.ms', 'kafka.connection.timeout.ms', 'fetchOffset.retryTimeoutMs',
   'includeHeaders',
+  ...kafkaSecurityOptionNames,
 ] as const;
 
 function json<T>(name: string, text: string, example: string): T {
@@ -74,8 +78,10 @@ export function parseKafkaOptions(o: ReadonlyMap<string, string>): KafkaOptions 
     if (v !== 'true' && v !== 'false') throw new OptionError(`Kafka option '${name}' must be true or false, got '${o.get(name)}'.`);
     return v === 'true';
   };
+  const serverList = servers.split(',').map((s) => s.trim()).filter(Boolean);
   return {
-    servers: servers.split(',').map((s) => s.trim()).filter(Boolean),
+    servers: serverList,
+    security: parseKafkaSecurity(o, serverList),
     subscribe, subscribePattern, assign, startingOffsets,
     maxOffsetsPerTrigger: positiveInt('maxOffsetsPerTrigger', o.get('maxOffsetsPerTrigger')),
     failOnDataLoss: flag('failOnDataLoss', 'true'),

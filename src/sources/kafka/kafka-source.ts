@@ -29,7 +29,7 @@ export class KafkaSource implements Source {
   private readonly retry: KafkaRetry;
 
   constructor(private readonly o: KafkaOptions, resuming = false) {
-    this.client = new KafkaClient({ servers: o.servers, clientId: o.clientId, requestTimeoutMs: o.requestTimeoutMs, connectTimeoutMs: o.connectTimeoutMs });
+    this.client = new KafkaClient({ servers: o.servers, clientId: o.clientId, requestTimeoutMs: o.requestTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, security: o.security });
     this.retry = new KafkaRetry(o, resuming, () => this.client.reset());
     this.schema = kafkaSchema(o.includeHeaders);
     const what = o.subscribe ? `Subscribe[${o.subscribe.join(',')}]` : o.subscribePattern ? `SubscribePattern[${o.subscribePattern.source}]` : `Assign[${JSON.stringify(o.assign)}]`;
