@@ -94,22 +94,24 @@ function ensureChromium() {
 // - kcat: the Kafka interop tests (test/kafka-codecs.test.ts, test/kafka-front.test.ts) produce with
 //   it, a client no one here wrote, with librdkafka's own codecs, TLS and SASL;
 // - openssl: test/support/certs.ts makes the CA and server certificate for the TLS tests with it
-//   (in Debian's base image it is often missing).
+//   (in Debian's base image it is often missing);
+// - keytool (Debian package openjdk-17-jre-headless): test/support/key-store-files.ts makes the JKS
+//   stores of the Kafka TLS option tests with it; machines of this project's kind have Java already.
 // Off CI a machine without root or sudo may go without; those tests then fail or skip and say why.
-function ensureAptTool(cmd, purpose) {
+function ensureAptTool(cmd, purpose, pkg = cmd) {
   if (onPath(cmd)) return;
   const asRoot = process.getuid?.() === 0;
   if (!onPath('apt-get') || (!asRoot && !onPath('sudo'))) {
-    const msg = `missing ${cmd}: install the Debian package ${cmd} (as root: apt-get install -y ${cmd})`;
+    const msg = `missing ${cmd}: install the Debian package ${pkg} (as root: apt-get install -y ${pkg})`;
     if (process.env.CI === 'true') throw new Error(msg);
     log(`${msg}; ${purpose} will not run`);
     return;
   }
-  log(`installing ${cmd} with apt-get (for ${purpose})`);
+  log(`installing ${cmd} (Debian package ${pkg}) with apt-get (for ${purpose})`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const apt = (...args) => (asRoot ? run('apt-get', args, { env }) : run('sudo', ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args]));
   apt('update');
-  apt('install', '-y', '--no-install-recommends', cmd);
+  apt('install', '-y', '--no-install-recommends', pkg);
   if (!onPath(cmd)) throw new Error(`apt-get installed ${cmd} but it is still not on PATH`);
 }
 
@@ -135,7 +137,12 @@ export function setup({ forTests = false } = {}) {
   ensureNodeModules();
   ensureLibrdkafka();
   ensureMockBroker();
-  if (forTests) { ensureChromium(); ensureAptTool('kcat', 'the Kafka interop tests'); ensureAptTool('openssl', 'the TLS tests'); }
+  if (forTests) {
+    ensureChromium();
+    ensureAptTool('kcat', 'the Kafka interop tests');
+    ensureAptTool('openssl', 'the TLS tests');
+    ensureAptTool('keytool', 'the JKS trust store tests', 'openjdk-17-jre-headless');
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
