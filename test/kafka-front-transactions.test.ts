@@ -33,8 +33,8 @@ afterAll(async () => {
 });
 
 /** A transactional producer through the front (not `idempotent: true`: see txnProducer in kafka-transactions.test.ts). */
-async function txnProducer(transactionalId = uniqueTopic('txn')): Promise<Producer> {
-  const p = kafka.producer({ transactionalId, idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+async function txnProducer(transactionalId = uniqueTopic('txn'), transactionTimeout?: number): Promise<Producer> {
+  const p = kafka.producer({ transactionalId, transactionTimeout, idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await p.connect();
   producers.push(p);
   return p;
@@ -63,7 +63,8 @@ describe.skipIf(!haveKcat())('kcat through the front sees Kafka transactions', (
   it('read_committed reads exactly the committed and plain records; read_uncommitted reads all; an open transaction holds the LSO until it commits', async () => {
     const topic = uniqueTopic('front-txn');
     await broker.createTopic(topic, 2);
-    expect(await broker.command(`leader ${topic} 0 1`)).toBe('ok'); // the mock put both on one broker
+    // The mock may put both partitions on one broker.
+    for (const partition of [0, 1]) expect(await broker.command(`leader ${topic} ${partition} ${partition + 1}`)).toBe('ok');
     expect(await leaders(topic)).toEqual(new Set([1, 2]));
     const a = await txnProducer(), b = await txnProducer();
     await produce(front.bootstrap, topic, vals('plain0', 2));
@@ -126,6 +127,41 @@ describe.skipIf(!haveKcat())('kcat through the front sees Kafka transactions', (
     expect((await kcatConsume(front.bootstrap, topic, readCommitted)).sort()).toEqual(sorted(vals('before', 2), vals('plain', 1), vals('after', 3)));
     expect((await kcatConsume(front.bootstrap, topic, readUncommitted)).sort())
       .toEqual(sorted(vals('before', 2), vals('killed', 5), vals('plain', 1), vals('after', 3)));
+  }, 120_000);
+});
+
+describe.skipIf(!haveKcat())('fencing, as the coordinator does it', () => {
+  it('a producer whose transactional id has a newer producer can neither send nor commit; its open transaction was aborted', async () => {
+    const topic = uniqueTopic('front-txn-zombie'), transactionalId = uniqueTopic('txn-zombie');
+    await broker.createTopic(topic, 2);
+    const zombie = await txnProducer(transactionalId);
+    const tz = await zombie.transaction();
+    await tz.send({ topic, acks: -1, messages: vals('zombie', 2) });
+    const next = await txnProducer(transactionalId);
+    const tn = await next.transaction(); // InitProducerId: the zombie's transaction is aborted, the zombie fenced
+    await tn.send({ topic, acks: -1, messages: vals('next', 2) });
+    await expect(tz.send({ topic, acks: -1, messages: vals('zombieLate', 1) })).rejects.toThrow(/epoch/i);
+    await expect(tz.commit()).rejects.toThrow(/epoch/i);
+    await tn.commit();
+    expect((await kcatConsume(front.bootstrap, topic, readCommitted)).sort()).toEqual(sorted(vals('next', 2)));
+    expect((await kcatConsume(front.bootstrap, topic, readUncommitted)).sort()).toEqual(sorted(vals('next', 2), vals('zombie', 2)));
+  }, 120_000);
+
+  it('a transaction open longer than its producer\'s transactionTimeout is aborted, and its producer fenced', async () => {
+    const topic = uniqueTopic('front-txn-timeout');
+    await broker.createTopic(topic, 2);
+    const p = await txnProducer(uniqueTopic('txn-timeout'), 1_500);
+    const t = await p.transaction();
+    await t.send({ topic, acks: -1, messages: vals('timedOut', 2) });
+    await produce(front.bootstrap, topic, vals('plain', 1));
+    expect(await kcatConsume(front.bootstrap, topic, readCommitted)).toEqual([]); // the open transaction holds the LSO
+    // The markers land on the two partitions one after the other: wait for both.
+    let seen: string[] = [];
+    for (const until = Date.now() + 30_000; Date.now() < until && seen.length < 2; await new Promise((r) => setTimeout(r, 250))) {
+      seen = await kcatConsume(front.bootstrap, topic, readCommitted);
+    }
+    expect(seen.sort()).toEqual(sorted(vals('plain', 1)));
+    await expect(t.commit()).rejects.toThrow(/epoch/i);
   }, 120_000);
 });
 

@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '@node-rs/crc32';
 import { parseFetchResponse } from '../src/kafka/protocol.ts';
-import { Reader, Writer } from '../tools/kafka-front/frames.ts';
+import { ApiKey, Reader, Writer } from '../tools/kafka-front/frames.ts';
 import {
-  batches, controlBatch, readListOffsetsRequest, rewriteFetchResponse, rewriteListOffsetsResponse, tpKey, type FetchFix,
+  INVALID_PRODUCER_EPOCH, batches, controlBatch, fencedAnswer, readErrorAfterThrottle, readPartitionErrors, readProduceRequest, readProduceResponse, readTxnOffsetCommitRequest, readListOffsetsRequest, rewriteFetchResponse, rewriteListOffsetsResponse, tpKey, type FetchFix,
 } from '../tools/kafka-front/txn-protocol.ts';
 
 /** A batch at `base` (a control batch re-addressed: the coordinator reads only headers). */
@@ -90,4 +90,27 @@ describe('ListOffsets', () => {
       expect(got).toEqual([[0, 12n], [1, 0n]]);
     });
   }
+});
+
+describe('fencedAnswer', () => {
+  it('answers INVALID_PRODUCER_EPOCH for every partition of a Produce (v3, v5, v7) and TxnOffsetCommit (v0, v2), and to EndTxn', () => {
+    const batch = controlBatch(5n, 1, 'commit');
+    for (const version of [3, 5, 7]) {
+      const req = new Writer().nullableString('tx').int16(-1).int32(1000).int32(2)
+        .string('a').int32(2).int32(0).bytes(batch, false).int32(1).bytes(batch, false)
+        .string('b').int32(1).int32(4).bytes(batch, false).build();
+      expect(readProduceRequest(version, req)).toMatchObject({ transactionalId: 'tx', batches: [{ topic: 'a', partition: 0, producerId: 5n, producerEpoch: 1, transactional: true }, {}, {}] });
+      expect(readProduceResponse(version, fencedAnswer(ApiKey.Produce, version, req)!)).toEqual(
+        [['a', 0], ['a', 1], ['b', 4]].map(([topic, partition]) => ({ topic, partition, errorCode: INVALID_PRODUCER_EPOCH, baseOffset: -1n })));
+    }
+    for (const version of [0, 2]) {
+      const req = new Writer().string('tx').string('group').int64(5n).int16(1).int32(1).string('a').int32(2);
+      for (const partition of [0, 1]) { req.int32(partition).int64(10n); if (version >= 2) req.int32(-1); req.nullableString(null); }
+      const body = req.build();
+      expect(readTxnOffsetCommitRequest(version, body)).toMatchObject({ transactionalId: 'tx', groupId: 'group', producerId: 5n, producerEpoch: 1 });
+      expect(readPartitionErrors(fencedAnswer(ApiKey.TxnOffsetCommit, version, body)!, true)).toEqual(
+        [0, 1].map((partition) => ({ topic: 'a', partition, errorCode: INVALID_PRODUCER_EPOCH })));
+    }
+    expect(readErrorAfterThrottle(fencedAnswer(ApiKey.EndTxn, 1, Buffer.alloc(0))!)).toBe(INVALID_PRODUCER_EPOCH);
+  });
 });

@@ -25,15 +25,19 @@
 // - rewrites Fetch answers: LastStableOffset = first offset of the earliest open transaction (else
 //   the high watermark), the aborted transactions overlapping the fetch, and for READ_COMMITTED no
 //   batch at or beyond the LSO; ListOffsets latest under READ_COMMITTED answers the LSO.
-// Transaction timeouts (the coordinator aborting a transaction left open too long) are not played:
-// an open transaction holds the LSO until its producer ends it or a new one with its id starts.
+// - fences: once a transactional id has a new producer (InitProducerId), or its transaction timed
+//   out, the old producer's transactional requests get INVALID_PRODUCER_EPOCH instead of reaching
+//   the mock (measured: the mock gives every InitProducerId a new producer id with epoch 0 and lets
+//   the previous producer of the same transactional id go on sending and commit);
+// - aborts a transaction open longer than the timeout its producer asked for in InitProducerId
+//   (transaction_timeout_ms; kafkajs's transactionTimeout, default 60 s), as the coordinator does.
 import { ApiKey } from './frames.ts';
 import type { FrontControl, FrontHook, HookFactory } from './hooks.ts';
 import {
-  MARKER_PRODUCE_VERSION, OFFSET_COMMIT_VERSION, READ_COMMITTED, batches, controlBatch, offsetCommitRequest, produceRequest, readAddPartitionsToTxnRequest,
+  fencedAnswer, MARKER_PRODUCE_VERSION, OFFSET_COMMIT_VERSION, READ_COMMITTED, batches, controlBatch, offsetCommitRequest, produceRequest, readTxnRequestHead,
   readAddPartitionsToTxnResponse, readEndTxnRequest, readErrorAfterThrottle, readFetchRequest, readInitProducerIdRequest, readInitProducerIdResponse,
   readListOffsetsRequest, readPartitionErrors, readProduceRequest, readProduceResponse, readTxnOffsetCommitRequest, rewriteFetchResponse,
-  rewriteListOffsetsResponse, tpKey, type AbortedTxn, type FetchFix, type FetchedPartition, type GroupOffset, type MarkerType, type TopicPartition,
+  rewriteListOffsetsResponse, tpKey, type AbortedTxn, type FetchFix, type FetchedPartition, type GroupOffset, type MarkerType, type TopicPartition, type TxnRequestHead,
 } from './txn-protocol.ts';
 
 /** What the coordinator needs from the front: its own requests to the mock's brokers. */
@@ -44,8 +48,13 @@ export interface CoordinatorLink {
   toBroker(nodeId: number, apiKey: number, version: number, body: Buffer): Promise<Buffer>;
 }
 
-/** One forwarded request and its answer, bodies after their headers. */
-export interface Exchange { apiKey: number; version: number; request: Buffer; response: Buffer; /** the mock broker that answered */ nodeId: number }
+/** A request on its way to the mock, body after the header. */
+export interface Outgoing { apiKey: number; version: number; request: Buffer }
+/** A forwarded request and its answer, bodies after their headers. */
+export interface Exchange extends Outgoing { response: Buffer; /** the mock broker that answered */ nodeId: number }
+
+/** Kafka producers' default transaction.timeout.ms, for a transactional id whose InitProducerId the front did not see. */
+const DEFAULT_TXN_TIMEOUT_MS = 60_000;
 
 interface Txn {
   producerId: bigint;
@@ -53,7 +62,12 @@ interface Txn {
   partitions: Map<string, TopicPartition>;
   /** TxnOffsetCommit offsets, per group, applied at commit; with the group coordinator that took them. */
   offsets: Map<string, { nodeId: number; offsets: Map<string, GroupOffset> }>;
+  /** Aborts it when its producer's transaction timeout passes. */
+  timer: NodeJS.Timeout;
 }
+
+/** The current producer of a transactional id; `fenced` once its transaction timed out. */
+interface Producer { producerId: bigint; producerEpoch: number; timeoutMs: number; fenced: boolean }
 
 /** A partition's transaction index, as a Kafka partition leader keeps it. */
 class PartitionTxns {
@@ -74,10 +88,38 @@ export class TransactionCoordinatorError extends Error {}
 
 export class TransactionCoordinator {
   private readonly txns = new Map<string, Txn>();
+  private readonly producers = new Map<string, Producer>();
   private readonly partitions = new Map<string, PartitionTxns>();
   private waiters: (() => void)[] = [];
 
-  constructor(private readonly link: CoordinatorLink) {}
+  /** `onError` hears what fails outside any client's request: aborting a timed-out transaction. */
+  constructor(private readonly link: CoordinatorLink, private readonly onError: (e: Error) => void) {}
+
+  /** An answer of the coordinator's own for a fenced producer's request, else undefined (forward it). */
+  onRequest(x: Outgoing): Buffer | undefined {
+    const head = this.txnHead(x);
+    if (!head) return undefined;
+    const p = this.producers.get(head.transactionalId);
+    if (!p || (!p.fenced && p.producerId === head.producerId && p.producerEpoch === head.producerEpoch)) return undefined;
+    return fencedAnswer(x.apiKey, x.version, x.request) ?? undefined;
+  }
+
+  private txnHead(x: Outgoing): TxnRequestHead | null {
+    switch (x.apiKey) {
+      case ApiKey.Produce: {
+        const req = readProduceRequest(x.version, x.request), b = req.batches[0];
+        return req.transactionalId !== null && b ? { transactionalId: req.transactionalId, producerId: b.producerId, producerEpoch: b.producerEpoch } : null;
+      }
+      case ApiKey.AddPartitionsToTxn: case ApiKey.AddOffsetsToTxn: case ApiKey.EndTxn: return readTxnRequestHead(x.request);
+      case ApiKey.TxnOffsetCommit: return readTxnOffsetCommitRequest(x.version, x.request);
+      default: return null;
+    }
+  }
+
+  /** Stops the transaction timers (the front is stopping). */
+  close(): void {
+    for (const t of this.txns.values()) clearTimeout(t.timer);
+  }
 
   /** The answer to forward for `x` (its body, after the header): rewritten, or as the mock gave it. */
   async onResponse(x: Exchange): Promise<Buffer> {
@@ -103,8 +145,11 @@ export class TransactionCoordinator {
   private txn(transactionalId: string, producerId: bigint, producerEpoch: number): Txn {
     let t = this.txns.get(transactionalId);
     if (!t || t.producerId !== producerId || t.producerEpoch !== producerEpoch) {
-      t = { producerId, producerEpoch, partitions: new Map(), offsets: new Map() };
-      this.txns.set(transactionalId, t);
+      if (t) clearTimeout(t.timer);
+      const timeoutMs = this.producers.get(transactionalId)?.timeoutMs ?? DEFAULT_TXN_TIMEOUT_MS;
+      const started: Txn = { producerId, producerEpoch, partitions: new Map(), offsets: new Map(), timer: setTimeout(() => this.expire(transactionalId, started), timeoutMs) };
+      started.timer.unref();
+      this.txns.set(transactionalId, (t = started));
     }
     return t;
   }
@@ -124,7 +169,7 @@ export class TransactionCoordinator {
   }
 
   private added(x: Exchange): void {
-    const req = readAddPartitionsToTxnRequest(x.request);
+    const req = readTxnRequestHead(x.request);
     const t = this.txn(req.transactionalId, req.producerId, req.producerEpoch);
     for (const tp of readAddPartitionsToTxnResponse(x.response)) t.partitions.set(tpKey(tp.topic, tp.partition), tp);
   }
@@ -148,18 +193,30 @@ export class TransactionCoordinator {
   }
 
   private async initialized(x: Exchange): Promise<void> {
-    const { transactionalId } = readInitProducerIdRequest(x.version, x.request);
+    const { transactionalId, transactionTimeoutMs } = readInitProducerIdRequest(x.version, x.request);
     if (transactionalId === null) return;
     const res = readInitProducerIdResponse(x.version, x.response);
     if (res.errorCode !== 0) return;
+    // From now on the previous producer of this id is fenced.
+    this.producers.set(transactionalId, { producerId: res.producerId, producerEpoch: res.producerEpoch, timeoutMs: transactionTimeoutMs, fenced: false });
     const t = this.txns.get(transactionalId);
     // The previous producer of this id left a transaction open (it crashed, or was fenced
     // mid-transaction): abort it before the new producer hears its id.
     if (t && (t.partitions.size > 0 || t.offsets.size > 0)) await this.complete(transactionalId, t, 'abort');
   }
 
+  /** The transaction timeout of `t` passed: fence its producer (its EndTxn would come too late) and abort it. */
+  private expire(transactionalId: string, t: Txn): void {
+    if (this.txns.get(transactionalId) !== t) return;
+    const p = this.producers.get(transactionalId);
+    if (p) p.fenced = true;
+    else this.producers.set(transactionalId, { producerId: t.producerId, producerEpoch: t.producerEpoch, timeoutMs: DEFAULT_TXN_TIMEOUT_MS, fenced: true });
+    this.complete(transactionalId, t, 'abort').catch((e: Error) => this.onError(e));
+  }
+
   /** Writes the markers of `t`, records them in the partitions' indexes, applies its offsets on commit. */
   private async complete(transactionalId: string, t: Txn, type: MarkerType): Promise<void> {
+    clearTimeout(t.timer);
     this.txns.delete(transactionalId);
     await Promise.all([...t.partitions.values()].map(async (tp) => {
       const at = await this.writeMarker(tp, t, type);
@@ -263,8 +320,10 @@ export const transactions: HookFactory = (front: FrontControl): FrontHook => {
   const c = new TransactionCoordinator({
     toLeader: async (tp, apiKey, version, body) => front.send(await front.leaderOf(tp.topic, tp.partition), apiKey, version, body),
     toBroker: (nodeId, apiKey, version, body) => front.send(nodeId, apiKey, version, body),
-  });
+  }, (e) => process.emitWarning(`kafka-front transactions: ${e.message}`));
   return {
+    onRequest: (req) => c.onRequest({ apiKey: req.apiKey, version: req.apiVersion, request: req.body }),
+    close: () => c.close(),
     onResponse: (req, res) => c.onResponse({ apiKey: req.apiKey, version: req.apiVersion, request: req.body, response: res.body, nodeId: req.connection.brokerId }),
   };
 };
