@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '@node-rs/crc32';
 import { parseFetchResponse } from '../src/kafka/protocol.ts';
+import { decodeApiVersionsResponse, encodeApiVersionsResponse } from '../tools/kafka-front/codecs.ts';
 import { ApiKey, Reader, Writer } from '../tools/kafka-front/frames.ts';
+import { TransactionCoordinator } from '../tools/kafka-front/transactions.ts';
 import {
   INVALID_PRODUCER_EPOCH, batches, controlBatch, fencedAnswer, readErrorAfterThrottle, readPartitionErrors, readProduceRequest, readProduceResponse, readTxnOffsetCommitRequest, readListOffsetsRequest, rewriteFetchResponse, rewriteListOffsetsResponse, tpKey, type FetchFix,
 } from '../tools/kafka-front/txn-protocol.ts';
@@ -112,5 +114,23 @@ describe('fencedAnswer', () => {
         [0, 1].map((partition) => ({ topic: 'a', partition, errorCode: INVALID_PRODUCER_EPOCH })));
     }
     expect(readErrorAfterThrottle(fencedAnswer(ApiKey.EndTxn, 1, Buffer.alloc(0))!)).toBe(INVALID_PRODUCER_EPOCH);
+  });
+});
+
+describe('ApiVersions through the coordinator', () => {
+  it('caps the versions of the apis it reads (a newer mock may offer flexible Fetch v12+), leaves the others', async () => {
+    const unused = (): Promise<Buffer> => Promise.reject(new Error('no request expected'));
+    const c = new TransactionCoordinator({ toLeader: unused, toBroker: unused }, (e) => { throw e; });
+    for (const version of [0, 3]) {
+      const offered = { errorCode: 0, throttleTimeMs: 0, tags: Buffer.alloc(0), apis: [
+        { apiKey: ApiKey.Produce, minVersion: 0, maxVersion: 9 }, { apiKey: ApiKey.Fetch, minVersion: 0, maxVersion: 13 },
+        { apiKey: ApiKey.Metadata, minVersion: 0, maxVersion: 12 }, { apiKey: ApiKey.EndTxn, minVersion: 0, maxVersion: 1 },
+      ] };
+      const response = await c.onResponse({ apiKey: ApiKey.ApiVersions, version, request: Buffer.alloc(0), response: encodeApiVersionsResponse(version, offered), nodeId: 1 });
+      expect(decodeApiVersionsResponse(version, response).apis).toEqual([
+        { apiKey: ApiKey.Produce, minVersion: 0, maxVersion: 7 }, { apiKey: ApiKey.Fetch, minVersion: 0, maxVersion: 11 },
+        { apiKey: ApiKey.Metadata, minVersion: 0, maxVersion: 12 }, { apiKey: ApiKey.EndTxn, minVersion: 0, maxVersion: 1 },
+      ]);
+    }
   });
 });

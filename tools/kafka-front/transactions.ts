@@ -31,6 +31,7 @@
 //   the previous producer of the same transactional id go on sending and commit);
 // - aborts a transaction open longer than the timeout its producer asked for in InitProducerId
 //   (transaction_timeout_ms; kafkajs's transactionTimeout, default 60 s), as the coordinator does.
+import { decodeApiVersionsResponse, encodeApiVersionsResponse, setApiVersions, UNSUPPORTED_VERSION } from './codecs.ts';
 import { ApiKey } from './frames.ts';
 import type { FrontControl, FrontHook, HookFactory } from './hooks.ts';
 import {
@@ -52,6 +53,18 @@ export interface CoordinatorLink {
 export interface Outgoing { apiKey: number; version: number; request: Buffer }
 /** A forwarded request and its answer, bodies after their headers. */
 export interface Exchange extends Outgoing { response: Buffer; /** the mock broker that answered */ nodeId: number }
+
+/**
+ * The highest version of each api this layer reads, advertised in ApiVersions so no client sends a
+ * newer one (the mock 2.0.2 offers no more than these anyway; measured through the front: kafkajs
+ * 2.2.4 and librdkafka 2.0.2 send Produce v7, Fetch v11, ListOffsets v2-v3, InitProducerId v1,
+ * AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and TxnOffsetCommit v1). v2 of the transaction apis
+ * reads as v1; InitProducerId v2+ is flexible and read as such.
+ */
+const MAX_VERSIONS: Readonly<Record<number, number>> = {
+  [ApiKey.Produce]: 7, [ApiKey.Fetch]: 11, [ApiKey.ListOffsets]: 5, [ApiKey.InitProducerId]: 4,
+  [ApiKey.AddPartitionsToTxn]: 2, [ApiKey.AddOffsetsToTxn]: 2, [ApiKey.EndTxn]: 2, [ApiKey.TxnOffsetCommit]: 2,
+};
 
 /** Kafka producers' default transaction.timeout.ms, for a transactional id whose InitProducerId the front did not see. */
 const DEFAULT_TXN_TIMEOUT_MS = 60_000;
@@ -131,6 +144,7 @@ export class TransactionCoordinator {
       case ApiKey.InitProducerId: await this.initialized(x); return x.response;
       case ApiKey.Fetch: return x.version >= 4 ? this.fetched(x) : x.response;
       case ApiKey.ListOffsets: return this.listed(x);
+      case ApiKey.ApiVersions: return capVersions(x);
       default: return x.response;
     }
   }
@@ -309,6 +323,16 @@ function bytesBefore(b: Buffer, lso: bigint): number {
     if (b.readBigInt64BE(p) >= lso) return p;
   }
   return b.length; // a partial batch at the end that began before the LSO stays, as the broker sent it
+}
+
+function capVersions(x: Exchange): Buffer {
+  const a = decodeApiVersionsResponse(x.version, x.response);
+  if (a.errorCode === UNSUPPORTED_VERSION) return x.response; // the client asks again in v0
+  for (const r of [...a.apis]) {
+    const max = MAX_VERSIONS[r.apiKey];
+    if (max !== undefined && r.maxVersion > max) setApiVersions(a, { ...r, maxVersion: max });
+  }
+  return encodeApiVersionsResponse(x.version, a);
 }
 
 /**
