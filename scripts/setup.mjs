@@ -4,7 +4,8 @@
 //   2. Debian librdkafka-dev (headers + library for the mock Kafka broker)
 //   3. .build/mock_kafka, compiled from tools/mock-kafka/mock_kafka.c
 //   4. with --test: Debian chromium (headless, for the web UI test; the demo does not need it)
-//      and Debian kcat (librdkafka's client: the Kafka interop tests produce with its codecs)
+//      Debian kcat (librdkafka's client: the Kafka interop tests produce with its codecs)
+//      and Debian openssl (test certificates for the TLS tests)
 // Silent and stat-only when everything is in place, so it can run before every command.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -89,24 +90,27 @@ function ensureChromium() {
   if (!existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium but ${CHROMIUM} is still missing`);
 }
 
-// The Kafka interop tests (test/kafka-codecs.test.ts) write topics with kcat -z <codec>: a client no
-// one here wrote, with librdkafka's own codecs. Off CI a machine without root or sudo may go without;
-// those tests then skip and say why.
-function ensureKcat() {
-  if (onPath('kcat')) return;
+// Debian command-line tools the tests run, each from the package of the same name:
+// - kcat: the Kafka interop tests (test/kafka-codecs.test.ts, test/kafka-front.test.ts) produce with
+//   it, a client no one here wrote, with librdkafka's own codecs, TLS and SASL;
+// - openssl: test/support/certs.ts makes the CA and server certificate for the TLS tests with it
+//   (in Debian's base image it is often missing).
+// Off CI a machine without root or sudo may go without; those tests then fail or skip and say why.
+function ensureAptTool(cmd, purpose) {
+  if (onPath(cmd)) return;
   const asRoot = process.getuid?.() === 0;
   if (!onPath('apt-get') || (!asRoot && !onPath('sudo'))) {
-    const msg = 'missing kcat: install the Debian package kcat (as root: apt-get install -y kcat)';
+    const msg = `missing ${cmd}: install the Debian package ${cmd} (as root: apt-get install -y ${cmd})`;
     if (process.env.CI === 'true') throw new Error(msg);
-    log(`${msg}; the Kafka interop tests will be skipped`);
+    log(`${msg}; ${purpose} will not run`);
     return;
   }
-  log('installing kcat with apt-get (for the Kafka interop tests)');
+  log(`installing ${cmd} with apt-get (for ${purpose})`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const apt = (...args) => (asRoot ? run('apt-get', args, { env }) : run('sudo', ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args]));
   apt('update');
-  apt('install', '-y', '--no-install-recommends', 'kcat');
-  if (!onPath('kcat')) throw new Error('apt-get installed kcat but it is still not on PATH');
+  apt('install', '-y', '--no-install-recommends', cmd);
+  if (!onPath(cmd)) throw new Error(`apt-get installed ${cmd} but it is still not on PATH`);
 }
 
 function ensureMockBroker() {
@@ -131,7 +135,7 @@ export function setup({ forTests = false } = {}) {
   ensureNodeModules();
   ensureLibrdkafka();
   ensureMockBroker();
-  if (forTests) { ensureChromium(); ensureKcat(); }
+  if (forTests) { ensureChromium(); ensureAptTool('kcat', 'the Kafka interop tests'); ensureAptTool('openssl', 'the TLS tests'); }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

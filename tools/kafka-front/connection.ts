@@ -153,8 +153,13 @@ export class ClientConnection {
   }
 }
 
-/** SaslHandshake v1 only: v0 means raw tokens without Kafka framing, which no client of ours sends. */
+/**
+ * SaslHandshake v0 is listed though only v1 is answered (v0 means raw tokens without Kafka
+ * framing, which no client of ours sends): librdkafka 2.0.2 enables SASL only when the broker's
+ * range holds v0 (rdkafka_feature.c, RD_KAFKA_FEATURE_SASL_HANDSHAKE), and says "SASL Handshake
+ * not supported by broker" otherwise; it then sends v1, as kafkajs does.
+ */
 const SASL_APIS: readonly ApiVersionRange[] = [
-  { apiKey: ApiKey.SaslHandshake, minVersion: 1, maxVersion: 1 },
+  { apiKey: ApiKey.SaslHandshake, minVersion: 0, maxVersion: 1 },
   { apiKey: ApiKey.SaslAuthenticate, minVersion: 0, maxVersion: 2 },
 ];

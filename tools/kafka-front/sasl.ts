@@ -19,6 +19,7 @@ export interface SaslConfig {
 const UNSUPPORTED_SASL_MECHANISM = 33;
 const ILLEGAL_SASL_STATE = 34;
 const SASL_AUTHENTICATION_FAILED = 58;
+const UNSUPPORTED_VERSION = 35;
 
 /** A token exchange failed: the client is told `message` with error 58 and disconnected. */
 class AuthenticationFailed extends Error {}
@@ -57,7 +58,8 @@ export class SaslExchange {
       for (const m of enabled) w.string(m);
       return { body: w.build(), user: null, close };
     };
-    if (req.apiVersion < 1) return reply(UNSUPPORTED_SASL_MECHANISM, true); // v0 = raw tokens: not offered (ApiVersions says v1)
+    // v0 = raw tokens without Kafka framing next: not supported (see SASL_APIS in connection.ts).
+    if (req.apiVersion < 1) return reply(UNSUPPORTED_VERSION, true);
     if (this.mechanism || this.authenticated) return reply(ILLEGAL_SASL_STATE, true);
     const name = enabled.find((m) => m === asked);
     if (!name) return reply(UNSUPPORTED_SASL_MECHANISM, true);
@@ -149,7 +151,11 @@ class Scram implements Mechanism {
     if (proofAt < 0) throw new AuthenticationFailed('SCRAM client-final message lacks p=');
     const withoutProof = msg.slice(0, proofAt);
     const attrs = scramAttributes(withoutProof);
-    if (attrs.get('r') !== f.nonce) throw new AuthenticationFailed('SCRAM nonce mismatch');
+    // librdkafka (2.0.2, and still in 2023's rdkafka_sasl_scram.c) sends r=<client nonce><server's r>,
+    // repeating its own nonce; Kafka's ScramSaslServer accepted it by checking endsWith (later Kafka
+    // releases check equality, breaking those clients), so the front checks as Kafka did. The proof
+    // below still covers the message exactly as sent.
+    if (!attrs.get('r')?.endsWith(f.nonce)) throw new AuthenticationFailed('SCRAM nonce mismatch');
     if (attrs.get('c') !== Buffer.from(f.gs2).toString('base64')) throw new AuthenticationFailed('SCRAM channel binding mismatch');
     const proof = Buffer.from(msg.slice(proofAt + 3), 'base64');
     const authMessage = `${f.bare},${f.serverFirst},${withoutProof}`;
