@@ -190,8 +190,9 @@ export class TransactionCoordinator {
 
   private offsetsHeld(x: Exchange): void {
     const req = readTxnOffsetCommitRequest(x.version, x.request);
-    const t = this.txns.get(req.transactionalId);
-    if (!t || t.producerId !== req.producerId) return; // the mock would have refused it
+    if (readPartitionErrors(x.response, true).length === req.offsets.length) return; // none taken
+    // A transaction may hold offsets and no records (AddOffsetsToTxn only): it begins here then.
+    const t = this.txn(req.transactionalId, req.producerId, req.producerEpoch);
     const failed = new Set(readPartitionErrors(x.response, true).map((e) => tpKey(e.topic, e.partition)));
     let g = t.offsets.get(req.groupId);
     if (!g) t.offsets.set(req.groupId, (g = { nodeId: x.nodeId, offsets: new Map() }));
