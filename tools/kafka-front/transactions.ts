@@ -6,10 +6,14 @@
 // - EndTxn writes no COMMIT/ABORT control batch to the partitions of the transaction;
 // - Fetch answers LastStableOffset = the partition's end offset and an empty AbortedTransactions
 //   array whatever the isolation level, and ListOffsets ignores the isolation level;
-// - TxnOffsetCommit stores nothing.
+// - TxnOffsetCommit stores nothing (measured: after the commit, OffsetFetch answers -1);
+// - it fences nothing: every InitProducerId gets a new producer id with epoch 0, and the previous
+//   producer of the same transactional id goes on sending and commits (measured with kafkajs).
 // So through the bare mock `kcat -X isolation.level=read_committed` reads aborted and still-open
 // transactional records (measured: a topic with c1 c2 committed, a1 aborted, open1 open reads back
-// all four).
+// all four). test/kafka-front-transactions.test.ts fails on each of these with `transactions: false`.
+// What the mock does store: an OffsetCommit outside any generation (generation -1, member id '')
+// for a group without members; OffsetFetch then answers its offsets (measured, OffsetCommit v2).
 //
 // What this layer does, as Kafka's coordinator and partition leaders do (KIP-98):
 // - learns from transactional Produce answers where each producer's open transaction begins on
@@ -27,8 +31,7 @@
 //   batch at or beyond the LSO; ListOffsets latest under READ_COMMITTED answers the LSO.
 // - fences: once a transactional id has a new producer (InitProducerId), or its transaction timed
 //   out, the old producer's transactional requests get INVALID_PRODUCER_EPOCH instead of reaching
-//   the mock (measured: the mock gives every InitProducerId a new producer id with epoch 0 and lets
-//   the previous producer of the same transactional id go on sending and commit);
+//   the mock;
 // - aborts a transaction open longer than the timeout its producer asked for in InitProducerId
 //   (transaction_timeout_ms; kafkajs's transactionTimeout, default 60 s), as the coordinator does.
 import { decodeApiVersionsResponse, encodeApiVersionsResponse, setApiVersions, UNSUPPORTED_VERSION } from './codecs.ts';
@@ -80,7 +83,7 @@ interface Txn {
 }
 
 /** The current producer of a transactional id; `fenced` once its transaction timed out. */
-interface Producer { producerId: bigint; producerEpoch: number; timeoutMs: number; fenced: boolean }
+interface CurrentProducer { producerId: bigint; producerEpoch: number; timeoutMs: number; fenced: boolean }
 
 /** A partition's transaction index, as a Kafka partition leader keeps it. */
 class PartitionTxns {
@@ -101,7 +104,7 @@ export class TransactionCoordinatorError extends Error {}
 
 export class TransactionCoordinator {
   private readonly txns = new Map<string, Txn>();
-  private readonly producers = new Map<string, Producer>();
+  private readonly producers = new Map<string, CurrentProducer>();
   private readonly partitions = new Map<string, PartitionTxns>();
   private waiters: (() => void)[] = [];
 
