@@ -92,7 +92,14 @@ export class ClientConnection {
     if (answered) this.forwarded.set(req.correlationId, { req, slot: answered });
     const head = Buffer.alloc(4);
     head.writeInt32BE(payload.length);
-    this.upstream.write(Buffer.concat([head, payload]));
+    if (!this.upstream.write(Buffer.concat([head, payload]))) this.throttle(this.client, this.upstream);
+  }
+
+  /** Stops reading `from` until `to` has written out what it holds. */
+  private throttle(from: Socket, to: Socket): void {
+    if (from.isPaused()) return;
+    from.pause();
+    to.once('drain', () => from.resume());
   }
 
   private async onResponse(payload: Buffer): Promise<void> {
@@ -140,7 +147,8 @@ export class ClientConnection {
     while (this.slots[0]?.frame) {
       const slot = this.slots.shift()!;
       if (this.closed) return;
-      this.client.write(slot.frame!);
+      // A slow reader holds the mock back instead of piling answers up in this process.
+      if (!this.client.write(slot.frame!)) this.throttle(this.upstream, this.client);
       if (slot.closeAfter) {
         // end() lets the answer (the authentication error) reach the client before the close.
         this.closed = true;

@@ -88,21 +88,34 @@ export function encodeResponse(apiKey: number, version: number, correlationId: n
 
 /** Splits a byte stream into frame payloads (the 4-byte big-endian size prefix removed). */
 export class FrameSplitter {
-  private buf: Buffer = Buffer.alloc(0);
+  // Chunks are joined only once a whole frame is in: a 1 MB Fetch answer arrives in 64 KB
+  // pieces, and joining at every piece would copy it 16 times.
+  private chunks: Buffer[] = [];
+  private length = 0;
   constructor(private readonly maxFrame = 100 * 1024 * 1024) {}
 
   /** Adds bytes; returns the complete payloads they finish. Throws on an absurd size. */
   push(chunk: Buffer): Buffer[] {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.chunks.push(chunk);
+    this.length += chunk.length;
     const out: Buffer[] = [];
-    while (this.buf.length >= 4) {
-      const size = this.buf.readInt32BE(0);
+    while (this.length >= 4) {
+      if (this.chunks[0]!.length < 4) this.join();
+      const size = this.chunks[0]!.readInt32BE(0);
       if (size < 0 || size > this.maxFrame) throw new Error(`Kafka frame of ${size} bytes: not the Kafka protocol (or TLS spoken to a plaintext port)`);
-      if (this.buf.length < 4 + size) break;
-      out.push(this.buf.subarray(4, 4 + size));
-      this.buf = this.buf.subarray(4 + size);
+      if (this.length < 4 + size) break;
+      if (this.chunks[0]!.length < 4 + size) this.join();
+      const first = this.chunks[0]!;
+      out.push(first.subarray(4, 4 + size));
+      if (first.length === 4 + size) this.chunks.shift();
+      else this.chunks[0] = first.subarray(4 + size);
+      this.length -= 4 + size;
     }
     return out;
+  }
+
+  private join(): void {
+    this.chunks = [Buffer.concat(this.chunks, this.length)];
   }
 }
 

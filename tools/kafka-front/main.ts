@@ -42,6 +42,9 @@ const front = await startKafkaFront({
   sasl: values.sasl ? { mechanisms: values.sasl.split(',') as SaslMechanism[], users } : undefined,
   hooks: values['no-transactions'] ? [] : [transactions],
   log: values.verbose ? (line) => process.stderr.write(line + '\n') : undefined,
+}).catch((e: Error) => {
+  process.stderr.write(`${e.message}\n`);
+  process.exit(1);
 });
 process.stdout.write(front.bootstrap + '\n');
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void front.stop().then(() => process.exit(0)));

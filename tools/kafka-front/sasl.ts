@@ -22,9 +22,9 @@ const SASL_AUTHENTICATION_FAILED = 58;
 const UNSUPPORTED_VERSION = 35;
 
 /** A token exchange failed: the client is told `message` with error 58 and disconnected. */
-class AuthenticationFailed extends Error {}
+export class AuthenticationFailed extends Error {}
 
-interface Mechanism {
+export interface Mechanism {
   /** The next server token; `user` once the exchange succeeded. */
   step(token: Buffer): { token: Buffer; user: string | null };
 }
@@ -64,7 +64,7 @@ export class SaslExchange {
     const name = enabled.find((m) => m === asked);
     if (!name) return reply(UNSUPPORTED_SASL_MECHANISM, true);
     this.mechanismName = name;
-    this.mechanism = name === 'PLAIN' ? new Plain(this.config.users) : new Scram(name === 'SCRAM-SHA-256' ? 'sha256' : 'sha512', this.config.users);
+    this.mechanism = name === 'PLAIN' ? new Plain(this.config.users) : new ScramServer(name === 'SCRAM-SHA-256' ? 'sha256' : 'sha512', this.config.users);
     return reply(0, false);
   }
 
@@ -95,7 +95,7 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
 }
 
 /** RFC 4616: [authzid] NUL authcid NUL passwd. */
-class Plain implements Mechanism {
+export class Plain implements Mechanism {
   constructor(private readonly users: Readonly<Record<string, string>>) {}
 
   step(token: Buffer): { token: Buffer; user: string } {
@@ -113,11 +113,16 @@ class Plain implements Mechanism {
 // Kafka's minimum for both SCRAM mechanisms (ScramMechanism.minIterations).
 const SCRAM_ITERATIONS = 4096;
 
+/** The random parts of a SCRAM exchange; fixed only to replay the RFC's example exchange. */
+export interface ScramRandom { serverNonce(): string; salt(): Buffer }
+const RANDOM: ScramRandom = { serverNonce: () => randomBytes(18).toString('base64'), salt: () => randomBytes(16) };
+
 /** RFC 5802 server: client-first → server-first, client-final → server-final (v=signature). */
-class Scram implements Mechanism {
+export class ScramServer implements Mechanism {
   private first: { user: string; bare: string; serverFirst: string; nonce: string; gs2: string; salted: Buffer } | undefined;
 
-  constructor(private readonly hash: 'sha256' | 'sha512', private readonly users: Readonly<Record<string, string>>) {}
+  constructor(private readonly hash: 'sha256' | 'sha512', private readonly users: Readonly<Record<string, string>>,
+    private readonly random: ScramRandom = RANDOM) {}
 
   step(token: Buffer): { token: Buffer; user: string | null } {
     return this.first ? this.final(token.toString('utf8')) : this.clientFirst(token.toString('utf8'));
@@ -136,8 +141,8 @@ class Scram implements Mechanism {
     if (m[2] && m[2].slice(2) !== name) throw new AuthenticationFailed('authorization id must be the user name');
     const password = Object.hasOwn(this.users, name) ? this.users[name] : undefined;
     if (password === undefined) throw new AuthenticationFailed(`unknown user`);
-    const salt = randomBytes(16);
-    const nonce = clientNonce + randomBytes(18).toString('base64');
+    const salt = this.random.salt();
+    const nonce = clientNonce + this.random.serverNonce();
     const serverFirst = `r=${nonce},s=${salt.toString('base64')},i=${SCRAM_ITERATIONS}`;
     // SASLprep of the password is left out: the test users' passwords are ASCII.
     const salted = pbkdf2Sync(password, salt, SCRAM_ITERATIONS, this.hash === 'sha256' ? 32 : 64, this.hash);
