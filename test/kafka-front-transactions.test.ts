@@ -153,7 +153,7 @@ describe.skipIf(!haveKcat() || external)('fencing, as the coordinator does it', 
   it('a transaction open longer than its producer\'s transactionTimeout is aborted, and its producer fenced', async () => {
     const topic = uniqueTopic('front-txn-timeout');
     await broker.createTopic(topic, 2);
-    const p = await txnProducer(uniqueTopic('txn-timeout'), 1_500);
+    const p = await txnProducer(uniqueTopic('txn-timeout'), 5_000); // long enough for the first kcat read below on a busy machine
     const t = await p.transaction();
     await t.send({ topic, acks: -1, messages: vals('timedOut', 2) });
     await produce(front.bootstrap, topic, vals('plain', 1));
