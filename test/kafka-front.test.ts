@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeApiVersionsResponse, decodeMetadataResponse, encodeMetadataRequestAllTopics } from '../tools/kafka-front/codecs.ts';
 import { ApiKey, decodeResponse, encodeRequest, FrameSplitter } from '../tools/kafka-front/frames.ts';
 import type { FrontControl, HookFactory } from '../tools/kafka-front/hooks.ts';
-import { startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
+import { Session } from '../src/index.ts';
+import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { startFront, type SaslMechanism, type TestFront } from './support/kafka-front.ts';
 import { haveKcat, kcatProduce } from './support/kcat.ts';
 
@@ -249,6 +250,28 @@ describe('SASL gate', () => {
     c.socket.write(encodeRequest({ apiKey: ApiKey.Metadata, apiVersion: 1, correlationId: 1, clientId: 'raw', body: encodeMetadataRequestAllTopics() }));
     await c.closed;
     expect(c.frames).toEqual([]);
+  }, SLOW);
+});
+
+describe('sluice through a plaintext front', () => {
+  it('the Kafka source reads a topic led by both brokers (its own Fetch, kafkajs metadata) through the front', async () => {
+    const topic = await twoLeaderTopic('front-sluice');
+    const messages = Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: i % 4 }));
+    await produce(broker.bootstrap, topic, messages);
+    const fetchedFrom = new Set<number>();
+    const plain = await startFront({ broker, hooks: [() => ({ onRequest: (r) => { if (r.apiKey === ApiKey.Fetch) fetchedFrom.add(r.connection.brokerId); } })] });
+    try {
+      const session = Session.builder().appName('kafka-front-test').getOrCreate();
+      const q = await session.readStream.format('kafka').option('kafka.bootstrap.servers', plain.bootstrap).option('subscribe', topic)
+        .option('startingOffsets', 'earliest').load().selectExpr('CAST(key AS STRING) AS k', 'CAST(value AS STRING) AS v', 'partition')
+        .writeStream.format('memory').queryName('front_sluice').trigger({ availableNow: true }).start();
+      await q.awaitTermination();
+      const rows = session.table('front_sluice').collect() as unknown as { k: string; v: string; partition: number }[];
+      expect(rows.map((r) => `${r.partition}:${r.k}=${r.v}`).sort()).toEqual(messages.map((m) => `${m.partition}:${m.key}=${m.value}`).sort());
+      expect(fetchedFrom).toEqual(new Set([1, 2]));
+    } finally {
+      await plain.stop();
+    }
   }, SLOW);
 });
 

@@ -27,9 +27,10 @@ export interface FrontHook {
    */
   onRequest?(req: HookRequest): void | Buffer | Promise<void | Buffer>;
   /**
-   * Called for each answer (forwarded or given by an earlier hook), after the front rewrote broker
-   * addresses and ApiVersions; returns the body the client gets (`res.body` to keep it).
-   * Answers still reach the client in request order.
+   * Called for each answer, in every hook's order: a forwarded one after the front rewrote its
+   * broker addresses (Metadata, FindCoordinator) and ApiVersions table, or one a hook's onRequest
+   * gave (not rewritten: it is the hook's own). Returns the body the client gets (`res.body` to
+   * keep it). Answers reach the client in request order whatever order they are ready in.
    */
   onResponse?(req: HookRequest, res: ResponseFrame): Buffer | Promise<Buffer>;
   /** Called once when the front stops. */

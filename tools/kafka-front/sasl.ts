@@ -76,7 +76,10 @@ export class SaslExchange {
       if (flex) w.noTags();
       return { body: w.build(), user, close: errorCode !== 0 };
     };
-    if (!this.mechanism || this.authenticated) return reply(ILLEGAL_SASL_STATE, 'SaslAuthenticate without a SaslHandshake before it', Buffer.alloc(0), null);
+    if (!this.mechanism || this.authenticated) {
+      const why = this.authenticated ? 'SaslAuthenticate after authentication succeeded (re-authentication is not supported)' : 'SaslAuthenticate without a SaslHandshake before it';
+      return reply(ILLEGAL_SASL_STATE, why, Buffer.alloc(0), null);
+    }
     const token = new Reader(req.body).bytes(flex) ?? Buffer.alloc(0);
     try {
       const step = this.mechanism.step(token);
