@@ -9,6 +9,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { encodeFetchRequest, parseFetchResponse } from '../src/kafka/protocol.ts';
+import { decodeMetadataResponse, encodeMetadataRequestAllTopics } from '../tools/kafka-front/codecs.ts';
+import { ApiKey, Reader, Writer } from '../tools/kafka-front/frames.ts';
+import { batches, INVALID_PRODUCER_EPOCH, readErrorAfterThrottle } from '../tools/kafka-front/txn-protocol.ts';
+import { UpstreamClient } from '../tools/kafka-front/upstream.ts';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { haveKcat, kcatConsume } from './support/kcat.ts';
 import { startFront, type TestFront } from './support/kafka-front.ts';
@@ -53,6 +58,68 @@ async function leaders(topic: string): Promise<Set<number>> {
   } finally {
     await admin.disconnect();
   }
+}
+
+/** A raw Kafka connection through the front to the leader of `topic`/`partition`, or to the coordinator of a transactional id. */
+async function frontClient(route: { topic: string; partition: number } | { transactionalId: string }): Promise<UpstreamClient> {
+  const [host, port] = front.bootstrap.split(',')[0]!.split(':');
+  const boot = new UpstreamClient({ nodeId: -1, host: host!, port: Number(port) });
+  try {
+    if ('transactionalId' in route) {
+      // FindCoordinator v1: key, key_type 1 (transaction); answer throttle, error, message, node, host, port.
+      const r = new Reader(await boot.request(ApiKey.FindCoordinator, 1, new Writer().string(route.transactionalId).int8(1).build()));
+      r.int32();
+      expect(r.int16()).toBe(0);
+      r.nullableString();
+      return new UpstreamClient({ nodeId: r.int32(), host: r.string(), port: r.int32() });
+    }
+    const md = decodeMetadataResponse(1, await boot.request(ApiKey.Metadata, 1, encodeMetadataRequestAllTopics()));
+    const leader = md.topics.find((t) => t.name === route.topic)!.partitions.find((p) => p.partition === route.partition)!.leader;
+    return new UpstreamClient(md.brokers.find((b) => b.nodeId === leader)!);
+  } finally {
+    boot.close();
+  }
+}
+
+/** The high watermark of `topic`/`partition` and the producer of its first batch, from a read_uncommitted Fetch through the front. */
+async function firstBatch(topic: string, partition: number): Promise<{ highWatermark: number; producerId: bigint; producerEpoch: number }> {
+  const c = await frontClient({ topic, partition });
+  try {
+    const body = await c.request(ApiKey.Fetch, 11, encodeFetchRequest(11, {
+      maxWaitTime: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, topics: [{ topic, partitions: [{ partition, fetchOffset: 0, maxBytes: 1 << 20 }] }],
+    }));
+    const [p] = parseFetchResponse(11, body).partitions;
+    const [b] = batches(p!.buf.subarray(p!.start, p!.end), 0, p!.end - p!.start);
+    return { highWatermark: p!.highWatermark, producerId: b!.producerId, producerEpoch: b!.producerEpoch };
+  } finally {
+    c.close();
+  }
+}
+
+/** EndTxn v1 for `id`, sent through the front to the transactional id's coordinator; resolves to its error code. */
+async function endTxn(transactionalId: string, id: { producerId: bigint; producerEpoch: number }, commit: boolean): Promise<number> {
+  const c = await frontClient({ transactionalId });
+  try {
+    return readErrorAfterThrottle(await c.request(ApiKey.EndTxn, 1, new Writer().string(transactionalId).int64(id.producerId).int16(id.producerEpoch).int8(commit ? 1 : 0).build()));
+  } finally {
+    c.close();
+  }
+}
+
+/** Runs test/fixtures/txn-producer.ts: it begins a transaction, writes `n` records to each partition, and is SIGKILLed. */
+async function killedMidTransaction(topic: string, transactionalId: string, n: number): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, front.bootstrap, topic, transactionalId, String(n), 'killed'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, signal) => resolve(signal)));
+  const sent = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 60_000);
+    createInterface({ input: child.stdout }).on('line', (l) => { if (l.includes('"sent"')) { clearTimeout(timer); resolve(true); } });
+    child.once('close', () => resolve(false));
+  });
+  child.kill('SIGKILL');
+  expect(await exited).toBe('SIGKILL');
+  expect(sent, `the child producer did not report its records sent: ${stderr}`).toBe(true);
 }
 
 /** `n` values tagged `tag` on each of partitions 0 and 1. */
@@ -105,18 +172,7 @@ describe.skipIf(!haveKcat() || external)('kcat through the front sees Kafka tran
     await t1.commit();
     await first.disconnect();
 
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, front.bootstrap, topic, transactionalId, '5', 'killed'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, signal) => resolve(signal)));
-    const sent = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 60_000);
-      createInterface({ input: child.stdout }).on('line', (l) => { if (l.includes('"sent"')) { clearTimeout(timer); resolve(true); } });
-      child.once('close', () => resolve(false));
-    });
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
-    expect(sent, `the child producer did not report its records sent: ${stderr}`).toBe(true);
+    await killedMidTransaction(topic, transactionalId, 5);
     // The killed producer's records are in the log, its transaction open: they hold read_committed readers back.
     expect((await kcatConsume(front.bootstrap, topic, readUncommitted)).sort()).toEqual(sorted(vals('before', 2), vals('killed', 5)));
     await produce(front.bootstrap, topic, vals('plain', 1));
@@ -130,6 +186,26 @@ describe.skipIf(!haveKcat() || external)('kcat through the front sees Kafka tran
     expect((await kcatConsume(front.bootstrap, topic, readCommitted)).sort()).toEqual(sorted(vals('before', 2), vals('plain', 1), vals('after', 3)));
     expect((await kcatConsume(front.bootstrap, topic, readUncommitted)).sort())
       .toEqual(sorted(vals('before', 2), vals('killed', 5), vals('plain', 1), vals('after', 3)));
+  }, 120_000);
+
+  it("EndTxn(commit) for a SIGKILLed producer's recorded id and epoch, from a new connection, commits its open transaction (the Kafka sink's recovery); again: success and no second marker; after a newer InitProducerId: INVALID_PRODUCER_EPOCH", async () => {
+    const topic = uniqueTopic('front-txn-recover'), transactionalId = uniqueTopic('txn-recover');
+    await broker.createTopic(topic, 2);
+    await killedMidTransaction(topic, transactionalId, 3);
+    const id = await firstBatch(topic, 0);
+    expect(await kcatConsume(front.bootstrap, topic, readCommitted)).toEqual([]);
+    expect(await endTxn(transactionalId, id, true)).toBe(0);
+    expect((await kcatConsume(front.bootstrap, topic, readCommitted)).sort()).toEqual(sorted(vals('killed', 3)));
+    const ends = [(await firstBatch(topic, 0)).highWatermark, (await firstBatch(topic, 1)).highWatermark];
+    expect(ends).toEqual([4, 4]); // 3 records and the commit marker
+    expect(await endTxn(transactionalId, id, true)).toBe(0); // a retried commit: done already
+    expect([(await firstBatch(topic, 0)).highWatermark, (await firstBatch(topic, 1)).highWatermark]).toEqual(ends);
+    const next = await txnProducer(transactionalId);
+    const t = await next.transaction();
+    await t.send({ topic, acks: -1, messages: vals('next', 1) });
+    expect(await endTxn(transactionalId, id, true)).toBe(INVALID_PRODUCER_EPOCH);
+    await t.commit();
+    expect((await kcatConsume(front.bootstrap, topic, readCommitted)).sort()).toEqual(sorted(vals('killed', 3), vals('next', 1)));
   }, 120_000);
 });
 
