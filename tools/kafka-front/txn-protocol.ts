@@ -4,10 +4,10 @@
 // InitProducerId 0-4, AddPartitionsToTxn 0-1, EndTxn 0-1, TxnOffsetCommit 0-2; measured with an
 // ApiVersions v0 request to .build/mock_kafka). Of these only InitProducerId v2+ is flexible.
 //
-// Reader and Writer are the front's (frames.ts). Hand-written rather than kafkajs's protocol modules: those are untyped internals that decode a
-// Fetch answer into record objects, while a rewrite must keep the record bytes as the broker sent
-// them; and librdkafka (kcat) uses versions kafkajs has no codec for (ListOffsets v4-5, Fetch v11
-// with its own field choices, InitProducerId v2-4).
+// Reader and Writer are the front's (frames.ts). Hand-written rather than kafkajs's protocol
+// modules: those are untyped internals that decode a Fetch answer into record objects, while a
+// rewrite must keep the record bytes as the broker sent them; and librdkafka (kcat) may use
+// versions kafkajs has no codec for (ListOffsets v4-v5, InitProducerId v2-v4).
 // Field reference: https://kafka.apache.org/protocol (the request and response schemas).
 
 import { crc32c } from '@node-rs/crc32';
@@ -253,26 +253,6 @@ export function offsetCommitRequest(groupId: string, offsets: readonly GroupOffs
     writeEach(w.string(topic), ps, (o) => w.int32(o.partition).int64(o.offset).nullableString(o.metadata));
   });
   return w.build();
-}
-
-/** OffsetFetch v1 of `partitions` (the committed offsets of a group; tests read back what a commit stored). */
-export function offsetFetchRequest(groupId: string, partitions: readonly TopicPartition[]): Buffer {
-  const w = new Writer().string(groupId);
-  writeEach(w, [...byTopic(partitions)], ([topic, ps]) => { writeEach(w.string(topic), ps, (p) => w.int32(p.partition)); });
-  return w.build();
-}
-
-export function readOffsetFetchResponse(body: Buffer): (TopicPartition & { offset: bigint; errorCode: number })[] {
-  const r = new Reader(body), out: (TopicPartition & { offset: bigint; errorCode: number })[] = [];
-  each(r, () => {
-    const topic = r.string();
-    each(r, () => {
-      const partition = r.int32(), offset = r.int64();
-      r.nullableString(); // metadata
-      out.push({ topic, partition, offset, errorCode: r.int16() });
-    });
-  });
-  return out;
 }
 
 function byTopic<T extends TopicPartition>(xs: readonly T[]): Map<string, T[]> {
