@@ -29,7 +29,7 @@ const producers: Producer[] = [];
 
 beforeAll(async () => {
   if (external) return;
-  // Two brokers: a 2-partition topic has a leader on each, so markers go to two brokers.
+  // Two brokers: the first test puts a partition on each, so its markers go to both.
   broker = await startBroker({ brokers: 2 });
   front = await startFront({ broker });
   kafka = new Kafka({ clientId: 'front-txn-test', brokers: front.bootstrap.split(','), logLevel: logLevel.NOTHING });
