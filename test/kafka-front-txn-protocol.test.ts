@@ -2,7 +2,7 @@
 // read back by sluice's own Fetch decoder (src/kafka/protocol.ts), which no one wrote for the front.
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '@node-rs/crc32';
-import { parseFetchResponse } from '../src/kafka/protocol.ts';
+import { encodeFetchRequest, parseFetchResponse } from '../src/kafka/protocol.ts';
 import { decodeApiVersionsResponse, encodeApiVersionsResponse } from '../tools/kafka-front/codecs.ts';
 import { ApiKey, Reader, Writer } from '../tools/kafka-front/frames.ts';
 import { TransactionCoordinator } from '../tools/kafka-front/transactions.ts';
@@ -131,6 +131,26 @@ describe('ApiVersions through the coordinator', () => {
         { apiKey: ApiKey.Produce, minVersion: 0, maxVersion: 7 }, { apiKey: ApiKey.Fetch, minVersion: 0, maxVersion: 11 },
         { apiKey: ApiKey.Metadata, minVersion: 0, maxVersion: 12 }, { apiKey: ApiKey.EndTxn, minVersion: 0, maxVersion: 1 },
       ]);
+    }
+  });
+});
+
+describe('Fetch through the coordinator', () => {
+  it("an open transaction whose Produce answer the front has not seen yet holds the LSO, learned from the fetched batches", async () => {
+    const unused = (): Promise<Buffer> => Promise.reject(new Error('no request expected'));
+    const c = new TransactionCoordinator({ toLeader: unused, toBroker: unused }, (e) => { throw e; });
+    const at = (base: bigint, attributes: number): Buffer => { const b = batchAt(base, 9n); b.writeInt16BE(attributes, 21); return b; };
+    const plain0 = at(0n, 0), open1 = at(1n, 0x10), plain2 = at(2n, 0);
+    const response = fetchAnswer(11, Buffer.concat([plain0, open1, plain2]));
+    for (const isolationLevel of [1, 0]) {
+      const request = encodeFetchRequest(11, { maxWaitTime: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel, topics: [{ topic: 't', partitions: [{ partition: 0, fetchOffset: 0, maxBytes: 1 << 20 }] }] });
+      const out = await c.onResponse({ apiKey: ApiKey.Fetch, version: 11, request, response, nodeId: 1 });
+      const [p0] = parseFetchResponse(11, out).partitions;
+      expect(p0!.buf.subarray(p0!.start, p0!.end)).toEqual(isolationLevel === 1 ? plain0 : Buffer.concat([plain0, open1, plain2]));
+      expect(p0!.abortedTransactions).toBeNull(); // none aborted (read_committed: an empty list), or read_uncommitted
+      const r = new Reader(out, 10);
+      r.int32(); r.string(); r.int32(); r.int32(); r.int16(); r.int64();
+      expect(r.int64()).toBe(1n); // the LSO, whatever the isolation level
     }
   });
 });
