@@ -207,6 +207,17 @@ describe.skipIf(!haveKcat() || external)('kcat through the front sees Kafka tran
     await t.commit();
     expect((await kcatConsume(front.bootstrap, topic, readCommitted)).sort()).toEqual(sorted(vals('killed', 3), vals('next', 1)));
   }, 120_000);
+
+  it('markers the leader refuses at first (NOT_LEADER_OR_FOLLOWER) are retried until it takes them', async () => {
+    const topic = uniqueTopic('front-txn-retry');
+    await broker.createTopic(topic, 2);
+    const p = await txnProducer();
+    const t = await p.transaction();
+    await t.send({ topic, acks: -1, messages: vals('retried', 2) });
+    expect(await broker.command('errors 0 3 6')).toBe('ok'); // the next 3 Produce requests, the markers', answer error 6
+    await t.commit();
+    expect((await kcatConsume(front.bootstrap, topic, readCommitted)).sort()).toEqual(sorted(vals('retried', 2)));
+  }, 120_000);
 });
 
 describe.skipIf(!haveKcat() || external)('fencing, as the coordinator does it', () => {

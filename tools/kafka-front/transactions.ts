@@ -69,6 +69,11 @@ const MAX_VERSIONS: Readonly<Record<number, number>> = {
   [ApiKey.AddPartitionsToTxn]: 2, [ApiKey.AddOffsetsToTxn]: 2, [ApiKey.EndTxn]: 2, [ApiKey.TxnOffsetCommit]: 2,
 };
 
+/** Produce errors after which a later attempt may succeed: the leader moved, is not elected yet, or is short of replicas. */
+const RETRIABLE = new Set([5, 6, 7, 19, 20]); // LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS(_AFTER_APPEND)
+/** How long a marker is retried before the EndTxn (or InitProducerId) that wrote it fails. */
+const MARKER_RETRY_MS = 30_000;
+
 /** Kafka producers' default transaction.timeout.ms, for a transactional id whose InitProducerId the front did not see. */
 const DEFAULT_TXN_TIMEOUT_MS = 60_000;
 
@@ -256,14 +261,29 @@ export class TransactionCoordinator {
     for (const w of [...this.waiters]) w();
   }
 
+  /**
+   * Appends `t`'s marker to `tp` at its leader, retrying while the leader cannot take it (moved,
+   * down, not yet elected), as a coordinator retries WriteTxnMarkers: a transaction must not stay
+   * half-ended. A retry after an answer lost in transit may append the marker twice; readers skip
+   * a second marker of a producer whose transaction already ended, so that is harmless.
+   */
   private async writeMarker(tp: TopicPartition, t: Txn, type: MarkerType): Promise<bigint> {
-    const res = await this.link.toLeader(tp, ApiKey.Produce, MARKER_PRODUCE_VERSION, produceRequest(tp, controlBatch(t.producerId, t.producerEpoch, type)));
-    const [a] = readProduceResponse(MARKER_PRODUCE_VERSION, res);
-    if (!a || a.errorCode !== 0) {
-      throw new TransactionCoordinatorError(`writing the ${type} marker of producer ${t.producerId} to ${tp.topic}/${tp.partition} failed` +
-        (a ? ` with Kafka error code ${a.errorCode}` : ': the broker answered for no partition'));
+    const body = produceRequest(tp, controlBatch(t.producerId, t.producerEpoch, type));
+    const what = `the ${type} marker of producer ${t.producerId} to ${tp.topic}/${tp.partition}`;
+    for (let attempt = 1, until = Date.now() + MARKER_RETRY_MS; ; attempt++) {
+      let failure: string;
+      try {
+        const [a] = readProduceResponse(MARKER_PRODUCE_VERSION, await this.link.toLeader(tp, ApiKey.Produce, MARKER_PRODUCE_VERSION, body));
+        if (a?.errorCode === 0) return a.baseOffset;
+        if (a && !RETRIABLE.has(a.errorCode)) throw new TransactionCoordinatorError(`writing ${what} failed with Kafka error code ${a.errorCode}`);
+        failure = a ? `Kafka error code ${a.errorCode}` : 'the broker answered for no partition';
+      } catch (e) {
+        if (e instanceof TransactionCoordinatorError) throw e;
+        failure = (e as Error).message; // the leader's connection failed, or the mock names no leader
+      }
+      if (Date.now() >= until) throw new TransactionCoordinatorError(`writing ${what} failed ${attempt} times in ${MARKER_RETRY_MS / 1000} s, last with ${failure}`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 25 * 2 ** attempt)));
     }
-    return a.baseOffset;
   }
 
   private async fetched(x: Exchange): Promise<Buffer> {
