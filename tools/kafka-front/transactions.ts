@@ -191,9 +191,11 @@ export class TransactionCoordinator {
   }
 
   private added(x: Exchange): void {
+    const added = readAddPartitionsToTxnResponse(x.response);
+    if (added.length === 0) return; // refused (a fenced producer's, answered by onRequest): its transactional id's state stays
     const req = readTxnRequestHead(x.request);
     const t = this.txn(req.transactionalId, req.producerId, req.producerEpoch);
-    for (const tp of readAddPartitionsToTxnResponse(x.response)) t.partitions.set(tpKey(tp.topic, tp.partition), tp);
+    for (const tp of added) t.partitions.set(tpKey(tp.topic, tp.partition), tp);
   }
 
   private offsetsHeld(x: Exchange): void {
