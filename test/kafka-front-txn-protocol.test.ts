@@ -2,10 +2,12 @@
 // read back by sluice's own Fetch decoder (src/kafka/protocol.ts), which no one wrote for the front.
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '@node-rs/crc32';
-import { parseFetchResponse } from '../src/kafka/protocol.ts';
-import { Reader, Writer } from '../tools/kafka-front/frames.ts';
+import { encodeFetchRequest, parseFetchResponse } from '../src/kafka/protocol.ts';
+import { decodeApiVersionsResponse, encodeApiVersionsResponse } from '../tools/kafka-front/codecs.ts';
+import { ApiKey, Reader, Writer } from '../tools/kafka-front/frames.ts';
+import { TransactionCoordinator } from '../tools/kafka-front/transactions.ts';
 import {
-  batches, controlBatch, readListOffsetsRequest, rewriteFetchResponse, rewriteListOffsetsResponse, tpKey, type FetchFix,
+  INVALID_PRODUCER_EPOCH, batches, controlBatch, fencedAnswer, readErrorAfterThrottle, readPartitionErrors, readProduceRequest, readProduceResponse, readTxnOffsetCommitRequest, readListOffsetsRequest, rewriteFetchResponse, rewriteListOffsetsResponse, tpKey, type FetchFix,
 } from '../tools/kafka-front/txn-protocol.ts';
 
 /** A batch at `base` (a control batch re-addressed: the coordinator reads only headers). */
@@ -90,4 +92,65 @@ describe('ListOffsets', () => {
       expect(got).toEqual([[0, 12n], [1, 0n]]);
     });
   }
+});
+
+describe('fencedAnswer', () => {
+  it('answers INVALID_PRODUCER_EPOCH for every partition of a Produce (v3, v5, v7) and TxnOffsetCommit (v0, v2), and to EndTxn', () => {
+    const batch = controlBatch(5n, 1, 'commit');
+    for (const version of [3, 5, 7]) {
+      const req = new Writer().nullableString('tx').int16(-1).int32(1000).int32(2)
+        .string('a').int32(2).int32(0).bytes(batch, false).int32(1).bytes(batch, false)
+        .string('b').int32(1).int32(4).bytes(batch, false).build();
+      expect(readProduceRequest(version, req)).toMatchObject({ transactionalId: 'tx', batches: [{ topic: 'a', partition: 0, producerId: 5n, producerEpoch: 1, transactional: true }, {}, {}] });
+      expect(readProduceResponse(version, fencedAnswer(ApiKey.Produce, version, req)!)).toEqual(
+        [['a', 0], ['a', 1], ['b', 4]].map(([topic, partition]) => ({ topic, partition, errorCode: INVALID_PRODUCER_EPOCH, baseOffset: -1n })));
+    }
+    for (const version of [0, 2]) {
+      const req = new Writer().string('tx').string('group').int64(5n).int16(1).int32(1).string('a').int32(2);
+      for (const partition of [0, 1]) { req.int32(partition).int64(10n); if (version >= 2) req.int32(-1); req.nullableString(null); }
+      const body = req.build();
+      expect(readTxnOffsetCommitRequest(version, body)).toMatchObject({ transactionalId: 'tx', groupId: 'group', producerId: 5n, producerEpoch: 1 });
+      expect(readPartitionErrors(fencedAnswer(ApiKey.TxnOffsetCommit, version, body)!, true)).toEqual(
+        [0, 1].map((partition) => ({ topic: 'a', partition, errorCode: INVALID_PRODUCER_EPOCH })));
+    }
+    expect(readErrorAfterThrottle(fencedAnswer(ApiKey.EndTxn, 1, Buffer.alloc(0))!)).toBe(INVALID_PRODUCER_EPOCH);
+  });
+});
+
+describe('ApiVersions through the coordinator', () => {
+  it('caps the versions of the apis it reads (a newer mock may offer flexible Fetch v12+), leaves the others', async () => {
+    const unused = (): Promise<Buffer> => Promise.reject(new Error('no request expected'));
+    const c = new TransactionCoordinator({ toLeader: unused, toBroker: unused }, (e) => { throw e; });
+    for (const version of [0, 3]) {
+      const offered = { errorCode: 0, throttleTimeMs: 0, tags: Buffer.alloc(0), apis: [
+        { apiKey: ApiKey.Produce, minVersion: 0, maxVersion: 9 }, { apiKey: ApiKey.Fetch, minVersion: 0, maxVersion: 13 },
+        { apiKey: ApiKey.Metadata, minVersion: 0, maxVersion: 12 }, { apiKey: ApiKey.EndTxn, minVersion: 0, maxVersion: 1 },
+      ] };
+      const response = await c.onResponse({ apiKey: ApiKey.ApiVersions, version, request: Buffer.alloc(0), response: encodeApiVersionsResponse(version, offered), nodeId: 1 });
+      expect(decodeApiVersionsResponse(version, response).apis).toEqual([
+        { apiKey: ApiKey.Produce, minVersion: 0, maxVersion: 7 }, { apiKey: ApiKey.Fetch, minVersion: 0, maxVersion: 11 },
+        { apiKey: ApiKey.Metadata, minVersion: 0, maxVersion: 12 }, { apiKey: ApiKey.EndTxn, minVersion: 0, maxVersion: 1 },
+      ]);
+    }
+  });
+});
+
+describe('Fetch through the coordinator', () => {
+  it("an open transaction whose Produce answer the front has not seen yet holds the LSO, learned from the fetched batches", async () => {
+    const unused = (): Promise<Buffer> => Promise.reject(new Error('no request expected'));
+    const c = new TransactionCoordinator({ toLeader: unused, toBroker: unused }, (e) => { throw e; });
+    const at = (base: bigint, attributes: number): Buffer => { const b = batchAt(base, 9n); b.writeInt16BE(attributes, 21); return b; };
+    const plain0 = at(0n, 0), open1 = at(1n, 0x10), plain2 = at(2n, 0);
+    const response = fetchAnswer(11, Buffer.concat([plain0, open1, plain2]));
+    for (const isolationLevel of [1, 0]) {
+      const request = encodeFetchRequest(11, { maxWaitTime: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel, topics: [{ topic: 't', partitions: [{ partition: 0, fetchOffset: 0, maxBytes: 1 << 20 }] }] });
+      const out = await c.onResponse({ apiKey: ApiKey.Fetch, version: 11, request, response, nodeId: 1 });
+      const [p0] = parseFetchResponse(11, out).partitions;
+      expect(p0!.buf.subarray(p0!.start, p0!.end)).toEqual(isolationLevel === 1 ? plain0 : Buffer.concat([plain0, open1, plain2]));
+      expect(p0!.abortedTransactions).toBeNull(); // none aborted (read_committed: an empty list), or read_uncommitted
+      const r = new Reader(out, 10);
+      r.int32(); r.string(); r.int32(); r.int32(); r.int16(); r.int64();
+      expect(r.int64()).toBe(1n); // the LSO, whatever the isolation level
+    }
+  });
 });

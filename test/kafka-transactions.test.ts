@@ -16,6 +16,7 @@ import { KafkaClient } from '../src/kafka/kafka-client.ts';
 import { compress } from '../src/formats/kafka-compression/compression.ts';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { startFront, type TestFront } from './support/kafka-front.ts';
+import { tmpDir } from './support/tmp.ts';
 
 let broker: TestBroker;
 let front: TestFront;
@@ -203,4 +204,44 @@ describe('availableNow ends when the last records of a partition are control mar
       if (limit) expect(q.recentProgress.length).toBeGreaterThan(5);
     });
   }
+});
+
+// Port of Spark's KafkaMicroBatchSourceSuite "read Kafka transactional messages: read_committed"
+// (external/kafka-0-10-sql), with its expected answers: one partition, maxOffsetsPerTrigger 3,
+// values equal to their offsets, markers at the offsets Spark's comments star. Spark's manual clock
+// (no batch runs while the test produces) becomes one availableNow run per step on the same
+// checkpoint; each step checks the log end (Spark's WithOffsetSync) and then the new batches'
+// answers (Spark's CheckNewAnswer after each AdvanceManualClock).
+describe("Spark's read_committed case: batches of 3 offsets over commits, aborts and markers", () => {
+  it('reads each committed record once, in the batches Spark expects', async () => {
+    const topic = uniqueTopic('txn-spark');
+    await broker.createTopic(topic, 1);
+    const p = await txnProducer();
+    const cp = tmpDir('txn-spark-cp');
+    const step = async (logEndOffset: number, produceStep: () => Promise<void>): Promise<number[][]> => {
+      await produceStep();
+      expect(await logEnd(topic, 1)).toEqual({ 0: logEndOffset });
+      const batches: number[][] = [];
+      const q = await session.readStream.format('kafka').option('kafka.bootstrap.servers', front.bootstrap).option('subscribe', topic)
+        .option('startingOffsets', 'earliest').option('maxOffsetsPerTrigger', '3').load().select('value')
+        .writeStream.option('checkpointLocation', cp).trigger({ availableNow: true })
+        .foreachBatch((df) => { batches.push((df.collect() as unknown as { value: Uint8Array }[]).map((r) => Number(Buffer.from(r.value).toString()))); })
+        .start();
+      expect(await q.awaitTermination(60_000)).toBe(true);
+      return batches;
+    };
+    const send = (t: Transaction, ...values: number[]): Promise<unknown> => t.send({ topic, acks: -1, messages: values.map((v) => ({ value: String(v) })) });
+    let open!: Transaction;
+    // Sends 5 messages. They should be visible only after being committed.
+    expect(await step(5, async () => { open = await p.transaction(); for (let i = 0; i <= 4; i++) await send(open, i); })).toEqual([]);
+    expect(await step(6, () => open.commit())).toEqual([[0, 1, 2], [3, 4]]); // offsets 0 1 2 | 3 4 5*
+    // Sends 5 messages and aborts: they are never read.
+    expect(await step(12, async () => { const t = await p.transaction(); for (let i = 6; i <= 10; i++) await send(t, i); await t.abort(); }))
+      .toEqual([[], []]); // 6* 7* 8* | 9* 10* 11*
+    expect(await step(18, async () => { const t = await p.transaction(); for (let i = 12; i <= 16; i++) await send(t, i); await t.commit(); }))
+      .toEqual([[12, 13, 14], [15, 16]]); // 12 13 14 | 15 16 17*
+    expect(await step(25, async () => {
+      for (const values of [[18], [20], [22, 23]]) { const t = await p.transaction(); for (const v of values) await send(t, v); await t.commit(); }
+    })).toEqual([[18, 20], [22, 23], []]); // 18 19* 20 | 21* 22 23 | 24*
+  }, 180_000);
 });

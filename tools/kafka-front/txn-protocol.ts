@@ -4,14 +4,14 @@
 // InitProducerId 0-4, AddPartitionsToTxn 0-1, EndTxn 0-1, TxnOffsetCommit 0-2; measured with an
 // ApiVersions v0 request to .build/mock_kafka). Of these only InitProducerId v2+ is flexible.
 //
-// Reader and Writer are the front's (frames.ts). Hand-written rather than kafkajs's protocol modules: those are untyped internals that decode a
-// Fetch answer into record objects, while a rewrite must keep the record bytes as the broker sent
-// them; and librdkafka (kcat) uses versions kafkajs has no codec for (ListOffsets v4-5, Fetch v11
-// with its own field choices, InitProducerId v2-4).
+// Reader and Writer are the front's (frames.ts). Hand-written rather than kafkajs's protocol
+// modules: those are untyped internals that decode a Fetch answer into record objects, while a
+// rewrite must keep the record bytes as the broker sent them; and librdkafka (kcat) may use
+// versions kafkajs has no codec for (ListOffsets v4-v5, InitProducerId v2-v4).
 // Field reference: https://kafka.apache.org/protocol (the request and response schemas).
 
 import { crc32c } from '@node-rs/crc32';
-import { Reader, Writer } from './frames.ts';
+import { ApiKey, Reader, Writer } from './frames.ts';
 
 /** Reads an array (int32 count) of `item`; the front's Reader has the count, this the loop. */
 function each<T>(r: Reader, item: () => T): T[] {
@@ -131,8 +131,9 @@ export function produceRequest(tp: TopicPartition, batch: Buffer, timeoutMs = 10
 
 // ---- InitProducerId v0-v4 (v2+ flexible) ------------------------------------------------------
 
-export function readInitProducerIdRequest(version: number, body: Buffer): { transactionalId: string | null } {
-  return { transactionalId: new Reader(body).nullableStr(version >= 2) };
+export function readInitProducerIdRequest(version: number, body: Buffer): { transactionalId: string | null; transactionTimeoutMs: number } {
+  const r = new Reader(body);
+  return { transactionalId: r.nullableStr(version >= 2), transactionTimeoutMs: r.int32() };
 }
 
 export function readInitProducerIdResponse(_version: number, body: Buffer): { errorCode: number; producerId: bigint; producerEpoch: number } {
@@ -143,7 +144,10 @@ export function readInitProducerIdResponse(_version: number, body: Buffer): { er
 
 // ---- AddPartitionsToTxn v0-v1, EndTxn v0-v1 --------------------------------------------------
 
-export function readAddPartitionsToTxnRequest(body: Buffer): { transactionalId: string; producerId: bigint; producerEpoch: number } {
+export interface TxnRequestHead { transactionalId: string; producerId: bigint; producerEpoch: number }
+
+/** The fields AddPartitionsToTxn, AddOffsetsToTxn and EndTxn (v0-v1) begin with. */
+export function readTxnRequestHead(body: Buffer): TxnRequestHead {
   const r = new Reader(body);
   return { transactionalId: r.string(), producerId: r.int64(), producerEpoch: r.int16() };
 }
@@ -164,6 +168,47 @@ export function readEndTxnRequest(body: Buffer): { transactionalId: string; prod
   return { transactionalId: r.string(), producerId: r.int64(), producerEpoch: r.int16(), committed: r.int8() !== 0 };
 }
 
+export const INVALID_PRODUCER_EPOCH = 47;
+
+/**
+ * The answer a coordinator or leader gives a fenced producer (one whose transactional id has a newer
+ * producer) for `apiKey`'s request: INVALID_PRODUCER_EPOCH on everything it asked, as Kafka answers
+ * these (pre-flexible) versions; PRODUCER_FENCED (90) is for newer ones. Null for other apis.
+ */
+export function fencedAnswer(apiKey: number, version: number, body: Buffer): Buffer | null {
+  const w = new Writer();
+  /** The request's topics[name, partitions[partition, …]], answered as topics[name, partitions[partition, error]]. */
+  const echo = (r: Reader, skipRest: () => void): void => {
+    const topics = each(r, () => ({ topic: r.string(), partitions: each(r, () => { const p = r.int32(); skipRest(); return p; }) }));
+    writeEach(w, topics, (t) => writeEach(w.string(t.topic), t.partitions, (p) => w.int32(p).int16(INVALID_PRODUCER_EPOCH)));
+  };
+  switch (apiKey) {
+    case ApiKey.AddOffsetsToTxn: case ApiKey.EndTxn: return w.int32(0).int16(INVALID_PRODUCER_EPOCH).build();
+    case ApiKey.AddPartitionsToTxn: {
+      const r = new Reader(body);
+      r.string(); r.int64(); r.int16();
+      w.int32(0);
+      echo(r, () => undefined);
+      return w.build();
+    }
+    case ApiKey.TxnOffsetCommit: {
+      const r = new Reader(body);
+      r.string(); r.string(); r.int64(); r.int16();
+      w.int32(0);
+      echo(r, () => { r.int64(); if (version >= 2) r.int32(); r.nullableString(); });
+      return w.build();
+    }
+    case ApiKey.Produce: {
+      const r = new Reader(body);
+      r.nullableString(); r.int16(); r.int32();
+      writeEach(w, each(r, () => ({ topic: r.string(), ps: each(r, () => { const p = r.int32(); r.bytes(false); return p; }) })), (t) =>
+        writeEach(w.string(t.topic), t.ps, (p) => { w.int32(p).int16(INVALID_PRODUCER_EPOCH).int64(-1n).int64(-1n); if (version >= 5) w.int64(-1n); }));
+      return w.int32(0).build(); // throttle_time_ms
+    }
+    default: return null;
+  }
+}
+
 /** The error code of an EndTxn, AddOffsetsToTxn or InitProducerId answer: after throttle_time_ms. */
 export function readErrorAfterThrottle(body: Buffer): number {
   return body.readInt16BE(4);
@@ -173,10 +218,9 @@ export function readErrorAfterThrottle(body: Buffer): number {
 
 export interface GroupOffset extends TopicPartition { offset: bigint; metadata: string | null }
 
-export function readTxnOffsetCommitRequest(version: number, body: Buffer): { transactionalId: string; groupId: string; producerId: bigint; offsets: GroupOffset[] } {
+export function readTxnOffsetCommitRequest(version: number, body: Buffer): TxnRequestHead & { groupId: string; offsets: GroupOffset[] } {
   const r = new Reader(body);
-  const transactionalId = r.string(), groupId = r.string(), producerId = r.int64();
-  r.int16(); // producer_epoch
+  const transactionalId = r.string(), groupId = r.string(), producerId = r.int64(), producerEpoch = r.int16();
   const offsets: GroupOffset[] = [];
   each(r, () => {
     const topic = r.string();
@@ -186,7 +230,7 @@ export function readTxnOffsetCommitRequest(version: number, body: Buffer): { tra
       offsets.push({ topic, partition, offset, metadata: r.nullableString() });
     });
   });
-  return { transactionalId, groupId, producerId, offsets };
+  return { transactionalId, groupId, producerId, producerEpoch, offsets };
 }
 
 /** Partitions of a TxnOffsetCommit v0-v2 or OffsetCommit v3+ answer (throttle first) that failed, with their error codes. */
@@ -209,26 +253,6 @@ export function offsetCommitRequest(groupId: string, offsets: readonly GroupOffs
     writeEach(w.string(topic), ps, (o) => w.int32(o.partition).int64(o.offset).nullableString(o.metadata));
   });
   return w.build();
-}
-
-/** OffsetFetch v1 of `partitions` (the committed offsets of a group; tests read back what a commit stored). */
-export function offsetFetchRequest(groupId: string, partitions: readonly TopicPartition[]): Buffer {
-  const w = new Writer().string(groupId);
-  writeEach(w, [...byTopic(partitions)], ([topic, ps]) => { writeEach(w.string(topic), ps, (p) => w.int32(p.partition)); });
-  return w.build();
-}
-
-export function readOffsetFetchResponse(body: Buffer): (TopicPartition & { offset: bigint; errorCode: number })[] {
-  const r = new Reader(body), out: (TopicPartition & { offset: bigint; errorCode: number })[] = [];
-  each(r, () => {
-    const topic = r.string();
-    each(r, () => {
-      const partition = r.int32(), offset = r.int64();
-      r.nullableString(); // metadata
-      out.push({ topic, partition, offset, errorCode: r.int16() });
-    });
-  });
-  return out;
 }
 
 function byTopic<T extends TopicPartition>(xs: readonly T[]): Map<string, T[]> {
