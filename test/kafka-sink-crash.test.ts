@@ -170,8 +170,9 @@ describe.skipIf(!haveKcat())('Kafka sink: read_committed readers through a broke
 
   it('killed after the prepared entry, and the broker has since aborted that transaction (fenced): the restart writes the batch anew, once', async () => {
     // A transaction left open past kafka.transaction.timeout.ms is aborted by a real coordinator, which bumps the
-    // epoch: EndTxn for the prepared epoch is then answered INVALID_PRODUCER_EPOCH (47). Neither the mock nor the
-    // front times transactions out, so the broker is told to answer the restart's EndTxn (api key 26) that way;
+    // epoch: EndTxn for the prepared epoch is then answered INVALID_PRODUCER_EPOCH (47). The front does time
+    // transactions out, but only after the producer's timeout; to keep the test short the broker is told to
+    // answer the restart's EndTxn (api key 26) that way;
     // the transaction stays open until the restart's InitProducerId, which aborts it (the front writes the markers).
     const { got, uncommitted, second } = await crashAndRestart('kafkaPrepared:1', 'exactly-once', undefined, undefined, front.bootstrap,
       async () => { expect(await broker.command('errors 26 1 47')).toBe('ok'); });

@@ -269,7 +269,7 @@ describe.skipIf(!haveKcat())('rows to records', () => {
     const q = await input.toDF().writeStream.format('kafka').option('kafka.bootstrap.servers', '127.0.0.1:1').option('topic', 't')
       .option('checkpointLocation', tmpDir('kafka-sink')).start();
     input.addData([{ value: 'x' }]);
-    await expect(q.processAllAvailable()).rejects.toThrow(/^Kafka sink: batch 0: Cannot reach Kafka at 127.0.0.1:1 \(option kafka.bootstrap.servers\)/);
+    await expect(q.processAllAvailable()).rejects.toThrow(/^Kafka sink: batch 0: Cannot reach Kafka at 127.0.0.1:1 \(option kafka.bootstrap.servers, PLAINTEXT\)/);
     expect(q.exception()?.name).toBe('SinkError');
     await q.stop();
   }, TIMEOUT);

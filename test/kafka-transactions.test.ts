@@ -227,7 +227,7 @@ describe("Spark's read_committed case: batches of 3 offsets over commits, aborts
         .writeStream.option('checkpointLocation', cp).trigger({ availableNow: true })
         .foreachBatch((df) => { batches.push((df.collect() as unknown as { value: Uint8Array }[]).map((r) => Number(Buffer.from(r.value).toString()))); })
         .start();
-      expect(await q.awaitTermination(60_000)).toBe(true);
+      expect(await q.awaitTermination(60)).toBe(true);
       return batches;
     };
     const send = (t: Transaction, ...values: number[]): Promise<unknown> => t.send({ topic, acks: -1, messages: values.map((v) => ({ value: String(v) })) });
