@@ -205,3 +205,14 @@ describe('explain()', () => {
     expect(() => a.select('nope').explain()).toThrow(AnalysisError);
   });
 });
+
+describe('plain JavaScript mistakes get a message that says what to write', () => {
+  it("col('amount') * 2 (NaN in JavaScript) and other non-columns (was: c.endsWith is not a function)", () => {
+    const df = new MemoryStream(session, people).toDF();
+    const asJs = (v: unknown) => v as string; // what an untyped caller passes
+    expect(() => df.select(asJs((col('age') as unknown as number) * 2))).toThrow(AnalysisError);
+    expect(() => df.select(asJs((col('age') as unknown as number) * 2))).toThrow(/got NaN \(arithmetic on a Column, such as col\('amount'\) \* 2, gives NaN in JavaScript\)\. Write col\('amount'\)\.multiply\(2\)/);
+    expect(() => df.select(asJs(42))).toThrow(/Expected a Column or a column name, got a number \(42\)/);
+    expect(() => df.groupBy(asJs(undefined))).toThrow(/got undefined/);
+  });
+});

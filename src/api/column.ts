@@ -1,3 +1,4 @@
+import { AnalysisError } from '../errors.ts';
 import type { DataType, AtomicKind } from '../data/types.ts';
 import { typeByName } from '../data/types.ts';
 import type { BinaryOp, Expr } from '../plan/expr.ts';
@@ -87,9 +88,22 @@ export class Column {
 /** A string argument names a column; '*' or 'x.*' is a star. */
 export function toColumn(c: ColumnLike): Column {
   if (c instanceof Column) return c;
+  if (typeof c !== 'string') throw notAColumn(c);
   if (c === '*') return new Column({ op: 'star' });
   if (c.endsWith('.*')) return new Column({ op: 'star', qualifier: c.slice(0, -2) });
   return new Column({ op: 'col', name: c });
+}
+
+/**
+ * What a plain JavaScript caller gets for a value that is neither a Column nor a column name
+ * (TypeScript refuses these at compile time): `col('a') * 2` is NaN in JavaScript, which has no
+ * operator overloading, so say what to write instead.
+ */
+function notAColumn(c: unknown): AnalysisError {
+  const what = typeof c === 'number' && Number.isNaN(c) ? 'NaN (arithmetic on a Column, such as col(\'amount\') * 2, gives NaN in JavaScript)'
+    : c === null || c === undefined ? String(c) : `a ${typeof c} (${JSON.stringify(c)?.slice(0, 40) ?? String(c)})`;
+  return new AnalysisError(`Expected a Column or a column name, got ${what}. Write col('amount').multiply(2), .plus(), .minus(), .divide(), `
+    + `expr('amount * 2'), or lit(2) for a constant.`);
 }
 
 export function toExprOrLit(v: unknown): Expr {
