@@ -154,6 +154,27 @@ describe('static DataFrames: actions and write', () => {
     expect((await fs.readdir(parted)).sort()).toEqual(['name=Alice', 'name=Bob', 'name=Cy']);
     expect((await duckQuery(`SELECT name, age FROM read_parquet('${parted}/**/*.parquet', hive_partitioning = true) ORDER BY name`)).map((r) => Number(r.age))).toEqual([2, 5, 9]);
   });
+  it('write.json and write.csv (header, sep, quoting, nulls): DuckDB reads back the same rows', async () => {
+    const s = T.struct({ id: T.long, name: T.string, ts: T.timestamp, score: T.double });
+    const rows = [
+      { id: 1n, name: 'plain', ts: new Date('2024-05-01T10:00:00.250Z'), score: 1.5 },
+      { id: 2n, name: 'with, comma and "quotes"', ts: null, score: null },
+      { id: 3n, name: '', ts: new Date(0), score: -2 },
+      { id: 4n, name: null, ts: null, score: 0 },
+    ];
+    const dir = tmpDir('df-write-text');
+    await session.createDataFrame(rows, s).write.json(path.join(dir, 'j'));
+    await session.createDataFrame(rows, s).write.option('header', true).csv(path.join(dir, 'c'));
+    await session.createDataFrame(rows, s).write.option('sep', ';').csv(path.join(dir, 'semi'));
+    const viaJson = await duckQuery(`SELECT id, name, CAST(ts AS VARCHAR) AS ts, score FROM read_json_auto('${dir}/j/*.json') ORDER BY id`);
+    expect(viaJson.map((r) => [Number(r.id), r.name, r.score === null ? null : Number(r.score)])).toEqual([[1, 'plain', 1.5], [2, 'with, comma and "quotes"', null], [3, '', -2], [4, null, 0]]);
+    const viaCsv = await duckQuery(`SELECT * FROM read_csv('${dir}/c/*.csv', header = true, escape = '\\', quote = '"', allow_quoted_nulls = false) ORDER BY id`);
+    expect(viaCsv.map((r) => [Number(r.id), r.name])).toEqual([[1, 'plain'], [2, 'with, comma and "quotes"'], [3, ''], [4, null]]);
+    const text = await fs.readFile(path.join(dir, 'semi', (await fs.readdir(path.join(dir, 'semi'))).find((f) => f.endsWith('.csv'))!), 'utf8');
+    expect(text.split('\n')[0]).toBe('1;plain;2024-05-01T10:00:00.250Z;1.5');
+    expect(text.split('\n')[2]).toBe('3;"";1970-01-01T00:00:00.000Z;-2');
+    await expect(session.createDataFrame([{ a: { b: 1n } }]).write.csv(path.join(dir, 'nested'))).rejects.toThrow(/CSV data source does not support struct<b:long> data type \(column 'a'\)/);
+  });
   it("foreachBatch's batch is a DataFrame: batch.filter(...).write.mode('append').parquet(path), as PySpark's batch_df", async () => {
     const out = path.join(tmpDir('df-foreach'), 'lake');
     const input = new MemoryStream(session, people);

@@ -3,21 +3,43 @@ import type { DataFrame } from './dataframe.ts';
 import { AnalysisError, OptionError } from '../errors.ts';
 import { typeToString } from '../data/types.ts';
 import { encodeParquet, parseCompression } from '../formats/parquet/encode-parquet.ts';
+import { jsonWriter } from '../formats/json/encode-json.ts';
+import { csvUnsupported, encodeCsv } from '../formats/csv/encode-csv.ts';
+import { type Batch, isValid } from '../data/batch.ts';
+import type { Struct } from '../data/types.ts';
 import { isPartitionableType, partitionSplitter } from '../sinks/parquet/partition-splitter.ts';
 import { joinPath, storageFor } from '../storage/storage-for.ts';
 import { CaseInsensitiveMap } from '../util/case-insensitive-map.ts';
 
 type SaveMode = 'append' | 'overwrite' | 'error' | 'ignore';
+type Format = 'parquet' | 'json' | 'csv';
+const FORMATS: readonly Format[] = ['parquet', 'json', 'csv'];
+/** Options each format takes (path aside). */
+const FORMAT_OPTIONS: Record<Format, readonly string[]> = { parquet: ['compression'], json: [], csv: ['header', 'sep', 'delimiter'] };
 const MODES: Record<string, SaveMode> = { append: 'append', overwrite: 'overwrite', error: 'error', errorifexists: 'error', default: 'error', ignore: 'ignore' };
 
 /** A data file's name under a written directory: Spark's part-NNNNN-<uuid> shape, so reruns never clash. */
-const fileName = (run: string, n: number, codec: string): string => `part-${String(n).padStart(5, '0')}-${run}.${codec === 'uncompressed' ? '' : `${codec}.`}parquet`;
+const fileName = (run: string, n: number, ext: string): string => `part-${String(n).padStart(5, '0')}-${run}.${ext}`;
 /** What overwrite removes: data files, not what a user keeps beside them ('_' and '.' names are skipped, as readers do). */
-const isDataFile = (rel: string): boolean => rel.endsWith('.parquet') && !rel.split('/').some((s) => s.startsWith('_') || s.startsWith('.'));
+const isDataFile = (rel: string): boolean => /\.(parquet|json|csv)$/.test(rel) && !rel.split('/').some((s) => s.startsWith('_') || s.startsWith('.'));
+
+/** JSON Lines of the rows: one object per row, null fields left out (Spark's write.json). */
+function encodeJsonLines(schema: Struct, batches: readonly Batch[]): string {
+  let out = '';
+  for (const b of batches) {
+    const cols = schema.fields.map((f, k) => ({ key: JSON.stringify(f.name), d: b.columns[k]!, w: jsonWriter(b.columns[k]!, f.type) }));
+    for (let i = 0; i < b.numRows; i++) {
+      let line = '{', first = true;
+      for (const c of cols) { if (!isValid(c.d, i)) continue; line += `${first ? '' : ','}${c.key}:${c.w(i)}`; first = false; }
+      out += line + '}\n';
+    }
+  }
+  return out;
+}
 
 /**
- * df.write for a static DataFrame (Spark's DataFrameWriter): Parquet files under a directory, local
- * or S3, optionally partitioned into Hive-style folders. foreachBatch's batch is a static DataFrame,
+ * df.write for a static DataFrame (Spark's DataFrameWriter): Parquet, JSON Lines or CSV files under a
+ * directory, local or S3, optionally partitioned into Hive-style folders. foreachBatch's batch is a static DataFrame,
  * so `batch.write.mode('append').parquet(path)` works there as in PySpark. Unlike Spark, saving is
  * asynchronous: `await df.write.parquet(path)`.
  *
@@ -26,7 +48,7 @@ const isDataFile = (rel: string): boolean => rel.endsWith('.parquet') && !rel.sp
  */
 export class DataFrameWriter {
   private saveMode: SaveMode = 'error';
-  private fmt = 'parquet';
+  private fmt: Format = 'parquet';
   private readonly opts = new CaseInsensitiveMap();
   private partitionCols: string[] = [];
   constructor(private readonly df: DataFrame) {}
@@ -39,8 +61,9 @@ export class DataFrameWriter {
     return this;
   }
   format(name: string): this {
-    if (name.toLowerCase() !== 'parquet') throw new OptionError(`write.format('${name}'): static DataFrames are written as parquet only.`);
-    this.fmt = 'parquet';
+    const f = name.toLowerCase() as Format;
+    if (!FORMATS.includes(f)) throw new OptionError(`write.format('${name}'): unknown format. Static DataFrames are written as ${FORMATS.join(', ')}.`);
+    this.fmt = f;
     return this;
   }
   option(key: string, value: string | number | boolean): this { this.opts.set(key, String(value)); return this; }
@@ -48,15 +71,25 @@ export class DataFrameWriter {
   partitionBy(...cols: (string | string[])[]): this { this.partitionCols = cols.flat(); return this; }
 
   parquet(path: string): Promise<void> { return this.format('parquet').save(path); }
+  /** JSON Lines, one object per row (Spark's write.json). */
+  json(path: string): Promise<void> { return this.format('json').save(path); }
+  /** CSV with Spark's defaults; option('header', true) for a header line, option('sep', ';') for another separator. */
+  csv(path: string): Promise<void> { return this.format('csv').save(path); }
 
   async save(path?: string): Promise<void> {
     const target = path ?? this.opts.get('path');
     if (!target) throw new OptionError(`write.save() needs a path: write.parquet('/data/out') or option('path', ...).`);
+    const known = ['path', ...FORMAT_OPTIONS[this.fmt]];
     for (const k of this.opts.keys()) {
-      if (k !== 'compression' && k !== 'path') throw new OptionError(`write.${this.fmt}: unknown option '${k}'. Known: compression, path.`);
+      if (!known.includes(k.toLowerCase())) throw new OptionError(`write.${this.fmt}: unknown option '${k}'. Known: ${known.join(', ')}.`);
     }
     const codec = parseCompression(this.opts.get('compression'));
     const schema = this.df.schema;
+    if (this.fmt === 'csv') { const why = csvUnsupported(schema); if (why) throw new AnalysisError(`write.csv: ${why}.`); }
+    const header = (this.opts.get('header') ?? 'false').toLowerCase();
+    if (header !== 'true' && header !== 'false') throw new OptionError(`write.csv: option header must be true or false, got '${this.opts.get('header')}'.`);
+    const sep = this.opts.get('sep') ?? this.opts.get('delimiter') ?? ',';
+    if (sep.length !== 1) throw new OptionError(`write.csv: option sep must be one character, got '${sep}'.`);
     for (const c of this.partitionCols) {
       const f = schema.fields.find((x) => x.name === c);
       if (!f) throw new AnalysisError(`write.partitionBy('${c}'): no such column. Available columns: ${schema.fields.map((x) => x.name).join(', ')}.`);
@@ -77,10 +110,13 @@ export class DataFrameWriter {
     const splitter = partitionSplitter(schema, this.partitionCols);
     const run = randomUUID();
     let n = 0;
+    const ext = this.fmt === 'parquet' ? (codec === 'uncompressed' ? 'parquet' : `${codec}.parquet`) : this.fmt;
+    const encode = (pieces: readonly Batch[]): Uint8Array => (this.fmt === 'parquet' ? encodeParquet(splitter.dataSchema, pieces, { codec })
+      : Buffer.from(this.fmt === 'json' ? encodeJsonLines(splitter.dataSchema, pieces) : encodeCsv(splitter.dataSchema, pieces, { header: header === 'true', sep })));
     for (const g of splitter.split(batches)) {
       if (g.numRows === 0) continue;
-      const file = g.dir ? joinPath(root, g.dir, fileName(run, n++, codec)) : joinPath(root, fileName(run, n++, codec));
-      await storage.write(file, encodeParquet(splitter.dataSchema, g.pieces, { codec }));
+      const name = fileName(run, n++, ext);
+      await storage.write(g.dir ? joinPath(root, g.dir, name) : joinPath(root, name), encode(g.pieces));
     }
     // Overwrite replaces the old data only once the new files are all there.
     if (this.saveMode === 'overwrite') for (const rel of existing) if (isDataFile(rel)) await storage.remove(joinPath(root, rel));

@@ -1,0 +1,49 @@
+import type * as A from 'apache-arrow';
+import type { DataType, Struct } from '../../data/types.ts';
+import { cellReader, formatDate } from '../../data/cells.ts';
+import { isValid } from '../../data/batch.ts';
+
+/** Row i of a column as JSON text (the caller checks the row itself is not null). */
+export type JsonWriter = (i: number) => string;
+
+/** Spark's default timestampFormat, yyyy-MM-dd'T'HH:mm:ss.SSSXXX, in UTC. */
+export const jsonTimestamp = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * JSON text of a column's values by Spark's JacksonGenerator defaults: struct fields that are null
+ * are left out (ignoreNullFields), null array elements are written as null, timestamps as
+ * yyyy-MM-dd'T'HH:mm:ss.SSSXXX in UTC, dates as yyyy-MM-dd, binary as Base64, NaN and the
+ * infinities quoted. One compiled writer per column; to_json and write.json use it.
+ */
+export function jsonWriter(d: A.Data, t: DataType): JsonWriter {
+  if (t.kind === 'struct') {
+    const kids = (t as Struct).fields.map((f, k) => ({ key: JSON.stringify(f.name), child: d.children[k]!, w: jsonWriter(d.children[k]!, f.type) }));
+    return (i) => {
+      let s = '{', first = true;
+      for (const k of kids) {
+        if (!isValid(k.child, i)) continue;
+        s += `${first ? '' : ','}${k.key}:${k.w(i)}`;
+        first = false;
+      }
+      return s + '}';
+    };
+  }
+  if (t.kind === 'array') {
+    const o = d.valueOffsets as Int32Array, child = d.children[0]!, w = jsonWriter(child, t.elementType);
+    return (i) => {
+      const parts: string[] = [];
+      for (let k = o[i]!; k < o[i + 1]!; k++) parts.push(isValid(child, k) ? w(k) : 'null');
+      return `[${parts.join(',')}]`;
+    };
+  }
+  const read = cellReader(d, t);
+  switch (t.kind) {
+    case 'string': return (i) => JSON.stringify(read(i));
+    case 'boolean': case 'int': case 'long': return (i) => String(read(i));
+    case 'double': return (i) => { const v = read(i) as number; return Number.isFinite(v) ? String(v) : `"${v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : 'NaN'}"`; };
+    case 'timestamp': return (i) => `"${jsonTimestamp(read(i) as number)}"`;
+    case 'date': return (i) => `"${formatDate(read(i) as number)}"`;
+    case 'binary': return (i) => `"${Buffer.from(read(i) as Uint8Array).toString('base64')}"`;
+    default: return () => 'null';
+  }
+}
