@@ -25,6 +25,8 @@ export interface QuerySummary {
   readonly rowsDroppedByWatermarkTotal: number;
   readonly malformedRowsDroppedTotal: number;
   readonly lastProgress: StreamingQueryProgress | null;
+  /** trigger({ cron }): when the next tick's drain starts (ISO-8601); null for other triggers or once ended. */
+  readonly nextTriggerTime: string | null;
 }
 
 /** One query run as the UI sees it: status, run totals and the last batches as points. It outlives the query until the server closes. */
@@ -71,6 +73,7 @@ export class QueryView {
       key: q.runId, id: q.id, runId: q.runId, name: q.name, status: this.status, startedAt: this.startedAt, endedAt: this.endedAt,
       error: describeError(q.exception()), batches: this.batches, inputRowsTotal: this.inputRows, outputRowsTotal: this.outputRows,
       rowsDroppedByWatermarkTotal: this.lateRows, malformedRowsDroppedTotal: this.malformedRows, lastProgress: q.lastProgress,
+      nextTriggerTime: q.nextTriggerTime,
     };
   }
 }
