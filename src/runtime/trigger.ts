@@ -28,3 +28,18 @@ export function parseTrigger(t: TriggerSpec): Trigger {
 
 /** The default trigger: the next batch as soon as the last one ends. */
 export const defaultTrigger: Trigger = { kind: 'processingTime', intervalMs: 0 };
+
+/** Session conf that gives queries without a trigger() of their own a cron trigger (what `sluice run --cron` sets). */
+export const CRON_CONF = 'sluice.trigger.cron';
+export const CRON_TIME_ZONE_CONF = 'sluice.trigger.cronTimeZone';
+
+/** The trigger of a query that did not call trigger(): cron if the session's conf asks for it, else the default. */
+export function sessionTrigger(conf: ReadonlyMap<string, string>): Trigger {
+  const cron = conf.get(CRON_CONF);
+  if (cron === undefined) return defaultTrigger;
+  try {
+    return { kind: 'cron', schedule: new CronSchedule(cron, conf.get(CRON_TIME_ZONE_CONF) ?? 'UTC') };
+  } catch (e) {
+    throw new OptionError(`Session conf ${CRON_CONF}: ${(e as Error).message}`, { cause: e });
+  }
+}
