@@ -52,6 +52,14 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((r
 });
 
 /**
+ * Until the clock reads atMs. In steps of at most a minute: setTimeout fires at once past 2^31 ms
+ * (24.8 days, less than a yearly cron's wait), and a machine that slept must not oversleep a tick.
+ */
+async function sleepUntil(atMs: number, signal: AbortSignal): Promise<void> {
+  for (let left = atMs - Date.now(); left > 0 && !signal.aborted; left = atMs - Date.now()) await sleep(Math.min(left, 60_000), signal);
+}
+
+/**
  * The trigger loop of DESIGN §4: plan offsets, write them ahead, read exactly those
  * ranges, run the plan, hand the result to the sink, commit. A batch whose offsets were
  * logged but never committed is re-run with the same ranges on restart.
@@ -173,7 +181,7 @@ export class MicroBatchExecution {
       this.reporter.nextTriggerMs = tick;
       this.status = { message: 'Waiting for next trigger', isDataAvailable: this.status.isDataAvailable, isTriggerActive: false };
       c.onIdle();
-      await sleep(Math.max(0, tick - Date.now()), signal);
+      await sleepUntil(tick, signal);
       if (signal.aborted) return;
       const following = schedule.next(tick);
       this.reporter.nextTriggerMs = following;
