@@ -2,12 +2,13 @@
 // availableNow does; between ticks query.status says 'Waiting for next trigger' and progress carries
 // nextTriggerTime; ticks missed while the process was down run once at start (a real child process,
 // SIGKILLed and restarted); bad expressions and zones fail at trigger() naming them.
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OptionError, Session, type TriggerSpec } from '../src/index.ts';
 import { CronSchedule } from '../src/runtime/cron-schedule.ts';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
-import { ROOT } from './support/cli.ts';
+import { ROOT, runSluice } from './support/cli.ts';
 import { runQueryChild } from './support/query-child.ts';
 import { tmpDir } from './support/tmp.ts';
 
@@ -168,3 +169,42 @@ describe('trigger({ cron }) on Kafka', () => {
 });
 
 
+
+describe('sluice run --cron', () => {
+  it('gives the script\'s queries without trigger() the cron trigger; the status line and records show the next tick', async () => {
+    const dir = tmpDir('run-cron');
+    writeFileSync(path.join(dir, 'package.json'), '{"type": "module"}\n');
+    const script = path.join(dir, 'ticks.ts');
+    writeFileSync(script, `import { Session, MemoryStream, types as T } from ${JSON.stringify(path.join(ROOT, 'src/index.ts'))};
+const session = Session.builder().appName('ticks').getOrCreate();
+const input = new MemoryStream(session, T.struct({ n: T.long }));
+input.addData([{ n: 1n }, { n: 2n }, { n: 3n }]);
+const q = await input.toDF().writeStream.format('memory').queryName('ticks').option('checkpointLocation', process.argv[2]!).start();
+const until = async (cond: () => boolean) => { while (!cond()) await new Promise((r) => setTimeout(r, 50)); };
+await until(() => q.recentProgress.length === 1 && q.status.message === 'Waiting for next trigger');
+console.error(JSON.stringify({ status: q.status.message, next: q.nextTriggerTime, cron: session.conf.get('sluice.trigger.cron') }));
+input.addData([{ n: 4n }, { n: 5n }]);
+await until(() => q.recentProgress.length === 2);
+await q.stop();\n`);
+    const [json, text, bad] = await Promise.all([
+      runSluice(['run', '--cron', '* * * * * *', script, '--', path.join(dir, 'cp-json')]),
+      runSluice(['run', '--cron', '* * * * * *', '--log-format', 'text', script, '--', path.join(dir, 'cp-text')]),
+      runSluice(['run', '--cron', '*/15 * * *', script]),
+    ]);
+    expect(json.code, json.stderr).toBe(0);
+    const records = json.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { numInputRows: number; nextTriggerTime?: string });
+    expect(records.map((p) => p.numInputRows)).toEqual([3, 2]);
+    for (const p of records) expect(p.nextTriggerTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
+    const seen = JSON.parse(json.stderr.split('\n').find((l) => l.startsWith('{'))!) as { status: string; next: string; cron: string };
+    expect(seen).toMatchObject({ status: 'Waiting for next trigger', cron: '* * * * * *' });
+    expect(seen.next).toMatch(/\.000Z$/);
+
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/ticks {2}batch 0 {2}next tick \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
+    expect(text.stdout).toMatch(/ticks {2}batch 1 {2}next tick /);
+
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--cron: trigger cron '\*\/15 \* \* \*' is not a valid cron expression/);
+    expect(bad.stderr).toContain("'*/15 * * * *'");
+  }, 180_000);
+});
