@@ -2,10 +2,11 @@
 // availableNow does; between ticks query.status says 'Waiting for next trigger' and progress carries
 // nextTriggerTime; ticks missed while the process was down run once at start (a real child process,
 // SIGKILLed and restarted); bad expressions and zones fail at trigger() naming them.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OptionError, Session, type TriggerSpec } from '../src/index.ts';
+import { MemoryStream, OptionError, Session, types as T, type TriggerSpec } from '../src/index.ts';
 import { CronSchedule } from '../src/runtime/cron-schedule.ts';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { ROOT, runSluice } from './support/cli.ts';
@@ -207,4 +208,28 @@ await q.stop();\n`);
     expect(bad.stderr).toMatch(/--cron: trigger cron '\*\/15 \* \* \*' is not a valid cron expression/);
     expect(bad.stderr).toContain("'*/15 * * * *'");
   }, 180_000);
+});
+
+const CHROMIUM = '/usr/bin/chromium';
+describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('the web UI', () => {
+  it('shows a cron query\'s next tick in its header and in /api/queries', async () => {
+    const input = new MemoryStream(session, T.struct({ n: T.long }));
+    input.addData([{ n: 1n }]);
+    // Once a year, on 1 January: the tick shown cannot move while the page is read.
+    const q = await input.toDF().writeStream.format('memory').queryName('cron_ui').option('ui.port', 0).trigger({ cron: '0 0 1 1 *' }).start();
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    try {
+      const expected = `${new Date().getUTCFullYear() + 1}-01-01T00:00:00.000Z`;
+      await until(() => q.nextTriggerTime === expected, 30_000, 'the query waiting for its tick');
+      const api = await (await fetch(new URL('api/queries', q.uiUrl!))).json() as { queries: { name: string; nextTriggerTime: string | null }[] };
+      expect(api.queries.find((x) => x.name === 'cron_ui')?.nextTriggerTime).toBe(expected);
+      const page = await browser.newPage();
+      await page.goto(q.uiUrl!);
+      await expect(page.locator('[data-testid=next-trigger]').innerText()).resolves.toBe(`${expected.slice(0, 10)} 00:00:00 UTC`);
+      expect(await page.locator('#qhead').innerText()).toMatch(/next trigger \(cron\)/);
+    } finally {
+      await browser.close();
+      await q.stop();
+    }
+  }, 120_000);
 });

@@ -40,6 +40,8 @@ export class QueryView {
   private outputRows = 0;
   private lateRows = 0;
   private malformedRows = 0;
+  /** The next cron tick the page was last told of with an idle update. */
+  private nextShown: string | null = null;
 
   constructor(private readonly query: StreamingQuery) {}
 
@@ -60,7 +62,15 @@ export class QueryView {
     return point;
   }
 
-  idle(): void { if (!this.ended) this.status = 'waiting'; }
+  /** The query went idle; whether that is news for the page: it was active, or (cron) its next tick moved since last said. */
+  idle(): boolean {
+    if (this.ended) return false;
+    const next = this.query.nextTriggerTime;
+    const news = this.status !== 'waiting' || next !== this.nextShown;
+    this.status = 'waiting';
+    this.nextShown = next;
+    return news;
+  }
 
   terminated(): void {
     this.endedAt = new Date().toISOString();
