@@ -176,6 +176,7 @@ export class MicroBatchExecution {
     const c = this.c, now = Date.now();
     const lastTick = schedule.previous(now);
     let tick = resumed || (lastCommitMs !== null && lastTick !== null && lastCommitMs < lastTick) ? now : schedule.next(now);
+    // An expression with a last tick (a fixed year) ends the query after it, as availableNow ends.
     while (tick !== null && !signal.aborted) {
       this.nextTriggerMs = tick;
       this.reporter.nextTriggerMs = tick;
@@ -184,6 +185,7 @@ export class MicroBatchExecution {
       await sleepUntil(tick, signal);
       if (signal.aborted) return;
       const following = schedule.next(tick);
+      this.nextTriggerMs = following;
       this.reporter.nextTriggerMs = following;
       await this.drain(await this.availableNow(), 0, signal);
       // A drain that ran past the following tick makes up for the ticks it overran once, at once (the sleep is 0).
