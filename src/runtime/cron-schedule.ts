@@ -1,7 +1,7 @@
-// croner over cron-parser: both are maintained (npm, 2025-26 releases), but croner has no
-// dependencies (cron-parser pulls in luxon), takes the optional seconds field ('* * * * * *', which the
-// tests use) and IANA time zones, and gives both the next and the previous tick, which the missed-tick
-// rule needs.
+// croner over cron-parser: both are maintained (croner 11.0.1 and cron-parser 5.10.6 both released
+// 2026-11-14, per `npm view`) and both take seconds, IANA zones and previous ticks, but croner has no
+// dependencies where cron-parser pulls in luxon. The optional seconds field ('* * * * * *') lets tests
+// tick every second; the previous tick is what the missed-tick rule asks.
 import { Cron } from 'croner';
 import { OptionError } from '../errors.ts';
 
