@@ -3,7 +3,7 @@ import { OptionError } from '../errors.ts';
 import type { OutputMode } from '../sinks/sink.ts';
 import type { BatchFrame } from '../sinks/foreach-batch/foreach-batch-sink.ts';
 import type { StreamingQuery } from '../runtime/streaming-query.ts';
-import { defaultTrigger, parseTrigger, type Trigger, type TriggerSpec } from '../runtime/trigger.ts';
+import { parseTrigger, type Trigger, type TriggerSpec } from '../runtime/trigger.ts';
 import { startQuery } from '../runtime/start-query.ts';
 import { CaseInsensitiveMap } from '../util/case-insensitive-map.ts';
 
@@ -22,7 +22,8 @@ export class DataStreamWriter {
   private mode: OutputMode = 'append';
   private partitionCols: string[] = [];
   private name: string | null = null;
-  private trig: Trigger = defaultTrigger;
+  /** null: not set; the query takes the session's (conf sluice.trigger.cron, else Spark's default). */
+  private trig: Trigger | null = null;
   private batchFn: ForeachBatchFunction | null = null;
 
   constructor(private readonly df: DataFrame) {}

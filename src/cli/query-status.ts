@@ -17,7 +17,8 @@ export class QueryStatus {
   private base: number | null = null;
   private firstBatchMs: number | null = null;
 
-  constructor(readonly runId: string, readonly label: string, readonly startedMs: number) {}
+  /** trigger({ cron }): the query's next tick, asked when drawn (it moves between batches, with no progress record). */
+  constructor(readonly runId: string, readonly label: string, readonly startedMs: number, private readonly nextTrigger: () => string | null = () => null) {}
 
   update(p: StreamingQueryProgress): void {
     this.batches += 1;
@@ -33,7 +34,9 @@ export class QueryStatus {
   /** The status line's fields, most telling first, so a narrow terminal drops the tail ones. */
   fields(): string[] {
     const p = this.last;
-    if (this.ended === null && p === null) return [this.label, 'starting'];
+    const next = this.ended === null ? this.nextTrigger() : null;
+    const tick = next === null ? [] : [`next tick ${next.replace(/\.000Z$/, 'Z')}`];
+    if (this.ended === null && p === null) return [this.label, tick.length > 0 ? 'waiting' : 'starting', ...tick];
     if (p === null) return [this.label, 'no batch'];
     const out = [this.label, `batch ${p.batchId}`, `in ${fmt(p.inputRowsPerSecond)} rows/s`, `proc ${fmt(p.processedRowsPerSecond)} rows/s`];
     const wm = p.eventTime.watermark;
@@ -43,6 +46,8 @@ export class QueryStatus {
     const lag = p.sources.flatMap(lagOf);
     if (lag.length > 0) out.push(`lag ${lag.join(' ')}`);
     if (this.idle) out.push('idle');
+    // Early in the line: between ticks it is what the user waits for.
+    if (tick.length > 0) out.splice(2, 0, ...tick);
     return out;
   }
 

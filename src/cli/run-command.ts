@@ -12,6 +12,8 @@ import { Session } from '../api/session.ts';
 import '../ui/register-web-ui.ts';
 import { CliError } from './cli-error.ts';
 import { RunReporter, type ReportMode } from './run-reporter.ts';
+import { CronSchedule } from '../runtime/cron-schedule.ts';
+import { CRON_CONF, CRON_TIME_ZONE_CONF } from '../runtime/trigger.ts';
 
 const USAGE = `Usage:
   sluice run <script.ts> [options] [-- script arguments]
@@ -30,6 +32,11 @@ Options:
                            terminal, json when stdout is not one)
   --ui PORT                serve the web UI for the script's queries on PORT (0: any free
                            port); sets session conf sluice.ui.port unless the script sets it
+  --cron 'EXPR'            queries that call no trigger() drain what is available at each tick
+                           of the cron expression, as trigger({ cron: 'EXPR' }) (e.g. '*/15 * * * *';
+                           a sixth field first means seconds); sets session conf sluice.trigger.cron
+  --cron-timezone ZONE     the IANA time zone of --cron's ticks (default UTC); conf
+                           sluice.trigger.cronTimeZone
 Arguments after -- reach the script as process.argv.slice(2).
 Exit code: 1 if the script throws or one of its queries fails, 130 if interrupted.
 `;
@@ -43,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({
       args: ours, allowPositionals: true, strict: true,
-      options: { 'log-format': { type: 'string' }, ui: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { 'log-format': { type: 'string' }, ui: { type: 'string' }, cron: { type: 'string' }, 'cron-timezone': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (e) {
     throw new CliError(`${(e as Error).message}\nArguments for the script go after \`--\`: sluice run <script.ts> -- --its-flag value\n\n${USAGE}`);
@@ -64,8 +71,29 @@ export async function main(argv: string[]): Promise<number> {
     throw new CliError(`--log-format takes 'text' or 'json', got '${format}'.`);
   }
   const uiPort = v.ui === undefined ? undefined : parsePort(v.ui);
+  const cron = parseCron(v.cron, v['cron-timezone']);
   const mode: ReportMode = (format ?? (process.stdout.isTTY ? 'text' : 'json')) === 'json' ? 'json' : process.stdout.isTTY ? 'live' : 'text';
-  return runScript(script, scriptArgs, mode, uiPort);
+  return runScript(script, scriptArgs, mode, { uiPort, cron });
+}
+
+interface RunSettings {
+  readonly uiPort: number | undefined;
+  /** Session conf that --cron and --cron-timezone set. */
+  readonly cron: ReadonlyMap<string, string>;
+}
+
+/** Checked here, so a typo fails before the script runs rather than at its first start(). */
+function parseCron(expr: string | undefined, timeZone: string | undefined): Map<string, string> {
+  if (expr === undefined) {
+    if (timeZone !== undefined) throw new CliError(`--cron-timezone needs --cron: sluice run --cron '0 2 * * *' --cron-timezone ${timeZone} script.ts`);
+    return new Map();
+  }
+  try {
+    new CronSchedule(expr, timeZone ?? 'UTC');
+  } catch (e) {
+    throw new CliError(`--cron: ${(e as Error).message}`, { cause: e });
+  }
+  return new Map([[CRON_CONF, expr], ...(timeZone === undefined ? [] : [[CRON_TIME_ZONE_CONF, timeZone] as [string, string]])]);
 }
 
 function parsePort(text: string): number {
@@ -74,7 +102,7 @@ function parsePort(text: string): number {
   return port;
 }
 
-async function runScript(script: string, args: readonly string[], mode: ReportMode, uiPort: number | undefined): Promise<number> {
+async function runScript(script: string, args: readonly string[], mode: ReportMode, { uiPort, cron }: RunSettings): Promise<number> {
   const reporter = new RunReporter(mode, path.basename(script));
   const sessions = new Set<Session>();
   // The script makes its own session (its appName, its config); the hook only looks on.
@@ -83,6 +111,8 @@ async function runScript(script: string, args: readonly string[], mode: ReportMo
     sessions.add(s);
     // Like spark-submit's --conf: what the script sets itself wins.
     if (uiPort !== undefined && !s.conf.has('sluice.ui.port')) s.conf.set('sluice.ui.port', String(uiPort));
+    // The expression and its zone go together: a script that sets its own cron keeps its own zone.
+    if (cron.size > 0 && !s.conf.has(CRON_CONF)) for (const [k, val] of cron) s.conf.set(k, val);
     reporter.watch(s);
   };
   Session.created.push(hook);

@@ -34,7 +34,8 @@ export class RunReporter {
   watch(session: Session): void {
     session.streams.addListener({
       onQueryStarted: (e) => {
-        this.queries.set(e.runId, new QueryStatus(e.runId, this.labelFor(e.name ?? session.appName), Date.parse(e.timestamp)));
+        const nextTrigger = (): string | null => session.streams.active.find((q) => q.runId === e.runId)?.nextTriggerTime ?? null;
+        this.queries.set(e.runId, new QueryStatus(e.runId, this.labelFor(e.name ?? session.appName), Date.parse(e.timestamp), nextTrigger));
         this.region?.draw();
       },
       onQueryProgress: (e) => this.progress(e.progress),

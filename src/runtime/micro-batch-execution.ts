@@ -14,6 +14,7 @@ import { OffsetLog, type OffsetSeq } from '../checkpoint/offset-log.ts';
 import { CommitLog } from '../checkpoint/commit-log.ts';
 import { loadOrCreateSourceStart } from '../checkpoint/query-metadata.ts';
 import type { Trigger } from './trigger.ts';
+import type { CronSchedule } from './cron-schedule.ts';
 import { CheckpointError } from '../errors.ts';
 import { PhaseTimer, type StreamingQueryProgress } from './progress.ts';
 import { ProgressReporter, stateOperatorProgress, type StateOperatorProgress, type StateOperatorRun } from './progress-reporter.ts';
@@ -49,6 +50,14 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((r
   function done(): void { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); }
   signal.addEventListener('abort', done);
 });
+
+/**
+ * Until the clock reads atMs. In steps of at most a minute: setTimeout fires at once past 2^31 ms
+ * (24.8 days, less than a yearly cron's wait), and a machine that slept must not oversleep a tick.
+ */
+async function sleepUntil(atMs: number, signal: AbortSignal): Promise<void> {
+  for (let left = atMs - Date.now(); left > 0 && !signal.aborted; left = atMs - Date.now()) await sleep(Math.min(left, 60_000), signal);
+}
 
 /**
  * The trigger loop of DESIGN §4: plan offsets, write them ahead, read exactly those
@@ -107,12 +116,16 @@ export class MicroBatchExecution {
 
   /** What the loop does now, for query.status. */
   status: QueryStatus = initializingStatus;
+  /** trigger({ cron }): when the next tick's drain starts (ms since the epoch); null otherwise. */
+  nextTriggerMs: number | null = null;
 
   async run(signal: AbortSignal): Promise<void> {
     const c = this.c;
     const starts = await Promise.all(c.sources.map((s, i) => loadOrCreateSourceStart(this.checkpoint, i, () => s.initialOffset())));
     this.committed = starts;
     const latest = await this.offsetLog.latestId();
+    /** When the checkpoint's last batch committed, and whether this run finished one a crash cut: what the missed-tick rule asks. */
+    let lastCommitMs: number | null = null, resumed = false;
     if (latest === null) await this.openState(-1);
     else {
       const seq = (await this.offsetLog.get(latest))!;
@@ -120,6 +133,7 @@ export class MicroBatchExecution {
       const commit = await this.commitLog.get(latest);
       const previous = latest > 0 ? await this.offsetLog.get(latest - 1) : null;
       if (commit) {
+        lastCommitMs = commit.commitTimestampMs ?? seq.batchTimestampMs;
         await this.openState(latest);
         this.committed = [...seq.offsets];
         this.nextBatchId = latest + 1;
@@ -132,16 +146,57 @@ export class MicroBatchExecution {
         this.prevWatermarkMs = previous?.batchWatermarkMs ?? 0;
         this.watermarkMs = seq.batchWatermarkMs;
         this.nextBatchId = latest;
+        resumed = true;
         await this.runBatch(latest, seq, new PhaseTimer(), signal);
         if (c.trigger.kind === 'once') return;
       }
     }
+    if (c.trigger.kind === 'cron') return this.runOnSchedule(c.trigger.schedule, lastCommitMs, resumed, signal);
     // availableNow/once: everything available now is the target; nothing after it.
     const bounded = c.trigger.kind === 'availableNow' || c.trigger.kind === 'once';
-    const target = bounded ? await Promise.all(c.sources.map((s) => s.availableOffset())) : undefined;
-    this.reporter.target = target;
-    const interval = c.trigger.kind === 'processingTime' ? c.trigger.intervalMs : 0;
+    const target = bounded ? await this.availableNow() : undefined;
+    await this.drain(target, c.trigger.kind === 'processingTime' ? c.trigger.intervalMs : 0, signal);
+  }
 
+  /** What the sources hold now: the end of an availableNow run or of a cron tick's drain. */
+  private async availableNow(): Promise<unknown[]> {
+    const target = await Promise.all(this.c.sources.map((s) => s.availableOffset()));
+    this.reporter.target = target;
+    return target;
+  }
+
+  /**
+   * trigger({ cron }): at each tick, drain up to what is available then, as availableNow does.
+   * Ticks missed while the process was down (the last commit is older than the last tick), or a
+   * tick's drain that a crash cut short, run once at start, not once per missed tick. Derived
+   * from the commit log, so a tick that found no data leaves no trace: after such ticks a restart
+   * drains once at start too, which finds what a tick would have found.
+   */
+  private async runOnSchedule(schedule: CronSchedule, lastCommitMs: number | null, resumed: boolean, signal: AbortSignal): Promise<void> {
+    const c = this.c, now = Date.now();
+    const lastTick = schedule.previous(now);
+    let tick = resumed || (lastCommitMs !== null && lastTick !== null && lastCommitMs < lastTick) ? now : schedule.next(now);
+    // An expression with a last tick (a fixed year) ends the query after it, as availableNow ends.
+    while (tick !== null && !signal.aborted) {
+      this.nextTriggerMs = tick;
+      this.reporter.nextTriggerMs = tick;
+      this.status = { message: 'Waiting for next trigger', isDataAvailable: this.status.isDataAvailable, isTriggerActive: false };
+      c.onIdle();
+      await sleepUntil(tick, signal);
+      if (signal.aborted) return;
+      const following = schedule.next(tick);
+      this.nextTriggerMs = following;
+      this.reporter.nextTriggerMs = following;
+      await this.drain(await this.availableNow(), 0, signal);
+      // A drain that ran past the following tick makes up for the ticks it overran once, at once (the sleep is 0).
+      tick = following;
+    }
+    this.nextTriggerMs = null;
+  }
+
+  /** Batches until the sources have nothing new; with a target (availableNow, once, a cron tick), nothing past it and then return. */
+  private async drain(target: readonly unknown[] | undefined, interval: number, signal: AbortSignal): Promise<void> {
+    const c = this.c, bounded = target !== undefined;
     while (!signal.aborted) {
       const timer = new PhaseTimer();
       const started = Date.now();

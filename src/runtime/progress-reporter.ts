@@ -90,6 +90,8 @@ export class ProgressReporter {
   private readonly warnings: string[] = [];
   /** availableNow/once: where this run stops, reported per source as targetOffset. */
   target: readonly unknown[] | undefined;
+  /** trigger({ cron }): when the next tick falls, reported as nextTriggerTime; null for the other triggers. */
+  nextTriggerMs: number | null = null;
 
   constructor(private readonly c: ProgressReporterConfig) {}
 
@@ -121,6 +123,7 @@ export class ProgressReporter {
       durationMs: { ...timer.durations }, eventTime: eventTimeProgress(b.ctx, b.watermarkDefined, seq.batchWatermarkMs),
       stateOperators: b.stateOperator ? [b.stateOperator] : [], sources,
       sink: { description: c.sink.description, numOutputRows: b.numOutputRows }, numMalformedRowsDropped: b.ctx.metrics.malformedRowsDropped, warnings,
+      ...(this.nextTriggerMs !== null ? { nextTriggerTime: new Date(this.nextTriggerMs).toISOString() } : {}),
     });
   }
 }

@@ -35,6 +35,8 @@ export interface StreamingQueryProgress {
   readonly numMalformedRowsDropped: number;
   /** Things the query went past, e.g. data lost with failOnDataLoss=false. */
   readonly warnings: readonly string[];
+  /** With trigger({ cron }): when the next tick's drain starts (ISO-8601). Not in Spark, which has no cron trigger. */
+  readonly nextTriggerTime?: string;
 }
 
 /** Times the phases of one trigger, by Spark's names (latestOffset, walCommit, getBatch, addBatch, ...). */

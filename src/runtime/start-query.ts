@@ -12,7 +12,7 @@ import { Checkpoint } from '../checkpoint/checkpoint.ts';
 import type { Source } from '../sources/source.ts';
 import { MicroBatchExecution } from './micro-batch-execution.ts';
 import { StreamingQuery } from './streaming-query.ts';
-import type { Trigger } from './trigger.ts';
+import { sessionTrigger, type Trigger } from './trigger.ts';
 import { crashHook } from './crash-hook.ts';
 import type { MultipleWatermarkPolicy } from './watermark-tracker.ts';
 import type { StreamingQueryListener } from './progress.ts';
@@ -22,7 +22,8 @@ import { resolveSink, type SinkRequest } from './resolve-sink.ts';
 /** Everything the writer collected for one query: the plain record start() hands to the runtime. */
 export interface QuerySpec extends SinkRequest {
   readonly plan: LogicalPlan;
-  readonly trigger: Trigger;
+  /** null: the writer's trigger() was not called; the session's conf decides (sessionTrigger). */
+  readonly trigger: Trigger | null;
 }
 
 /** Where a session keeps its queries and listeners (api's StreamingQueryManager). */
@@ -65,6 +66,7 @@ export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<Stre
   const { sink, lateSink, temporaryCheckpoint, format } = resolveSink(spec, plan, host.conf, observers.flatMap((o) => o.options));
 
   // Every setting is read before anything is opened: a bad value must leave nothing held.
+  const trigger = spec.trigger ?? sessionTrigger(host.conf);
   const openers = observers.flatMap((o) => o.configure({ options: spec.options, conf: host.conf }) ?? []);
   const settings = {
     stateSnapshotInterval: host.stateSnapshotInterval(), watermarkPolicy: host.watermarkPolicy(),
@@ -115,7 +117,7 @@ export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<Stre
     await held.release();
   });
   const exec = new MicroBatchExecution({
-    id, runId, name: spec.queryName, checkpoint, plan, sources, sink, lateSink, outputMode: spec.outputMode, trigger: spec.trigger,
+    id, runId, name: spec.queryName, checkpoint, plan, sources, sink, lateSink, outputMode: spec.outputMode, trigger,
     ...settings,
     leaseLost: () => held.lostReason,
     onProgress: (p) => query.progress(p), onIdle: () => query.idle(), onPhase,

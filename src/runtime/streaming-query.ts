@@ -83,6 +83,11 @@ export class StreamingQuery {
   get isActive(): boolean { return this.active; }
   /** Spark's query.status: what the query is doing now ('Waiting for data to arrive', 'Processing new data', …, 'Stopped'). */
   get status(): QueryStatus { return !this.active ? stoppedStatus : this.exec?.status ?? initializingStatus; }
+  /** With trigger({ cron }): when the next tick's drain starts (ISO-8601), while the query runs; null otherwise. Not in Spark. */
+  get nextTriggerTime(): string | null {
+    const ms = this.active ? this.exec?.nextTriggerMs ?? null : null;
+    return ms === null ? null : new Date(ms).toISOString();
+  }
   get lastProgress(): StreamingQueryProgress | null { return this.recentProgress.at(-1) ?? null; }
   exception(): Error | null { return this.error; }
 

@@ -25,6 +25,8 @@ export interface QuerySummary {
   readonly rowsDroppedByWatermarkTotal: number;
   readonly malformedRowsDroppedTotal: number;
   readonly lastProgress: StreamingQueryProgress | null;
+  /** trigger({ cron }): when the next tick's drain starts (ISO-8601); null for other triggers or once ended. */
+  readonly nextTriggerTime: string | null;
 }
 
 /** One query run as the UI sees it: status, run totals and the last batches as points. It outlives the query until the server closes. */
@@ -38,6 +40,8 @@ export class QueryView {
   private outputRows = 0;
   private lateRows = 0;
   private malformedRows = 0;
+  /** The next cron tick the page was last told of with an idle update. */
+  private nextShown: string | null = null;
 
   constructor(private readonly query: StreamingQuery) {}
 
@@ -58,7 +62,15 @@ export class QueryView {
     return point;
   }
 
-  idle(): void { if (!this.ended) this.status = 'waiting'; }
+  /** The query went idle; whether that is news for the page: it was active, or (cron) its next tick moved since last said. */
+  idle(): boolean {
+    if (this.ended) return false;
+    const next = this.query.nextTriggerTime;
+    const news = this.status !== 'waiting' || next !== this.nextShown;
+    this.status = 'waiting';
+    this.nextShown = next;
+    return news;
+  }
 
   terminated(): void {
     this.endedAt = new Date().toISOString();
@@ -71,6 +83,7 @@ export class QueryView {
       key: q.runId, id: q.id, runId: q.runId, name: q.name, status: this.status, startedAt: this.startedAt, endedAt: this.endedAt,
       error: describeError(q.exception()), batches: this.batches, inputRowsTotal: this.inputRows, outputRowsTotal: this.outputRows,
       rowsDroppedByWatermarkTotal: this.lateRows, malformedRowsDroppedTotal: this.malformedRows, lastProgress: q.lastProgress,
+      nextTriggerTime: q.nextTriggerTime,
     };
   }
 }

@@ -105,8 +105,7 @@ class UiServer {
         this.broadcast('progress', { query: view.summary(), point });
       }),
       onQueryIdle: (e) => guard(() => {
-        if (!mine(e.runId) || view.summary().status === 'waiting') return;
-        view.idle();
+        if (!mine(e.runId) || !view.idle()) return;
         this.broadcast('query', { query: view.summary() });
       }),
       onQueryTerminated: (e) => guard(() => {
