@@ -299,3 +299,9 @@ export const unix_millis = (c: ColumnLike): Column => call_function('unix_millis
 export const collect_list = (c: ColumnLike): Column => agg('collect_list', c);
 /** The group's distinct non-null values as an array. */
 export const collect_set = (c: ColumnLike): Column => agg('collect_set', c);
+
+// Spark's own hashes (exec/functions/hash.ts), seed 42: equal to Spark's for the same values.
+/** Spark's Murmur3 hash of the columns, an int: hash('ABC') is -757602832 as in Spark. */
+export const hash = (...cols: ColumnLike[]): Column => call_function('hash', ...cols);
+/** Spark's XXH64 hash of the columns, a long (bigint). */
+export const xxhash64 = (...cols: ColumnLike[]): Column => call_function('xxhash64', ...cols);

@@ -42,6 +42,7 @@ import { element_at, get } from './element-at.ts';
 import { array_join } from './array-join.ts';
 import { sort_array } from './sort-array.ts';
 import { array_distinct } from './array-distinct.ts';
+import { hash, xxhash64 } from './hash.ts';
 
 /** Every scalar SQL function: adding one is its file plus one line here. */
 export const scalarFunctions: readonly ScalarFunction[] = [
@@ -61,6 +62,7 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   to_timestamp, to_date, unix_timestamp, date_format, from_unixtime, current_timestamp, current_date,
   date_add, date_sub, datediff, add_months, last_day, date_trunc, trunc,
   makeArray, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
+  hash, xxhash64,
 ];
 
 /** By lower-case name and alias; a name given twice is a mistake caught when the module loads. */
