@@ -305,3 +305,30 @@ export const collect_set = (c: ColumnLike): Column => agg('collect_set', c);
 export const hash = (...cols: ColumnLike[]): Column => call_function('hash', ...cols);
 /** Spark's XXH64 hash of the columns, a long (bigint). */
 export const xxhash64 = (...cols: ColumnLike[]): Column => call_function('xxhash64', ...cols);
+
+// More strings and rounding (exec/functions/initcap.ts, reverse.ts, string-position.ts, ...).
+/** HALF_EVEN at `scale` digits: bround(2.5) is 2.0. */
+export const bround = (c: ColumnLike, scale = 0): Column =>
+  new Column({ op: 'call', name: 'bround', args: [toColumn(c).expr, toExprOrLit(scale)] });
+/** Each word (split by spaces) capitalised, the rest lower case. */
+export const initcap = (c: ColumnLike): Column => call_function('initcap', c);
+/** A string's characters, or an array's elements, in reverse order. */
+export const reverse = (c: ColumnLike): Column => call_function('reverse', c);
+/** The string `n` times. */
+export const repeat = (c: ColumnLike, n: number | Column): Column =>
+  new Column({ op: 'call', name: 'repeat', args: [toColumn(c).expr, toExprOrLit(n)] });
+/** 1-based position of `substr` (a literal string) in `str`; 0 when absent. */
+export const instr = (str: ColumnLike, substr: string): Column =>
+  new Column({ op: 'call', name: 'instr', args: [toColumn(str).expr, toExprOrLit(substr)] });
+/** 1-based position of `substr` (a literal string) in `str` from character `pos`; 0 when absent. */
+export const locate = (substr: string, str: ColumnLike, pos = 1): Column =>
+  new Column({ op: 'call', name: 'locate', args: [toExprOrLit(substr), toColumn(str).expr, toExprOrLit(pos)] });
+/** Characters of `matching` replaced by those at the same place in `replace` (deleted past its end). */
+export const translate = (srcCol: ColumnLike, matching: string, replace: string): Column =>
+  new Column({ op: 'call', name: 'translate', args: [toColumn(srcCol).expr, toExprOrLit(matching), toExprOrLit(replace)] });
+/** The code point of the first character; 0 for ''. */
+export const ascii = (c: ColumnLike): Column => call_function('ascii', c);
+/** The leftmost `len` characters; both are columns, as in PySpark (lit(3) for a literal). */
+export const left = (str: ColumnLike, len: ColumnLike): Column => call_function('left', str, len);
+/** The rightmost `len` characters; both are columns, as in PySpark. */
+export const right = (str: ColumnLike, len: ColumnLike): Column => call_function('right', str, len);

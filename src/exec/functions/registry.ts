@@ -11,7 +11,7 @@ import { trim, ltrim, rtrim } from './trim.ts';
 import { length } from './length.ts';
 import { substring } from './substring.ts';
 import { abs } from './abs.ts';
-import { round } from './round.ts';
+import { round, bround } from './round.ts';
 import { startswith, endswith, contains } from './string-match.ts';
 import { like, rlike } from './like.ts';
 import { regexp_extract } from './regexp-extract.ts';
@@ -43,6 +43,13 @@ import { array_join } from './array-join.ts';
 import { sort_array } from './sort-array.ts';
 import { array_distinct } from './array-distinct.ts';
 import { hash, xxhash64 } from './hash.ts';
+import { initcap } from './initcap.ts';
+import { reverse } from './reverse.ts';
+import { repeat } from './repeat.ts';
+import { instr, locate } from './string-position.ts';
+import { translate } from './translate.ts';
+import { ascii } from './ascii.ts';
+import { left, right } from './left-right.ts';
 
 /** Every scalar SQL function: adding one is its file plus one line here. */
 export const scalarFunctions: readonly ScalarFunction[] = [
@@ -51,6 +58,7 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   upper, lower,
   casewhen, coalesce, nullif, greatest, least,
   negative, abs, round, floor, ceil,
+  bround,
   sqrt, cbrt, exp, expm1, ln, log10, log2, log1p, log, pow, atan2, hypot, signum, sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, degrees, radians, pi, e,
   concat, concat_ws, trim, ltrim, rtrim, length, substring,
   startswith, endswith, contains, like, rlike, regexp_extract, regexp_replace,
@@ -63,6 +71,7 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   date_add, date_sub, datediff, add_months, last_day, date_trunc, trunc,
   makeArray, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
   hash, xxhash64,
+  initcap, reverse, repeat, instr, locate, translate, ascii, left, right,
 ];
 
 /** By lower-case name and alias; a name given twice is a mistake caught when the module loads. */
