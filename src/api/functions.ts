@@ -332,3 +332,8 @@ export const ascii = (c: ColumnLike): Column => call_function('ascii', c);
 export const left = (str: ColumnLike, len: ColumnLike): Column => call_function('left', str, len);
 /** The rightmost `len` characters; both are columns, as in PySpark. */
 export const right = (str: ColumnLike, len: ColumnLike): Column => call_function('right', str, len);
+/** Java's String.format over the columns (Spark's format_string): '%d %s', '%.2f', '%-5s', '%x', '%%'. */
+export const format_string = (format: string, ...cols: ColumnLike[]): Column =>
+  new Column({ op: 'call', name: 'format_string', args: [toExprOrLit(format), ...cols.map((c) => toColumn(c).expr)] });
+/** As format_string; the format is a column, as in PySpark's printf (lit('%d') for a literal). */
+export const printf = (format: ColumnLike, ...cols: ColumnLike[]): Column => call_function('printf', format, ...cols);

@@ -50,6 +50,7 @@ import { instr, locate } from './string-position.ts';
 import { translate } from './translate.ts';
 import { ascii } from './ascii.ts';
 import { left, right } from './left-right.ts';
+import { format_string } from './format-string.ts';
 
 /** Every scalar SQL function: adding one is its file plus one line here. */
 export const scalarFunctions: readonly ScalarFunction[] = [
@@ -72,6 +73,7 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   makeArray, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
   hash, xxhash64,
   initcap, reverse, repeat, instr, locate, translate, ascii, left, right,
+  format_string,
 ];
 
 /** By lower-case name and alias; a name given twice is a mistake caught when the module loads. */
