@@ -337,3 +337,6 @@ export const format_string = (format: string, ...cols: ColumnLike[]): Column =>
   new Column({ op: 'call', name: 'format_string', args: [toExprOrLit(format), ...cols.map((c) => toColumn(c).expr)] });
 /** As format_string; the format is a column, as in PySpark's printf (lit('%d') for a literal). */
 export const printf = (format: ColumnLike, ...cols: ColumnLike[]): Column => call_function('printf', format, ...cols);
+/** named_struct(lit('x'), col('a'), lit('y'), col('b')): a struct with the given field names (string literals; a plain string is a literal). */
+export const named_struct = (...cols: (string | Column)[]): Column =>
+  new Column({ op: 'call', name: 'named_struct', args: cols.map((c, k) => (k % 2 === 0 ? toExprOrLit(c) : toColumn(c).expr)) });
