@@ -22,13 +22,14 @@ type SqlKind = 'scalar' | 'aggregate' | 'generator';
 
 /** What `name(x)` is in expr()/selectExpr(): the parser's own answer, so this list cannot drift from it. */
 function sqlKind(name: string): SqlKind | null {
-  if (lookupFunction(name)) return 'scalar';
   try {
     const e = parseSqlExpr(`${name}(x)`);
-    return e.op === 'agg' ? 'aggregate' : e.op === 'generator' ? 'generator' : null;
+    if (e.op === 'agg') return 'aggregate';
+    if (e.op === 'generator') return 'generator';
   } catch {
-    return null;
+    // Not a name the parser takes with one argument; the registry may still have it.
   }
+  return lookupFunction(name) ? 'scalar' : null;
 }
 
 /** A typed export of the package: `import { name } from 'sluice'`. */

@@ -340,3 +340,6 @@ export const printf = (format: ColumnLike, ...cols: ColumnLike[]): Column => cal
 /** named_struct(lit('x'), col('a'), lit('y'), col('b')): a struct with the given field names (string literals; a plain string is a literal). */
 export const named_struct = (...cols: (string | Column)[]): Column =>
   new Column({ op: 'call', name: 'named_struct', args: cols.map((c, k) => (k % 2 === 0 ? toExprOrLit(c) : toColumn(c).expr)) });
+/** json_tuple(json, 'f1', 'f2'): columns c0, c1, … with those top-level fields as strings; one generator per select, as explode. */
+export const json_tuple = (c: ColumnLike, ...fields: string[]): Column =>
+  new Column({ op: 'generator', fn: 'json_tuple', child: { op: 'call', name: 'json_tuple', args: [toColumn(c).expr, ...fields.map((f) => toExprOrLit(f))] } });

@@ -52,6 +52,7 @@ import { ascii } from './ascii.ts';
 import { left, right } from './left-right.ts';
 import { format_string } from './format-string.ts';
 import { named_struct } from './named-struct.ts';
+import { json_tuple } from './json-tuple.ts';
 
 /** Every scalar SQL function: adding one is its file plus one line here. */
 export const scalarFunctions: readonly ScalarFunction[] = [
@@ -74,7 +75,7 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   makeArray, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
   hash, xxhash64,
   initcap, reverse, repeat, instr, locate, translate, ascii, left, right,
-  format_string, named_struct,
+  format_string, named_struct, json_tuple,
 ];
 
 /** By lower-case name and alias; a name given twice is a mistake caught when the module loads. */
