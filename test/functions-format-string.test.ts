@@ -28,13 +28,13 @@ describe("Spark's SQL examples and Java's Formatter", () => {
   it('widths, flags, precision, hex, percent, argument indexes, Double.toString for %s', async () => {
     const cases: [string, ...string[]][] = [
       ['[%5s|%-5s|%.1s]', 's', 's', 's'], ['%.2f %f %.0f', 'd', 'd', 'd'], ['%x %X %o', 'i', 'l', 'l'], ['%,d %+d %08d %(d', 'l', 'l', 'i', 'l'],
-      ['100%% %b %S', 'b', 's'], ['%2$s-%1$s', 's', 'i'], ['%s %s', 'd', 'l'], ['%10.3f|%-8.1f|', 'd', 'd'],
+      ['100%% %b %S', 'b', 's'], ['%2$s-%1$s', 's', 'i'], ['%(d|%(,.1f', 'i', 'd'], ['%s %s', 'd', 'l'], ['%10.3f|%-8.1f|', 'd', 'd'],
     ];
     const cols = cases.map(([f, ...args], k) => format_string(f, ...args).alias(`c${k}`));
     const out = (await selectRows(s, [row], ...cols))[0]!;
     expect(cases.map((_, k) => out[`c${k}`])).toEqual([
       '[   ab|ab   |a]', '1.01 1.005000 1', 'ffffffff 12D687 4553207', '1,234,567 +1234567 -0000001 1234567',
-      '100% true AB', '-1-ab', '1.005 1234567', '     1.005|1.0     |',
+      '100% true AB', '-1-ab', '(1)|1.0', '1.005 1234567', '     1.005|1.0     |',
     ]);
   });
   it('a null argument prints null, a null format gives null; a double in %s is Java\'s 1.0E7', async () => {

@@ -4,7 +4,7 @@ import { roundHalfUp } from './round.ts';
 
 /**
  * The part of java.util.Formatter that Spark's format_string/printf users write: conversions
- * s S d x X o f b B c %% n, the flags - 0 + space , and #, width, precision and `n$` argument
+ * s S d x X o f b B c %% n, the flags - 0 + space , ( and #, width, precision and `n$` argument
  * indexes. Written here because the npm sprintf packages follow C, not Java: Java prints a
  * double's %s as Double.toString (`1.0E7`), rounds %f HALF_UP on the decimal digits (%.2f of
  * 1.005 is 1.01), prints %x of a negative number as its two's complement, and refuses %d of a double.
@@ -46,6 +46,7 @@ function group(digits: string): string { return digits.replace(/\B(?=(\d{3})+(?!
 function numeric(abs: string, negative: boolean, s: Spec): string {
   const [int, frac] = abs.split('.') as [string, string | undefined];
   const body = (s.flags.includes(',') ? group(int) : int) + (frac === undefined ? '' : `.${frac}`);
+  if (negative && s.flags.includes('(')) return `(${body})`;
   const sign = negative ? '-' : s.flags.includes('+') ? '+' : s.flags.includes(' ') ? ' ' : '';
   if (s.flags.includes('0') && !s.flags.includes('-')) return sign + body.padStart(s.width - sign.length, '0');
   return sign + body;
