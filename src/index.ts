@@ -21,6 +21,8 @@ export {
   split, array, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
   explode, explode_outer, posexplode, posexplode_outer,
   sum, count, avg, mean, min, max, first, last, approx_count_distinct, approxCountDistinct, collect_list, collect_set,
+  hash, xxhash64,
+  bround, initcap, reverse, repeat, instr, locate, translate, ascii, left, right, format_string, printf, named_struct, json_tuple,
 } from './api/functions.ts';
 export { GroupedData } from './api/dataframe.ts';
 export * as types from './data/types.ts';

@@ -299,3 +299,47 @@ export const unix_millis = (c: ColumnLike): Column => call_function('unix_millis
 export const collect_list = (c: ColumnLike): Column => agg('collect_list', c);
 /** The group's distinct non-null values as an array. */
 export const collect_set = (c: ColumnLike): Column => agg('collect_set', c);
+
+// Spark's own hashes (exec/functions/hash.ts), seed 42: equal to Spark's for the same values.
+/** Spark's Murmur3 hash of the columns, an int: hash('ABC') is -757602832 as in Spark. */
+export const hash = (...cols: ColumnLike[]): Column => call_function('hash', ...cols);
+/** Spark's XXH64 hash of the columns, a long (bigint). */
+export const xxhash64 = (...cols: ColumnLike[]): Column => call_function('xxhash64', ...cols);
+
+// More strings and rounding (exec/functions/initcap.ts, reverse.ts, string-position.ts, ...).
+/** HALF_EVEN at `scale` digits: bround(2.5) is 2.0. */
+export const bround = (c: ColumnLike, scale = 0): Column =>
+  new Column({ op: 'call', name: 'bround', args: [toColumn(c).expr, toExprOrLit(scale)] });
+/** Each word (split by spaces) capitalised, the rest lower case. */
+export const initcap = (c: ColumnLike): Column => call_function('initcap', c);
+/** A string's characters, or an array's elements, in reverse order. */
+export const reverse = (c: ColumnLike): Column => call_function('reverse', c);
+/** The string `n` times. */
+export const repeat = (c: ColumnLike, n: number | Column): Column =>
+  new Column({ op: 'call', name: 'repeat', args: [toColumn(c).expr, toExprOrLit(n)] });
+/** 1-based position of `substr` (a literal string) in `str`; 0 when absent. */
+export const instr = (str: ColumnLike, substr: string): Column =>
+  new Column({ op: 'call', name: 'instr', args: [toColumn(str).expr, toExprOrLit(substr)] });
+/** 1-based position of `substr` (a literal string) in `str` from character `pos`; 0 when absent. */
+export const locate = (substr: string, str: ColumnLike, pos = 1): Column =>
+  new Column({ op: 'call', name: 'locate', args: [toExprOrLit(substr), toColumn(str).expr, toExprOrLit(pos)] });
+/** Characters of `matching` replaced by those at the same place in `replace` (deleted past its end). */
+export const translate = (srcCol: ColumnLike, matching: string, replace: string): Column =>
+  new Column({ op: 'call', name: 'translate', args: [toColumn(srcCol).expr, toExprOrLit(matching), toExprOrLit(replace)] });
+/** The code point of the first character; 0 for ''. */
+export const ascii = (c: ColumnLike): Column => call_function('ascii', c);
+/** The leftmost `len` characters; both are columns, as in PySpark (lit(3) for a literal). */
+export const left = (str: ColumnLike, len: ColumnLike): Column => call_function('left', str, len);
+/** The rightmost `len` characters; both are columns, as in PySpark. */
+export const right = (str: ColumnLike, len: ColumnLike): Column => call_function('right', str, len);
+/** Java's String.format over the columns (Spark's format_string): '%d %s', '%.2f', '%-5s', '%x', '%%'. */
+export const format_string = (format: string, ...cols: ColumnLike[]): Column =>
+  new Column({ op: 'call', name: 'format_string', args: [toExprOrLit(format), ...cols.map((c) => toColumn(c).expr)] });
+/** As format_string; the format is a column, as in PySpark's printf (lit('%d') for a literal). */
+export const printf = (format: ColumnLike, ...cols: ColumnLike[]): Column => call_function('printf', format, ...cols);
+/** named_struct(lit('x'), col('a'), lit('y'), col('b')): a struct with the given field names (string literals; a plain string is a literal). */
+export const named_struct = (...cols: (string | Column)[]): Column =>
+  new Column({ op: 'call', name: 'named_struct', args: cols.map((c, k) => (k % 2 === 0 ? toExprOrLit(c) : toColumn(c).expr)) });
+/** json_tuple(json, 'f1', 'f2'): columns c0, c1, … with those top-level fields as strings; one generator per select, as explode. */
+export const json_tuple = (c: ColumnLike, ...fields: string[]): Column =>
+  new Column({ op: 'generator', fn: 'json_tuple', child: { op: 'call', name: 'json_tuple', args: [toColumn(c).expr, ...fields.map((f) => toExprOrLit(f))] } });

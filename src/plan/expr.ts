@@ -5,8 +5,11 @@ import { lookupFunction } from '../exec/functions/registry.ts';
 
 export type { AggFn, JsonMode };
 
-/** Spark's generators of arrays: a row becomes one row per element (plan/plan-generate.ts). */
-export type GeneratorFn = 'explode' | 'explode_outer' | 'posexplode' | 'posexplode_outer';
+/**
+ * Spark's generators (plan/plan-generate.ts): of arrays, a row becomes one row per element; json_tuple's
+ * child is the call of the json_tuple function, whose struct becomes columns c0, c1, ….
+ */
+export type GeneratorFn = 'explode' | 'explode_outer' | 'posexplode' | 'posexplode_outer' | 'json_tuple';
 
 /** The unresolved expression tree a user builds with `col`, `lit` and Column methods. */
 export type BinaryOp = 'eq' | 'neq' | 'gt' | 'geq' | 'lt' | 'leq' | 'and' | 'or' | 'plus' | 'minus' | 'multiply' | 'divide' | 'mod';
@@ -74,7 +77,7 @@ export function exprToString(e: Expr): string {
     case 'window': return e.kind === 'session' ? 'session_window' : 'window';
     case 'agg': return e.agg.alias ?? aggName(e.agg);
     case 'interval': return e.text;
-    case 'generator': return `${e.fn}(${exprToString(e.child)})`;
+    case 'generator': return e.fn === 'json_tuple' ? exprToString(e.child) : `${e.fn}(${exprToString(e.child)})`;
   }
 }
 

@@ -1,4 +1,5 @@
-import { type ArrayType, type Struct, int, struct, typeToString } from '../data/types.ts';
+import { type ArrayType, type Struct, type StructType, int, struct, typeToString } from '../data/types.ts';
+import { makeBatch } from '../data/batch.ts';
 import { AnalysisError } from '../errors.ts';
 import { project } from '../exec/project.ts';
 import { generate } from '../exec/generate.ts';
@@ -31,6 +32,7 @@ export function planGenerate(child: PhysicalPlan, exprs: readonly Expr[]): Physi
       + `${found.filter((g) => g).map((g) => exprToString(g!.gen)).join(', ')}. Explode in two selects, one after the other.`);
   }
   const { gen, alias } = found[at]!;
+  if (gen.fn === 'json_tuple') return planJsonTuple(child, exprs, at, gen, alias);
   const input = bind(gen.child, child.schema);
   if (input.type.kind !== 'array') {
     throw new AnalysisError(`Cannot resolve '${exprToString(gen)}': ${gen.fn} needs an array, but '${input.name}' is ${typeToString(input.type)}.`);
@@ -55,4 +57,30 @@ export function planGenerate(child: PhysicalPlan, exprs: readonly Expr[]): Physi
   return withOperator(projected, schema, generate(schema, {
     arrayIndex: kept.length, arrayType, kept: kept.map((_, k) => k), at, outer: gen.fn.endsWith('_outer'), withPos,
   }));
+}
+
+/**
+ * select(…, json_tuple(json, 'a', 'b'), …): the json_tuple function's struct {c0, c1, …} projected
+ * next to the kept columns, then spread into columns c0, c1, … at the generator's place. One row
+ * out per row in (a null or malformed document gives a row of nulls), as Spark's JsonTuple does.
+ */
+function planJsonTuple(child: PhysicalPlan, exprs: readonly Expr[], at: number, gen: Generator, alias: string | undefined): PhysicalPlan {
+  if (alias !== undefined) {
+    throw new AnalysisError(`${exprToString(gen)} makes one column per field (c0, c1, …), so it takes no single alias('${alias}'); rename them afterwards with withColumnRenamed.`);
+  }
+  const kept = bindSelect(exprs.filter((_, k) => k !== at), child.schema);
+  const input = bind(gen.child, child.schema), genFields = (input.type as StructType).fields;
+  const fields = kept.map((b) => ({ name: b.name, type: b.type, nullable: true }));
+  const names = new Set<string>();
+  for (const n of [...fields, ...genFields].map((f) => f.name)) {
+    if (names.has(n)) throw new AnalysisError(`select() would produce two columns named '${n}'; give one an alias().`);
+    names.add(n);
+  }
+  const stage: Struct = struct([...fields, { name: '__generator_input', type: input.type, nullable: true }]);
+  const projected = withOperator(child, stage, project(stage, [...kept, input]));
+  const schema = struct([...fields.slice(0, at), ...genFields, ...fields.slice(at)]);
+  return withOperator(projected, schema, (b) => {
+    const cols = b.columns.slice(0, kept.length), spread = b.columns[kept.length]!.children;
+    return makeBatch(schema, [...cols.slice(0, at), ...spread, ...cols.slice(at)], b.numRows);
+  });
 }

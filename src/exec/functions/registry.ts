@@ -11,7 +11,7 @@ import { trim, ltrim, rtrim } from './trim.ts';
 import { length } from './length.ts';
 import { substring } from './substring.ts';
 import { abs } from './abs.ts';
-import { round } from './round.ts';
+import { round, bround } from './round.ts';
 import { startswith, endswith, contains } from './string-match.ts';
 import { like, rlike } from './like.ts';
 import { regexp_extract } from './regexp-extract.ts';
@@ -42,6 +42,17 @@ import { element_at, get } from './element-at.ts';
 import { array_join } from './array-join.ts';
 import { sort_array } from './sort-array.ts';
 import { array_distinct } from './array-distinct.ts';
+import { hash, xxhash64 } from './hash.ts';
+import { initcap } from './initcap.ts';
+import { reverse } from './reverse.ts';
+import { repeat } from './repeat.ts';
+import { instr, locate } from './string-position.ts';
+import { translate } from './translate.ts';
+import { ascii } from './ascii.ts';
+import { left, right } from './left-right.ts';
+import { format_string } from './format-string.ts';
+import { named_struct } from './named-struct.ts';
+import { json_tuple } from './json-tuple.ts';
 
 /** Every scalar SQL function: adding one is its file plus one line here. */
 export const scalarFunctions: readonly ScalarFunction[] = [
@@ -50,6 +61,7 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   upper, lower,
   casewhen, coalesce, nullif, greatest, least,
   negative, abs, round, floor, ceil,
+  bround,
   sqrt, cbrt, exp, expm1, ln, log10, log2, log1p, log, pow, atan2, hypot, signum, sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, degrees, radians, pi, e,
   concat, concat_ws, trim, ltrim, rtrim, length, substring,
   startswith, endswith, contains, like, rlike, regexp_extract, regexp_replace,
@@ -61,6 +73,9 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   to_timestamp, to_date, unix_timestamp, date_format, from_unixtime, current_timestamp, current_date,
   date_add, date_sub, datediff, add_months, last_day, date_trunc, trunc,
   makeArray, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
+  hash, xxhash64,
+  initcap, reverse, repeat, instr, locate, translate, ascii, left, right,
+  format_string, named_struct, json_tuple,
 ];
 
 /** By lower-case name and alias; a name given twice is a mistake caught when the module loads. */

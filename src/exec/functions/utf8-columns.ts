@@ -1,7 +1,7 @@
 import type * as A from 'apache-arrow';
 import { boolean, int } from '../../data/types.ts';
 import { isValid } from '../../data/batch.ts';
-import { ValidityBuilder, primitiveColumn } from '../../data/builders.ts';
+import { BytesBuilder, ValidityBuilder, primitiveColumn } from '../../data/builders.ts';
 
 /**
  * Small readers and writers the string functions share. A string column is read as its UTF-8
@@ -41,4 +41,11 @@ export function intColumn(n: number, f: (i: number) => number | null): A.Data {
 export function bytesOf(d: A.Data, i: number): [Uint8Array, number, number] {
   const o = d.valueOffsets as Int32Array;
   return [d.values as Uint8Array, o[i]!, o[i + 1]!];
+}
+
+/** A string column from a per-row answer; null where `f` says null. */
+export function stringColumn(n: number, f: (i: number) => string | null): A.Data {
+  const bb = new BytesBuilder(n);
+  for (let i = 0; i < n; i++) { const v = f(i); if (v === null) bb.appendNull(); else bb.appendString(v); }
+  return bb.finish('string');
 }

@@ -37,6 +37,7 @@ const aggregates: Record<string, AggFn> = {
 /** Generators are their own node too: a row becomes several (plan/plan-generate.ts). */
 const generators: Record<string, GeneratorFn> = {
   explode: 'explode', explode_outer: 'explode_outer', posexplode: 'posexplode', posexplode_outer: 'posexplode_outer',
+  json_tuple: 'json_tuple',
 };
 
 /** Words that end or join expressions: unquoted, they are never column names (backquote them to be). */
@@ -289,6 +290,7 @@ class Parser {
       return { op: 'agg', agg: { fn: agg, child: rows ? null : a } };
     }
     const gen = generators[name];
+    if (gen === 'json_tuple') return { op: 'generator', fn: gen, child: { op: 'call', name, args } };
     if (gen) {
       if (args.length !== 1) throw new ParseError(`${name}() takes 1 argument, got ${args.length}`, this.text, nameTok.pos);
       return { op: 'generator', fn: gen, child: args[0]! };
