@@ -21,6 +21,8 @@ export {
   split, array, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
   explode, explode_outer, posexplode, posexplode_outer,
   sum, count, avg, mean, min, max, first, last, approx_count_distinct, approxCountDistinct, collect_list, collect_set,
+  count_distinct, countDistinct, stddev, std, stddev_samp, stddev_pop, variance, var_samp, var_pop, skewness, kurtosis,
+  max_by, min_by, percentile_approx, approx_percentile,
 } from './api/functions.ts';
 export { GroupedData } from './api/dataframe.ts';
 export * as types from './data/types.ts';
