@@ -7,6 +7,7 @@ import {
   skewness, kurtosis, max_by, min_by, percentile_approx, approx_percentile,
 } from '../src/index.ts';
 import { aggRows } from './support/select-rows.ts';
+import { mulberry32 } from './support/prng.ts';
 
 const range = (n: number) => Array.from({ length: n }, (_, id) => ({ id }));
 const idSchema = T.struct({ id: T.long });
@@ -152,4 +153,31 @@ describe('percentile_approx / approx_percentile', () => {
     await expect(aggRows(colSchema, vals([1]), (df) => df.agg(percentile_approx('col', 1.5)))).rejects.toThrow(/percentage must be a number between 0.0 and 1.0/);
     await expect(aggRows(colSchema, vals([1]), (df) => df.agg(percentile_approx('col', 0.5, 0)))).rejects.toThrow(/accuracy must be a positive integer/);
   });
+});
+
+describe('percentile_approx over a large group: Spark\'s Greenwald-Khanna bound and a bounded state', () => {
+  it('120000 values, accuracy 100: each answer is an input value within rank n / accuracy of ceil(p * n); the stored summary stays small', async () => {
+    const { makeAggregator } = await import('../src/exec/aggregate/aggregators.ts');
+    const rng = mulberry32(99);
+    const n = 120_000, accuracy = 100, ps = [0.05, 0.25, 0.5, 0.75, 0.9, 0.99];
+    const xs = Array.from({ length: n }, (_, i) => i + rng() / 2).sort(() => rng() - 0.5);
+    const rows = xs.map((x) => ({ x }));
+    const [r] = await aggRows(T.struct({ x: T.double }), rows, (df) => df.agg(percentile_approx('x', ps, accuracy).alias('p')));
+    const got = r!.p as number[];
+    const sorted = [...xs].sort((a, b) => a - b), pos = new Map(sorted.map((x, i) => [x, i + 1]));
+    got.forEach((v, k) => {
+      expect(pos.has(v), `p=${ps[k]}: ${v} is an input value`).toBe(true);
+      expect(Math.abs(pos.get(v)! - Math.ceil(ps[k]! * n)), `p=${ps[k]}`).toBeLessThanOrEqual(n / accuracy);
+    });
+    // The aggregator's own state after the same values: the head is flushed past Spark's 50000
+    // and compressed, so the samples are far fewer than the values.
+    const agg = makeAggregator('percentile_approx', T.double, 'p', { percentages: ps, asArray: true, accuracy });
+    const vals: (unknown[])[] = agg.stateFields.map(() => []);
+    for (const x of xs) agg.update(vals as never, 0, 0, x);
+    const samples = (vals[1]![0] as number[]).length, head = (vals[0]![0] as number[]).length;
+    expect(samples).toBeGreaterThan(0);
+    expect(samples).toBeLessThan(1000);
+    expect(head).toBe(n % 50_000);
+    expect(agg.result(vals as never, 0, 0)).toEqual(got);
+  }, 60_000);
 });

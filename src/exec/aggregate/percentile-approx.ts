@@ -1,40 +1,58 @@
-import { array, type DataType } from '../../data/types.ts';
+import { array, double, type DataType, type StructField } from '../../data/types.ts';
 import type { Cell } from '../../data/cells.ts';
 import type { Aggregator } from './aggregators.ts';
-import { collect } from './collect.ts';
+import { COMPRESS_THRESHOLD, HEAD_SIZE, compress, insertHead, mergeSummaries, query, type Summary } from './quantile-summaries.ts';
+
+const FIELDS = ['head', 'values', 'g', 'delta'] as const;
 
 /**
- * percentile_approx(col, percentage, accuracy): for each percentage p, an actual input value
- * (nulls skipped), as Spark's ApproximatePercentile over QuantileSummaries answers while every
- * value is still a sample: the least value when p <= 1/accuracy, the greatest when
- * p >= 1 - 1/accuracy, else the value of rank ceil(p * n). An array of percentages gives an
- * array (containsNull false), in the order given.
- *
- * Why not a sketch library: the npm sketches (DDSketch in @datadog/sketches-js, t-digest)
- * answer with bucket midpoints or interpolations, not input values, so their answers cannot
- * match Spark's; sluice keeps the group's values (collect_list's state, one array value
- * column that survives restarts) and answers exactly, which is inside any accuracy bound. Its
- * size grows with the group, unlike Spark's compressed summary: see docs/porting-from-pyspark.md.
+ * percentile_approx(col, percentage, accuracy): for each percentage an actual input value
+ * within rank error n / accuracy (nulls skipped), from Spark's Greenwald-Khanna summary with
+ * relative error 1 / accuracy (quantile-summaries.ts); an array of percentages gives an array
+ * (containsNull false) in the order given. The summary and its head buffer of unsorted new
+ * values are array<double> value columns plus a count, so a restart goes on from them; values
+ * are doubles inside, as in Spark, and come out in the input's type.
  */
 export function percentileApprox(name: string, input: DataType, percentages: readonly number[], asArray: boolean, accuracy: number): Aggregator {
-  const list = collect(name, input, false);
   const relativeError = 1 / accuracy;
-  const cmp = (a: Cell, b: Cell): number => ((a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0);
-  const at = (sorted: readonly Cell[], p: number): Cell => {
-    if (p <= relativeError) return sorted[0]!;
-    if (p >= 1 - relativeError) return sorted[sorted.length - 1]!;
-    const rank = Math.ceil(p * sorted.length);
-    return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+  const arr = array(double, false);
+  const stateFields: StructField[] = [...FIELDS.map((f) => ({ name: f, type: arr, nullable: true })), { name: 'count', type: double, nullable: true }];
+  const list = (vals: Cell[][], col: number, slot: number): number[] => {
+    let l = vals[col]![slot] as number[] | null | undefined;
+    if (!l) vals[col]![slot] = l = [];
+    return l;
   };
+  const read = (vals: Cell[][], base: number, slot: number): Summary => ({
+    values: list(vals, base + 1, slot), g: list(vals, base + 2, slot), delta: list(vals, base + 3, slot), count: (vals[base + 4]![slot] as number | null) ?? 0,
+  });
+  const write = (vals: Cell[][], base: number, slot: number, s: Summary, head: number[]): void => {
+    vals[base]![slot] = head; vals[base + 1]![slot] = s.values; vals[base + 2]![slot] = s.g; vals[base + 3]![slot] = s.delta; vals[base + 4]![slot] = s.count;
+  };
+  /** The slot's summary with its head inserted and compressed, as Spark's serialisation and eval see it. */
+  const compressed = (vals: Cell[][], base: number, slot: number): Summary => compress(read(vals, base, slot), list(vals, base, slot), relativeError);
+  const out = (x: number): Cell => (input.kind === 'long' ? BigInt(x) : x);
   return {
-    ...list,
-    type: asArray ? array(input, false) : input,
+    name, type: asArray ? array(input, false) : input, stateFields,
+    update: (vals, base, slot, v) => {
+      if (v === null) return;
+      const head = list(vals, base, slot);
+      head.push(Number(v));
+      if (head.length < HEAD_SIZE) return;
+      let s = insertHead(read(vals, base, slot), head, relativeError);
+      if (s.values.length >= COMPRESS_THRESHOLD) s = compress(s, [], relativeError);
+      write(vals, base, slot, s, []);
+    },
+    merge: (vals, base, slot, from, src) => {
+      // Spark merges compressed summaries: each side's head is inserted first.
+      write(vals, base, slot, mergeSummaries(compressed(vals, base, slot), compressed(from, base, src), relativeError), []);
+    },
     result: (vals, base, slot) => {
-      const values = (vals[base]![slot] as Cell[] | null) ?? [];
-      if (!values.length) return null;
-      const sorted = [...values].sort(cmp);
-      const out = percentages.map((p) => at(sorted, p));
-      return asArray ? out : out[0]!;
+      // On a compressed copy: the state itself is left as the inputs made it, so a restart from
+      // the stored state answers the same as the process that never stopped.
+      const s = compressed(vals, base, slot);
+      if (!s.count) return null;
+      const got = percentages.map((p) => out(query(s, p, relativeError)!));
+      return asArray ? got : got[0]!;
     },
   };
 }
