@@ -181,3 +181,30 @@ describe('percentile_approx over a large group: Spark\'s Greenwald-Khanna bound 
     expect(agg.result(vals as never, 0, 0)).toEqual(got);
   }, 60_000);
 });
+
+describe('the new aggregates merge sessions', () => {
+  it('two stored sessions joined by a later event give the answers of all three events', async () => {
+    const { Session, MemoryStream, session_window } = await import('../src/index.ts');
+    const session = Session.builder().appName('aggs-sessions').getOrCreate();
+    const schema = T.struct({ user_id: T.string, id: T.long, x: T.double, tag: T.string, t: T.timestamp });
+    const at = (m: number) => Date.UTC(2024, 0, 1, 10, m);
+    const s = new MemoryStream(session, schema);
+    const q = await s.toDF().withWatermark('t', '30 minutes').groupBy(col('user_id'), session_window(col('t'), '5 minutes'))
+      .agg(stddev('x').alias('sd'), var_pop('x').alias('vp'), max_by('id', 'x').alias('top'), min_by('tag', 'x').alias('low'),
+        count_distinct('tag').alias('tags'), percentile_approx('x', [0.5, 1]).alias('p'))
+      .writeStream.outputMode('append').format('memory').queryName('aggs_sessions').start();
+    s.addData([{ user_id: 'a', id: 1n, x: 10, tag: 'p', t: at(0) }, { user_id: 'a', id: 2n, x: 30, tag: 'q', t: at(8) }]);
+    await q.processAllAvailable();
+    s.addData([{ user_id: 'a', id: 3n, x: 20, tag: 'p', t: at(4) }]);
+    await q.processAllAvailable();
+    s.addData([{ user_id: 'z', id: 9n, x: 0, tag: 'z', t: at(59) }]);
+    await q.processAllAvailable();
+    await q.stop();
+    const rows = session.table('aggs_sessions').collect().filter((r) => r.user_id === 'a');
+    expect(rows.length).toBe(1);
+    const r = rows[0]!;
+    expect(r.sd as number).toBeCloseTo(10, 12);
+    expect(r.vp as number).toBeCloseTo(200 / 3, 12);
+    expect({ top: r.top, low: r.low, tags: r.tags, p: r.p }).toEqual({ top: 2n, low: 'p', tags: 2n, p: [20, 30] });
+  }, 60_000);
+});
