@@ -121,7 +121,7 @@ export class HashAggregate implements StatefulOperator {
       const parts = keyCols.map((c, k) => keyParts(c, this.plain[k]!.bound.type, n));
       const decoders = keyCols.map((c, k) => cellReader(c, this.plain[k]!.bound.type));
       const inputs = aggs.map((a) => (a.input && a.aggregator.addCount ? a.input.eval(b, noCtx) : null));
-      const readers = aggs.map((a) => aggInputReader(a, b));
+      const readers = aggs.map((a, k) => { const d = inputs[k]; return d ? cellReader(d, a.input!.type) : aggInputReader(a, b); });
       // Per count-only aggregate: does every row count (count(*), or an input without nulls)?
       const countsAll = inputs.map((d, k) => aggs[k]!.input === null || (d !== null && d.nullCount === 0));
       const timeCol = this.window ? this.window.time.eval(b, noCtx) : null;
