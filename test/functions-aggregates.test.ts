@@ -106,6 +106,16 @@ describe('max_by / min_by', () => {
     ]);
   });
 
+  it.each([
+    ['Example 2', [['Marketing', 'Anna', 4], ['IT', 'Bob', 2], ['IT', 'Charlie', 3], ['Marketing', 'David', 1]], { IT: ['Charlie', 'Bob'], Marketing: ['Anna', 'David'] }],
+    ['Example 3', [['Consult', 'Eva', 6], ['Finance', 'Frank', 5], ['Finance', 'George', 9], ['Consult', 'Henry', 7]], { Consult: ['Henry', 'Eva'], Finance: ['George', 'Frank'] }],
+  ] as const)('%s: max_by/min_by(name, years_in_dept) by department', async (_, data, want) => {
+    const s = T.struct({ department: T.string, name: T.string, years_in_dept: T.long });
+    const out = await aggRows(s, data.map(([department, name, y]) => ({ department, name, years_in_dept: BigInt(y) })),
+      (df) => df.groupBy('department').agg(max_by('name', 'years_in_dept'), min_by('name', 'years_in_dept')));
+    expect(Object.fromEntries(out.map((r) => [r.department, [r['max_by(name, years_in_dept)'], r['min_by(name, years_in_dept)']]]))).toEqual(want);
+  });
+
   it('SQL example: max_by(x, y) FROM VALUES (a, 10), (b, 50), (c, 20) = b; min_by = a; a null ord is skipped, a null x returned', async () => {
     const s = T.struct({ x: T.string, y: T.int });
     const [r] = await aggRows(s, [{ x: 'a', y: 10 }, { x: 'b', y: 50 }, { x: 'c', y: 20 }, { x: 'z', y: null }], (df) => df.agg(max_by('x', 'y'), min_by('x', 'y')));
