@@ -24,6 +24,11 @@ export interface Aggregator {
    * input (any rows for count(*)) at once, so a batch adds one bigint per group, not one per row.
    */
   addCount?(vals: Cell[][], base: number, slot: number, n: number): void;
+  /**
+   * Called once a batch for each group the batch touched, after its rows: the point where
+   * Spark serialises an aggregation buffer into the state store (percentile_approx compresses).
+   */
+  endBatch?(vals: Cell[][], base: number, slot: number): void;
   /** Fold the state of slot `src` (columns `from`) into `slot` (session merging). */
   merge(vals: Cell[][], base: number, slot: number, from: Cell[][], src: number): void;
   result(vals: Cell[][], base: number, slot: number): Cell;

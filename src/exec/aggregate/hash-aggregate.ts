@@ -176,6 +176,10 @@ export class HashAggregate implements StatefulOperator {
       const agg = aggs[a]!.aggregator, base = this.valueBase[a]!;
       for (let g = 0; g < c.length; g++) if (c[g]! > 0) agg.addCount!(vals, base, groupSlot[g]!, c[g]!);
     }
+    for (let a = 0; a < aggs.length; a++) {
+      const agg = aggs[a]!.aggregator, base = this.valueBase[a]!;
+      if (agg.endBatch) for (const slot of groupSlot) agg.endBatch(vals, base, slot);
+    }
     return { output: this.emit(store, w, mode), late, numLateRows: numLate };
   }
 

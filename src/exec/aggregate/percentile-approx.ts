@@ -1,7 +1,7 @@
 import { array, double, type DataType, type StructField } from '../../data/types.ts';
 import type { Cell } from '../../data/cells.ts';
 import type { Aggregator } from './aggregators.ts';
-import { COMPRESS_THRESHOLD, HEAD_SIZE, compress, insertHead, mergeSummaries, query, type Summary } from './quantile-summaries.ts';
+import { COMPRESS_THRESHOLD, HEAD_SIZE, compress, emptySummary, insertHead, mergeSummaries, query, type Summary } from './quantile-summaries.ts';
 
 const FIELDS = ['head', 'values', 'g', 'delta'] as const;
 
@@ -41,6 +41,16 @@ export function percentileApprox(name: string, input: DataType, percentages: rea
       let s = insertHead(read(vals, base, slot), head, relativeError);
       if (s.values.length >= COMPRESS_THRESHOLD) s = compress(s, [], relativeError);
       write(vals, base, slot, s, []);
+    },
+    // Spark's streaming state holds the summary merged with each batch's compressed partial
+    // summary (its buffer is compressed when serialised): the same here, so the head holds at
+    // most one batch's values between batches and the answers follow Spark's across batches.
+    endBatch: (vals, base, slot) => {
+      const head = vals[base]![slot] as number[] | null;
+      if (!head?.length) return;
+      const batch = compress(emptySummary(), head, relativeError);
+      // StateStoreRestoreExec hands the final aggregate the batch's partial first, then the saved state.
+      write(vals, base, slot, mergeSummaries(batch, read(vals, base, slot), relativeError), []);
     },
     merge: (vals, base, slot, from, src) => {
       // Spark merges compressed summaries: each side's head is inserted first.
