@@ -180,7 +180,7 @@ describe('percentile_approx over a large group: Spark\'s Greenwald-Khanna bound 
       expect(Math.abs(pos.get(v)! - Math.ceil(ps[k]! * n)), `p=${ps[k]}`).toBeLessThanOrEqual(n / accuracy);
     });
     // The aggregator's own state after the same values in one batch: the head is flushed past
-    // Spark's 50000 and compressed, the rest merged at the batch's end, so the samples are far
+    // Spark's 50000 and compressed, the rest inserted at the batch's end, so the samples are far
     // fewer than the values.
     const agg = makeAggregator('percentile_approx', T.double, 'p', { percentages: ps, asArray: true, accuracy });
     const vals: (unknown[])[] = agg.stateFields.map(() => []);
@@ -190,7 +190,7 @@ describe('percentile_approx over a large group: Spark\'s Greenwald-Khanna bound 
     const samples = (vals[1]![0] as number[]).length, head = (vals[0]![0] as number[]).length;
     expect(samples).toBeGreaterThan(0);
     expect(samples).toBeLessThan(1000);
-    expect(head, 'a batch end merges the head into the summary').toBe(0);
+    expect(head, 'a batch end inserts the head into the summary').toBe(0);
     expect(agg.result(vals as never, 0, 0)).toEqual(got);
   }, 60_000);
 });
