@@ -23,6 +23,8 @@ export {
   sum, count, avg, mean, min, max, first, last, approx_count_distinct, approxCountDistinct, collect_list, collect_set,
   hash, xxhash64,
   bround, initcap, reverse, repeat, instr, locate, translate, ascii, left, right, format_string, printf, named_struct, json_tuple,
+  count_distinct, countDistinct, stddev, std, stddev_samp, stddev_pop, variance, var_samp, var_pop, skewness, kurtosis,
+  max_by, min_by, percentile_approx, approx_percentile,
 } from './api/functions.ts';
 export { GroupedData } from './api/dataframe.ts';
 export * as types from './data/types.ts';

@@ -159,7 +159,10 @@ export { Column };
 /** The aggregate functions a dict agg({'amount': 'sum'}) may name, by Spark's names. */
 const AGG_BY_NAME: Record<string, (c: string) => Column> = {
   sum: F.sum, count: F.count, avg: F.avg, mean: F.avg, average: F.avg, min: F.min, max: F.max, first: F.first, last: F.last,
-  approx_count_distinct: F.approx_count_distinct,
+  approx_count_distinct: F.approx_count_distinct, collect_list: F.collect_list, collect_set: F.collect_set,
+  // Spark's strToExpr names both stddev and std `stddev(x)`.
+  stddev: F.stddev, std: F.stddev, stddev_samp: F.stddev_samp, stddev_pop: F.stddev_pop,
+  variance: F.variance, var_samp: F.var_samp, var_pop: F.var_pop, skewness: F.skewness, kurtosis: F.kurtosis,
 };
 
 /** df.groupBy(...): Spark's RelationalGroupedDataset. */

@@ -1,8 +1,8 @@
 import { Column, toColumn, toExprOrLit, type ColumnLike } from './column.ts';
 import { parseSqlExpr } from '../plan/sql/parser.ts';
-import type { StructType } from '../data/types.ts';
+import { double, type StructType } from '../data/types.ts';
 import { AnalysisError } from '../errors.ts';
-import type { AggFn, GeneratorFn, JsonMode } from '../plan/expr.ts';
+import type { AggFn, Expr, GeneratorFn, JsonMode } from '../plan/expr.ts';
 import { parseDuration } from '../util/duration.ts';
 import { parseDdlSchema } from '../data/ddl.ts';
 
@@ -181,6 +181,42 @@ export const first = (c: ColumnLike): Column => agg('first', c);
 export const last = (c: ColumnLike): Column => agg('last', c);
 export const approx_count_distinct = (c: ColumnLike): Column => agg('approx_count_distinct', c);
 export const approxCountDistinct = approx_count_distinct;
+/** Exact count of distinct (col, ...cols) tuples, rows with any null skipped; named `count(DISTINCT a, b)`. */
+export const count_distinct = (c: ColumnLike, ...cols: ColumnLike[]): Column =>
+  new Column({ op: 'agg', agg: { fn: 'count_distinct', child: toColumn(c).expr, args: cols.map((x) => toColumn(x).expr) } });
+export const countDistinct = count_distinct;
+/** Sample standard deviation (null for fewer than 2 values, as in Spark); stddev and std are its other names. */
+export const stddev_samp = (c: ColumnLike): Column => agg('stddev_samp', c);
+export const stddev = (c: ColumnLike): Column => agg('stddev', c);
+export const std = (c: ColumnLike): Column => agg('std', c);
+export const stddev_pop = (c: ColumnLike): Column => agg('stddev_pop', c);
+/** Sample variance (null for fewer than 2 values); variance is its other name. */
+export const var_samp = (c: ColumnLike): Column => agg('var_samp', c);
+export const variance = (c: ColumnLike): Column => agg('variance', c);
+export const var_pop = (c: ColumnLike): Column => agg('var_pop', c);
+export const skewness = (c: ColumnLike): Column => agg('skewness', c);
+export const kurtosis = (c: ColumnLike): Column => agg('kurtosis', c);
+/** The value of `c` in the row where `ord` is greatest (rows with a null ord skipped). */
+export const max_by = (c: ColumnLike, ord: ColumnLike): Column =>
+  new Column({ op: 'agg', agg: { fn: 'max_by', child: toColumn(c).expr, args: [toColumn(ord).expr] } });
+export const min_by = (c: ColumnLike, ord: ColumnLike): Column =>
+  new Column({ op: 'agg', agg: { fn: 'min_by', child: toColumn(c).expr, args: [toColumn(ord).expr] } });
+// Percentages are doubles, so their names read as Spark's (array(0.25, 1.0)).
+const pct = (v: number): Expr => ({ op: 'lit', value: v, type: double });
+const percentArg = (p: number | readonly number[] | Column): Expr => (p instanceof Column ? p.expr
+  : typeof p === 'number' ? pct(p) : { op: 'call', name: 'array', args: p.map(pct) });
+function percentile(fn: 'percentile_approx' | 'approx_percentile', c: ColumnLike, percentage: number | readonly number[] | Column, accuracy: number | Column): Column {
+  const acc = accuracy instanceof Column ? accuracy.expr : { op: 'lit' as const, value: accuracy };
+  return new Column({ op: 'agg', agg: { fn, child: toColumn(c).expr, args: [percentArg(percentage), acc] } });
+}
+/**
+ * percentile_approx(col, 0.5) or (col, [0.25, 0.5, 0.75], accuracy): an actual value of the
+ * column at each percentage (an array for an array); accuracy defaults to Spark's 10000.
+ */
+export const percentile_approx = (c: ColumnLike, percentage: number | readonly number[] | Column, accuracy: number | Column = 10000): Column =>
+  percentile('percentile_approx', c, percentage, accuracy);
+export const approx_percentile = (c: ColumnLike, percentage: number | readonly number[] | Column, accuracy: number | Column = 10000): Column =>
+  percentile('approx_percentile', c, percentage, accuracy);
 
 // Date and time (exec/functions/datetime-*.ts and friends), in UTC: sluice's session time zone.
 /** The year of a date or timestamp. */

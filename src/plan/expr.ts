@@ -41,8 +41,11 @@ export type Expr =
   | { readonly op: 'generator'; readonly fn: GeneratorFn; readonly child: Expr };
 
 
-/** An aggregate call: `count('*')` has no child. */
-export interface AggExpr { readonly fn: AggFn; readonly child: Expr | null; readonly alias?: string }
+/**
+ * An aggregate call: `count('*')` has no child. `args` are the arguments after the first:
+ * further columns (count(DISTINCT a, b), max_by(x, ord)) or constants (percentile_approx's).
+ */
+export interface AggExpr { readonly fn: AggFn; readonly child: Expr | null; readonly args?: readonly Expr[]; readonly alias?: string }
 
 const binSymbol: Record<BinaryOp, string> = {
   eq: '=', neq: '!=', gt: '>', geq: '>=', lt: '<', leq: '<=', and: 'AND', or: 'OR', plus: '+', minus: '-', multiply: '*', divide: '/', mod: '%',
@@ -94,5 +97,6 @@ export function outputName(e: Expr): string {
 
 /** Spark's default name of an aggregate column: sum(amount), count(1), avg(x). */
 export function aggName(a: AggExpr): string {
-  return `${a.fn}(${a.child ? exprToString(a.child) : '1'})`;
+  const args = [a.child ? exprToString(a.child) : '1', ...(a.args ?? []).map(exprToString)].join(', ');
+  return a.fn === 'count_distinct' ? `count(DISTINCT ${args})` : `${a.fn}(${args})`;
 }

@@ -1,6 +1,6 @@
 import { AnalysisError } from '../errors.ts';
 import { typeToString } from '../data/types.ts';
-import { makeAggregator } from '../exec/aggregate/aggregators.ts';
+import { makeAggregator, PERCENTILE_ACCURACY, type AggOptions } from '../exec/aggregate/aggregators.ts';
 import { HashAggregate, type PlainKey, type WindowKey, type AggColumn } from '../exec/aggregate/hash-aggregate.ts';
 import { SessionAggregate } from '../exec/aggregate/session-aggregate.ts';
 import { bind } from './analyzer.ts';
@@ -17,6 +17,32 @@ export function watermarkColumnOf(child: PhysicalPlan): string | null {
 
 function unalias(e: Expr): { e: Expr; alias?: string } {
   return e.op === 'alias' ? { e: e.child, alias: e.name } : { e };
+}
+
+/** A constant number, or an array(...) of them; null if `e` is neither. */
+function constants(e: Expr): { values: number[]; array: boolean } | null {
+  const num = (x: Expr): number | null => (x.op === 'lit' && typeof x.value === 'number' ? x.value : x.op === 'lit' && typeof x.value === 'bigint' ? Number(x.value) : null);
+  if (e.op === 'call' && e.name === 'array') {
+    const values = e.args.map(num);
+    return values.every((v): v is number => v !== null) ? { values, array: true } : null;
+  }
+  const v = num(e);
+  return v === null ? null : { values: [v], array: false };
+}
+
+/** percentile_approx's percentage(s) and accuracy: constants, checked as Spark's ApproximatePercentile checks them. */
+function percentileOptions(name: string, args: readonly Expr[]): AggOptions {
+  const [pe, ae] = args;
+  const p = pe ? constants(pe) : null;
+  if (!p || !p.values.length || p.values.some((v) => !(v >= 0 && v <= 1))) {
+    throw new AnalysisError(`${name}: the percentage must be a number between 0.0 and 1.0, or an array of them, given as a literal (lit(0.5) or [0.25, 0.75]).`);
+  }
+  const a = ae ? constants(ae) : { values: [PERCENTILE_ACCURACY], array: false };
+  const accuracy = a && !a.array ? a.values[0]! : NaN;
+  if (!(Number.isInteger(accuracy) && accuracy > 0 && accuracy <= 2147483647)) {
+    throw new AnalysisError(`${name}: the accuracy must be a positive integer literal up to 2147483647 (default ${PERCENTILE_ACCURACY}).`);
+  }
+  return { percentages: p.values, asArray: p.array, accuracy };
 }
 
 /** groupBy(keys).agg(aggs): keys bound to the input, one window at most, Spark's output names. */
@@ -56,7 +82,13 @@ export function planAggregate(child: PhysicalPlan, p: Extract<LogicalPlan, { kin
   }
   const aggs: AggColumn[] = p.aggs.map((a) => {
     const input = a.child ? bind(a.child, child.schema) : null;
-    return { aggregator: makeAggregator(a.fn, input?.type ?? null, a.alias ?? aggName(a)), input, call: aggName(a) };
+    const name = a.alias ?? aggName(a);
+    if (a.fn === 'percentile_approx' || a.fn === 'approx_percentile') {
+      const opts = percentileOptions(name, a.args ?? []);
+      return { aggregator: makeAggregator(a.fn, input?.type ?? null, name, opts), input, call: aggName(a) };
+    }
+    const extra = (a.args ?? []).map((x) => bind(x, child.schema));
+    return { aggregator: makeAggregator(a.fn, input?.type ?? null, name, { extra: extra.map((x) => x.type) }), input, extra, call: aggName(a) };
   });
   const names = new Set<string>();
   for (const n of [...keys.map((k) => k.name), ...(session ? [session.name] : []), ...aggs.map((a) => a.aggregator.name)]) {

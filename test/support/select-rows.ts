@@ -21,3 +21,14 @@ export async function queryRows(schema: T.Struct, rows: readonly Record<string, 
   await q.stop();
   return session.table(name).collect();
 }
+
+/** Run `build(df)` (an aggregation) over `rows` in complete mode through the memory sink and return its rows. */
+export async function aggRows(schema: T.Struct, rows: readonly Record<string, unknown>[], build: (df: DataFrame) => DataFrame): Promise<Record<string, unknown>[]> {
+  const stream = new MemoryStream(session, schema);
+  stream.addData(rows);
+  const name = `agg_table_${seq++}`;
+  const q = await build(stream.toDF()).writeStream.format('memory').outputMode('complete').queryName(name).start();
+  await q.processAllAvailable();
+  await q.stop();
+  return session.table(name).collect();
+}

@@ -4,6 +4,10 @@ import type { Cell } from '../../data/cells.ts';
 import { cellKeyPart } from '../../state/key-encoding.ts';
 import { hllAdd, hllCount, hllMerge, hllNew } from './hll.ts';
 import { collect } from './collect.ts';
+import { countDistinct } from './count-distinct.ts';
+import { maxBy } from './max-by.ts';
+import { moments, type MomentFn } from './moments.ts';
+import { percentileApprox } from './percentile-approx.ts';
 
 /**
  * One aggregate function over state columns. `vals` are the store's value columns and
@@ -20,6 +24,11 @@ export interface Aggregator {
    * input (any rows for count(*)) at once, so a batch adds one bigint per group, not one per row.
    */
   addCount?(vals: Cell[][], base: number, slot: number, n: number): void;
+  /**
+   * Called once a batch for each group the batch touched, after its rows: the point where
+   * Spark serialises an aggregation buffer into the state store (percentile_approx compresses).
+   */
+  endBatch?(vals: Cell[][], base: number, slot: number): void;
   /** Fold the state of slot `src` (columns `from`) into `slot` (session merging). */
   merge(vals: Cell[][], base: number, slot: number, from: Cell[][], src: number): void;
   result(vals: Cell[][], base: number, slot: number): Cell;
@@ -29,6 +38,9 @@ const f = (name: string, type: DataType): StructField => ({ name, type, nullable
 
 const addCells = (a: Cell, b: Cell): Cell =>
   a === null ? b : b === null ? a : typeof a === 'bigint' ? BigInt.asIntN(64, a + (b as bigint)) : (a as number) + (b as number);
+
+/** Spark's ApproximatePercentile.DEFAULT_PERCENTILE_ACCURACY. */
+export const PERCENTILE_ACCURACY = 10000;
 
 function extreme(name: string, type: DataType, better: (a: Cell, b: Cell) => boolean): Aggregator {
   const pick = (cur: Cell, v: Cell): Cell => (v === null ? cur : cur === null || better(v, cur) ? v : cur);
@@ -40,15 +52,46 @@ function extreme(name: string, type: DataType, better: (a: Cell, b: Cell) => boo
   };
 }
 
-/** The aggregator for `fn` over an input of type `input` (null for count(*)). Spark's result types. */
 /** The aggregate functions, by Spark SQL name; each has a case in makeAggregator. */
-export type AggFn = 'sum' | 'count' | 'avg' | 'min' | 'max' | 'first' | 'last' | 'approx_count_distinct' | 'collect_list' | 'collect_set';
+export type AggFn = 'sum' | 'count' | 'avg' | 'min' | 'max' | 'first' | 'last' | 'approx_count_distinct' | 'collect_list' | 'collect_set'
+  | 'count_distinct' | MomentFn | 'max_by' | 'min_by' | 'percentile_approx' | 'approx_percentile';
 
-export function makeAggregator(fn: AggFn, input: DataType | null, name: string): Aggregator {
+/** What an aggregate takes besides its first input: further columns' types, and percentile_approx's constants. */
+export interface AggOptions {
+  readonly extra?: readonly DataType[];
+  readonly percentages?: readonly number[];
+  /** percentage was given as an array, so the result is one. */
+  readonly asArray?: boolean;
+  readonly accuracy?: number;
+}
+
+const orderable = (t: DataType): boolean => t.kind !== 'struct' && t.kind !== 'binary' && t.kind !== 'array';
+
+/** The aggregator for `fn` over an input of type `input` (null for count(*)). Spark's result types. */
+export function makeAggregator(fn: AggFn, input: DataType | null, name: string, opts: AggOptions = {}): Aggregator {
   const need = (ok: boolean, what: string): void => {
     if (!ok) throw new AnalysisError(`${name}: ${fn}() needs ${what}, but its input is ${input ? typeToString(input) : 'missing'}.`);
   };
+  const extra = opts.extra ?? [];
   switch (fn) {
+    case 'count_distinct': {
+      const all = [input, ...extra];
+      const bad = all.find((t) => t === null || t.kind === 'struct' || t.kind === 'array');
+      if (bad !== undefined) throw new AnalysisError(`${name}: count(DISTINCT ...) needs atomic columns, but one is ${bad ? typeToString(bad) : 'missing'}.`);
+      return countDistinct(name, all as DataType[]);
+    }
+    case 'stddev': case 'std': case 'stddev_samp': case 'stddev_pop': case 'variance': case 'var_samp': case 'var_pop': case 'skewness': case 'kurtosis':
+      need(input !== null && isNumeric(input), 'a number');
+      return moments(name, fn);
+    case 'max_by': case 'min_by': {
+      const ord = extra[0];
+      need(input !== null && input.kind !== 'struct', 'a value column');
+      if (!ord || !orderable(ord)) throw new AnalysisError(`${name}: ${fn}(x, ord) needs an orderable ord column (a number, string, date or timestamp), but it is ${ord ? typeToString(ord) : 'missing'}.`);
+      return maxBy(name, input!, ord, fn === 'max_by');
+    }
+    case 'percentile_approx': case 'approx_percentile':
+      need(input !== null && (isNumeric(input) || input.kind === 'date' || input.kind === 'timestamp'), 'a number, date or timestamp');
+      return percentileApprox(name, input!, opts.percentages ?? [], opts.asArray ?? false, opts.accuracy ?? PERCENTILE_ACCURACY);
     case 'count':
       return {
         name, type: long, stateFields: [f('n', long)],

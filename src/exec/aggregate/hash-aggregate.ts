@@ -12,6 +12,7 @@ import type { OperatorKey, OperatorMetadata } from '../../checkpoint/operator-me
 import { newEvalContext, type EvalContext, type Bound } from '../compiled-expr.ts';
 import type { StatefulOperator, StatefulResult, WatermarkContext } from '../stateful.ts';
 import type { Aggregator } from './aggregators.ts';
+import { aggInputReader } from './agg-input.ts';
 import { slidingStarts, tumblingStart, windowColumn, windowType } from './window.ts';
 
 export interface WindowKey { readonly name: string; readonly time: Bound; readonly kind: 'tumbling' | 'sliding'; readonly sizeMs: number; readonly slideMs: number }
@@ -19,6 +20,8 @@ export interface PlainKey { readonly name: string; readonly bound: Bound }
 export interface AggColumn {
   readonly aggregator: Aggregator;
   readonly input: Bound | null;
+  /** The further column inputs of an aggregate of several columns (count(DISTINCT a, b), max_by(x, ord)). */
+  readonly extra?: readonly Bound[];
   /** The function and its input as written, e.g. "sum(amount)": stored in the state's _metadata. */
   readonly call: string;
 }
@@ -117,10 +120,10 @@ export class HashAggregate implements StatefulOperator {
       const keyCols = this.plain.map((k) => k.bound.eval(b, noCtx));
       const parts = keyCols.map((c, k) => keyParts(c, this.plain[k]!.bound.type, n));
       const decoders = keyCols.map((c, k) => cellReader(c, this.plain[k]!.bound.type));
-      const inputs = aggs.map((a) => (a.input ? a.input.eval(b, noCtx) : null));
-      const readers = inputs.map((d, k) => (d ? cellReader(d, aggs[k]!.input!.type) : () => null));
+      const inputs = aggs.map((a) => (a.input && a.aggregator.addCount ? a.input.eval(b, noCtx) : null));
+      const readers = aggs.map((a, k) => { const d = inputs[k]; return d ? cellReader(d, a.input!.type) : aggInputReader(a, b); });
       // Per count-only aggregate: does every row count (count(*), or an input without nulls)?
-      const countsAll = inputs.map((d) => d === null || d.nullCount === 0);
+      const countsAll = inputs.map((d, k) => aggs[k]!.input === null || (d !== null && d.nullCount === 0));
       const timeCol = this.window ? this.window.time.eval(b, noCtx) : null;
       // The event times' int64 words, read as two int32s: no BigInt allocated per row (exact below 2^53 ms).
       const tv = timeCol ? timeCol.values as BigInt64Array : null;
@@ -172,6 +175,10 @@ export class HashAggregate implements StatefulOperator {
       if (!c) continue;
       const agg = aggs[a]!.aggregator, base = this.valueBase[a]!;
       for (let g = 0; g < c.length; g++) if (c[g]! > 0) agg.addCount!(vals, base, groupSlot[g]!, c[g]!);
+    }
+    for (let a = 0; a < aggs.length; a++) {
+      const agg = aggs[a]!.aggregator, base = this.valueBase[a]!;
+      if (agg.endBatch) for (const slot of groupSlot) agg.endBatch(vals, base, slot);
     }
     return { output: this.emit(store, w, mode), late, numLateRows: numLate };
   }

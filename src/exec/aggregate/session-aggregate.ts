@@ -12,6 +12,7 @@ import type { OperatorKey, OperatorMetadata } from '../../checkpoint/operator-me
 import { newEvalContext, type EvalContext, type Bound } from '../compiled-expr.ts';
 import type { StatefulOperator, StatefulResult, WatermarkContext } from '../stateful.ts';
 import type { AggColumn, PlainKey } from './hash-aggregate.ts';
+import { aggInputReader } from './agg-input.ts';
 import { windowColumn, windowType } from './window.ts';
 
 export interface SessionAggregateSpec {
@@ -123,7 +124,7 @@ export class SessionAggregate implements StatefulOperator {
       const keyCols = keys.map((k) => k.bound.eval(b, noCtx));
       const parts = keyCols.map((c, k) => keyParts(c, keys[k]!.bound.type, n));
       const decoders = keyCols.map((c, k) => cellReader(c, keys[k]!.bound.type));
-      const inputs = aggs.map((a) => (a.input ? cellReader(a.input.eval(b, noCtx), a.input.type) : () => null));
+      const inputs = aggs.map((a) => aggInputReader(a, b));
       const tc = session.time.eval(b, noCtx), tv = tc.values as BigInt64Array;
       const lateRows: number[] = [];
       for (let i = 0; i < n; i++) {

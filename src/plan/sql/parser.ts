@@ -2,6 +2,7 @@ import { ParseError } from '../../errors.ts';
 import { type DataType, array, double } from '../../data/types.ts';
 import { lookupFunction } from '../../exec/functions/registry.ts';
 import type { AggFn, BinaryOp, Expr, GeneratorFn } from '../expr.ts';
+import { PERCENTILE_ACCURACY } from '../../exec/aggregate/aggregators.ts';
 import { type Token, tokenize } from './lexer.ts';
 import { parseInterval } from '../../util/interval.ts';
 import { sizedTypes, sqlType, sqlTypeNames } from './sql-types.ts';
@@ -32,6 +33,14 @@ const multiplicative: Record<string, BinaryOp> = { '*': 'multiply', '/': 'divide
 const aggregates: Record<string, AggFn> = {
   sum: 'sum', count: 'count', avg: 'avg', mean: 'avg', min: 'min', max: 'max', first: 'first', last: 'last',
   approx_count_distinct: 'approx_count_distinct', collect_list: 'collect_list', collect_set: 'collect_set',
+  stddev: 'stddev', std: 'std', stddev_samp: 'stddev_samp', stddev_pop: 'stddev_pop', variance: 'variance', var_samp: 'var_samp',
+  var_pop: 'var_pop', skewness: 'skewness', kurtosis: 'kurtosis', max_by: 'max_by', min_by: 'min_by',
+  percentile_approx: 'percentile_approx', approx_percentile: 'approx_percentile',
+};
+
+/** How many arguments each aggregate takes beyond 1: [least, most]. */
+const aggArity: Partial<Record<AggFn, readonly [number, number]>> = {
+  max_by: [2, 2], min_by: [2, 2], percentile_approx: [2, 3], approx_percentile: [2, 3], count_distinct: [1, Infinity],
 };
 
 /** Generators are their own node too: a row becomes several (plan/plan-generate.ts). */
@@ -270,7 +279,10 @@ class Parser {
     const nameTok = this.next();
     const name = nameTok.text.toLowerCase();
     this.i++; // '('
-    if (this.isKw('distinct')) this.fail(`an argument of ${name}() (DISTINCT aggregates are not supported yet)`);
+    // count(DISTINCT a, b) is exact count_distinct; other DISTINCT aggregates are not there yet.
+    const distinct = name === 'count' && this.isKw('distinct');
+    if (distinct) this.i++;
+    else if (this.isKw('distinct')) this.fail(`an argument of ${name}() (of the DISTINCT aggregates only count(DISTINCT ...) is supported)`);
     const args: Expr[] = [];
     if (!this.isOp(')')) {
       do {
@@ -281,10 +293,21 @@ class Parser {
       } while (this.eatOp(','));
     }
     this.expectOp(')', "',' or ')'");
-    const agg = aggregates[name];
+    const agg = distinct ? 'count_distinct' : aggregates[name];
     if (agg) {
-      if (args.length !== 1) throw new ParseError(`${name}() takes 1 argument, got ${args.length}`, this.text, nameTok.pos);
+      const [least, most] = aggArity[agg] ?? [1, 1];
+      if (args.length < least || args.length > most || (distinct && args.some((x) => x.op === 'star'))) {
+        const want = least === most ? `${least}` : most === Infinity ? `${least} or more` : `${least} to ${most}`;
+        throw new ParseError(`${distinct ? 'count(DISTINCT ...)' : `${name}()`} takes ${want} argument${want === '1' ? '' : 's'}, got ${args.length}`, this.text, nameTok.pos);
+      }
       const a = args[0]!;
+      if (args.length > 1) {
+        // percentile_approx(x, p) gets Spark's default accuracy, so its name reads as Spark's.
+        const more = agg === 'approx_percentile' || agg === 'percentile_approx'
+          ? [args[1]!, args[2] ?? { op: 'lit' as const, value: PERCENTILE_ACCURACY }] : args.slice(1);
+        return { op: 'agg', agg: { fn: agg, child: a, args: more } };
+      }
+      if (distinct) return { op: 'agg', agg: { fn: agg, child: a } };
       // count(*) and count(1) count rows, as in Spark.
       const rows = agg === 'count' && (a.op === 'star' || (a.op === 'lit' && a.value !== null));
       return { op: 'agg', agg: { fn: agg, child: rows ? null : a } };
