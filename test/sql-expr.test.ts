@@ -119,15 +119,8 @@ describe('parse errors point at the position and say what was expected', () => {
     expect(err('a AS', true).position).toBe(4);
   });
 
-  it('the parser runs once per query and costs microseconds', () => {
-    const sql = "CASE WHEN amount BETWEEN 10 AND 100 AND upper(trim(name)) LIKE 'A%' THEN CAST(amount * 1.1 AS BIGINT) ELSE coalesce(n, -1) END AS banded";
-    for (let k = 0; k < 200; k++) p(sql);
-    const runs = 2000, t0 = performance.now();
-    for (let k = 0; k < runs; k++) p(sql);
-    const usPer = ((performance.now() - t0) * 1000) / runs;
-    console.log(`parseSqlExpr: ${usPer.toFixed(1)} µs per expression (${sql.length} chars)`);
-    expect(usPer).toBeLessThan(1000);
-  });
+  // The parser's cost per expression is measured by bench/sql-expr.ts (parseMicroseconds), not asserted here:
+  // speed is never a test's business.
 });
 
 const session = Session.builder().appName('sql-expr-test').getOrCreate();
