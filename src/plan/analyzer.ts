@@ -14,8 +14,8 @@ import { cast, canCast, castCell } from '../exec/kernels/cast.ts';
 import { lookupFunction, functionNames } from '../exec/functions/registry.ts';
 import { commonType } from '../exec/functions/type-rules.ts';
 import { compileFromJson } from '../exec/functions/from-json.ts';
-import { civilFromDays, daysFromCivil, daysInMonth } from '../exec/functions/datetime-pattern.ts';
-import { mapRows } from '../exec/functions/datetime-columns.ts';
+import { DAY_MS, addMonths } from '../exec/functions/datetime-pattern.ts';
+import { mapRows } from '../exec/functions/map-rows.ts';
 import { type Expr, exprToString, outputName } from './expr.ts';
 import type { Bound } from '../exec/compiled-expr.ts';
 import { tumblingWindows, windowType } from '../exec/aggregate/window.ts';
@@ -213,12 +213,7 @@ function bindIntervalArithmetic(e: Extract<Expr, { op: 'binary' }>, schema: Stru
   if (base.type.kind === 'string') base = castTo(base, timestamp);
   const sign = e.fn === 'minus' ? -1 : 1;
   const months = sign * iv.months, days = sign * iv.days, ms = sign * iv.ms;
-  const shiftDays = (d: number): number => {
-    if (months === 0) return d + days;
-    const [y, m, day] = civilFromDays(d), total = y * 12 + (m - 1) + months;
-    const ny = Math.floor(total / 12), nm = total - ny * 12 + 1;
-    return daysFromCivil(ny, nm, Math.min(day, daysInMonth(ny, nm))) + days;
-  };
+  const shiftDays = (d: number): number => (months === 0 ? d : addMonths(d, months)) + days;
   if (base.type.kind === 'date' && ms === 0) {
     const b = base;
     return { type: date, name, eval: (batch, ctx) => mapRows([b.eval(batch, ctx)], [date], date, batch.numRows, ([d]) => shiftDays(d as number)) };
@@ -230,8 +225,8 @@ function bindIntervalArithmetic(e: Extract<Expr, { op: 'binary' }>, schema: Stru
   return {
     type: timestamp, name,
     eval: (batch, ctx) => mapRows([b.eval(batch, ctx)], [timestamp], timestamp, batch.numRows, ([t]) => {
-      const v = t as number, d = Math.floor(v / 86_400_000);
-      return shiftDays(d) * 86_400_000 + (v - d * 86_400_000) + ms;
+      const v = t as number, d = Math.floor(v / DAY_MS);
+      return shiftDays(d) * DAY_MS + (v - d * DAY_MS) + ms;
     }),
   };
 }

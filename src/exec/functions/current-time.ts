@@ -1,6 +1,7 @@
 import { date, timestamp } from '../../data/types.ts';
 import type { ScalarFunction } from './scalar-function.ts';
-import { DAY_MS, mapRows } from './datetime-columns.ts';
+import { DAY_MS } from './datetime-columns.ts';
+import { mapRows } from './map-rows.ts';
 
 /**
  * current_timestamp() / now() and current_date(): one value for the whole micro-batch, its

@@ -1,8 +1,8 @@
 import { date, int, typeToString, type DataType } from '../../data/types.ts';
 import type { Arg, ScalarFunction } from './scalar-function.ts';
 import { implicitCast } from './type-rules.ts';
-import { civilFromDays, daysFromCivil, daysInMonth } from './datetime-pattern.ts';
-import { mapRows } from './datetime-columns.ts';
+import { addMonths, civilFromDays, daysFromCivil, daysInMonth } from './datetime-pattern.ts';
+import { mapRows } from './map-rows.ts';
 
 /** A date argument: a date, or what Spark casts to one (a timestamp by its day, a string). */
 function dateArg(fn: string, a: Arg, pos: number): DataType | string {
@@ -43,11 +43,7 @@ export const add_months: ScalarFunction = {
     if (!implicitCast(b!.type, 'int')) return `add_months: argument 2 requires int type, however, '${b!.name}' is of ${typeToString(b!.type)} type`;
     return {
       inputTypes: [date, int], returnType: date,
-      kernel: (cols, n) => mapRows(cols, [date, int], date, n, ([d, k]) => {
-        const [y, m, day] = civilFromDays(d as number), total = y * 12 + (m - 1) + (k as number);
-        const ny = Math.floor(total / 12), nm = total - ny * 12 + 1;
-        return daysFromCivil(ny, nm, Math.min(day, daysInMonth(ny, nm)));
-      }),
+      kernel: (cols, n) => mapRows(cols, [date, int], date, n, ([d, k]) => addMonths(d as number, k as number)),
     };
   },
 };

@@ -1,7 +1,8 @@
 import { long, string, typeToString } from '../../data/types.ts';
 import type { ScalarFunction } from './scalar-function.ts';
 import { implicitCast } from './type-rules.ts';
-import { DAY_MS, mapRows, patternArg, patternFor } from './datetime-columns.ts';
+import { DAY_MS, patternArg, patternFor } from './datetime-columns.ts';
+import { mapRows } from './map-rows.ts';
 
 /** date_format(ts, fmt): the instant as text by a Spark datetime pattern, in UTC. */
 export const date_format: ScalarFunction = {

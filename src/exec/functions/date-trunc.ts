@@ -2,7 +2,8 @@ import { date, string, timestamp, typeToString } from '../../data/types.ts';
 import type { ScalarFunction } from './scalar-function.ts';
 import { implicitCast } from './type-rules.ts';
 import { civilFromDays, daysFromCivil } from './datetime-pattern.ts';
-import { DAY_MS, mapRows } from './datetime-columns.ts';
+import { DAY_MS } from './datetime-columns.ts';
+import { mapRows } from './map-rows.ts';
 
 /** Spark's truncation levels by the names it accepts (any case); an unknown name gives null, as in Spark. */
 const LEVELS: Record<string, string> = {

@@ -1,24 +1,9 @@
-import type * as A from 'apache-arrow';
-import { type Cell, cellReader, cellWriter } from '../../data/cells.ts';
-import type { DataType } from '../../data/types.ts';
+import type { Cell } from '../../data/cells.ts';
 import { DataError } from '../../errors.ts';
 import type { Arg } from './scalar-function.ts';
 import { type DateTimePattern, PatternError, compilePattern, patternOf } from './datetime-pattern.ts';
 
-/**
- * What the date and time functions share: a row-wise map over their few arguments (the work per
- * row is calendar arithmetic, not memory traffic) and the handling of a format argument.
- */
-
-/** `n` rows of `out`: null where any argument is null, else f(the arguments' values). */
-export function mapRows(cols: readonly A.Data[], types: readonly DataType[], out: DataType, n: number, f: (v: Cell[]) => Cell): A.Data {
-  const read = cols.map((d, k) => cellReader(d, types[k]!)), w = cellWriter(out, n), vals: Cell[] = new Array<Cell>(cols.length);
-  outer: for (let i = 0; i < n; i++) {
-    for (let k = 0; k < read.length; k++) { const v = read[k]!(i); if (v === null) { w.push(null); continue outer; } vals[k] = v; }
-    w.push(f(vals));
-  }
-  return w.finish();
-}
+/** What the date and time functions share: the handling of a format argument. */
 
 /**
  * A format argument: compiled when the query is analysed if it is a literal (a bad pattern is then
@@ -46,4 +31,4 @@ export function patternFor(fn: string, p: PatternArg, value: Cell): DateTimePatt
   }
 }
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS } from './datetime-pattern.ts';

@@ -2,7 +2,8 @@ import { int, typeToString, type DataType } from '../../data/types.ts';
 import type { ScalarFunction } from './scalar-function.ts';
 import { implicitCast } from './type-rules.ts';
 import { type Fields, daysFromCivil, fieldsOf } from './datetime-pattern.ts';
-import { DAY_MS, mapRows } from './datetime-columns.ts';
+import { DAY_MS } from './datetime-columns.ts';
+import { mapRows } from './map-rows.ts';
 
 /** ISO-8601 week of the year (weeks start on Monday; week 1 holds the year's first Thursday), as Spark's weekofyear. */
 function isoWeek(f: Fields): number {

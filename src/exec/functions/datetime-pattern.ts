@@ -11,7 +11,7 @@
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 /** A pattern Spark would refuse, or one sluice does not support; the message says which letter. */
 export class PatternError extends Error {}
@@ -40,6 +40,13 @@ export function daysFromCivil(y: number, m: number, d: number): number {
   const era = Math.floor(y / 400), yoe = y - era * 400;
   const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
   return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+}
+
+/** Days since 1970-01-01 moved by `months` calendar months, the day clamped to the month's end (Spark's add_months). */
+export function addMonths(days: number, months: number): number {
+  const [y, m, day] = civilFromDays(days), total = y * 12 + (m - 1) + months;
+  const ny = Math.floor(total / 12), nm = total - ny * 12 + 1;
+  return daysFromCivil(ny, nm, Math.min(day, daysInMonth(ny, nm)));
 }
 
 export const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;

@@ -1,7 +1,7 @@
 import { double } from '../../data/types.ts';
 import type { ScalarFunction } from './scalar-function.ts';
 import { fixedTypes } from './type-rules.ts';
-import { mapRows } from './datetime-columns.ts';
+import { mapRows } from './map-rows.ts';
 
 /**
  * Spark's math functions on doubles (its UnaryMathExpression and friends): the argument is cast

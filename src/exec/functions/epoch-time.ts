@@ -1,6 +1,6 @@
 import { double, long, timestamp, typeToString, isNumeric } from '../../data/types.ts';
 import type { ScalarFunction } from './scalar-function.ts';
-import { mapRows } from './datetime-columns.ts';
+import { mapRows } from './map-rows.ts';
 import { fixedTypes } from './type-rules.ts';
 
 /**

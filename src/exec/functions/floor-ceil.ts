@@ -1,6 +1,6 @@
 import { double, long, typeToString, isNumeric } from '../../data/types.ts';
 import type { ScalarFunction } from './scalar-function.ts';
-import { mapRows } from './datetime-columns.ts';
+import { mapRows } from './map-rows.ts';
 
 /**
  * floor(x) and ceil(x): a bigint, as Spark's (an integral argument is returned as it is, widened

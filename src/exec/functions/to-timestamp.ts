@@ -1,7 +1,8 @@
 import { date, long, string, timestamp, typeToString, type DataType } from '../../data/types.ts';
 import type { Arg, BoundFunction, ScalarFunction } from './scalar-function.ts';
 import { implicitCast } from './type-rules.ts';
-import { DAY_MS, mapRows, patternArg, patternFor } from './datetime-columns.ts';
+import { DAY_MS, patternArg, patternFor } from './datetime-columns.ts';
+import { mapRows } from './map-rows.ts';
 
 const DEFAULT_PATTERN = 'yyyy-MM-dd HH:mm:ss';
 
