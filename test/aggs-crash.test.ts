@@ -1,6 +1,6 @@
 // The states of the new aggregates through real process crashes: moments (five doubles),
 // count(DISTINCT)'s set and percentile_approx's values (arrays in the state store's delta and
-// snapshot files), max_by/min_by's (value, ord, set) columns. test/fixtures/aggs-query.ts
+// snapshot files), max_by/min_by's (value, ord, set) columns. test/fixtures/windowed-aggs-query.ts (stats)
 // (Kafka, 3 partitions -> windowed aggregates -> append to Parquet, 40 offsets a batch, a
 // snapshot every 2 versions) is SIGKILLed at each phase of the trigger loop in turn, restarted
 // each time, then run to the end after a far-future event closes every window. DuckDB then reads
@@ -16,7 +16,7 @@ import { runQueryChild } from './support/query-child.ts';
 import { tmpDir } from './support/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const FIXTURE = fileURLToPath(new URL('./fixtures/aggs-query.ts', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('./fixtures/windowed-aggs-query.ts', import.meta.url));
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
 const EVENTS = 400;
 const SENTINEL = 'zz-end';
@@ -46,7 +46,7 @@ describe('count(DISTINCT), stddev/var, max_by/min_by and percentile_approx state
     const msgs = (es: Ev[]) => es.map((e) => ({ partition: e.id % 3, value: JSON.stringify({ id: e.id, user_id: e.user_id, tag: e.tag, amount: e.amount, event_time: new Date(e.t).toISOString() }) }));
     await produce(broker.bootstrap, topic, msgs(events));
     const cp = path.join(tmp, 'cp'), out = path.join(tmp, 'out');
-    const run = (crashAt?: string) => runQueryChild<{ batchId: number }>(ROOT, [FIXTURE, broker.bootstrap, topic, cp, out, '40'], process.env, { crashAt }, 60_000);
+    const run = (crashAt?: string) => runQueryChild<{ batchId: number }>(ROOT, [FIXTURE, broker.bootstrap, topic, cp, out, '40', 'stats'], process.env, { crashAt }, 60_000);
     for (const at of ['afterOffsetLog:1', 'beforeSink:2', 'beforeCommit:3', 'afterCommit:4', 'beforeCommit:6', 'beforeSink:7']) {
       const r = await run(at);
       expect(r.signal, `${at}: ${r.stderr}`).toBe('SIGKILL');

@@ -1,6 +1,6 @@
 // collect_list / collect_set state through real process crashes: the aggregate state is arrays
 // (array<long>, array<string>) written to the state store's delta and snapshot files as Arrow List
-// columns. test/fixtures/collect-query.ts (Kafka, 3 partitions -> windowed collect_list/collect_set ->
+// columns. test/fixtures/windowed-aggs-query.ts (collect) (Kafka, 3 partitions -> windowed collect_list/collect_set ->
 // append to Parquet, 40 offsets a batch, a snapshot every 2 versions) is SIGKILLed at each phase of
 // the trigger loop in turn, restarted each time, then run to the end after a far-future event closes
 // every window. DuckDB then reads the output: every (window, user) exactly once, its ids exactly the
@@ -16,7 +16,7 @@ import { runQueryChild } from './support/query-child.ts';
 import { tmpDir } from './support/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const FIXTURE = fileURLToPath(new URL('./fixtures/collect-query.ts', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('./fixtures/windowed-aggs-query.ts', import.meta.url));
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
 const EVENTS = 400;
 const SENTINEL = 'zz-end';
@@ -36,7 +36,7 @@ describe('collect_list / collect_set state survives SIGKILL at every phase of th
     const msgs = (es: Ev[]) => es.map((e) => ({ partition: e.id % 3, value: JSON.stringify({ id: e.id, user_id: e.user_id, tag: e.tag, event_time: new Date(e.t).toISOString() }) }));
     await produce(broker.bootstrap, topic, msgs(events));
     const cp = path.join(tmp, 'cp'), out = path.join(tmp, 'out');
-    const run = (crashAt?: string) => runQueryChild<{ batchId: number }>(ROOT, [FIXTURE, broker.bootstrap, topic, cp, out, '40'], process.env, { crashAt }, 60_000);
+    const run = (crashAt?: string) => runQueryChild<{ batchId: number }>(ROOT, [FIXTURE, broker.bootstrap, topic, cp, out, '40', 'collect'], process.env, { crashAt }, 60_000);
     for (const at of ['afterOffsetLog:1', 'beforeSink:2', 'beforeCommit:3', 'afterCommit:4', 'beforeCommit:6', 'beforeSink:7']) {
       const r = await run(at);
       expect(r.signal, `${at}: ${r.stderr}`).toBe('SIGKILL');
