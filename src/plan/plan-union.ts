@@ -93,14 +93,18 @@ export function planUnion(left: PhysicalPlan, right: PhysicalPlan, p: Extract<Lo
     return project(schema, bindSelect(exprs, side));
   };
   const offset = left.watermarks.length;
-  const shifted = (op: ChunkOperator): ChunkOperator => (b, ctx: EvalContext) => op(b, { ...ctx, eventTime: ctx.eventTime.slice(offset) });
+  // The right side's operators run as one, over a context whose statistics start at its own: one view per chunk.
+  const shifted = (ops: readonly ChunkOperator[]): ChunkOperator[] => (ops.length === 0 ? [] : [(b, ctx: EvalContext) => {
+    const own: EvalContext = { ...ctx, eventTime: ctx.eventTime.slice(offset) };
+    return ops.reduce((x, op) => op(x, own), b);
+  }]);
   const branch = (plan: PhysicalPlan, i: number): ChunkOperator[] => [...(plan.perSource?.[i] ?? []), ...plan.operators];
   return {
     sources: [...left.sources, ...right.sources],
     schema,
     perSource: [
       ...left.sources.map((_, i) => [...branch(left, i), conform(left.schema, leftCols)]),
-      ...right.sources.map((_, i) => [...branch(right, i).map(shifted), conform(right.schema, rightCols)]),
+      ...right.sources.map((_, i) => [...shifted(branch(right, i)), conform(right.schema, rightCols)]),
     ],
     operators: [],
     stateful: null,
