@@ -1,6 +1,7 @@
 import { Column, toColumn, type ColumnLike } from './column.ts';
 import type { Session } from './session.ts';
 import type { DataType, Struct } from '../data/types.ts';
+import { typeToString } from '../data/types.ts';
 import type { LogicalPlan } from '../plan/logical.ts';
 import { planQuery } from '../plan/planner.ts';
 import { DataStreamWriter } from './data-stream-writer.ts';
@@ -145,7 +146,7 @@ export class DataFrame {
     const lines = ['root'];
     // Spark's treeString: an array's element is a child line named 'element' with containsNull.
     const field = (name: string, t: DataType, flag: string, indent: string): void => {
-      lines.push(`${indent}|-- ${name}: ${t.kind} (${flag})`);
+      lines.push(`${indent}|-- ${name}: ${t.kind === 'decimal' ? typeToString(t) : t.kind} (${flag})`);
       if (t.kind === 'struct') for (const f of t.fields) field(f.name, f.type, `nullable = ${f.nullable}`, indent + '|    ');
       if (t.kind === 'array') field('element', t.elementType, `containsNull = ${t.containsNull}`, indent + '|    ');
     };

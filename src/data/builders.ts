@@ -1,5 +1,5 @@
 import * as A from 'apache-arrow';
-import { type ArrayType, type DataType, toArrowType } from './types.ts';
+import { type ArrayType, type DataType, type DecimalType, toArrowType } from './types.ts';
 
 /** Bit-packed validity; `null` from finish() when every value is valid. */
 export class ValidityBuilder {
@@ -99,7 +99,14 @@ export function listColumn(type: ArrayType, offsets: Int32Array, child: A.Data, 
   return A.makeData({ type: toArrowType(type) as A.List, length, nullCount, nullBitmap, valueOffsets: offsets, child });
 }
 
+/** A Decimal128 column from its words (decimalWords' layout: low then high 64 bits per row). */
+export function decimalColumn(type: DecimalType, words: BigInt64Array, length: number, nullBitmap?: Uint8Array, nullCount = 0): A.Data {
+  const data = new Uint32Array(words.buffer, words.byteOffset, length * 4);
+  return A.makeData({ type: toArrowType(type) as A.Decimal, length, nullCount, nullBitmap, data });
+}
+
 export function nullColumn(type: DataType, length: number): A.Data {
+  if (type.kind === 'decimal') return decimalColumn(type, new BigInt64Array(length * 2), length, new Uint8Array((length + 7) >> 3), length);
   if (type.kind === 'array') {
     return listColumn(type, new Int32Array(length + 1), nullColumn(type.elementType, 0), length, new Uint8Array((length + 7) >> 3), length);
   }

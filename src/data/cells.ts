@@ -1,12 +1,14 @@
 import type * as A from 'apache-arrow';
-import type { ArrayType, DataType } from './types.ts';
+import type { ArrayType, DataType, DecimalType } from './types.ts';
+import { decimalWords, readDecimal, writeDecimal } from './decimal.ts';
 import { isValid } from './batch.ts';
-import { BytesBuilder, ValidityBuilder, primitiveColumn, nullColumn, listColumn } from './builders.ts';
+import { BytesBuilder, ValidityBuilder, primitiveColumn, nullColumn, listColumn, decimalColumn } from './builders.ts';
 
 /**
  * One JS value per cell, for kernels that are not on a hot path (casts, arithmetic,
  * console output). boolean: boolean; int/double: number; long: bigint;
- * timestamp: ms number; date: days number; string: string; binary: Uint8Array; array: a JS
+ * timestamp: ms number; date: days number; string: string; binary: Uint8Array; decimal: its unscaled
+ * bigint (the type holds the scale: 1.20 in decimal(10,2) is 120n); array: a JS
  * array of its elements' cells (null for a null array, [] for an empty one).
  */
 export type Cell = boolean | number | bigint | string | Uint8Array | null | readonly Cell[];
@@ -22,6 +24,7 @@ export function cellReader(d: A.Data, type: DataType): (i: number) => Cell {
     case 'timestamp': { const v = d.values as BigInt64Array; return (i) => (has && !isValid(d, i) ? null : Number(v[i]!)); }
     case 'string': { const o = d.valueOffsets as Int32Array, v = d.values as Uint8Array; return (i) => (has && !isValid(d, i) ? null : dec.decode(v.subarray(o[i]!, o[i + 1]!))); }
     case 'binary': { const o = d.valueOffsets as Int32Array, v = d.values as Uint8Array; return (i) => (has && !isValid(d, i) ? null : v.subarray(o[i]!, o[i + 1]!)); }
+    case 'decimal': { const w = decimalWords(d); return (i) => (has && !isValid(d, i) ? null : readDecimal(w, i)); }
     case 'null': return () => null;
     case 'struct': throw new Error('cellReader: struct columns are read through their children');
     case 'array': {
@@ -51,6 +54,7 @@ export function cellWriter(type: DataType, capacity: number): CellWriter {
     case 'null': { let n = 0; return { push: () => { n++; }, finish: () => nullColumn(type, n) }; }
     case 'struct': throw new Error('cellWriter: struct columns are built from their children');
     case 'array': return arrayWriter(type, capacity);
+    case 'decimal': return decimalWriter(type, capacity);
     default: {
       let arr = type.kind === 'long' || type.kind === 'timestamp' ? new BigInt64Array(capacity)
         : type.kind === 'double' ? new Float64Array(capacity) : type.kind === 'boolean' ? new Uint8Array(capacity) : new Int32Array(capacity);
@@ -70,6 +74,20 @@ export function cellWriter(type: DataType, capacity: number): CellWriter {
       };
     }
   }
+}
+
+/** Unscaled bigints into Decimal128's two words per row; the caller has checked the precision. */
+function decimalWriter(type: DecimalType, capacity: number): CellWriter {
+  let words = new BigInt64Array(Math.max(capacity, 1) * 2), n = 0;
+  const vb = new ValidityBuilder(capacity);
+  return {
+    push: (v) => {
+      if (2 * n >= words.length) { const a = new BigInt64Array(words.length * 2); a.set(words); words = a; }
+      if (v !== null) writeDecimal(words, n, v as bigint);
+      vb.set(n++, v !== null);
+    },
+    finish: () => decimalColumn(type, words, n, vb.finish(n), vb.nullCount),
+  };
 }
 
 /** An array column cell by cell: the elements go to one child writer, rows are offsets into it. */

@@ -4,6 +4,7 @@ import { listColumn } from './builders.ts';
 import { AnalysisError } from '../errors.ts';
 import { ValidityBuilder } from './builders.ts';
 import { cellWriter, parseTimestamp, type Cell } from './cells.ts';
+import { decimalFromNumber, fitsPrecision, parseDecimal, pow10 } from './decimal.ts';
 
 /**
  * A column of `type` from JS values (createDataFrame's rows), checked as PySpark's
@@ -11,7 +12,8 @@ import { cellWriter, parseTimestamp, type Cell } from './cells.ts';
  * and column, never a silent null. Accepted: null/undefined for null; boolean; int and long
  * from integral numbers or bigints; double from numbers; timestamp from Date, ms numbers
  * or ISO strings (no zone = UTC); date from Date, day numbers or 'yyyy-MM-dd'; string;
- * binary from Uint8Array; struct from plain objects; array from JS arrays (elements checked as
+ * binary from Uint8Array; decimal from its text ('12.30'), numbers or bigints, rounded HALF_UP to
+ * the scale as Spark's DecimalType does, refused when it has more integer digits than fit; struct from plain objects; array from JS arrays (elements checked as
  * their own column, so a bad element is named by its position).
  */
 export function columnFromValues(type: DataType, values: readonly unknown[], context: string, path: string): A.Data {
@@ -79,6 +81,12 @@ function toCell(type: DataType, v: unknown, where: (row: number) => string, i: n
       if (typeof v === 'number' && Number.isInteger(v)) return v;
       const ms = v instanceof Date ? v.getTime() : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v.trim()) ? parseTimestamp(v) : null;
       if (ms !== null && Number.isFinite(ms)) return Math.floor(ms / 86400000);
+      break;
+    }
+    case 'decimal': {
+      const u = typeof v === 'string' ? parseDecimal(v, type.scale) : typeof v === 'number' ? decimalFromNumber(v, type.scale)
+        : typeof v === 'bigint' ? v * pow10(type.scale) : null;
+      if (u !== null && fitsPrecision(u, type.precision)) return u;
       break;
     }
     case 'null': break;

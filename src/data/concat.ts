@@ -66,9 +66,11 @@ export function concatColumns(type: DataType, parts: readonly A.Data[]): A.Data 
     return A.makeData({ type: new A.Bool(), length: n, nullCount, nullBitmap, data: bits });
   }
   const at = toArrowType(type);
-  const out = new (at.ArrayType as Int32ArrayConstructor)(n) as Int32Array | Float64Array | BigInt64Array;
+  // Decimal128 is four 32-bit words a row; the other fixed-width types one element.
+  const width = type.kind === 'decimal' ? 4 : 1;
+  const out = new (at.ArrayType as Int32ArrayConstructor)(n * width) as Int32Array | Float64Array | BigInt64Array | Uint32Array;
   let o = 0;
-  for (const p of parts) { out.set((p.values as typeof out).subarray(0, p.length) as never, o); o += p.length; }
+  for (const p of parts) { out.set((p.values as typeof out).subarray(0, p.length * width) as never, o); o += p.length * width; }
   return A.makeData({ type: at, length: n, nullCount, nullBitmap, data: out } as never) as A.Data;
 }
 

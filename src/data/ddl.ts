@@ -1,5 +1,5 @@
 import { AnalysisError } from '../errors.ts';
-import { type DataType, type Struct, struct, typeByName } from './types.ts';
+import { type DataType, type Struct, decimal, struct, typeByName } from './types.ts';
 
 /**
  * Spark's DDL schema strings, as from_json and readers take them: `'a INT, b STRING'`,
@@ -88,7 +88,16 @@ class Reader {
       if (this.eat('>')) return struct([]);
       return struct(this.fieldList('>'));
     }
-    if (w.toLowerCase() === 'decimal' || w.toLowerCase() === 'array' || w.toLowerCase() === 'map') {
+    if (/^(decimal|dec|numeric)$/i.test(w)) {
+      // DECIMAL, DECIMAL(p) or DECIMAL(p, s), as Spark's DDL; decimal() says what is out of range.
+      const nums: number[] = [];
+      if (this.eat('(')) {
+        do { this.skip(); const m = /^\d+/.exec(this.rest()); if (!m) this.fail('expected a number'); this.i += m[0].length; nums.push(Number(m[0])); } while (this.eat(','));
+        if (nums.length > 2 || !this.eat(')')) this.fail(`expected DECIMAL(precision, scale)`);
+      }
+      try { return decimal(nums[0] ?? 10, nums[1] ?? 0); } catch (e) { return this.fail((e as Error).message); }
+    }
+    if (w.toLowerCase() === 'array' || w.toLowerCase() === 'map') {
       this.fail(`${w.toUpperCase()} columns are not supported by sluice yet`);
     }
     const alias: Record<string, string> = { tinyint: 'int', smallint: 'int', byte: 'int', short: 'int', real: 'double' };

@@ -3,6 +3,7 @@ import type { Batch } from './batch.ts';
 import { isValid } from './batch.ts';
 import type * as A from 'apache-arrow';
 import { cellReader } from './cells.ts';
+import { formatDecimal } from './decimal.ts';
 
 /** Row objects from columns: only at the edges (console, collect(), foreachBatch helpers). */
 export function batchToRows(b: Batch): Record<string, unknown>[] {
@@ -16,7 +17,11 @@ export function batchToRows(b: Batch): Record<string, unknown>[] {
   return out;
 }
 
-/** Timestamps come out as Date, longs as bigint, structs as objects, arrays as JS arrays. */
+/**
+ * Timestamps come out as Date, longs as bigint, structs as objects, arrays as JS arrays, decimals
+ * as their exact text ('1.20' for decimal(10,2)): JS has no decimal number, and a string is what
+ * createDataFrame takes back without loss.
+ */
 export function rowReader(d: A.Data, type: DataType): (i: number) => unknown {
   if (type.kind === 'array') {
     const o = d.valueOffsets as Int32Array, el = rowReader(d.children[0]!, type.elementType);
@@ -39,5 +44,6 @@ export function rowReader(d: A.Data, type: DataType): (i: number) => unknown {
   const r = cellReader(d, type);
   if (type.kind === 'timestamp') return (i) => { const v = r(i); return v === null ? null : new Date(v as number); };
   if (type.kind === 'date') return (i) => { const v = r(i); return v === null ? null : new Date((v as number) * 86400000); };
+  if (type.kind === 'decimal') { const s = type.scale; return (i) => { const v = r(i); return v === null ? null : formatDecimal(v as bigint, s); }; }
   return r;
 }

@@ -42,6 +42,12 @@ export function take(d: A.Data, idx: Int32Array): A.Data {
     for (let j = 0; j < n; j++) { const i = idx[j]!; if ((src[i >> 3]! >> (i & 7)) & 1) bits[j >> 3]! |= 1 << (j & 7); }
     return A.makeData({ type: t, length: n, nullCount, nullBitmap, data: bits });
   }
+  if (A.DataType.isDecimal(t)) {
+    // 128 bits a row: four 32-bit words.
+    const src = d.values as Uint32Array, out = new Uint32Array(n * 4);
+    for (let j = 0; j < n; j++) { const i = idx[j]! * 4, o = j * 4; out[o] = src[i]!; out[o + 1] = src[i + 1]!; out[o + 2] = src[i + 2]!; out[o + 3] = src[i + 3]!; }
+    return A.makeData({ type: t, length: n, nullCount, nullBitmap, data: out });
+  }
   const src = d.values as Int32Array | Float64Array | BigInt64Array;
   const Ctor = src.constructor as { new (n: number): typeof src };
   const out = new Ctor(n);

@@ -12,7 +12,9 @@ export interface NullType { readonly kind: 'null' }
  * `containsNull` is Spark's flag; elements are always stored nullable, so it only documents.
  */
 export interface ArrayType { readonly kind: 'array'; readonly elementType: DataType; readonly containsNull: boolean }
-export type DataType = AtomicType | StructType | NullType | ArrayType;
+/** Spark's exact DecimalType(precision, scale), 1 <= precision <= 38, 0 <= scale <= precision; Arrow Decimal128. */
+export interface DecimalType { readonly kind: 'decimal'; readonly precision: number; readonly scale: number }
+export type DataType = AtomicType | StructType | NullType | ArrayType | DecimalType;
 
 const atomic = (kind: AtomicKind): AtomicType => Object.freeze({ kind });
 export const boolean = atomic('boolean');
@@ -29,6 +31,22 @@ export const nullType: NullType = Object.freeze({ kind: 'null' });
 export function array(elementType: DataType, containsNull = true): ArrayType {
   return Object.freeze({ kind: 'array', elementType, containsNull });
 }
+
+/**
+ * decimal(p, s), as PySpark's DecimalType(precision=10, scale=0). Spark refuses a precision past 38,
+ * a scale past the precision and (by default) a negative scale: so do we, at the call.
+ */
+export function decimal(precision = 10, scale = 0): DecimalType {
+  if (!Number.isInteger(precision) || precision < 1 || precision > 38) {
+    throw new AnalysisError(`decimal(${precision}, ${scale}): the precision must be an integer from 1 to 38 (Spark's DecimalType.MAX_PRECISION).`);
+  }
+  if (!Number.isInteger(scale) || scale < 0 || scale > precision) {
+    throw new AnalysisError(`decimal(${precision}, ${scale}): the scale must be an integer from 0 to the precision ${precision}.`);
+  }
+  return Object.freeze({ kind: 'decimal', precision, scale });
+}
+
+export const isDecimal = (t: DataType): t is DecimalType => t.kind === 'decimal';
 
 /** Spark's StructType, also buildable with `.add(name, type)` like PySpark. */
 export class Struct implements StructType {
@@ -53,14 +71,17 @@ const byName: Record<string, DataType> = {
 export function typeByName(name: string): DataType {
   const arr = /^\s*array\s*<(.*)>\s*$/i.exec(name);
   if (arr) return array(typeByName(arr[1]!));
+  const dec = /^\s*(?:decimal|dec|numeric)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$/i.exec(name);
+  if (dec) return decimal(dec[1] === undefined ? 10 : Number(dec[1]), dec[2] === undefined ? 0 : Number(dec[2]));
   const t = byName[name.trim().toLowerCase()];
-  if (!t) throw new AnalysisError(`Unknown type '${name}'. Known types: ${Object.keys(byName).join(', ')}, array<type>.`);
+  if (!t) throw new AnalysisError(`Unknown type '${name}'. Known types: ${Object.keys(byName).join(', ')}, decimal(p,s), array<type>.`);
   return t;
 }
 
 export function typeToString(t: DataType): string {
   if (t.kind === 'struct') return `struct<${t.fields.map((f) => `${f.name}:${typeToString(f.type)}`).join(',')}>`;
   if (t.kind === 'array') return `array<${typeToString(t.elementType)}>`;
+  if (t.kind === 'decimal') return `decimal(${t.precision},${t.scale})`;
   return t.kind;
 }
 
@@ -84,6 +105,7 @@ export function toArrowType(t: DataType): A.DataType {
     case 'struct': return new A.Struct(t.fields.map((f) => new A.Field(f.name, toArrowType(f.type), f.nullable)));
     // 'element' is the child's name in Parquet's LIST spec, so writers and DuckDB keep it as is.
     case 'array': return new A.List(new A.Field('element', toArrowType(t.elementType), true));
+    case 'decimal': return new A.Decimal(t.scale, t.precision, 128);
   }
 }
 
@@ -102,7 +124,8 @@ export function fromArrowType(t: A.DataType): DataType {
   if (A.DataType.isNull(t)) return nullType;
   if (A.DataType.isStruct(t)) return struct(t.children.map((f) => ({ name: f.name, type: fromArrowType(f.type), nullable: f.nullable })));
   if (A.DataType.isList(t)) return array(fromArrowType(t.children[0]!.type));
-  throw new AnalysisError(`Arrow type ${String(t)} is not supported; supported: boolean, int, long, double, string, binary, timestamp, date, struct, list.`);
+  if (A.DataType.isDecimal(t) && t.bitWidth === 128) return decimal(t.precision, t.scale);
+  throw new AnalysisError(`Arrow type ${String(t)} is not supported; supported: boolean, int, long, double, string, binary, timestamp, date, struct, list, decimal128.`);
 }
 
 export function fromArrowSchema(s: A.Schema): Struct {

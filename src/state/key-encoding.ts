@@ -2,6 +2,7 @@ import type * as A from 'apache-arrow';
 import type { DataType } from '../data/types.ts';
 import { isValid } from '../data/batch.ts';
 import type { Cell } from '../data/cells.ts';
+import { decimalWords, readDecimal } from '../data/decimal.ts';
 
 /**
  * Group keys as one JS string per row, for the state store's Map. Strings enter as the
@@ -39,6 +40,10 @@ export function keyParts(d: A.Data, type: DataType, n: number): string[] {
     const v = d.values as Uint8Array, o = d.valueOffsets as Int32Array;
     const buf = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
     for (let i = 0; i < n; i++) out[i] = nulls && !isValid(d, i) ? NULL_KEY : buf.toString('latin1', o[i]!, o[i + 1]!);
+  } else if (type.kind === 'decimal') {
+    // The unscaled value's text, as cellKeyPart gives for its bigint cell.
+    const w = decimalWords(d);
+    for (let i = 0; i < n; i++) out[i] = nulls && !isValid(d, i) ? NULL_KEY : String(readDecimal(w, i));
   } else if (type.kind === 'boolean') {
     const v = d.values as Uint8Array;
     for (let i = 0; i < n; i++) out[i] = nulls && !isValid(d, i) ? NULL_KEY : ((v[i >> 3]! >> (i & 7)) & 1) === 1 ? 'true' : 'false';

@@ -1,6 +1,7 @@
 import type * as A from 'apache-arrow';
 import { type ArrayType, type DataType, type StructField, struct, type Struct } from '../../data/types.ts';
 import { type Cell, cellWriter, formatDate, formatTimestamp } from '../../data/cells.ts';
+import { formatDecimal } from '../../data/decimal.ts';
 import { windowColumn, windowType } from '../../exec/aggregate/window.ts';
 import type { Storage } from '../../storage/storage-for.ts';
 import { Checkpoint } from '../../checkpoint/checkpoint.ts';
@@ -119,6 +120,7 @@ export function cellText(c: Cell | WindowCell, type: DataType): string {
   if (c instanceof Uint8Array) return '0x' + Buffer.from(c.subarray(0, 16)).toString('hex') + (c.length > 16 ? `… (${c.length} bytes)` : '');
   if (type.kind === 'timestamp') return formatTimestamp(c as number);
   if (type.kind === 'date') return formatDate(c as number);
+  if (type.kind === 'decimal') return formatDecimal(c as bigint, type.scale);
   return String(c);
 }
 
@@ -130,6 +132,8 @@ export function cellJson(c: Cell | WindowCell, type: DataType): unknown {
   if (c instanceof Uint8Array) return Buffer.from(c).toString('base64');
   if (type.kind === 'timestamp') return new Date(c as number).toISOString();
   if (type.kind === 'date') return formatDate(c as number);
+  // Exact text, as Spark's to_json writes a decimal's digits; a JSON number would round through a double.
+  if (type.kind === 'decimal') return formatDecimal(c as bigint, type.scale);
   if (typeof c === 'bigint') return Number.isSafeInteger(Number(c)) ? Number(c) : c.toString();
   return c;
 }

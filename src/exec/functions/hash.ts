@@ -5,6 +5,7 @@ import { primitiveColumn } from '../../data/builders.ts';
 import type { ScalarFunction } from './scalar-function.ts';
 import { murmur3 } from './murmur3.ts';
 import { xxhash64 as xxh64 } from './xxhash64.ts';
+import { decimalWords, readDecimal } from '../../data/decimal.ts';
 
 /** One of Spark's seeded hashes, as its HashExpression calls them per type. */
 interface SparkHash<H> { int(v: number, seed: H): H; long(v: bigint, seed: H): H; bytes(b: Uint8Array, s: number, e: number, seed: H): H }
@@ -15,6 +16,15 @@ function doubleBits(x: number): bigint {
   if (Number.isNaN(x)) return 0x7ff8000000000000n;
   f64[0] = x === 0 ? 0 : x;
   return i64[0]!;
+}
+
+/** Java's BigInteger.toByteArray: the fewest big-endian two's-complement bytes that keep the sign. */
+function javaBigIntegerBytes(v: bigint): Uint8Array {
+  let n = 1;
+  while (BigInt.asIntN(n * 8, v) !== v) n++;
+  const out = new Uint8Array(n);
+  for (let k = n - 1, x = v; k >= 0; k--, x >>= 8n) out[k] = Number(x & 0xffn);
+  return out;
 }
 
 /**
@@ -37,6 +47,13 @@ function valueHasher<H>(d: A.Data, t: DataType, alg: SparkHash<H>): (i: number, 
     case 'array': {
       const o = d.valueOffsets as Int32Array, c = d.children[0]!, el = valueHasher(c, t.elementType, alg);
       return (i, h) => { for (let k = o[i]!; k < o[i + 1]!; k++) if (isValid(c, k)) h = el(k, h); return h; };
+    }
+    case 'decimal': {
+      // Spark: a compact decimal (precision <= 18) hashes its unscaled long; a wider one the bytes of
+      // Java's BigInteger.toByteArray (big-endian two's complement, shortest).
+      const w = decimalWords(d);
+      if (t.precision <= 18) return (i, h) => alg.long(readDecimal(w, i), h);
+      return (i, h) => { const b = javaBigIntegerBytes(readDecimal(w, i)); return alg.bytes(b, 0, b.length, h); };
     }
     case 'struct': {
       const fields = t.fields.map((f, k) => [d.children[k]!, valueHasher(d.children[k]!, f.type, alg)] as const);

@@ -1,5 +1,6 @@
 import * as A from 'apache-arrow';
-import type { DataType } from '../../data/types.ts';
+import type { DataType, DecimalType } from '../../data/types.ts';
+import { decimalFromNumber, decimalToNumber, fitsPrecision, formatDecimal, parseDecimal, pow10, rescale } from '../../data/decimal.ts';
 import { toArrowType, typeToString } from '../../data/types.ts';
 import { cellReader, cellWriter, formatDate, formatTimestamp, parseDate, parseTimestamp, type Cell } from '../../data/cells.ts';
 
@@ -25,6 +26,8 @@ function convert(v: Cell, from: DataType, to: DataType): Cell {
   if (from.kind === 'array' && to.kind === 'array') return (v as readonly Cell[]).map((x) => convert(x, from.elementType, to.elementType));
   // Normalise the source to a few JS shapes first.
   if (from.kind === 'binary') v = dec.decode(v as Uint8Array);
+  if (to.kind === 'decimal') return toDecimal(v, from, to);
+  if (from.kind === 'decimal') return fromDecimal(v as bigint, from, to);
   switch (to.kind) {
     case 'string':
       if (from.kind === 'timestamp') return formatTimestamp(v as number);
@@ -61,6 +64,41 @@ function convert(v: Cell, from: DataType, to: DataType): Cell {
       return typeof v === 'string' ? new TextEncoder().encode(v) : v;
     default:
       return null;
+  }
+}
+
+/**
+ * A value as decimal(p, s), Spark's changePrecision: rounded HALF_UP to the scale, null when the
+ * integer digits do not fit (non-ANSI), from the text of a string or a double (Scala's BigDecimal(d)),
+ * exactly from integers, a timestamp as its seconds; a date is null, as Spark's.
+ */
+function toDecimal(v: Cell, from: DataType, to: DecimalType): Cell {
+  let u: bigint | null;
+  if (typeof v === 'string') u = parseDecimal(v, to.scale);
+  else if (typeof v === 'boolean') u = v ? pow10(to.scale) : 0n;
+  else if (from.kind === 'decimal') u = rescale(v as bigint, from.scale, to.scale);
+  else if (from.kind === 'timestamp') u = rescale(BigInt(v as number), 3, to.scale);
+  else if (from.kind === 'date') u = null;
+  else if (typeof v === 'bigint') u = v * pow10(to.scale);
+  else if (from.kind === 'int') u = BigInt(v as number) * pow10(to.scale);
+  else u = decimalFromNumber(v as number, to.scale);
+  return u !== null && fitsPrecision(u, to.precision) ? u : null;
+}
+
+/**
+ * A decimal as another type: its plain text; the nearest double; an int or long by truncation
+ * toward zero, keeping the low bits when it is too large (non-ANSI Spark's Decimal.toLong/toInt);
+ * a timestamp from its seconds.
+ */
+function fromDecimal(v: bigint, from: DecimalType, to: DataType): Cell {
+  switch (to.kind) {
+    case 'string': return formatDecimal(v, from.scale);
+    case 'double': return decimalToNumber(v, from.scale);
+    case 'long': return BigInt.asIntN(64, v / pow10(from.scale));
+    case 'int': return Number(BigInt.asIntN(32, v / pow10(from.scale)));
+    case 'boolean': return v !== 0n;
+    case 'timestamp': return Number(from.scale >= 3 ? v / pow10(from.scale - 3) : v * pow10(3 - from.scale));
+    default: return null;
   }
 }
 
