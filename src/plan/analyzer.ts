@@ -10,6 +10,7 @@ import { cellWriter, type Cell } from '../data/cells.ts';
 import { compare, compareBytesConst, type CmpOp } from '../exec/kernels/compare.ts';
 import { andOr } from '../exec/kernels/logic.ts';
 import { arith, type ArithOp } from '../exec/kernels/arith.ts';
+import { asDecimalOperand, decimalArith, decimalResultType } from '../exec/kernels/decimal-arith.ts';
 import { cast, canCast, castCell } from '../exec/kernels/cast.ts';
 import { lookupFunction, functionNames } from '../exec/functions/registry.ts';
 import { commonType } from '../exec/functions/type-rules.ts';
@@ -49,6 +50,8 @@ function literalCell(v: unknown, t: DataType): Cell {
   if (v === null || v === undefined) return null;
   if (v instanceof Date) return v.getTime();
   if (t.kind === 'long' && typeof v === 'number') return BigInt(v);
+  // A decimal literal is written as its text (1.23BD); its cell is the unscaled value.
+  if (t.kind === 'decimal') return castCell(typeof v === 'string' ? v : String(v), string, t);
   return v as Cell;
 }
 
@@ -177,8 +180,10 @@ export function bind(e: Expr, schema: Struct): Bound {
         }
         return { type: boolean, name, eval: (b, ctx) => compare(op, t, lc.eval(b, ctx), rc.eval(b, ctx), b.numRows) };
       }
-      const numeric = (x: Bound): boolean => isNumeric(x.type) || x.type.kind === 'null';
+      const numeric = (x: Bound): boolean => isNumeric(x.type) || x.type.kind === 'null' || x.type.kind === 'decimal';
       if (!numeric(l) || !numeric(r)) throw new AnalysisError(`Arithmetic ${name} needs numbers: '${l.name}' is ${typeToString(l.type)}, '${r.name}' is ${typeToString(r.type)}. Cast the column first.`);
+      const dec = bindDecimalArithmetic(e.fn as ArithOp, l, r, name);
+      if (dec) return dec;
       let t = commonType(l.type, r.type)!;
       if (t.kind === 'null') t = int;
       if (e.fn === 'divide') t = double; // Spark: '/' is always a double division
@@ -193,6 +198,24 @@ export function bind(e: Expr, schema: Struct): Bound {
       throw new AnalysisError(`The generator ${exprToString(e)} is not supported here: a generator must be a whole column of select() or withColumn() `
         + `(optionally with an alias), not nested in an expression or used in filter/groupBy. Explode in a select first, then use the column.`);
   }
+}
+
+/**
+ * `l op r` when a decimal meets a decimal or an integer (a double makes it a double division, as
+ * Spark's): both sides as decimals (an integer literal with just its digits), Spark's result type.
+ */
+function bindDecimalArithmetic(op: ArithOp, l: Bound, r: Bound, name: string): Bound | null {
+  const kinds = [l.type.kind, r.type.kind];
+  if (!kinds.includes('decimal') || kinds.includes('double')) return null;
+  const literal = (x: Bound): bigint | number | null | undefined => {
+    const v = x.constant?.value;
+    return typeof v === 'number' || typeof v === 'bigint' ? v : undefined;
+  };
+  const other = (x: Bound, y: Bound): DataType => (x.type.kind === 'null' ? y.type : x.type);
+  const lt = asDecimalOperand(other(l, r), literal(l)), rt = asDecimalOperand(other(r, l), literal(r));
+  if (!lt || !rt) return null;
+  const type = decimalResultType(op, lt, rt), lc = castTo(l, lt), rc = castTo(r, rt);
+  return { type, name, eval: (b, ctx) => decimalArith(op, lt, rt, type, lc.eval(b, ctx), rc.eval(b, ctx), b.numRows) };
 }
 
 /**

@@ -7,7 +7,7 @@ export const abs: ScalarFunction = {
   name: 'abs', arity: 1,
   bind([a]) {
     const k = a!.type.kind;
-    if (!isNumeric(a!.type) && k !== 'null' && k !== 'string') return `argument 1 requires numeric type, however, '${a!.name}' is of ${typeToString(a!.type)} type`;
+    if (!isNumeric(a!.type) && k !== 'null' && k !== 'string' && k !== 'decimal') return `argument 1 requires numeric type, however, '${a!.name}' is of ${typeToString(a!.type)} type`;
     const type = k === 'null' ? int : k === 'string' ? double : a!.type;
     return {
       inputTypes: [type], returnType: type,

@@ -1,5 +1,6 @@
 import { type AtomicKind, type DataType, array, isNumeric, typeByName, typeToString, double, sameType } from '../../data/types.ts';
 import type { Arg, BoundFunction, Kernel, ScalarFunction } from './scalar-function.ts';
+import { asDecimalOperand, widerDecimal } from '../kernels/decimal-arith.ts';
 
 /**
  * What a function accepts in one argument position, as Spark's `inputTypes` says it: a type,
@@ -19,13 +20,15 @@ export function implicitCast(from: DataType, want: InputType): DataType | null {
   if (want === 'any') return from;
   if (want === 'numeric') {
     if (isNumeric(from)) return from;
+    // A decimal where a function computes in doubles (sqrt, log...), as Spark's ImplicitTypeCasts.
+    if (from.kind === 'decimal') return double;
     return from.kind === 'null' || from.kind === 'string' ? double : null;
   }
   if (from.kind === want) return from;
   const to = typeByName(want);
   if (from.kind === 'null') return to;
   if (from.kind === 'struct' || from.kind === 'array') return null;
-  if (isNumeric(from) && isNumeric(to)) return to;
+  if ((isNumeric(from) || from.kind === 'decimal') && isNumeric(to)) return to;
   if (from.kind === 'string') return isNumeric(to) || want === 'date' || want === 'timestamp' || want === 'binary' ? to : null;
   if (want === 'string') return to;
   if ((from.kind === 'date' && want === 'timestamp') || (from.kind === 'timestamp' && want === 'date')) return to;
@@ -43,6 +46,12 @@ export function commonType(a: DataType, b: DataType): DataType | null {
   if (a.kind === 'null') return b;
   if (b.kind === 'null') return a;
   if (isNumeric(a) && isNumeric(b)) return rank[a.kind]! >= rank[b.kind]! ? a : b;
+  // Decimals meet integers as decimal(10,0)/decimal(20,0) and widen (Spark's findWiderTypeForDecimal); a double wins.
+  if (a.kind === 'decimal' || b.kind === 'decimal') {
+    if (a.kind === 'double' || b.kind === 'double') return double;
+    const da = asDecimalOperand(a), db = asDecimalOperand(b);
+    if (da && db) return widerDecimal(da, db);
+  }
   // Arrays meet element-wise (array<int> and array<long> are array<long>), as Spark's findWiderTypeForTwo.
   if (a.kind === 'array' || b.kind === 'array') {
     if (a.kind !== 'array' || b.kind !== 'array') return null;

@@ -4,7 +4,8 @@
  * Path: our Batch columns -> apache-arrow Table -> IPC stream -> parquet-wasm Table -> writeParquet.
  * arrow-rs keeps the Arrow types: int64 stays INT64 (exact), timestamp(ms, 'UTC') becomes
  * TIMESTAMP(MILLIS, isAdjustedToUTC=true) (DuckDB: TIMESTAMP WITH TIME ZONE), date32 DATE,
- * utf8 STRING, structs Parquet groups.
+ * utf8 STRING, structs Parquet groups, decimal(p,s) DECIMAL(p,s) (INT32 up to 9 digits, INT64 up to 18,
+ * else FIXED_LEN_BYTE_ARRAY, as Spark writes it; DuckDB reads DECIMAL(p,s)).
  *
  * `import ... from 'parquet-wasm'` resolves under Node (the "node" export condition) to the
  * CommonJS build that loads its .wasm synchronously at import: no init() call, no bundler.

@@ -1,13 +1,14 @@
 import * as A from 'apache-arrow';
-import { type DataType, type StructField, array, date, double, fromArrowType, int, long, struct, timestamp, toArrowType } from '../../data/types.ts';
+import { type DataType, type StructField, array, date, decimal, double, fromArrowType, int, long, struct, timestamp, toArrowType } from '../../data/types.ts';
 import { AnalysisError } from '../../errors.ts';
 import { isValid } from '../../data/batch.ts';
+import { MAX_PRECISION } from '../../data/decimal.ts';
 
 /**
  * Arrow columns as other writers produce them (DuckDB, pyarrow, Spark) to the engine's own
  * physical types, which kernels index directly: timestamps in any unit to ms (floored, as
  * Spark truncates micros), small and unsigned ints to int32 (uint32 to int64, uint64 to int64
- * when it fits), float32 and decimals to double, date64 to days, large strings to 32-bit offsets.
+ * when it fits), float32 to double, Decimal128 kept (decimal(p,s)) and wider decimals to double, date64 to days, large strings to 32-bit offsets.
  * A column already in the engine's form is returned as is.
  */
 export function normalizeColumn(d: A.Data, where: string): { type: DataType; data: A.Data } {
@@ -63,8 +64,11 @@ export function normalizeColumn(d: A.Data, where: string): { type: DataType; dat
     const out = t.precision === A.Precision.SINGLE ? Float64Array.from(src) : Float64Array.from(src, (h) => halfToNumber(h));
     return { type: double, data: fixed(d, double, out) };
   }
+  if (A.DataType.isDecimal(t) && t.bitWidth === 128 && t.precision <= MAX_PRECISION && t.scale >= 0 && t.scale <= t.precision) {
+    return { type: decimal(t.precision, t.scale), data: d };
+  }
   if (A.DataType.isDecimal(t)) {
-    // sluice has no decimal type; a double keeps about 15 significant digits, which is what a join key or a dimension needs.
+    // Past Spark's decimal(38, s) (a Decimal256, a negative scale): a double keeps about 15 significant digits.
     const words = d.values as Uint32Array, per = t.bitWidth / 32, out = new Float64Array(d.length);
     const scale = 10 ** t.scale;
     for (let i = 0; i < d.length; i++) {

@@ -63,7 +63,7 @@ export function tokenize(text: string): Token[] {
         i += 2;
         while (isDigit(text[i] ?? '')) i++;
       }
-      // Spark's suffixes: L (bigint), S, Y (small ints), D, F, BD (double for now).
+      // Spark's suffixes: L (bigint), S, Y (small ints), D, F, BD (an exact decimal).
       const suffix = /^(BD|[LSYDF])(?![A-Za-z0-9_])/i.exec(text.slice(i));
       if (suffix) i += suffix[0].length;
       else if (isIdentStart(text[i] ?? '')) fail(`Invalid number '${text.slice(start, i + 1)}'`, start);

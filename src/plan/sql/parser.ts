@@ -1,5 +1,6 @@
 import { ParseError } from '../../errors.ts';
-import { type DataType, array, double } from '../../data/types.ts';
+import { type DataType, array, decimal, double } from '../../data/types.ts';
+import { parseDecimal } from '../../data/decimal.ts';
 import { lookupFunction } from '../../exec/functions/registry.ts';
 import type { AggFn, BinaryOp, Expr, GeneratorFn } from '../expr.ts';
 import { PERCENTILE_ACCURACY } from '../../exec/aggregate/aggregators.ts';
@@ -175,7 +176,9 @@ class Parser {
     const t = this.tok;
     switch (t.kind) {
       case 'eof': return this.fail('an expression');
-      case 'num': { this.i++; const value = numberValue(t.text); return typeof value === 'number' && !isIntegerLiteral(t.text) ? { op: 'lit', value, type: double } : { op: 'lit', value }; }
+      case 'num': {
+        if (/bd$/i.test(t.text)) { this.i++; return decimalLiteral(t.text); }
+        this.i++; const value = numberValue(t.text); return typeof value === 'number' && !isIntegerLiteral(t.text) ? { op: 'lit', value, type: double } : { op: 'lit', value }; }
       case 'str': this.i++; return { op: 'lit', value: t.value };
       case 'op': {
         if (t.text === '(') { this.i++; const e = this.expr(0); this.expectOp(')', "')'"); return e; }
@@ -358,9 +361,18 @@ class Parser {
     const type = t.kind === 'ident' ? sqlType(t.text) : undefined;
     if (!type) this.fail(`a type name (${sqlTypeNames().join(', ')})`);
     this.i++;
+    const sizes: number[] = [];
     if (sizedTypes.has(t.text.toLowerCase()) && this.eatOp('(')) {
-      do if (this.next().kind !== 'num') this.fail('a number', this.tokens[this.i - 1]); while (this.eatOp(','));
+      do {
+        const n = this.next();
+        if (n.kind !== 'num' || !/^\d+$/.test(n.text)) this.fail('a number', this.tokens[this.i - 1]);
+        sizes.push(Number(n.text));
+      } while (this.eatOp(','));
       this.expectOp(')', "')'");
+    }
+    // DECIMAL, DECIMAL(p), DECIMAL(p, s): Spark's default is decimal(10, 0).
+    if (type!.kind === 'decimal') {
+      try { return decimal(sizes[0] ?? 10, sizes[1] ?? 0); } catch (e) { return this.fail((e as Error).message, t); }
     }
     return type!;
   }
@@ -373,6 +385,19 @@ function bin(fn: BinaryOp, left: Expr, right: Expr): Expr {
 /** Spark parses `x BETWEEN lo AND hi` as `x >= lo AND x <= hi`, and names it so. */
 export function between(x: Expr, lo: Expr, hi: Expr): Expr {
   return bin('and', bin('geq', x, lo), bin('leq', x, hi));
+}
+
+/**
+ * `1.23BD`: an exact decimal literal, typed as Spark's Decimal(BigDecimal) is, with the digits it was
+ * written with: 1.23BD is decimal(3,2), 0.01BD decimal(2,2), 1e2BD decimal(3,0).
+ */
+function decimalLiteral(text: string): Expr {
+  const m = /^(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?bd$/i.exec(text);
+  if (!m) throw new ParseError(`Invalid decimal literal '${text}'`, text, 0);
+  const frac = m[2] ?? '', scale = Math.max(frac.length - Number(m[3] ?? 0), 0);
+  const value = parseDecimal(text.slice(0, -2), scale)!;
+  const digits = (value < 0n ? -value : value).toString().length;
+  return { op: 'lit', value: text.slice(0, -2), type: decimal(Math.min(Math.max(digits, scale, 1), 38), scale) };
 }
 
 /** A numeric literal: ints stay int, large ones and `L` are bigint, decimals and exponents double. */

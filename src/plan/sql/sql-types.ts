@@ -1,15 +1,15 @@
-import { type DataType, boolean, int, long, double, string, binary, timestamp, date } from '../../data/types.ts';
+import { type DataType, boolean, int, long, double, string, binary, timestamp, date, decimal } from '../../data/types.ts';
 
 /**
  * Spark SQL's type names as CAST(x AS type) and `x::type` spell them. The engine has no byte,
- * short, float or decimal columns yet: tinyint/smallint read as int, float and decimal(p,s) as
- * double, char(n)/varchar(n) as string (as Spark itself does for casts). Issue 13 adds exact decimals.
+ * short or float columns: tinyint/smallint read as int, float as double, char(n)/varchar(n) as
+ * string (as Spark itself does for casts). decimal(p,s) is exact; the parser reads its size.
  */
 const sqlTypes: Record<string, DataType> = {
   boolean, bool: boolean,
   tinyint: int, byte: int, smallint: int, short: int, int, integer: int,
   bigint: long, long,
-  float: double, real: double, double, decimal: double, dec: double, numeric: double,
+  float: double, real: double, double, decimal: decimal(), dec: decimal(), numeric: decimal(),
   string, varchar: string, char: string, character: string,
   binary, timestamp, timestamp_ltz: timestamp, timestamp_ntz: timestamp, date,
 };

@@ -1,0 +1,103 @@
+import type * as A from 'apache-arrow';
+import { type DataType, type DecimalType, decimal } from '../../data/types.ts';
+import { cellReader, cellWriter } from '../../data/cells.ts';
+import { adjustPrecisionScale, divRound, fitsPrecision, MAX_PRECISION, pow10, rescale } from '../../data/decimal.ts';
+import type { ArithOp } from './arith.ts';
+
+/**
+ * Spark's DecimalPrecision (3.5, allowPrecisionLoss=true): the type of `l op r` for two decimals.
+ *   + -   scale max(s1,s2), precision max(p1-s1, p2-s2) + scale + 1
+ *   *     scale s1+s2,      precision p1+p2+1
+ *   /     scale max(6, s1+p2+1), precision p1-s1+s2+scale
+ *   %     scale max(s1,s2), precision min(p1-s1, p2-s2) + scale
+ * each through adjustPrecisionScale when it passes 38 digits.
+ */
+export function decimalResultType(op: ArithOp, l: DecimalType, r: DecimalType): DecimalType {
+  const { precision: p1, scale: s1 } = l, { precision: p2, scale: s2 } = r;
+  let p: number, s: number;
+  switch (op) {
+    case 'plus': case 'minus': s = Math.max(s1, s2); p = Math.max(p1 - s1, p2 - s2) + s + 1; break;
+    case 'multiply': s = s1 + s2; p = p1 + p2 + 1; break;
+    case 'divide': s = Math.max(6, s1 + p2 + 1); p = p1 - s1 + s2 + s; break;
+    case 'mod': s = Math.max(s1, s2); p = Math.min(p1 - s1, p2 - s2) + s; break;
+  }
+  const a = adjustPrecisionScale(p, s);
+  return decimal(a.precision, a.scale);
+}
+
+/**
+ * The decimal type an operand becomes beside a decimal (Spark's DecimalType.forType, and fromLiteral
+ * for an integer literal: just its digits, so `price * 2` is decimal(p+2, s), not decimal(p+11, s)).
+ */
+export function asDecimalOperand(t: DataType, literal?: bigint | number | null): DecimalType | null {
+  if (t.kind === 'decimal') return t;
+  if ((t.kind === 'int' || t.kind === 'long') && literal !== undefined && literal !== null) {
+    const digits = (typeof literal === 'bigint' ? (literal < 0n ? -literal : literal) : Math.abs(literal)).toString().length;
+    return decimal(digits, 0);
+  }
+  if (t.kind === 'int') return decimal(10, 0);
+  if (t.kind === 'long') return decimal(20, 0);
+  return null;
+}
+
+/**
+ * The type two decimals meet in (a comparison, coalesce, union): Spark's widerDecimalType, every
+ * integer digit and every scale digit of both, capped at 38 (DecimalType.bounded).
+ */
+export function widerDecimal(a: DecimalType, b: DecimalType): DecimalType {
+  const scale = Math.max(a.scale, b.scale), range = Math.max(a.precision - a.scale, b.precision - b.scale);
+  return decimal(Math.min(range + scale, MAX_PRECISION), Math.min(scale, MAX_PRECISION));
+}
+
+/** Digits of |v|. */
+function digitCount(v: bigint): number {
+  return (v < 0n ? -v : v).toString().length;
+}
+
+/**
+ * One row of `a op b` (unscaled at scales sa, sb) at the result scale, or null: Spark's Decimal
+ * operators (exact + - %; * rounded to 38 significant digits; / to 38 places, both HALF_UP) then
+ * CheckOverflow to the result type, null when it does not fit (non-ANSI) or on division by zero.
+ */
+export function decimalOp(op: ArithOp, a: bigint, sa: number, b: bigint, sb: number, out: DecimalType): bigint | null {
+  let v: bigint, s: number;
+  switch (op) {
+    case 'plus': case 'minus': {
+      s = Math.max(sa, sb);
+      const x = rescale(a, sa, s), y = rescale(b, sb, s);
+      v = op === 'plus' ? x + y : x - y;
+      break;
+    }
+    case 'multiply': {
+      v = a * b; s = sa + sb;
+      const extra = digitCount(v) - MAX_PRECISION;
+      if (extra > 0) { v = divRound(v, pow10(extra)); s -= extra; }
+      break;
+    }
+    case 'divide': {
+      if (b === 0n) return null;
+      s = MAX_PRECISION;
+      const shift = s + sb - sa;
+      v = shift >= 0 ? divRound(a * pow10(shift), b) : divRound(a, b * pow10(-shift));
+      break;
+    }
+    case 'mod': {
+      if (b === 0n) return null;
+      s = Math.max(sa, sb);
+      v = rescale(a, sa, s) % rescale(b, sb, s);
+      break;
+    }
+  }
+  const r = s >= out.scale ? rescale(v, s, out.scale) : v * pow10(out.scale - s);
+  return fitsPrecision(r, out.precision) ? r : null;
+}
+
+/** `l op r` over two decimal columns of types lt, rt into `out` (decimalResultType's). */
+export function decimalArith(op: ArithOp, lt: DecimalType, rt: DecimalType, out: DecimalType, l: A.Data, r: A.Data, n: number): A.Data {
+  const ra = cellReader(l, lt), rb = cellReader(r, rt), w = cellWriter(out, n);
+  for (let i = 0; i < n; i++) {
+    const x = ra(i), y = rb(i);
+    w.push(x === null || y === null ? null : decimalOp(op, x as bigint, lt.scale, y as bigint, rt.scale, out));
+  }
+  return w.finish();
+}
