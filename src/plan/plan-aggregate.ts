@@ -1,11 +1,13 @@
 import { AnalysisError } from '../errors.ts';
-import { typeToString } from '../data/types.ts';
+import { double, typeToString } from '../data/types.ts';
 import { makeAggregator, PERCENTILE_ACCURACY, type AggOptions } from '../exec/aggregate/aggregators.ts';
 import { HashAggregate, type PlainKey, type WindowKey, type AggColumn } from '../exec/aggregate/hash-aggregate.ts';
 import { SessionAggregate } from '../exec/aggregate/session-aggregate.ts';
 import { bind } from './analyzer.ts';
 import { type Expr, aggName, outputName } from './expr.ts';
 import type { LogicalPlan } from './logical.ts';
+
+const MOMENTS = new Set(['stddev', 'std', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop', 'skewness', 'kurtosis']);
 import type { PhysicalPlan } from './physical-plan.ts';
 
 /** The watermarked column the stateful operator sees (the last withWatermark whose column is still there). */
@@ -81,7 +83,9 @@ export function planAggregate(child: PhysicalPlan, p: Extract<LogicalPlan, { kin
     }
   }
   const aggs: AggColumn[] = p.aggs.map((a) => {
-    const input = a.child ? bind(a.child, child.schema) : null;
+    let input = a.child ? bind(a.child, child.schema) : null;
+    // Spark's stddev/variance family takes doubles: a decimal is cast to one (ImplicitCastInputTypes).
+    if (input?.type.kind === 'decimal' && MOMENTS.has(a.fn)) input = bind({ op: 'cast', child: a.child!, to: double }, child.schema);
     const name = a.alias ?? aggName(a);
     if (a.fn === 'percentile_approx' || a.fn === 'approx_percentile') {
       const opts = percentileOptions(name, a.args ?? []);

@@ -8,6 +8,7 @@ import { countDistinct } from './count-distinct.ts';
 import { maxBy } from './max-by.ts';
 import { moments, type MomentFn } from './moments.ts';
 import { percentileApprox } from './percentile-approx.ts';
+import { decimalAvg, decimalSum } from './decimal-sum.ts';
 
 /**
  * One aggregate function over state columns. `vals` are the store's value columns and
@@ -101,6 +102,7 @@ export function makeAggregator(fn: AggFn, input: DataType | null, name: string, 
         result: (vals, base, slot) => (vals[base]![slot] as bigint | null) ?? 0n,
       };
     case 'sum': {
+      if (input?.kind === 'decimal') return decimalSum(name, input);
       need(input !== null && isNumeric(input), 'a number');
       const t = input!.kind === 'double' ? double : long;
       const conv = (v: Cell): Cell => (v === null ? null : t === long ? (typeof v === 'bigint' ? v : BigInt(v as number)) : Number(v));
@@ -112,6 +114,7 @@ export function makeAggregator(fn: AggFn, input: DataType | null, name: string, 
       };
     }
     case 'avg':
+      if (input?.kind === 'decimal') return decimalAvg(name, input);
       need(input !== null && isNumeric(input), 'a number');
       return {
         name, type: double, stateFields: [f('sum', double), f('n', long)],

@@ -1,6 +1,7 @@
 import { cellReader, cellWriter } from '../../data/cells.ts';
-import { typeToString, int, isNumeric, double } from '../../data/types.ts';
-import type { ScalarFunction } from './scalar-function.ts';
+import { type DecimalType, typeToString, int, isNumeric, double, decimal } from '../../data/types.ts';
+import { fitsPrecision, rescale } from '../../data/decimal.ts';
+import type { BoundFunction, ScalarFunction } from './scalar-function.ts';
 
 /**
  * A double rounded HALF_UP at `scale` digits as Spark does it: through the decimal text of the
@@ -31,15 +32,40 @@ export const round: ScalarFunction = rounding('round', false);
 /** bround(x, scale = 0): as round, but HALF_EVEN (banker's rounding): bround(2.5) is 2.0. */
 export const bround: ScalarFunction = rounding('bround', true);
 
+/**
+ * round/bround of decimal(p, s) at `scale` digits, Spark's RoundBase: decimal(p - s + 1 + min(s, scale),
+ * min(s, scale)) (one more integer digit: round(9.9) is 10), or decimal(max(p - s + 1, 1 - scale), 0)
+ * for a negative scale; null when it does not fit in 38 digits (non-ANSI).
+ */
+function decimalRounding(t: DecimalType, scale: number, halfEven: boolean, scaleArg: boolean): BoundFunction {
+  const intDigits = t.precision - t.scale + 1;
+  const out = scale < 0 ? decimal(Math.min(Math.max(intDigits, 1 - scale), 38), 0) : decimal(Math.min(intDigits + Math.min(t.scale, scale), 38), Math.min(t.scale, scale));
+  return {
+    inputTypes: scaleArg ? [t, int] : [t], returnType: out,
+    kernel: ([d], n) => {
+      const read = cellReader(d!, t), w = cellWriter(out, n);
+      for (let i = 0; i < n; i++) {
+        const v = read(i) as bigint | null;
+        if (v === null) { w.push(null); continue; }
+        // At a negative scale the digits left of the point are rounded away, then put back as zeros.
+        const r = scale < 0 ? rescale(rescale(v, t.scale, scale, halfEven), scale, 0) : rescale(v, t.scale, out.scale, halfEven);
+        w.push(fitsPrecision(r, out.precision) ? r : null);
+      }
+      return w.finish();
+    },
+  };
+}
+
 function rounding(name: string, halfEven: boolean): ScalarFunction {
   return {
     name, arity: [1, 2],
     bind(args) {
       const a = args[0]!, k = a.type.kind;
-      if (!isNumeric(a.type) && k !== 'null' && k !== 'string') return `argument 1 requires numeric type, however, '${a.name}' is of ${typeToString(a.type)} type`;
+      if (!isNumeric(a.type) && k !== 'null' && k !== 'string' && k !== 'decimal') return `argument 1 requires numeric type, however, '${a.name}' is of ${typeToString(a.type)} type`;
       const s = args[1];
       if (s && (!s.constant || !(typeof s.constant.value === 'number' && Number.isInteger(s.constant.value)))) return `the scale '${s.name}' must be an integer constant`;
       const scale = s ? (s.constant!.value as number) : 0;
+      if (a.type.kind === 'decimal') return decimalRounding(a.type, scale, halfEven, !!s);
       const type = k === 'null' ? int : k === 'string' ? double : a.type;
       return {
         inputTypes: s ? [type, int] : [type], returnType: type,
