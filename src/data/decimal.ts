@@ -90,6 +90,18 @@ export function formatDecimal(v: bigint, scale: number): string {
   return `${neg ? '-' : ''}${padded.slice(0, -scale)}.${padded.slice(-scale)}`;
 }
 
+/**
+ * Java's BigDecimal.toString, which non-ANSI Spark uses for CAST(d AS STRING), to_json and CSV: plain
+ * unless the exponent of the leading digit is below -6, then scientific (1.0E-7, 0E-10). show() and
+ * collect() are always plain (formatDecimal), as Spark's ToPrettyString.
+ */
+export function javaDecimalString(v: bigint, scale: number): string {
+  const neg = v < 0n, digits = (neg ? -v : v).toString(), adjusted = digits.length - 1 - scale;
+  if (adjusted >= -6) return formatDecimal(v, scale);
+  const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+  return `${neg ? '-' : ''}${mantissa}E${adjusted}`;
+}
+
 /** A double as Spark's cast makes it a decimal: through its shortest text (Scala's BigDecimal(d)), HALF_UP. */
 export function decimalFromNumber(x: number, scale: number): bigint | null {
   return Number.isFinite(x) ? parseDecimal(String(x), scale) : null;

@@ -1,6 +1,6 @@
 import * as A from 'apache-arrow';
 import type { DataType, DecimalType } from '../../data/types.ts';
-import { decimalFromNumber, decimalToNumber, fitsPrecision, formatDecimal, parseDecimal, pow10, rescale } from '../../data/decimal.ts';
+import { decimalFromNumber, decimalToNumber, fitsPrecision, javaDecimalString, parseDecimal, pow10, rescale } from '../../data/decimal.ts';
 import { toArrowType, typeToString } from '../../data/types.ts';
 import { cellReader, cellWriter, formatDate, formatTimestamp, parseDate, parseTimestamp, type Cell } from '../../data/cells.ts';
 
@@ -86,13 +86,13 @@ function toDecimal(v: Cell, from: DataType, to: DecimalType): Cell {
 }
 
 /**
- * A decimal as another type: its plain text; the nearest double; an int or long by truncation
+ * A decimal as another type: its text as Java's BigDecimal.toString (non-ANSI Spark); the nearest double; an int or long by truncation
  * toward zero, keeping the low bits when it is too large (non-ANSI Spark's Decimal.toLong/toInt);
  * a timestamp from its seconds.
  */
 function fromDecimal(v: bigint, from: DecimalType, to: DataType): Cell {
   switch (to.kind) {
-    case 'string': return formatDecimal(v, from.scale);
+    case 'string': return javaDecimalString(v, from.scale);
     case 'double': return decimalToNumber(v, from.scale);
     case 'long': return BigInt.asIntN(64, v / pow10(from.scale));
     case 'int': return Number(BigInt.asIntN(32, v / pow10(from.scale)));

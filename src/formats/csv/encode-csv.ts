@@ -2,6 +2,7 @@ import type { Batch } from '../../data/batch.ts';
 import { isValid } from '../../data/batch.ts';
 import { type Struct, typeToString } from '../../data/types.ts';
 import { cellReader, formatDate } from '../../data/cells.ts';
+import { javaDecimalString } from '../../data/decimal.ts';
 
 export interface CsvWriteOptions { readonly header: boolean; readonly sep: string }
 
@@ -28,6 +29,7 @@ export function encodeCsv(schema: Struct, batches: readonly Batch[], o: CsvWrite
         const v = read(i);
         if (f.type.kind === 'timestamp') return new Date(v as number).toISOString();
         if (f.type.kind === 'date') return formatDate(v as number);
+        if (f.type.kind === 'decimal') return javaDecimalString(v as bigint, f.type.scale);
         if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
         return String(v);
       };

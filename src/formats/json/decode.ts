@@ -7,9 +7,10 @@
  * string per value (string bytes are copied, escapes decoded straight into the output).
  */
 import * as A from 'apache-arrow';
-import { type DataType, type StructType, toArrowType } from '../../data/types.ts';
+import { type DataType, type DecimalType, type StructType, toArrowType } from '../../data/types.ts';
+import { fitsPrecision, parseDecimal, writeDecimal } from '../../data/decimal.ts';
 import { AnalysisError } from '../../errors.ts';
-import { BytesBuilder } from '../../data/builders.ts';
+import { BytesBuilder, decimalColumn } from '../../data/builders.ts';
 import { findStop, MAX_DEPTH, skipWs, skipValue, skipString, decodeEscaped, decoded } from './scanner.ts';
 import { parseTimestamp, parseDate, decodeBase64 } from './convert.ts';
 
@@ -32,7 +33,7 @@ export interface JsonDecodeOptions {
 }
 
 // Column kinds (small ints so the value switch is a jump table).
-const K_BOOLEAN = 0, K_INT = 1, K_LONG = 2, K_DOUBLE = 3, K_STRING = 4, K_BINARY = 5, K_TIMESTAMP = 6, K_DATE = 7, K_STRUCT = 8, K_NULL = 9;
+const K_BOOLEAN = 0, K_INT = 1, K_LONG = 2, K_DOUBLE = 3, K_STRING = 4, K_BINARY = 5, K_TIMESTAMP = 6, K_DATE = 7, K_STRUCT = 8, K_NULL = 9, K_DECIMAL = 10;
 
 const EMPTY_U8 = new Uint8Array(0);
 const EMPTY_I32 = new Int32Array(0);
@@ -84,6 +85,8 @@ class Col {
         this.kind = type.kind === 'string' ? K_STRING : K_BINARY;
         this.offsets = new Int32Array(n + 1); this.bytes = new Uint8Array(Math.max(64, byteHint)); break;
       case 'null': this.kind = K_NULL; break;
+      // Decimal128: two 64-bit words a row in i64.
+      case 'decimal': this.kind = K_DECIMAL; this.i64 = new BigInt64Array(n * 2); break;
       case 'struct': {
         this.kind = K_STRUCT;
         const fs = type.fields;
@@ -416,6 +419,17 @@ function parseValue(buf: Uint8Array, p: number, end: number, c: Col, row: number
       }
       break;
     }
+    case K_DECIMAL: {
+      // Spark's JacksonParser: a number's exact digits (never through a double), or a string read as
+      // a decimal with ',' grouping removed (en-US); HALF_UP to the scale; too many digits is null.
+      let q: number, text: string;
+      if (ch === 0x2d || (ch >= 0x30 && ch <= 0x39)) { q = scanNumber(buf, p, end); if (q < 0) return -1; text = latin1(buf, p, q); }
+      else if (ch === 0x22) { q = stringContent(buf, p, end); if (q < 0) return -1; text = latin1(gSrc, gS, gE).replaceAll(',', ''); }
+      else break;
+      const t = c.type as DecimalType, v = parseDecimal(text, t.scale);
+      if (v === null || !fitsPrecision(v, t.precision)) setNull(c, row); else { writeDecimal(c.i64, row, v); setValid(c, row); }
+      return q;
+    }
     case K_BOOLEAN: {
       if (ch === 0x74) {
         if (p + 4 <= end && buf[p + 1] === 0x72 && buf[p + 2] === 0x75 && buf[p + 3] === 0x65) {
@@ -589,6 +603,7 @@ function finishCol(c: Col, n: number): A.Data {
     case K_INT: case K_DATE: return A.makeData({ type, length: n, nullCount, nullBitmap, data: c.i32 } as never) as A.Data;
     case K_LONG: case K_TIMESTAMP: return A.makeData({ type, length: n, nullCount, nullBitmap, data: c.i64 } as never) as A.Data;
     case K_DOUBLE: return A.makeData({ type, length: n, nullCount, nullBitmap, data: c.f64 } as never) as A.Data;
+    case K_DECIMAL: return decimalColumn(c.type as DecimalType, c.i64, n, nullBitmap, nullCount);
     default: return A.makeData({ type: new A.Null(), length: n, nullCount: n });
   }
 }

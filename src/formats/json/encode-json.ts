@@ -2,6 +2,7 @@ import type * as A from 'apache-arrow';
 import type { DataType, Struct } from '../../data/types.ts';
 import { cellReader, formatDate } from '../../data/cells.ts';
 import { isValid } from '../../data/batch.ts';
+import { javaDecimalString } from '../../data/decimal.ts';
 
 /** Row i of a column as JSON text (the caller checks the row itself is not null). */
 export type JsonWriter = (i: number) => string;
@@ -44,6 +45,8 @@ export function jsonWriter(d: A.Data, t: DataType): JsonWriter {
     case 'timestamp': return (i) => `"${jsonTimestamp(read(i) as number)}"`;
     case 'date': return (i) => `"${formatDate(read(i) as number)}"`;
     case 'binary': return (i) => `"${Buffer.from(read(i) as Uint8Array).toString('base64')}"`;
+    // A JSON number with every digit, as Jackson writes Spark's BigDecimal.
+    case 'decimal': { const s = t.scale; return (i) => javaDecimalString(read(i) as bigint, s); }
     default: return () => 'null';
   }
 }
