@@ -1,6 +1,8 @@
 import type * as A from 'apache-arrow';
 import { type DataType, type DecimalType, decimal } from '../../data/types.ts';
 import { cellReader, cellWriter } from '../../data/cells.ts';
+import { isValid } from '../../data/batch.ts';
+import { decimalColumn } from '../../data/builders.ts';
 import { adjustPrecisionScale, divRound, fitsPrecision, MAX_PRECISION, pow10, rescale } from '../../data/decimal.ts';
 import type { ArithOp } from './arith.ts';
 
@@ -92,8 +94,42 @@ export function decimalOp(op: ArithOp, a: bigint, sa: number, b: bigint, sb: num
   return fitsPrecision(r, out.precision) ? r : null;
 }
 
+/**
+ * Up to 15 digits an unscaled value is below 2^53, so a double holds it, and sums and products of
+ * such values that the result type sizes at 15 digits or fewer (decimal(10,2) + decimal(10,2), or
+ * times an integer literal) are exact in doubles: bench/decimal-arith.ts measured bigints 6x (+) and
+ * 8x (*) slower than doubles over 1M rows. The result type is sized so these cannot overflow.
+ */
+const SAFE_DIGITS = 15;
+
+function fitsDoubles(op: ArithOp, lt: DecimalType, rt: DecimalType, out: DecimalType): boolean {
+  if (op !== 'plus' && op !== 'minus' && op !== 'multiply') return false;
+  if (lt.precision > SAFE_DIGITS || rt.precision > SAFE_DIGITS || out.precision > SAFE_DIGITS) return false;
+  return op === 'multiply' ? out.scale === lt.scale + rt.scale : out.scale === Math.max(lt.scale, rt.scale);
+}
+
+/** fitsDoubles' arithmetic: unscaled values from the low two 32-bit words, the result sign-extended to 128 bits. */
+function doubleArith(op: ArithOp, lt: DecimalType, rt: DecimalType, out: DecimalType, l: A.Data, r: A.Data, n: number): A.Data {
+  const a = l.values as Uint32Array, b = r.values as Uint32Array, o = new Uint32Array(n * 4);
+  const fa = op === 'multiply' ? 1 : 10 ** (out.scale - lt.scale), fb = op === 'multiply' ? 1 : 10 ** (out.scale - rt.scale);
+  for (let i = 0, k = 0; i < n; i++, k += 4) {
+    const x = ((a[k + 1]! | 0) * 4294967296 + a[k]!) * fa, y = ((b[k + 1]! | 0) * 4294967296 + b[k]!) * fb;
+    const v = op === 'plus' ? x + y : op === 'minus' ? x - y : x * y;
+    const hi = Math.floor(v / 4294967296);
+    o[k] = v - hi * 4294967296; o[k + 1] = hi; o[k + 2] = o[k + 3] = v < 0 ? 0xffffffff : 0;
+  }
+  let nullBitmap: Uint8Array | undefined, nullCount = 0;
+  if (l.nullCount > 0 || r.nullCount > 0) {
+    nullBitmap = new Uint8Array((n + 7) >> 3);
+    for (let i = 0; i < n; i++) if (isValid(l, i) && isValid(r, i)) nullBitmap[i >> 3]! |= 1 << (i & 7); else nullCount++;
+  }
+  const words = new BigInt64Array(o.buffer);
+  return decimalColumn(out, words, n, nullCount ? nullBitmap : undefined, nullCount);
+}
+
 /** `l op r` over two decimal columns of types lt, rt into `out` (decimalResultType's). */
 export function decimalArith(op: ArithOp, lt: DecimalType, rt: DecimalType, out: DecimalType, l: A.Data, r: A.Data, n: number): A.Data {
+  if (fitsDoubles(op, lt, rt, out)) return doubleArith(op, lt, rt, out, l, r, n);
   const ra = cellReader(l, lt), rb = cellReader(r, rt), w = cellWriter(out, n);
   for (let i = 0; i < n; i++) {
     const x = ra(i), y = rb(i);
