@@ -77,6 +77,6 @@ describe('DDL schema strings (from_json, readStream.schema, read.schema)', () =>
   it('a bad schema string says where and how to write it', () => {
     expect(() => parseDdlSchema('a INT,, b STRING')).toThrow(/Cannot parse the schema 'a INT,, b STRING': expected a name at position 7\. Write it as Spark's DDL/);
     expect(() => parseDdlSchema('a VARCHARX')).toThrow(/unknown type 'VARCHARX'/);
-    expect(() => from_json('v', 'm DECIMAL(10,2)')).toThrow(/DECIMAL columns are not supported by sluice yet/);
+    expect(() => parseDdlSchema('m DECIMAL(40,2)')).toThrow(/precision must be an integer from 1 to 38/);
   });
 });

@@ -48,8 +48,10 @@ describe('parsing into the Column tree', () => {
     ['true', true], ['FALSE', false], ['null', null],
   ])('literal %s', (sql, value) => expect(parseSqlExpr(sql)).toEqual(l(value)));
 
-  it.each<[string, number]>([['1.5', 1.5], ['.5', 0.5], ['1e3', 1000], ['2.5E-1', 0.25], ['7D', 7], ['1.25BD', 1.25], ['1.0', 1], ['-2.0', -2]])(
+  it.each<[string, number]>([['1.5', 1.5], ['.5', 0.5], ['1e3', 1000], ['2.5E-1', 0.25], ['7D', 7], ['1.0', 1], ['-2.0', -2]])(
     'double literal %s', (sql, value) => expect(parseSqlExpr(sql)).toEqual({ op: 'lit', value, type: T.double }));
+
+  it('1.25BD is an exact decimal(3,2) literal, as Spark types it', () => expect(parseSqlExpr('1.25BD')).toEqual({ op: 'lit', value: '1.25', type: T.decimal(3, 2) }));
 
   it('names: dotted, backquoted, stars, functions in any case', () => {
     expect(p('data.user_id')).toEqual(c('data.user_id'));
@@ -70,7 +72,7 @@ describe('parsing into the Column tree', () => {
     expect(p('n AS `my col`')).toEqual({ op: 'alias', child: c('n'), name: 'my col' });
     expect(p('CAST(value AS STRING)')).toEqual({ op: 'cast', child: c('value'), to: T.string });
     expect(p('cast(x as bigint)')).toEqual({ op: 'cast', child: c('x'), to: T.long });
-    expect(p('CAST(x AS DECIMAL(10, 2))')).toEqual({ op: 'cast', child: c('x'), to: T.double });
+    expect(p('CAST(x AS DECIMAL(10, 2))')).toEqual({ op: 'cast', child: c('x'), to: T.decimal(10, 2) });
     expect(p('x::int + 1')).toEqual(b('plus', { op: 'cast', child: c('x'), to: T.int }, l(1)));
     expect(p("CASE WHEN a > 1 THEN 'big' WHEN a > 0 THEN 'small' ELSE 'none' END")).toEqual(
       call('casewhen', b('gt', c('a'), l(1)), l('big'), b('gt', c('a'), l(0)), l('small'), l('none')));

@@ -188,12 +188,12 @@ describe('read.parquet', () => {
     await fs.writeFile(path.join(dir, '.hidden.parquet'), 'junk');
 
     const df = await read().parquet(dir);
-    expect(staticSchema(df)).toEqual(['ad_id:long', 'campaign_id:string', 'n:int', 'budget:double', 'starts:timestamp', 'tz:timestamp', 'ns:timestamp', 'f:double', 'small:int', 'dec:double', 'day:date']);
+    expect(staticSchema(df)).toEqual(['ad_id:long', 'campaign_id:string', 'n:int', 'budget:double', 'starts:timestamp', 'tz:timestamp', 'ns:timestamp', 'f:double', 'small:int', 'dec:decimal(10,2)', 'day:date']);
     const rows = staticRows(df);
     expect(rows.map((r) => r.ad_id)).toEqual([9007199254740993n, 2n, 3n]);
     expect(rows[0]).toEqual({
       ad_id: 9007199254740993n, campaign_id: 'c1', n: 1, budget: 1.25, starts: new Date('2024-01-01T00:00:01.123Z'),
-      tz: new Date('2024-01-01T00:00:00.500Z'), ns: new Date('1969-12-31T23:59:59.999Z'), f: 1.5, small: 3, dec: 12.34, day: new Date('2024-01-02T00:00:00Z'),
+      tz: new Date('2024-01-01T00:00:00.500Z'), ns: new Date('1969-12-31T23:59:59.999Z'), f: 1.5, small: 3, dec: '12.34', day: new Date('2024-01-02T00:00:00Z'),
     });
     // The same through read.format().load(), and a single file.
     expect(staticRows(await read().format('parquet').load(path.join(dir, 'sub', 'part-1.parquet'))).map((r) => r.n)).toEqual([3]);
