@@ -66,6 +66,9 @@ describe('decimal(p,s): the type', () => {
     const schema = T.struct({ d: t });
     const back = fromArrowTable(A.tableFromIPC(A.tableToIPC(toArrowTable(makeBatch(schema, [d], 5)))))[0]!;
     expect([0, 1, 2, 3, 4].map(cellReader(back.columns[0]!, t))).toEqual([0, 1, 2, 3, 4].map(read));
+    // A table Arrow has sliced (offset 1) is copied flat, nulls kept in place.
+    const sliced = fromArrowTable(new A.Table({ d: A.makeVector(d) }).slice(1, 4))[0]!;
+    expect([0, 1, 2].map(cellReader(sliced.columns[0]!, t))).toEqual([1, 2, 3].map(read));
   });
 
   it('createDataFrame takes text, numbers and bigints, rounds HALF_UP, and refuses a value with too many digits', () => {

@@ -55,6 +55,12 @@ export function fromArrowTable(t: A.Table): Batch[] {
 
 function flattenDeep(d: A.Data): A.Data {
   if (d.offset === 0) return d;
+  if (A.DataType.isDecimal(d.type)) {
+    // Arrow slices a fixed-width column's values but not its validity bits: copy the words, rebuild the bits.
+    const bits = new Uint8Array((d.length + 7) >> 3);
+    for (let i = 0; i < d.length; i++) if (d.getValid(i)) bits[i >> 3]! |= 1 << (i & 7);
+    return A.makeData({ type: d.type, length: d.length, nullCount: d.nullCount, nullBitmap: d.nullCount > 0 ? bits : undefined, data: (d.values as Uint32Array).slice(0, d.length * 4) });
+  }
   // Arrow's own concat path re-bases offsets; re-building from values keeps it simple and rare.
   return A.vectorFromArray(A.makeVector(d).toArray() as never, d.type).data[0] as A.Data;
 }
