@@ -264,6 +264,22 @@ describe('decimal functions', () => {
     ]);
   });
 
+  it("hash of a decimal up to 18 digits is Spark's Murmur3 of its unscaled long", async () => {
+    const r = session.createDataFrame([{ a: '1.23' }, { a: '-0.01' }], T.struct({ a: T.decimal(10, 2) })).selectExpr('hash(a) h', 'hash(CAST(a * 100 AS BIGINT)) l').collect();
+    expect(r.map((x) => x.h)).toEqual(r.map((x) => x.l));
+    expect(new Set(r.map((x) => x.h)).size).toBe(2);
+  });
+
+  it('na.fill(0) fills decimal columns, and a union widens decimal(10,2) with decimal(5,3) and int', async () => {
+    const schema = T.struct({ a: T.decimal(10, 2), c: T.decimal(5, 3), i: T.int });
+    const filled = await queryRows(schema, [{ a: null, c: '1.5', i: 1 }], (df) => df.na.fill(0));
+    expect(filled).toEqual([{ a: '0.00', c: '1.500', i: 1 }]);
+    const left = new MemoryStream(session, T.struct({ x: T.decimal(10, 2) })), right = new MemoryStream(session, T.struct({ x: T.decimal(5, 3) }));
+    const ints = new MemoryStream(session, T.struct({ x: T.int }));
+    expect(T.typeToString(left.toDF().union(right.toDF()).schema)).toBe('struct<x:decimal(11,3)>');
+    expect(T.typeToString(left.toDF().union(ints.toDF()).schema)).toBe('struct<x:decimal(12,2)>');
+  });
+
   it('a decimal meets a double as a double; sqrt reads a decimal as a double', async () => {
     expect(await lit1('1.5BD * 2.0D')).toEqual({ type: 'double', value: 3 });
     expect(await lit1('sqrt(2.25BD)')).toEqual({ type: 'double', value: 1.5 });

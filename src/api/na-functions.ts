@@ -7,7 +7,7 @@ type FillValue = number | string | boolean;
 
 /** Whether fill(value) applies to a column of type t, as Spark's fill: numbers to numeric columns, strings to strings, booleans to booleans. */
 function fits(value: FillValue, t: DataType): boolean {
-  if (typeof value === 'number') return isNumeric(t);
+  if (typeof value === 'number') return isNumeric(t) || t.kind === 'decimal';
   if (typeof value === 'string') return t.kind === 'string';
   return t.kind === 'boolean';
 }

@@ -2,6 +2,7 @@ import { type DataType, type Struct, isNumeric, sameType, struct, typeToString }
 import { AnalysisError } from '../errors.ts';
 import type { EvalContext } from '../exec/compiled-expr.ts';
 import { project } from '../exec/project.ts';
+import { commonType } from '../exec/functions/type-rules.ts';
 import { bindSelect } from './analyzer.ts';
 import type { Expr } from './expr.ts';
 import type { LogicalPlan } from './logical.ts';
@@ -25,6 +26,8 @@ function widen(a: DataType, b: DataType): DataType | null {
   if (a.kind === 'null') return b;
   if (b.kind === 'null') return a;
   if (isNumeric(a) && isNumeric(b)) return rank[a.kind]! >= rank[b.kind]! ? a : b;
+  // A decimal widens with integers and decimals to one decimal, with a double to a double (commonType's rule).
+  if ((a.kind === 'decimal' || b.kind === 'decimal') && a.kind !== 'string' && b.kind !== 'string') return commonType(a, b);
   if ((a.kind === 'date' && b.kind === 'timestamp') || (a.kind === 'timestamp' && b.kind === 'date')) return a.kind === 'timestamp' ? a : b;
   const atomic = (t: DataType): boolean => t.kind !== 'struct' && t.kind !== 'binary';
   if (a.kind === 'string' && atomic(b)) return a;
