@@ -29,6 +29,7 @@ export {
 export { GroupedData } from './api/dataframe.ts';
 export * as types from './data/types.ts';
 export type { DataType, StructType, StructField, ArrayType } from './data/types.ts';
+export type { DecimalType } from './data/types.ts';
 export { StreamingQuery, StreamingQueryException } from './runtime/streaming-query.ts';
 export type { StreamingQueryProgress, StreamingQueryListener, SourceProgress } from './runtime/progress.ts';
 export type { TriggerSpec } from './runtime/trigger.ts';

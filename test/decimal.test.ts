@@ -329,6 +329,24 @@ describe('aggregates through the state store', () => {
     expect(over).toEqual([{ k: 'w', s: null }]);
   });
 
+  it('a restarted query reads its decimal sums back from the checkpoint and goes on exactly', async () => {
+    const schema = T.struct({ k: T.string, a: T.decimal(12, 4) });
+    const stream = new MemoryStream(session, schema);
+    const cp = tmpDir('decimal-restart');
+    let last: Record<string, unknown>[] = [];
+    const start = () => stream.toDF().groupBy('k').agg(sum('a').alias('s'), avg('a').alias('m')).writeStream.outputMode('complete')
+      .option('checkpointLocation', cp).foreachBatch((b) => { last = b.collect().sort((x, y) => String(x.k).localeCompare(String(y.k))); }).start();
+    let q = await start();
+    stream.addData([{ k: 'x', a: '12345678.1234' }, { k: 'y', a: '-0.0001' }]);
+    await q.processAllAvailable();
+    await q.stop();
+    q = await start();
+    stream.addData([{ k: 'x', a: '0.0002' }, { k: 'x', a: '1' }]);
+    await q.processAllAvailable();
+    await q.stop();
+    expect(last).toEqual([{ k: 'x', s: '12345679.1236', m: '4115226.37453333' }, { k: 'y', s: '-0.0001', m: '-0.00010000' }]);
+  });
+
   it('groups by a decimal key, 1.5 and 1.50 of one type being one group', async () => {
     const got = await aggOverBatches(T.struct({ k: T.decimal(6, 2), v: T.int }), [[{ k: '1.5', v: 1 }, { k: '1.50', v: 2 }], [{ k: '-3', v: 4 }, { k: null, v: 8 }]],
       (df) => df.groupBy('k').agg(sum('v').alias('s')));
