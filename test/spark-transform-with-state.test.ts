@@ -320,3 +320,202 @@ describe('TransformWithStateSuite', () => {
     expect(() => new RunningCountStatefulProcessor().getHandle()).toThrow(/The handle has not been initialized for this StatefulProcessor/);
   });
 });
+
+// --- TransformWithListStateSuite.scala ---
+
+type ActionRow = { key: string; action: string; value: string };
+const actions = T.struct({ key: T.string, action: T.string, value: T.string });
+const act = (key: string, action: string, value = ''): ActionRow => ({ key, action, value });
+
+class TestListStateProcessor extends StatefulProcessor<{ key: string }, ActionRow, { key: string; value: string }> {
+  private listState!: ListState<string | null>;
+  init(h: StatefulProcessorHandle): void { this.listState = h.getListState<string | null>('testListState'); }
+  handleInputRows(key: { key: string }, rows: readonly ActionRow[]): { key: string; value: string }[] {
+    const out: { key: string; value: string }[] = [];
+    for (const row of rows) {
+      switch (row.action) {
+        case 'emit': out.push({ key: key.key, value: row.value }); break;
+        case 'emitAllInState': for (const v of this.listState.get()) out.push({ key: key.key, value: v! }); this.listState.clear(); break;
+        case 'append': this.listState.appendValue(row.value); break;
+        case 'appendAll': this.listState.appendList(row.value.split(',')); break;
+        case 'put': this.listState.put(row.value.split(',')); break;
+        case 'remove': this.listState.clear(); break;
+        case 'tryAppendingNull': this.listState.appendValue(null); break;
+        case 'tryAppendingNullValueInList': this.listState.appendList([null]); break;
+        case 'tryPuttingNullInList': this.listState.put([null]); break;
+        case 'tryPutEmptyList': this.listState.put([]); break;
+        case 'tryAppendingEmptyList': this.listState.appendList([]); break;
+      }
+    }
+    return out;
+  }
+}
+
+class ToggleSaveAndEmitProcessor extends StatefulProcessor<Key, Row, { value: string }> {
+  private listState!: ListState<string>;
+  private valueState!: ValueState<boolean>;
+  init(h: StatefulProcessorHandle): void {
+    this.listState = h.getListState<string>('testListState');
+    this.valueState = h.getValueState<boolean>('testValueState');
+  }
+  *handleInputRows(_key: Key, rows: readonly Row[]): Iterable<{ value: string }> {
+    if (!this.valueState.get()) {
+      this.listState.appendList(rows.map((r) => r.value as string));
+      this.valueState.update(true);
+      return;
+    }
+    this.valueState.clear();
+    const stored = this.listState.get();
+    this.listState.clear();
+    for (const r of rows) yield { value: r.value as string };
+    for (const v of stored) yield { value: v };
+  }
+}
+
+const listQuery = (timeMode: 'processingTime' | 'eventTime' = 'processingTime') => ([df]: DataFrame[]) => df!.groupBy('key')
+  .transformWithState(new TestListStateProcessor(), { outputSchema: 'key STRING, value STRING', outputMode: 'update', timeMode });
+
+describe('TransformWithListStateSuite', () => {
+  it.each([
+    ['test appending null value in list state throw exception', 'tryAppendingNull', /Cannot write null values to State Store for StateName testListState/],
+    ['test putting null value in list state throw exception', 'tryPuttingNullInList', /Cannot write null values to State Store for StateName testListState/],
+    ['test appending null list in list state throw exception (an array holding null)', 'tryAppendingNullValueInList', /Cannot write null values/],
+    ['test putting empty list in list state throw exception', 'tryPutEmptyList', /Cannot write empty list values to State Store for StateName testListState/],
+    ['test appending empty list in list state throw exception', 'tryAppendingEmptyList', /Cannot write empty list values/],
+  ])('"%s"', async (_name, action, message) => {
+    const t = await new StreamTest([actions], listQuery()).start();
+    await expect(t.add(act('k1', action))).rejects.toThrow(message);
+    expect(t.q.exception()).toBeInstanceOf(StatefulProcessorError);
+  });
+
+  it('"test list state correctness" (eventTime mode, no watermark: Spark runs it so)', async () => {
+    const t = await new StreamTest([actions], listQuery('eventTime')).start();
+    // Several AddData before one AdvanceManualClock are one batch in Spark: addTo, then run.
+    const batch = async (...rows: ActionRow[]) => { t.addTo(0, ...rows); await t.run(); };
+    await batch(act('k1', 'emit', 'v1')); // no interaction test
+    expect(t.newAnswer()).toEqual([['k1', 'v1']]);
+    await batch(act('k1', 'append', 'v2'), act('k1', 'emitAllInState')); // check simple append
+    expect(t.newAnswer()).toEqual([['k1', 'v2']]);
+    // multiple appends are correctly stored and emitted
+    await batch(act('k2', 'append', 'v1'), act('k1', 'append', 'v4'), act('k2', 'append', 'v2'), act('k1', 'emit', 'v5'), act('k2', 'emit', 'v3'));
+    expect(t.newAnswer()).toEqual(sorted(['k1', 'v5'], ['k2', 'v3']));
+    await batch(act('k1', 'emitAllInState'), act('k2', 'emitAllInState'));
+    expect(t.newAnswer()).toEqual(sorted(['k2', 'v1'], ['k2', 'v2'], ['k1', 'v4']));
+    // check appendAll with append
+    await batch(act('k3', 'appendAll', 'v1,v2,v3'), act('k3', 'emit', 'v4'), act('k3', 'append', 'v5'));
+    expect(t.newAnswer()).toEqual([['k3', 'v4']]);
+    await batch(act('k3', 'emitAllInState'));
+    expect(t.newAnswer()).toEqual(sorted(['k3', 'v1'], ['k3', 'v2'], ['k3', 'v3'], ['k3', 'v5']));
+    // check removal cleans up all data in state ('appendList' is no action of the processor, as in Spark's test)
+    await batch(act('k4', 'append', 'v2'), act('k4', 'appendList', 'v3,v4'), act('k4', 'remove'), act('k4', 'emitAllInState'));
+    expect(t.newAnswer()).toEqual([]);
+    // check put cleans up previous state and adds new state
+    await batch(act('k5', 'appendAll', 'v1,v2,v3'), act('k5', 'append', 'v4'), act('k5', 'put', 'v5,v6'), act('k5', 'emitAllInState'));
+    expect(t.newAnswer()).toEqual(sorted(['k5', 'v5'], ['k5', 'v6']));
+    // Nothing is left in the store: every list was emptied (the header rows went too).
+    expect(t.lastProgressWithState().numRowsTotal).toBe(0);
+    await t.stop();
+  });
+
+  it('"test ValueState And ListState in Processor"', async () => {
+    const t = await new StreamTest([strings], ([df]) => df!.groupBy('value')
+      .transformWithState(new ToggleSaveAndEmitProcessor(), { outputSchema: 'value STRING', outputMode: 'update', timeMode: 'processingTime' })).start();
+    t.addTo(0, 'k1'); t.addTo(0, 'k2'); await t.run();
+    expect(t.newAnswer()).toEqual([]);
+    t.addTo(0, 'k1'); t.addTo(0, 'k2'); await t.run();
+    expect(t.newAnswer()).toEqual(sorted(['k1'], ['k1'], ['k2'], ['k2']));
+    await t.stop();
+  });
+});
+
+// --- TransformWithMapStateSuite.scala ---
+
+type MapRow = { key: string; action: string; k: string | null; v: string | null };
+const mapRows = T.struct({ key: T.string, action: T.string, k: T.string, v: T.string });
+const mapAct = (key: string, action: string, k: string | null = '', v: string | null = ''): MapRow => ({ key, action, k, v });
+
+class TestMapStateProcessor extends StatefulProcessor<{ key: string }, MapRow, { key: string; a: string | null; b: string | null }> {
+  private mapState!: MapState<string | null, string | null>;
+  init(h: StatefulProcessorHandle): void { this.mapState = h.getMapState<string | null, string | null>('sessionState'); }
+  handleInputRows(key: { key: string }, rows: readonly MapRow[]) {
+    const out: { key: string; a: string | null; b: string | null }[] = [];
+    for (const row of rows) {
+      switch (row.action) {
+        case 'exists': out.push({ key: key.key, a: 'exists', b: String(this.mapState.exists()) }); break;
+        case 'getValue': out.push({ key: key.key, a: row.k, b: this.mapState.getValue(row.k) ?? null }); break;
+        case 'containsKey': out.push({ key: key.key, a: row.k, b: this.mapState.containsKey(row.k) ? 'true' : 'false' }); break;
+        case 'updateValue': this.mapState.updateValue(row.k, row.v); break;
+        case 'iterator': for (const [k, v] of this.mapState.iterator()) out.push({ key: key.key, a: k, b: v }); break;
+        case 'keys': for (const k of this.mapState.keys()) out.push({ key: row.key, a: k, b: row.v }); break;
+        case 'values': for (const v of this.mapState.values()) out.push({ key: row.key, a: row.k, b: v }); break;
+        case 'removeKey': this.mapState.removeKey(row.k); break;
+        case 'clear': this.mapState.clear(); break;
+      }
+    }
+    return out;
+  }
+}
+
+const mapQuery = ([df]: DataFrame[]) => df!.groupBy('key')
+  .transformWithState(new TestMapStateProcessor(), { outputSchema: 'key STRING, a STRING, b STRING', outputMode: 'append' });
+
+describe('TransformWithMapStateSuite', () => {
+  it('"Test retrieving value with non-existing user key"', async () => {
+    const t = await new StreamTest([mapRows], mapQuery, 'append').start();
+    await t.add(mapAct('k1', 'getValue', 'v1'));
+    expect(t.newAnswer()).toEqual([['k1', 'v1', null]]);
+    await t.stop();
+  });
+
+  it.each(['getValue', 'containsKey', 'updateValue', 'removeKey'])('"Test %s with null user key"', async (fn) => {
+    const t = await new StreamTest([mapRows], mapQuery, 'append').start();
+    await expect(t.add(mapAct('k1', fn, null, ''))).rejects.toThrow(/Cannot write null values to State Store for StateName sessionState/);
+  });
+
+  it('"Test put value with null value"', async () => {
+    const t = await new StreamTest([mapRows], mapQuery, 'append').start();
+    await expect(t.add(mapAct('k1', 'updateValue', 'k1', null))).rejects.toThrow(/Cannot write null values to State Store for StateName sessionState/);
+  });
+
+  it('"Test map state correctness"', async () => {
+    const t = await new StreamTest([mapRows], mapQuery, 'append').start();
+    // Test exists()
+    await t.add(mapAct('k1', 'updateValue', 'v1', '10'));
+    await t.add(mapAct('k1', 'exists'));
+    await t.add(mapAct('k2', 'exists'));
+    expect(t.newAnswer()).toEqual(sorted(['k1', 'exists', 'true'], ['k2', 'exists', 'false']));
+    // Test get and put with composite key
+    await t.add(mapAct('k1', 'updateValue', 'v2', '5'));
+    await t.add(mapAct('k2', 'updateValue', 'v2', '3'));
+    await t.add(mapAct('k2', 'updateValue', 'v2', '12'));
+    await t.add(mapAct('k2', 'updateValue', 'v4', '1'));
+    // Different grouping key, same user key
+    await t.add(mapAct('k1', 'getValue', 'v2'));
+    expect(t.newAnswer()).toEqual([['k1', 'v2', '5']]);
+    // Same grouping key, same user key, update value should reflect
+    await t.add(mapAct('k2', 'getValue', 'v2'));
+    expect(t.newAnswer()).toEqual([['k2', 'v2', '12']]);
+    // Test get full map for a given grouping key - prefixScan
+    await t.add(mapAct('k2', 'iterator'));
+    expect(t.newAnswer()).toEqual(sorted(['k2', 'v2', '12'], ['k2', 'v4', '1']));
+    await t.add(mapAct('k2', 'keys'));
+    expect(t.newAnswer()).toEqual(sorted(['k2', 'v2', ''], ['k2', 'v4', '']));
+    await t.add(mapAct('k2', 'values'));
+    expect(t.newAnswer()).toEqual(sorted(['k2', '', '12'], ['k2', '', '1']));
+    // Test remove functionalities
+    await t.add(mapAct('k1', 'removeKey', 'v2'));
+    await t.add(mapAct('k1', 'containsKey', 'v2'));
+    expect(t.newAnswer()).toEqual([['k1', 'v2', 'false']]);
+    await t.add(mapAct('k2', 'clear'));
+    await t.add(mapAct('k2', 'iterator'));
+    expect(t.newAnswer()).toEqual([]);
+    await t.add(mapAct('k2', 'exists'));
+    expect(t.newAnswer()).toEqual([['k2', 'exists', 'false']]);
+    // The map entries survive a restart: they are in the checkpointed store, and listed again from it.
+    await t.stop();
+    await t.start();
+    await t.add(mapAct('k1', 'iterator'));
+    expect(t.newAnswer()).toEqual([['k1', 'v1', '10']]);
+    await t.stop();
+  });
+});

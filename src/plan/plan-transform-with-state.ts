@@ -11,12 +11,9 @@ export function planTransformWithState(child: PhysicalPlan, p: Extract<LogicalPl
     if (e.op !== 'col') throw new AnalysisError(`groupBy(...).transformWithState needs plain column names to group by; add computed keys with withColumn() first.`);
     return e.name;
   });
+  // eventTime without a watermark is allowed, as Spark allows it (its TransformWithListStateSuite runs one);
+  // registering an event-time timer is what is refused then (processor-handle.ts), as it could never fire.
   const column = watermarkColumnOf(child);
-  if (p.spec.timeMode === 'eventTime' && column === null) {
-    // Spark's words for event-time timeouts in flatMapGroupsWithState, which transformWithState's event-time timers share.
-    throw new AnalysisError(`Watermark must be specified in the query using '[Dataset/DataFrame].withWatermark()' for using event-time timers in transformWithState. `
-      + `Event-time timers are not supported without watermark: add withWatermark('<event time column>', '<delay>') before groupBy.`);
-  }
   const op = new TransformWithState(child.schema, { ...p.spec, keyColumns }, column);
   return { ...child, schema: op.schema, stateful: op, post: [], windowColumns: undefined };
 }

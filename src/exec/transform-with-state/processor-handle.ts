@@ -22,7 +22,8 @@ export class ProcessorHandle implements StatefulProcessorHandle, KeyScope {
   readonly declared = new Map<string, DeclaredState>();
   readonly deleted = new Set<string>();
 
-  constructor(private readonly stateRows: StateRows | null, readonly timeMode: TimeMode, readonly batchTimestampMs: number) {}
+  constructor(private readonly stateRows: StateRows | null, readonly timeMode: TimeMode, readonly batchTimestampMs: number,
+    private readonly hasWatermark = false) {}
 
   rows(): StateRows {
     if (!this.stateRows) throw new StatefulProcessorError(`State can only be read or written while a batch runs (in handleInputRows or handleExpiredTimer).`);
@@ -53,6 +54,11 @@ export class ProcessorHandle implements StatefulProcessorHandle, KeyScope {
 
   registerTimer(expiryTimestampMs: number): void {
     this.verifyTimer('registerTimer', expiryTimestampMs);
+    // Spark lets this pass and the timer never fires (its watermark stays 0); a timer that silently never fires loses the rows it would emit.
+    if (this.timeMode === 'eventTime' && !this.hasWatermark) {
+      throw new StatefulProcessorError(`Watermark must be specified in the query using '[Dataset/DataFrame].withWatermark()' for using event-time timers in transformWithState: `
+        + `without one, the timer at ${expiryTimestampMs} would never fire. Add withWatermark('<event time column>', '<delay>') before groupBy, or use timeMode 'processingTime'.`);
+    }
     this.rows().put(TIMERS, this.key(TIMERS), String(expiryTimestampMs), null, null);
   }
   deleteTimer(expiryTimestampMs: number): void {

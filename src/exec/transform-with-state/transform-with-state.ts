@@ -96,7 +96,7 @@ export class TransformWithState implements StatefulOperator {
     const { batchId, batchTimestampMs } = w;
     if (batchId === undefined || batchTimestampMs === undefined) throw new StatefulProcessorError('transformWithState needs the batch id and timestamp in its WatermarkContext; the trigger loop gives them.');
     const rows = this.rowsOf(store), mode = this.spec.timeMode;
-    const h = new ProcessorHandle(rows, mode, batchTimestampMs);
+    const h = new ProcessorHandle(rows, mode, batchTimestampMs, w.defined);
     const timerValues: TimerValues = {
       getCurrentProcessingTimeInMs: () => batchTimestampMs,
       getCurrentWatermarkInMs: () => (w.defined ? w.evictMs : -1),
