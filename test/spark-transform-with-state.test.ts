@@ -519,3 +519,192 @@ describe('TransformWithMapStateSuite', () => {
     await t.stop();
   });
 });
+
+// --- TTL (TransformWithValueStateTTLSuite, TransformWithListStateTTLSuite, TransformWithMapStateTTLSuite) ---
+// Spark's TTL suites read TTL internals through test-only handles; these cases check the same rules
+// through the public API and the state row count: an update sets expiry to batch time + TTL, a value
+// is gone for reads once the batch time reaches it, its rows are removed at the end of that batch,
+// and list and map elements expire one by one.
+
+class TtlProcessor extends StatefulProcessor<{ key: string }, ActionRow, { key: string; value: string }> {
+  private value!: ValueState<string>;
+  private list!: ListState<string>;
+  private map!: MapState<string, string>;
+  init(h: StatefulProcessorHandle): void {
+    const ttl = { ttlMs: 60_000 };
+    this.value = h.getValueState<string>('value', ttl);
+    this.list = h.getListState<string>('list', ttl);
+    this.map = h.getMapState<string, string>('map', ttl);
+  }
+  handleInputRows(key: { key: string }, rows: readonly ActionRow[]) {
+    const out: { key: string; value: string }[] = [], k = key.key;
+    for (const r of rows) {
+      switch (r.action) {
+        case 'put': this.value.update(r.value); break;
+        case 'get': if (this.value.exists()) out.push({ key: k, value: this.value.get()! }); break;
+        case 'append': this.list.appendValue(r.value); break;
+        case 'list': out.push({ key: k, value: this.list.get().join(',') }); break;
+        case 'mput': { const [mk, mv] = r.value.split('='); this.map.updateValue(mk!, mv!); break; }
+        case 'mget': out.push({ key: k, value: this.map.iterator().map(([a, b]) => `${a}=${b}`).sort().join(',') }); break;
+      }
+    }
+    return out;
+  }
+}
+
+describe('TTL on state (processing time)', () => {
+  beforeEach(() => { vi.useFakeTimers({ toFake: ['Date'] }); clockAt(0); });
+  afterEach(() => { vi.useRealTimers(); });
+  const ttlQuery = ([df]: DataFrame[]) => df!.groupBy('key')
+    .transformWithState(new TtlProcessor(), { outputSchema: 'key STRING, value STRING', outputMode: 'update', timeMode: 'processingTime' });
+
+  it('"validate state is evicted at ttl expiry": a value is gone at batch time >= update time + TTL, and its row is removed without new rows for the key', async () => {
+    const t = await new StreamTest([actions], ttlQuery).start();
+    clockAt(1000);
+    await t.add(act('k1', 'put', '1'));
+    clockAt(2000);
+    await t.add(act('k1', 'get'));
+    expect(t.newAnswer()).toEqual([['k1', '1']]);
+    clockAt(60_999);
+    await t.add(act('k1', 'get'));
+    expect(t.newAnswer()).toEqual([['k1', '1']]); // expires at 61 000
+    expect(t.lastProgressWithState().numRowsTotal).toBe(1);
+    clockAt(61_000);
+    await t.run(); // no new rows: the trigger loop runs a batch as the TTL is due
+    expect(t.lastProgressWithState()).toMatchObject({ numRowsTotal: 0, customMetrics: { numValuesRemovedDueToTTLExpiry: 1 } });
+    await t.add(act('k1', 'get'));
+    expect(t.newAnswer()).toEqual([]);
+    await t.stop();
+  });
+
+  it('"validate ttl update updates the expiration timestamp": an update restarts the TTL, also across a restart', async () => {
+    const t = await new StreamTest([actions], ttlQuery).start();
+    clockAt(1000);
+    await t.add(act('k1', 'put', '1'));
+    clockAt(30_000);
+    await t.add(act('k1', 'put', '2')); // now expires at 90 000
+    await t.stop();
+    await t.start();
+    clockAt(62_000);
+    await t.add(act('k1', 'get'));
+    expect(t.newAnswer()).toEqual([['k1', '2']]);
+    clockAt(90_000);
+    await t.add(act('k1', 'get'));
+    expect(t.newAnswer()).toEqual([]);
+    await t.stop();
+  });
+
+  it('list elements and map entries expire one by one, each from its own update', async () => {
+    const t = await new StreamTest([actions], ttlQuery).start();
+    clockAt(1000);
+    await t.add(act('k1', 'append', 'a'), act('k1', 'mput', 'x=1'));
+    clockAt(30_000);
+    await t.add(act('k1', 'append', 'b'), act('k1', 'mput', 'y=2'));
+    clockAt(45_000);
+    await t.add(act('k1', 'list'), act('k1', 'mget'));
+    expect(t.newAnswer()).toEqual(sorted(['k1', 'a,b'], ['k1', 'x=1,y=2']));
+    clockAt(61_000);
+    await t.add(act('k1', 'list'), act('k1', 'mget'));
+    expect(t.newAnswer()).toEqual(sorted(['k1', 'b'], ['k1', 'y=2']));
+    // The list closed its gap at the end of that batch: appending goes after 'b'.
+    clockAt(62_000);
+    await t.add(act('k1', 'append', 'c'), act('k1', 'list'));
+    expect(t.newAnswer()).toEqual([['k1', 'b,c']]);
+    clockAt(200_000);
+    await t.run();
+    expect(t.lastProgressWithState().numRowsTotal).toBe(0);
+    await t.stop();
+  });
+});
+
+// --- What Spark refuses (TransformWithStateValidationSuite and the handle's checks), and what sluice adds ---
+
+describe('refusals', () => {
+  it('complete output mode is refused at start()', async () => {
+    const t = new StreamTest([strings], byValue(new RunningCountStatefulProcessor()), 'complete');
+    await expect(t.start()).rejects.toThrow(AnalysisError);
+    await expect(t.start()).rejects.toThrow(/Complete output mode is not supported for transformWithState/);
+  });
+
+  it('TTL outside processing time (Spark\'s STATEFUL_PROCESSOR_INCORRECT_TIME_MODE_TO_ASSIGN_TTL), at start()', async () => {
+    const t = new StreamTest([actions.add('eventTime', 'timestamp')], ([df]) => df!.withWatermark('eventTime', '1 second').groupBy('key')
+      .transformWithState(new TtlProcessor(), { outputSchema: 'key STRING, value STRING', outputMode: 'update', timeMode: 'eventTime' }));
+    await expect(t.start()).rejects.toThrow(/Cannot use TTL for state=value in timeMode=EventTime, use TimeMode.ProcessingTime\(\) instead/);
+  });
+
+  it('a TTL of zero (Spark\'s STATEFUL_PROCESSOR_TTL_DURATION_MUST_BE_POSITIVE)', async () => {
+    class ZeroTtl extends RunningCountStatefulProcessor {
+      override init(h: StatefulProcessorHandle): void { this.countState = h.getValueState<number>('countState', { ttlMs: 0 }); }
+    }
+    await expect(new StreamTest([strings], byValue(new ZeroTtl(), 'processingTime')).start()).rejects.toThrow(/TTL duration must be greater than zero for State store operation=update on state=countState/);
+  });
+
+  it('timers with timeMode none (Spark\'s STATEFUL_PROCESSOR_CANNOT_PERFORM_OPERATION_WITH_INVALID_TIME_MODE)', async () => {
+    const t = await new StreamTest([strings], byValue(new RunningCountStatefulProcessorWithProcTimeTimer(), 'none')).start();
+    await expect(t.add('a')).rejects.toThrow(/Failed to perform stateful processor operation=registerTimer with invalid timeMode=NoTime/);
+  });
+
+  it('an event-time timer in a query without a watermark (it could never fire)', async () => {
+    const input = T.struct({ key: T.string, eventTime: T.timestamp });
+    const t = await new StreamTest([input], ([df]) => df!.groupBy('key')
+      .transformWithState(new MaxEventTimeStatefulProcessor(), { outputSchema: 'key STRING, maxEventTime INT', outputMode: 'update', timeMode: 'eventTime' })).start();
+    await expect(t.add({ key: 'a', eventTime: new Date(11_000) })).rejects.toThrow(/Watermark must be specified in the query using '\[Dataset\/DataFrame\]\.withWatermark\(\)' for using event-time timers/);
+  });
+
+  it('two state variables with one name (Spark\'s STATEFUL_PROCESSOR_DUPLICATE_STATE_VARIABLE_DEFINED), and names starting with $', async () => {
+    class Twice extends RunningCountStatefulProcessor {
+      override init(h: StatefulProcessorHandle): void { super.init(h); h.getListState('countState'); }
+    }
+    await expect(new StreamTest([strings], byValue(new Twice())).start()).rejects.toThrow(/State variable with name countState has already been defined in the StatefulProcessor/);
+    class Reserved extends RunningCountStatefulProcessor {
+      override init(h: StatefulProcessorHandle): void { this.countState = h.getValueState('$timers'); }
+    }
+    await expect(new StreamTest([strings], byValue(new Reserved())).start()).rejects.toThrow(/not start with '\$'/);
+  });
+
+  it('a restart with other state variables or another grouping key is refused by the checkpoint\'s _metadata', async () => {
+    const t = await new StreamTest([strings], byValue(new RunningCountStatefulProcessor())).start();
+    await t.add('a');
+    await t.stop();
+    const other = new StreamTest([strings], byValue(new RunningCountStatefulProcessorWithProcTimeTimerUpdates(), 'processingTime'));
+    Object.assign(other, { checkpoint: t.checkpoint });
+    // The check runs as the query opens its state, before any batch: the query stops with it.
+    const failure = async (q: StreamTest): Promise<Error | null> => { await q.start(); await q.run().catch(() => undefined); return q.q.exception(); };
+    const e = await failure(other);
+    expect(e).toBeInstanceOf(CheckpointError);
+    expect((e as Error).message).toMatch(/operator: the checkpoint has "transformWithState\(none\)", the query has "transformWithState\(processingTime\)"/);
+    expect((e as Error).message).toMatch(/aggregates: .*countState:valueState.*timerState:valueState/);
+    const rekeyed = new StreamTest([T.struct({ value: T.long })], byValue(new RunningCountStatefulProcessor()));
+    Object.assign(rekeyed, { checkpoint: t.checkpoint });
+    expect((await failure(rekeyed))?.message).toMatch(/keys: the checkpoint has .*struct<value:string>.*the query has .*struct<value:long>/);
+  });
+
+  it('a processor that throws stops the query naming the key and batch; the batch is not committed, so a restart runs it again over the state before it', async () => {
+    class Boom extends RunningCountStatefulProcessor {
+      override *handleInputRows(key: Key, rows: readonly Row[], tv: TimerValues): Iterable<Out> {
+        if (key.value === 'boom') throw new Error('bad row');
+        yield* super.handleInputRows(key, rows, tv);
+      }
+    }
+    const t = await new StreamTest([strings], byValue(new Boom())).start();
+    await t.add('a');
+    expect(t.newAnswer()).toEqual([['a', '1']]);
+    await expect(t.add('a', 'boom')).rejects.toThrow(/Boom\.handleInputRows\(\) for key \{"value":"boom"\} in batch 1 failed: bad row\. The batch was not committed/);
+    expect(t.newAnswer()).toEqual([]);
+    // The same query with the bug fixed: batch 1 runs again; 'a' counts 2, not 3 (the failed batch's update was not kept).
+    const fixed = new StreamTest([strings], byValue(new RunningCountStatefulProcessor()));
+    Object.assign(fixed, { checkpoint: t.checkpoint, chunks: [[[{ value: 'a' }], [{ value: 'a' }, { value: 'boom' }]]] });
+    await fixed.start();
+    await fixed.run();
+    expect(fixed.newAnswer()).toEqual(sorted(['a', '2'], ['boom', '1']));
+    await fixed.stop();
+  });
+
+  it('an output row with a field outputSchema lacks is refused, not dropped', async () => {
+    class Extra extends RunningCountStatefulProcessor {
+      override *handleInputRows(key: Key): Iterable<Out> { yield { key: key.value, count: '1', extra: 1 } as Out; }
+    }
+    const t = await new StreamTest([strings], byValue(new Extra())).start();
+    await expect(t.add('a')).rejects.toThrow(/has a field 'extra' that outputSchema \(key, count\) lacks/);
+  });
+});

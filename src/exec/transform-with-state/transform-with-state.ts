@@ -217,7 +217,7 @@ export class TransformWithState implements StatefulOperator {
   private call(fn: () => void, method: string, gk: string | null, batchId: number | null): void {
     try { fn(); } catch (e) {
       const where = `${this.processor.constructor.name}.${method}()${gk !== null ? ` for key ${gk}` : ''}${batchId !== null ? ` in batch ${batchId}` : ''}`;
-      const msg = e instanceof Error ? e.message : String(e);
+      const text = e instanceof Error ? e.message : String(e), msg = /[.!?]$/.test(text) ? text : `${text}.`;
       const after = batchId !== null ? ` The batch was not committed: the state stays as of batch ${batchId - 1}, and a restart runs batch ${batchId} again.` : '';
       throw new StatefulProcessorError(`transformWithState (timeMode ${SPARK_TIME_MODE[this.spec.timeMode]}): ${where} failed: ${msg}${after}`, { cause: e });
     }
