@@ -9,6 +9,7 @@ import type { OutputMode } from '../../sinks/sink.ts';
 import type { OperatorMetadata } from '../../checkpoint/operator-metadata.ts';
 import type { StatefulOperator, StatefulResult, WatermarkContext } from '../stateful.ts';
 import { isLate } from '../watermark-rule.ts';
+import { keyParts, rowKey } from '../../state/key-encoding.ts';
 import { bindHandle, SPARK_TIME_MODE, type Row, type StatefulProcessor, type TimeMode, type TimerValues } from './stateful-processor.ts';
 import { ProcessorHandle, type DeclaredState } from './processor-handle.ts';
 import { STATE_KEY, STATE_VALUE, StateRows, TIMERS, type ScannedRow } from './state-rows.ts';
@@ -154,6 +155,7 @@ export class TransformWithState implements StatefulOperator {
   private group(input: readonly Batch[], w: WatermarkContext): { groups: Map<string, { key: Row; rows: Row[] }>; late: Batch[]; numLate: number } {
     const groups = new Map<string, { key: Row; rows: Row[] }>(), late: Batch[] = [];
     const names = this.keyIdx.map((k) => this.inputSchema.fields[k]!.name);
+    const byParts = new Map<string, string>();
     let numLate = 0;
     for (let b of input) {
       if (this.timeIdx >= 0 && w.defined) {
@@ -164,13 +166,24 @@ export class TransformWithState implements StatefulOperator {
         }
         if (drop.length) { late.push(takeBatch(b, Int32Array.from(drop))); numLate += drop.length; b = takeBatch(b, Int32Array.from(keep)); }
       }
-      for (const row of batchToRows(b)) {
-        const key: Row = {};
-        for (const n of names) key[n] = row[n];
-        const gk = encodeState(key, 'grouping key');
-        let g = groups.get(gk);
-        if (!g) groups.set(gk, g = { key, rows: [] });
-        g.rows.push(row);
+      // Rows are grouped by the store's key text of their key columns, read off the Arrow buffers
+      // (JSON per row cost more than the processor in bench/transform-with-state.ts); the key's
+      // JSON is made once per key. Struct and array keys have no such text: JSON per row.
+      const atomic = this.keyIdx.every((k) => !['struct', 'array'].includes(b.schema.fields[k]!.type.kind));
+      const parts = atomic ? this.keyIdx.map((k) => keyParts(b.columns[k]!, b.schema.fields[k]!.type, b.numRows)) : null;
+      const rowsOfB = batchToRows(b);
+      for (let i = 0; i < rowsOfB.length; i++) {
+        const row = rowsOfB[i]!;
+        const fast = parts ? rowKey(parts, i) : null;
+        let gk = fast !== null ? byParts.get(fast) : undefined;
+        if (gk === undefined) {
+          const key: Row = {};
+          for (const n of names) key[n] = row[n];
+          gk = encodeState(key, 'grouping key');
+          if (fast !== null) byParts.set(fast, gk);
+          if (!groups.has(gk)) groups.set(gk, { key, rows: [] });
+        }
+        groups.get(gk)!.rows.push(row);
       }
     }
     return { groups, late, numLate };
