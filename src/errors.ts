@@ -27,6 +27,9 @@ export class SourceError extends SluiceError {}
  */
 export class KafkaSecurityError extends SourceError {}
 
+/** A transformWithState processor used its handle wrongly, or threw: the query stops, its state left as of the last committed batch. */
+export class StatefulProcessorError extends SluiceError {}
+
 /** The sink could not write. */
 export class SinkError extends SluiceError {}
 

@@ -27,6 +27,11 @@ export {
   max_by, min_by, percentile_approx, approx_percentile,
 } from './api/functions.ts';
 export { GroupedData } from './api/dataframe.ts';
+export type { TransformWithStateOptions } from './api/dataframe.ts';
+export { StatefulProcessor } from './exec/transform-with-state/stateful-processor.ts';
+export type {
+  StatefulProcessorHandle, ValueState, ListState, MapState, StateOptions, TimerValues, ExpiredTimerInfo, TimeMode,
+} from './exec/transform-with-state/stateful-processor.ts';
 export * as types from './data/types.ts';
 export type { DataType, StructType, StructField, ArrayType } from './data/types.ts';
 export type { DecimalType } from './data/types.ts';

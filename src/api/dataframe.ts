@@ -1,7 +1,6 @@
 import { Column, toColumn, type ColumnLike } from './column.ts';
 import type { Session } from './session.ts';
-import type { DataType, Struct } from '../data/types.ts';
-import { typeToString } from '../data/types.ts';
+import { type DataType, Struct, typeToString } from '../data/types.ts';
 import type { LogicalPlan } from '../plan/logical.ts';
 import { planQuery } from '../plan/planner.ts';
 import { DataStreamWriter } from './data-stream-writer.ts';
@@ -20,6 +19,8 @@ import { batchToRows } from '../data/rows.ts';
 import { showTable } from '../data/show-table.ts';
 import { materialize } from '../plan/plan-static.ts';
 import { explainPlan } from '../plan/explain.ts';
+import type { StatefulProcessor, Row, TimeMode } from '../exec/transform-with-state/stateful-processor.ts';
+import { parseDdlSchema } from '../data/ddl.ts';
 
 /** A streaming DataFrame: an immutable logical plan with Spark's methods. Analysis runs at start(). */
 export class DataFrame {
@@ -166,6 +167,13 @@ const AGG_BY_NAME: Record<string, (c: string) => Column> = {
   variance: F.variance, var_samp: F.var_samp, var_pop: F.var_pop, skewness: F.skewness, kurtosis: F.kurtosis,
 };
 
+export interface TransformWithStateOptions {
+  readonly outputSchema: string | Struct;
+  readonly outputMode: 'append' | 'update';
+  /** Default 'none' (no timers, no TTL). */
+  readonly timeMode?: TimeMode;
+}
+
 /** df.groupBy(...): Spark's RelationalGroupedDataset. */
 export class GroupedData {
   constructor(private readonly df: DataFrame, private readonly keys: readonly Expr[]) {}
@@ -200,6 +208,21 @@ export class GroupedData {
   mean(...cols: string[]): DataFrame { return this.avg(...cols); }
   min(...cols: string[]): DataFrame { return this.agg(...cols.map((c) => F.min(c))); }
   max(...cols: string[]): DataFrame { return this.agg(...cols.map((c) => F.max(c))); }
+  /**
+   * Spark 4's transformWithState: `processor` keeps its own state per grouping key, with timers
+   * (docs/transform-with-state.md). outputSchema is DDL ('user STRING, events LONG') or a struct.
+   */
+  transformWithState<K extends Row, I extends Row, O extends Row>(processor: StatefulProcessor<K, I, O>, options: TransformWithStateOptions): DataFrame {
+    const modes: readonly string[] = ['append', 'update'], times: readonly string[] = ['none', 'processingTime', 'eventTime'];
+    if (!modes.includes(options.outputMode)) {
+      throw new AnalysisError(`transformWithState: outputMode '${String(options.outputMode)}' is not supported; use 'append' or 'update' (Spark refuses complete for it).`);
+    }
+    const timeMode = options.timeMode ?? 'none';
+    if (!times.includes(timeMode)) throw new AnalysisError(`transformWithState: timeMode '${String(timeMode)}' is not one of ${times.join(', ')}.`);
+    const outputSchema = options.outputSchema instanceof Struct ? options.outputSchema : parseDdlSchema(options.outputSchema);
+    const spec = { processor: processor as unknown as StatefulProcessor<never, never, never>, outputSchema, outputMode: options.outputMode, timeMode };
+    return this.df.withPlan({ kind: 'transformWithState', child: this.df.plan, keys: this.keys, spec });
+  }
   /** groupBy(...).count(): a column named 'count', as in Spark. */
   count(): DataFrame {
     return this.df.withPlan({ kind: 'aggregate', child: this.df.plan, keys: this.keys, aggs: [{ fn: 'count', child: null, alias: 'count' }] });

@@ -12,6 +12,12 @@ export interface WatermarkContext {
   readonly evictMs: number;
   /** False when the query has no watermark: nothing is late and nothing is evicted. */
   readonly defined: boolean;
+  /**
+   * The batch's id and timestamp (offsets/<N>'s batchTimestampMs, the same when a crashed batch is
+   * re-run): transformWithState's processing time. Optional so contexts built without a batch still type.
+   */
+  readonly batchId?: number;
+  readonly batchTimestampMs?: number;
 }
 
 export interface StatefulResult {
@@ -44,4 +50,11 @@ export interface StatefulOperator {
    * It does not look at the state: Spark runs the batch whether or not anything closes in it.
    */
   runsNoDataBatch(mode: OutputMode): boolean;
+  /**
+   * When, in processing time, the operator next has work without new rows (a processing-time
+   * timer, state whose TTL ends), or null: the trigger loop runs a no-data batch once the clock
+   * passes it. Spark runs such an operator's batch at every trigger instead; this runs the same
+   * batches minus the ones with nothing due, so idle queries write no empty batches.
+   */
+  dueAtMs?(store: StateStore): number | null;
 }

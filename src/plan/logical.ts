@@ -2,6 +2,7 @@ import type { Struct } from '../data/types.ts';
 import type { Batch } from '../data/batch.ts';
 import type { SourceProvider } from '../sources/source.ts';
 import type { AggExpr, Expr } from './expr.ts';
+import type { TransformWithStateSpec } from '../exec/transform-with-state/transform-with-state.ts';
 
 export type JoinType = 'inner' | 'left';
 
@@ -19,6 +20,7 @@ export type LogicalPlan =
   | { readonly kind: 'aggregate'; readonly child: LogicalPlan; readonly keys: readonly Expr[]; readonly aggs: readonly AggExpr[] }
   | { readonly kind: 'dedup'; readonly child: LogicalPlan; readonly columns: readonly string[] | null; readonly withinWatermark: boolean }
   | { readonly kind: 'join'; readonly child: LogicalPlan; readonly right: LogicalPlan; readonly on: readonly string[]; readonly how: JoinType }
+  | { readonly kind: 'transformWithState'; readonly child: LogicalPlan; readonly keys: readonly Expr[]; readonly spec: Omit<TransformWithStateSpec, 'keyColumns'> }
   | { readonly kind: 'union'; readonly child: LogicalPlan; readonly right: LogicalPlan; readonly byName: boolean; readonly allowMissingColumns: boolean };
 
 export function childrenOf(p: LogicalPlan): LogicalPlan[] {

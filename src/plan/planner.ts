@@ -9,6 +9,7 @@ import { type Expr, outputName } from './expr.ts';
 import type { LogicalPlan } from './logical.ts';
 import { planAggregate, watermarkColumnOf } from './plan-aggregate.ts';
 import { planDedup } from './plan-dedup.ts';
+import { planTransformWithState } from './plan-transform-with-state.ts';
 import { planJoin } from './plan-join.ts';
 import { planStatic } from './plan-static.ts';
 import { planUnion } from './plan-union.ts';
@@ -63,6 +64,7 @@ export function planQuery(p: LogicalPlan): PhysicalPlan {
     }
     case 'aggregate': return planAggregate(planQuery(p.child), p);
     case 'dedup': return planDedup(planQuery(p.child), p);
+    case 'transformWithState': return planTransformWithState(planQuery(p.child), p);
     case 'join': {
       const left = planQuery(p.child);
       const j = planJoin(p, left.schema, planQuery);

@@ -206,8 +206,10 @@ export class MicroBatchExecution {
       const hasData = ends.some((e, i) => !c.sources[i]!.sameOffset(e, this.committed[i]));
       // Spark's no-data batch (shouldRunAnotherBatch): the watermark moved past the last batch's, whatever
       // the state holds, so progress and batch ids match Spark's and W(N-1) keeps up for late rows.
-      const noDataBatch = !hasData && this.store !== null && this.watermarkMs > this.prevWatermarkMs
-        && c.plan.stateful!.runsNoDataBatch(c.outputMode);
+      const op = c.plan.stateful;
+      const dueAt = !hasData && this.store !== null ? op!.dueAtMs?.(this.store) ?? null : null;
+      const noDataBatch = !hasData && this.store !== null && ((this.watermarkMs > this.prevWatermarkMs
+        && op!.runsNoDataBatch(c.outputMode)) || (dueAt !== null && dueAt <= Date.now()));
       if (!hasData && !noDataBatch) {
         this.status = { message: 'Waiting for data to arrive', isDataAvailable: false, isTriggerActive: false };
         this.noDataTriggers++;
@@ -252,7 +254,7 @@ export class MicroBatchExecution {
       processMs += performance.now() - t1;
     }
     // W(N) closes windows; rows of windows that W(N-1) already closed are late.
-    const w = { lateMs: this.prevWatermarkMs, evictMs: seq.batchWatermarkMs, defined: this.tracker.defined };
+    const w = { lateMs: this.prevWatermarkMs, evictMs: seq.batchWatermarkMs, defined: this.tracker.defined, batchId, batchTimestampMs: seq.batchTimestampMs };
     let late: Batch[] = [];
     let run: StateOperatorRun | null = null;
     if (op && this.store) {
