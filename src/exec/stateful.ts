@@ -44,4 +44,12 @@ export interface StatefulOperator {
    * It does not look at the state: Spark runs the batch whether or not anything closes in it.
    */
   runsNoDataBatch(mode: OutputMode): boolean;
+  /**
+   * The watermark this operator hands the next stateful operator, from the one it runs with
+   * (Spark's StateStoreWriter.produceWatermark, which runtime/watermark-propagation.ts chains).
+   * Absent: the same, as for aggregation and deduplication; a stream-stream join moves it back by
+   * its range condition, as the rows it emits can be that much older. A two-input operator gets
+   * the smaller of its inputs' watermarks (the trigger loop's one global watermark for both today).
+   */
+  outputWatermark?(inputMs: number): number;
 }

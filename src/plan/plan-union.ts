@@ -46,7 +46,7 @@ export function planUnion(left: PhysicalPlan, right: PhysicalPlan, p: Extract<Lo
   if (left.sources.length === 0 || right.sources.length === 0) {
     throw new AnalysisError(`${verb}(): Union between streaming and batch DataFrames/Datasets is not supported. Join a stream with a static DataFrame instead, or read both as streams.`);
   }
-  if (left.stateful || right.stateful) {
+  if (left.stages.length || right.stages.length) {
     throw new AnalysisError(`${verb}(): a side that aggregates or drops duplicates cannot be unioned in sluice (one stateful operator per query). Union the inputs first, then aggregate.`);
   }
   const L = left.schema.fields, R = right.schema.fields;
@@ -107,8 +107,7 @@ export function planUnion(left: PhysicalPlan, right: PhysicalPlan, p: Extract<Lo
       ...right.sources.map((_, i) => [...shifted(branch(right, i)), conform(right.schema, rightCols)]),
     ],
     operators: [],
-    stateful: null,
-    post: [],
+    stages: [],
     watermarks: [...left.watermarks, ...right.watermarks],
     redefinedWatermarks: [...(left.redefinedWatermarks ?? []), ...(right.redefinedWatermarks ?? [])],
   };
