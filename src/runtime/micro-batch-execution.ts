@@ -3,7 +3,7 @@ import { batchNumRows } from '../data/batch.ts';
 import { newEvalContext } from '../exec/compiled-expr.ts';
 import { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';
-import { checkOperatorMetadata } from '../checkpoint/operator-metadata.ts';
+import { checkOperatorMetadata, readOperatorMetadata } from '../checkpoint/operator-metadata.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 import { WatermarkTracker, type MultipleWatermarkPolicy } from './watermark-tracker.ts';
 import { type PhysicalPlan, operatorIdOf } from '../plan/physical-plan.ts';
@@ -101,8 +101,14 @@ export class MicroBatchExecution {
   private async openState(lastCommitted: number): Promise<void> {
     const c = this.c, stages = c.plan.stages;
     const ids = stages.map((_, k) => operatorIdOf(c.plan, k));
-    const extra = (await this.checkpoint.stateOperatorIds()).filter((id) => id >= Math.max(1, stages.length));
-    for (const id of extra) await checkOperatorMetadata(this.checkpoint, id, lastCommitted >= 0, null);
+    const extra = (await this.checkpoint.stateOperatorIds()).filter((id) => id >= stages.length);
+    for (const id of stages.length ? extra : []) {
+      const stored = await readOperatorMetadata(this.checkpoint, id);
+      if (!stored) continue;
+      throw new CheckpointError(`This checkpoint holds state of stateful operator ${id} (${stored.metadata.operator}, ${stored.path}), but the query now has `
+        + `${stages.length} stateful operator${stages.length === 1 ? '' : 's'} (${stages.map((st) => st.operator.shape.operator).join(' -> ')}). `
+        + `Operators are numbered from the last one in the data flow (0), as Spark numbers them. Restore the previous query, or use a new checkpointLocation.`);
+    }
     if (!stages.length) await checkOperatorMetadata(this.checkpoint, 0, lastCommitted >= 0, null);
     this.stores = [];
     for (let k = 0; k < stages.length; k++) {
