@@ -27,27 +27,48 @@ interface OpProgress { numRowsTotal: number; numRowsDroppedByWatermark: number; 
 
 /** Spark's testStream: AddData (then processAllAvailable, which runs the no-data batch), CheckNewAnswer, the state assertions. */
 class StreamTest {
-  private readonly rows: number[][] = [];
+  private readonly rows: (number | string)[][] = [];
+  private readonly batches: (number | string)[][][] = [];
   private seen = 0;
+  private checked = 0;
   q!: StreamingQuery;
-  readonly input = new MemoryStream(session, schema);
+  readonly input: MemoryStream;
+  constructor(inputSchema: ReturnType<typeof T.struct>) { this.input = new MemoryStream(session, inputSchema); }
 
-  static async start(build: (df: DataFrame) => DataFrame, row: (r: Record<string, unknown>) => number[], mode: 'append' | 'update' | 'complete' = 'append'): Promise<StreamTest> {
-    const t = new StreamTest();
-    const df = build(t.input.toDF().withColumn('eventTime', timestamp_seconds(col('value'))));
-    t.q = await df.writeStream.outputMode(mode).queryName(`spark-multi-${queries++}`)
-      .foreachBatch((b) => { for (const r of b.collect()) t.rows.push(row(r)); }).start();
+  /** Over MemoryStream[Int] with eventTime = timestamp_seconds(value), as most of Spark's cases. */
+  static async start(build: (df: DataFrame) => DataFrame, row: (r: Record<string, unknown>) => (number | string)[], mode: 'append' | 'update' | 'complete' = 'append'): Promise<StreamTest> {
+    return StreamTest.over(schema, (df) => build(df.withColumn('eventTime', timestamp_seconds(col('value')))), row, mode);
+  }
+
+  static async over(inputSchema: ReturnType<typeof T.struct>, build: (df: DataFrame) => DataFrame, row: (r: Record<string, unknown>) => (number | string)[], mode: 'append' | 'update' | 'complete'): Promise<StreamTest> {
+    const t = new StreamTest(inputSchema);
+    t.q = await build(t.input.toDF()).writeStream.outputMode(mode).queryName(`spark-multi-${queries++}`)
+      .foreachBatch((b) => { const rows = b.collect().map(row); t.rows.push(...rows); t.batches.push(rows); }).start();
     onTestFinished(() => t.q.stop());
     return t;
   }
 
-  async addData(values: readonly number[]): Promise<void> {
-    this.input.addData(values.map((v) => ({ value: BigInt(v) })));
+  async addData(values: readonly (number | Record<string, unknown>)[]): Promise<void> {
+    this.input.addData(values.map((v) => (typeof v === 'number' ? { value: BigInt(v) } : v)));
     await this.q.processAllAvailable();
   }
 
+  /** CheckLastBatch in complete mode: the last batch's rows, the whole result. */
+  lastBatch(): (number | string)[][] { return [...(this.batches.at(-1) ?? [])].sort(); }
+
+  /**
+   * StateStoreMetricsTest.assertNumStateRows: per operator, numRowsTotal of the last progress,
+   * numRowsUpdated and numRowsDroppedByWatermark summed over the progress since the last check.
+   */
+  stateRows(): { total: number[]; updated: number[]; dropped: number[] } {
+    const ps = this.q.recentProgress.slice(this.checked).map((p) => p.stateOperators as (OpProgress & { numRowsUpdated: number })[]);
+    this.checked = this.q.recentProgress.length;
+    const sum = (f: (o: OpProgress & { numRowsUpdated: number }) => number) => ps[0]!.map((_, k) => ps.reduce((a, ops) => a + f(ops[k]!), 0));
+    return { total: ps.at(-1)!.map((o) => o.numRowsTotal), updated: sum((o) => o.numRowsUpdated), dropped: sum((o) => o.numRowsDroppedByWatermark) };
+  }
+
   /** CheckNewAnswer: the rows written since the last check, sorted. */
-  newAnswer(): number[][] {
+  newAnswer(): (number | string)[][] {
     const out = this.rows.slice(this.seen);
     this.seen = this.rows.length;
     return out.sort((a, b) => a.join().localeCompare(b.join(), 'en', { numeric: true }));
@@ -159,6 +180,64 @@ describe('MultiStatefulOperatorsSuite', () => {
   it.skip('"join with range join on non-time intervals -> window agg, append mode, shouldn\'t fail": needs the stream-stream join', () => {});
   it.skip('"stream-stream time interval left outer join -> aggregation, append mode": needs the stream-stream join; its watermark shift is checked below on propagateWatermarks', () => {});
   it.skip('"stream-stream time interval left outer join (left side condition) -> time window aggregation": needs the stream-stream join', () => {});
+});
+
+describe('StreamingDeduplicationSuite: the cases with more than one stateful operator', () => {
+  const strNum = T.struct({ _1: T.string, _2: T.long });
+  const pair = (str: string, num: number) => ({ _1: str, _2: BigInt(num) });
+  const dedupThenSum = (df: DataFrame) => df.select(col('_1').alias('str'), col('_2').alias('num')).dropDuplicates().groupBy('str').agg(sum('num'));
+
+  it('"multiple deduplicates"', async () => {
+    const t = await StreamTest.over(strNum, (df) => df.dropDuplicates().dropDuplicates('_1'), (r) => [r._1 as string, Number(r._2)], 'append');
+    await t.addData([pair('a', 1)]);
+    expect(t.newAnswer()).toEqual([['a', 1]]);
+    expect(t.stateRows()).toMatchObject({ total: [1, 1], updated: [1, 1] });
+    await t.addData([pair('a', 2)]); // Dropped from the second `dropDuplicates`
+    expect(t.newAnswer()).toEqual([]);
+    expect(t.stateRows()).toMatchObject({ total: [1, 2], updated: [0, 1] });
+    await t.addData([pair('b', 1)]);
+    expect(t.newAnswer()).toEqual([['b', 1]]);
+    expect(t.stateRows()).toMatchObject({ total: [2, 3], updated: [1, 1] });
+  });
+
+  it('"deduplicate with aggregate - append mode"', async () => {
+    const t = await StreamTest.start((df) => df.withWatermark('eventTime', '10 seconds').dropDuplicates()
+      .groupBy(window(col('eventTime'), '5 seconds').alias('window')).agg(count('*').alias('count'))
+      .select(col('window.start').alias('start'), col('count')), (r) => [secs(r.start), Number(r.count)]);
+    await t.addData([1, 2, 3, 4, 5].flatMap(() => range(10, 15)));
+    expect(t.newAnswer()).toEqual([]);
+    // states in aggregate in [10, 15), [15, 20) (2 windows); states in deduplicate is 10 to 15
+    expect(t.stateRows()).toMatchObject({ total: [2, 6], updated: [2, 6] });
+    await t.addData([25]); // Advance watermark to 15 seconds
+    expect(t.newAnswer()).toEqual([[10, 5]]); // 5 items (10 to 14) after deduplicate, emitted with no-data-batch
+    expect(t.stateRows()).toMatchObject({ total: [2, 1], updated: [1, 1] });
+    await t.addData([10]); // Should not emit anything as data less than watermark
+    expect(t.newAnswer()).toEqual([]);
+    expect(t.stateRows()).toEqual({ total: [2, 1], updated: [0, 0], dropped: [0, 1] });
+    await t.addData([40]); // Advance watermark to 30 seconds
+    expect(t.newAnswer()).toEqual([[15, 1], [25, 1]]);
+    expect(t.stateRows()).toMatchObject({ total: [1, 1], updated: [1, 1] });
+  });
+
+  // CheckLastBatch: update mode writes the changed groups, complete mode the whole result, each batch.
+  for (const mode of ['update', 'complete'] as const) {
+    it(`"deduplicate with aggregate - ${mode} mode"`, async () => {
+      const t = await StreamTest.over(strNum, dedupThenSum, (r) => [r.str as string, Number(r['sum(num)'])], mode);
+      const check = () => (mode === 'update' ? t.newAnswer() : t.lastBatch());
+      await t.addData([pair('a', 1)]);
+      expect(check()).toEqual([['a', 1]]);
+      expect(t.stateRows()).toMatchObject({ total: [1, 1], updated: [1, 1] });
+      await t.addData([pair('a', 1)]); // Dropped
+      expect(check()).toEqual(mode === 'update' ? [] : [['a', 1]]);
+      expect(t.stateRows()).toMatchObject({ total: [1, 1], updated: [0, 0] });
+      await t.addData([pair('a', 2)]);
+      expect(check()).toEqual([['a', 3]]);
+      expect(t.stateRows()).toMatchObject({ total: [1, 2], updated: [1, 1] });
+      await t.addData([pair('b', 1)]);
+      expect(check()).toEqual(mode === 'update' ? [['b', 1]] : [['a', 3], ['b', 1]]);
+      expect(t.stateRows()).toMatchObject({ total: [2, 3], updated: [1, 1] });
+    });
+  }
 });
 
 describe('watermark propagation (Spark\'s PropagateWatermarkSimulator)', () => {
