@@ -47,7 +47,7 @@ export function planUnion(left: PhysicalPlan, right: PhysicalPlan, p: Extract<Lo
     throw new AnalysisError(`${verb}(): Union between streaming and batch DataFrames/Datasets is not supported. Join a stream with a static DataFrame instead, or read both as streams.`);
   }
   if (left.stages.length || right.stages.length) {
-    throw new AnalysisError(`${verb}(): a side that aggregates or drops duplicates cannot be unioned in sluice (one stateful operator per query). Union the inputs first, then aggregate.`);
+    throw new AnalysisError(`${verb}(): a side that aggregates or drops duplicates cannot be unioned in sluice yet. Union the inputs first, then aggregate or drop duplicates (several stateful operators may follow the union).`);
   }
   const L = left.schema.fields, R = right.schema.fields;
   const rightCols: (number | null)[] = [];
