@@ -11,7 +11,7 @@
 // figure is in the comment beside sluice's.
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
-  Session, MemoryStream, col, expr, window, window_time, timestamp_seconds, count, sum, types as T, type DataFrame, type StreamingQuery,
+  Session, MemoryStream, col, expr, window, session_window, window_time, timestamp_seconds, count, sum, types as T, type DataFrame, type StreamingQuery,
 } from '../src/index.ts';
 import { AnalysisError } from '../src/errors.ts';
 import { propagateWatermarks } from '../src/runtime/watermark-propagation.ts';
@@ -238,6 +238,33 @@ describe('StreamingDeduplicationSuite: the cases with more than one stateful ope
       expect(t.stateRows()).toMatchObject({ total: [2, 3], updated: [1, 1] });
     });
   }
+});
+
+describe('windows of session windows (window_time of a session, Spark 3.4; no Spark test case)', () => {
+  it('sessions close with the watermark, then the minute that holds their window_time closes', async () => {
+    // Gap 5 s, watermark 0 s: a's 1 and 3 make [1, 8); b [2, 7); a [20, 25); b [30, 35). window_time
+    // of each (end - 1 ms) is in the minute [0, 60), which closes once W >= 60.
+    const t = await StreamTest.over(T.struct({ user: T.string, value: T.long }), (df) => df
+      .withColumn('eventTime', timestamp_seconds(col('value'))).withWatermark('eventTime', '0 seconds')
+      .groupBy(col('user'), session_window(col('eventTime'), '5 seconds')).agg(count('*').alias('events'))
+      .groupBy(window(window_time(col('session_window')), '1 minute')).agg(count('*').alias('sessions'), sum('events').alias('events'))
+      .select(col('window.start').alias('start'), col('sessions'), col('events')),
+    (r) => [secs(r.start), Number(r.sessions), Number(r.events)], 'append');
+    const ev = (user: string, v: number) => ({ user, value: BigInt(v) });
+    await t.addData([ev('a', 1), ev('a', 3), ev('b', 2), ev('a', 20), ev('b', 30)]);
+    expect(t.newAnswer()).toEqual([]);
+    expect(t.numStateRows(), 'W = 30: b [30, 35) open; the minute holds three sessions').toEqual([1, 1]);
+    await t.addData([ev('c', 70)]);
+    expect(t.newAnswer()).toEqual([[0, 4, 5]]);
+    expect(t.numStateRows()).toEqual([0, 1]);
+  });
+
+  it('a groupBy on the session window column itself is refused, naming what to do', async () => {
+    const df = new MemoryStream(session, T.struct({ user: T.string, value: T.long })).toDF()
+      .withColumn('eventTime', timestamp_seconds(col('value'))).withWatermark('eventTime', '0 seconds')
+      .groupBy(col('user'), session_window(col('eventTime'), '5 seconds')).agg(count('*').alias('events'));
+    expect(() => df.groupBy(col('session_window')).agg(count('*')).schema).toThrow("Group by window(window_time(col('session_window')), '<size>') instead.");
+  });
 });
 
 describe('watermark propagation (Spark\'s PropagateWatermarkSimulator)', () => {

@@ -13,7 +13,12 @@ export interface WatermarkSpec { readonly column: string; readonly delayMs: numb
  * aggregation; when t was the watermarked column the window carries the watermark, as Spark's
  * alias keeps t's event-time metadata.
  */
-export interface ProjectedWindow { readonly sizeMs: number; readonly watermarked: boolean }
+export interface ProjectedWindow {
+  readonly sizeMs: number;
+  readonly watermarked: boolean;
+  /** A session_window of an aggregation's output: no fixed size, so only window_time() of it is a time to window by. */
+  readonly session?: boolean;
+}
 
 /**
  * A stateful operator and the stateless operators its output goes through before the next

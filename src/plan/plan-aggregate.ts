@@ -68,6 +68,7 @@ export function planAggregate(child: PhysicalPlan, p: Extract<LogicalPlan, { kin
   for (const raw of p.keys) {
     const { e, alias } = unalias(raw);
     const projected = e.op === 'col' ? child.windowColumns?.get(e.name) : undefined;
+    if (projected?.session) throw new AnalysisError(`groupBy on the session window column '${alias ?? outputName(e)}' is not supported: sessions have no fixed size. Group by window(window_time(col('${alias ?? outputName(e)}')), '<size>') instead.`);
     if (projected && e.op === 'col') {
       // groupBy on a window a select() made: its start is the window key (already aligned), and
       // a window of the watermarked column closes with the watermark (SPARK-27340).
@@ -85,7 +86,7 @@ export function planAggregate(child: PhysicalPlan, p: Extract<LogicalPlan, { kin
       if (watermarked) watermarkColumn = time.name;
       if (time.type.kind !== 'timestamp') throw new AnalysisError(`${e.text}: the time column '${time.name}' is ${typeToString(time.type)}, not a timestamp. Cast it with .cast('timestamp').`);
       const name = alias ?? (e.kind === 'session' ? 'session_window' : 'window');
-      if (e.kind === 'session') { session = { name, time, gapMs: e.sizeMs }; continue; }
+      if (e.kind === 'session') { session = { name, time, gapMs: e.sizeMs }; windowsOut.set(name, { sizeMs: e.sizeMs, watermarked, session: true }); continue; }
       keys.push({ name, time, kind: e.kind, sizeMs: e.sizeMs, slideMs: e.slideMs });
       windowsOut.set(name, { sizeMs: e.sizeMs, watermarked });
     } else {
