@@ -7,6 +7,7 @@ import { Session, MemoryStream, col, window, count, timestamp_seconds, types as 
 import { CheckpointError } from '../src/errors.ts';
 import { runSluice } from './support/cli.ts';
 import { tmpDir } from './support/tmp.ts';
+import { duckQuery } from './support/duck.ts';
 
 const session = Session.builder().appName('multi-op-checkpoint-test').getOrCreate();
 const CLI_TIMEOUT_MS = 60_000;
@@ -68,4 +69,23 @@ describe('a checkpoint with several stateful operators', () => {
     expect((cause as Error).message).toContain('holds state of stateful operator 1 (dropDuplicatesWithinWatermark');
     expect((cause as Error).message).toContain('the query now has 1 stateful operator (aggregate)');
   }, CLI_TIMEOUT_MS * 3);
+
+  it('lateRowsPath gets the late rows of every operator whose input is still the input rows: here the aggregation after a dropDuplicates', async () => {
+    const dir = tmpDir('multi-op-late'), out = path.join(dir, 'out'), late = path.join(dir, 'late');
+    const input = new MemoryStream(session, T.struct({ id: T.long, value: T.long }));
+    // dropDuplicates('id') has no event-time key, so it drops nothing as late: the aggregation does.
+    const q = await input.toDF().withColumn('eventTime', timestamp_seconds(col('value'))).withWatermark('eventTime', '0 seconds')
+      .dropDuplicates('id').groupBy(window(col('eventTime'), '5 seconds')).agg(count('*').alias('count'))
+      .writeStream.outputMode('append').format('parquet').option('checkpointLocation', path.join(dir, 'cp')).option('lateRowsPath', late).start(out);
+    onTestFinished(() => q.stop());
+    const add = async (rows: [number, number][]) => { input.addData(rows.map(([id, value]) => ({ id: BigInt(id), value: BigInt(value) }))); await q.processAllAvailable(); };
+    await add([[1, 1], [2, 12]]); // W = 12 closes [0, 5) and [5, 10)
+    await add([[3, 2], [4, 7], [5, 13]]); // 2 and 7: their windows are closed, late
+    await q.stop();
+    const dropped = q.recentProgress.map((p) => (p.stateOperators as { numRowsDroppedByWatermark: number }[]).map((o) => o.numRowsDroppedByWatermark));
+    expect(dropped.reduce((a, d) => [a[0]! + d[0]!, a[1]! + d[1]!], [0, 0]), 'dropped by the aggregation (entry 0), not the dedup').toEqual([2, 0]);
+    expect(await duckQuery(`SELECT id, value FROM read_parquet('${late}/**/*.parquet') ORDER BY id`)).toEqual([{ id: 3n, value: 2n }, { id: 4n, value: 7n }]);
+    expect(await duckQuery(`SELECT epoch_ms("window".start) AS s, count FROM read_parquet('${out}/**/*.parquet') ORDER BY s`))
+      .toEqual([{ s: 0n, count: 1n }]);
+  }, CLI_TIMEOUT_MS);
 });

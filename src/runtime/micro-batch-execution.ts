@@ -1,5 +1,6 @@
 import type { Batch } from '../data/batch.ts';
 import { batchNumRows } from '../data/batch.ts';
+import { sameType } from '../data/types.ts';
 import { newEvalContext } from '../exec/compiled-expr.ts';
 import { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';
@@ -275,16 +276,18 @@ export class MicroBatchExecution {
     // W(N) closes windows; rows of windows that W(N-1) already closed are late; each operator
     // sees the watermark its predecessor hands on.
     const ws = propagateWatermarks(plan.stages.map((st) => st.operator), this.prevWatermarkMs, seq.batchWatermarkMs, this.tracker.defined);
-    // Only the first operator's late rows are input rows, in the schema lateRowsPath was opened with;
-    // a later operator's are counted in its progress entry (numRowsDroppedByWatermark).
-    let late: Batch[] = [];
+    // lateRowsPath was opened with the first operator's input schema: it takes the late rows of every
+    // operator whose input still has it (a dropDuplicates passes rows on unchanged). Rows an aggregation
+    // made are not input rows: a later operator's late ones are counted in its progress entry only.
+    const late: Batch[] = [];
+    const lateSchema = plan.stages[0]?.operator.inputSchema;
     const runs: StateOperatorRun[] = [];
     for (let k = 0; k < plan.stages.length; k++) {
       const { operator: op, post } = plan.stages[k]!;
       const t0 = performance.now();
       const r = op.process(output, this.stores[k]!, ws[k]!, c.outputMode);
       const opMs = performance.now() - t0;
-      if (k === 0) late = r.late;
+      if (sameType(op.inputSchema, lateSchema!)) late.push(...r.late);
       runs.push({ operatorName: op.name, numRowsDroppedByWatermark: r.numLateRows, allUpdatesTimeMs: opMs, customMetrics: r.customMetrics });
       output = r.output.map((b) => post.reduce((x, o) => o(x, ctx), b)).filter((b) => b.numRows > 0);
       processMs += performance.now() - t0;
