@@ -18,6 +18,7 @@ export {
   sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, degrees, radians, pi, e,
   md5, sha1, sha2, crc32, base64, unbase64, struct, to_json, get_json_object,
   timestamp_seconds, timestamp_millis, unix_seconds, unix_millis,
+  window_time,
   split, array, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
   explode, explode_outer, posexplode, posexplode_outer,
   sum, count, avg, mean, min, max, first, last, approx_count_distinct, approxCountDistinct, collect_list, collect_set,

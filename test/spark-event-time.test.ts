@@ -638,7 +638,7 @@ describe('StreamingDeduplicationSuite', () => {
     await t.q.stop();
   });
 
-  it.skip('"multiple deduplicates", "deduplicate with aggregate - append / update / complete mode": sluice runs one stateful operator per query', () => {});
+  // "multiple deduplicates", "deduplicate with aggregate - append / update / complete mode": in test/spark-multi-stateful.test.ts.
   it('"SPARK-35880: custom metric numDroppedDuplicateRows in state operator progress"', async () => {
     const s2 = T.struct({ _1: T.string, _2: T.long });
     const t = await dedupTest(s2, (df) => df.dropDuplicates('_1'), (r) => [r._1, Number(r._2)]);

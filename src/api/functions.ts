@@ -331,6 +331,8 @@ export const timestamp_seconds = (c: ColumnLike): Column => call_function('times
 export const timestamp_millis = (c: ColumnLike): Column => call_function('timestamp_millis', c);
 export const unix_seconds = (c: ColumnLike): Column => call_function('unix_seconds', c);
 export const unix_millis = (c: ColumnLike): Column => call_function('unix_millis', c);
+/** window_time(window): a window's event time (its end - 1 ms), for a window of windows: groupBy(window(window_time('window'), '1 hour')). */
+export const window_time = (c: ColumnLike): Column => call_function('window_time', c);
 /** The group's non-null values as an array, in input order (Spark's order is not deterministic across partitions). */
 export const collect_list = (c: ColumnLike): Column => agg('collect_list', c);
 /** The group's distinct non-null values as an array. */

@@ -28,7 +28,7 @@ state   the state rows of one version, like Spark's read.format("statestore"): k
 
 Options:
   --json            machine-readable output instead of text
-  --operator N      state: the stateful operator (default 0; see show)
+  --operator N      state: the stateful operator (default 0, the query's last one, as Spark numbers them; see show)
   --batch V         state: the version, i.e. the batch that committed it (default: the
                     last committed batch, which a restart would load)
   --limit N         state: rows printed in the table (default 50; 0 for all). --json

@@ -57,4 +57,12 @@ export interface StatefulOperator {
    * batches minus the ones with nothing due, so idle queries write no empty batches.
    */
   dueAtMs?(store: StateStore): number | null;
+  /**
+   * The watermark this operator hands the next stateful operator, from the one it runs with
+   * (Spark's StateStoreWriter.produceWatermark, which runtime/watermark-propagation.ts chains).
+   * Absent: the same, as for aggregation and deduplication; a stream-stream join moves it back by
+   * its range condition, as the rows it emits can be that much older. A two-input operator gets
+   * the smaller of its inputs' watermarks (the trigger loop's one global watermark for both today).
+   */
+  outputWatermark?(inputMs: number): number;
 }

@@ -47,7 +47,7 @@ export function explainPlan(p: LogicalPlan, extended: boolean): string {
     lines.push('', '== Physical Plan ==',
       `sources: ${phys.sources.map((s) => s.provider.name).join(', ') || 'none (static)'}`,
       `stateless operators per chunk: ${phys.operators.length + (phys.perSource?.reduce((n, ops) => n + ops.length, 0) ?? 0)}`,
-      `stateful operator: ${phys.stateful?.name ?? 'none'}`,
+      `stateful operators: ${phys.stages.map((st) => st.operator.name).join(' -> ') || 'none'}`,
       `watermarks: ${phys.watermarks.map((w) => `${w.column} - ${w.delay}`).join(', ') || 'none'}`);
   }
   return lines.join('\n');

@@ -13,11 +13,34 @@ export interface WatermarkSpec { readonly column: string; readonly delayMs: numb
  * aggregation; when t was the watermarked column the window carries the watermark, as Spark's
  * alias keeps t's event-time metadata.
  */
-export interface ProjectedWindow { readonly sizeMs: number; readonly watermarked: boolean }
+export interface ProjectedWindow {
+  readonly sizeMs: number;
+  readonly watermarked: boolean;
+  /** A session_window of an aggregation's output: no fixed size, so only window_time() of it is a time to window by. */
+  readonly session?: boolean;
+}
+
+/**
+ * A stateful operator and the stateless operators its output goes through before the next
+ * stateful operator (or the sink).
+ */
+export interface StatefulStage { readonly operator: StatefulOperator; readonly post: readonly ChunkOperator[]; readonly traits: StageTraits }
+
+/** What Spark's UnsupportedOperationChecker asks of an operator in a chain (plan/check-chain.ts). */
+export interface StageTraits {
+  /** A streaming aggregation: outside append mode it emits rows again, which a later operator would take as late. */
+  readonly aggregation: boolean;
+  /**
+   * Whether the watermark bounds its state (Spark's isStatefulOperation for the chain check): an
+   * aggregation, a join, dropDuplicatesWithinWatermark, a dropDuplicates with the event-time column among its keys.
+   */
+  readonly eventTime: boolean;
+}
 
 /**
  * The analysed, compiled query: which sources to read, the operators each chunk goes
- * through before the (at most one) stateful operator, and those after it.
+ * through before the first stateful operator, then the chain of stateful stages (Spark 3.4+,
+ * SPARK-40925: dedup -> aggregate, aggregate -> aggregate, join -> aggregate).
  */
 export interface PhysicalPlan {
   readonly sources: readonly { readonly provider: SourceProvider; readonly options: ReadonlyMap<string, string> }[];
@@ -28,8 +51,8 @@ export interface PhysicalPlan {
    */
   readonly perSource?: readonly (readonly ChunkOperator[])[];
   readonly operators: readonly ChunkOperator[];
-  readonly stateful: StatefulOperator | null;
-  readonly post: readonly ChunkOperator[];
+  /** The stateful operators in data-flow order (upstream first); empty for a stateless query. */
+  readonly stages: readonly StatefulStage[];
   /**
    * Columns of withWatermark() calls made on a stream that already had one (Spark: "Redefining
    * watermark is disallowed" unless allowMultiple is false); empty when none was.
@@ -37,15 +60,35 @@ export interface PhysicalPlan {
   readonly redefinedWatermarks?: readonly string[];
   /** withWatermark() calls, in the order their stats sit in EvalContext.eventTime. */
   readonly watermarks: readonly WatermarkSpec[];
-  /** Columns made by window() in a select(), by output name. */
+  /** Columns made by window() in a select(), or by a windowed aggregation, by output name. */
   readonly windowColumns?: ReadonlyMap<string, ProjectedWindow>;
+  /**
+   * Timestamp columns that carry the watermark past a stateful operator (Spark keeps the event-time
+   * metadata on window_time(window) of an aggregation's window): what a later stateful operator closes by.
+   */
+  readonly eventTimeColumns?: readonly string[];
   /** For a static (bounded) plan: its rows, before `operators`. */
   readonly staticBatches?: readonly Batch[];
 }
 
-/** Append a stateless operator: before the stateful one, or after it once there is one. */
+/** Append a stateless operator: before the first stateful one, or after the last one once there is one. */
 export function withOperator(child: PhysicalPlan, schema: Struct, op: ChunkOperator): PhysicalPlan {
-  return child.stateful
-    ? { ...child, schema, post: [...child.post, op] }
+  const last = child.stages.at(-1);
+  return last
+    ? { ...child, schema, stages: [...child.stages.slice(0, -1), { ...last, post: [...last.post, op] }] }
     : { ...child, schema, operators: [...child.operators, op] };
+}
+
+/** Append a stateful operator to the chain; its output is the plan's from here on. */
+export function withStateful(child: PhysicalPlan, operator: StatefulOperator, traits: StageTraits): PhysicalPlan {
+  return { ...child, schema: operator.schema, stages: [...child.stages, { operator, post: [], traits }], windowColumns: undefined, eventTimeColumns: undefined };
+}
+
+/**
+ * The operator id of stage `index` (its state lives in state/<id>/): Spark numbers stateful
+ * operators as IncrementalExecution's transformDown meets them, so the last one in the data flow
+ * is 0. A query with one operator keeps state/0, as before chains existed.
+ */
+export function operatorIdOf(plan: PhysicalPlan, index: number): number {
+  return plan.stages.length - 1 - index;
 }

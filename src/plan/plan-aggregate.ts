@@ -6,15 +6,28 @@ import { SessionAggregate } from '../exec/aggregate/session-aggregate.ts';
 import { bind } from './analyzer.ts';
 import { type Expr, aggName, outputName } from './expr.ts';
 import type { LogicalPlan } from './logical.ts';
+import { type PhysicalPlan, type ProjectedWindow, withStateful } from './physical-plan.ts';
 
 const MOMENTS = new Set(['stddev', 'std', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop', 'skewness', 'kurtosis']);
-import type { PhysicalPlan } from './physical-plan.ts';
 
-/** The watermarked column the stateful operator sees (the last withWatermark whose column is still there). */
+/**
+ * The watermarked column the stateful operator sees: the last withWatermark whose column is still
+ * there, else a column an earlier stateful operator handed the watermark on in (window_time(window)).
+ */
 export function watermarkColumnOf(child: PhysicalPlan): string | null {
   const names = new Set(child.schema.fields.map((f) => f.name));
   for (let k = child.watermarks.length - 1; k >= 0; k--) if (names.has(child.watermarks[k]!.column)) return child.watermarks[k]!.column;
-  return null;
+  return child.eventTimeColumns?.find((c) => names.has(c)) ?? null;
+}
+
+/**
+ * Whether a window's time expression carries the watermark: the watermarked column, a column an
+ * earlier operator marked, or window_time() of (or, as Spark 3.4's TimeWindowing reads it, simply)
+ * a window column that closes with the watermark, e.g. a windowed aggregation's `window`.
+ */
+function carriesWatermark(e: Expr, child: PhysicalPlan, watermarkColumn: string | null): boolean {
+  if (e.op === 'col') return e.name === watermarkColumn || (child.eventTimeColumns ?? []).includes(e.name) || child.windowColumns?.get(e.name)?.watermarked === true;
+  return e.op === 'call' && e.name.toLowerCase() === 'window_time' && e.args.length === 1 && e.args[0]!.op === 'col' && child.windowColumns?.get(e.args[0]!.name)?.watermarked === true;
 }
 
 function unalias(e: Expr): { e: Expr; alias?: string } {
@@ -49,28 +62,35 @@ function percentileOptions(name: string, args: readonly Expr[]): AggOptions {
 
 /** groupBy(keys).agg(aggs): keys bound to the input, one window at most, Spark's output names. */
 export function planAggregate(child: PhysicalPlan, p: Extract<LogicalPlan, { kind: 'aggregate' }>): PhysicalPlan {
-  if (child.stateful) throw new AnalysisError(`Only one aggregation or dropDuplicates per streaming query is supported; ${child.stateful.name} comes first.`);
   if (p.aggs.length === 0) throw new AnalysisError(`agg() needs at least one aggregate, e.g. agg(count('*')).`);
   const keys: (PlainKey | WindowKey)[] = [];
   let session: { name: string; time: ReturnType<typeof bind>; gapMs: number } | null = null;
   let watermarkColumn = watermarkColumnOf(child);
+  const windowsOut = new Map<string, ProjectedWindow>();
   for (const raw of p.keys) {
     const { e, alias } = unalias(raw);
     const projected = e.op === 'col' ? child.windowColumns?.get(e.name) : undefined;
+    if (projected?.session) throw new AnalysisError(`groupBy on the session window column '${alias ?? outputName(e)}' is not supported: sessions have no fixed size. Group by window(window_time(col('${alias ?? outputName(e)}')), '<size>') instead.`);
     if (projected && e.op === 'col') {
       // groupBy on a window a select() made: its start is the window key (already aligned), and
       // a window of the watermarked column closes with the watermark (SPARK-27340).
       const time = { ...bind({ op: 'col', name: `${e.name}.start` }, child.schema), name: `${e.name}.start` };
       keys.push({ name: alias ?? e.name, time, kind: 'tumbling', sizeMs: projected.sizeMs, slideMs: projected.sizeMs });
       if (projected.watermarked) watermarkColumn = time.name;
+      windowsOut.set(alias ?? e.name, projected);
       continue;
     }
     if (e.op === 'window') {
-      const time = bind(e.child, child.schema);
+      // window() over a window column is a window of window_time(window) (Spark 3.4's TimeWindowing).
+      const timeExpr: Expr = e.kind !== 'session' && bind(e.child, child.schema).type.kind === 'struct' ? { op: 'call', name: 'window_time', args: [e.child] } : e.child;
+      const time = bind(timeExpr, child.schema);
+      const watermarked = time.name === watermarkColumn || carriesWatermark(timeExpr, child, watermarkColumn);
+      if (watermarked) watermarkColumn = time.name;
       if (time.type.kind !== 'timestamp') throw new AnalysisError(`${e.text}: the time column '${time.name}' is ${typeToString(time.type)}, not a timestamp. Cast it with .cast('timestamp').`);
       const name = alias ?? (e.kind === 'session' ? 'session_window' : 'window');
-      if (e.kind === 'session') { session = { name, time, gapMs: e.sizeMs }; continue; }
+      if (e.kind === 'session') { session = { name, time, gapMs: e.sizeMs }; windowsOut.set(name, { sizeMs: e.sizeMs, watermarked, session: true }); continue; }
       keys.push({ name, time, kind: e.kind, sizeMs: e.sizeMs, slideMs: e.slideMs });
+      windowsOut.set(name, { sizeMs: e.sizeMs, watermarked });
     } else {
       const bound = bind(e, child.schema);
       if (bound.type.kind === 'struct') throw new AnalysisError(`groupBy on the struct column '${bound.name}' is not supported; group by its fields.`);
@@ -106,5 +126,8 @@ export function planAggregate(child: PhysicalPlan, p: Extract<LogicalPlan, { kin
   } else {
     op = new HashAggregate({ inputSchema: child.schema, keys, aggs, watermarkColumn });
   }
-  return { ...child, schema: op.schema, stateful: op, post: [], windowColumns: undefined };
+  // The output's windows close with the watermark as this operator's did: a later groupBy on them (or
+  // on window_time of them) is again a windowed aggregation (SPARK-40925).
+  const next = withStateful(child, op, { aggregation: true, eventTime: true });
+  return windowsOut.size ? { ...next, windowColumns: windowsOut } : next;
 }

@@ -7,7 +7,7 @@ import type { PhysicalPlan } from './physical-plan.ts';
 
 /** A bounded table's plan: no source to read; its rows are carried along, before any operator. */
 export function planStatic(p: Extract<LogicalPlan, { kind: 'static' }>): PhysicalPlan {
-  return { sources: [], schema: p.schema, operators: [], stateful: null, post: [], watermarks: [], staticBatches: p.batches };
+  return { sources: [], schema: p.schema, operators: [], stages: [], watermarks: [], staticBatches: p.batches };
 }
 
 /** The part of a physical plan that `materialize` needs; any PhysicalPlan has it. */
@@ -15,8 +15,7 @@ export interface StaticPlanLike {
   readonly schema: Struct;
   readonly operators: readonly ((b: Batch, ctx: EvalContext) => Batch)[];
   readonly staticBatches?: readonly Batch[];
-  readonly stateful?: unknown;
-  readonly post?: readonly unknown[];
+  readonly stages?: readonly unknown[];
   readonly watermarks?: readonly unknown[];
 }
 
@@ -36,7 +35,7 @@ export function checkStatic(plan: StaticPlanLike, what = 'this DataFrame'): read
   if (!plan.staticBatches) {
     throw new AnalysisError(`${what} is a streaming DataFrame, but a static one (createDataFrame, read.parquet, read.json) is needed here.`);
   }
-  if (plan.stateful || (plan.post && plan.post.length > 0)) {
+  if (plan.stages?.length) {
     throw new AnalysisError(`${what} uses groupBy/agg or dropDuplicates, which sluice runs only on streams so far. Aggregate the data before loading it, or join first and aggregate the stream.`);
   }
   return plan.staticBatches;

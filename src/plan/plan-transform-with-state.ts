@@ -1,11 +1,12 @@
 import { AnalysisError } from '../errors.ts';
 import { TransformWithState } from '../exec/transform-with-state/transform-with-state.ts';
 import type { LogicalPlan } from './logical.ts';
-import type { PhysicalPlan } from './physical-plan.ts';
+import { type PhysicalPlan, withStateful } from './physical-plan.ts';
 import { watermarkColumnOf } from './plan-aggregate.ts';
 
 export function planTransformWithState(child: PhysicalPlan, p: Extract<LogicalPlan, { kind: 'transformWithState' }>): PhysicalPlan {
-  if (child.stateful) throw new AnalysisError(`Only one aggregation, dropDuplicates or transformWithState per streaming query is supported; ${child.stateful.name} comes first.`);
+  const before = child.stages.at(-1)?.operator;
+  if (before) throw new AnalysisError(`transformWithState must be the first stateful operator of a streaming query; ${before.name} comes before it. Put it first, or run the other operator after it.`);
   if (!child.sources.length) throw new AnalysisError(`transformWithState is supported on streaming DataFrames only (readStream); sluice has no batch transformWithState.`);
   const keyColumns = p.keys.map((e) => {
     if (e.op !== 'col') throw new AnalysisError(`groupBy(...).transformWithState needs plain column names to group by; add computed keys with withColumn() first.`);
@@ -15,5 +16,5 @@ export function planTransformWithState(child: PhysicalPlan, p: Extract<LogicalPl
   // registering an event-time timer is what is refused then (processor-handle.ts), as it could never fire.
   const column = watermarkColumnOf(child);
   const op = new TransformWithState(child.schema, { ...p.spec, keyColumns }, column);
-  return { ...child, schema: op.schema, stateful: op, post: [], windowColumns: undefined };
+  return withStateful(child, op, { aggregation: false, eventTime: p.spec.timeMode === 'eventTime' });
 }

@@ -49,8 +49,8 @@ export function planUnion(left: PhysicalPlan, right: PhysicalPlan, p: Extract<Lo
   if (left.sources.length === 0 || right.sources.length === 0) {
     throw new AnalysisError(`${verb}(): Union between streaming and batch DataFrames/Datasets is not supported. Join a stream with a static DataFrame instead, or read both as streams.`);
   }
-  if (left.stateful || right.stateful) {
-    throw new AnalysisError(`${verb}(): a side that aggregates or drops duplicates cannot be unioned in sluice (one stateful operator per query). Union the inputs first, then aggregate.`);
+  if (left.stages.length || right.stages.length) {
+    throw new AnalysisError(`${verb}(): a side that aggregates or drops duplicates cannot be unioned in sluice yet. Union the inputs first, then aggregate or drop duplicates (several stateful operators may follow the union).`);
   }
   const L = left.schema.fields, R = right.schema.fields;
   const rightCols: (number | null)[] = [];
@@ -110,8 +110,7 @@ export function planUnion(left: PhysicalPlan, right: PhysicalPlan, p: Extract<Lo
       ...right.sources.map((_, i) => [...shifted(branch(right, i)), conform(right.schema, rightCols)]),
     ],
     operators: [],
-    stateful: null,
-    post: [],
+    stages: [],
     watermarks: [...left.watermarks, ...right.watermarks],
     redefinedWatermarks: [...(left.redefinedWatermarks ?? []), ...(right.redefinedWatermarks ?? [])],
   };

@@ -21,7 +21,7 @@ const colRef = (name: string): Expr => ({ op: 'col', name });
 export function planQuery(p: LogicalPlan): PhysicalPlan {
   switch (p.kind) {
     case 'source':
-      return { sources: [{ provider: p.provider, options: p.options }], schema: p.schema, operators: [], stateful: null, post: [], watermarks: [] };
+      return { sources: [{ provider: p.provider, options: p.options }], schema: p.schema, operators: [], stages: [], watermarks: [] };
     case 'static':
       return planStatic(p);
     case 'project':
@@ -56,7 +56,7 @@ export function planQuery(p: LogicalPlan): PhysicalPlan {
       if (idx < 0) throw new AnalysisError(`withWatermark('${p.column}', ...): no such column. Available columns: ${child.schema.fields.map((f) => f.name).join(', ')}.`);
       const t = child.schema.fields[idx]!.type;
       if (t.kind !== 'timestamp') throw new AnalysisError(`withWatermark('${p.column}', ...) needs a timestamp column, but '${p.column}' is ${typeToString(t)}. Cast it: col('${p.column}').cast('timestamp').`);
-      if (child.stateful) throw new AnalysisError(`withWatermark('${p.column}') must come before the aggregation or dropDuplicates it applies to.`);
+      if (child.stages.length) throw new AnalysisError(`withWatermark('${p.column}') must come before the aggregation or dropDuplicates it applies to.`);
       const watermarks = [...child.watermarks, { column: p.column, delayMs: p.delayMs, delay: p.delay }];
       // A second withWatermark on one stream's lineage (union keeps each side's apart).
       const redefinedWatermarks = child.watermarks.length > 0 ? [...(child.redefinedWatermarks ?? []), p.column] : child.redefinedWatermarks;
@@ -79,7 +79,23 @@ function withChild(child: PhysicalPlan, exprs: readonly Expr[]): PhysicalPlan {
   if (generated) return generated;
   const bound = bindSelect(exprs, child.schema);
   const schema = struct(bound.map((b) => ({ name: b.name, type: b.type, nullable: true })));
-  return { ...withOperator(child, schema, project(schema, bound)), windowColumns: projectedWindows(child, exprs) };
+  return { ...withOperator(child, schema, project(schema, bound)), windowColumns: projectedWindows(child, exprs), eventTimeColumns: projectedEventTimes(child, exprs) };
+}
+
+/**
+ * Which output columns of a select() carry the watermark past a stateful operator: window_time()
+ * of a window that closes with it (Spark keeps the event-time metadata on it), or such a column passed on.
+ */
+function projectedEventTimes(child: PhysicalPlan, exprs: readonly Expr[]): readonly string[] | undefined {
+  const out: string[] = [];
+  for (const e of exprs) {
+    if (e.op === 'star') { if (!e.qualifier) out.push(...(child.eventTimeColumns ?? [])); continue; }
+    const inner = e.op === 'alias' ? e.child : e;
+    const windowTime = inner.op === 'call' && inner.name.toLowerCase() === 'window_time' && inner.args[0]?.op === 'col'
+      && child.windowColumns?.get(inner.args[0].name)?.watermarked === true && child.stages.length > 0;
+    if (windowTime || (inner.op === 'col' && child.eventTimeColumns?.includes(inner.name))) out.push(outputName(e));
+  }
+  return out.length ? out : undefined;
 }
 
 /** Which output columns of a select() are windows: made by window() here, or passed on (or renamed) from the child. */

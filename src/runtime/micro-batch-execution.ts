@@ -1,12 +1,14 @@
 import type { Batch } from '../data/batch.ts';
 import { batchNumRows } from '../data/batch.ts';
+import { sameType } from '../data/types.ts';
 import { newEvalContext } from '../exec/compiled-expr.ts';
 import { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';
-import { checkOperatorMetadata } from '../checkpoint/operator-metadata.ts';
+import { checkOperatorMetadata, readOperatorMetadata } from '../checkpoint/operator-metadata.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 import { WatermarkTracker, type MultipleWatermarkPolicy } from './watermark-tracker.ts';
-import type { PhysicalPlan } from '../plan/physical-plan.ts';
+import { type PhysicalPlan, operatorIdOf } from '../plan/physical-plan.ts';
+import { propagateWatermarks } from './watermark-propagation.ts';
 import type { Source } from '../sources/source.ts';
 import type { Sink } from '../sinks/sink.ts';
 import { type QueryStatus, initializingStatus } from './query-status.ts';
@@ -78,7 +80,8 @@ export class MicroBatchExecution {
   private conf: Record<string, string>;
   /** Turns what each batch measured into its progress record (DESIGN §8). */
   private readonly reporter: ProgressReporter;
-  private store: StateStore | null = null;
+  /** One store per stage of plan.stages, in the same order; empty for a stateless query. */
+  private stores: StateStore[] = [];
   /** Triggers that found nothing new: processAllAvailable() waits for one after it is called. */
   noDataTriggers = 0;
 
@@ -91,12 +94,31 @@ export class MicroBatchExecution {
     this.reporter = new ProgressReporter({ id: c.id, runId: c.runId, name: c.name, sources: c.sources, sink: c.sink, lateSink: c.lateSink, onProgress: c.onProgress });
   }
 
+  /**
+   * Each stage's store, at state/<operator id> (Spark's numbering: plan/physical-plan.ts operatorIdOf).
+   * The checkpoint's operators must be the query's: one it has and the query lacks is refused
+   * with the others, as a changed operator is.
+   */
   private async openState(lastCommitted: number): Promise<void> {
-    const c = this.c, op = c.plan.stateful;
-    await checkOperatorMetadata(this.checkpoint, 0, lastCommitted >= 0, op?.shape ?? null);
-    if (!op) return;
-    this.store = new StateStore(c.checkpoint.storage, this.checkpoint.stateDir(0), op.stateKey, op.stateValue, c.stateSnapshotInterval);
-    await this.store.load(lastCommitted);
+    const c = this.c, stages = c.plan.stages;
+    const ids = stages.map((_, k) => operatorIdOf(c.plan, k));
+    const extra = (await this.checkpoint.stateOperatorIds()).filter((id) => id >= stages.length);
+    for (const id of stages.length ? extra : []) {
+      const stored = await readOperatorMetadata(this.checkpoint, id);
+      if (!stored) continue;
+      throw new CheckpointError(`This checkpoint holds state of stateful operator ${id} (${stored.metadata.operator}, ${stored.path}), but the query now has `
+        + `${stages.length} stateful operator${stages.length === 1 ? '' : 's'} (${stages.map((st) => st.operator.shape.operator).join(' -> ')}). `
+        + `Operators are numbered from the last one in the data flow (0), as Spark numbers them. Restore the previous query, or use a new checkpointLocation.`);
+    }
+    if (!stages.length) await checkOperatorMetadata(this.checkpoint, 0, lastCommitted >= 0, null);
+    this.stores = [];
+    for (let k = 0; k < stages.length; k++) {
+      const op = stages[k]!.operator;
+      await checkOperatorMetadata(this.checkpoint, ids[k]!, lastCommitted >= 0, op.shape);
+      const store = new StateStore(c.checkpoint.storage, this.checkpoint.stateDir(ids[k]!), op.stateKey, op.stateValue, c.stateSnapshotInterval);
+      await store.load(lastCommitted);
+      this.stores.push(store);
+    }
   }
 
   /**
@@ -206,10 +228,13 @@ export class MicroBatchExecution {
       const hasData = ends.some((e, i) => !c.sources[i]!.sameOffset(e, this.committed[i]));
       // Spark's no-data batch (shouldRunAnotherBatch): the watermark moved past the last batch's, whatever
       // the state holds, so progress and batch ids match Spark's and W(N-1) keeps up for late rows.
-      const op = c.plan.stateful;
-      const dueAt = !hasData && this.store !== null ? op!.dueAtMs?.(this.store) ?? null : null;
-      const noDataBatch = !hasData && this.store !== null && ((this.watermarkMs > this.prevWatermarkMs
-        && op!.runsNoDataBatch(c.outputMode)) || (dueAt !== null && dueAt <= Date.now()));
+      // Or a processing-time timer or TTL of some operator is due (transformWithState).
+      const dueAt = hasData ? null : this.stores.reduce<number | null>((m, store, k) => {
+        const d = c.plan.stages[k]!.operator.dueAtMs?.(store) ?? null;
+        return d === null ? m : m === null ? d : Math.min(m, d);
+      }, null);
+      const noDataBatch = !hasData && ((this.watermarkMs > this.prevWatermarkMs
+        && c.plan.stages.some((st) => st.operator.runsNoDataBatch(c.outputMode))) || (dueAt !== null && dueAt <= Date.now()));
       if (!hasData && !noDataBatch) {
         this.status = { message: 'Waiting for data to arrive', isDataAvailable: false, isTriggerActive: false };
         this.noDataTriggers++;
@@ -232,7 +257,7 @@ export class MicroBatchExecution {
   }
 
   private async runBatch(batchId: number, seq: OffsetSeq, timer: PhaseTimer, _signal: AbortSignal): Promise<void> {
-    const c = this.c, plan = c.plan, op = plan.stateful;
+    const c = this.c, plan = c.plan;
     const triggerStart = Date.now();
     const ctx = newEvalContext(plan.watermarks.length, seq.batchTimestampMs);
     const inputRows: number[] = [];
@@ -253,17 +278,23 @@ export class MicroBatchExecution {
       getBatchMs += t1 - t0;
       processMs += performance.now() - t1;
     }
-    // W(N) closes windows; rows of windows that W(N-1) already closed are late.
-    const w = { lateMs: this.prevWatermarkMs, evictMs: seq.batchWatermarkMs, defined: this.tracker.defined, batchId, batchTimestampMs: seq.batchTimestampMs };
-    let late: Batch[] = [];
-    let run: StateOperatorRun | null = null;
-    if (op && this.store) {
+    // W(N) closes windows; rows of windows that W(N-1) already closed are late; each operator
+    // sees the watermark its predecessor hands on.
+    const ws = propagateWatermarks(plan.stages.map((st) => st.operator), this.prevWatermarkMs, seq.batchWatermarkMs, this.tracker.defined);
+    // lateRowsPath was opened with the first operator's input schema: it takes the late rows of every
+    // operator whose input still has it (a dropDuplicates passes rows on unchanged). Rows an aggregation
+    // made are not input rows: a later operator's late ones are counted in its progress entry only.
+    const late: Batch[] = [];
+    const lateSchema = plan.stages[0]?.operator.inputSchema;
+    const runs: StateOperatorRun[] = [];
+    for (let k = 0; k < plan.stages.length; k++) {
+      const { operator: op, post } = plan.stages[k]!;
       const t0 = performance.now();
-      const r = op.process(output, this.store, w, c.outputMode);
+      const r = op.process(output, this.stores[k]!, { ...ws[k]!, batchId, batchTimestampMs: seq.batchTimestampMs }, c.outputMode);
       const opMs = performance.now() - t0;
-      late = r.late;
-      run = { operatorName: op.name, numRowsDroppedByWatermark: r.numLateRows, allUpdatesTimeMs: opMs, customMetrics: r.customMetrics };
-      output = r.output.map((b) => plan.post.reduce((x, o) => o(x, ctx), b)).filter((b) => b.numRows > 0);
+      if (sameType(op.inputSchema, lateSchema!)) late.push(...r.late);
+      runs.push({ operatorName: op.name, numRowsDroppedByWatermark: r.numLateRows, allUpdatesTimeMs: opMs, customMetrics: r.customMetrics });
+      output = r.output.map((b) => post.reduce((x, o) => o(x, ctx), b)).filter((b) => b.numRows > 0);
       processMs += performance.now() - t0;
     }
     timer.add('getBatch', getBatchMs);
@@ -274,12 +305,13 @@ export class MicroBatchExecution {
       return c.sink.addBatch(batchId, output);
     });
     timer.add('addBatch', processMs);
-    const finishState = run && this.store ? stateOperatorProgress(run, this.store) : null;
-    let stateOperator: StateOperatorProgress | null = null;
-    if (this.store) {
-      const store = this.store, t0 = performance.now();
+    const finishState = this.stores.map((store, k) => stateOperatorProgress(runs[k]!, store));
+    // Spark's order (its executed plan's collect, top down): operator id 0, the last one, first.
+    const stateOperators: StateOperatorProgress[] = [];
+    for (let k = this.stores.length - 1; k >= 0; k--) {
+      const store = this.stores[k]!, t0 = performance.now();
       await timer.time('stateCommit', () => store.commit(batchId));
-      stateOperator = finishState?.(performance.now() - t0) ?? null;
+      stateOperators.push(finishState[k]!(performance.now() - t0));
     }
     this.tracker.observe(ctx.eventTime);
     const nextWatermark = this.tracker.next(seq.batchWatermarkMs);
@@ -295,11 +327,11 @@ export class MicroBatchExecution {
     if (keepFrom > 0) {
       await this.offsetLog.purge(keepFrom);
       await this.commitLog.purge(keepFrom);
-      await this.store?.purge(keepFrom);
+      for (const store of this.stores) await store.purge(keepFrom);
     }
     this.reporter.finishTrigger({
       batchId, seq, startOffsets: previous, inputRows, numOutputRows: sinkResult.numOutputRows, timer, triggerStart, ctx,
-      watermarkDefined: this.tracker.defined, stateOperator,
+      watermarkDefined: this.tracker.defined, stateOperators,
     });
   }
 }

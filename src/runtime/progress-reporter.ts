@@ -75,7 +75,8 @@ export interface FinishedBatch {
   readonly ctx: EvalContext;
   /** Whether the query has a watermark (else eventTime stays empty, as in Spark). */
   readonly watermarkDefined: boolean;
-  readonly stateOperator: StateOperatorProgress | null;
+  /** One per stateful operator, in Spark's order (operator id 0, the last in the data flow, first). */
+  readonly stateOperators: readonly StateOperatorProgress[];
 }
 
 /**
@@ -121,7 +122,7 @@ export class ProgressReporter {
       id: c.id, runId: c.runId, name: c.name, timestamp: new Date(b.triggerStart).toISOString(), batchId: b.batchId, batchDuration: total,
       numInputRows, inputRowsPerSecond: rate(numInputRows, sinceLast), processedRowsPerSecond: rate(numInputRows, total / 1000),
       durationMs: { ...timer.durations }, eventTime: eventTimeProgress(b.ctx, b.watermarkDefined, seq.batchWatermarkMs),
-      stateOperators: b.stateOperator ? [b.stateOperator] : [], sources,
+      stateOperators: b.stateOperators, sources,
       sink: { description: c.sink.description, numOutputRows: b.numOutputRows }, numMalformedRowsDropped: b.ctx.metrics.malformedRowsDropped, warnings,
       ...(this.nextTriggerMs !== null ? { nextTriggerTime: new Date(this.nextTriggerMs).toISOString() } : {}),
     });

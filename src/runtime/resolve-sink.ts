@@ -63,20 +63,18 @@ export function resolveSink(req: SinkRequest, plan: PhysicalPlan, conf: Readonly
     temporaryCheckpoint = provider.temporaryCheckpoint ?? false;
     sink = provider.create({ path: opts.get('path'), options: opts, partitionBy: req.partitionBy, outputMode: mode, queryName: req.queryName ?? undefined, schema: plan.schema, eventTimeColumn: eventTimeColumnOf(plan), conf });
   }
-  const hasWatermark = plan.watermarks.length > 0;
-  if (plan.stateful) plan.stateful.checkOutputMode(mode, hasWatermark);
-  else if (mode === 'complete') {
+  if (!plan.stages.length && mode === 'complete') {
     throw new AnalysisError(`Complete output mode is not supported when there are no streaming aggregations on streaming DataFrames; use append.`);
   }
   const latePath = opts.get('lateRowsPath');
   if (latePath !== undefined && latePath === opts.get('path')) {
     throw new OptionError(`Option 'lateRowsPath' must differ from the output path '${latePath}': both name their files by batch id.`);
   }
-  if (latePath !== undefined && !plan.stateful) {
+  if (latePath !== undefined && !plan.stages.length) {
     throw new OptionError(`Option 'lateRowsPath' needs a watermarked aggregation or dropDuplicates: without one no row is late.`);
   }
   const lateSink = latePath === undefined ? undefined : lateRowsSink.create({
-    path: latePath, options: new Map(), partitionBy: [], outputMode: 'append', schema: plan.stateful!.inputSchema, conf,
+    path: latePath, options: new Map(), partitionBy: [], outputMode: 'append', schema: plan.stages[0]!.operator.inputSchema, conf,
   });
   const partitioning = req.sink.kind === 'format' && sinks.get(format)?.partitionBy === true;
   if (req.partitionBy.length && !partitioning) {

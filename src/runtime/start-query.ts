@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AnalysisError, CheckpointError, OptionError } from '../errors.ts';
 import { planQuery } from '../plan/planner.ts';
+import { checkStatefulChain } from '../plan/check-chain.ts';
+import { notice } from '../util/notice.ts';
 import type { LogicalPlan } from '../plan/logical.ts';
 import { storageFor } from '../storage/storage-for.ts';
 import { loadOrCreateQueryId } from '../checkpoint/query-metadata.ts';
@@ -46,6 +48,15 @@ export interface QueryHost {
   checkpointConf(): Record<string, string>;
 }
 
+/** spark.sql.streaming.statefulOperator.checkCorrectness.enabled: true unless set to false. */
+function correctnessCheck(conf: ReadonlyMap<string, string>): boolean {
+  const key = ['sluice.statefulOperator.checkCorrectness.enabled', 'spark.sql.streaming.statefulOperator.checkCorrectness.enabled'].find((k) => conf.has(k));
+  if (!key) return true;
+  const v = conf.get(key)!.toLowerCase();
+  if (v !== 'true' && v !== 'false') throw new OptionError(`Session config '${key}' must be true or false, got '${conf.get(key)}'.`);
+  return v === 'true';
+}
+
 /** Checkpoints in use by a query of this process (a second one would race the first). */
 const activeCheckpoints = new Set<string>();
 
@@ -64,6 +75,8 @@ export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<Stre
   }
   const observers = queryObservers();
   const { sink, lateSink, temporaryCheckpoint, format } = resolveSink(spec, plan, host.conf, observers.flatMap((o) => o.options));
+  const chainWarning = checkStatefulChain(plan, spec.outputMode, { allowMultiple: !host.allowsWatermarkRedefinition(), checkCorrectness: correctnessCheck(host.conf) });
+  if (chainWarning) notice(chainWarning);
 
   // Every setting is read before anything is opened: a bad value must leave nothing held.
   const trigger = spec.trigger ?? sessionTrigger(host.conf);

@@ -26,7 +26,7 @@ export interface BatchPoint {
   readonly watermarkMs: number | null;
   readonly minEventTimeMs: number | null;
   readonly maxEventTimeMs: number | null;
-  /** Null when the query has no stateful operator. */
+  /** Summed over the query's stateful operators (one progress entry each); null when it has none. */
   readonly stateRows: number | null;
   readonly stateRowsUpdated: number | null;
   readonly stateRowsRemoved: number | null;
@@ -39,7 +39,7 @@ export interface BatchPoint {
 
 export function toBatchPoint(p: StreamingQueryProgress): BatchPoint {
   const { triggerExecution, ...phases } = p.durationMs;
-  const state = stateMetrics(p.stateOperators[0]);
+  const state = stateMetrics(p.stateOperators);
   return {
     batchId: p.batchId,
     timestampMs: Date.parse(p.timestamp),
@@ -76,10 +76,10 @@ interface StateMetrics {
 }
 
 // stateOperators is typed unknown[] in the progress record: read only what is there and numeric.
-function stateMetrics(op: unknown): StateMetrics | null {
-  if (typeof op !== 'object' || op === null) return null;
-  const o = op as Record<string, unknown>;
-  const n = (k: string): number => (typeof o[k] === 'number' ? o[k] : 0);
+function stateMetrics(ops: readonly unknown[]): StateMetrics | null {
+  const objs = ops.filter((op): op is Record<string, unknown> => typeof op === 'object' && op !== null);
+  if (!objs.length) return null;
+  const n = (k: string): number => objs.reduce((sum, o) => sum + (typeof o[k] === 'number' ? o[k] : 0), 0);
   return {
     numRowsTotal: n('numRowsTotal'), numRowsUpdated: n('numRowsUpdated'), numRowsRemoved: n('numRowsRemoved'),
     numRowsDroppedByWatermark: n('numRowsDroppedByWatermark'), memoryUsedBytes: n('memoryUsedBytes'),

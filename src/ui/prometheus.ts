@@ -42,7 +42,7 @@ const families: Family[] = [
     samples: (_v, p) => one(seconds(p?.watermarkMs)) },
   { name: 'sluice_max_event_time_seconds', type: 'gauge', help: 'Largest event time in the last batch that had rows, seconds since the epoch.',
     samples: (v) => one(seconds(lastMaxEventTime(v.points))) },
-  { name: 'sluice_state_rows', type: 'gauge', help: 'Rows held in the state store after the last batch.',
+  { name: 'sluice_state_rows', type: 'gauge', help: 'Rows held in the state store after the last batch (summed over the query\'s stateful operators).',
     samples: (_v, p) => one(p?.stateRows) },
   { name: 'sluice_state_rows_updated', type: 'gauge', help: 'State rows updated by the last batch.',
     samples: (_v, p) => one(p?.stateRowsUpdated) },

@@ -53,6 +53,7 @@ import { left, right } from './left-right.ts';
 import { format_string } from './format-string.ts';
 import { named_struct } from './named-struct.ts';
 import { json_tuple } from './json-tuple.ts';
+import { window_time } from './window-time.ts';
 
 /** Every scalar SQL function: adding one is its file plus one line here. */
 export const scalarFunctions: readonly ScalarFunction[] = [
@@ -76,6 +77,7 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   hash, xxhash64,
   initcap, reverse, repeat, instr, locate, translate, ascii, left, right,
   format_string, named_struct, json_tuple,
+  window_time,
 ];
 
 /** By lower-case name and alias; a name given twice is a mistake caught when the module loads. */
