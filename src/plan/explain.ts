@@ -20,7 +20,7 @@ function nodeLine(p: LogicalPlan): string {
     case 'watermark': return `EventTimeWatermark ${p.column}, ${p.delay}`;
     case 'aggregate': return `Aggregate ${list(p.keys.map(exprToString))}, ${list([...p.keys.map(exprToString), ...p.aggs.map((a) => (a.alias ? `${aggName(a)} AS ${a.alias}` : aggName(a)))])}`;
     case 'dedup': return `${p.withinWatermark ? 'DeduplicateWithinWatermark' : 'Deduplicate'} ${p.columns ? list(p.columns) : '[all columns]'}`;
-    case 'join': return `Join ${p.how}, using ${list(p.on)}`;
+    case 'join': return p.condition ? `Join ${p.how}, ${exprToString(p.condition)}` : `Join ${p.how}, using ${list(p.on)}`;
     case 'union': return p.byName ? `Union byName${p.allowMissingColumns ? ', allowMissingColumns' : ''}` : 'Union';
   }
 }

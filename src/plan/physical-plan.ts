@@ -29,6 +29,11 @@ export interface PhysicalPlan {
   readonly perSource?: readonly (readonly ChunkOperator[])[];
   readonly operators: readonly ChunkOperator[];
   readonly stateful: StatefulOperator | null;
+  /**
+   * Per source (same order as `sources`), which input of `stateful` its rows feed: a stream-stream
+   * join's 0 (left) or 1 (right). Absent when the operator has one input.
+   */
+  readonly statefulInputOf?: readonly number[];
   readonly post: readonly ChunkOperator[];
   /**
    * Columns of withWatermark() calls made on a stream that already had one (Spark: "Redefining

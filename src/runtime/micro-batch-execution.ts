@@ -235,6 +235,8 @@ export class MicroBatchExecution {
     const ctx = newEvalContext(plan.watermarks.length, seq.batchTimestampMs);
     const inputRows: number[] = [];
     let output: Batch[] = [];
+    /** Which input of the stateful operator each batch of `output` feeds (PhysicalPlan.statefulInputOf). */
+    const inputOf: number[] = [];
     let getBatchMs = 0, processMs = 0;
     for (let i = 0; i < c.sources.length; i++) {
       const t0 = performance.now();
@@ -246,7 +248,7 @@ export class MicroBatchExecution {
       for (let chunk of chunks) {
         for (const o of branch) chunk = o(chunk, ctx);
         for (const o of plan.operators) chunk = o(chunk, ctx);
-        if (chunk.numRows > 0) output.push(chunk);
+        if (chunk.numRows > 0) { output.push(chunk); inputOf.push(plan.statefulInputOf?.[i] ?? 0); }
       }
       getBatchMs += t1 - t0;
       processMs += performance.now() - t1;
@@ -257,7 +259,7 @@ export class MicroBatchExecution {
     let run: StateOperatorRun | null = null;
     if (op && this.store) {
       const t0 = performance.now();
-      const r = op.process(output, this.store, w, c.outputMode);
+      const r = op.process(output, this.store, w, c.outputMode, inputOf);
       const opMs = performance.now() - t0;
       late = r.late;
       run = { operatorName: op.name, numRowsDroppedByWatermark: r.numLateRows, allUpdatesTimeMs: opMs, customMetrics: r.customMetrics };

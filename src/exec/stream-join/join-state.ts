@@ -1,0 +1,136 @@
+import { type DataType, type Struct, boolean, long, string, struct } from '../../data/types.ts';
+import type { Cell } from '../../data/cells.ts';
+import { KEY_SEP, cellKeyPart, encodeCells } from '../../state/key-encoding.ts';
+import type { StateStore } from '../../state/state-store.ts';
+
+export type SideName = 'left' | 'right';
+
+/**
+ * Both sides' buffered rows in one versioned store (Spark keeps four stores, keyToNumValues and
+ * keyWithIndexToValue per side; one store with the side in the key holds the same facts and
+ * commits, recovers and shows in `sluice checkpoint state` as every other operator's does).
+ *
+ * A state row's key: join_side ('left'|'right'), the join key columns (named and typed as the join
+ * stores them), and join_seq, a number unique per side, so one key holds many rows. Its value:
+ * `matched` (Spark's state format 2 flag: the row has joined at least once), then every left
+ * column as `left.<name>` and every right column as `right.<name>`; the other side's are null.
+ */
+export function joinStateSchemas(keyNames: readonly string[], keyTypes: readonly DataType[], left: Struct, right: Struct): { key: Struct; value: Struct } {
+  return {
+    key: struct([
+      { name: 'join_side', type: string, nullable: false },
+      ...keyNames.map((name, k) => ({ name, type: keyTypes[k]!, nullable: true })),
+      { name: 'join_seq', type: long, nullable: false },
+    ]),
+    value: struct([
+      { name: 'matched', type: boolean, nullable: false },
+      ...left.fields.map((f) => ({ ...f, name: `left.${f.name}`, nullable: true })),
+      ...right.fields.map((f) => ({ ...f, name: `right.${f.name}`, nullable: true })),
+    ]),
+  };
+}
+
+/** The join key of a row as a map key; null when a part is null (SQL: it matches nothing). */
+export function matchKey(keyCells: readonly Cell[], keyTypes: readonly DataType[]): string | null {
+  let s = '';
+  for (let k = 0; k < keyCells.length; k++) {
+    const c = keyCells[k]!;
+    if (c === null) return null;
+    s += (k ? KEY_SEP : '') + cellKeyPart(c, keyTypes[k]!);
+  }
+  return s;
+}
+
+/** One side's rows in the shared store, indexed by join key; rebuilt from the store after it loads a version. */
+export class JoinSideState {
+  private index = new Map<string, number[]>();
+  /** Every live slot of this side, for the watermark's sweep. */
+  private live = new Set<number>();
+  private nextSeq = 0n;
+  private generation = -1;
+  private readonly keyCount: number;
+  /** Where this side's columns start among the store's value columns (after `matched`). */
+  readonly valueOffset: number;
+
+  constructor(readonly side: SideName, private readonly keyTypes: readonly DataType[], private readonly width: number, otherWidth: number) {
+    this.keyCount = keyTypes.length;
+    this.valueOffset = side === 'left' ? 1 : 1 + otherWidth;
+  }
+
+  get size(): number { return this.live.size; }
+
+  /** Re-index after the store loaded a version (a restart, or a batch re-run). */
+  sync(store: StateStore): void {
+    if (this.generation === store.generation) return;
+    this.generation = store.generation;
+    this.index.clear(); this.live.clear(); this.nextSeq = 0n;
+    const sides = store.keys[0]!, seqs = store.keys[1 + this.keyCount]!;
+    for (const slot of store.slots()) {
+      if (sides[slot] !== this.side) continue;
+      this.live.add(slot);
+      const seq = seqs[slot] as bigint;
+      if (seq >= this.nextSeq) this.nextSeq = seq + 1n;
+      const k = matchKey(this.keyCells(store, slot), this.keyTypes);
+      if (k !== null) this.push(k, slot);
+    }
+  }
+
+  private push(k: string, slot: number): void {
+    const list = this.index.get(k);
+    if (list) list.push(slot); else this.index.set(k, [slot]);
+  }
+
+  keyCells(store: StateStore, slot: number): Cell[] {
+    const out: Cell[] = new Array<Cell>(this.keyCount);
+    for (let k = 0; k < this.keyCount; k++) out[k] = store.keys[1 + k]![slot]!;
+    return out;
+  }
+
+  /** This side's columns of a stored row. */
+  row(store: StateStore, slot: number): Cell[] {
+    const out: Cell[] = new Array<Cell>(this.width);
+    for (let c = 0; c < this.width; c++) out[c] = store.values[this.valueOffset + c]![slot]!;
+    return out;
+  }
+
+  /** The slots whose join key is `k`, in the order they were added. */
+  get(k: string): readonly number[] { return this.index.get(k) ?? []; }
+
+  add(store: StateStore, key: string | null, keyCells: readonly Cell[], row: readonly Cell[], matched: boolean): number {
+    const seq = this.nextSeq++;
+    const cells: Cell[] = [this.side, ...keyCells, seq];
+    const slot = store.insert(encodeCells(cells, [string, ...this.keyTypes, long]), cells);
+    store.values[0]![slot] = matched;
+    for (let c = 0; c < this.width; c++) store.values[this.valueOffset + c]![slot] = row[c]!;
+    this.live.add(slot);
+    if (key !== null) this.push(key, slot);
+    return slot;
+  }
+
+  isMatched(store: StateStore, slot: number): boolean { return store.values[0]![slot] === true; }
+
+  setMatched(store: StateStore, slot: number): void {
+    if (store.values[0]![slot] === true) return;
+    store.values[0]![slot] = true;
+    store.touch(slot);
+  }
+
+  /** Remove every row `drop` selects; returns them (row cells and matched flag), oldest first. */
+  removeWhere(store: StateStore, drop: (slot: number) => boolean): { row: Cell[]; matched: boolean }[] {
+    const out: { row: Cell[]; matched: boolean; seq: bigint }[] = [];
+    const seqs = store.keys[1 + this.keyCount]!;
+    for (const slot of this.live) {
+      if (!drop(slot)) continue;
+      out.push({ row: this.row(store, slot), matched: this.isMatched(store, slot), seq: seqs[slot] as bigint });
+      const k = matchKey(this.keyCells(store, slot), this.keyTypes);
+      if (k !== null) {
+        const list = this.index.get(k)!;
+        list.splice(list.indexOf(slot), 1);
+        if (list.length === 0) this.index.delete(k);
+      }
+      this.live.delete(slot);
+      store.remove(slot);
+    }
+    return out.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+  }
+}
