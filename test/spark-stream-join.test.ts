@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from './support/tmp.ts';
 import { AnalysisError } from '../src/errors.ts';
-import { Session, MemoryStream, col, expr, timestamp_seconds, types as T, type DataFrame, type StreamingQuery } from '../src/index.ts';
+import { Session, MemoryStream, col, expr, timestamp_seconds, window, types as T, type DataFrame, type StreamingQuery } from '../src/index.ts';
 import type { StateOperatorProgress } from '../src/runtime/progress-reporter.ts';
 
 const session = Session.builder().appName('spark-stream-join-test').getOrCreate();
@@ -91,6 +91,16 @@ const setupStream = (df: DataFrame, prefix: string, multiplier: number): DataFra
   .select(col('value').alias('key'), timestamp_seconds(col('value')).alias(`${prefix}Time`), col('value').multiply(multiplier).alias(`${prefix}Value`))
   .withWatermark(`${prefix}Time`, '10 seconds');
 
+/** Spark's setupWindowedJoin: both sides keyed by (key, 10 s window of their time), joined USING both. */
+const windowedJoin = (joinType: string) => (a: DataFrame, b: DataFrame): DataFrame => {
+  const windowed1 = setupStream(a, 'left', 2).select(col('key'), window(col('leftTime'), '10 second').alias('window'), col('leftValue'));
+  const windowed2 = setupStream(b, 'right', 3).select(col('key'), window(col('rightTime'), '10 second').alias('window'), col('rightValue'));
+  const joined = windowed1.join(windowed2, ['key', 'window'], joinType);
+  return joinType === 'left_semi'
+    ? joined.select(col('key'), col('window.end').cast('long'), col('leftValue'))
+    : joined.select(col('key'), col('window.end').cast('long'), col('leftValue'), col('rightValue'));
+};
+
 /** Spark's setupJoinWithRangeCondition: leftTime BETWEEN rightTime - lower AND rightTime + upper. */
 const rangeJoin = (joinType: string, watermark = '10 seconds', lower = 'interval 5 seconds', upper = 'interval 5 seconds') => (l: DataFrame, r: DataFrame): DataFrame => {
   const df1 = l.select(col('_1').alias('leftKey'), timestamp_seconds(col('_2')).alias('leftTime'), col('_1').multiply(2).alias('leftValue')).withWatermark('leftTime', watermark);
@@ -119,6 +129,62 @@ describe('StreamingInnerJoinSuite', () => {
     await t.restart();
     await t.add([0, ints(100)], [1, ints(100)]);
     expect(t.newAnswer()).toEqual([[100, 200, 300]]);
+    await t.q.stop();
+  }, 60_000);
+
+  it('"stream stream inner join on windows - without watermark"', async () => {
+    const plain = (df: DataFrame, prefix: string, m: number) => df.select(col('value').alias('key'), timestamp_seconds(col('value')).alias('timestamp'), col('value').multiply(m).alias(`${prefix}Value`))
+      .select(col('key'), window(col('timestamp'), '10 second').alias('window'), col(`${prefix}Value`));
+    const t = await JoinTest.start([int, int], (a, b) => plain(a, 'left', 2).join(plain(b, 'right', 3), ['key', 'window'])
+      .select(col('key'), col('window.end').cast('long'), col('leftValue'), col('rightValue')));
+    await t.add([0, ints(1)]);
+    expect(t.newAnswer()).toEqual([]);
+    await t.add([1, ints(1)]);
+    expect(t.newAnswer()).toEqual([[1, 10, 2, 3]]);
+    await t.restart();
+    await t.add([0, ints(25)]);
+    expect(t.newAnswer()).toEqual([]);
+    await t.restart();
+    await t.add([1, ints(25)]);
+    expect(t.newAnswer()).toEqual([[25, 30, 50, 75]]);
+    await t.add([0, ints(1)]);
+    expect(t.newAnswer()).toEqual([[1, 10, 2, 3]]); // State for 1 still around as there is no watermark
+    await t.restart();
+    await t.add([0, ints(5)]);
+    expect(t.newAnswer()).toEqual([]);
+    await t.add([1, ints(5)]);
+    expect(t.newAnswer()).toEqual([[5, 10, 10, 15]]); // No filter by any watermark
+    await t.q.stop();
+  }, 60_000);
+
+  it('"stream stream inner join on windows - with watermark"', async () => {
+    const t = await JoinTest.start([int, int], (a, b) => {
+      const df1 = a.select(col('value').alias('key'), timestamp_seconds(col('value')).alias('timestamp'), col('value').multiply(2).alias('leftValue'))
+        .withWatermark('timestamp', '10 seconds').select(col('key'), window(col('timestamp'), '10 second').alias('window'), col('leftValue'));
+      const df2 = b.select(col('value').alias('key'), timestamp_seconds(col('value')).alias('timestamp'), col('value').multiply(3).alias('rightValue'))
+        .select(col('key'), window(col('timestamp'), '10 second').alias('window'), col('rightValue'));
+      return df1.join(df2, ['key', 'window']).select(col('key'), col('window.end').cast('long'), col('leftValue'), col('rightValue'));
+    });
+    await t.add([0, ints(1)]);
+    expect(t.newAnswer()).toEqual([]);
+    expect(t.state().total).toBe(1);
+    await t.add([1, ints(1)]);
+    expect(t.newAnswer()).toEqual([[1, 10, 2, 3]]);
+    expect(t.state().total).toBe(2);
+    await t.restart();
+    await t.add([0, ints(25)]);
+    expect(t.newAnswer()).toEqual([]); // watermark = 15, no-data-batch should remove 2 rows having window=[0,10]
+    expect(t.state().total).toBe(1);
+    await t.add([1, ints(25)]);
+    expect(t.newAnswer()).toEqual([[25, 30, 50, 75]]);
+    expect(t.state().total).toBe(2);
+    await t.restart();
+    await t.add([1, ints(1)]);
+    expect(t.newAnswer()).toEqual([]); // Should not join as < 15 removed
+    expect(t.state().total).toBe(2); // row not add as 1 < state key watermark = 15
+    await t.add([0, ints(5)]);
+    expect(t.newAnswer()).toEqual([]); // Same reason as above
+    expect(t.state()).toEqual({ total: 2, droppedByWatermark: 1 });
     await t.q.stop();
   }, 60_000);
 
@@ -238,7 +304,46 @@ describe('StreamingOuterJoinSuite', () => {
   }
 });
 
+describe('StreamingOuterJoinSuite (windowed)', () => {
+  for (const [joinType, outer] of [['left_outer', [[1, 10, 2, null], [2, 10, 4, null]]], ['right_outer', [[6, 10, null, 18], [7, 10, null, 21]]]] as const) {
+    it(`"windowed ${joinType.replace('_', ' ')} join"`, async () => {
+      const t = await JoinTest.start([int, int], windowedJoin(joinType));
+      // Test inner part of the join.
+      await t.add([0, ints(1, 2, 3, 4, 5)], [1, ints(3, 4, 5, 6, 7)]);
+      expect(t.newAnswer()).toEqual([[3, 10, 6, 9], [4, 10, 8, 12], [5, 10, 10, 15]]);
+      await t.add([0, ints(21)], [1, ints(22)]); // watermark = 11, no-data-batch computes nulls
+      expect(t.newAnswer()).toEqual(outer);
+      expect(t.state().total).toBe(2);
+      await t.add([0, ints(22)]);
+      expect(t.newAnswer()).toEqual([[22, 30, 44, 66]]);
+      expect(t.state().total).toBe(3);
+      await t.q.stop();
+    }, 60_000);
+  }
+});
+
 describe('StreamingFullOuterJoinSuite', () => {
+  it('"windowed full outer join"', async () => {
+    const t = await JoinTest.start([int, int], windowedJoin('full_outer'));
+    await t.add([0, ints(1, 2, 3, 4, 5)], [1, ints(3, 4, 5, 6, 7)]);
+    expect(t.newAnswer()).toEqual([[3, 10, 6, 9], [4, 10, 8, 12], [5, 10, 10, 15]]);
+    expect(t.state().total).toBe(10);
+    await t.add([0, ints(21)], [1, ints(22)]); // Watermark = 11, should remove rows having window=[0,10].
+    expect(t.newAnswer()).toEqual(sorted([[1, 10, 2, null], [2, 10, 4, null], [6, 10, null, 18], [7, 10, null, 21]]));
+    expect(t.state().total).toBe(2);
+    await t.add([0, ints(22)]);
+    expect(t.newAnswer()).toEqual([[22, 30, 44, 66]]);
+    expect(t.state().total).toBe(3);
+    await t.restart();
+    await t.add([0, ints(1)]); // Row not added as 1 < state key watermark = 12.
+    expect(t.newAnswer()).toEqual([]);
+    expect(t.state()).toEqual({ total: 3, droppedByWatermark: 1 });
+    await t.add([1, ints(5)]); // Row not added as 5 < state key watermark = 12.
+    expect(t.newAnswer()).toEqual([]);
+    expect(t.state()).toEqual({ total: 3, droppedByWatermark: 1 });
+    await t.q.stop();
+  }, 60_000);
+
   it('"full outer join with watermark range condition"', async () => {
     const t = await JoinTest.start([pairSchema, pairSchema], rangeJoin('full_outer'));
     await t.add([0, pairs([1, 5], [3, 5])]);
@@ -277,6 +382,27 @@ describe('StreamingFullOuterJoinSuite', () => {
 });
 
 describe('StreamingLeftSemiJoinSuite', () => {
+  it('"windowed left semi join"', async () => {
+    const t = await JoinTest.start([int, int], windowedJoin('left_semi'));
+    await t.add([0, ints(1, 2, 3, 4, 5)], [1, ints(3, 4, 5, 6, 7)]);
+    expect(t.newAnswer()).toEqual([[3, 10, 6], [4, 10, 8], [5, 10, 10]]);
+    expect(t.state().total).toBe(10);
+    await t.add([0, ints(21)], [1, ints(22)]); // Watermark = 11, should remove rows having window=[0,10].
+    expect(t.newAnswer()).toEqual([]);
+    expect(t.state().total).toBe(2);
+    await t.add([0, ints(22)]);
+    expect(t.newAnswer()).toEqual([[22, 30, 44]]);
+    expect(t.state().total).toBe(2); // the matched left row is not buffered
+    await t.restart();
+    await t.add([0, ints(1)]); // Row not added as 1 < state key watermark = 12.
+    expect(t.newAnswer()).toEqual([]);
+    expect(t.state()).toEqual({ total: 2, droppedByWatermark: 1 });
+    await t.add([1, ints(5)]);
+    expect(t.newAnswer()).toEqual([]);
+    expect(t.state()).toEqual({ total: 2, droppedByWatermark: 1 });
+    await t.q.stop();
+  }, 60_000);
+
   it('"left semi join with watermark range condition"', async () => {
     const t = await JoinTest.start([pairSchema, pairSchema], rangeJoin('left_semi'));
     await t.add([0, pairs([1, 5], [3, 5])]);

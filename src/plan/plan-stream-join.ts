@@ -1,4 +1,4 @@
-import { type DataType, type Struct, type StructField, double, long, string, struct, typeToString } from '../data/types.ts';
+import { type DataType, type Struct, type StructField, double, long, sameType, string, struct, typeToString } from '../data/types.ts';
 import { AnalysisError } from '../errors.ts';
 import type { Bound } from '../exec/compiled-expr.ts';
 import {
@@ -30,6 +30,18 @@ function boundFilter(e: Expr | null, schema: Struct, what: string): Bound | null
 }
 
 /**
+ * The column of a side that carries its watermark, as Spark's event-time metadata travels: the
+ * withWatermark() column, or else a window() of it that a select() made.
+ */
+function eventTimeColumnOf(side: PhysicalPlan): string | null {
+  const own = watermarkColumnOf(side);
+  if (own !== null) return own;
+  const names = new Set(side.schema.fields.map((f) => f.name));
+  for (const [name, w] of side.windowColumns ?? []) if (w.watermarked && names.has(name)) return name;
+  return null;
+}
+
+/**
  * A join of two streams (Spark's StreamingSymmetricHashJoinExec; docs/joins.md): analysis and the
  * checks Spark's UnsupportedOperationChecker makes, with its messages. Each side keeps its own
  * sources and stateless operators; the join is the query's stateful operator, fed by side.
@@ -46,10 +58,11 @@ export function planStreamJoin(p: JoinNode, left: PhysicalPlan, right: PhysicalP
       + `Join the streams first, then aggregate.`);
   }
   const L = left.schema.fields, R = right.schema.fields;
+  const structInArray = (t: DataType): boolean => (t.kind === 'array' ? t.elementType.kind === 'struct' || structInArray(t.elementType) : t.kind === 'struct' && t.fields.some((f) => structInArray(f.type)));
   for (const f of [...L, ...R]) {
-    if (f.type.kind === 'struct') {
-      throw new AnalysisError(`join(): column '${f.name}' is a struct; the buffered rows of a stream-stream join hold atomic and array columns only. `
-        + `Select its fields as columns first, e.g. select('${f.name}.*'), or to_json('${f.name}').`);
+    if (structInArray(f.type)) {
+      throw new AnalysisError(`join(): column '${f.name}' (${typeToString(f.type)}) holds an array of structs, which a stream-stream join cannot buffer yet. `
+        + `Drop it before the join, or turn it into a string with to_json('${f.name}').`);
     }
   }
   const leftNames = new Set(L.map((f) => f.name)), rightNames = new Set(R.map((f) => f.name));
@@ -80,6 +93,8 @@ export function planStreamJoin(p: JoinNode, left: PhysicalPlan, right: PhysicalP
   const ri = rightKeys.map((n) => { const i = R.findIndex((f) => f.name === n); if (i < 0) throw new AnalysisError(`join(): the key '${n}' must be a top-level column of the right side.`); return i; });
   const keyTypes = li.map((l, k) => {
     const lt = L[l]!.type, rt = R[ri[k]!]!.type;
+    // A struct key (Spark's windowed joins on `window`) compares field by field.
+    if (lt.kind === 'struct' && sameType(lt, rt)) return lt;
     if (!keyDomain(lt, rt)) {
       throw new AnalysisError(`join(): cannot join '${leftKeys[k]}' (${typeToString(lt)}) with '${rightKeys[k]}' (${typeToString(rt)}): `
         + `keys must be matching atomic types (int and long mix, as do numbers with double); cast one side first.`);
@@ -88,7 +103,7 @@ export function planStreamJoin(p: JoinNode, left: PhysicalPlan, right: PhysicalP
   });
 
   // Watermarks: Spark's StreamingSymmetricHashJoinHelper.getStateWatermarkPredicates.
-  const wl = watermarkColumnOf(left), wr = watermarkColumnOf(right);
+  const wl = eventTimeColumnOf(left), wr = eventTimeColumnOf(right);
   const keyOrdinal = leftKeys.findIndex((n, k) => n === wl || rightKeys[k] === wr);
   const isLeft = (c: string): boolean => sideOf(c, leftNames, rightNames) === 'left';
   const isRight = (c: string): boolean => !isLeft(c);

@@ -1,4 +1,5 @@
-import { type DataType, type Struct, boolean, long, string, struct } from '../../data/types.ts';
+import { type DataType, type Struct, type StructField, boolean, long, string, struct } from '../../data/types.ts';
+import { flattenRow, leafFields, leafTypes, unflattenCell } from './row-cells.ts';
 import type { Cell } from '../../data/cells.ts';
 import { KEY_SEP, cellKeyPart, encodeCells } from '../../state/key-encoding.ts';
 import type { StateStore } from '../../state/state-store.ts';
@@ -16,21 +17,18 @@ export type SideName = 'left' | 'right';
  * column as `left.<name>` and every right column as `right.<name>`; the other side's are null.
  */
 export function joinStateSchemas(keyNames: readonly string[], keyTypes: readonly DataType[], left: Struct, right: Struct): { key: Struct; value: Struct } {
+  const side = (prefix: string, s: Struct): StructField[] => s.fields.flatMap((f) => leafFields({ ...f, nullable: true }, prefix));
   return {
     key: struct([
       { name: 'join_side', type: string, nullable: false },
-      ...keyNames.map((name, k) => ({ name, type: keyTypes[k]!, nullable: true })),
+      ...keyNames.flatMap((name, k) => leafFields({ name, type: keyTypes[k]!, nullable: true })),
       { name: 'join_seq', type: long, nullable: false },
     ]),
-    value: struct([
-      { name: 'matched', type: boolean, nullable: false },
-      ...left.fields.map((f) => ({ ...f, name: `left.${f.name}`, nullable: true })),
-      ...right.fields.map((f) => ({ ...f, name: `right.${f.name}`, nullable: true })),
-    ]),
+    value: struct([{ name: 'matched', type: boolean, nullable: false }, ...side('left.', left), ...side('right.', right)]),
   };
 }
 
-/** The join key of a row as a map key; null when a part is null (SQL: it matches nothing). */
+/** The join key of a row as a map key, from its key leaves; null when a part is null (SQL: it matches nothing). */
 export function matchKey(keyCells: readonly Cell[], keyTypes: readonly DataType[]): string | null {
   let s = '';
   for (let k = 0; k < keyCells.length; k++) {
@@ -48,13 +46,19 @@ export class JoinSideState {
   private live = new Set<number>();
   private nextSeq = 0n;
   private generation = -1;
+  /** Key leaves and value leaves of this side, as the store holds them. */
+  private readonly keyTypes: readonly DataType[];
   private readonly keyCount: number;
+  private readonly width: number;
   /** Where this side's columns start among the store's value columns (after `matched`). */
   readonly valueOffset: number;
 
-  constructor(readonly side: SideName, private readonly keyTypes: readonly DataType[], private readonly width: number, otherWidth: number) {
-    this.keyCount = keyTypes.length;
-    this.valueOffset = side === 'left' ? 1 : 1 + otherWidth;
+  /** `keyTypes`: the join's stored key types (structs allowed); `leftWidth`: the left side's leaf count (the right's columns follow it). */
+  constructor(readonly side: SideName, keyTypes: readonly DataType[], private readonly schema: Struct, leftWidth: number) {
+    this.keyTypes = leafTypes(keyTypes);
+    this.keyCount = this.keyTypes.length;
+    this.width = leafTypes(schema.fields.map((f) => f.type)).length;
+    this.valueOffset = side === 'left' ? 1 : 1 + leftWidth;
   }
 
   get size(): number { return this.live.size; }
@@ -86,22 +90,27 @@ export class JoinSideState {
     return out;
   }
 
-  /** This side's columns of a stored row. */
+  /** A stored row, one cell per column of this side (a struct's cell holds its fields'). */
   row(store: StateStore, slot: number): Cell[] {
-    const out: Cell[] = new Array<Cell>(this.width);
-    for (let c = 0; c < this.width; c++) out[c] = store.values[this.valueOffset + c]![slot]!;
+    const leaves: Cell[] = new Array<Cell>(this.width);
+    for (let c = 0; c < this.width; c++) leaves[c] = store.values[this.valueOffset + c]![slot]!;
+    const out: Cell[] = [];
+    let at = 0;
+    for (const f of this.schema.fields) { const r = unflattenCell(leaves, at, f.type); out.push(r.cell); at = r.next; }
     return out;
   }
 
   /** The slots whose join key is `k`, in the order they were added. */
   get(k: string): readonly number[] { return this.index.get(k) ?? []; }
 
+  /** `keyCells`: the key's leaves; `row`: one cell per column. */
   add(store: StateStore, key: string | null, keyCells: readonly Cell[], row: readonly Cell[], matched: boolean): number {
     const seq = this.nextSeq++;
     const cells: Cell[] = [this.side, ...keyCells, seq];
     const slot = store.insert(encodeCells(cells, [string, ...this.keyTypes, long]), cells);
     store.values[0]![slot] = matched;
-    for (let c = 0; c < this.width; c++) store.values[this.valueOffset + c]![slot] = row[c]!;
+    const leaves = flattenRow(row, this.schema);
+    for (let c = 0; c < this.width; c++) store.values[this.valueOffset + c]![slot] = leaves[c]!;
     this.live.add(slot);
     if (key !== null) this.push(key, slot);
     return slot;

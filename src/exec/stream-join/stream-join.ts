@@ -1,7 +1,7 @@
 import type * as A from 'apache-arrow';
 import { type DataType, type Struct, boolean, struct, typeToString } from '../../data/types.ts';
 import { type Batch, makeBatch } from '../../data/batch.ts';
-import { type Cell, cellReader, cellWriter } from '../../data/cells.ts';
+import { type Cell, cellReader } from '../../data/cells.ts';
 import { AnalysisError } from '../../errors.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import type { OutputMode } from '../../sinks/sink.ts';
@@ -10,6 +10,7 @@ import { type Bound, newEvalContext } from '../compiled-expr.ts';
 import type { StatefulOperator, StatefulResult, WatermarkContext } from '../stateful.ts';
 import { isLate } from '../watermark-rule.ts';
 import { JoinSideState, type SideName, joinStateSchemas, matchKey } from './join-state.ts';
+import { flattenRow, leafTypes, rowCellReader, rowCellWriter } from './row-cells.ts';
 
 export type StreamJoinType = 'inner' | 'left' | 'right' | 'full' | 'leftsemi';
 
@@ -29,7 +30,7 @@ export interface JoinSideSpec {
   readonly keys: readonly number[];
   /** The condition's conjuncts over this side only: a row failing them never matches. */
   readonly filter: Bound | null;
-  /** This side's watermarked column (its withWatermark), or -1: rows at or below W(N-1) there are late. */
+  /** This side's watermarked column (its withWatermark, or a window of it), or -1: rows at or below W(N-1) there are late. */
   readonly eventTime: number;
   readonly cleanup: StateCleanup | null;
 }
@@ -85,6 +86,7 @@ export class StreamJoin implements StatefulOperator {
   readonly shape: OperatorMetadata;
   private readonly L: JoinSideState;
   private readonly R: JoinSideState;
+  private readonly keyLeaves: readonly DataType[];
 
   constructor(private readonly spec: StreamJoinSpec) {
     this.schema = spec.schema;
@@ -92,9 +94,10 @@ export class StreamJoin implements StatefulOperator {
     const { key, value } = joinStateSchemas(spec.keyNames, spec.keyTypes, spec.left.schema, spec.right.schema);
     this.stateKey = key;
     this.stateValue = value;
-    const lw = spec.left.schema.fields.length, rw = spec.right.schema.fields.length;
-    this.L = new JoinSideState('left', spec.keyTypes, lw, rw);
-    this.R = new JoinSideState('right', spec.keyTypes, rw, lw);
+    const lw = leafTypes(spec.left.schema.fields.map((f) => f.type)).length;
+    this.L = new JoinSideState('left', spec.keyTypes, spec.left.schema, lw);
+    this.R = new JoinSideState('right', spec.keyTypes, spec.right.schema, lw);
+    this.keyLeaves = leafTypes(spec.keyTypes);
     this.shape = {
       operator: `symmetricHashJoin ${SPARK_JOIN_NAME[spec.how]} on ${spec.conditionText}`,
       keys: key.fields.map((f) => ({ name: f.name, kind: 'column', type: typeToString(f.type) })),
@@ -118,14 +121,14 @@ export class StreamJoin implements StatefulOperator {
     return h === 'full' || (side === 'left' ? h === 'left' : h === 'right');
   }
 
-  /** Whether a row of `side` (its cells and stored key cells) is out of reach at watermark W. */
-  private evictable(side: SideName, W: number): ((row: readonly Cell[], keyCells: readonly Cell[]) => boolean) | null {
+  /** Whether a row of `side` is out of reach at watermark W (Spark's state key / state value watermark predicates). */
+  private evictable(side: SideName, W: number): ((row: readonly Cell[]) => boolean) | null {
     const s = side === 'left' ? this.spec.left : this.spec.right, c = s.cleanup;
     if (!c) return null;
-    if (c.kind === 'key') return (_row, keys) => keys[c.ordinal] !== null && (keys[c.ordinal] as number) <= W;
+    if (c.kind === 'key') { const k = s.keys[c.ordinal]!; return (row) => { const t = timeOf(row[k]!); return t !== null && t <= W; }; }
     if (s.eventTime < 0) return null;
-    const bound = c.bound(W), t = s.eventTime;
-    return (row) => row[t] !== null && (row[t] as number) <= bound;
+    const bound = c.bound(W), e = s.eventTime;
+    return (row) => { const t = timeOf(row[e]!); return t !== null && t <= bound; };
   }
 
   process(input: readonly Batch[], store: StateStore, w: WatermarkContext, _mode: OutputMode, inputOf?: readonly number[]): StatefulResult {
@@ -141,7 +144,7 @@ export class StreamJoin implements StatefulOperator {
         const evict = this.evictable(side, W);
         if (!evict) continue;
         const state = side === 'left' ? this.L : this.R;
-        const removed = state.removeWhere(store, (slot) => evict(state.row(store, slot), state.keyCells(store, slot)));
+        const removed = state.removeWhere(store, (slot) => evict(state.row(store, slot)));
         if (!this.preserves(side)) continue;
         for (const r of removed) if (!r.matched) out.push(side === 'left' ? { l: r.row, r: null } : { l: null, r: r.row });
       }
@@ -163,19 +166,19 @@ export class StreamJoin implements StatefulOperator {
     const ctx = newEvalContext();
     const pair = (mine: readonly Cell[], theirs: readonly Cell[] | null): Pair => (side === 'left' ? { l: mine, r: theirs } : { l: theirs, r: mine });
     for (const b of batches) {
-      const readers = b.columns.map((c, k) => cellReader(c, me.schema.fields[k]!.type));
+      const readers = b.columns.map((c, k) => rowCellReader(c, me.schema.fields[k]!.type));
       const pass = me.filter ? truthy(me.filter.eval(b, ctx)) : null;
       const items: { row: Cell[]; keyCells: Cell[]; key: string | null; candidates: readonly number[] }[] = [];
       for (let i = 0; i < b.numRows; i++) {
         const row = readers.map((r) => r(i));
-        if (me.eventTime >= 0 && row[me.eventTime] !== null && isLate(row[me.eventTime] as number, w)) { late.push({ side, row }); continue; }
+        if (me.eventTime >= 0) { const t = timeOf(row[me.eventTime]!); if (t !== null && isLate(t, w)) { late.push({ side, row }); continue; } }
         if (pass && !pass(i)) {
           // Fails this side's own conditions: it can never match, so an outer row is emitted now.
           if (preserved) out.push(pair(row, null));
           continue;
         }
-        const keyCells = me.keys.map((k, j) => convertCell(row[k]!, me.schema.fields[k]!.type, spec.keyTypes[j]!));
-        const key = matchKey(keyCells, spec.keyTypes);
+        const keyCells = flattenRow(me.keys.map((k, j) => convertCell(row[k]!, me.schema.fields[k]!.type, spec.keyTypes[j]!)), spec.keyTypes);
+        const key = matchKey(keyCells, this.keyLeaves);
         // A null key matches nothing; off an outer side it is dropped, as Spark's inferred isnotnull(key) filter drops it.
         if (key === null && !preserved) continue;
         items.push({ row, keyCells, key, candidates: key === null ? [] : [...other.get(key)] });
@@ -204,7 +207,7 @@ export class StreamJoin implements StatefulOperator {
         // left semi row already matched; a right row only while it can still match, or to be emitted
         // unmatched by the eviction below.
         const add = side === 'left' ? !(semi && matched)
-          : !(evict?.(it.row, it.keyCells) ?? false) || (!matched && preserved);
+          : !(evict?.(it.row) ?? false) || (!matched && preserved);
         if (add) state.add(store, it.key, it.keyCells, it.row, matched);
       }
     }
@@ -221,7 +224,7 @@ export class StreamJoin implements StatefulOperator {
     const L = this.spec.left.schema.fields, R = this.spec.right.schema.fields;
     const schema = struct([...L, ...R]);
     const cols = schema.fields.map((f, c) => {
-      const wr = cellWriter(f.type, pairs.length);
+      const wr = rowCellWriter(f.type, pairs.length);
       for (const pr of pairs) wr.push(c < L.length ? pr.l![c]! : pr.r![c - L.length]!);
       return wr.finish();
     });
@@ -234,7 +237,7 @@ export class StreamJoin implements StatefulOperator {
     const { schema, output, left, right } = this.spec;
     const cols = output.map((o, c) => {
       const type = schema.fields[c]!.type;
-      const wr = cellWriter(type, pairs.length);
+      const wr = rowCellWriter(type, pairs.length);
       for (const p of pairs) {
         if (o.from === 'coalesce') {
           const v = p.l?.[o.left] ?? null;
@@ -252,7 +255,7 @@ export class StreamJoin implements StatefulOperator {
   private buildLate(rows: readonly { side: SideName; row: Cell[] }[]): Batch {
     const { lateSchema, lateColumns } = this.spec;
     const cols = lateSchema.fields.map((f, c) => {
-      const wr = cellWriter(f.type, rows.length);
+      const wr = rowCellWriter(f.type, rows.length);
       for (const r of rows) {
         if (c === 0) { wr.push(r.side); continue; }
         const k = lateColumns[r.side][c - 1]!;
@@ -268,4 +271,11 @@ export class StreamJoin implements StatefulOperator {
 function truthy(d: A.Data): (i: number) => boolean {
   const read = cellReader(d, boolean);
   return (i) => read(i) === true;
+}
+
+/** An event time in ms: a timestamp, or a window's end (Spark's watermark predicate on a struct reads its second field). */
+function timeOf(v: Cell): number | null {
+  if (v === null) return null;
+  if (Array.isArray(v)) return (v as readonly Cell[])[1] as number | null;
+  return v as number;
 }
