@@ -3,7 +3,7 @@ import { AnalysisError } from '../errors.ts';
 import type { Batch } from '../data/batch.ts';
 import { hashJoin, type KeyDomain } from '../exec/hash-join.ts';
 import type { EvalContext } from '../exec/compiled-expr.ts';
-import { childrenOf, type JoinType, type LogicalPlan } from './logical.ts';
+import { childrenOf, isStreaming, type JoinType, type LogicalPlan } from './logical.ts';
 import { checkStatic, materialize, type StaticPlanLike } from './plan-static.ts';
 
 type JoinNode = Extract<LogicalPlan, { kind: 'join' }>;
@@ -24,6 +24,7 @@ export interface PlannedJoin {
  */
 export function planJoin(p: JoinNode, leftSchema: Struct, planChild: (p: LogicalPlan) => StaticPlanLike): PlannedJoin {
   const how = p.how;
+  if (isStreaming(p.right)) throw new AnalysisError(`join(): the right side is a stream; two streams are joined by planStreamJoin (plan-stream-join.ts), not here.`);
   if (how !== 'inner' && how !== 'left') {
     throw new AnalysisError(`join(): a stream joined with a static DataFrame takes 'inner' or 'left' joins, not '${p.how}' `
       + `(as in Spark, the static side cannot be the outer side of a stream's join). Use 'inner' or 'left', with the stream on the left.`);
