@@ -236,7 +236,61 @@ const selfJoin = (joinType: string) => (input: DataFrame): DataFrame => {
 const longPairSchema = T.struct({ _1: T.int, _2: T.long });
 const longPairs = (...vs: number[]) => vs.map((v) => ({ _1: v, _2: BigInt(v) }));
 
+describe('StreamingInnerJoinSuite (two side conditions)', () => {
+  it('"stream stream inner join with time range - with watermark - two side conditions"', async () => {
+    const t = await JoinTest.start([pairSchema, pairSchema], (l, r) => {
+      const df1 = l.select(col('_1').alias('leftKey'), timestamp_seconds(col('_2')).alias('leftTime'), col('_1').multiply(2).alias('leftValue')).withWatermark('leftTime', '20 seconds');
+      const df2 = r.select(col('_1').alias('rightKey'), timestamp_seconds(col('_2')).alias('rightTime'), col('_1').multiply(3).alias('rightValue')).withWatermark('rightTime', '30 seconds');
+      return df1.join(df2, expr('leftKey = rightKey AND leftTime BETWEEN rightTime - interval 10 seconds AND rightTime + interval 5 seconds'))
+        .select(col('leftKey'), col('leftTime').cast('int'), col('rightTime').cast('int'));
+    });
+    // If leftTime = 20, then it match only with rightTime = [15, 30]
+    await t.add([0, pairs([1, 20])]);
+    expect(t.newAnswer()).toEqual([]);
+    await t.add([1, pairs([1, 14], [1, 15], [1, 25], [1, 26], [1, 30], [1, 31])]);
+    expect(t.newAnswer()).toEqual(sorted([[1, 20, 15], [1, 20, 25], [1, 20, 26], [1, 20, 30]]));
+    expect(t.state().total).toBe(7);
+    // If rightTime = 60, then it matches only leftTime = [50, 65]
+    await t.add([1, pairs([1, 60])]);
+    expect(t.newAnswer()).toEqual([]); // matches with nothing on the left
+    await t.add([0, pairs([1, 49], [1, 50], [1, 65], [1, 66])]);
+    expect(t.newAnswer()).toEqual([[1, 50, 60], [1, 65, 60]]);
+    // Watermark = min(66 - 20, 60 - 30) = 30: the right drops state below 25 (14 and 15)
+    expect(t.state().total).toBe(10);
+    await t.add([0, pairs([1, 30], [1, 31])]); // 30 should not be processed or added to state
+    expect(t.newAnswer()).toEqual(sorted([[1, 31, 26], [1, 31, 30], [1, 31, 31]]));
+    expect(t.state()).toEqual({ total: 11, droppedByWatermark: 1 }); // only 31 added
+    // Advance the watermark to min(46, 50) = 46: the left drops < 36 (20, 31), the right < 41 (25, 26, 30, 31)
+    await t.add([1, pairs([1, 80])]);
+    expect(t.newAnswer()).toEqual([]);
+    expect(t.state().total).toBe(6);
+    await t.add([1, pairs([1, 46], [1, 50])]); // 46 should not be processed or added to state
+    expect(t.newAnswer()).toEqual([[1, 49, 50], [1, 50, 50]]);
+    expect(t.state()).toEqual({ total: 7, droppedByWatermark: 1 });
+    await t.q.stop();
+  }, 60_000);
+
+  it('"stream stream self join"', async () => {
+    const t = await JoinTest.start([int], (df) => df.select(col('value').mod(5).alias('key'), col('value'))
+      .join(df.select(col('value').mod(5).alias('key'), col('value').alias('value2')), 'key'));
+    await t.add([0, ints(1, 2)]);
+    expect(t.newAnswer()).toEqual([[1, 1, 1], [2, 2, 2]]);
+    await t.restart();
+    await t.add([0, ints(3, 6)]);
+    // Spark's CheckAnswer here is the whole result; the new rows are its part not yet seen.
+    expect(t.newAnswer()).toEqual(sorted([[3, 3, 3], [1, 1, 6], [1, 6, 1], [1, 6, 6]]));
+    await t.q.stop();
+  }, 60_000);
+
+  it.skip('"join between three streams": sluice runs one stateful operator per query (the multi-op branch lifts this)', () => {});
+  it.skip('"SPARK-26187 restore the stream-stream inner join query from Spark 2.4", "SPARK-48687 ...": they read checkpoints Spark wrote', () => {});
+  it.skip('"locality preferences of StateStoreAwareZippedRDD", "... StatefulOpClusteredDistribution ...": Spark\'s partitioning, which sluice does not have', () => {});
+});
+
 describe('StreamingOuterJoinSuite', () => {
+  it.skip('"left outer early state exclusion on left/right", "right outer early state exclusion ...", "left outer join with non-key condition violated": '
+    + 'their conditions name left("window") and right("window"); sluice has no qualified names yet (the same logic is ported through "full outer join with watermark range condition" and the crash test)', () => {});
+
   for (const [joinType, outerResult] of [['left_outer', [3, null, 5, null]], ['right_outer', [null, 2, null, 5]]] as const) {
     it(`"${joinType.replace('_', ' ')} with watermark range condition"`, async () => {
       const t = await JoinTest.start([pairSchema, pairSchema], rangeJoin(joinType));
