@@ -73,6 +73,24 @@ describe('stream-stream join: late rows, checkpoint, refusals', () => {
     expect(r.stdout).toMatch(/^right +\| +7 \| +0 \| true /m);
   }, 60_000);
 
+  it('a Column condition works as expr(); a null key never matches (an outer side\'s row still comes out with nulls), as in Spark', async () => {
+    const imps = new MemoryStream(session, impSchema), clicks = new MemoryStream(session, clickSchema);
+    const cond = col('clickAdId').eq(col('adId')).and(col('clickTime').geq(col('impressionTime'))).and(col('clickTime').leq(col('impressionTime').plus(expr('interval 1 hour'))));
+    const q = await imps.toDF().withWatermark('impressionTime', '10 minutes').join(clicks.toDF().withWatermark('clickTime', '20 minutes'), cond, 'left_outer')
+      .writeStream.format('memory').queryName('join_column_cond').start();
+    imps.addData([imp(1, 0), { adId: null, impressionTime: min(1) }, imp(2, 2)]);
+    clicks.addData([click(1, 30), { clickAdId: null, clickTime: min(31) }, click(2, 200)]); // 200 is past impression 2's hour
+    await q.processAllAvailable();
+    clicks.addData([click(9, 300)]);
+    await q.processAllAvailable();
+    imps.addData([imp(9, 299)]); // watermark min(299 - 10, 300 - 20) = 280 minutes: impressions 0-2 are out of reach
+    await q.processAllAvailable();
+    await q.stop();
+    const rows = session.table('join_column_cond').collect().map((r) => [r.adId, r.clickAdId]);
+    expect(rows).toEqual(expect.arrayContaining([[1n, 1n], [null, null], [2n, null], [9n, 9n]]));
+    expect(rows).toHaveLength(4);
+  }, 60_000);
+
   const two = () => [new MemoryStream(session, impSchema).toDF(), new MemoryStream(session, clickSchema).toDF()] as const;
   it('Spark\'s refusals: update mode; full outer needs a range bounding both sides; no watermark on the nullable side', async () => {
     const [a, b] = two();
