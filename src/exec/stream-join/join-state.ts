@@ -124,6 +124,22 @@ export class JoinSideState {
     store.touch(slot);
   }
 
+  /**
+   * Where column `c`'s event time sits among this side's stored leaves: the column itself, or for
+   * a struct (a window) its second field, the end, as Spark's watermark predicate reads a struct.
+   */
+  timeLeaf(c: number): number {
+    let at = 0;
+    for (let k = 0; k < c; k++) at += leafTypes([this.schema.fields[k]!.type]).length;
+    return this.schema.fields[c]!.type.kind === 'struct' ? at + 1 : at;
+  }
+
+  /** Remove the rows whose time leaf is at or below `bound` (a null time stays, as Spark's `t <= bound` is not true for it). */
+  removeAtOrBelow(store: StateStore, leaf: number, bound: number): { row: Cell[]; matched: boolean }[] {
+    const col = store.values[this.valueOffset + leaf]!;
+    return this.removeWhere(store, (slot) => { const t = col[slot]; return t !== null && t !== undefined && (t as number) <= bound; });
+  }
+
   /** Remove every row `drop` selects; returns them (row cells and matched flag), oldest first. */
   removeWhere(store: StateStore, drop: (slot: number) => boolean): { row: Cell[]; matched: boolean }[] {
     const out: { row: Cell[]; matched: boolean; seq: bigint }[] = [];

@@ -141,10 +141,11 @@ export class StreamJoin implements StatefulOperator {
     this.pass('right', input.filter((_, k) => sideOf(k) === 1), store, w, out, late);
     if (W !== null) {
       for (const side of ['left', 'right'] as const) {
-        const evict = this.evictable(side, W);
-        if (!evict) continue;
+        const s = side === 'left' ? this.spec.left : this.spec.right, c = s.cleanup;
+        if (!c || (c.kind === 'value' && s.eventTime < 0)) continue;
         const state = side === 'left' ? this.L : this.R;
-        const removed = state.removeWhere(store, (slot) => evict(state.row(store, slot)));
+        const removed = c.kind === 'key' ? state.removeAtOrBelow(store, state.timeLeaf(s.keys[c.ordinal]!), W)
+          : state.removeAtOrBelow(store, state.timeLeaf(s.eventTime), c.bound(W));
         if (!this.preserves(side)) continue;
         for (const r of removed) if (!r.matched) out.push(side === 'left' ? { l: r.row, r: null } : { l: null, r: r.row });
       }
