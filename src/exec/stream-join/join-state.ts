@@ -144,17 +144,20 @@ export class JoinSideState {
   removeWhere(store: StateStore, drop: (slot: number) => boolean): { row: Cell[]; matched: boolean }[] {
     const out: { row: Cell[]; matched: boolean; seq: bigint }[] = [];
     const seqs = store.keys[1 + this.keyCount]!;
+    // Keys whose lists lose rows are filtered once at the end: a hot key's list is not spliced per row.
+    const touched = new Set<string>(), gone = new Set<number>();
     for (const slot of this.live) {
       if (!drop(slot)) continue;
       out.push({ row: this.row(store, slot), matched: this.isMatched(store, slot), seq: seqs[slot] as bigint });
       const k = matchKey(this.keyCells(store, slot), this.keyTypes);
-      if (k !== null) {
-        const list = this.index.get(k)!;
-        list.splice(list.indexOf(slot), 1);
-        if (list.length === 0) this.index.delete(k);
-      }
+      if (k !== null) touched.add(k);
+      gone.add(slot);
       this.live.delete(slot);
       store.remove(slot);
+    }
+    for (const k of touched) {
+      const list = this.index.get(k)!.filter((slot) => !gone.has(slot));
+      if (list.length) this.index.set(k, list); else this.index.delete(k);
     }
     return out.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
   }
