@@ -182,7 +182,8 @@ export class StreamJoin implements StatefulOperator {
         const key = matchKey(keyCells, this.keyLeaves);
         // A null key matches nothing; off an outer side it is dropped, as Spark's inferred isnotnull(key) filter drops it.
         if (key === null && !preserved) continue;
-        items.push({ row, keyCells, key, candidates: key === null ? [] : [...other.get(key)] });
+        // The other side's lists do not change during this pass (only their matched flags), so they are read in place.
+        items.push({ row, keyCells, key, candidates: key === null ? [] : other.get(key) });
       }
       const ok = this.residualMask(items, side, other, store, ctx);
       let p = 0;
