@@ -134,21 +134,23 @@ export class JoinSideState {
     return this.schema.fields[c]!.type.kind === 'struct' ? at + 1 : at;
   }
 
-  /** Remove the rows whose time leaf is at or below `bound` (a null time stays, as Spark's `t <= bound` is not true for it). */
-  removeAtOrBelow(store: StateStore, leaf: number, bound: number): { row: Cell[]; matched: boolean }[] {
+  /**
+   * Remove the rows whose time leaf is at or below `bound` (a null time stays, as Spark's `t <= bound` is not
+   * true for it); with `unmatched`, return those that never matched (an outer side's), oldest first.
+   */
+  removeAtOrBelow(store: StateStore, leaf: number, bound: number, unmatched: boolean): Cell[][] {
     const col = store.values[this.valueOffset + leaf]!;
-    return this.removeWhere(store, (slot) => { const t = col[slot]; return t !== null && t !== undefined && (t as number) <= bound; });
+    return this.removeWhere(store, (slot) => { const t = col[slot]; return t !== null && t !== undefined && (t as number) <= bound; }, unmatched);
   }
 
-  /** Remove every row `drop` selects; returns them (row cells and matched flag), oldest first. */
-  removeWhere(store: StateStore, drop: (slot: number) => boolean): { row: Cell[]; matched: boolean }[] {
-    const out: { row: Cell[]; matched: boolean; seq: bigint }[] = [];
+  private removeWhere(store: StateStore, drop: (slot: number) => boolean, unmatched: boolean): Cell[][] {
+    const out: { row: Cell[]; seq: bigint }[] = [];
     const seqs = store.keys[1 + this.keyCount]!;
     // Keys whose lists lose rows are filtered once at the end: a hot key's list is not spliced per row.
     const touched = new Set<string>(), gone = new Set<number>();
     for (const slot of this.live) {
       if (!drop(slot)) continue;
-      out.push({ row: this.row(store, slot), matched: this.isMatched(store, slot), seq: seqs[slot] as bigint });
+      if (unmatched && !this.isMatched(store, slot)) out.push({ row: this.row(store, slot), seq: seqs[slot] as bigint });
       const k = matchKey(this.keyCells(store, slot), this.keyTypes);
       if (k !== null) touched.add(k);
       gone.add(slot);
@@ -159,6 +161,6 @@ export class JoinSideState {
       const list = this.index.get(k)!.filter((slot) => !gone.has(slot));
       if (list.length) this.index.set(k, list); else this.index.delete(k);
     }
-    return out.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+    return out.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0)).map((r) => r.row);
   }
 }

@@ -144,10 +144,10 @@ export class StreamJoin implements StatefulOperator {
         const s = side === 'left' ? this.spec.left : this.spec.right, c = s.cleanup;
         if (!c || (c.kind === 'value' && s.eventTime < 0)) continue;
         const state = side === 'left' ? this.L : this.R;
-        const removed = c.kind === 'key' ? state.removeAtOrBelow(store, state.timeLeaf(s.keys[c.ordinal]!), W)
-          : state.removeAtOrBelow(store, state.timeLeaf(s.eventTime), c.bound(W));
-        if (!this.preserves(side)) continue;
-        for (const r of removed) if (!r.matched) out.push(side === 'left' ? { l: r.row, r: null } : { l: null, r: r.row });
+        const preserved = this.preserves(side);
+        const unmatched = c.kind === 'key' ? state.removeAtOrBelow(store, state.timeLeaf(s.keys[c.ordinal]!), W, preserved)
+          : state.removeAtOrBelow(store, state.timeLeaf(s.eventTime), c.bound(W), preserved);
+        for (const row of unmatched) out.push(side === 'left' ? { l: row, r: null } : { l: null, r: row });
       }
     }
     return {
