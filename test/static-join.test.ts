@@ -116,8 +116,8 @@ describe('stream-static hash join (planJoin + kernel)', () => {
     expect(() => join(T.struct({ ad_id: T.long, budget: T.double }), campaigns, 'ad_id', 'inner', []))
       .toThrow(/both sides have a column 'budget' that is not a join key/);
     const stream = new MemoryStream(session, campaignSchema).toDF();
-    expect(() => join(clicks, stream, 'ad_id', 'inner', [])).toThrow(/stream-stream joins are not supported yet/);
-    expect(() => join(clicks, campaigns, 'ad_id', 'full' as JoinType, [])).toThrow(/join type 'full' is not supported; use 'inner' or 'left'/);
+    expect(() => join(clicks, stream, 'ad_id', 'inner', [])).toThrow(/two streams are joined by planStreamJoin/);
+    expect(() => join(clicks, campaigns, 'ad_id', 'full' as JoinType, [])).toThrow(/a stream joined with a static DataFrame takes 'inner' or 'left' joins, not 'full'/);
   });
 
   it('materialize runs a static plan once and refuses a stream', () => {

@@ -71,9 +71,16 @@ export class DataFrame {
     const names = cols.flat();
     return this.with({ kind: 'dedup', child: this.plan, columns: names.length ? names : null, withinWatermark: true });
   }
-  /** Spark's join(other, on, how) on same-named key columns: a stream with a static DataFrame; how 'inner' (default) or 'left'. */
-  join(right: DataFrame, on: string | string[], how = 'inner'): DataFrame {
-    return this.with({ kind: 'join', child: this.plan, right: right.plan, on: [on].flat(), how: parseJoinType(how) });
+  /**
+   * Spark's join(other, on, how): `on` names same-named key columns, or is a Column condition:
+   * equalities between the sides plus event-time ranges, e.g. expr("adId = impressionAdId AND ...").
+   * A stream with a static DataFrame: how 'inner' (default) or 'left'. Two streams (docs/joins.md):
+   * 'inner', 'left'/'left_outer', 'right'/'right_outer', 'full'/'full_outer'/'outer', 'left_semi'/'semi'.
+   */
+  join(right: DataFrame, on: string | string[] | Column, how = 'inner'): DataFrame {
+    const type = parseJoinType(how);
+    if (on instanceof Column) return this.with({ kind: 'join', child: this.plan, right: right.plan, on: [], how: type, condition: on.expr });
+    return this.with({ kind: 'join', child: this.plan, right: right.plan, on: [on].flat(), how: type });
   }
   /**
    * The rows of both streams (SQL's UNION ALL), columns matched by position; names come from this

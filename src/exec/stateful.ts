@@ -43,7 +43,8 @@ export interface StatefulOperator {
   readonly shape: OperatorMetadata;
   /** Check the output mode is one this operator supports; throws AnalysisError. */
   checkOutputMode(mode: OutputMode, hasWatermark: boolean): void;
-  process(input: readonly Batch[], store: StateStore, w: WatermarkContext, mode: OutputMode): StatefulResult;
+  /** `inputOf[k]`, when given, says which of the operator's inputs batch k came from (a join's 0 left, 1 right). */
+  process(input: readonly Batch[], store: StateStore, w: WatermarkContext, mode: OutputMode, inputOf?: readonly number[]): StatefulResult;
   /**
    * Whether this operator asks for a batch with no new rows once the watermark has moved past
    * the last batch's (Spark's shouldRunAnotherBatch, whose watermark test the trigger loop makes).

@@ -21,7 +21,7 @@ function nodeLine(p: LogicalPlan): string {
     case 'aggregate': return `Aggregate ${list(p.keys.map(exprToString))}, ${list([...p.keys.map(exprToString), ...p.aggs.map((a) => (a.alias ? `${aggName(a)} AS ${a.alias}` : aggName(a)))])}`;
     case 'dedup': return `${p.withinWatermark ? 'DeduplicateWithinWatermark' : 'Deduplicate'} ${p.columns ? list(p.columns) : '[all columns]'}`;
     case 'transformWithState': return `TransformWithState ${list(p.keys.map(exprToString))}, ${p.spec.processor.constructor.name}, timeMode ${p.spec.timeMode}, outputMode ${p.spec.outputMode}`;
-    case 'join': return `Join ${p.how}, using ${list(p.on)}`;
+    case 'join': return p.condition ? `Join ${p.how}, ${exprToString(p.condition)}` : `Join ${p.how}, using ${list(p.on)}`;
     case 'union': return p.byName ? `Union byName${p.allowMissingColumns ? ', allowMissingColumns' : ''}` : 'Union';
   }
 }

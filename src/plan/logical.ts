@@ -4,7 +4,8 @@ import type { SourceProvider } from '../sources/source.ts';
 import type { AggExpr, Expr } from './expr.ts';
 import type { TransformWithStateSpec } from '../exec/transform-with-state/transform-with-state.ts';
 
-export type JoinType = 'inner' | 'left';
+/** Spark's join types sluice runs: a stream with a static side takes inner and left only. */
+export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'leftsemi';
 
 /** What the user asked for, before analysis: no types are known here except a source's schema. */
 export type LogicalPlan =
@@ -19,7 +20,11 @@ export type LogicalPlan =
   | { readonly kind: 'watermark'; readonly child: LogicalPlan; readonly column: string; readonly delayMs: number; readonly delay: string }
   | { readonly kind: 'aggregate'; readonly child: LogicalPlan; readonly keys: readonly Expr[]; readonly aggs: readonly AggExpr[] }
   | { readonly kind: 'dedup'; readonly child: LogicalPlan; readonly columns: readonly string[] | null; readonly withinWatermark: boolean }
-  | { readonly kind: 'join'; readonly child: LogicalPlan; readonly right: LogicalPlan; readonly on: readonly string[]; readonly how: JoinType }
+  | {
+    readonly kind: 'join'; readonly child: LogicalPlan; readonly right: LogicalPlan; readonly on: readonly string[]; readonly how: JoinType;
+    /** join(other, condition, how): a boolean expression over both sides' columns instead of `on`'s names (then empty). */
+    readonly condition?: Expr;
+  }
   | { readonly kind: 'transformWithState'; readonly child: LogicalPlan; readonly keys: readonly Expr[]; readonly spec: Omit<TransformWithStateSpec, 'keyColumns'> }
   | { readonly kind: 'union'; readonly child: LogicalPlan; readonly right: LogicalPlan; readonly byName: boolean; readonly allowMissingColumns: boolean };
 

@@ -54,6 +54,11 @@ export interface PhysicalPlan {
   /** The stateful operators in data-flow order (upstream first); empty for a stateless query. */
   readonly stages: readonly StatefulStage[];
   /**
+   * Per source (same order as `sources`), which input of the first stage its rows feed: a
+   * stream-stream join's 0 (left) or 1 (right). Absent when that operator has one input.
+   */
+  readonly firstStageInputOf?: readonly number[];
+  /**
    * Columns of withWatermark() calls made on a stream that already had one (Spark: "Redefining
    * watermark is disallowed" unless allowMultiple is false); empty when none was.
    */

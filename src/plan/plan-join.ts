@@ -23,12 +23,13 @@ export interface PlannedJoin {
  * `leftSchema` is the schema of the already planned left side; `planChild` plans the right.
  */
 export function planJoin(p: JoinNode, leftSchema: Struct, planChild: (p: LogicalPlan) => StaticPlanLike): PlannedJoin {
-  const how = parseJoinType(p.how);
-  if (isStreaming(p.right)) {
-    throw new AnalysisError(
-      `join(): the right side is a streaming DataFrame; stream-stream joins are not supported yet. `
-      + `Join a stream with a static DataFrame (createDataFrame, read.parquet, read.json), with the stream on the left: stream.join(staticDf, 'key').`);
+  const how = p.how;
+  if (isStreaming(p.right)) throw new AnalysisError(`join(): the right side is a stream; two streams are joined by planStreamJoin (plan-stream-join.ts), not here.`);
+  if (how !== 'inner' && how !== 'left') {
+    throw new AnalysisError(`join(): a stream joined with a static DataFrame takes 'inner' or 'left' joins, not '${p.how}' `
+      + `(as in Spark, the static side cannot be the outer side of a stream's join). Use 'inner' or 'left', with the stream on the left.`);
   }
+  if (p.condition) throw new AnalysisError(`join(): a stream joined with a static DataFrame takes key column names (join(other, 'id')), not a condition; rename the keys to match.`);
   const on = [...new Set(p.on)];
   if (on.length === 0) throw new AnalysisError(`join(): name at least one key column, e.g. join(other, 'id'); cross joins are not supported.`);
 
@@ -73,14 +74,17 @@ export function planJoin(p: JoinNode, leftSchema: Struct, planChild: (p: Logical
   return { schema, operator: (b) => op(b) };
 }
 
-const JOIN_TYPES: Record<string, JoinType> = { inner: 'inner', left: 'left', leftouter: 'left', left_outer: 'left' };
+const JOIN_TYPES: Record<string, JoinType> = {
+  inner: 'inner', left: 'left', leftouter: 'left', left_outer: 'left', right: 'right', rightouter: 'right', right_outer: 'right',
+  full: 'full', fullouter: 'full', full_outer: 'full', outer: 'full', leftsemi: 'leftsemi', left_semi: 'leftsemi', semi: 'leftsemi',
+};
 
-/** Spark's join type names ('inner', 'left', 'left_outer', 'leftouter'; any case) to ours. */
+/** Spark's join type names (any case: 'inner', 'left_outer', 'full', 'left_semi', ...) to ours. */
 export function parseJoinType(how: string): JoinType {
   const t = JOIN_TYPES[how.toLowerCase()];
   if (!t) {
-    throw new AnalysisError(`join(): join type '${how}' is not supported; use 'inner' or 'left' (also 'left_outer'/'leftouter'). `
-      + `Right, full outer, semi, anti and cross joins are not available yet.`);
+    throw new AnalysisError(`join(): join type '${how}' is not supported; use 'inner', 'left' ('left_outer'), 'right' ('right_outer'), 'full' ('full_outer', 'outer') or 'left_semi' ('semi'). `
+      + `Anti and cross joins are not available yet.`);
   }
   return t;
 }

@@ -96,12 +96,7 @@ export function planUnion(left: PhysicalPlan, right: PhysicalPlan, p: Extract<Lo
     return project(schema, bindSelect(exprs, side));
   };
   const offset = left.watermarks.length;
-  // The right side's operators run as one, over a context whose statistics start at its own: one view per chunk.
-  const shifted = (ops: readonly ChunkOperator[]): ChunkOperator[] => (ops.length === 0 ? [] : [(b, ctx: EvalContext) => {
-    const own: EvalContext = { ...ctx, eventTime: ctx.eventTime.slice(offset) };
-    return ops.reduce((x, op) => op(x, own), b);
-  }]);
-  const branch = (plan: PhysicalPlan, i: number): ChunkOperator[] => [...(plan.perSource?.[i] ?? []), ...plan.operators];
+  const shifted = (ops: readonly ChunkOperator[]): ChunkOperator[] => shiftedBranch(ops, offset);
   return {
     sources: [...left.sources, ...right.sources],
     schema,
@@ -114,4 +109,18 @@ export function planUnion(left: PhysicalPlan, right: PhysicalPlan, p: Extract<Lo
     watermarks: [...left.watermarks, ...right.watermarks],
     redefinedWatermarks: [...(left.redefinedWatermarks ?? []), ...(right.redefinedWatermarks ?? [])],
   };
+}
+
+/** Source i's stateless operators in `plan`: its own branch, then the shared ones. */
+export function branch(plan: PhysicalPlan, i: number): ChunkOperator[] { return [...(plan.perSource?.[i] ?? []), ...plan.operators]; }
+
+/**
+ * The operators of a second input (union's or join's right side) run as one, over a context whose
+ * event-time statistics start at its own withWatermark()s, which come after the first input's `offset`: one view per chunk.
+ */
+export function shiftedBranch(ops: readonly ChunkOperator[], offset: number): ChunkOperator[] {
+  return ops.length === 0 ? [] : [(b, ctx: EvalContext) => {
+    const own: EvalContext = { ...ctx, eventTime: ctx.eventTime.slice(offset) };
+    return ops.reduce((x, op) => op(x, own), b);
+  }];
 }

@@ -6,11 +6,12 @@ import { observeEventTime } from '../exec/watermark.ts';
 import { bind, bindSelect } from './analyzer.ts';
 import { type PhysicalPlan, type ProjectedWindow, withOperator } from './physical-plan.ts';
 import { type Expr, outputName } from './expr.ts';
-import type { LogicalPlan } from './logical.ts';
+import { isStreaming, type LogicalPlan } from './logical.ts';
 import { planAggregate, watermarkColumnOf } from './plan-aggregate.ts';
 import { planDedup } from './plan-dedup.ts';
 import { planTransformWithState } from './plan-transform-with-state.ts';
 import { planJoin } from './plan-join.ts';
+import { planStreamJoin } from './plan-stream-join.ts';
 import { planStatic } from './plan-static.ts';
 import { planUnion } from './plan-union.ts';
 import { planGenerate } from './plan-generate.ts';
@@ -66,6 +67,7 @@ export function planQuery(p: LogicalPlan): PhysicalPlan {
     case 'dedup': return planDedup(planQuery(p.child), p);
     case 'transformWithState': return planTransformWithState(planQuery(p.child), p);
     case 'join': {
+      if (isStreaming(p.right)) return planStreamJoin(p, planQuery(p.child), planQuery(p.right));
       const left = planQuery(p.child);
       const j = planJoin(p, left.schema, planQuery);
       return withOperator(left, j.schema, j.operator);

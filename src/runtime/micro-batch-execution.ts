@@ -262,6 +262,8 @@ export class MicroBatchExecution {
     const ctx = newEvalContext(plan.watermarks.length, seq.batchTimestampMs);
     const inputRows: number[] = [];
     let output: Batch[] = [];
+    /** Which input of the first stateful operator each batch of `output` feeds (PhysicalPlan.firstStageInputOf). */
+    const inputOf: number[] = [];
     let getBatchMs = 0, processMs = 0;
     for (let i = 0; i < c.sources.length; i++) {
       const t0 = performance.now();
@@ -273,7 +275,7 @@ export class MicroBatchExecution {
       for (let chunk of chunks) {
         for (const o of branch) chunk = o(chunk, ctx);
         for (const o of plan.operators) chunk = o(chunk, ctx);
-        if (chunk.numRows > 0) output.push(chunk);
+        if (chunk.numRows > 0) { output.push(chunk); inputOf.push(plan.firstStageInputOf?.[i] ?? 0); }
       }
       getBatchMs += t1 - t0;
       processMs += performance.now() - t1;
@@ -290,7 +292,7 @@ export class MicroBatchExecution {
     for (let k = 0; k < plan.stages.length; k++) {
       const { operator: op, post } = plan.stages[k]!;
       const t0 = performance.now();
-      const r = op.process(output, this.stores[k]!, { ...ws[k]!, batchId, batchTimestampMs: seq.batchTimestampMs }, c.outputMode);
+      const r = op.process(output, this.stores[k]!, { ...ws[k]!, batchId, batchTimestampMs: seq.batchTimestampMs }, c.outputMode, k === 0 ? inputOf : undefined);
       const opMs = performance.now() - t0;
       if (sameType(op.inputSchema, lateSchema!)) late.push(...r.late);
       runs.push({ operatorName: op.name, numRowsDroppedByWatermark: r.numLateRows, allUpdatesTimeMs: opMs, customMetrics: r.customMetrics });

@@ -71,7 +71,7 @@ export function resolveSink(req: SinkRequest, plan: PhysicalPlan, conf: Readonly
     throw new OptionError(`Option 'lateRowsPath' must differ from the output path '${latePath}': both name their files by batch id.`);
   }
   if (latePath !== undefined && !plan.stages.length) {
-    throw new OptionError(`Option 'lateRowsPath' needs a watermarked aggregation or dropDuplicates: without one no row is late.`);
+    throw new OptionError(`Option 'lateRowsPath' needs a watermarked aggregation, dropDuplicates or stream-stream join: without one no row is late.`);
   }
   const lateSink = latePath === undefined ? undefined : lateRowsSink.create({
     path: latePath, options: new Map(), partitionBy: [], outputMode: 'append', schema: plan.stages[0]!.operator.inputSchema, conf,
