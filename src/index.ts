@@ -20,6 +20,7 @@ export {
   timestamp_seconds, timestamp_millis, unix_seconds, unix_millis,
   split, array, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
   explode, explode_outer, posexplode, posexplode_outer,
+  create_map, map_keys, map_values, map_entries, map_from_arrays, map_contains_key,
   sum, count, avg, mean, min, max, first, last, approx_count_distinct, approxCountDistinct, collect_list, collect_set,
   hash, xxhash64,
   bround, initcap, reverse, repeat, instr, locate, translate, ascii, left, right, format_string, printf, named_struct, json_tuple,
@@ -29,6 +30,7 @@ export {
 export { GroupedData } from './api/dataframe.ts';
 export * as types from './data/types.ts';
 export type { DataType, StructType, StructField, ArrayType } from './data/types.ts';
+export type { MapType } from './data/types.ts';
 export { StreamingQuery, StreamingQueryException } from './runtime/streaming-query.ts';
 export type { StreamingQueryProgress, StreamingQueryListener, SourceProgress } from './runtime/progress.ts';
 export type { TriggerSpec } from './runtime/trigger.ts';

@@ -104,8 +104,8 @@ export const size = (c: ColumnLike): Column => call_function('size', c);
 /** Whether the array holds `value` (a literal unless a Column); null when unknown, as in Spark. */
 export const array_contains = (c: ColumnLike, value: unknown): Column =>
   new Column({ op: 'call', name: 'array_contains', args: [toColumn(c).expr, toExprOrLit(value)] });
-/** The element at a 1-based index (negative counts from the end); null when out of range. */
-export const element_at = (c: ColumnLike, extraction: number | Column): Column =>
+/** The element at a 1-based index (negative counts from the end), or a map's value for a key; null when out of range or absent. */
+export const element_at = (c: ColumnLike, extraction: number | string | Column): Column =>
   new Column({ op: 'call', name: 'element_at', args: [toColumn(c).expr, toExprOrLit(extraction)] });
 /** The element at a 0-based index; null when out of range (Spark 3.4's get, and col.getItem(i)). */
 export const get = (c: ColumnLike, index: number | Column): Column =>
@@ -119,10 +119,25 @@ export const sort_array = (c: ColumnLike, asc = true): Column =>
 /** The elements without repeats, first occurrences in order. */
 export const array_distinct = (c: ColumnLike): Column => call_function('array_distinct', c);
 
+// Maps: registry entries too (exec/functions/create-map.ts, map-columns.ts, map-value.ts, map-from-arrays.ts).
+/** create_map(k1, v1, k2, v2, ...): a map per row (SQL's map()); a null or repeated key stops the query, as in Spark. */
+export const create_map = (...cols: (ColumnLike | ColumnLike[])[]): Column => call_function('map', ...cols.flat());
+/** The map's keys as an array, in its order. */
+export const map_keys = (c: ColumnLike): Column => call_function('map_keys', c);
+/** The map's values as an array, in its order. */
+export const map_values = (c: ColumnLike): Column => call_function('map_values', c);
+/** The map's entries as an array of structs {key, value}. */
+export const map_entries = (c: ColumnLike): Column => call_function('map_entries', c);
+/** A map of keys[i] to values[i]; the arrays must be equally long. */
+export const map_from_arrays = (keys: ColumnLike, values: ColumnLike): Column => call_function('map_from_arrays', keys, values);
+/** Whether the map has `key` (a literal unless a Column); null for a null map. */
+export const map_contains_key = (c: ColumnLike, key: unknown): Column =>
+  new Column({ op: 'call', name: 'map_contains_key', args: [toColumn(c).expr, toExprOrLit(key)] });
+
 function generator(fn: GeneratorFn, c: ColumnLike): Column {
   return new Column({ op: 'generator', fn, child: toColumn(c).expr });
 }
-/** A row per element (column `col`); rows with a null or empty array produce none. One generator per select. */
+/** A row per element (column `col`), or per map entry (columns `key`, `value`); rows with a null or empty array produce none. One generator per select. */
 export const explode = (c: ColumnLike): Column => generator('explode', c);
 /** As explode, but a null or empty array gives one row with a null `col`. */
 export const explode_outer = (c: ColumnLike): Column => generator('explode_outer', c);

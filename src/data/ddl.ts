@@ -1,9 +1,9 @@
 import { AnalysisError } from '../errors.ts';
-import { type DataType, type Struct, struct, typeByName } from './types.ts';
+import { type DataType, type Struct, array, map, struct, typeByName } from './types.ts';
 
 /**
  * Spark's DDL schema strings, as from_json and readers take them: `'a INT, b STRING'`,
- * `'id BIGINT NOT NULL, tags STRUCT<k: STRING, v: DOUBLE>'`, or a whole `STRUCT<…>`; backquoted
+ * `'id BIGINT NOT NULL, tags STRUCT<k: STRING, v: DOUBLE>'`, `ARRAY<T>`, `MAP<K, V>`, or a whole `STRUCT<…>`; backquoted
  * names, COMMENT '…' clauses. A small recursive-descent reader: the grammar is a few lines of
  * Spark's SqlBase.g4 (colTypeList, complexDataType), not worth a parser library.
  */
@@ -88,7 +88,21 @@ class Reader {
       if (this.eat('>')) return struct([]);
       return struct(this.fieldList('>'));
     }
-    if (w.toLowerCase() === 'decimal' || w.toLowerCase() === 'array' || w.toLowerCase() === 'map') {
+    if (w.toLowerCase() === 'array') {
+      if (!this.eat('<')) this.fail("expected '<' after ARRAY");
+      const el = this.type();
+      if (!this.eat('>')) this.fail("expected '>' to close ARRAY<");
+      return array(el);
+    }
+    if (w.toLowerCase() === 'map') {
+      if (!this.eat('<')) this.fail("expected '<' after MAP");
+      const k = this.type();
+      if (!this.eat(',')) this.fail("expected ',' between MAP's key and value types");
+      const v = this.type();
+      if (!this.eat('>')) this.fail("expected '>' to close MAP<");
+      return map(k, v);
+    }
+    if (w.toLowerCase() === 'decimal') {
       this.fail(`${w.toUpperCase()} columns are not supported by sluice yet`);
     }
     const alias: Record<string, string> = { tinyint: 'int', smallint: 'int', byte: 'int', short: 'int', real: 'double' };

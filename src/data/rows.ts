@@ -16,8 +16,18 @@ export function batchToRows(b: Batch): Record<string, unknown>[] {
   return out;
 }
 
-/** Timestamps come out as Date, longs as bigint, structs as objects, arrays as JS arrays. */
+/** Timestamps come out as Date, longs as bigint, structs as objects, arrays as JS arrays, maps as JS Maps (PySpark's dict). */
 export function rowReader(d: A.Data, type: DataType): (i: number) => unknown {
+  if (type.kind === 'map') {
+    const o = d.valueOffsets as Int32Array, e = d.children[0]!;
+    const key = rowReader(e.children[0]!, type.keyType), value = rowReader(e.children[1]!, type.valueType);
+    return (i) => {
+      if (!isValid(d, i)) return null;
+      const out = new Map<unknown, unknown>();
+      for (let k = o[i]!; k < o[i + 1]!; k++) out.set(key(k), value(k));
+      return out;
+    };
+  }
   if (type.kind === 'array') {
     const o = d.valueOffsets as Int32Array, el = rowReader(d.children[0]!, type.elementType);
     return (i) => {

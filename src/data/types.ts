@@ -12,7 +12,12 @@ export interface NullType { readonly kind: 'null' }
  * `containsNull` is Spark's flag; elements are always stored nullable, so it only documents.
  */
 export interface ArrayType { readonly kind: 'array'; readonly elementType: DataType; readonly containsNull: boolean }
-export type DataType = AtomicType | StructType | NullType | ArrayType;
+/**
+ * Spark's MapType over an Arrow Map column: offsets + one child struct of all entries {key, value}.
+ * Keys are never null; Spark keeps the order entries were built in and refuses duplicate keys.
+ */
+export interface MapType { readonly kind: 'map'; readonly keyType: DataType; readonly valueType: DataType; readonly valueContainsNull: boolean }
+export type DataType = AtomicType | StructType | NullType | ArrayType | MapType;
 
 const atomic = (kind: AtomicKind): AtomicType => Object.freeze({ kind });
 export const boolean = atomic('boolean');
@@ -28,6 +33,11 @@ export const nullType: NullType = Object.freeze({ kind: 'null' });
 /** array<elementType>, as PySpark's ArrayType(elementType, containsNull=True). */
 export function array(elementType: DataType, containsNull = true): ArrayType {
   return Object.freeze({ kind: 'array', elementType, containsNull });
+}
+
+/** map<keyType, valueType>, as PySpark's MapType(keyType, valueType, valueContainsNull=True). */
+export function map(keyType: DataType, valueType: DataType, valueContainsNull = true): MapType {
+  return Object.freeze({ kind: 'map', keyType, valueType, valueContainsNull });
 }
 
 /** Spark's StructType, also buildable with `.add(name, type)` like PySpark. */
@@ -53,14 +63,31 @@ const byName: Record<string, DataType> = {
 export function typeByName(name: string): DataType {
   const arr = /^\s*array\s*<(.*)>\s*$/i.exec(name);
   if (arr) return array(typeByName(arr[1]!));
+  const m = /^\s*map\s*<(.*)>\s*$/i.exec(name);
+  if (m) {
+    const [k, v] = splitTopLevelComma(m[1]!);
+    if (v !== undefined) return map(typeByName(k!), typeByName(v));
+  }
   const t = byName[name.trim().toLowerCase()];
-  if (!t) throw new AnalysisError(`Unknown type '${name}'. Known types: ${Object.keys(byName).join(', ')}, array<type>.`);
+  if (!t) throw new AnalysisError(`Unknown type '${name}'. Known types: ${Object.keys(byName).join(', ')}, array<type>, map<key,value>.`);
   return t;
+}
+
+/** 'string,array<map<int,string>>' -> its two halves, split at the comma outside any <>. */
+function splitTopLevelComma(s: string): string[] {
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '<') depth++;
+    else if (s[i] === '>') depth--;
+    else if (s[i] === ',' && depth === 0) return [s.slice(0, i), s.slice(i + 1)];
+  }
+  return [s];
 }
 
 export function typeToString(t: DataType): string {
   if (t.kind === 'struct') return `struct<${t.fields.map((f) => `${f.name}:${typeToString(f.type)}`).join(',')}>`;
   if (t.kind === 'array') return `array<${typeToString(t.elementType)}>`;
+  if (t.kind === 'map') return `map<${typeToString(t.keyType)},${typeToString(t.valueType)}>`;
   return t.kind;
 }
 
@@ -84,6 +111,9 @@ export function toArrowType(t: DataType): A.DataType {
     case 'struct': return new A.Struct(t.fields.map((f) => new A.Field(f.name, toArrowType(f.type), f.nullable)));
     // 'element' is the child's name in Parquet's LIST spec, so writers and DuckDB keep it as is.
     case 'array': return new A.List(new A.Field('element', toArrowType(t.elementType), true));
+    // Arrow's own names (entries, key, value): parquet-wasm writes them as a Parquet MAP group.
+    case 'map': return new A.Map_(new A.Field('entries', new A.Struct([
+      new A.Field('key', toArrowType(t.keyType), false), new A.Field('value', toArrowType(t.valueType), true)]), false) as never);
   }
 }
 
@@ -102,7 +132,8 @@ export function fromArrowType(t: A.DataType): DataType {
   if (A.DataType.isNull(t)) return nullType;
   if (A.DataType.isStruct(t)) return struct(t.children.map((f) => ({ name: f.name, type: fromArrowType(f.type), nullable: f.nullable })));
   if (A.DataType.isList(t)) return array(fromArrowType(t.children[0]!.type));
-  throw new AnalysisError(`Arrow type ${String(t)} is not supported; supported: boolean, int, long, double, string, binary, timestamp, date, struct, list.`);
+  if (A.DataType.isMap(t)) { const [k, v] = t.children[0]!.type.children as A.Field[]; return map(fromArrowType(k!.type), fromArrowType(v!.type)); }
+  throw new AnalysisError(`Arrow type ${String(t)} is not supported; supported: boolean, int, long, double, string, binary, timestamp, date, struct, list, map.`);
 }
 
 export function fromArrowSchema(s: A.Schema): Struct {

@@ -55,6 +55,7 @@ const binSymbol: Record<BinaryOp, string> = {
 const sqlTypeName: Partial<Record<DataType['kind'], string>> = { int: 'INT', long: 'BIGINT', struct: 'STRUCT' };
 
 function sqlTypeText(t: DataType): string {
+  if (t.kind === 'map') return `MAP<${sqlTypeText(t.keyType)}, ${sqlTypeText(t.valueType)}>`;
   return t.kind === 'array' ? `ARRAY<${sqlTypeText(t.elementType)}>` : sqlTypeName[t.kind] ?? t.kind.toUpperCase();
 }
 

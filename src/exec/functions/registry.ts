@@ -53,6 +53,10 @@ import { left, right } from './left-right.ts';
 import { format_string } from './format-string.ts';
 import { named_struct } from './named-struct.ts';
 import { json_tuple } from './json-tuple.ts';
+import { create_map } from './create-map.ts';
+import { map_keys, map_values, map_entries } from './map-columns.ts';
+import { map_contains_key } from './map-value.ts';
+import { map_from_arrays } from './map-from-arrays.ts';
 
 /** Every scalar SQL function: adding one is its file plus one line here. */
 export const scalarFunctions: readonly ScalarFunction[] = [
@@ -76,6 +80,7 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   hash, xxhash64,
   initcap, reverse, repeat, instr, locate, translate, ascii, left, right,
   format_string, named_struct, json_tuple,
+  create_map, map_keys, map_values, map_entries, map_contains_key, map_from_arrays,
 ];
 
 /** By lower-case name and alias; a name given twice is a mistake caught when the module loads. */
