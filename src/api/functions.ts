@@ -1,10 +1,11 @@
 import { Column, toColumn, toExprOrLit, type ColumnLike } from './column.ts';
 import { parseSqlExpr } from '../plan/sql/parser.ts';
-import { double, type StructType } from '../data/types.ts';
-import { AnalysisError } from '../errors.ts';
+import { double, typeToString, type DataType } from '../data/types.ts';
+import { AnalysisError, OptionError } from '../errors.ts';
+import type { JsonTextOptions } from '../exec/functions/from-json.ts';
 import type { AggFn, Expr, GeneratorFn, JsonMode } from '../plan/expr.ts';
 import { parseDuration } from '../util/duration.ts';
-import { parseDdlSchema } from '../data/ddl.ts';
+import { parseDdlType } from '../data/ddl.ts';
 
 /** Spark SQL functions, by Spark's names. */
 export function col(name: string): Column { return toColumn(name); }
@@ -151,16 +152,58 @@ export interface FromJsonOptions {
   mode?: JsonMode | Lowercase<JsonMode>;
   /** A string field of the schema that receives the raw text of malformed records (PERMISSIVE). */
   columnNameOfCorruptRecord?: string;
+  /** A Spark datetime pattern for timestamp fields, e.g. 'dd/MM/yyyy HH:mm' (read in UTC). */
+  timestampFormat?: string;
+  /** A Spark datetime pattern for date fields, e.g. 'dd/MM/yyyy'. */
+  dateFormat?: string;
+  /** 'single-quoted' strings and names; Spark's default true. */
+  allowSingleQuotes?: boolean | 'true' | 'false';
+  /** {name: 1}; Spark's default false. */
+  allowUnquotedFieldNames?: boolean | 'true' | 'false';
+  /** 007; Spark's default false. */
+  allowNumericLeadingZeros?: boolean | 'true' | 'false';
+  /** NaN, Infinity, -INF unquoted; Spark's default true. */
+  allowNonNumericNumbers?: boolean | 'true' | 'false';
 }
 
-/** from_json(col, schema): the schema as a StructType or a DDL string ('a INT, b STRUCT<c: STRING>'), as in PySpark. */
-export function from_json(c: ColumnLike, schemaOrDdl: StructType | string, options: FromJsonOptions = {}): Column {
-  const schema = typeof schemaOrDdl === 'string' ? parseDdlSchema(schemaOrDdl) : schemaOrDdl;
-  const mode = (options.mode ?? 'PERMISSIVE').toUpperCase();
+const JSON_FLAGS = ['allowSingleQuotes', 'allowUnquotedFieldNames', 'allowNumericLeadingZeros', 'allowNonNumericNumbers'] as const;
+
+/** Spark's option names (any case, as Spark reads them) and values ('true' or true), checked here; an option sluice does not read is refused, not ignored. */
+function jsonOptions(options: Readonly<Record<string, unknown>>): { mode: JsonMode; corrupt?: string; text: JsonTextOptions } {
+  const known = ['mode', 'columnNameOfCorruptRecord', 'timestampFormat', 'dateFormat', ...JSON_FLAGS];
+  const text: Record<string, unknown> = {};
+  let mode = 'PERMISSIVE', corrupt: string | undefined;
+  for (const [k, v] of Object.entries(options)) {
+    if (v === undefined) continue;
+    const name = known.find((n) => n.toLowerCase() === k.toLowerCase());
+    if (!name) throw new OptionError(`from_json option '${k}' is not supported by sluice. Supported: ${known.join(', ')}.`);
+    if (name === 'mode') mode = String(v).toUpperCase();
+    else if (name === 'columnNameOfCorruptRecord') corrupt = String(v);
+    else if (name === 'timestampFormat' || name === 'dateFormat') text[name] = String(v);
+    else {
+      const b = typeof v === 'boolean' ? v : String(v).toLowerCase() === 'true' ? true : String(v).toLowerCase() === 'false' ? false : undefined;
+      if (b === undefined) throw new OptionError(`from_json option '${k}' must be true or false, not '${String(v)}'.`);
+      text[name] = b;
+    }
+  }
   if (mode !== 'PERMISSIVE' && mode !== 'DROPMALFORMED' && mode !== 'FAILFAST') {
     throw new AnalysisError(`from_json mode '${options.mode}' is not one of PERMISSIVE, DROPMALFORMED, FAILFAST.`);
   }
-  return new Column({ op: 'from_json', child: toColumn(c).expr, schema, mode, corruptRecordColumn: options.columnNameOfCorruptRecord });
+  return { mode, corrupt, text: text as JsonTextOptions };
+}
+
+/**
+ * from_json(col, schema, options): the schema as a StructType, an ArrayType or MapType, or a DDL
+ * string ('a INT, b STRUCT<c: STRING>', 'ARRAY<STRING>', 'MAP<STRING,INT>'), as in PySpark; the
+ * options are Spark's JSON options (FromJsonOptions).
+ */
+export function from_json(c: ColumnLike, schemaOrDdl: DataType | string, options: FromJsonOptions = {}): Column {
+  const schema = typeof schemaOrDdl === 'string' ? parseDdlType(schemaOrDdl) : schemaOrDdl;
+  if (schema.kind !== 'struct' && schema.kind !== 'array' && schema.kind !== 'map') {
+    throw new AnalysisError(`from_json's schema must be a struct, an array or a map, but it is ${typeToString(schema)}.`);
+  }
+  const { mode, corrupt, text } = jsonOptions(options as Readonly<Record<string, unknown>>);
+  return new Column({ op: 'from_json', child: toColumn(c).expr, schema, mode, corruptRecordColumn: corrupt, options: text });
 }
 
 const durationText = (d: string | number): string => (typeof d === 'number' ? `${d} milliseconds` : d);

@@ -20,6 +20,18 @@ export function parseDdlSchema(ddl: string): Struct {
   return struct(fields);
 }
 
+/**
+ * from_json's schema string: a field list or STRUCT<…> as parseDdlSchema reads it, or a whole
+ * ARRAY<…> or MAP<…> (PySpark: from_json(df.value, "MAP<STRING,INT>")).
+ */
+export function parseDdlType(ddl: string): DataType {
+  if (!/^\s*(array|map)\s*</i.test(ddl)) return parseDdlSchema(ddl);
+  const r = new Reader(ddl);
+  const t = r.type();
+  r.end();
+  return t;
+}
+
 class Reader {
   private i = 0;
   constructor(private readonly s: string) {}
