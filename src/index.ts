@@ -21,6 +21,7 @@ export {
   split, array, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
   explode, explode_outer, posexplode, posexplode_outer,
   create_map, map_keys, map_values, map_entries, map_from_arrays, map_contains_key,
+  months_between, next_day, from_utc_timestamp, to_utc_timestamp,
   sum, count, avg, mean, min, max, first, last, approx_count_distinct, approxCountDistinct, collect_list, collect_set,
   hash, xxhash64,
   bround, initcap, reverse, repeat, instr, locate, translate, ascii, left, right, format_string, printf, named_struct, json_tuple,

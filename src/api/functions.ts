@@ -317,6 +317,18 @@ export const datediff = (end: ColumnLike, start: ColumnLike): Column => call_fun
 export const add_months = (start: ColumnLike, months: number | Column): Column =>
   new Column({ op: 'call', name: 'add_months', args: [toColumn(start).expr, toExprOrLit(months)] });
 export const last_day = (c: ColumnLike): Column => call_function('last_day', c);
+/** Months from date2 to date1, fractional over a 31-day month; rounded to 8 digits unless roundOff is false. */
+export const months_between = (date1: ColumnLike, date2: ColumnLike, roundOff = true): Column =>
+  new Column({ op: 'call', name: 'months_between', args: [toColumn(date1).expr, toColumn(date2).expr, ...(roundOff ? [] : [toExprOrLit(false)])] });
+/** The first date after `date` that is `dayOfWeek` ('Mo', 'Mon', 'Monday', any case). */
+export const next_day = (date: ColumnLike, dayOfWeek: string): Column =>
+  new Column({ op: 'call', name: 'next_day', args: [toColumn(date).expr, toExprOrLit(dayOfWeek)] });
+/** The UTC timestamp `ts` shown as a wall clock in zone `tz` (an IANA id, an offset, or a Column). */
+export const from_utc_timestamp = (ts: ColumnLike, tz: string | Column): Column =>
+  new Column({ op: 'call', name: 'from_utc_timestamp', args: [toColumn(ts).expr, toExprOrLit(tz)] });
+/** The wall clock `ts` in zone `tz` as the UTC timestamp it names. */
+export const to_utc_timestamp = (ts: ColumnLike, tz: string | Column): Column =>
+  new Column({ op: 'call', name: 'to_utc_timestamp', args: [toColumn(ts).expr, toExprOrLit(tz)] });
 /** date_trunc('hour', ts): 'year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond'. */
 export const date_trunc = (format: string, c: ColumnLike): Column =>
   new Column({ op: 'call', name: 'date_trunc', args: [toExprOrLit(format), toColumn(c).expr] });
