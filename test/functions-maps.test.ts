@@ -173,3 +173,27 @@ describe('maps through to_json, show() and printSchema()', () => {
     ].join('\n'));
   });
 });
+
+describe('maps in writers and where Spark refuses them', () => {
+  it('df.write.json writes a map as a JSON object that DuckDB reads back; CSV refuses it as Spark does', async () => {
+    const { tmpDir } = await import('./support/tmp.ts');
+    const { duckQuery } = await import('./support/duck.ts');
+    const dir = tmpDir('maps-write');
+    const df = session.createDataFrame([{ id: 1, m: { a: 1n, b: null } }, { id: 2, m: null }], T.struct({ id: T.int, m: T.map(T.string, T.long) }));
+    await df.write.json(`${dir}/j`);
+    const back = await duckQuery(`SELECT id, m.a AS a, json_keys(to_json(m)) AS k FROM read_json('${dir}/j/*.json', columns = {id: 'INTEGER', m: 'JSON'}) ORDER BY id`);
+    expect(back.map((r) => [r.id, r.a === null ? null : Number(r.a), r.k])).toEqual([[1, 1, ['a', 'b']], [2, null, null]]);
+    await expect(df.write.csv(`${dir}/c`)).rejects.toThrow(/CSV data source does not support map<string,long> data type \(column 'm'\)/);
+  });
+
+  it('groupBy, dropDuplicates and aggregates over a map are refused at start(), naming the column', async () => {
+    const schema = T.struct({ id: T.int, m: T.map(T.string, T.int) });
+    const g = await failure(schema, [], (df) => df.groupBy('m').count() as unknown as DF);
+    expect(g.message).toMatch(/groupBy on the map column 'm' \(map<string,int>\) is not supported, as in Spark/);
+    const d = await failure(schema, [], (df) => df.dropDuplicates(['m']));
+    expect(d.message).toMatch(/on the map column 'm' is not supported/);
+    const { first } = await import('../src/index.ts');
+    const a = await failure(schema, [], (df) => df.groupBy('id').agg(first('m')) as unknown as DF);
+    expect(a.message).toMatch(/first\(\) over a map column is not supported/);
+  });
+});
