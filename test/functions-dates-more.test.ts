@@ -130,3 +130,11 @@ describe('from_utc_timestamp and to_utc_timestamp', () => {
     expect(out).toEqual([{ x: null, y: null }]);
   });
 });
+
+describe("the session time zone", () => {
+  it("spark.sql.session.timeZone other than UTC is refused with the conversion to write; UTC is accepted", () => {
+    expect(() => Session.builder().config('spark.sql.session.timeZone', 'UTC').getOrCreate()).not.toThrow();
+    expect(() => session.conf.set('spark.sql.session.timeZone', 'Etc/UTC')).not.toThrow();
+    expect(() => session.conf.set('spark.sql.session.timeZone', 'America/Los_Angeles')).toThrow(/sluice's session time zone is always UTC.*from_utc_timestamp\(ts, 'America\/Los_Angeles'\)/);
+  });
+});
