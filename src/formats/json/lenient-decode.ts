@@ -44,6 +44,19 @@ const SKIP: DataType = { kind: 'null' };
 // Sticky (y): matched at lastIndex; '^' would anchor at the string's start instead.
 const JSON_NUMBER = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y, LEADING_ZEROS = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 
+/** A struct's field types by name, once per type (a Map per object would cost an allocation per record). */
+const fieldCache = new WeakMap<object, Map<string, DataType>>();
+function fieldTypes(t: Extract<DataType, { kind: 'struct' }>): Map<string, DataType> {
+  let m = fieldCache.get(t);
+  if (!m) {
+    m = new Map();
+    // The first declaration of a name wins, as in decode.ts.
+    for (const f of t.fields) if (!m.has(f.name)) m.set(f.name, f.type);
+    fieldCache.set(t, m);
+  }
+  return m;
+}
+
 class Reader {
   p = 0;
   constructor(readonly s: string, private readonly o: JsonReadOptions) {}
@@ -101,10 +114,9 @@ class Reader {
     if (depth > MAX_DEPTH) bad();
     this.ws();
     const s = this.s, start = this.p, c = s[this.p];
-    const raw = (): string => s.slice(start, this.p);
     if (c === '{') {
       this.p++;
-      const fields = t.kind === 'struct' ? new Map(t.fields.map((f) => [f.name, f.type])) : null;
+      const fields = t.kind === 'struct' ? fieldTypes(t) : null;
       const out: Record<string, unknown> | Map<string, unknown> = t.kind === 'map' ? new Map() : {};
       this.ws();
       if (s[this.p] === '}') this.p++;
@@ -121,7 +133,7 @@ class Reader {
         if (sep === '}') break;
         if (sep !== ',') bad();
       }
-      return t.kind === 'struct' || t.kind === 'map' ? out : t.kind === 'string' ? raw() : null;
+      return t.kind === 'struct' || t.kind === 'map' ? out : t.kind === 'string' ? s.slice(start, this.p) : null;
     }
     if (c === '[') {
       this.p++;
@@ -135,17 +147,14 @@ class Reader {
         if (sep === ']') break;
         if (sep !== ',') bad();
       }
-      return t.kind === 'array' ? out : t.kind === 'string' ? raw() : null;
+      return t.kind === 'array' ? out : t.kind === 'string' ? s.slice(start, this.p) : null;
     }
     if (c === '"' || (c === "'" && this.o.allowSingleQuotes)) return this.fromString(t, this.string());
     const num = this.number();
-    if (num !== null) return this.fromNumber(t, num, raw());
-    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
-      if (s.startsWith(word, this.p)) {
-        this.p += word.length;
-        return v === null ? null : t.kind === 'boolean' ? v : t.kind === 'string' ? word : null;
-      }
-    }
+    if (num !== null) return this.fromNumber(t, num, num);
+    if (s.startsWith('null', this.p)) { this.p += 4; return null; }
+    if (s.startsWith('true', this.p)) { this.p += 4; return t.kind === 'boolean' ? true : t.kind === 'string' ? 'true' : null; }
+    if (s.startsWith('false', this.p)) { this.p += 5; return t.kind === 'boolean' ? false : t.kind === 'string' ? 'false' : null; }
     if (this.o.allowNonNumericNumbers) {
       const m = /^[+-]?(NaN|Infinity|INF)/.exec(s.slice(this.p, this.p + 9));
       if (m && NON_NUMERIC[m[0]] !== undefined) {
