@@ -21,6 +21,8 @@ export {
   window_time,
   split, array, size, array_contains, element_at, get, array_join, sort_array, array_distinct,
   explode, explode_outer, posexplode, posexplode_outer,
+  create_map, map_keys, map_values, map_entries, map_from_arrays, map_contains_key,
+  months_between, next_day, from_utc_timestamp, to_utc_timestamp,
   sum, count, avg, mean, min, max, first, last, approx_count_distinct, approxCountDistinct, collect_list, collect_set,
   hash, xxhash64,
   bround, initcap, reverse, repeat, instr, locate, translate, ascii, left, right, format_string, printf, named_struct, json_tuple,
@@ -36,6 +38,7 @@ export type {
 export * as types from './data/types.ts';
 export type { DataType, StructType, StructField, ArrayType } from './data/types.ts';
 export type { DecimalType } from './data/types.ts';
+export type { MapType } from './data/types.ts';
 export { StreamingQuery, StreamingQueryException } from './runtime/streaming-query.ts';
 export type { StreamingQueryProgress, StreamingQueryListener, SourceProgress } from './runtime/progress.ts';
 export type { TriggerSpec } from './runtime/trigger.ts';

@@ -258,8 +258,8 @@ describe('explode, explode_outer, posexplode, posexplode_outer', () => {
     expect(await analysisError(schema, (df) => df.select(size(explode('an_array') as never)))).toMatch(/generator explode\(an_array\) is not supported here/);
     expect(await analysisError(schema, (df) => df.select(explode('an_array'), explode('an_array').alias('b')))).toMatch(/Only one generator is allowed per select, but got 2/);
     expect(await analysisError(schema, (df) => df.filter(explode('an_array') as never))).toMatch(/not supported here/);
-    expect(await analysisError(schema, (df) => df.select(explode('id')))).toMatch(/explode needs an array, but 'id' is int/);
-    expect(await analysisError(schema, (df) => df.select(posexplode('an_array').alias('x')))).toMatch(/makes two columns, pos and col/);
+    expect(await analysisError(schema, (df) => df.select(explode('id')))).toMatch(/explode needs an array or a map, but 'id' is int/);
+    expect(await analysisError(schema, (df) => df.select(posexplode('an_array').alias('x')))).toMatch(/makes the columns pos, col,/);
   });
 });
 

@@ -54,7 +54,7 @@ describe("Spark's rules", () => {
   });
   it('to_json of a non-struct says to build one', async () => {
     await expect(selectRows(people, [], to_json('age'))).rejects.toThrow(AnalysisError);
-    await expect(selectRows(people, [], to_json('age'))).rejects.toThrow(/requires struct or array type.*build one with struct/);
+    await expect(selectRows(people, [], to_json('age'))).rejects.toThrow(/requires struct, array or map type.*build one with struct/);
   });
 });
 

@@ -75,8 +75,8 @@ export class Column {
   }
   getField(name: string): Column { return new Column({ op: 'getField', child: this.expr, name }); }
   /**
-   * Spark's getItem: an array's element at a 0-based index (null when out of range), or a
-   * struct's field by name. Written `col[0]` in SQL strings.
+   * Spark's getItem: an array's element at a 0-based index (null when out of range), a map's
+   * value for a key (null when absent), or a struct's field by name. Written `col[0]` in SQL strings.
    */
   getItem(key: number | string | Column): Column {
     if (typeof key === 'string') return this.getField(key);

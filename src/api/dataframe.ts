@@ -157,6 +157,10 @@ export class DataFrame {
       lines.push(`${indent}|-- ${name}: ${t.kind === 'decimal' ? typeToString(t) : t.kind} (${flag})`);
       if (t.kind === 'struct') for (const f of t.fields) field(f.name, f.type, `nullable = ${f.nullable}`, indent + '|    ');
       if (t.kind === 'array') field('element', t.elementType, `containsNull = ${t.containsNull}`, indent + '|    ');
+      if (t.kind === 'map') {
+        lines.push(`${indent}|    |-- key: ${t.keyType.kind}`);
+        field('value', t.valueType, `valueContainsNull = ${t.valueContainsNull}`, indent + '|    ');
+      }
     };
     for (const f of this.schema.fields) field(f.name, f.type, `nullable = ${f.nullable}`, ' ');
     console.log(lines.join('\n'));

@@ -1,10 +1,11 @@
 import { Column, toColumn, toExprOrLit, type ColumnLike } from './column.ts';
 import { parseSqlExpr } from '../plan/sql/parser.ts';
-import { double, type StructType } from '../data/types.ts';
-import { AnalysisError } from '../errors.ts';
+import { double, typeToString, type DataType } from '../data/types.ts';
+import { AnalysisError, OptionError } from '../errors.ts';
+import type { JsonTextOptions } from '../exec/functions/from-json.ts';
 import type { AggFn, Expr, GeneratorFn, JsonMode } from '../plan/expr.ts';
 import { parseDuration } from '../util/duration.ts';
-import { parseDdlSchema } from '../data/ddl.ts';
+import { parseDdlType } from '../data/ddl.ts';
 
 /** Spark SQL functions, by Spark's names. */
 export function col(name: string): Column { return toColumn(name); }
@@ -104,8 +105,8 @@ export const size = (c: ColumnLike): Column => call_function('size', c);
 /** Whether the array holds `value` (a literal unless a Column); null when unknown, as in Spark. */
 export const array_contains = (c: ColumnLike, value: unknown): Column =>
   new Column({ op: 'call', name: 'array_contains', args: [toColumn(c).expr, toExprOrLit(value)] });
-/** The element at a 1-based index (negative counts from the end); null when out of range. */
-export const element_at = (c: ColumnLike, extraction: number | Column): Column =>
+/** The element at a 1-based index (negative counts from the end), or a map's value for a key; null when out of range or absent. */
+export const element_at = (c: ColumnLike, extraction: number | string | Column): Column =>
   new Column({ op: 'call', name: 'element_at', args: [toColumn(c).expr, toExprOrLit(extraction)] });
 /** The element at a 0-based index; null when out of range (Spark 3.4's get, and col.getItem(i)). */
 export const get = (c: ColumnLike, index: number | Column): Column =>
@@ -119,10 +120,25 @@ export const sort_array = (c: ColumnLike, asc = true): Column =>
 /** The elements without repeats, first occurrences in order. */
 export const array_distinct = (c: ColumnLike): Column => call_function('array_distinct', c);
 
+// Maps: registry entries too (exec/functions/create-map.ts, map-columns.ts, map-value.ts, map-from-arrays.ts).
+/** create_map(k1, v1, k2, v2, ...): a map per row (SQL's map()); a null or repeated key stops the query, as in Spark. */
+export const create_map = (...cols: (ColumnLike | ColumnLike[])[]): Column => call_function('map', ...cols.flat());
+/** The map's keys as an array, in its order. */
+export const map_keys = (c: ColumnLike): Column => call_function('map_keys', c);
+/** The map's values as an array, in its order. */
+export const map_values = (c: ColumnLike): Column => call_function('map_values', c);
+/** The map's entries as an array of structs {key, value}. */
+export const map_entries = (c: ColumnLike): Column => call_function('map_entries', c);
+/** A map of keys[i] to values[i]; the arrays must be equally long. */
+export const map_from_arrays = (keys: ColumnLike, values: ColumnLike): Column => call_function('map_from_arrays', keys, values);
+/** Whether the map has `key` (a literal unless a Column); null for a null map. */
+export const map_contains_key = (c: ColumnLike, key: unknown): Column =>
+  new Column({ op: 'call', name: 'map_contains_key', args: [toColumn(c).expr, toExprOrLit(key)] });
+
 function generator(fn: GeneratorFn, c: ColumnLike): Column {
   return new Column({ op: 'generator', fn, child: toColumn(c).expr });
 }
-/** A row per element (column `col`); rows with a null or empty array produce none. One generator per select. */
+/** A row per element (column `col`), or per map entry (columns `key`, `value`); rows with a null or empty array produce none. One generator per select. */
 export const explode = (c: ColumnLike): Column => generator('explode', c);
 /** As explode, but a null or empty array gives one row with a null `col`. */
 export const explode_outer = (c: ColumnLike): Column => generator('explode_outer', c);
@@ -136,16 +152,58 @@ export interface FromJsonOptions {
   mode?: JsonMode | Lowercase<JsonMode>;
   /** A string field of the schema that receives the raw text of malformed records (PERMISSIVE). */
   columnNameOfCorruptRecord?: string;
+  /** A Spark datetime pattern for timestamp fields, e.g. 'dd/MM/yyyy HH:mm' (read in UTC). */
+  timestampFormat?: string;
+  /** A Spark datetime pattern for date fields, e.g. 'dd/MM/yyyy'. */
+  dateFormat?: string;
+  /** 'single-quoted' strings and names; Spark's default true. */
+  allowSingleQuotes?: boolean | 'true' | 'false';
+  /** {name: 1}; Spark's default false. */
+  allowUnquotedFieldNames?: boolean | 'true' | 'false';
+  /** 007; Spark's default false. */
+  allowNumericLeadingZeros?: boolean | 'true' | 'false';
+  /** NaN, Infinity, -INF unquoted; Spark's default true. */
+  allowNonNumericNumbers?: boolean | 'true' | 'false';
 }
 
-/** from_json(col, schema): the schema as a StructType or a DDL string ('a INT, b STRUCT<c: STRING>'), as in PySpark. */
-export function from_json(c: ColumnLike, schemaOrDdl: StructType | string, options: FromJsonOptions = {}): Column {
-  const schema = typeof schemaOrDdl === 'string' ? parseDdlSchema(schemaOrDdl) : schemaOrDdl;
-  const mode = (options.mode ?? 'PERMISSIVE').toUpperCase();
+const JSON_FLAGS = ['allowSingleQuotes', 'allowUnquotedFieldNames', 'allowNumericLeadingZeros', 'allowNonNumericNumbers'] as const;
+
+/** Spark's option names (any case, as Spark reads them) and values ('true' or true), checked here; an option sluice does not read is refused, not ignored. */
+function jsonOptions(options: Readonly<Record<string, unknown>>): { mode: JsonMode; corrupt?: string; text: JsonTextOptions } {
+  const known = ['mode', 'columnNameOfCorruptRecord', 'timestampFormat', 'dateFormat', ...JSON_FLAGS];
+  const text: Record<string, unknown> = {};
+  let mode = 'PERMISSIVE', corrupt: string | undefined;
+  for (const [k, v] of Object.entries(options)) {
+    if (v === undefined) continue;
+    const name = known.find((n) => n.toLowerCase() === k.toLowerCase());
+    if (!name) throw new OptionError(`from_json option '${k}' is not supported by sluice. Supported: ${known.join(', ')}.`);
+    if (name === 'mode') mode = String(v).toUpperCase();
+    else if (name === 'columnNameOfCorruptRecord') corrupt = String(v);
+    else if (name === 'timestampFormat' || name === 'dateFormat') text[name] = String(v);
+    else {
+      const b = typeof v === 'boolean' ? v : String(v).toLowerCase() === 'true' ? true : String(v).toLowerCase() === 'false' ? false : undefined;
+      if (b === undefined) throw new OptionError(`from_json option '${k}' must be true or false, not '${String(v)}'.`);
+      text[name] = b;
+    }
+  }
   if (mode !== 'PERMISSIVE' && mode !== 'DROPMALFORMED' && mode !== 'FAILFAST') {
     throw new AnalysisError(`from_json mode '${options.mode}' is not one of PERMISSIVE, DROPMALFORMED, FAILFAST.`);
   }
-  return new Column({ op: 'from_json', child: toColumn(c).expr, schema, mode, corruptRecordColumn: options.columnNameOfCorruptRecord });
+  return { mode, corrupt, text: text as JsonTextOptions };
+}
+
+/**
+ * from_json(col, schema, options): the schema as a StructType, an ArrayType or MapType, or a DDL
+ * string ('a INT, b STRUCT<c: STRING>', 'ARRAY<STRING>', 'MAP<STRING,INT>'), as in PySpark; the
+ * options are Spark's JSON options (FromJsonOptions).
+ */
+export function from_json(c: ColumnLike, schemaOrDdl: DataType | string, options: FromJsonOptions = {}): Column {
+  const schema = typeof schemaOrDdl === 'string' ? parseDdlType(schemaOrDdl) : schemaOrDdl;
+  if (schema.kind !== 'struct' && schema.kind !== 'array' && schema.kind !== 'map') {
+    throw new AnalysisError(`from_json's schema must be a struct, an array or a map, but it is ${typeToString(schema)}.`);
+  }
+  const { mode, corrupt, text } = jsonOptions(options as Readonly<Record<string, unknown>>);
+  return new Column({ op: 'from_json', child: toColumn(c).expr, schema, mode, corruptRecordColumn: corrupt, options: text });
 }
 
 const durationText = (d: string | number): string => (typeof d === 'number' ? `${d} milliseconds` : d);
@@ -259,6 +317,18 @@ export const datediff = (end: ColumnLike, start: ColumnLike): Column => call_fun
 export const add_months = (start: ColumnLike, months: number | Column): Column =>
   new Column({ op: 'call', name: 'add_months', args: [toColumn(start).expr, toExprOrLit(months)] });
 export const last_day = (c: ColumnLike): Column => call_function('last_day', c);
+/** Months from date2 to date1, fractional over a 31-day month; rounded to 8 digits unless roundOff is false. */
+export const months_between = (date1: ColumnLike, date2: ColumnLike, roundOff = true): Column =>
+  new Column({ op: 'call', name: 'months_between', args: [toColumn(date1).expr, toColumn(date2).expr, ...(roundOff ? [] : [toExprOrLit(false)])] });
+/** The first date after `date` that is `dayOfWeek` ('Mo', 'Mon', 'Monday', any case). */
+export const next_day = (date: ColumnLike, dayOfWeek: string): Column =>
+  new Column({ op: 'call', name: 'next_day', args: [toColumn(date).expr, toExprOrLit(dayOfWeek)] });
+/** The UTC timestamp `ts` shown as a wall clock in zone `tz` (an IANA id, an offset, or a Column). */
+export const from_utc_timestamp = (ts: ColumnLike, tz: string | Column): Column =>
+  new Column({ op: 'call', name: 'from_utc_timestamp', args: [toColumn(ts).expr, toExprOrLit(tz)] });
+/** The wall clock `ts` in zone `tz` as the UTC timestamp it names. */
+export const to_utc_timestamp = (ts: ColumnLike, tz: string | Column): Column =>
+  new Column({ op: 'call', name: 'to_utc_timestamp', args: [toColumn(ts).expr, toExprOrLit(tz)] });
 /** date_trunc('hour', ts): 'year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond'. */
 export const date_trunc = (format: string, c: ColumnLike): Column =>
   new Column({ op: 'call', name: 'date_trunc', args: [toExprOrLit(format), toColumn(c).expr] });

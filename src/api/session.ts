@@ -34,6 +34,12 @@ export class SessionConf extends Map<string, string> {
     if (POLICY_KEYS.has(key) && !['min', 'max'].includes(String(value).toLowerCase())) {
       throw new OptionError(`Invalid value '${value}' for '${key}'. Valid values are 'min' and 'max'.`);
     }
+    // Every date and time function runs in UTC; another session zone would be silently ignored, so it is refused.
+    if (key === 'spark.sql.session.timeZone' && !/^(UTC|GMT|UT|Z|Etc\/(UTC|GMT)|(UTC|GMT)?[+-]0?0(:?00)?)$/i.test(String(value).trim())) {
+      throw new OptionError(`Session config 'spark.sql.session.timeZone' is '${value}', but sluice's session time zone is always UTC: `
+        + `hour(), date_format, to_timestamp and current_date read and print instants in UTC. Leave it unset (or 'UTC') and convert `
+        + `explicitly: from_utc_timestamp(ts, '${value}') gives the wall clock there, to_utc_timestamp(ts, '${value}') reads one.`);
+    }
     return super.set(key, value);
   }
 }

@@ -1,5 +1,5 @@
 import * as A from 'apache-arrow';
-import { type ArrayType, type DataType, type DecimalType, toArrowType } from './types.ts';
+import { type ArrayType, type DataType, type DecimalType, type MapType, toArrowType } from './types.ts';
 
 /** Bit-packed validity; `null` from finish() when every value is valid. */
 export class ValidityBuilder {
@@ -105,8 +105,21 @@ export function decimalColumn(type: DecimalType, words: BigInt64Array, length: n
   return A.makeData({ type: toArrowType(type) as A.Decimal, length, nullCount, nullBitmap, data });
 }
 
+/**
+ * A map column from its parts: row i's entries are rows [offsets[i], offsets[i+1]) of the key and
+ * value columns (equally long; keys never null).
+ */
+export function mapColumn(type: MapType, offsets: Int32Array, keys: A.Data, values: A.Data, length: number, nullBitmap?: Uint8Array, nullCount = 0): A.Data {
+  const at = toArrowType(type) as A.Map_;
+  const entries = A.makeData({ type: at.children[0]!.type as A.Struct, length: keys.length, nullCount: 0, children: [keys, values] });
+  return A.makeData({ type: at, length, nullCount, nullBitmap, valueOffsets: offsets, child: entries });
+}
+
 export function nullColumn(type: DataType, length: number): A.Data {
   if (type.kind === 'decimal') return decimalColumn(type, new BigInt64Array(length * 2), length, new Uint8Array((length + 7) >> 3), length);
+  if (type.kind === 'map') {
+    return mapColumn(type, new Int32Array(length + 1), nullColumn(type.keyType, 0), nullColumn(type.valueType, 0), length, new Uint8Array((length + 7) >> 3), length);
+  }
   if (type.kind === 'array') {
     return listColumn(type, new Int32Array(length + 1), nullColumn(type.elementType, 0), length, new Uint8Array((length + 7) >> 3), length);
   }

@@ -1,15 +1,16 @@
 import type * as A from 'apache-arrow';
-import type { ArrayType, DataType, DecimalType } from './types.ts';
+import type { ArrayType, DataType, DecimalType, MapType } from './types.ts';
 import { decimalWords, readDecimal, writeDecimal } from './decimal.ts';
 import { isValid } from './batch.ts';
-import { BytesBuilder, ValidityBuilder, primitiveColumn, nullColumn, listColumn, decimalColumn } from './builders.ts';
+import { BytesBuilder, ValidityBuilder, primitiveColumn, nullColumn, listColumn, decimalColumn, mapColumn } from './builders.ts';
 
 /**
  * One JS value per cell, for kernels that are not on a hot path (casts, arithmetic,
  * console output). boolean: boolean; int/double: number; long: bigint;
  * timestamp: ms number; date: days number; string: string; binary: Uint8Array; decimal: its unscaled
  * bigint (the type holds the scale: 1.20 in decimal(10,2) is 120n); array: a JS
- * array of its elements' cells (null for a null array, [] for an empty one).
+ * array of its elements' cells (null for a null array, [] for an empty one); map: a JS array of
+ * its [key, value] pairs in order (so a map cell is an array cell of two-element arrays).
  */
 export type Cell = boolean | number | bigint | string | Uint8Array | null | readonly Cell[];
 
@@ -36,6 +37,16 @@ export function cellReader(d: A.Data, type: DataType): (i: number) => Cell {
         return out;
       };
     }
+    case 'map': {
+      const o = d.valueOffsets as Int32Array, e = d.children[0]!;
+      const key = cellReader(e.children[0]!, type.keyType), value = cellReader(e.children[1]!, type.valueType);
+      return (i) => {
+        if (has && !isValid(d, i)) return null;
+        const out: Cell[] = new Array(o[i + 1]! - o[i]!);
+        for (let k = o[i]!, j = 0; k < o[i + 1]!; k++, j++) out[j] = [key(k), value(k)];
+        return out;
+      };
+    }
   }
 }
 
@@ -55,6 +66,7 @@ export function cellWriter(type: DataType, capacity: number): CellWriter {
     case 'struct': throw new Error('cellWriter: struct columns are built from their children');
     case 'array': return arrayWriter(type, capacity);
     case 'decimal': return decimalWriter(type, capacity);
+    case 'map': return mapWriter(type, capacity);
     default: {
       let arr = type.kind === 'long' || type.kind === 'timestamp' ? new BigInt64Array(capacity)
         : type.kind === 'double' ? new Float64Array(capacity) : type.kind === 'boolean' ? new Uint8Array(capacity) : new Int32Array(capacity);
@@ -105,6 +117,24 @@ function arrayWriter(type: ArrayType, capacity: number): CellWriter {
       offsets[++n] = total;
     },
     finish: () => listColumn(type, offsets.subarray(0, n + 1), el.finish(), n, vb.finish(n), vb.nullCount),
+  };
+}
+
+/** A map column cell by cell: keys and values go to two child writers, rows are offsets into them. */
+function mapWriter(type: MapType, capacity: number): CellWriter {
+  const kw = cellWriter(type.keyType, capacity * 2), vw = cellWriter(type.valueType, capacity * 2), vb = new ValidityBuilder(capacity);
+  let offsets = new Int32Array(capacity + 1), n = 0, total = 0;
+  return {
+    push: (v) => {
+      if (n + 1 >= offsets.length) { const o = new Int32Array(offsets.length * 2); o.set(offsets); offsets = o; }
+      if (v !== null) {
+        for (const e of v as readonly (readonly Cell[])[]) { kw.push(e[0]!); vw.push(e[1]!); }
+        total += (v as readonly Cell[]).length;
+      }
+      vb.set(n, v !== null);
+      offsets[++n] = total;
+    },
+    finish: () => mapColumn(type, offsets.subarray(0, n + 1), kw.finish(), vw.finish(), n, vb.finish(n), vb.nullCount),
   };
 }
 

@@ -1,6 +1,6 @@
 import * as A from 'apache-arrow';
 import { type DataType, toArrowType, typeToString } from './types.ts';
-import { listColumn } from './builders.ts';
+import { listColumn, mapColumn } from './builders.ts';
 import { AnalysisError } from '../errors.ts';
 import { ValidityBuilder } from './builders.ts';
 import { cellWriter, parseTimestamp, type Cell } from './cells.ts';
@@ -47,6 +47,21 @@ export function columnFromValues(type: DataType, values: readonly unknown[], con
     }
     return listColumn(type, offsets, child, n, vb.finish(n), vb.nullCount);
   }
+  if (type.kind === 'map') {
+    // A JS Map (PySpark's dict), or a plain object for string keys; keys and values checked as columns of their own.
+    const vb = new ValidityBuilder(n), offsets = new Int32Array(n + 1), keys: unknown[] = [], vals: unknown[] = [];
+    values.forEach((v, i) => {
+      if (v != null && !(v instanceof Map) && (typeof v !== 'object' || Array.isArray(v) || v instanceof Date || v instanceof Uint8Array)) refuse(type, v, where(i));
+      if (v != null) for (const [k, x] of v instanceof Map ? v : Object.entries(v as object)) {
+        if (k == null) throw new AnalysisError(`${where(i)}: a map key cannot be null.`);
+        keys.push(k); vals.push(x);
+      }
+      vb.set(i, v != null);
+      offsets[i + 1] = keys.length;
+    });
+    return mapColumn(type, offsets, columnFromValues(type.keyType, keys, context, `${path}.key`), columnFromValues(type.valueType, vals, context, `${path}.value`),
+      n, vb.finish(n), vb.nullCount);
+  }
   const w = cellWriter(type, n);
   for (let i = 0; i < n; i++) w.push(toCell(type, values[i], where, i));
   return w.finish();
@@ -90,7 +105,7 @@ function toCell(type: DataType, v: unknown, where: (row: number) => string, i: n
       break;
     }
     case 'null': break;
-    case 'struct': case 'array': break;
+    case 'struct': case 'array': case 'map': break;
   }
   return refuse(type, v, where(i));
 }

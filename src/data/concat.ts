@@ -2,7 +2,7 @@ import * as A from 'apache-arrow';
 import type { DataType } from './types.ts';
 import { toArrowType } from './types.ts';
 import { isValid, makeBatch, type Batch } from './batch.ts';
-import { nullColumn } from './builders.ts';
+import { mapColumn, nullColumn } from './builders.ts';
 import { take } from './take.ts';
 
 /**
@@ -31,13 +31,18 @@ export function concatColumns(type: DataType, parts: readonly A.Data[]): A.Data 
     const children = type.fields.map((f, k) => concatColumns(f.type, parts.map((p) => p.children[k]!)));
     return A.makeData({ type: toArrowType(type) as A.Struct, length: n, nullCount, nullBitmap, children });
   }
-  if (type.kind === 'array') {
+  if (type.kind === 'array' || type.kind === 'map') {
     const offsets = new Int32Array(n + 1);
     let row = 0;
     for (const p of parts) {
       const o = p.valueOffsets as Int32Array, shift = offsets[row]! - o[0]!;
       for (let i = 1; i <= p.length; i++) offsets[row + i] = o[i]! + shift;
       row += p.length;
+    }
+    if (type.kind === 'map') {
+      const entries = parts.map(elementsOf);
+      const keys = concatColumns(type.keyType, entries.map((e) => e.children[0]!)), values = concatColumns(type.valueType, entries.map((e) => e.children[1]!));
+      return mapColumn(type, offsets, keys, values, n, nullBitmap, nullCount);
     }
     const child = concatColumns(type.elementType, parts.map(elementsOf));
     return A.makeData({ type: toArrowType(type) as A.List, length: n, nullCount, nullBitmap, valueOffsets: offsets, child });
@@ -74,7 +79,7 @@ export function concatColumns(type: DataType, parts: readonly A.Data[]): A.Data 
   return A.makeData({ type: at, length: n, nullCount, nullBitmap, data: out } as never) as A.Data;
 }
 
-/** The child rows an array column's rows use, as a column starting at its first one. */
+/** The child rows an array (or map) column's rows use, as a column starting at its first one. */
 function elementsOf(p: A.Data): A.Data {
   const o = p.valueOffsets as Int32Array, child = p.children[0]!, from = o[0]!, to = o[p.length]!;
   if (from === 0 && to === child.length) return child;

@@ -1,9 +1,9 @@
 import { AnalysisError } from '../errors.ts';
-import { type DataType, type Struct, decimal, struct, typeByName } from './types.ts';
+import { type DataType, type Struct, array, decimal, map, struct, typeByName } from './types.ts';
 
 /**
  * Spark's DDL schema strings, as from_json and readers take them: `'a INT, b STRING'`,
- * `'id BIGINT NOT NULL, tags STRUCT<k: STRING, v: DOUBLE>'`, or a whole `STRUCT<…>`; backquoted
+ * `'id BIGINT NOT NULL, tags STRUCT<k: STRING, v: DOUBLE>'`, `ARRAY<T>`, `MAP<K, V>`, or a whole `STRUCT<…>`; backquoted
  * names, COMMENT '…' clauses. A small recursive-descent reader: the grammar is a few lines of
  * Spark's SqlBase.g4 (colTypeList, complexDataType), not worth a parser library.
  */
@@ -18,6 +18,18 @@ export function parseDdlSchema(ddl: string): Struct {
   const fields = r.fieldList(null);
   r.end();
   return struct(fields);
+}
+
+/**
+ * from_json's schema string: a field list or STRUCT<…> as parseDdlSchema reads it, or a whole
+ * ARRAY<…> or MAP<…> (PySpark: from_json(df.value, "MAP<STRING,INT>")).
+ */
+export function parseDdlType(ddl: string): DataType {
+  if (!/^\s*(array|map)\s*</i.test(ddl)) return parseDdlSchema(ddl);
+  const r = new Reader(ddl);
+  const t = r.type();
+  r.end();
+  return t;
 }
 
 class Reader {
@@ -97,8 +109,19 @@ class Reader {
       }
       try { return decimal(nums[0] ?? 10, nums[1] ?? 0); } catch (e) { return this.fail((e as Error).message); }
     }
-    if (w.toLowerCase() === 'array' || w.toLowerCase() === 'map') {
-      this.fail(`${w.toUpperCase()} columns are not supported by sluice yet`);
+    if (w.toLowerCase() === 'array') {
+      if (!this.eat('<')) this.fail("expected '<' after ARRAY");
+      const el = this.type();
+      if (!this.eat('>')) this.fail("expected '>' to close ARRAY<");
+      return array(el);
+    }
+    if (w.toLowerCase() === 'map') {
+      if (!this.eat('<')) this.fail("expected '<' after MAP");
+      const k = this.type();
+      if (!this.eat(',')) this.fail("expected ',' between MAP's key and value types");
+      const v = this.type();
+      if (!this.eat('>')) this.fail("expected '>' to close MAP<");
+      return map(k, v);
     }
     const alias: Record<string, string> = { tinyint: 'int', smallint: 'int', byte: 'int', short: 'int', real: 'double' };
     try { return typeByName(alias[w.toLowerCase()] ?? w); } catch { return this.fail(`unknown type '${w}'`); }

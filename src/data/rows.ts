@@ -18,11 +18,21 @@ export function batchToRows(b: Batch): Record<string, unknown>[] {
 }
 
 /**
- * Timestamps come out as Date, longs as bigint, structs as objects, arrays as JS arrays, decimals
- * as their exact text ('1.20' for decimal(10,2)): JS has no decimal number, and a string is what
- * createDataFrame takes back without loss.
+ * Timestamps come out as Date, longs as bigint, structs as objects, arrays as JS arrays, maps as JS
+ * Maps (PySpark's dict), decimals as their exact text ('1.20' for decimal(10,2)): JS has no decimal
+ * number, and a string is what createDataFrame takes back without loss.
  */
 export function rowReader(d: A.Data, type: DataType): (i: number) => unknown {
+  if (type.kind === 'map') {
+    const o = d.valueOffsets as Int32Array, e = d.children[0]!;
+    const key = rowReader(e.children[0]!, type.keyType), value = rowReader(e.children[1]!, type.valueType);
+    return (i) => {
+      if (!isValid(d, i)) return null;
+      const out = new Map<unknown, unknown>();
+      for (let k = o[i]!; k < o[i + 1]!; k++) out.set(key(k), value(k));
+      return out;
+    };
+  }
   if (type.kind === 'array') {
     const o = d.valueOffsets as Int32Array, el = rowReader(d.children[0]!, type.elementType);
     return (i) => {

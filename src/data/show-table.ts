@@ -9,6 +9,7 @@ function cell(v: unknown, truncate: boolean): string {
   if (v === null || v === undefined) s = 'null';
   else if (v instanceof Date) s = formatTimestamp(v.getTime());
   else if (v instanceof Uint8Array) s = '[' + Array.from(v.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join(' ') + (v.length > 16 ? ' ...' : '') + ']';
+  else if (v instanceof Map) s = '{' + [...v].map(([k, x]) => `${cell(k, false)} -> ${cell(x, false)}`).join(', ') + '}';
   else if (Array.isArray(v)) s = '[' + v.map((x) => cell(x, false)).join(', ') + ']';
   else if (typeof v === 'object') s = '{' + Object.values(v).map((x) => cell(x, false)).join(', ') + '}';
   else s = String(v);

@@ -20,13 +20,14 @@ export function take(d: A.Data, idx: Int32Array): A.Data {
     return A.makeData({ type: t, length: n, nullCount, nullBitmap, children: d.children.map((c) => take(c, idx)) });
   }
   if (A.DataType.isNull(t)) return A.makeData({ type: t, length: n, nullCount: n });
-  if (A.DataType.isList(t)) {
+  if (A.DataType.isList(t) || A.DataType.isMap(t)) {
+    // A map is a list of its entries (a struct of key and value), taken the same way.
     // The rows' element ranges, gathered as one index into the child: one take per batch, not per row.
     const off = d.valueOffsets as Int32Array, offsets = new Int32Array(n + 1);
     for (let j = 0; j < n; j++) { const i = idx[j]!; offsets[j + 1] = offsets[j]! + off[i + 1]! - off[i]!; }
     const childIdx = new Int32Array(offsets[n]!);
     for (let j = 0, p = 0; j < n; j++) { const i = idx[j]!; for (let k = off[i]!; k < off[i + 1]!; k++) childIdx[p++] = k; }
-    return A.makeData({ type: t, length: n, nullCount, nullBitmap, valueOffsets: offsets, child: take(d.children[0]!, childIdx) });
+    return A.makeData({ type: t, length: n, nullCount, nullBitmap, valueOffsets: offsets, child: take(d.children[0]!, childIdx) } as never) as A.Data;
   }
   if (A.DataType.isUtf8(t) || A.DataType.isBinary(t)) {
     const off = d.valueOffsets as Int32Array, src = d.values as Uint8Array;

@@ -12,9 +12,15 @@ export interface NullType { readonly kind: 'null' }
  * `containsNull` is Spark's flag; elements are always stored nullable, so it only documents.
  */
 export interface ArrayType { readonly kind: 'array'; readonly elementType: DataType; readonly containsNull: boolean }
+/**
+ * Spark's MapType over an Arrow Map column: offsets + one child struct of all entries {key, value}.
+ * Keys are never null; Spark keeps the order entries were built in and refuses duplicate keys.
+ */
+export interface MapType { readonly kind: 'map'; readonly keyType: DataType; readonly valueType: DataType; readonly valueContainsNull: boolean }
+
 /** Spark's exact DecimalType(precision, scale), 1 <= precision <= 38, 0 <= scale <= precision; Arrow Decimal128. */
 export interface DecimalType { readonly kind: 'decimal'; readonly precision: number; readonly scale: number }
-export type DataType = AtomicType | StructType | NullType | ArrayType | DecimalType;
+export type DataType = AtomicType | StructType | NullType | ArrayType | DecimalType | MapType;
 
 const atomic = (kind: AtomicKind): AtomicType => Object.freeze({ kind });
 export const boolean = atomic('boolean');
@@ -48,6 +54,11 @@ export function decimal(precision = 10, scale = 0): DecimalType {
 
 export const isDecimal = (t: DataType): t is DecimalType => t.kind === 'decimal';
 
+/** map<keyType, valueType>, as PySpark's MapType(keyType, valueType, valueContainsNull=True). */
+export function map(keyType: DataType, valueType: DataType, valueContainsNull = true): MapType {
+  return Object.freeze({ kind: 'map', keyType, valueType, valueContainsNull });
+}
+
 /** Spark's StructType, also buildable with `.add(name, type)` like PySpark. */
 export class Struct implements StructType {
   readonly kind = 'struct' as const;
@@ -73,15 +84,32 @@ export function typeByName(name: string): DataType {
   if (arr) return array(typeByName(arr[1]!));
   const dec = /^\s*(?:decimal|dec|numeric)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*$/i.exec(name);
   if (dec) return decimal(dec[1] === undefined ? 10 : Number(dec[1]), dec[2] === undefined ? 0 : Number(dec[2]));
+  const m = /^\s*map\s*<(.*)>\s*$/i.exec(name);
+  if (m) {
+    const [k, v] = splitTopLevelComma(m[1]!);
+    if (v !== undefined) return map(typeByName(k!), typeByName(v));
+  }
   const t = byName[name.trim().toLowerCase()];
-  if (!t) throw new AnalysisError(`Unknown type '${name}'. Known types: ${Object.keys(byName).join(', ')}, decimal(p,s), array<type>.`);
+  if (!t) throw new AnalysisError(`Unknown type '${name}'. Known types: ${Object.keys(byName).join(', ')}, decimal(p,s), array<type>, map<key,value>.`);
   return t;
+}
+
+/** 'string,array<map<int,string>>' -> its two halves, split at the comma outside any <>. */
+function splitTopLevelComma(s: string): string[] {
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '<') depth++;
+    else if (s[i] === '>') depth--;
+    else if (s[i] === ',' && depth === 0) return [s.slice(0, i), s.slice(i + 1)];
+  }
+  return [s];
 }
 
 export function typeToString(t: DataType): string {
   if (t.kind === 'struct') return `struct<${t.fields.map((f) => `${f.name}:${typeToString(f.type)}`).join(',')}>`;
   if (t.kind === 'array') return `array<${typeToString(t.elementType)}>`;
   if (t.kind === 'decimal') return `decimal(${t.precision},${t.scale})`;
+  if (t.kind === 'map') return `map<${typeToString(t.keyType)},${typeToString(t.valueType)}>`;
   return t.kind;
 }
 
@@ -106,6 +134,9 @@ export function toArrowType(t: DataType): A.DataType {
     // 'element' is the child's name in Parquet's LIST spec, so writers and DuckDB keep it as is.
     case 'array': return new A.List(new A.Field('element', toArrowType(t.elementType), true));
     case 'decimal': return new A.Decimal(t.scale, t.precision, 128);
+    // Arrow's own names (entries, key, value): parquet-wasm writes them as a Parquet MAP group.
+    case 'map': return new A.Map_(new A.Field('entries', new A.Struct([
+      new A.Field('key', toArrowType(t.keyType), false), new A.Field('value', toArrowType(t.valueType), true)]), false) as never);
   }
 }
 
@@ -125,7 +156,8 @@ export function fromArrowType(t: A.DataType): DataType {
   if (A.DataType.isStruct(t)) return struct(t.children.map((f) => ({ name: f.name, type: fromArrowType(f.type), nullable: f.nullable })));
   if (A.DataType.isList(t)) return array(fromArrowType(t.children[0]!.type));
   if (A.DataType.isDecimal(t) && t.bitWidth === 128) return decimal(t.precision, t.scale);
-  throw new AnalysisError(`Arrow type ${String(t)} is not supported; supported: boolean, int, long, double, string, binary, timestamp, date, struct, list, decimal128.`);
+  if (A.DataType.isMap(t)) { const [k, v] = t.children[0]!.type.children as A.Field[]; return map(fromArrowType(k!.type), fromArrowType(v!.type)); }
+  throw new AnalysisError(`Arrow type ${String(t)} is not supported; supported: boolean, int, long, double, string, binary, timestamp, date, struct, list, map, decimal128.`);
 }
 
 export function fromArrowSchema(s: A.Schema): Struct {

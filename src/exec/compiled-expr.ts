@@ -34,5 +34,7 @@ export interface Bound {
   readonly constant?: { value: Cell };
   /** The input column index when the expression is a plain column reference. */
   readonly columnIndex?: number;
+  /** Set for m['k'] on a map, which Spark names m[k] where a struct's field would be named k. */
+  readonly mapLookup?: boolean;
   eval(b: Batch, ctx: EvalContext): A.Data;
 }

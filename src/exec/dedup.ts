@@ -17,6 +17,7 @@ export function dedupKeyColumns(inputSchema: Struct, columns: readonly string[] 
     const k = names.indexOf(c);
     if (k < 0) throw new AnalysisError(`${method}: no column '${c}'. Available columns: ${names.join(', ')}.`);
     if (inputSchema.fields[k]!.type.kind === 'struct') throw new AnalysisError(`${method} on the struct column '${c}' is not supported; name its fields.`);
+    if (inputSchema.fields[k]!.type.kind === 'map') throw new AnalysisError(`${method} on the map column '${c}' is not supported, as in Spark (maps are not comparable); name other columns, or deduplicate on to_json(${c}) added with withColumn.`);
     if (inputSchema.fields[k]!.type.kind === 'array') throw new AnalysisError(`${method} on the array column '${c}' is not supported; name other columns, or deduplicate on array_join(${c}, ',') added with withColumn.`);
     return k;
   });

@@ -1,5 +1,5 @@
 import * as A from 'apache-arrow';
-import { int, type ArrayType, type Struct } from '../data/types.ts';
+import { int, type ArrayType, type MapType, type Struct } from '../data/types.ts';
 import { isValid, makeBatch, type Batch } from '../data/batch.ts';
 import { take } from '../data/take.ts';
 import { ValidityBuilder, primitiveColumn } from '../data/builders.ts';
@@ -9,7 +9,8 @@ import type { EvalContext } from './compiled-expr.ts';
 export interface GenerateSpec {
   /** The input column holding the arrays (the planner projects it next to the kept columns). */
   readonly arrayIndex: number;
-  readonly arrayType: ArrayType;
+  /** A map gives two columns, key and value, from its entries. */
+  readonly arrayType: ArrayType | MapType;
   /** The input columns kept, in output order; the generated columns go in at `at`. */
   readonly kept: readonly number[];
   readonly at: number;
@@ -21,7 +22,7 @@ export interface GenerateSpec {
 
 /**
  * Spark's GenerateExec for the explode family: each input row is repeated once per element of
- * its array, and the element column is the array's child gathered in that order. Columnar: one
+ * its array (or entry of its map), and the element column is the array's child gathered in that order. Columnar: one
  * pass over the offsets builds the row and element indices, then every column is one take.
  */
 export function generate(schema: Struct, spec: GenerateSpec): (b: Batch, ctx: EvalContext) => Batch {
@@ -43,9 +44,12 @@ export function generate(schema: Struct, spec: GenerateSpec): (b: Batch, ctx: Ev
     const generated: A.Data[] = [];
     if (pos) generated.push(primitiveColumn(int, pos, total, posValid.finish(total), posValid.nullCount));
     // Every element once, in order (no null row padded in, and null rows own no elements): the child as it is.
-    const child = arr.children[0]!;
+    const child = arr.children[0]!, t = spec.arrayType;
     const whole = !padded && total === child.length && (total === 0 || (elems[0] === 0 && elems[total - 1] === total - 1));
-    generated.push(whole ? child : takeOrNull(child, spec.arrayType.elementType, elems));
+    if (t.kind === 'map') {
+      const [keys, values] = child.children as [A.Data, A.Data];
+      generated.push(whole ? keys : takeOrNull(keys, t.keyType, elems), whole ? values : takeOrNull(values, t.valueType, elems));
+    } else generated.push(whole ? child : takeOrNull(child, t.elementType, elems));
     const kept = spec.kept.map((k) => take(b.columns[k]!, rows));
     return makeBatch(schema, [...kept.slice(0, spec.at), ...generated, ...kept.slice(spec.at)], total);
   };

@@ -15,6 +15,7 @@ import { cast, canCast, castCell } from '../exec/kernels/cast.ts';
 import { lookupFunction, functionNames } from '../exec/functions/registry.ts';
 import { commonType } from '../exec/functions/type-rules.ts';
 import { compileFromJson } from '../exec/functions/from-json.ts';
+import { bindMapValue } from '../exec/functions/map-value.ts';
 import { DAY_MS, addMonths } from '../exec/functions/datetime-pattern.ts';
 import { mapRows } from '../exec/functions/map-rows.ts';
 import { type Expr, exprToString, outputName } from './expr.ts';
@@ -90,6 +91,7 @@ function getField(parent: Bound, path: string[], schema: Struct, full: string): 
   let cur = parent;
   for (const fname of path) {
     if (cur.type.kind === 'array' && cur.type.elementType.kind === 'struct') { cur = fieldOfElements(cur, fname, full); continue; }
+    if (cur.type.kind === 'map') { cur = mapValueOf(cur, fname); continue; }
     if (cur.type.kind !== 'struct') throw new AnalysisError(`Cannot get field '${fname}' of '${full}': '${cur.name}' is ${typeToString(cur.type)}, not a struct. Available columns: ${columnNames(schema).join(', ')}.`);
     const fields = (cur.type as Struct).fields;
     const k = fields.findIndex((f) => f.name === fname);
@@ -107,6 +109,18 @@ function getField(parent: Bound, path: string[], schema: Struct, full: string): 
     };
   }
   return cur;
+}
+
+/**
+ * `m['k']`, `m.k` and getItem('k') on a map: Spark's GetMapValue, the value of that key or null.
+ * Named as Spark names it, `m[k]`.
+ */
+function mapValueOf(m: Bound, key: string): Bound {
+  const k: Bound = { type: string, name: key, constant: { value: key }, eval: (b) => constantColumn(string, key, b.numRows) };
+  const r = bindMapValue('get', [m, k]);
+  if (typeof r === 'string') throw new AnalysisError(`Cannot look up '${m.name}[${key}]': ${r}.`);
+  const kc = castTo(k, r.inputTypes[1]!), kernel = r.kernel;
+  return { type: r.returnType, name: `${m.name}[${key}]`, mapLookup: true, eval: (b, ctx) => kernel([m.eval(b, ctx), kc.eval(b, ctx)], b.numRows, ctx) };
 }
 
 /**
@@ -329,8 +343,9 @@ export function bindSelect(exprs: readonly Expr[], schema: Struct): Bound[] {
     const e = expandStars(x, schema);
     if (e.op !== 'star') {
       const b = bind(e, schema);
-      // A bare current_date that resolved to a column keeps the column's name.
-      out.push({ ...b, name: e.op === 'call' && b.columnIndex !== undefined ? b.name : outputName(e) });
+      // A bare current_date that resolved to a column keeps the column's name; m['k'] on a map is named m[k] (a struct's field is named by itself).
+      const keep = (e.op === 'call' && b.columnIndex !== undefined) || (e.op === 'getField' && b.mapLookup === true);
+      out.push({ ...b, name: keep ? b.name : outputName(e) });
       continue;
     }
     if (!e.qualifier) { schema.fields.forEach((f, k) => out.push(resolveColumn(schema.fields[k]!.name, schema))); continue; }

@@ -1,6 +1,7 @@
 import type { DataType, StructType } from '../data/types.ts';
 import type { AggFn } from '../exec/aggregate/aggregators.ts';
 import type { JsonMode } from '../formats/json/decode.ts';
+import type { JsonTextOptions } from '../exec/functions/from-json.ts';
 import { lookupFunction } from '../exec/functions/registry.ts';
 
 export type { AggFn, JsonMode };
@@ -30,7 +31,7 @@ export type Expr =
   }
   | { readonly op: 'isin'; readonly child: Expr; readonly values: readonly Expr[] }
   | { readonly op: 'getField'; readonly child: Expr; readonly name: string }
-  | { readonly op: 'from_json'; readonly child: Expr; readonly schema: StructType; readonly mode: JsonMode; readonly corruptRecordColumn?: string }
+  | { readonly op: 'from_json'; readonly child: Expr; readonly schema: DataType; readonly mode: JsonMode; readonly corruptRecordColumn?: string; readonly options?: JsonTextOptions }
   /** window(t, size, slide?) / session_window(t, gap): a grouping key, the struct {start, end}. */
   | { readonly op: 'window'; readonly child: Expr; readonly kind: 'tumbling' | 'sliding' | 'session'; readonly sizeMs: number; readonly slideMs: number; readonly text: string }
   | { readonly op: 'agg'; readonly agg: AggExpr }
@@ -55,6 +56,7 @@ const binSymbol: Record<BinaryOp, string> = {
 const sqlTypeName: Partial<Record<DataType['kind'], string>> = { int: 'INT', long: 'BIGINT', struct: 'STRUCT' };
 
 function sqlTypeText(t: DataType): string {
+  if (t.kind === 'map') return `MAP<${sqlTypeText(t.keyType)}, ${sqlTypeText(t.valueType)}>`;
   return t.kind === 'array' ? `ARRAY<${sqlTypeText(t.elementType)}>` : sqlTypeName[t.kind] ?? t.kind.toUpperCase();
 }
 

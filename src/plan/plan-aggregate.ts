@@ -99,6 +99,11 @@ export function planAggregate(child: PhysicalPlan, p: Extract<LogicalPlan, { kin
         throw new AnalysisError(`groupBy on the array column '${bound.name}' (${typeToString(bound.type)}) is not supported; `
           + `group by array_join(${bound.name}, ',') or explode() it first.`);
       }
+      // Spark refuses maps as grouping keys too: two equal maps may hold their entries in other orders.
+      if (bound.type.kind === 'map') {
+        throw new AnalysisError(`groupBy on the map column '${bound.name}' (${typeToString(bound.type)}) is not supported, as in Spark (maps are not comparable); `
+          + `group by one of its values, ${bound.name}['key'], or explode() it first.`);
+      }
       keys.push({ name: alias ?? outputName(e), bound });
     }
   }

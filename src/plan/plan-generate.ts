@@ -1,4 +1,4 @@
-import { type ArrayType, type Struct, type StructType, int, struct, typeToString } from '../data/types.ts';
+import { type ArrayType, type MapType, type Struct, type StructType, int, struct, typeToString } from '../data/types.ts';
 import { makeBatch } from '../data/batch.ts';
 import { AnalysisError } from '../errors.ts';
 import { project } from '../exec/project.ts';
@@ -34,16 +34,21 @@ export function planGenerate(child: PhysicalPlan, exprs: readonly Expr[]): Physi
   const { gen, alias } = found[at]!;
   if (gen.fn === 'json_tuple') return planJsonTuple(child, exprs, at, gen, alias);
   const input = bind(gen.child, child.schema);
-  if (input.type.kind !== 'array') {
-    throw new AnalysisError(`Cannot resolve '${exprToString(gen)}': ${gen.fn} needs an array, but '${input.name}' is ${typeToString(input.type)}.`);
+  if (input.type.kind !== 'array' && input.type.kind !== 'map') {
+    throw new AnalysisError(`Cannot resolve '${exprToString(gen)}': ${gen.fn} needs an array or a map, but '${input.name}' is ${typeToString(input.type)}.`);
   }
-  const withPos = gen.fn.startsWith('posexplode'), arrayType = input.type as ArrayType;
-  if (withPos && alias !== undefined) {
-    throw new AnalysisError(`${exprToString(gen)} makes two columns, pos and col, so it takes no single alias('${alias}'); rename them afterwards with withColumnRenamed.`);
+  const withPos = gen.fn.startsWith('posexplode'), arrayType = input.type as ArrayType | MapType;
+  if ((withPos || arrayType.kind === 'map') && alias !== undefined) {
+    const made = [...(withPos ? ['pos'] : []), ...(arrayType.kind === 'map' ? ['key', 'value'] : ['col'])].join(', ');
+    throw new AnalysisError(`${exprToString(gen)} makes the columns ${made}, so it takes no single alias('${alias}'); rename them afterwards with withColumnRenamed.`);
   }
   const others = exprs.filter((_, k) => k !== at);
   const kept = bindSelect(others, child.schema);
-  const genFields = [...(withPos ? [{ name: 'pos', type: int, nullable: true }] : []), { name: alias ?? 'col', type: arrayType.elementType, nullable: true }];
+  // Spark's names: col for an array's elements, key and value for a map's entries.
+  const genFields = [...(withPos ? [{ name: 'pos', type: int, nullable: true }] : []),
+    ...(arrayType.kind === 'map'
+      ? [{ name: 'key', type: arrayType.keyType, nullable: true }, { name: 'value', type: arrayType.valueType, nullable: true }]
+      : [{ name: alias ?? 'col', type: arrayType.elementType, nullable: true }])];
   const names = new Set<string>();
   for (const n of [...kept.map((b) => b.name), ...genFields.map((f) => f.name)]) {
     if (names.has(n)) throw new AnalysisError(`select() would produce two columns named '${n}'; give one an alias().`);

@@ -49,7 +49,7 @@ export function planJoin(p: JoinNode, leftSchema: Struct, planChild: (p: Logical
     if (!domain) {
       const why = lt.kind === rt.kind ? `${typeToString(lt)} columns cannot be join keys` : `it is ${typeToString(lt)} on the left but ${typeToString(rt)} on the right`;
       throw new AnalysisError(`join(): cannot join on '${name}': ${why}. `
-        + `Keys must be matching atomic types (int and long mix, as do numbers with double); cast one side first, e.g. .withColumn('${name}', col('${name}').cast('${lt.kind === 'struct' || lt.kind === 'null' || lt.kind === 'array' ? 'string' : lt.kind}')).`);
+        + `Keys must be matching atomic types (int and long mix, as do numbers with double); cast one side first, e.g. .withColumn('${name}', col('${name}').cast('${lt.kind === 'struct' || lt.kind === 'null' || lt.kind === 'array' || lt.kind === 'map' ? 'string' : lt.kind}')).`);
     }
     leftKeys.push(li); rightKeys.push(ri);
     keyTypes.push({ left: lt, right: rt, domain });

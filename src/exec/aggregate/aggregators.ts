@@ -74,6 +74,11 @@ export function makeAggregator(fn: AggFn, input: DataType | null, name: string, 
     if (!ok) throw new AnalysisError(`${name}: ${fn}() needs ${what}, but its input is ${input ? typeToString(input) : 'missing'}.`);
   };
   const extra = opts.extra ?? [];
+  // The aggregators' state holds atomic cells, arrays and structs; a map is refused rather than stored in a shape nobody checked.
+  const hasMap = (t: DataType | null): boolean => t !== null && (t.kind === 'map' || (t.kind === 'array' && hasMap(t.elementType)) || (t.kind === 'struct' && t.fields.some((f) => hasMap(f.type))));
+  if (fn !== 'count' && [input, ...extra].some(hasMap)) {
+    throw new AnalysisError(`${name}: ${fn}() over a map column is not supported by sluice yet; aggregate one of its values (m['key']), or to_json(m).`);
+  }
   switch (fn) {
     case 'count_distinct': {
       const all = [input, ...extra];

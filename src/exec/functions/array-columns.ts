@@ -27,7 +27,7 @@ export function takeOrNull(d: A.Data, type: DataType, idx: Int32Array): A.Data {
 /** `d` with another validity bitmap (same buffers). */
 function withValidity(d: A.Data, nullBitmap: Uint8Array | undefined, nullCount: number): A.Data {
   if (A.DataType.isStruct(d.type)) return A.makeData({ type: d.type, length: d.length, nullCount, nullBitmap, children: d.children });
-  if (A.DataType.isList(d.type)) return A.makeData({ type: d.type, length: d.length, nullCount, nullBitmap, valueOffsets: d.valueOffsets, child: d.children[0]! });
+  if (A.DataType.isList(d.type) || A.DataType.isMap(d.type)) return A.makeData({ type: d.type, length: d.length, nullCount, nullBitmap, valueOffsets: d.valueOffsets, child: d.children[0]! } as never) as A.Data;
   return A.makeData({ type: d.type, length: d.length, nullCount, nullBitmap, data: d.values, valueOffsets: d.valueOffsets } as never) as A.Data;
 }
 

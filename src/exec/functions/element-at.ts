@@ -5,6 +5,7 @@ import { DataError } from '../../errors.ts';
 import type { Arg, BoundFunction, ScalarFunction } from './scalar-function.ts';
 import { implicitCast } from './type-rules.ts';
 import { takeOrNull } from './array-columns.ts';
+import { bindMapValue } from './map-value.ts';
 
 /**
  * The element picked by an index per row, gathered from the array's child in one take: the
@@ -13,6 +14,7 @@ import { takeOrNull } from './array-columns.ts';
  */
 function pickElement(fn: string, args: readonly Arg[], pos: (index: number, length: number) => number): BoundFunction | string {
   const [a, k] = args;
+  if (a!.type.kind === 'map') return bindMapValue(fn, args);
   if (a!.type.kind !== 'array') return `argument 1 requires array type, however, '${a!.name}' is of ${typeToString(a!.type)} type`;
   const idxType = implicitCast(k!.type, 'int');
   if (!idxType || k!.type.kind === 'string') return `argument 2 requires int type, however, '${k!.name}' is of ${typeToString(k!.type)} type`;
@@ -38,13 +40,17 @@ function pickElement(fn: string, args: readonly Arg[], pos: (index: number, leng
 /**
  * element_at(arr, index): 1-based; a negative index counts from the end (-1 is the last).
  * Out of range is null, as in Spark with ANSI off; index 0 is an error, as in Spark.
+ * element_at(map, key): the key's value, null when absent.
  */
 export const element_at: ScalarFunction = {
   name: 'element_at', arity: 2,
   bind: (args) => pickElement('element_at', args, (i, len) => (i > 0 ? (i <= len ? i - 1 : -1) : (-i <= len ? len + i : -1))),
 };
 
-/** get(arr, index) and `arr[index]` (Column.getItem): 0-based; negative or past the end is null. */
+/**
+ * get(arr, index) and `arr[index]` (Column.getItem): 0-based; negative or past the end is null.
+ * `m[key]` on a map is Spark's GetMapValue, element_at's map lookup, and comes here too.
+ */
 export const get: ScalarFunction = {
   name: 'get', arity: 2,
   bind: (args) => pickElement('get', args, (i, len) => (i >= 0 && i < len ? i : -1)),

@@ -1,8 +1,8 @@
 import type * as A from 'apache-arrow';
-import { int, long, type DataType } from '../../data/types.ts';
+import { int, long, type DataType, typeToString } from '../../data/types.ts';
 import { isValid } from '../../data/batch.ts';
 import { primitiveColumn } from '../../data/builders.ts';
-import type { ScalarFunction } from './scalar-function.ts';
+import type { Arg, ScalarFunction } from './scalar-function.ts';
 import { murmur3 } from './murmur3.ts';
 import { xxhash64 as xxh64 } from './xxhash64.ts';
 import { decimalWords, readDecimal } from '../../data/decimal.ts';
@@ -55,6 +55,8 @@ function valueHasher<H>(d: A.Data, t: DataType, alg: SparkHash<H>): (i: number, 
       if (t.precision <= 18) return (i, h) => alg.long(readDecimal(w, i), h);
       return (i, h) => { const b = javaBigIntegerBytes(readDecimal(w, i)); return alg.bytes(b, 0, b.length, h); };
     }
+    // Refused when the call is bound (Spark 3's DATATYPE_MISMATCH.HASH_MAP_TYPE), never reached.
+    case 'map': throw new Error('hash of a map');
     case 'struct': {
       const fields = t.fields.map((f, k) => [d.children[k]!, valueHasher(d.children[k]!, f.type, alg)] as const);
       return (i, h) => { for (const [c, f] of fields) if (isValid(c, i)) h = f(i, h); return h; };
@@ -72,11 +74,22 @@ function hashRows<H>(cols: readonly A.Data[], types: readonly DataType[], n: num
   return out;
 }
 
+const hasMap = (t: DataType): boolean =>
+  t.kind === 'map' || (t.kind === 'array' && hasMap(t.elementType)) || (t.kind === 'struct' && t.fields.some((f) => hasMap(f.type)));
+
+/** Spark 3 refuses to hash maps: equal maps may list their entries in different orders. */
+function refuseMaps(args: readonly Arg[]): string | null {
+  const a = args.find((x) => hasMap(x.type));
+  return a ? `'${a.name}' is of ${typeToString(a.type)} type, and maps cannot be hashed (equal maps may hold their entries in other orders, as in Spark); leave it out of the call, or hash sort_array(map_keys(...)) instead` : null;
+}
+
 /** hash(a, b, …): Spark's Murmur3Hash with seed 42, an int; never null. */
 export const hash: ScalarFunction = {
   name: 'hash', arity: [1, Infinity],
   bind(args) {
     const types = args.map((a) => a.type);
+    const bad = refuseMaps(args);
+    if (bad) return bad;
     return {
       inputTypes: types, returnType: int,
       kernel: (cols, n) => primitiveColumn(int, Int32Array.from(hashRows(cols, types, n, murmur3, 42)), n),
@@ -89,6 +102,8 @@ export const xxhash64: ScalarFunction = {
   name: 'xxhash64', arity: [1, Infinity],
   bind(args) {
     const types = args.map((a) => a.type);
+    const bad = refuseMaps(args);
+    if (bad) return bad;
     return {
       inputTypes: types, returnType: long,
       kernel: (cols, n) => primitiveColumn(long, BigInt64Array.from(hashRows(cols, types, n, xxh64, 42n), (h) => BigInt.asIntN(64, h)), n),

@@ -54,6 +54,13 @@ import { format_string } from './format-string.ts';
 import { named_struct } from './named-struct.ts';
 import { json_tuple } from './json-tuple.ts';
 import { window_time } from './window-time.ts';
+import { create_map } from './create-map.ts';
+import { map_keys, map_values, map_entries } from './map-columns.ts';
+import { map_contains_key } from './map-value.ts';
+import { map_from_arrays } from './map-from-arrays.ts';
+import { months_between } from './months-between.ts';
+import { next_day } from './next-day.ts';
+import { from_utc_timestamp, to_utc_timestamp } from './utc-timestamp.ts';
 
 /** Every scalar SQL function: adding one is its file plus one line here. */
 export const scalarFunctions: readonly ScalarFunction[] = [
@@ -78,6 +85,8 @@ export const scalarFunctions: readonly ScalarFunction[] = [
   initcap, reverse, repeat, instr, locate, translate, ascii, left, right,
   format_string, named_struct, json_tuple,
   window_time,
+  create_map, map_keys, map_values, map_entries, map_contains_key, map_from_arrays,
+  months_between, next_day, from_utc_timestamp, to_utc_timestamp,
 ];
 
 /** By lower-case name and alias; a name given twice is a mistake caught when the module loads. */

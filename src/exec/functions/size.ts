@@ -4,13 +4,13 @@ import type { ScalarFunction } from './scalar-function.ts';
 import { intColumn } from './utf8-columns.ts';
 
 /**
- * size(arr): the number of elements, read off the offsets. A null array gives -1, Spark's result
+ * size(arr) / size(map): the number of elements or entries, read off the offsets. A null array gives -1, Spark's result
  * with its default settings (spark.sql.legacy.sizeOfNull=true, ANSI off); null elements count.
  */
 export const size: ScalarFunction = {
   name: 'size', aliases: ['cardinality'], arity: 1,
   bind([a]) {
-    if (a!.type.kind !== 'array' && a!.type.kind !== 'null') return `argument 1 requires array type, however, '${a!.name}' is of ${typeToString(a!.type)} type`;
+    if (a!.type.kind !== 'array' && a!.type.kind !== 'map' && a!.type.kind !== 'null') return `argument 1 requires (array or map) type, however, '${a!.name}' is of ${typeToString(a!.type)} type`;
     return {
       inputTypes: [a!.type], returnType: int,
       kernel: ([d], n) => {

@@ -1,4 +1,4 @@
-import { type AtomicKind, type DataType, array, isNumeric, typeByName, typeToString, double, sameType } from '../../data/types.ts';
+import { type AtomicKind, type DataType, array, map, isNumeric, typeByName, typeToString, double, sameType } from '../../data/types.ts';
 import type { Arg, BoundFunction, Kernel, ScalarFunction } from './scalar-function.ts';
 import { asDecimalOperand, widerDecimal } from '../kernels/decimal-arith.ts';
 
@@ -27,7 +27,7 @@ export function implicitCast(from: DataType, want: InputType): DataType | null {
   if (from.kind === want) return from;
   const to = typeByName(want);
   if (from.kind === 'null') return to;
-  if (from.kind === 'struct' || from.kind === 'array') return null;
+  if (from.kind === 'struct' || from.kind === 'array' || from.kind === 'map') return null;
   if ((isNumeric(from) || from.kind === 'decimal') && isNumeric(to)) return to;
   if (from.kind === 'string') return isNumeric(to) || want === 'date' || want === 'timestamp' || want === 'binary' ? to : null;
   if (want === 'string') return to;
@@ -57,6 +57,12 @@ export function commonType(a: DataType, b: DataType): DataType | null {
     if (a.kind !== 'array' || b.kind !== 'array') return null;
     const el = commonType(a.elementType, b.elementType);
     return el ? array(el) : null;
+  }
+  // Maps meet key-wise and value-wise, as arrays do element-wise.
+  if (a.kind === 'map' || b.kind === 'map') {
+    if (a.kind !== 'map' || b.kind !== 'map') return null;
+    const k = commonType(a.keyType, b.keyType), v = commonType(a.valueType, b.valueType);
+    return k && v ? map(k, v) : null;
   }
   // A string against a typed value is read as that type (Spark: ts > '2024-01-01').
   if (a.kind === 'string' && b.kind !== 'struct' && b.kind !== 'binary') return b;

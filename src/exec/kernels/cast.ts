@@ -2,6 +2,7 @@ import * as A from 'apache-arrow';
 import type { DataType, DecimalType } from '../../data/types.ts';
 import { decimalFromNumber, decimalToNumber, fitsPrecision, javaDecimalString, parseDecimal, pow10, rescale } from '../../data/decimal.ts';
 import { toArrowType, typeToString } from '../../data/types.ts';
+import { mapColumn } from '../../data/builders.ts';
 import { cellReader, cellWriter, formatDate, formatTimestamp, parseDate, parseTimestamp, type Cell } from '../../data/cells.ts';
 
 const dec = new TextDecoder();
@@ -12,6 +13,8 @@ export function canCast(from: DataType, to: DataType): boolean {
   if (from.kind === 'struct' || to.kind === 'struct') return false;
   // array<a> to array<b> casts each element, as Spark's Cast does.
   if (from.kind === 'array' || to.kind === 'array') return from.kind === 'array' && to.kind === 'array' && canCast(from.elementType, to.elementType);
+  // map<k1,v1> to map<k2,v2> casts keys and values, as Spark's Cast does.
+  if (from.kind === 'map' || to.kind === 'map') return from.kind === 'map' && to.kind === 'map' && canCast(from.keyType, to.keyType) && canCast(from.valueType, to.valueType);
   if (to.kind === 'binary') return from.kind === 'string' || from.kind === 'binary';
   if (from.kind === 'binary') return to.kind === 'string';
   return true;
@@ -24,6 +27,7 @@ const LONG_MIN = -(2n ** 63n), LONG_MAX = 2n ** 63n - 1n;
 function convert(v: Cell, from: DataType, to: DataType): Cell {
   if (v === null) return null;
   if (from.kind === 'array' && to.kind === 'array') return (v as readonly Cell[]).map((x) => convert(x, from.elementType, to.elementType));
+  if (from.kind === 'map' && to.kind === 'map') return (v as readonly (readonly Cell[])[]).map(([k, x]) => [convert(k!, from.keyType, to.keyType), convert(x!, from.valueType, to.valueType)]);
   // Normalise the source to a few JS shapes first.
   if (from.kind === 'binary') v = dec.decode(v as Uint8Array);
   if (to.kind === 'decimal') return toDecimal(v, from, to);
@@ -113,6 +117,11 @@ export function cast(d: A.Data, from: DataType, to: DataType, n: number): A.Data
     const child = d.children[0]!;
     return A.makeData({ type: toArrowType(to) as A.List, length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap,
       valueOffsets: d.valueOffsets, child: cast(child, from.elementType, to.elementType, child.length) });
+  }
+  if (from.kind === 'map' && to.kind === 'map') {
+    const e = d.children[0]!, k = e.children[0]!, v = e.children[1]!;
+    return mapColumn(to, d.valueOffsets as Int32Array, cast(k, from.keyType, to.keyType, k.length), cast(v, from.valueType, to.valueType, v.length),
+      d.length, d.nullCount > 0 ? d.nullBitmap : undefined, d.nullCount);
   }
   const read = cellReader(d, from), w = cellWriter(to, n);
   for (let i = 0; i < n; i++) w.push(convert(read(i), from, to));

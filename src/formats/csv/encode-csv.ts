@@ -8,7 +8,7 @@ export interface CsvWriteOptions { readonly header: boolean; readonly sep: strin
 
 /** Why a schema cannot be written as CSV (Spark's refusal of nested types), or null. */
 export function csvUnsupported(schema: Struct): string | null {
-  const bad = schema.fields.find((f) => f.type.kind === 'struct' || f.type.kind === 'array');
+  const bad = schema.fields.find((f) => f.type.kind === 'struct' || f.type.kind === 'array' || f.type.kind === 'map');
   return bad ? `CSV data source does not support ${typeToString(bad.type)} data type (column '${bad.name}'); write it with to_json(...) first, or write Parquet` : null;
 }
 

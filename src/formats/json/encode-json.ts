@@ -1,6 +1,6 @@
 import type * as A from 'apache-arrow';
 import type { DataType, Struct } from '../../data/types.ts';
-import { cellReader, formatDate } from '../../data/cells.ts';
+import { cellReader, formatDate, formatTimestamp } from '../../data/cells.ts';
 import { isValid } from '../../data/batch.ts';
 import { javaDecimalString } from '../../data/decimal.ts';
 
@@ -35,6 +35,17 @@ export function jsonWriter(d: A.Data, t: DataType): JsonWriter {
       const parts: string[] = [];
       for (let k = o[i]!; k < o[i + 1]!; k++) parts.push(isValid(child, k) ? w(k) : 'null');
       return `[${parts.join(',')}]`;
+    };
+  }
+  if (t.kind === 'map') {
+    // A JSON object keyed by the keys' text, as Spark's JacksonGenerator writes a map; null values are kept.
+    const o = d.valueOffsets as Int32Array, e = d.children[0]!, vals = e.children[1]!;
+    const key = cellReader(e.children[0]!, t.keyType), w = jsonWriter(vals, t.valueType);
+    const keyText = (k: number): string => { const v = key(k); return JSON.stringify(t.keyType.kind === 'timestamp' ? formatTimestamp(v as number) : t.keyType.kind === 'date' ? formatDate(v as number) : String(v)); };
+    return (i) => {
+      const parts: string[] = [];
+      for (let k = o[i]!; k < o[i + 1]!; k++) parts.push(`${keyText(k)}:${isValid(vals, k) ? w(k) : 'null'}`);
+      return `{${parts.join(',')}}`;
     };
   }
   const read = cellReader(d, t);

@@ -1,5 +1,6 @@
 import * as A from 'apache-arrow';
-import { type DataType, type StructField, array, date, decimal, double, fromArrowType, int, long, struct, timestamp, toArrowType } from '../../data/types.ts';
+import { mapColumn } from '../../data/builders.ts';
+import { type DataType, type StructField, array, map, date, decimal, double, fromArrowType, int, long, struct, timestamp, toArrowType } from '../../data/types.ts';
 import { AnalysisError } from '../../errors.ts';
 import { isValid } from '../../data/batch.ts';
 import { MAX_PRECISION } from '../../data/decimal.ts';
@@ -25,6 +26,12 @@ export function normalizeColumn(d: A.Data, where: string): { type: DataType; dat
     const el = normalizeColumn(d.children[0]!, `${where}[]`), type = array(el.type);
     const data = A.makeData({ type: toArrowType(type) as A.List, length: d.length, nullCount: d.nullCount, nullBitmap: bitmapOf(d), valueOffsets: d.valueOffsets, child: el.data });
     return { type, data };
+  }
+  if (A.DataType.isMap(t)) {
+    // Keys and values in the engine's types; the entries renamed to Arrow's (DuckDB writes key_value).
+    const e = d.children[0]!, k = normalizeColumn(e.children[0]!, `${where}.key`), v = normalizeColumn(e.children[1]!, `${where}.value`);
+    const type = map(k.type, v.type);
+    return { type, data: mapColumn(type, d.valueOffsets as Int32Array, k.data, v.data, d.length, bitmapOf(d), d.nullCount) };
   }
   if (A.DataType.isTimestamp(t)) {
     if (t.unit === A.TimeUnit.MILLISECOND) return { type: timestamp, data: retype(d, toArrowType(timestamp)) };

@@ -1,5 +1,5 @@
 import { ParseError } from '../../errors.ts';
-import { type DataType, array, decimal, double } from '../../data/types.ts';
+import { type DataType, array, decimal, double, map } from '../../data/types.ts';
 import { parseDecimal } from '../../data/decimal.ts';
 import { lookupFunction } from '../../exec/functions/registry.ts';
 import type { AggFn, BinaryOp, Expr, GeneratorFn } from '../expr.ts';
@@ -357,6 +357,14 @@ class Parser {
       const el = this.dataType();
       this.expectOp('>', "'>'");
       return array(el);
+    }
+    if (t.kind === 'ident' && t.text.toLowerCase() === 'map' && this.isOp('<', this.peek())) {
+      this.i += 2;
+      const k = this.dataType();
+      this.expectOp(',', "','");
+      const v = this.dataType();
+      this.expectOp('>', "'>'");
+      return map(k, v);
     }
     const type = t.kind === 'ident' ? sqlType(t.text) : undefined;
     if (!type) this.fail(`a type name (${sqlTypeNames().join(', ')})`);

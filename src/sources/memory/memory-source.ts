@@ -53,9 +53,9 @@ class MemorySource implements Source {
 export function rowsToBatch(schema: Struct, rows: readonly Record<string, unknown>[]): Batch {
   const cols = schema.fields.map((f) => {
     if (f.type.kind === 'struct') throw new AnalysisError(`MemoryStream: struct column '${f.name}' cannot be given as rows yet; add a Batch instead.`);
-    // Arrays are checked element by element (a bad element is named by row and position); decimals
+    // Arrays and maps are checked element by element (a bad element is named by row and position); decimals
     // are read from their text, a number or a bigint, as createDataFrame reads them.
-    if (f.type.kind === 'array' || f.type.kind === 'decimal') return columnFromValues(f.type, rows.map((r) => r[f.name]), 'MemoryStream', f.name);
+    if (f.type.kind === 'array' || f.type.kind === 'map' || f.type.kind === 'decimal') return columnFromValues(f.type, rows.map((r) => r[f.name]), 'MemoryStream', f.name);
     const w = cellWriter(f.type, rows.length);
     for (const r of rows) {
       let v = r[f.name] as unknown;
