@@ -7,6 +7,8 @@ import { makeBatch, toArrowTable, fromArrowTable } from '../data/batch.ts';
 import { cellReader, cellWriter, type Cell } from '../data/cells.ts';
 import { keyParts, rowKey } from './key-encoding.ts';
 import { StateFiles, stateFileName } from './state-files.ts';
+import { sealStateFile } from './state-file-seal.ts';
+import { readStateFile } from './state-file-read.ts';
 
 /** The delta files' column that marks a removed key (its value columns are null). */
 export const DELETED = '__deleted';
@@ -101,7 +103,7 @@ export class StateStore {
       for (const r of removed) w.push(c < nk ? r[c]! : c < nk + nv ? null : true);
       return w.finish();
     });
-    return A.tableToIPC(toArrowTable(makeBatch(schema, cols, n)), 'stream');
+    return sealStateFile(A.tableToIPC(toArrowTable(makeBatch(schema, cols, n)), 'stream'));
   }
 
   /** Commit the changes since the last version as `version`. */
@@ -129,15 +131,19 @@ export class StateStore {
       throw new CheckpointError(`State file ${joinPath(this.dir, stateFileName(plan.missingDelta, 'delta'))} is missing, so state version ${version} cannot be rebuilt. `
         + `The checkpoint is damaged; restore it from a backup or start the query with a new checkpointLocation.`);
     }
-    if (plan.snapshot !== null) this.apply(await this.readFile(stateFileName(plan.snapshot, 'snapshot')), false);
-    for (const v of plan.deltas) this.apply(await this.readFile(stateFileName(v, 'delta')), true);
+    try {
+      if (plan.snapshot !== null) this.apply(await this.readFile(stateFileName(plan.snapshot, 'snapshot'), false), false);
+      for (const v of plan.deltas) this.apply(await this.readFile(stateFileName(v, 'delta'), true), true);
+    } catch (e) {
+      // Never leave part of a version behind for a caller that catches the error.
+      await this.load(-1);
+      throw e;
+    }
     this.dirty.clear(); this.removed.clear(); this.numRowsRemoved = 0;
   }
 
-  private async readFile(name: string): Promise<A.Table> {
-    const bytes = await this.storage.read(joinPath(this.dir, name));
-    if (!bytes) throw new CheckpointError(`State file ${joinPath(this.dir, name)} disappeared while it was being read.`);
-    return A.tableFromIPC(bytes);
+  private async readFile(name: string, withDeleted: boolean): Promise<A.Table> {
+    return (await readStateFile(this.storage, this.dir, name, this.fileSchema(withDeleted).fields.map((f) => f.name))).table;
   }
 
   private apply(t: A.Table, withDeleted: boolean): void {
