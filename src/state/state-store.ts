@@ -171,6 +171,8 @@ export class StateStore {
   }
 
   isDirty(slot: number): boolean { return this.dirty[slot] === 1; }
+  /** Does `slot` (below capacity) hold a key? A loop over 0..capacity with this is slots() without a generator. */
+  has(slot: number): boolean { return this.live[slot] === 1; }
 
   /** A rough count of bytes held, for progress's memoryUsedBytes. */
   memoryUsedBytes(): number {

@@ -193,7 +193,8 @@ export class HashAggregate implements StatefulOperator {
 
   private emit(store: StateStore, w: WatermarkContext, mode: OutputMode): Batch[] {
     const closed: number[] = [], out: number[] = [];
-    for (const slot of store.slots()) {
+    for (let slot = 0; slot < store.capacity; slot++) {
+      if (!store.has(slot)) continue;
       const b = this.bound(store, slot);
       const closing = b !== null && isEvicted(b, w);
       if (closing) closed.push(slot);
