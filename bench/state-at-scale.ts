@@ -35,7 +35,7 @@ const BATCHES = 3;
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 const MB = 2 ** 20;
-const memory = () => { gc(); gc(); const m = process.memoryUsage(); return { rssMB: m.rss / MB, heapMB: m.heapUsed / MB, externalMB: m.external / MB }; };
+const memory = () => { gc(); gc(); const m = process.memoryUsage(); return { rssMB: m.rss / MB, heapMB: m.heapUsed / MB, heapTotalMB: m.heapTotal / MB, externalMB: m.external / MB }; };
 
 const restartAt = process.argv.indexOf('--restart');
 if (restartAt > 0) {

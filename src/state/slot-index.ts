@@ -29,6 +29,13 @@ export class SlotIndex {
     this.size++;
   }
 
+  /** Make room for `n` more slots at once (a state file's rows), instead of doubling step by step. */
+  reserve(n: number): void {
+    let len = this.table.length;
+    while (2 * (this.size + n) > len) len *= 2;
+    if (len > this.table.length) this.resize(len);
+  }
+
   /** Remove `slot`, which must be in the index. */
   delete(slot: number): void {
     const t = this.table, m = this.mask;

@@ -47,6 +47,8 @@ export class StateStore {
   private removed = new Map<string, Cell[]>();
   private readonly keyTypes: DataType[];
   private readonly valueTypes: DataType[];
+  /** True while load() applies files: what it writes is the committed version, not changes to commit. */
+  private loading = false;
   /** Rows removed since the last commit (progress's numRowsRemoved). */
   numRowsRemoved = 0;
   version = -1;
@@ -142,7 +144,7 @@ export class StateStore {
     this.live[slot] = 1;
     this.index.add(slot, h);
     for (const col of this.values) col[slot] = null;
-    this.touch(slot);
+    if (!this.loading) this.touch(slot);
     return slot;
   }
 
@@ -248,14 +250,17 @@ export class StateStore {
       throw new CheckpointError(`State file ${joinPath(this.dir, stateFileName(plan.missingDelta, 'delta'))} is missing, so state version ${version} cannot be rebuilt. `
         + `The checkpoint is damaged; restore it from a backup or start the query with a new checkpointLocation.`);
     }
+    this.loading = true;
     try {
       if (plan.snapshot !== null) this.apply(await this.readFile(stateFileName(plan.snapshot, 'snapshot'), false), false);
       for (const v of plan.deltas) this.apply(await this.readFile(stateFileName(v, 'delta'), true), true);
     } catch (e) {
       // Never leave part of a version behind for a caller that catches the error.
+      this.loading = false;
       await this.load(-1);
       throw e;
     }
+    this.loading = false;
     this.clearDirty();
   }
 
@@ -265,10 +270,11 @@ export class StateStore {
 
   private apply(t: A.Table, withDeleted: boolean): void {
     const nk = this.keys.length, nv = this.values.length;
-    // A snapshot read into an empty store: its keys are distinct, so none needs looking up.
-    const fresh = !withDeleted && this.index.size === 0;
+    // A file read into an empty store: a file holds each key once, so none needs looking up.
+    const fresh = this.index.size === 0;
     for (const b of fromArrowTable(t)) {
       const n = b.numRows;
+      this.index.reserve(n);
       const rows = new BatchKeys(b.columns.slice(0, nk), this.keyTypes, n);
       const readers = b.columns.map((c, k) => cellReader(c, b.schema.fields[k]!.type));
       const deleted = withDeleted ? readers[nk + nv]! : null;
