@@ -6,6 +6,10 @@ import * as T from '../src/data/types.ts';
 import { cellWriter, type Cell } from '../src/data/cells.ts';
 import { encodeCells, keyParts, rowKey, windowKey } from '../src/state/key-encoding.ts';
 import { isEvicted, isLate } from '../src/exec/watermark-rule.ts';
+import { BatchKeys, hashCells, rowHash } from '../src/state/key-hash.ts';
+import { StateStore } from '../src/state/state-store.ts';
+import { LocalStorage } from '../src/storage/local.ts';
+import { tmpDir } from './support/tmp.ts';
 
 const column = (type: T.DataType, cells: Cell[]) => {
   const w = cellWriter(type, cells.length);
@@ -45,5 +49,52 @@ describe('the watermark rule (DESIGN §6)', () => {
   it('nothing is late or evicted without a watermark', () => {
     const none = { lateMs: 0, evictMs: 0, defined: false };
     expect([isLate(-1, none), isEvicted(-1, none)]).toEqual([false, false]);
+  });
+});
+
+describe('state key hashes (state/key-hash.ts)', () => {
+  const types: T.DataType[] = [T.string, T.long, T.int, T.boolean, T.double, T.timestamp, T.binary, T.date];
+  const rows: Cell[][] = [
+    ['', 1n, 1, true, 1.5, 0, new Uint8Array([]), 0],
+    ['é€😀', -5n, 0, false, -0.25, -1, new Uint8Array([0, 255]), -3],
+    [null, null, null, null, null, null, null, null],
+    ['a\u0001b', 2n ** 62n, 2147483647, true, Number.NaN, Date.UTC(2024, 0, 1), new Uint8Array([1]), 19000],
+    ['plain', -(2n ** 63n), -1, false, -0, 2 ** 52, new Uint8Array([9, 9]), 1],
+  ];
+  const cols = types.map((t, k) => column(t, rows.map((r) => r[k]!)));
+  const batch = new BatchKeys(cols, types, rows.length);
+
+  it('a row hashed from Arrow columns has the hash of its cells (what a restart rebuilds the index from)', () => {
+    rows.forEach((r, i) => expect(rowHash(batch, i)).toBe(hashCells(r, types)));
+    // With a window start folded in as the last key column.
+    rows.forEach((r, i) => expect(rowHash(batch, i, 3_600_000)).toBe(hashCells([...r, 3_600_000], [...types, T.timestamp])));
+  });
+
+  it('a row equals its own cells, decodes to them, and differs from every other row', () => {
+    rows.forEach((r, i) => types.forEach((_, k) => {
+      expect(batch.equals(i, k, r[k]!)).toBe(true);
+      expect(batch.cell(i, k)).toEqual(r[k]);
+      rows.forEach((o, j) => { if (j !== i && encodeCells([o[k]!], [types[k]!]) !== encodeCells([r[k]!], [types[k]!])) expect(batch.equals(i, k, o[k]!)).toBe(false); });
+    }));
+    // -0 is 0, as in the string encoding.
+    expect(batch.equals(4, 4, 0)).toBe(true);
+  });
+
+  it('the store finds a key by row, by cells and by its string, after a reload too', async () => {
+    const dir = tmpDir('state-keys-store');
+    const keySchema = T.struct(types.map((type, k) => ({ name: `k${k}`, type, nullable: true })));
+    const open = () => new StateStore(new LocalStorage(), dir, keySchema, T.struct([{ name: 'v', type: T.long, nullable: true }]), 10);
+    const store = open();
+    rows.forEach((_, i) => { const h = rowHash(batch, i); expect(store.findRow(batch, i, h)).toBe(-1); store.values[0]![store.insertRow(batch, i, h)] = BigInt(i); });
+    await store.commit(0);
+    for (const s of [store, open()]) {
+      if (s !== store) await s.load(0);
+      rows.forEach((r, i) => {
+        const slot = s.find(r);
+        expect(s.values[0]![slot]).toBe(BigInt(i));
+        expect(s.findRow(batch, i, rowHash(batch, i))).toBe(slot);
+        expect(s.lookup(encodeCells(r, types))).toBe(slot);
+      });
+    }
   });
 });

@@ -62,6 +62,16 @@ export class StateFiles {
       .filter((v) => this.rebuildPlan(v).missingDelta === null);
   }
 
+  /** The versions that can be rebuilt without the file `name` (when that file is damaged), ascending. */
+  readableWithout(name: string): number[] {
+    const bad = parseStateFileName(name);
+    return this.readableVersions().filter((v) => {
+      if (!bad) return true;
+      const plan = this.rebuildPlan(v);
+      return bad.kind === 'snapshot' ? plan.snapshot !== bad.version : !plan.deltas.includes(bad.version);
+    });
+  }
+
   /**
    * The file names no version from `keepFrom` on needs: everything older than the newest
    * snapshot at or below keepFrom, which is still needed to rebuild keepFrom itself.
@@ -74,4 +84,17 @@ export class StateFiles {
     for (const v of this.snapshots) if (v < base) out.push(stateFileName(v, 'snapshot'));
     return out;
   }
+}
+
+/** `0..4, 7` for [0,1,2,3,4,7]; `none` for []. */
+export function rangeText(vs: readonly number[]): string {
+  if (!vs.length) return 'none';
+  const parts: string[] = [];
+  let a = vs[0]!, b = a;
+  for (const v of [...vs.slice(1), NaN]) {
+    if (v === b + 1) { b = v; continue; }
+    parts.push(a === b ? String(a) : `${a}..${b}`);
+    a = b = v;
+  }
+  return parts.join(', ');
 }

@@ -5,7 +5,10 @@ import { joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
 import type { Cell } from '../data/cells.ts';
 import { DELETED, StateStore } from './state-store.ts';
-import { parseStateFileName, StateFiles, stateFileName, type StateFileKind } from './state-files.ts';
+import { readStateFile } from './state-file-read.ts';
+import { parseStateFileName, rangeText, StateFiles, stateFileName, type StateFileKind } from './state-files.ts';
+
+export { rangeText };
 
 /**
  * Read-only access to a state directory (`<checkpoint>/state/<op>`), for tools that look at
@@ -31,12 +34,11 @@ export async function describeStateFiles(storage: Storage, dir: string): Promise
   named.sort((a, b) => a.version - b.version || (a.kind === 'delta' ? -1 : 1));
   const out: StateFileInfo[] = [];
   for (const f of named) {
-    const bytes = await readOrFail(storage, joinPath(dir, f.name));
-    const t = tableOf(bytes, joinPath(dir, f.name));
+    const { table: t, bytes } = await readStateFile(storage, dir, f.name);
     let deleted = 0;
     const col = t.getChild(DELETED);
     if (col) for (const v of col) if (v === true) deleted++;
-    out.push({ ...f, bytes: bytes.length, rows: t.numRows, deletedRows: deleted });
+    out.push({ ...f, bytes, rows: t.numRows, deletedRows: deleted });
   }
   return out;
 }
@@ -69,7 +71,7 @@ export async function readStateAt(storage: Storage, dir: string, version: number
   }
   const file = stateFileName(version, files.has(version, 'snapshot') ? 'snapshot' : 'delta');
   const path = joinPath(dir, file);
-  const schema = fromArrowSchema(tableOf(await readOrFail(storage, path), path).schema);
+  const schema = fromArrowSchema((await readStateFile(storage, dir, file)).table.schema);
   const fields = schema.fields.filter((f) => f.name !== DELETED);
   if (numKeyColumns < 0 || numKeyColumns > fields.length) {
     throw new CheckpointError(`${path} has ${fields.length} state columns (${fields.map((f) => f.name).join(', ')}), fewer than the ${numKeyColumns} key columns its operator's _metadata names.`);
@@ -84,31 +86,4 @@ export async function readStateAt(storage: Storage, dir: string, version: number
     keys: store.keys.map((c) => slots.map((s) => c[s] ?? null)),
     values: store.values.map((c) => slots.map((s) => c[s] ?? null)),
   };
-}
-
-/** `0..4, 7` for [0,1,2,3,4,7]; `none` for []. */
-export function rangeText(vs: readonly number[]): string {
-  if (!vs.length) return 'none';
-  const parts: string[] = [];
-  let a = vs[0]!, b = a;
-  for (const v of [...vs.slice(1), NaN]) {
-    if (v === b + 1) { b = v; continue; }
-    parts.push(a === b ? String(a) : `${a}..${b}`);
-    a = b = v;
-  }
-  return parts.join(', ');
-}
-
-async function readOrFail(storage: Storage, path: string): Promise<Uint8Array> {
-  const bytes = await storage.read(path);
-  if (!bytes) throw new CheckpointError(`State file ${path} disappeared while it was being read.`);
-  return bytes;
-}
-
-function tableOf(bytes: Uint8Array, path: string): A.Table {
-  try {
-    return A.tableFromIPC(bytes);
-  } catch (e) {
-    throw new CheckpointError(`State file ${path} is not an Arrow IPC stream (${(e as Error).message}); the checkpoint is damaged.`, { cause: e });
-  }
 }

@@ -5,8 +5,12 @@ import { joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
 import { makeBatch, toArrowTable, fromArrowTable } from '../data/batch.ts';
 import { cellReader, cellWriter, type Cell } from '../data/cells.ts';
-import { keyParts, rowKey } from './key-encoding.ts';
+import { cellKeyPart, encodeCells } from './key-encoding.ts';
+import { BatchKeys, hashCells, numbersEqual, rowHash } from './key-hash.ts';
+import { SlotIndex } from './slot-index.ts';
 import { StateFiles, stateFileName } from './state-files.ts';
+import { sealStateFile } from './state-file-seal.ts';
+import { readStateFile } from './state-file-read.ts';
 
 /** The delta files' column that marks a removed key (its value columns are null). */
 export const DELETED = '__deleted';
@@ -17,17 +21,34 @@ export const DELETED = '__deleted';
  * `<N>.delta` (the keys changed or removed since N-1, Arrow IPC), plus `<N>.snapshot`
  * (every live key) every `snapshotInterval` versions, so a commit costs what the batch
  * touched and a restart reads one snapshot and the deltas after it.
+ *
+ * Keys are found through an open-addressing index of key hashes (slot-index.ts), by the key
+ * columns of a batch (findRow/insertRow: no string or cell per row) or by key cells
+ * (find/add). The older string-keyed calls (lookup/insert, key-encoding.ts) still work: their
+ * Map is built only once an operator calls them, so operators on the columnar path never pay
+ * for strings (profiled: the Map, its key strings and their GC were 3/4 of a 1M-key batch).
  */
 export class StateStore {
-  private index = new Map<string, number>();
-  private slotKey: (string | null)[] = [];
+  private readonly index = new SlotIndex();
+  /** The string-keyed Map of lookup()/insert(), and each slot's string; null until first used. */
+  private byString: Map<string, number> | null = null;
+  private slotString: (string | undefined)[] = [];
+  /** 1 for a slot that holds a key. */
+  private live = new Uint8Array(1024);
+  /** Slots ever used; slots below it that are not live are in `free`. */
+  private high = 0;
   private free: number[] = [];
   readonly keys: Cell[][];
   readonly values: Cell[][];
-  private dirty = new Set<number>();
+  /** 1 for a slot written since the last commit; `dirtyList` holds them (and may hold removed or repeated slots: check the flag). */
+  private dirty = new Uint8Array(1024);
+  private dirtyList: number[] = [];
+  private dirtyCount = 0;
   private removed = new Map<string, Cell[]>();
   private readonly keyTypes: DataType[];
   private readonly valueTypes: DataType[];
+  /** True while load() applies files: what it writes is the committed version, not changes to commit. */
+  private loading = false;
   /** Rows removed since the last commit (progress's numRowsRemoved). */
   numRowsRemoved = 0;
   version = -1;
@@ -44,46 +65,146 @@ export class StateStore {
 
   get size(): number { return this.index.size; }
   /** Rows written since the last commit (progress's numRowsUpdated). */
-  get numRowsUpdated(): number { return this.dirty.size; }
+  get numRowsUpdated(): number { return this.dirtyCount; }
+  /** One more than the highest slot in use: a bound for arrays an operator keeps by slot. */
+  get capacity(): number { return this.high; }
 
-  /** The slot of an encoded key, or -1. */
-  lookup(key: string): number { return this.index.get(key) ?? -1; }
+  /** The slot of a key encoded by key-encoding.ts, or -1. */
+  lookup(key: string): number { return this.strings().get(key) ?? -1; }
 
-  /** A new slot for `key` with its key cells and null values; marked dirty. */
+  /** A new slot for `key` (encoded by key-encoding.ts) with its key cells and null values; marked dirty. */
   insert(key: string, keyCells: readonly Cell[]): number {
-    const slot = this.free.length ? this.free.pop()! : this.slotKey.length;
-    this.index.set(key, slot);
-    this.slotKey[slot] = key;
+    this.strings();
+    return this.addKey(keyCells, key);
+  }
+
+  /** The slot of the key with these cells, or -1. */
+  find(keyCells: readonly Cell[]): number {
+    const h = hashCells(keyCells, this.keyTypes);
+    const t = this.index.table, m = this.index.mask, hashOf = this.index.hashOf, nk = keyCells.length;
+    for (let p = h & m; t[p] !== 0; p = (p + 1) & m) {
+      const s = t[p]! - 1;
+      if (hashOf[s] !== h) continue;
+      let k = 0;
+      while (k < nk && sameCell(this.keys[k]![s]!, keyCells[k]!, this.keyTypes[k]!)) k++;
+      if (k === nk) return s;
+    }
+    return -1;
+  }
+
+  /** A new slot for a key (not in the store) with these cells and null values; marked dirty. */
+  add(keyCells: readonly Cell[]): number { return this.addKey(keyCells, undefined); }
+
+  private addKey(keyCells: readonly Cell[], key: string | undefined): number {
+    const slot = this.newSlot(hashCells(keyCells, this.keyTypes));
     for (let k = 0; k < keyCells.length; k++) this.keys[k]![slot] = keyCells[k]!;
-    for (const col of this.values) col[slot] = null;
-    this.removed.delete(key);
-    this.dirty.add(slot);
+    if (this.removed.size || this.byString) {
+      const s = key ?? encodeCells(keyCells, this.keyTypes);
+      this.removed.delete(s);
+      if (this.byString) { this.byString.set(s, slot); this.slotString[slot] = s; }
+    }
     return slot;
   }
 
-  touch(slot: number): void { this.dirty.add(slot); }
+  /**
+   * The slot of row i of `rows` (the key columns of a batch, in key order; or all but the last
+   * when `last` is that column's number, a window start), or -1. `h` is the row's finished hash.
+   */
+  findRow(rows: BatchKeys, i: number, h: number, last?: number): number {
+    const t = this.index.table, m = this.index.mask, hashOf = this.index.hashOf, nk = rows.cols.length;
+    for (let p = h & m; t[p] !== 0; p = (p + 1) & m) {
+      const s = t[p]! - 1;
+      if (hashOf[s] !== h) continue;
+      let k = 0;
+      while (k < nk && rows.equals(i, k, this.keys[k]![s]!)) k++;
+      if (k === nk && (last === undefined || numbersEqual(this.keys[nk]![s] as number, last))) return s;
+    }
+    return -1;
+  }
+
+  /** A new slot for row i of `rows` (not in the store; see findRow), its key cells decoded; marked dirty. */
+  insertRow(rows: BatchKeys, i: number, h: number, last?: number): number {
+    const slot = this.newSlot(h), nk = rows.cols.length;
+    for (let k = 0; k < nk; k++) this.keys[k]![slot] = rows.cell(i, k);
+    if (last !== undefined) this.keys[nk]![slot] = last;
+    if (this.removed.size || this.byString) {
+      const cells = this.keys.map((c) => c[slot]!), s = encodeCells(cells, this.keyTypes);
+      this.removed.delete(s);
+      if (this.byString) { this.byString.set(s, slot); this.slotString[slot] = s; }
+    }
+    return slot;
+  }
+
+  private newSlot(h: number): number {
+    const slot = this.free.length ? this.free.pop()! : this.high++;
+    if (slot >= this.live.length) {
+      const n = Math.max(slot + 1, this.live.length * 2);
+      this.live = grow(this.live, n); this.dirty = grow(this.dirty, n);
+    }
+    this.live[slot] = 1;
+    this.index.add(slot, h);
+    for (const col of this.values) col[slot] = null;
+    if (!this.loading) this.touch(slot);
+    return slot;
+  }
+
+  touch(slot: number): void {
+    if (this.dirty[slot] === 1) return;
+    this.dirty[slot] = 1; this.dirtyCount++;
+    this.dirtyList.push(slot);
+  }
 
   remove(slot: number): void {
-    const key = this.slotKey[slot];
-    if (key === null || key === undefined) return;
-    this.index.delete(key);
-    this.removed.set(key, this.keys.map((c) => c[slot]!));
-    this.slotKey[slot] = null;
-    this.dirty.delete(slot);
+    if (this.live[slot] !== 1) return;
+    const cells = this.keys.map((c) => c[slot]!);
+    this.removed.set(encodeCells(cells, this.keyTypes), cells);
+    this.index.delete(slot);
+    if (this.byString) { this.byString.delete(this.slotString[slot]!); this.slotString[slot] = undefined; }
+    this.live[slot] = 0;
+    if (this.dirty[slot] === 1) { this.dirty[slot] = 0; this.dirtyCount--; }
     this.free.push(slot);
     this.numRowsRemoved++;
   }
 
   /** Every live slot. */
   *slots(): IterableIterator<number> {
-    for (const slot of this.index.values()) yield slot;
+    const live = this.live;
+    for (let s = 0; s < this.high; s++) if (live[s] === 1) yield s;
   }
 
-  isDirty(slot: number): boolean { return this.dirty.has(slot); }
+  isDirty(slot: number): boolean { return this.dirty[slot] === 1; }
+  /** Does `slot` (below capacity) hold a key? A loop over 0..capacity with this is slots() without a generator. */
+  has(slot: number): boolean { return this.live[slot] === 1; }
 
   /** A rough count of bytes held, for progress's memoryUsedBytes. */
   memoryUsedBytes(): number {
-    return this.index.size * (64 + 16 * (this.keys.length + this.values.length));
+    return this.index.table.byteLength + this.high * (4 + 2 + 16 * (this.keys.length + this.values.length))
+      + (this.byString ? this.byString.size * 80 : 0);
+  }
+
+  private strings(): Map<string, number> {
+    if (!this.byString) {
+      this.byString = new Map();
+      for (const s of this.slots()) {
+        const key = encodeCells(this.keys.map((c) => c[s]!), this.keyTypes);
+        this.byString.set(key, s); this.slotString[s] = key;
+      }
+    }
+    return this.byString;
+  }
+
+  /** The dirty slots, each once, in the order first written. */
+  private dirtySlots(): number[] {
+    const out: number[] = [], seen = new Uint8Array(this.high);
+    for (const s of this.dirtyList) if (this.dirty[s] === 1 && seen[s] === 0) { seen[s] = 1; out.push(s); }
+    return out;
+  }
+
+  private clearDirty(): void {
+    for (const s of this.dirtyList) this.dirty[s] = 0;
+    this.dirtyList = []; this.dirtyCount = 0;
+    this.removed.clear();
+    this.numRowsRemoved = 0;
   }
 
   private fileSchema(withDeleted: boolean): Struct {
@@ -101,26 +222,26 @@ export class StateStore {
       for (const r of removed) w.push(c < nk ? r[c]! : c < nk + nv ? null : true);
       return w.finish();
     });
-    return A.tableToIPC(toArrowTable(makeBatch(schema, cols, n)), 'stream');
+    return sealStateFile(A.tableToIPC(toArrowTable(makeBatch(schema, cols, n)), 'stream'));
   }
 
   /** Commit the changes since the last version as `version`. */
   async commit(version: number): Promise<void> {
-    const delta = this.encode([...this.dirty], [...this.removed.values()], true);
+    const delta = this.encode(this.dirtySlots(), [...this.removed.values()], true);
     await this.storage.write(joinPath(this.dir, stateFileName(version, 'delta')), delta);
     if (version > 0 && version % this.snapshotInterval === 0) {
-      await this.storage.write(joinPath(this.dir, stateFileName(version, 'snapshot')), this.encode([...this.index.values()], [], false));
+      await this.storage.write(joinPath(this.dir, stateFileName(version, 'snapshot')), this.encode([...this.slots()], [], false));
     }
-    this.dirty.clear();
-    this.removed.clear();
-    this.numRowsRemoved = 0;
+    this.clearDirty();
     this.version = version;
   }
 
   /** Discard uncommitted changes by reloading the last committed version. */
   async load(version: number): Promise<void> {
     this.generation++;
-    this.index.clear(); this.slotKey = []; this.free = []; this.dirty.clear(); this.removed.clear();
+    this.index.clear(); this.byString = null; this.slotString = [];
+    this.live = new Uint8Array(1024); this.dirty = new Uint8Array(1024); this.high = 0; this.free = [];
+    this.dirtyList = []; this.dirtyCount = 0; this.removed.clear(); this.numRowsRemoved = 0;
     for (const c of [...this.keys, ...this.values]) c.length = 0;
     this.version = version;
     if (version < 0) return;
@@ -129,34 +250,39 @@ export class StateStore {
       throw new CheckpointError(`State file ${joinPath(this.dir, stateFileName(plan.missingDelta, 'delta'))} is missing, so state version ${version} cannot be rebuilt. `
         + `The checkpoint is damaged; restore it from a backup or start the query with a new checkpointLocation.`);
     }
-    if (plan.snapshot !== null) this.apply(await this.readFile(stateFileName(plan.snapshot, 'snapshot')), false);
-    for (const v of plan.deltas) this.apply(await this.readFile(stateFileName(v, 'delta')), true);
-    this.dirty.clear(); this.removed.clear(); this.numRowsRemoved = 0;
+    this.loading = true;
+    try {
+      if (plan.snapshot !== null) this.apply(await this.readFile(stateFileName(plan.snapshot, 'snapshot'), false), false);
+      for (const v of plan.deltas) this.apply(await this.readFile(stateFileName(v, 'delta'), true), true);
+    } catch (e) {
+      // Never leave part of a version behind for a caller that catches the error.
+      this.loading = false;
+      await this.load(-1);
+      throw e;
+    }
+    this.loading = false;
+    this.clearDirty();
   }
 
-  private async readFile(name: string): Promise<A.Table> {
-    const bytes = await this.storage.read(joinPath(this.dir, name));
-    if (!bytes) throw new CheckpointError(`State file ${joinPath(this.dir, name)} disappeared while it was being read.`);
-    return A.tableFromIPC(bytes);
+  private async readFile(name: string, withDeleted: boolean): Promise<A.Table> {
+    return (await readStateFile(this.storage, this.dir, name, this.fileSchema(withDeleted).fields.map((f) => f.name))).table;
   }
 
   private apply(t: A.Table, withDeleted: boolean): void {
     const nk = this.keys.length, nv = this.values.length;
+    // A file read into an empty store: a file holds each key once, so none needs looking up.
+    const fresh = this.index.size === 0;
     for (const b of fromArrowTable(t)) {
       const n = b.numRows;
-      // Keys straight from the columns (no cell per key part); key cells are decoded only for new keys.
-      const parts = this.keyTypes.map((type, k) => keyParts(b.columns[k]!, type, n));
+      this.index.reserve(n);
+      const rows = new BatchKeys(b.columns.slice(0, nk), this.keyTypes, n);
       const readers = b.columns.map((c, k) => cellReader(c, b.schema.fields[k]!.type));
       const deleted = withDeleted ? readers[nk + nv]! : null;
       for (let i = 0; i < n; i++) {
-        const key = rowKey(parts, i);
-        let slot = this.lookup(key);
+        const h = rowHash(rows, i);
+        let slot = fresh ? -1 : this.findRow(rows, i, h);
         if (deleted !== null && deleted(i) === true) { if (slot >= 0) this.remove(slot); continue; }
-        if (slot < 0) {
-          const keyCells: Cell[] = new Array<Cell>(nk);
-          for (let k = 0; k < nk; k++) keyCells[k] = readers[k]!(i);
-          slot = this.insert(key, keyCells);
-        }
+        if (slot < 0) slot = this.insertRow(rows, i, h);
         for (let v = 0; v < nv; v++) this.values[v]![slot] = readers[nk + v]!(i);
       }
     }
@@ -166,4 +292,19 @@ export class StateStore {
   async purge(keepFrom: number): Promise<void> {
     for (const n of new StateFiles(await this.storage.list(this.dir)).purgeable(keepFrom)) await this.storage.remove(joinPath(this.dir, n));
   }
+}
+
+function grow(a: Uint8Array, n: number): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(n);
+  b.set(a);
+  return b;
+}
+
+/** Equal key cells by the rules of key-hash.ts. */
+function sameCell(a: Cell, b: Cell, type: DataType): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a === undefined || b === undefined) return false;
+  if (typeof a === 'number') return numbersEqual(a, b as number);
+  if (a instanceof Uint8Array) { const c = b as Uint8Array; return a.length === c.length && a.every((x, j) => x === c[j]); }
+  return cellKeyPart(a, type) === cellKeyPart(b, type);
 }

@@ -3,8 +3,8 @@ import { type DataType, type Struct, struct, timestamp, typeToString } from '../
 import { AnalysisError } from '../../errors.ts';
 import { makeBatch, isValid, type Batch } from '../../data/batch.ts';
 import { takeBatch } from '../../data/take.ts';
-import { cellReader, cellWriter, type Cell } from '../../data/cells.ts';
-import { keyParts, rowKey, windowKey } from '../../state/key-encoding.ts';
+import { cellReader, cellWriter } from '../../data/cells.ts';
+import { BatchKeys, rowHash } from '../../state/key-hash.ts';
 import { isEvicted, isLate } from '../watermark-rule.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import type { OutputMode } from '../../sinks/sink.ts';
@@ -42,8 +42,9 @@ const isWindow = (k: PlainKey | WindowKey): k is WindowKey => 'time' in k;
 /**
  * groupBy(...).agg(...) over tumbling or sliding windows or plain keys, kept in a
  * StateStore: one slot per group (the window is stored as its start), aggregate buffers
- * in the slot's value columns. Rows are grouped by a string key built from the columns'
- * bytes, so no row object is made; strings are decoded only when a new group appears.
+ * in the slot's value columns. Rows find their group through the store's hash index, hashed
+ * from the key columns' buffers, so no row object or key string is made; key strings are
+ * decoded only when a new group appears.
  */
 export class HashAggregate implements StatefulOperator {
   readonly name = 'stateStoreSave';
@@ -55,6 +56,8 @@ export class HashAggregate implements StatefulOperator {
   private readonly window: WindowKey | null;
   private readonly windowPos: number;
   private readonly valueBase: number[];
+  /** The group number of each store slot within one process() call (-1 between calls). */
+  private groupOf: Int32Array<ArrayBuffer> = new Int32Array(0);
   /** Which state key column holds the event time that closes a group, and how to get its end. */
   private readonly closeBy: { keyIndex: number; addMs: number } | null;
 
@@ -105,21 +108,21 @@ export class HashAggregate implements StatefulOperator {
     const vals = store.values;
     const starts: number[] = [];
     const aggs = this.spec.aggs;
-    // The groups this call meets, by key prefix then window start (NaN without a window): a
-    // local index each, resolved against the store once per call, not once per row (no slot
-    // is removed before emit(), so the slots stay valid). Count-only aggregates count rows
-    // per local group in plain numbers and fold them into the store at the end.
-    const groups = new Map<string, Map<number, number>>();
+    // The groups this call meets, numbered in the order met: groupOf[slot] is a slot's number
+    // (-1: not met yet). Slots are found once per row through the store's hash index, straight
+    // from the key columns (no key string, no cell per row). Count-only aggregates count rows
+    // per group in plain numbers and fold them into the store at the end.
     const groupSlot: number[] = [];
+    let groupOf = this.groupOf;
     const counts: (number[] | null)[] = aggs.map((a) => (a.aggregator.addCount ? [] : null));
     // Spark's complete mode keeps every input row, late or not: it evicts nothing, so no window is closed.
     const dropsLate = this.closeBy !== null && mode !== 'complete';
+    const plainTypes = this.plain.map((k) => k.bound.type);
     for (const b of input) {
       const n = b.numRows;
       if (n === 0) continue;
       const keyCols = this.plain.map((k) => k.bound.eval(b, noCtx));
-      const parts = keyCols.map((c, k) => keyParts(c, this.plain[k]!.bound.type, n));
-      const decoders = keyCols.map((c, k) => cellReader(c, this.plain[k]!.bound.type));
+      const rowKeys = new BatchKeys(keyCols, plainTypes, n);
       const inputs = aggs.map((a) => (a.input && a.aggregator.addCount ? a.input.eval(b, noCtx) : null));
       const readers = aggs.map((a, k) => { const d = inputs[k]; return d ? cellReader(d, a.input!.type) : aggInputReader(a, b); });
       // Per count-only aggregate: does every row count (count(*), or an input without nulls)?
@@ -131,7 +134,6 @@ export class HashAggregate implements StatefulOperator {
       const lateRows: number[] = [];
       const closeKeyVals = this.closeBy && !this.window ? (keyCols[this.closeBy.keyIndex]!.values as BigInt64Array) : null;
       for (let i = 0; i < n; i++) {
-        const prefix = rowKey(parts, i);
         if (this.window) {
           if (!isValid(timeCol!, i)) continue; // no event time: no window, as in Spark
           const t = times ? times[2 * i + 1]! * 4294967296 + (times[2 * i]! >>> 0) : Number(tv![i]!);
@@ -139,27 +141,22 @@ export class HashAggregate implements StatefulOperator {
           else slidingStarts(t, this.window.sizeMs, this.window.slideMs, starts);
         } else { starts.length = 1; starts[0] = NaN; }
         let droppedHere = false;
-        let byStart = groups.get(prefix);
         for (const start of starts) {
           if (dropsLate && isLate(this.window ? start + this.window.sizeMs : Number(closeKeyVals![i]), w)) {
             numLate++; droppedHere = true; continue;
           }
-          if (byStart === undefined) groups.set(prefix, (byStart = new Map()));
-          let g = byStart.get(start);
-          if (g === undefined) {
-            const key = this.window ? windowKey(prefix, parts.length > 0, start) : prefix;
-            let slot = store.lookup(key);
-            if (slot < 0) {
-              const cells: Cell[] = decoders.map((d) => d(i));
-              if (this.window) cells.push(start);
-              slot = store.insert(key, cells);
-            } else store.touch(slot);
-            g = groupSlot.length;
+          const last = this.window ? start : undefined;
+          const h = rowHash(rowKeys, i, last);
+          let slot = store.findRow(rowKeys, i, h, last);
+          if (slot < 0) slot = store.insertRow(rowKeys, i, h, last);
+          if (slot >= groupOf.length) groupOf = this.groupOf = growGroups(groupOf, store.capacity);
+          let g = groupOf[slot]!;
+          if (g < 0) {
+            g = groupOf[slot] = groupSlot.length;
             groupSlot.push(slot);
+            store.touch(slot);
             for (const c of counts) if (c) c.push(0);
-            byStart.set(start, g);
           }
-          const slot = groupSlot[g]!;
           for (let a = 0; a < aggs.length; a++) {
             const c = counts[a];
             if (c) { if (countsAll[a] || readers[a]!(i) !== null) c[g]!++; }
@@ -170,6 +167,7 @@ export class HashAggregate implements StatefulOperator {
       }
       if (lateRows.length) late.push(takeBatch(b, Int32Array.from(lateRows)));
     }
+    for (const slot of groupSlot) groupOf[slot] = -1;
     for (let a = 0; a < aggs.length; a++) {
       const c = counts[a];
       if (!c) continue;
@@ -195,7 +193,8 @@ export class HashAggregate implements StatefulOperator {
 
   private emit(store: StateStore, w: WatermarkContext, mode: OutputMode): Batch[] {
     const closed: number[] = [], out: number[] = [];
-    for (const slot of store.slots()) {
+    for (let slot = 0; slot < store.capacity; slot++) {
+      if (!store.has(slot)) continue;
       const b = this.bound(store, slot);
       const closing = b !== null && isEvicted(b, w);
       if (closing) closed.push(slot);
@@ -230,4 +229,10 @@ export class HashAggregate implements StatefulOperator {
     });
     return makeBatch(this.schema, cols, n);
   }
+}
+
+function growGroups(a: Int32Array, capacity: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(Math.max(capacity, a.length * 2, 1024)).fill(-1);
+  b.set(a);
+  return b;
 }
