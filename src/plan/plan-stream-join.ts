@@ -161,6 +161,11 @@ export function planStreamJoin(p: JoinNode, left: PhysicalPlan, right: PhysicalP
     conditionText: p.condition ? exprToString(p.condition) : `using(${leftKeys.join(', ')})`,
   });
   const offset = left.watermarks.length;
+  // Both sides' event times keep their watermark past the join (Spark keeps the event-time metadata
+  // on either side's column), so a later windowed aggregation may close by either.
+  const outNames = new Set(op.schema.fields.map((f) => f.name));
+  const eventTimeColumns = [...new Set([...left.watermarks, ...right.watermarks].map((w) => w.column)
+    .concat(left.eventTimeColumns ?? [], right.eventTimeColumns ?? []))].filter((c) => outNames.has(c));
   return {
     sources: [...left.sources, ...right.sources],
     schema: op.schema,
@@ -168,6 +173,7 @@ export function planStreamJoin(p: JoinNode, left: PhysicalPlan, right: PhysicalP
     operators: [],
     stages: [{ operator: op, post: [], traits: { aggregation: false, eventTime: true } }],
     firstStageInputOf: [...left.sources.map(() => 0), ...right.sources.map(() => 1)],
+    eventTimeColumns,
     watermarks: [...left.watermarks, ...right.watermarks],
     redefinedWatermarks: [...(left.redefinedWatermarks ?? []), ...(right.redefinedWatermarks ?? [])],
   };

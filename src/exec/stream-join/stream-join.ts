@@ -117,14 +117,16 @@ export class StreamJoin implements StatefulOperator {
   runsNoDataBatch(): boolean { return this.spec.left.cleanup !== null || this.spec.right.cleanup !== null; }
 
   /**
-   * Spark's produceOutputWatermark for a join: the smaller of the two sides' state watermarks (the
-   * watermark itself for a side cleaned by a time key, the range's bound of it for one cleaned by a
-   * range). A join whose state no watermark bounds hands on none: 0, so nothing downstream closes.
+   * Spark's produceOutputWatermark for a join (StreamingSymmetricHashJoinExec, Spark 3.5+): the
+   * smallest of the two sides' state watermarks (the watermark itself for a side cleaned by a time
+   * key, the range's bound of it for one cleaned by a range) and the input watermark. A range may
+   * bound a side above W (`l > r + 5 s`), and a join whose state no watermark bounds still passes
+   * its input watermark on: its output rows are its input rows, at or above W on each side.
    */
   outputWatermark(inputMs: number): number {
     const of = (c: StateCleanup | null): number | null => (c === null ? null : c.kind === 'key' ? inputMs : c.bound(inputMs));
     const ws = [of(this.spec.left.cleanup), of(this.spec.right.cleanup)].filter((w): w is number => w !== null);
-    return ws.length ? Math.min(...ws) : 0;
+    return Math.min(inputMs, ...ws);
   }
 
   private preserves(side: SideName): boolean {
