@@ -28,6 +28,7 @@ export {
 } from './api/functions.ts';
 export { GroupedData } from './api/dataframe.ts';
 export * as types from './data/types.ts';
+export { nexmarkSchema } from './sources/nexmark/nexmark-schema.ts';
 export type { DataType, StructType, StructField, ArrayType } from './data/types.ts';
 export { StreamingQuery, StreamingQueryException } from './runtime/streaming-query.ts';
 export type { StreamingQueryProgress, StreamingQueryListener, SourceProgress } from './runtime/progress.ts';
