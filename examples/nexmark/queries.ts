@@ -56,8 +56,8 @@ export function hotItems(batch: DataFrame): Record<string, unknown>[] {
   const rows = batch.collect();
   const maxByWindow = new Map<number, number>();
   const start = (r: Record<string, unknown>): number => (r.starttime as Date).getTime();
-  for (const r of rows) maxByWindow.set(start(r), Math.max(maxByWindow.get(start(r)) ?? 0, r.num as number));
-  return rows.filter((r) => (r.num as number) >= maxByWindow.get(start(r))!);
+  for (const r of rows) maxByWindow.set(start(r), Math.max(maxByWindow.get(start(r)) ?? 0, Number(r.num)));
+  return rows.filter((r) => Number(r.num) >= maxByWindow.get(start(r))!);
 }
 
 /** q11: bids per bidder session, closed after 10 seconds without a bid. */
