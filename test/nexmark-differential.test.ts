@@ -16,58 +16,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Session, type DataFrame, type StreamingQueryProgress } from '../src/index.ts';
-import { defaultConfig, type NexmarkConfig } from '../src/sources/nexmark/nexmark-config.ts';
 import { NexmarkTimeline, generateEvents } from '../src/sources/nexmark/nexmark-generator.ts';
 import { toArrowTable } from '../src/data/batch.ts';
 import { queries, hotItems } from '../examples/nexmark/queries.ts';
 import { nexmarkFromKafka, nexmarkToKafka } from '../examples/nexmark/to-kafka.ts';
 import { duckQuery } from './support/duck.ts';
+import {
+  DELAY_MS, actualQ11, bidsOf as bidsAt, bidsSql, defaultConfig, expectedQ11, expectedQ5, iso, jsonFile as jsonIn, lines, parquet,
+  replayWindows, sqlStr, type BidEv, type RanBatch,
+} from './support/nexmark-oracle.ts';
 import { startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { kcatRecords } from './support/kcat.ts';
 import { tmpDir } from './support/tmp.ts';
 
 const SEED = Number(process.env.NEXMARK_SEED ?? 4_242);
 const BASE_TIME = Date.UTC(2024, 2, 1, 9, 0, 0);
-const DELAY_MS = 4_000;
 const session = Session.builder().appName('nexmark-differential').getOrCreate();
 
 let tmp: string;
 beforeAll(() => { tmp = tmpDir('nexmark-diff'); });
 afterAll(async () => { await fs.rm(tmp, { recursive: true, force: true }); });
 
-// ---- the oracle's events ---------------------------------------------------------------------
-
-interface BidEv { k: number; auction: number; bidder: number; price: number; channel: string; url: string; t: number; extra: string }
-
-/** The generator's bids among events [0, n), each with its event number k. */
-function bidsOf(config: NexmarkConfig, n: number): BidEv[] {
-  const tl = new NexmarkTimeline(config, BASE_TIME), out: BidEv[] = [];
-  for (let from = 0; from < n; from += 10_000) {
-    const t = toArrowTable(generateEvents(tl, from, Math.min(from + 10_000, n)));
-    const type = t.getChild('event_type')!, bid = t.getChild('bid')!;
-    for (let i = 0; i < t.numRows; i++) {
-      if (type.get(i) !== 2) continue;
-      const b = bid.get(i)!.toJSON() as Record<string, unknown>;
-      out.push({
-        k: from + i, auction: Number(b.auction), bidder: Number(b.bidder), price: Number(b.price),
-        channel: b.channel as string, url: b.url as string, t: Number(b.dateTime), extra: b.extra as string,
-      });
-    }
-  }
-  return out;
-}
-
-const sqlStr = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-async function jsonFile(name: string, rows: readonly object[]): Promise<string> {
-  const f = path.join(tmp, name);
-  await fs.writeFile(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  return f;
-}
-const bidsSql = (f: string): string =>
-  `read_json(${sqlStr(f)}, format = 'newline_delimited', columns = {k: 'BIGINT', auction: 'BIGINT', bidder: 'BIGINT', price: 'BIGINT', channel: 'VARCHAR', url: 'VARCHAR', t: 'BIGINT', extra: 'VARCHAR'})`;
-const parquet = (dir: string): string => `read_parquet(${sqlStr(dir + '/**/*.parquet')})`;
-const iso = (ms: number): string => new Date(ms).toISOString();
-const lines = (rows: Record<string, unknown>[], cols: string[]): string[] => rows.map((r) => cols.map((c) => String(r[c])).join('|')).sort();
 
 // ---- running a query -------------------------------------------------------------------------
 
@@ -90,68 +59,12 @@ function nexmark(opts: Record<string, string | number>): DataFrame {
 const rangeOf = (p: StreamingQueryProgress): [number, number] =>
   [(p.sources[0]!.startOffset as { events?: number } | null)?.events ?? 0, (p.sources[0]!.endOffset as { events: number }).events];
 
-// ---- the watermark model -----------------------------------------------------------------------
-
-/** Every sliding window [s, s + size) with s a multiple of the slide and s <= t < s + size. */
-function windowStarts(t: number, size: number, slide: number): number[] {
-  const out: number[] = [];
-  for (let s = Math.floor(t / slide) * slide; s + size > t; s -= slide) if (s <= t) out.push(s);
-  return out;
-}
-
-/**
- * Replays the batches (event ranges from progress) over the bids: checks each batch's watermark and
- * numRowsDroppedByWatermark, and returns the late (k, window start) pairs and the last watermark.
- */
-function replayWindows(progress: readonly StreamingQueryProgress[], eventsOf: (p: StreamingQueryProgress) => readonly BidEv[], size: number, slide: number) {
-  let w = 0, prevW = 0, maxSeen = -Infinity;
-  const late: { k: number; wstart: number }[] = [];
-  for (const p of progress) {
-    expect(p.eventTime.watermark, `batch ${p.batchId}: watermark`).toBe(iso(w));
-    let dropped = 0;
-    for (const b of eventsOf(p)) {
-      maxSeen = Math.max(maxSeen, b.t);
-      for (const ws of windowStarts(b.t, size, slide)) if (ws + size <= prevW) { late.push({ k: b.k, wstart: ws }); dropped++; }
-    }
-    const op = p.stateOperators[0] as { numRowsDroppedByWatermark: number } | undefined;
-    expect(op?.numRowsDroppedByWatermark ?? 0, `batch ${p.batchId}: rows dropped by the watermark`).toBe(dropped);
-    prevW = w;
-    if (maxSeen > -Infinity) w = Math.max(w, maxSeen - DELAY_MS);
-  }
-  // The engine runs a no-data batch whenever the watermark moved, so the last one ran with the final W.
-  expect(w, 'the last batch ran with the final watermark').toBe(prevW);
-  return { late, finalW: w };
-}
-
-// ---- the expected answers in DuckDB ------------------------------------------------------------
-
-/** q5's counts per (auction, 10 s window every 2 s), minus the late pairs, windows closed by `finalW`. */
-async function expectedQ5(bidsFile: string, lateFile: string, finalW: number): Promise<{ counts: string[]; hot: string[] }> {
-  const sql = `WITH ev AS (SELECT * FROM ${bidsSql(bidsFile)}),
-    late AS (SELECT * FROM read_json(${sqlStr(lateFile)}, format = 'newline_delimited', columns = {k: 'BIGINT', wstart: 'BIGINT'})),
-    pairs AS (SELECT ev.*, (t // 2000 - r) * 2000 AS wstart FROM ev, range(0, 6) AS x(r)),
-    inwin AS (SELECT * FROM pairs WHERE wstart <= t AND t < wstart + 10000),
-    kept AS (SELECT * FROM inwin ANTI JOIN late USING (k, wstart)),
-    counts AS (SELECT auction, count(*) AS num, wstart FROM kept GROUP BY auction, wstart HAVING wstart + 10000 <= ${finalW})
-    SELECT auction, num, wstart, num = max(num) OVER (PARTITION BY wstart) AS hot FROM counts`;
-  const rows = await duckQuery(sql);
-  const line = (r: Record<string, unknown>): string => `${r.auction}|${r.num}|${iso(Number(r.wstart))}`;
-  return { counts: rows.map(line).sort(), hot: rows.filter((r) => r.hot).map(line).sort() };
-}
-
-/** q11's sessions: bids of a bidder less than or exactly 10 s apart share one (touching windows merge, as Spark's). */
-async function expectedQ11(bidsFile: string, finalW: number): Promise<string[]> {
-  const rows = await duckQuery(`WITH ev AS (SELECT bidder, t FROM ${bidsSql(bidsFile)}),
-    marked AS (SELECT *, CASE WHEN t - lag(t) OVER (PARTITION BY bidder ORDER BY t) <= 10000 THEN 0 ELSE 1 END AS fresh FROM ev),
-    numbered AS (SELECT *, sum(fresh) OVER (PARTITION BY bidder ORDER BY t ROWS UNBOUNDED PRECEDING) AS sid FROM marked)
-    SELECT bidder, count(*) AS n, min(t) AS s, max(t) + 10000 AS e FROM numbered GROUP BY bidder, sid HAVING max(t) + 10000 <= ${finalW}`);
-  return rows.map((r) => `${r.bidder}|${r.n}|${iso(Number(r.s))}|${iso(Number(r.e))}`).sort();
-}
-
-async function actualQ11(out: string): Promise<string[]> {
-  const rows = await duckQuery(`SELECT bidder, bid_count, epoch_ms(starttime) AS s, epoch_ms(endtime) AS e FROM ${parquet(out)}`);
-  return rows.map((r) => `${r.bidder}|${r.bid_count}|${iso(Number(r.s))}|${iso(Number(r.e))}`).sort();
-}
+const bidsOf = (config: Parameters<typeof bidsAt>[0], n: number): BidEv[] => bidsAt(config, n, BASE_TIME);
+const jsonFile = (name: string, rows: readonly object[]): Promise<string> => jsonIn(tmp, name, rows);
+const dropped = (p: StreamingQueryProgress): number => (p.stateOperators[0] as { numRowsDroppedByWatermark?: number } | undefined)?.numRowsDroppedByWatermark ?? 0;
+/** Progress records as the model's batches, with `bidsIn` picking each batch's bids. */
+const ran = (progress: readonly StreamingQueryProgress[], bidsIn: (p: StreamingQueryProgress) => readonly BidEv[]): RanBatch[] =>
+  progress.map((p) => ({ id: p.batchId, bids: bidsIn(p), watermarkMs: Date.parse(p.eventTime.watermark!), dropped: dropped(p) }));
 
 // ---- the generator -----------------------------------------------------------------------------
 
@@ -246,7 +159,7 @@ describe('nexmark queries == DuckDB over the same events (format nexmark)', () =
     await q.awaitTermination();
     expect(q.exception()).toBeNull();
     const inRange = (p: StreamingQueryProgress): BidEv[] => { const [s, e] = rangeOf(p); return shuffled.filter((b) => b.k >= s && b.k < e); };
-    const { late, finalW } = replayWindows(q.recentProgress, inRange, 10_000, 2_000);
+    const { late, finalW } = replayWindows(ran(q.recentProgress, inRange), 10_000, 2_000);
     expect(late.length, 'the shuffled times make late pairs').toBeGreaterThan(0);
     const exp = await expectedQ5(file, await jsonFile('q5-late.json', [{ k: -1, wstart: -1 }, ...late]), finalW);
     const line = (r: Record<string, unknown>): string => `${r.auction}|${r.num}|${(r.starttime as Date).toISOString()}`;
@@ -258,8 +171,7 @@ describe('nexmark queries == DuckDB over the same events (format nexmark)', () =
   it('q11 (user sessions): every closed session of every bidder, nothing late with times in order', async () => {
     const out = path.join(tmp, 'q11');
     const progress = await runToParquet(queries.q11!.build(nexmark(inOrder)), 'q11', out);
-    const dropped = progress.reduce((n, p) => n + ((p.stateOperators[0] as { numRowsDroppedByWatermark?: number } | undefined)?.numRowsDroppedByWatermark ?? 0), 0);
-    expect(dropped).toBe(0);
+    expect(progress.reduce((n, p) => n + dropped(p), 0)).toBe(0);
     const finalW = Math.max(...bids.map((b) => b.t)) - DELAY_MS;
     expect(progress.at(-1)!.eventTime.watermark).toBe(iso(finalW));
     const expected = await expectedQ11(bidsFile, finalW);
@@ -345,7 +257,7 @@ describe('nexmark queries over Kafka JSON (3 partitions) == DuckDB over the same
       kafkaBids.filter((b) => b.o >= off(pr.sources[0]!.startOffset, b.p) && b.o < off(pr.sources[0]!.endOffset, b.p));
     const out5 = path.join(tmp, 'k-q5');
     const p5 = await runToParquet(queries.q5!.build(events()), 'k-q5', out5);
-    const { late, finalW: w5 } = replayWindows(p5, inBatch, 10_000, 2_000);
+    const { late, finalW: w5 } = replayWindows(ran(p5, inBatch), 10_000, 2_000);
     expect(late.length, 'partitions read side by side make late pairs').toBeGreaterThan(0);
     const exp5 = await expectedQ5(kFile, await jsonFile('k-late.json', [{ k: -1, wstart: -1 }, ...late]), w5);
     const act5 = await duckQuery(`SELECT auction, num, epoch_ms(starttime) AS s FROM ${parquet(out5)}`);
