@@ -119,6 +119,17 @@ describe('nexmark generator', () => {
   });
 });
 
+describe('nexmark source options', () => {
+  it('refuses a bad option at load(), naming it and what it takes', () => {
+    const load = (k: string, v: string): unknown => session.readStream.format('nexmark').option(k, v).load();
+    expect(() => load('eventsPerSecond', '0')).toThrow(/nexmark source option 'eventsPerSecond' must be a whole number >= 1, got '0'/);
+    expect(() => load('totalEvents', '1.5')).toThrow(/'totalEvents' must be a whole number >= 0/);
+    expect(() => load('baseTime', 'yesterday')).toThrow(/'baseTime' must be ms since the epoch or an ISO timestamp, got 'yesterday'/);
+    expect(() => load('rateLimited', 'yes')).toThrow(/'rateLimited' must be true or false/);
+    expect(() => load('eventsPerSec', '10')).toThrow(/eventsPerSec/);
+  });
+});
+
 // ---- the queries over format('nexmark') -------------------------------------------------------
 
 describe('nexmark queries == DuckDB over the same events (format nexmark)', () => {

@@ -65,6 +65,7 @@ class NexmarkSource implements Source {
 export const nexmarkSource: SourceProvider = {
   name: 'nexmark',
   options: sourceOptionNames,
-  schema: () => nexmarkSchema,
+  // Options are checked at load(), before any query starts.
+  schema: (o: SourceOptions) => { parseNexmarkOptions(o.options); return nexmarkSchema; },
   create: (o: SourceOptions) => new NexmarkSource(parseNexmarkOptions(o.options)),
 };
