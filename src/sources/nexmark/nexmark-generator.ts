@@ -191,7 +191,7 @@ class StructCols {
   }
   static make(type: Struct, n: number, longCount: number, strCount: number, avgBytes: number): StructCols {
     return new StructCols(type, n, Array.from({ length: longCount }, () => new Longs(n)),
-      Array.from({ length: strCount }, () => new Strs(n, n * avgBytes + 64)));
+      Array.from({ length: strCount }, () => new Strs(n, Math.ceil(n * avgBytes) + 64)));
   }
   /** Row i is not this kind: null struct, and each child null too (a child read alone stays null). */
   skip(): void {
@@ -220,7 +220,11 @@ export function generateEvents(tl: NexmarkTimeline, from: number, to: number): B
   const c = tl.config, n = to - from, t = tables(c.seed), r = new EventRandom();
   const eventType = new Int32Array(n), dateTime = new Longs(n);
   // Longs: person id, dateTime; auction id, initialBid, reserve, dateTime, expires, seller, category; bid auction, bidder, price, dateTime.
-  const p = StructCols.make(personType, n, 2, 6, 24), a = StructCols.make(auctionType, n, 7, 3, 40), b = StructCols.make(bidType, n, 4, 3, 30);
+  // String bytes sized by each kind's share of the events (bytes per row of the kind, times its
+  // share), not room for every row of every kind, which would be allocated and zero-filled for nothing.
+  const share = (prop: number): number => prop / tl.total;
+  const p = StructCols.make(personType, n, 2, 6, 40 * share(c.personProportion)), a = StructCols.make(auctionType, n, 7, 3, 200 * share(c.auctionProportion)),
+    b = StructCols.make(bidType, n, 4, 3, 50 * share(c.bidProportion));
   const [pName, pEmail, pCard, pCity, pState, pExtra] = p.strs as [Strs, Strs, Strs, Strs, Strs, Strs];
   const [aName, aDesc, aExtra] = a.strs as [Strs, Strs, Strs];
   const [bChannel, bUrl, bExtra] = b.strs as [Strs, Strs, Strs];
