@@ -128,6 +128,18 @@ describe('nexmark source options', () => {
     expect(() => load('rateLimited', 'yes')).toThrow(/'rateLimited' must be true or false/);
     expect(() => load('eventsPerSec', '10')).toThrow(/eventsPerSec/);
   });
+
+  it('rateLimited: only the events whose time the wall clock has reached; availableNow reads those due at its start', async () => {
+    const base = Date.now() - 3_000, before = Date.now();
+    const q = await session.readStream.format('nexmark').options({ rateLimited: true, eventsPerSecond: 1_000, baseTime: base }).load()
+      .select('event_type').writeStream.format('memory').queryName('nexmark_rate').trigger({ availableNow: true }).start();
+    await q.awaitTermination();
+    expect(q.exception()).toBeNull();
+    const read = q.recentProgress.reduce((n, p) => n + p.numInputRows, 0);
+    // 1000 events a second from 3 s ago: event k is due at base + k ms.
+    expect(read).toBeGreaterThanOrEqual(before - base);
+    expect(read).toBeLessThanOrEqual(Date.now() - base + 1);
+  });
 });
 
 // ---- the queries over format('nexmark') -------------------------------------------------------
