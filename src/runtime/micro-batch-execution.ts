@@ -35,6 +35,8 @@ export interface ExecutionConfig {
   readonly stateSnapshotInterval: number;
   readonly watermarkPolicy: MultipleWatermarkPolicy;
   readonly minBatchesToRetain: number;
+  /** How long an idle default trigger waits before polling the sources again (polling-delay.ts). */
+  readonly pollingDelayMs?: number;
   readonly conf: Readonly<Record<string, string>>;
   /** Why this run lost the checkpoint's lease to another run, or null (checked before each batch). */
   readonly leaseLost?: () => string | null;
@@ -213,7 +215,7 @@ export class MicroBatchExecution {
         this.noDataTriggers++;
         if (bounded) return;
         c.onIdle();
-        await sleep(interval > 0 ? Math.max(0, interval - (Date.now() - started)) : 100, signal);
+        await sleep(interval > 0 ? Math.max(0, interval - (Date.now() - started)) : c.pollingDelayMs ?? 10, signal);
         continue;
       }
       const lost = c.leaseLost?.();
