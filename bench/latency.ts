@@ -1,7 +1,7 @@
 /**
  * Latency at a low rate: Kafka -> committed Parquet on local disk, default trigger.
  *
- *   npx tsx bench/latency.ts [--count 500] [--every 20] [--rounds 1]
+ *   npx tsx bench/latency.ts [--count 500] [--every 20] [--rounds 2]
  *
  * A child process (bench/support/paced-producer.ts) produces one record every 20 ms, its value
  * its sequence number and the wall-clock ms of its send. The query (readStream kafka -> value as string -> parquet) runs
@@ -9,7 +9,10 @@
  * just after commits/<N> is written. DuckDB then reads every part file back and a record's
  * latency is its batch's commit time minus its send time. Checks: each record is in the output
  * exactly once. Also reports the process's CPU time over a 3 s idle stretch (no records), so a
- * faster poll is seen to cost little when idle. Prints one JSON line on stdout.
+ * faster poll is seen to cost little when idle. Each round runs it twice, alternating the order:
+ * as configured by default (pollingDelay 10 ms) and with pollingDelay 100 ms, the loop's old fixed
+ * idle sleep, as the same-run baseline; the best round (lowest p99) of each is reported.
+ * Prints one JSON line on stdout.
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -21,7 +24,7 @@ import { duckQuery } from '../test/support/duck.ts';
 import { tmpDir } from '../test/support/tmp.ts';
 import { Session, col } from '../src/index.ts';
 
-const { values: args } = parseArgs({ options: { count: { type: 'string', default: '500' }, every: { type: 'string', default: '20' }, rounds: { type: 'string', default: '1' } } });
+const { values: args } = parseArgs({ options: { count: { type: 'string', default: '500' }, every: { type: 'string', default: '20' }, rounds: { type: 'string', default: '2' } } });
 const COUNT = Number(args.count), EVERY = Number(args.every), ROUNDS = Number(args.rounds);
 const log = (msg: string): void => { process.stderr.write(`[bench] ${msg}\n`); };
 const PRODUCER = fileURLToPath(new URL('./support/paced-producer.ts', import.meta.url));
@@ -34,12 +37,13 @@ function produce(bootstrap: string, topic: string): Promise<void> {
 
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-async function round(bootstrap: string): Promise<{ phaseP50: Record<string, number>; p50: number; p99: number; max: number; batches: number; idleCpuMsPerSec: number }> {
+async function run(bootstrap: string, pollingDelay: string): Promise<{ phaseP50: Record<string, number>; p50: number; p99: number; max: number; batches: number; idleCpuMsPerSec: number }> {
   const topic = uniqueTopic('bench-latency');
   await broker.createTopic(topic, 1);
   const dir = tmpDir('latency');
   try {
     const session = Session.builder().appName('bench-latency').getOrCreate();
+    session.conf.set('spark.sql.streaming.pollingDelay', pollingDelay);
     const committedAt = new Map<number, number>();
     const phases: Record<string, number[]> = {};
     session.streams.addListener({
@@ -76,16 +80,20 @@ async function round(bootstrap: string): Promise<{ phaseP50: Record<string, numb
   }
 }
 
+type Result = Awaited<ReturnType<typeof run>>;
 const broker = await startBroker();
 try {
-  const results = [];
+  // The same-run baseline: pollingDelay 100 ms is the loop's old fixed idle sleep. Order alternates per round.
+  const runs: Record<string, Result[]> = { sluice: [], baseline100ms: [] };
   for (let i = 0; i < ROUNDS; i++) {
-    const r = await round(broker.bootstrap);
-    log(`round ${i + 1}: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms, ${r.batches} batches, idle CPU ${r.idleCpuMsPerSec} ms/s; batch phases p50 ${JSON.stringify(r.phaseP50)}`);
-    results.push(r);
+    for (const who of i % 2 ? ['baseline100ms', 'sluice'] : ['sluice', 'baseline100ms']) {
+      const r = await run(broker.bootstrap, who === 'sluice' ? '10ms' : '100ms');
+      log(`round ${i + 1} ${who}: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms, ${r.batches} batches, idle CPU ${r.idleCpuMsPerSec} ms/s; batch phases p50 ${JSON.stringify(r.phaseP50)}`);
+      runs[who]!.push(r);
+    }
   }
-  const best = results.reduce((a, b) => (b.p99 < a.p99 ? b : a));
-  console.log(JSON.stringify({ records: COUNT, everyMs: EVERY, rounds: ROUNDS, ...best }));
+  const best = (rs: Result[]): Result => rs.reduce((a, b) => (b.p99 < a.p99 ? b : a));
+  console.log(JSON.stringify({ records: COUNT, everyMs: EVERY, rounds: ROUNDS, sluice: best(runs.sluice!), baseline100ms: best(runs.baseline100ms!) }));
 } finally {
   await broker.stop();
 }
