@@ -1,5 +1,4 @@
 import type { Batch } from '../data/batch.ts';
-import { batchNumRows } from '../data/batch.ts';
 import { newEvalContext } from '../exec/compiled-expr.ts';
 import { StateStore } from '../state/state-store.ts';
 import type { OutputMode } from '../sinks/sink.ts';
@@ -16,6 +15,7 @@ import { loadOrCreateSourceStart } from '../checkpoint/query-metadata.ts';
 import type { Trigger } from './trigger.ts';
 import type { CronSchedule } from './cron-schedule.ts';
 import { CheckpointError } from '../errors.ts';
+import { readInput } from './read-input.ts';
 import { PhaseTimer, type StreamingQueryProgress } from './progress.ts';
 import { ProgressReporter, stateOperatorProgress, type StateOperatorProgress, type StateOperatorRun } from './progress-reporter.ts';
 
@@ -239,19 +239,15 @@ export class MicroBatchExecution {
     let output: Batch[] = [];
     let getBatchMs = 0, processMs = 0;
     for (let i = 0; i < c.sources.length; i++) {
-      const t0 = performance.now();
-      const same = c.sources[i]!.sameOffset(this.committed[i], seq.offsets[i]);
-      const chunks = same ? [] : await c.sources[i]!.getBatch(this.committed[i], seq.offsets[i]);
-      const t1 = performance.now();
-      inputRows.push(batchNumRows(chunks));
       const branch = plan.perSource?.[i] ?? [];
-      for (let chunk of chunks) {
+      const r = await readInput(c.sources[i]!, this.committed[i], seq.offsets[i], (chunk) => {
         for (const o of branch) chunk = o(chunk, ctx);
         for (const o of plan.operators) chunk = o(chunk, ctx);
         if (chunk.numRows > 0) output.push(chunk);
-      }
-      getBatchMs += t1 - t0;
-      processMs += performance.now() - t1;
+      });
+      inputRows.push(r.rows);
+      getBatchMs += r.readMs;
+      processMs += r.applyMs;
     }
     // W(N) closes windows; rows of windows that W(N-1) already closed are late.
     const w = { lateMs: this.prevWatermarkMs, evictMs: seq.batchWatermarkMs, defined: this.tracker.defined };
