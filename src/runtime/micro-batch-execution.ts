@@ -16,6 +16,7 @@ import type { Trigger } from './trigger.ts';
 import type { CronSchedule } from './cron-schedule.ts';
 import { CheckpointError } from '../errors.ts';
 import { readInput } from './read-input.ts';
+import { type Prefetched, continuesFrom, hasBacklog, prefetch } from './prefetch.ts';
 import { PhaseTimer, type StreamingQueryProgress } from './progress.ts';
 import { ProgressReporter, stateOperatorProgress, type StateOperatorProgress, type StateOperatorRun } from './progress-reporter.ts';
 
@@ -203,7 +204,9 @@ export class MicroBatchExecution {
       const timer = new PhaseTimer();
       const started = Date.now();
       this.status = { message: `Getting offsets from ${c.sources.map((x) => x.description).join(', ')}`, isDataAvailable: this.status.isDataAvailable, isTriggerActive: true };
-      const ends = await timer.time('latestOffset', () => Promise.all(c.sources.map((s, i) =>
+      // Waiting for a prefetch counts as latestOffset: it is where that batch was planned.
+      const pre = await timer.time('latestOffset', () => this.takePrefetch());
+      const ends = pre?.ends ?? await timer.time('latestOffset', () => Promise.all(c.sources.map((s, i) =>
         s.latestOffset(this.committed[i], c.trigger.kind === 'once' ? 'all' : 'default', target?.[i]))));
       const hasData = ends.some((e, i) => !c.sources[i]!.sameOffset(e, this.committed[i]));
       // Spark's no-data batch (shouldRunAnotherBatch): the watermark moved past the last batch's, whatever
@@ -224,14 +227,38 @@ export class MicroBatchExecution {
       await timer.time('walCommit', () => this.offsetLog.add(this.nextBatchId, seq));
       await c.onPhase?.('afterOffsetLog', this.nextBatchId);
       this.status = { message: 'Processing new data', isDataAvailable: hasData, isTriggerActive: true };
-      await this.runBatch(this.nextBatchId, seq, timer, signal);
+      const batchId = this.nextBatchId;
+      await this.runBatch(batchId, seq, timer, signal, {
+        prefetched: pre?.chunks,
+        // After this batch's own read: the next batch's read overlaps this one's query and sink.
+        afterInput: interval === 0 && c.trigger.kind !== 'once' && hasBacklog(c.sources, seq.offsets)
+          ? () => { this.pending = this.startPrefetch(batchId + 1, seq.offsets, target); } : undefined,
+      });
       if (c.trigger.kind === 'once') return;
       this.status = { message: 'Waiting for next trigger', isDataAvailable: hasData, isTriggerActive: false };
       if (interval > 0 && hasData) await sleep(Math.max(0, interval - (Date.now() - started)), signal);
     }
   }
 
-  private async runBatch(batchId: number, seq: OffsetSeq, timer: PhaseTimer, _signal: AbortSignal): Promise<void> {
+  /** The next batch's input being read during this one (prefetch.ts), or null. */
+  private pending: Promise<Prefetched | null> | null = null;
+
+  private startPrefetch(batchId: number, from: readonly unknown[], target: readonly unknown[] | undefined): Promise<Prefetched | null> {
+    return prefetch(this.c.sources, from, 'default', target).then(async (p) => {
+      if (p) await this.c.onPhase?.('prefetched', batchId);
+      return p;
+    });
+  }
+
+  /** The prefetched input when it starts at the committed offsets (else it is dropped: it was never logged). */
+  private async takePrefetch(): Promise<Prefetched | null> {
+    const p = this.pending ? await this.pending : null;
+    this.pending = null;
+    return p && continuesFrom(p, this.c.sources, this.committed) ? p : null;
+  }
+
+  private async runBatch(batchId: number, seq: OffsetSeq, timer: PhaseTimer, _signal: AbortSignal,
+    input?: { prefetched?: readonly (readonly Batch[])[]; afterInput?: () => void }): Promise<void> {
     const c = this.c, plan = c.plan, op = plan.stateful;
     const triggerStart = Date.now();
     const ctx = newEvalContext(plan.watermarks.length, seq.batchTimestampMs);
@@ -244,11 +271,12 @@ export class MicroBatchExecution {
         for (const o of branch) chunk = o(chunk, ctx);
         for (const o of plan.operators) chunk = o(chunk, ctx);
         if (chunk.numRows > 0) output.push(chunk);
-      });
+      }, input?.prefetched?.[i]);
       inputRows.push(r.rows);
       getBatchMs += r.readMs;
       processMs += r.applyMs;
     }
+    input?.afterInput?.();
     // W(N) closes windows; rows of windows that W(N-1) already closed are late.
     const w = { lateMs: this.prevWatermarkMs, evictMs: seq.batchWatermarkMs, defined: this.tracker.defined };
     let late: Batch[] = [];

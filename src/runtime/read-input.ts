@@ -10,12 +10,14 @@ export interface InputRead {
 }
 
 /**
- * One source's part of a batch, [start, end), through `apply` (the query's per-chunk operators).
+ * One source's part of a batch, [start, end), through `apply` (the query's per-chunk operators);
+ * `prefetched`: its chunks, already read (prefetch.ts).
  * With a source that streams its chunks (Source.readBatch), a chunk is processed while the next is
  * fetched, so the broker's work and the query's overlap instead of taking turns. Measured on the
  * YSB shape (bench/yahoo.ts): see the commit that added this file.
  */
-export async function readInput(source: Source, start: Offset, end: Offset, apply: (chunk: Batch) => void): Promise<InputRead> {
+export async function readInput(source: Source, start: Offset, end: Offset, apply: (chunk: Batch) => void,
+  prefetched?: readonly Batch[]): Promise<InputRead> {
   if (source.sameOffset(start, end)) return { rows: 0, readMs: 0, applyMs: 0 };
   let rows = 0, applyMs = 0;
   const onChunk = (chunk: Batch): void => {
@@ -25,7 +27,9 @@ export async function readInput(source: Source, start: Offset, end: Offset, appl
     applyMs += performance.now() - t;
   };
   const t0 = performance.now();
-  if (source.readBatch) await source.readBatch(start, end, onChunk);
+  // Read while the previous batch ran (prefetch.ts); the offset log already holds [start, end).
+  if (prefetched) for (const chunk of prefetched) onChunk(chunk);
+  else if (source.readBatch) await source.readBatch(start, end, onChunk);
   else for (const chunk of await source.getBatch(start, end)) onChunk(chunk);
   return { rows, readMs: performance.now() - t0 - applyMs, applyMs };
 }
