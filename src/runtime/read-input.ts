@@ -13,8 +13,9 @@ export interface InputRead {
  * One source's part of a batch, [start, end), through `apply` (the query's per-chunk operators);
  * `prefetched`: its chunks, already read (prefetch.ts).
  * With a source that streams its chunks (Source.readBatch), a chunk is processed while the next is
- * fetched, so the broker's work and the query's overlap instead of taking turns. Measured on the
- * YSB shape (bench/yahoo.ts): see the commit that added this file.
+ * fetched, so the broker's work and the query's overlap instead of taking turns. It pays only
+ * when a core is free for the broker: on the YSB shape (bench/yahoo.ts) with the 2 cores already
+ * saturated by other work (load average ~19) it measured the same as reading the batch whole.
  */
 export async function readInput(source: Source, start: Offset, end: Offset, apply: (chunk: Batch) => void,
   prefetched?: readonly Batch[]): Promise<InputRead> {
