@@ -204,7 +204,7 @@ export class KafkaSource implements Source {
     for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 
-  async stop(): Promise<void> { await this.client.close(); }
+  async stop(): Promise<void> { this.retry.stop(); await this.client.close(); }
 }
 
 /** Per partition and fetch round: at most this many bytes (the broker returns at least one batch). */
