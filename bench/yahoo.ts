@@ -3,7 +3,7 @@
  * campaign_id -> count per campaign per 10-second event-time window, with a watermark.
  *
  *   npx tsx bench/yahoo.ts [--events 1000000] [--partitions 8] [--rounds 2]
- *                          [--max-offsets-per-trigger N] [--only kafkajs,handwritten,sluice]
+ *                          [--max-offsets-per-trigger N] [--only kcat,kafkajs,handwritten,sluice]
  *
  * For repeated (profiling) runs against a broker that stays up (KAFKA_BOOTSTRAP_SERVERS=...):
  *   --produce-only --topic T   produce into T (created beforehand), then exit;
@@ -14,6 +14,7 @@
  * campaigns x 10 ads; event time advances ~1 ms per event with up to 2 s of disorder, so many
  * 10-second windows close), which is setup and not timed. Then times, in this one process,
  * alternating the order each round:
+ *   kcat:        librdkafka's `kcat -C -o beginning -e` draining the topic to /dev/null (a child process);
  *   kafkajs:     a bare consumer group (eachBatch, fromBeginning) counting messages;
  *   handwritten: the same consumer, JSON.parse per value, keep 'view', ad -> campaign in a Map,
  *                window = floor(t / 10 s), counts in a Map keyed campaign+window (no checkpoint);
@@ -28,7 +29,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { producePartitioned, drainWithKafkajs } from './support/kafka.ts';
+import { producePartitioned, drainWithKafkajs, drainWithKcat } from './support/kafka.ts';
 import { startBroker, uniqueTopic } from '../test/support/broker.ts';
 import { duckQuery } from '../test/support/duck.ts';
 import { Session, col, count, from_json, window, types as T } from '../src/index.ts';
@@ -229,17 +230,21 @@ try {
   if (produce) log(`produced ${N} events (${(bytes / N).toFixed(0)} B avg, ${totalViews} views, ${expected.size} campaign-windows) in ${((performance.now() - tp) / 1000).toFixed(1)} s`);
   if (args['produce-only']) { await broker.stop(); process.exit(0); }
 
-  let kBest = Infinity, hBest = Infinity, sBest = Infinity;
+  let kBest = Infinity, hBest = Infinity, sBest = Infinity, cBest = Infinity;
   let handCounts: Counts | null = null;
   const sluiceResults: SluiceResult[] = [];
   let closed: { closedWindows: number; closedViews: number } | null = null;
   let sluiceBatches = 0, dropped = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    const order = [['kafkajs', 'handwritten', 'sluice'], ['sluice', 'handwritten', 'kafkajs']][round % 2]!;
+    const order = [['kcat', 'kafkajs', 'handwritten', 'sluice'], ['sluice', 'handwritten', 'kafkajs', 'kcat']][round % 2]!;
     for (const who of order) {
       if (only && !only.includes(who)) continue;
       (globalThis as { gc?: () => void }).gc?.();
-      if (who === 'kafkajs') {
+      if (who === 'kcat') {
+        const s = await drainWithKcat(broker.bootstrap, topic);
+        log(`round ${round + 1} kcat:        ${s.toFixed(3)} s (${Math.round(N / s)} ev/s)`);
+        cBest = Math.min(cBest, s);
+      } else if (who === 'kafkajs') {
         const s = await runKafkajs(broker.bootstrap, topic);
         log(`round ${round + 1} kafkajs:     ${s.toFixed(3)} s (${Math.round(N / s)} ev/s)`);
         kBest = Math.min(kBest, s);
@@ -266,17 +271,19 @@ try {
   const rate = (s: number): number | null => (Number.isFinite(s) ? Math.round(N / s) : null);
   const num = (s: number): number | null => (Number.isFinite(s) ? Number(s.toFixed(3)) : null);
   const ratio = (a: number | null, b: number | null): number | null => (a && b ? Number((a / b).toFixed(3)) : null);
-  const kRate = rate(kBest), hRate = rate(hBest), sRate = rate(sBest);
+  const kRate = rate(kBest), hRate = rate(hBest), sRate = rate(sBest), cRate = rate(cBest);
   console.log(JSON.stringify({
     events: N,
     partitions: PARTITIONS,
     maxOffsetsPerTrigger: MAX_OFFSETS ?? null,
     views: totalViews,
+    kcat: { seconds: num(cBest), eventsPerSec: cRate },
     kafkajs: { seconds: num(kBest), eventsPerSec: kRate },
     handwritten: { seconds: num(hBest), eventsPerSec: hRate },
     sluice: { seconds: num(sBest), eventsPerSec: sRate, batches: sluiceBatches, droppedByWatermark: dropped, ...closed },
     ratioSluiceHandwritten: ratio(sRate, hRate),
     ratioSluiceKafkajs: ratio(sRate, kRate),
+    ratioSluiceKcat: ratio(sRate, cRate),
   }));
 } finally {
   await broker.stop();

@@ -36,6 +36,7 @@ export type {
   StatefulProcessorHandle, ValueState, ListState, MapState, StateOptions, TimerValues, ExpiredTimerInfo, TimeMode,
 } from './exec/transform-with-state/stateful-processor.ts';
 export * as types from './data/types.ts';
+export { nexmarkSchema } from './sources/nexmark/nexmark-schema.ts';
 export type { DataType, StructType, StructField, ArrayType } from './data/types.ts';
 export type { DecimalType } from './data/types.ts';
 export type { MapType } from './data/types.ts';

@@ -68,6 +68,16 @@ describe('a process whose Kafka query ended exits by itself (broker left running
   it('once, 4 partitions', async () => { await expectExits(4, 'once'); }, DEADLINE_MS + 10_000);
 
   it('after query.stop() of a running query, 8 partitions', async () => { await expectExits(8, 'stop'); }, DEADLINE_MS + 10_000);
+  it('after query.stop() with a backlog left, while the next batch is read ahead (runtime/prefetch.ts)', async () => {
+    const r = await runChild([broker.bootstrap, topics.get(4)!, '100', 'stopMidway', JSON.stringify({ maxOffsetsPerTrigger: '40' })]);
+    const what = `stopMidway: ${r.killed ? `still running after ${DEADLINE_MS} ms, killed` : `exit ${r.code ?? r.signal} after ${r.ms} ms`}\n${r.stderr}`;
+    expect(r.killed, what).toBe(false);
+    expect(r.code, what).toBe(0);
+    expect(r.stderr, what).not.toMatch(/not answering/);
+    const { rows } = JSON.parse(r.stdout.trim()) as { rows: number };
+    expect(rows).toBeGreaterThanOrEqual(100);
+    expect(rows).toBeLessThan(RECORDS);
+  }, DEADLINE_MS + 10_000);
 });
 
 // Ctrl-C under `sluice run`: the first SIGINT stops the queries after the batch in progress, and the

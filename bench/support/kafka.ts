@@ -49,3 +49,24 @@ export async function drainWithKafkajs(bootstrap: string, topic: string, n: numb
   if (seen !== n) throw new Error(`kafkajs saw ${seen} messages, expected ${n}`);
   return secs;
 }
+
+/**
+ * The independent baseline: librdkafka's `kcat -C` draining the topic from the beginning to
+ * /dev/null until the end of every partition (-e). Returns seconds, process start to exit.
+ */
+export async function drainWithKcat(bootstrap: string, topic: string): Promise<number> {
+  const { spawn } = await import('node:child_process');
+  const { openSync, closeSync } = await import('node:fs');
+  const devNull = openSync('/dev/null', 'w');
+  const t0 = performance.now();
+  try {
+    const child = spawn('kcat', ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q'], { stdio: ['ignore', devNull, 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const code = await new Promise<number | null>((resolve, reject) => { child.once('error', reject); child.once('close', resolve); });
+    if (code !== 0) throw new Error(`kcat exited with ${code}: ${stderr.trim()}`);
+    return (performance.now() - t0) / 1000;
+  } finally {
+    closeSync(devNull);
+  }
+}

@@ -43,6 +43,14 @@ export class KafkaRetry {
 
   private get address(): string { return this.o.servers.join(','); }
 
+  /**
+   * The source stopped: a call still under way (the trigger loop's read-ahead of the next batch,
+   * runtime/prefetch.ts) fails at once instead of waiting out the budget on a closed client, which
+   * would keep the process alive and print outage notices for a query that has ended.
+   */
+  private stopped = false;
+  stop(): void { this.stopped = true; }
+
   async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
     const started = Date.now(), deadline = started + this.o.retryTimeoutMs;
     for (let attempt = 0; ; attempt++) {
@@ -52,7 +60,7 @@ export class KafkaRetry {
         this.answered = true;
         return r;
       } catch (e) {
-        const mayWait = !(e instanceof DataError) && !(e instanceof KafkaSecurityError) && (this.answered || this.resuming || this.o.retryTimeoutExplicit);
+        const mayWait = !this.stopped && !(e instanceof DataError) && !(e instanceof KafkaSecurityError) && (this.answered || this.resuming || this.o.retryTimeoutExplicit);
         if (!mayWait) {
           if (e instanceof SourceError || e instanceof DataError) throw e;
           throw new SourceError(`Kafka ${what} failed (servers ${this.address}): ${(e as Error).message}`, { cause: e });

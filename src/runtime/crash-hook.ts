@@ -1,7 +1,7 @@
 /**
  * For crash tests with real processes: SLUICE_TEST_CRASH_AT=<phase>:<batchId> makes the
  * process SIGKILL itself at that point of that batch (phases: afterOffsetLog, beforeSink,
- * beforeCommit, afterCommit; inside the Kafka sink: kafkaMidBatch, after some of the batch's records
+ * beforeCommit, afterCommit; prefetched, when batch N's input was read ahead during batch N-1 (prefetch.ts); inside the Kafka sink: kafkaMidBatch, after some of the batch's records
  * were produced, kafkaPrepared, after its prepared entry, before EndTxn, and kafkaCommitted, after
  * the Kafka commit, before commits/N). Unset, it does nothing.
  */

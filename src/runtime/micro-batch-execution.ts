@@ -1,5 +1,4 @@
 import type { Batch } from '../data/batch.ts';
-import { batchNumRows } from '../data/batch.ts';
 import { sameType } from '../data/types.ts';
 import { newEvalContext } from '../exec/compiled-expr.ts';
 import { StateStore } from '../state/state-store.ts';
@@ -18,6 +17,8 @@ import { loadOrCreateSourceStart } from '../checkpoint/query-metadata.ts';
 import type { Trigger } from './trigger.ts';
 import type { CronSchedule } from './cron-schedule.ts';
 import { CheckpointError } from '../errors.ts';
+import { readInput } from './read-input.ts';
+import { type Prefetched, continuesFrom, hasBacklog, prefetch } from './prefetch.ts';
 import { PhaseTimer, type StreamingQueryProgress } from './progress.ts';
 import { ProgressReporter, stateOperatorProgress, type StateOperatorProgress, type StateOperatorRun } from './progress-reporter.ts';
 
@@ -37,6 +38,8 @@ export interface ExecutionConfig {
   readonly stateSnapshotInterval: number;
   readonly watermarkPolicy: MultipleWatermarkPolicy;
   readonly minBatchesToRetain: number;
+  /** How long an idle default trigger waits before polling the sources again (polling-delay.ts). */
+  readonly pollingDelayMs?: number;
   readonly conf: Readonly<Record<string, string>>;
   /** Why this run lost the checkpoint's lease to another run, or null (checked before each batch). */
   readonly leaseLost?: () => string | null;
@@ -223,7 +226,9 @@ export class MicroBatchExecution {
       const timer = new PhaseTimer();
       const started = Date.now();
       this.status = { message: `Getting offsets from ${c.sources.map((x) => x.description).join(', ')}`, isDataAvailable: this.status.isDataAvailable, isTriggerActive: true };
-      const ends = await timer.time('latestOffset', () => Promise.all(c.sources.map((s, i) =>
+      // Waiting for a prefetch counts as latestOffset: it is where that batch was planned.
+      const pre = await timer.time('latestOffset', () => this.takePrefetch());
+      const ends = pre?.ends ?? await timer.time('latestOffset', () => Promise.all(c.sources.map((s, i) =>
         s.latestOffset(this.committed[i], c.trigger.kind === 'once' ? 'all' : 'default', target?.[i]))));
       const hasData = ends.some((e, i) => !c.sources[i]!.sameOffset(e, this.committed[i]));
       // Spark's no-data batch (shouldRunAnotherBatch): the watermark moved past the last batch's, whatever
@@ -240,7 +245,7 @@ export class MicroBatchExecution {
         this.noDataTriggers++;
         if (bounded) return;
         c.onIdle();
-        await sleep(interval > 0 ? Math.max(0, interval - (Date.now() - started)) : 100, signal);
+        await sleep(interval > 0 ? Math.max(0, interval - (Date.now() - started)) : c.pollingDelayMs ?? 10, signal);
         continue;
       }
       const lost = c.leaseLost?.();
@@ -249,14 +254,38 @@ export class MicroBatchExecution {
       await timer.time('walCommit', () => this.offsetLog.add(this.nextBatchId, seq));
       await c.onPhase?.('afterOffsetLog', this.nextBatchId);
       this.status = { message: 'Processing new data', isDataAvailable: hasData, isTriggerActive: true };
-      await this.runBatch(this.nextBatchId, seq, timer, signal);
+      const batchId = this.nextBatchId;
+      await this.runBatch(batchId, seq, timer, signal, {
+        prefetched: pre?.chunks,
+        // After this batch's own read: the next batch's read overlaps this one's query and sink.
+        afterInput: interval === 0 && c.trigger.kind !== 'once' && hasBacklog(c.sources, seq.offsets)
+          ? () => { this.pending = this.startPrefetch(batchId + 1, seq.offsets, target); } : undefined,
+      });
       if (c.trigger.kind === 'once') return;
       this.status = { message: 'Waiting for next trigger', isDataAvailable: hasData, isTriggerActive: false };
       if (interval > 0 && hasData) await sleep(Math.max(0, interval - (Date.now() - started)), signal);
     }
   }
 
-  private async runBatch(batchId: number, seq: OffsetSeq, timer: PhaseTimer, _signal: AbortSignal): Promise<void> {
+  /** The next batch's input being read during this one (prefetch.ts), or null. */
+  private pending: Promise<Prefetched | null> | null = null;
+
+  private startPrefetch(batchId: number, from: readonly unknown[], target: readonly unknown[] | undefined): Promise<Prefetched | null> {
+    return prefetch(this.c.sources, from, 'default', target).then(async (p) => {
+      if (p) await this.c.onPhase?.('prefetched', batchId);
+      return p;
+    });
+  }
+
+  /** The prefetched input when it starts at the committed offsets (else it is dropped: it was never logged). */
+  private async takePrefetch(): Promise<Prefetched | null> {
+    const p = this.pending ? await this.pending : null;
+    this.pending = null;
+    return p && continuesFrom(p, this.c.sources, this.committed) ? p : null;
+  }
+
+  private async runBatch(batchId: number, seq: OffsetSeq, timer: PhaseTimer, _signal: AbortSignal,
+    input?: { prefetched?: readonly (readonly Batch[])[]; afterInput?: () => void }): Promise<void> {
     const c = this.c, plan = c.plan;
     const triggerStart = Date.now();
     const ctx = newEvalContext(plan.watermarks.length, seq.batchTimestampMs);
@@ -266,20 +295,17 @@ export class MicroBatchExecution {
     const inputOf: number[] = [];
     let getBatchMs = 0, processMs = 0;
     for (let i = 0; i < c.sources.length; i++) {
-      const t0 = performance.now();
-      const same = c.sources[i]!.sameOffset(this.committed[i], seq.offsets[i]);
-      const chunks = same ? [] : await c.sources[i]!.getBatch(this.committed[i], seq.offsets[i]);
-      const t1 = performance.now();
-      inputRows.push(batchNumRows(chunks));
       const branch = plan.perSource?.[i] ?? [];
-      for (let chunk of chunks) {
+      const r = await readInput(c.sources[i]!, this.committed[i], seq.offsets[i], (chunk) => {
         for (const o of branch) chunk = o(chunk, ctx);
         for (const o of plan.operators) chunk = o(chunk, ctx);
         if (chunk.numRows > 0) { output.push(chunk); inputOf.push(plan.firstStageInputOf?.[i] ?? 0); }
-      }
-      getBatchMs += t1 - t0;
-      processMs += performance.now() - t1;
+      }, input?.prefetched?.[i]);
+      inputRows.push(r.rows);
+      getBatchMs += r.readMs;
+      processMs += r.applyMs;
     }
+    input?.afterInput?.();
     // W(N) closes windows; rows of windows that W(N-1) already closed are late; each operator
     // sees the watermark its predecessor hands on.
     const ws = propagateWatermarks(plan.stages.map((st) => st.operator), this.prevWatermarkMs, seq.batchWatermarkMs, this.tracker.defined);

@@ -1,3 +1,4 @@
+import { requestsSince, s3RequestCounts } from '../storage/s3/request-count.ts';
 import type { EvalContext } from '../exec/compiled-expr.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { OffsetSeq } from '../checkpoint/offset-log.ts';
@@ -99,6 +100,9 @@ export class ProgressReporter {
   /** A note for the next record's warnings. */
   warn(note: string): void { this.warnings.push(note); }
 
+  /** The process's S3 request counts at the last progress record (at start for the first). */
+  private s3Before = s3RequestCounts();
+
   /** Emit the progress record of a committed batch. */
   finishTrigger(b: FinishedBatch): void {
     const c = this.c, { seq, timer } = b;
@@ -117,6 +121,8 @@ export class ProgressReporter {
         ...(this.target ? { targetOffset: this.target[i] } : {}),
       };
     });
+    const s3Now = s3RequestCounts(), s3Requests = requestsSince(this.s3Before, s3Now);
+    this.s3Before = s3Now;
     const warnings = [...this.warnings.splice(0), ...c.sources.flatMap((s) => s.drainWarnings?.() ?? []), ...(c.sink.drainWarnings?.() ?? []), ...(c.lateSink?.drainWarnings?.() ?? [])];
     c.onProgress({
       id: c.id, runId: c.runId, name: c.name, timestamp: new Date(b.triggerStart).toISOString(), batchId: b.batchId, batchDuration: total,
@@ -125,6 +131,7 @@ export class ProgressReporter {
       stateOperators: b.stateOperators, sources,
       sink: { description: c.sink.description, numOutputRows: b.numOutputRows }, numMalformedRowsDropped: b.ctx.metrics.malformedRowsDropped, warnings,
       ...(this.nextTriggerMs !== null ? { nextTriggerTime: new Date(this.nextTriggerMs).toISOString() } : {}),
+      ...(Object.keys(s3Requests).length ? { s3Requests } : {}),
     });
   }
 }

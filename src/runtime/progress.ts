@@ -37,6 +37,8 @@ export interface StreamingQueryProgress {
   readonly warnings: readonly string[];
   /** With trigger({ cron }): when the next tick's drain starts (ISO-8601). Not in Spark, which has no cron trigger. */
   readonly nextTriggerTime?: string;
+  /** sluice-specific: S3 requests by operation since the previous progress record (this batch's), when there were any. */
+  readonly s3Requests?: Readonly<Record<string, number>>;
 }
 
 /** Times the phases of one trigger, by Spark's names (latestOffset, walCommit, getBatch, addBatch, ...). */

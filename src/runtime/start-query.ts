@@ -20,6 +20,7 @@ import type { MultipleWatermarkPolicy } from './watermark-tracker.ts';
 import type { StreamingQueryListener } from './progress.ts';
 import { queryObservers, type ListenerRegistry, type QueryAttachment } from './query-observers.ts';
 import { resolveSink, type SinkRequest } from './resolve-sink.ts';
+import { pollingDelayMs } from './polling-delay.ts';
 
 /** Everything the writer collected for one query: the plain record start() hands to the runtime. */
 export interface QuerySpec extends SinkRequest {
@@ -83,7 +84,7 @@ export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<Stre
   const openers = observers.flatMap((o) => o.configure({ options: spec.options, conf: host.conf }) ?? []);
   const settings = {
     stateSnapshotInterval: host.stateSnapshotInterval(), watermarkPolicy: host.watermarkPolicy(),
-    minBatchesToRetain: host.minBatchesToRetain(), conf: host.checkpointConf(),
+    minBatchesToRetain: host.minBatchesToRetain(), conf: host.checkpointConf(), pollingDelayMs: pollingDelayMs(host.conf),
   };
 
   let checkpointLocation = spec.options.get('checkpointLocation');

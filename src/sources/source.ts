@@ -25,6 +25,13 @@ export interface Source {
   availableOffset(): Promise<Offset>;
   /** Read exactly [start, end). */
   getBatch(start: Offset, end: Offset): Promise<Batch[]>;
+  /**
+   * Read exactly [start, end), handing each chunk to `onChunk` as soon as it is decoded, while the
+   * source's next reads are already under way (the trigger loop runs the query on a chunk while the
+   * broker prepares the next). A throw from onChunk fails the read. Optional: without it the loop
+   * uses getBatch.
+   */
+  readBatch?(start: Offset, end: Offset, onChunk: (chunk: Batch) => void): Promise<void>;
   /** What latestOffset() last saw available before limits (progress's sources[].latestOffset). */
   reportLatestOffset?(): Offset | undefined;
   /**

@@ -130,6 +130,12 @@ export class KafkaSource implements Source {
   }
 
   async getBatch(startRaw: unknown, endRaw: unknown): Promise<Batch[]> {
+    const chunks: Batch[] = [];
+    await this.readBatch(startRaw, endRaw, (c) => { chunks.push(c); });
+    return chunks;
+  }
+
+  async readBatch(startRaw: unknown, endRaw: unknown, onChunk: (chunk: Batch) => void): Promise<void> {
     const start = startRaw as KafkaOffsets, end = endRaw as KafkaOffsets;
     const earliest = await this.retrying('reading earliest offsets', async () => {
       const parts = new Map<string, number[]>();
@@ -152,7 +158,7 @@ export class KafkaSource implements Source {
     // Fetch rounds, pipelined: as soon as a response is in, its batch headers give each partition's next
     // position, the next round is sent, and this one is decoded (into columns) while the broker works.
     // Partitions are split over FETCH_PIPELINES such loops, so the broker always has a request queued.
-    const chunks: Batch[] = [];
+    // Each chunk goes to onChunk (the query) at once, while the loop's next round is in flight.
     const all = [...pos.values()];
     const pipelines = Math.min(FETCH_PIPELINES, all.length);
     let failed = false; // one loop failing stops the others at their next round
@@ -184,7 +190,7 @@ export class KafkaSource implements Source {
         inflight = mine.size && !failed ? fetchRound() : null;
         if (work.length) {
           idleRounds = 0;
-          chunks.push(...await decodeRound(work, this.o.includeHeaders));
+          for (const chunk of await decodeRound(work, this.o.includeHeaders)) if (!failed) onChunk(chunk);
         } else if (++idleRounds > 50) {
           const left = [...mine.values()].map((p) => `topic '${p.topic}' partition ${p.partition} offsets [${p.offset}, ${p.end})`).join('; ');
           throw new SourceError(`Kafka returned no records for ${left} after ${idleRounds} fetches; the broker may be unhealthy.`);
@@ -196,10 +202,9 @@ export class KafkaSource implements Source {
     // allSettled first: a failing pipeline must not leave the others running unobserved.
     const results = await Promise.allSettled(groups.map(pipeline));
     for (const r of results) if (r.status === 'rejected') throw r.reason;
-    return chunks;
   }
 
-  async stop(): Promise<void> { await this.client.close(); }
+  async stop(): Promise<void> { this.retry.stop(); await this.client.close(); }
 }
 
 /** Per partition and fetch round: at most this many bytes (the broker returns at least one batch). */

@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { S3Config } from './config.ts';
+import { countRequests } from './request-count.ts';
 
 const clients = new Map<string, S3Client>();
 
@@ -22,6 +23,7 @@ export function s3Client(cfg: S3Config): S3Client {
       socketTimeout: cfg.requestTimeoutMs,
     },
   });
+  countRequests(client);
   clients.set(id, client);
   return client;
 }

@@ -1,0 +1,89 @@
+/**
+ * The Nexmark queries (nexmark/nexmark queries/qN.sql), written with sluice's DataFrame API as a
+ * Spark user would port the Flink SQL. Each takes the nexmark table (format('nexmark'), or Kafka
+ * JSON through from_json) and returns the streaming DataFrame to write; a query whose last step is
+ * a per-batch one (q5) also has `perBatch`, for foreachBatch.
+ *
+ * Left out until stream–stream joins land (branch stream-join): q3, q4, q7, q8, q9. Adding one is
+ * one entry in `queries` below.
+ */
+import { col, count, current_timestamp, session_window, window, type DataFrame } from '../../src/index.ts';
+import { bids } from './views.ts';
+
+/** Flink's tables declare `WATERMARK FOR dateTime AS dateTime - INTERVAL '4' SECOND`. */
+export const WATERMARK_DELAY = '4 seconds';
+
+export interface NexmarkQuery {
+  readonly name: string;
+  readonly title: string;
+  /** Flink 1.13 events/s per core (nexmark/nexmark README, 8 TaskManagers, RocksDB). */
+  readonly flinkPerCore: number;
+  /** The streaming part. */
+  readonly build: (events: DataFrame) => DataFrame;
+  /** A last step over each micro-batch's output rows (run it in foreachBatch). */
+  readonly perBatch?: (batch: DataFrame) => Record<string, unknown>[];
+}
+
+/** q0: pass-through, the cost of reading and writing. */
+const q0 = (events: DataFrame): DataFrame => bids(events).select('auction', 'bidder', 'price', 'dateTime', 'extra');
+
+/**
+ * q1: dollars to euros. Flink's `0.908 * price` is DECIMAL(23, 3); without a decimal type yet
+ * (branch decimal) this is a double.
+ */
+const q1 = (events: DataFrame): DataFrame =>
+  bids(events).select(col('auction'), col('bidder'), col('price').multiply(0.908).alias('price'), col('dateTime'), col('extra'));
+
+/** q2: selection. */
+const q2 = (events: DataFrame): DataFrame => bids(events).where(col('auction').mod(123).equalTo(0)).select('auction', 'price');
+
+/** q5, first half: bids per auction in 10-second windows every 2 seconds (HOP). */
+const q5 = (events: DataFrame): DataFrame =>
+  bids(events).withWatermark('dateTime', WATERMARK_DELAY)
+    .groupBy(window(col('dateTime'), '10 seconds', '2 seconds'), col('auction'))
+    .agg(count('*').alias('num'))
+    .select(col('auction'), col('num'), col('window.start').alias('starttime'), col('window.end').alias('endtime'));
+
+/**
+ * q5, second half: the auctions with the most bids in each window (ties kept, as Flink's
+ * `num >= maxn` join). A per-batch step is exact here: in append mode a window is emitted whole,
+ * every auction's count in the one batch whose watermark passes the window's end. sluice has no
+ * groupBy on a static DataFrame yet (plan-static.ts refuses it), so the per-window maximum is a
+ * few lines over the batch's rows; with several stateful operators per query (branch multi-op)
+ * it becomes a second groupBy on the stream.
+ */
+export function hotItems(batch: DataFrame): Record<string, unknown>[] {
+  const rows = batch.collect();
+  const maxByWindow = new Map<number, number>();
+  const start = (r: Record<string, unknown>): number => (r.starttime as Date).getTime();
+  for (const r of rows) maxByWindow.set(start(r), Math.max(maxByWindow.get(start(r)) ?? 0, Number(r.num)));
+  return rows.filter((r) => Number(r.num) >= maxByWindow.get(start(r))!);
+}
+
+/** q11: bids per bidder session, closed after 10 seconds without a bid. */
+const q11 = (events: DataFrame): DataFrame =>
+  bids(events).withWatermark('dateTime', WATERMARK_DELAY)
+    .groupBy(col('bidder'), session_window(col('dateTime'), '10 seconds'))
+    .agg(count('*').alias('bid_count'))
+    .select(col('bidder'), col('bid_count'), col('session_window.start').alias('starttime'), col('session_window.end').alias('endtime'));
+
+/**
+ * q12: bids per bidder in 10-second processing-time windows. Flink's PROCTIME() is each row's
+ * arrival; Spark's and sluice's nearest is current_timestamp(), one time per micro-batch, logged in
+ * the offset log, so a batch re-run after a crash lands in the same windows. A window closes once
+ * a later batch starts past its end (watermark 0 on the batch time).
+ */
+const q12 = (events: DataFrame): DataFrame =>
+  bids(events).withColumn('p_time', current_timestamp()).withWatermark('p_time', '0 seconds')
+    .groupBy(col('bidder'), window(col('p_time'), '10 seconds'))
+    .agg(count('*').alias('bid_count'))
+    .select(col('bidder'), col('bid_count'), col('window.start').alias('starttime'), col('window.end').alias('endtime'));
+
+export const queries: Readonly<Record<string, NexmarkQuery>> = {
+  q0: { name: 'q0', title: 'pass-through', flinkPerCore: 155_000, build: q0 },
+  q1: { name: 'q1', title: 'currency conversion', flinkPerCore: 158_000, build: q1 },
+  q2: { name: 'q2', title: 'selection', flinkPerCore: 175_000, build: q2 },
+  q5: { name: 'q5', title: 'hot items (sliding window)', flinkPerCore: 22_000, build: q5, perBatch: hotItems },
+  q11: { name: 'q11', title: 'user sessions (session window)', flinkPerCore: 40_000, build: q11 },
+  q12: { name: 'q12', title: 'processing-time window', flinkPerCore: 76_000, build: q12 },
+};
