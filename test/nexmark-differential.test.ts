@@ -202,6 +202,37 @@ describe('nexmark queries == DuckDB over the same events (format nexmark)', () =
     expect(await actualQ11(out)).toEqual(expected);
   }, 120_000);
 
+  it('q3 (local item suggestion, join) and q8 (new users, windowed join then aggregation) == DuckDB\'s joins of the persons and auctions', async () => {
+    const tl = new NexmarkTimeline({ ...defaultConfig, seed: SEED, eventsPerSecond: 200 }, BASE_TIME);
+    const num = (v: unknown): unknown => (typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : v);
+    const evs = toArrowTable(generateEvents(tl, 0, N)).toArray().map((r) => r.toJSON() as { event_type: number; person: Record<string, unknown> | null; auction: Record<string, unknown> | null });
+    const flat = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, num(v)]));
+    const ps = evs.filter((e) => e.event_type === 0).map((e) => flat(e.person!)), as = evs.filter((e) => e.event_type === 1).map((e) => flat(e.auction!));
+    const pf = await jsonFile('persons.json', ps), af = await jsonFile('auctions.json', as);
+    const P = `read_json(${sqlStr(pf)}, format = 'newline_delimited', columns = {id: 'BIGINT', name: 'VARCHAR', city: 'VARCHAR', state: 'VARCHAR', dateTime: 'BIGINT'})`;
+    const A = `read_json(${sqlStr(af)}, format = 'newline_delimited', columns = {id: 'BIGINT', seller: 'BIGINT', category: 'BIGINT', dateTime: 'BIGINT'})`;
+
+    const out3 = path.join(tmp, 'q3');
+    await runToParquet(queries.q3!.build(nexmark(inOrder)), 'q3', out3);
+    const exp3 = await duckQuery(`SELECT P.name, P.city, P.state, A.id FROM ${A} AS A JOIN ${P} AS P ON A.seller = P.id
+      WHERE A.category = 10 AND P.state IN ('OR', 'ID', 'CA')`);
+    expect(exp3.length, 'q3 finds sellers').toBeGreaterThan(10);
+    expect(lines(await duckQuery(`SELECT * FROM ${parquet(out3)}`), ['name', 'city', 'state', 'id'])).toEqual(lines(exp3, ['name', 'city', 'state', 'id']));
+
+    // q8: in order, nothing is late; the windows the join's output watermark (the query's, for a
+    // join on a time key) passed by the last batch are out, each once.
+    const out8 = path.join(tmp, 'q8');
+    const p8 = await runToParquet(queries.q8!.build(nexmark(inOrder)), 'q8', out8);
+    expect(p8.reduce((n, p) => n + (p.stateOperators as { numRowsDroppedByWatermark: number }[]).reduce((m, o) => m + o.numRowsDroppedByWatermark, 0), 0)).toBe(0);
+    const finalW = Date.parse(p8.at(-1)!.eventTime.watermark!);
+    const exp8 = await duckQuery(`SELECT DISTINCT P.id, P.name, P.dateTime // 10000 * 10000 AS s FROM ${P} AS P JOIN ${A} AS A
+      ON P.id = A.seller AND P.dateTime // 10000 = A.dateTime // 10000 WHERE P.dateTime // 10000 * 10000 + 10000 <= ${finalW}`);
+    expect(exp8.length, 'q8 finds new sellers').toBeGreaterThan(5);
+    const act8 = await duckQuery(`SELECT id, name, epoch_ms(starttime) AS s FROM ${parquet(out8)}`);
+    expect(lines(act8, ['id', 'name', 's'])).toEqual(lines(exp8, ['id', 'name', 's']));
+    console.log(`nexmark q3: ${exp3.length} rows; q8: ${act8.length} (person, window) rows over ${p8.length} batches`);
+  }, 120_000);
+
   it('q12 (processing-time window): bids per bidder in the 10 s window of their batch time, windows the batch time passed', async () => {
     // Batch times come from the offset log; a second run after the next 10 s boundary closes the first run's windows.
     const out = path.join(tmp, 'q12'), cp = path.join(tmp, 'q12-cp'), half = 12_000;

@@ -4,11 +4,13 @@
  * JSON through from_json) and returns the streaming DataFrame to write; a query whose last step is
  * a per-batch one (q5) also has `perBatch`, for foreachBatch.
  *
- * Left out until stream–stream joins land (branch stream-join): q3, q4, q7, q8, q9. Adding one is
- * one entry in `queries` below.
+ * Not here: q4 and q9 (Flink's are unwindowed aggregations that retract as bids come; in append
+ * mode a winning bid is final only when its auction expires, which needs a join bounded by each
+ * auction's own `expires`, not a fixed range), q7 (a window's max joined back to its bids: an
+ * aggregation before a join, which sluice refuses). Adding one is one entry in `queries` below.
  */
-import { col, count, current_timestamp, session_window, window, type DataFrame } from '../../src/index.ts';
-import { bids } from './views.ts';
+import { col, count, current_timestamp, expr, session_window, window, type DataFrame } from '../../src/index.ts';
+import { auctions, bids, persons } from './views.ts';
 
 /** Flink's tables declare `WATERMARK FOR dateTime AS dateTime - INTERVAL '4' SECOND`. */
 export const WATERMARK_DELAY = '4 seconds';
@@ -36,6 +38,30 @@ const q1 = (events: DataFrame): DataFrame =>
 
 /** q2: selection. */
 const q2 = (events: DataFrame): DataFrame => bids(events).where(col('auction').mod(123).equalTo(0)).select('auction', 'price');
+
+/**
+ * q3: local item suggestion. Flink's regular join: no watermark bounds it, so both sides' rows stay
+ * in the join's state for good (as in Flink without a state TTL).
+ */
+const q3 = (events: DataFrame): DataFrame => {
+  const a = auctions(events).where(col('category').equalTo(10)).select(col('id').alias('a_id'), col('seller'));
+  const p = persons(events).where(col('state').isin('OR', 'ID', 'CA')).select(col('id').alias('p_id'), col('name'), col('city'), col('state'));
+  return a.join(p, expr('seller = p_id')).select(col('name'), col('city'), col('state'), col('a_id').alias('id'));
+};
+
+/**
+ * q8: new users, people who opened an auction in the 10-second window they registered in. Flink
+ * aggregates each side per window and then joins; sluice joins first (on the person and the
+ * window, so the join's state is evicted by the watermark) and then aggregates the pairs, one row
+ * per person and window, closed once the join's output watermark passes the window.
+ */
+const q8 = (events: DataFrame): DataFrame => {
+  const p = persons(events).withWatermark('dateTime', WATERMARK_DELAY).select(col('id'), col('name'), window(col('dateTime'), '10 seconds').alias('p_window'));
+  const a = auctions(events).withWatermark('dateTime', WATERMARK_DELAY).select(col('seller'), window(col('dateTime'), '10 seconds').alias('a_window'));
+  return p.join(a, expr('id = seller AND p_window = a_window'))
+    .groupBy(col('id'), col('name'), col('p_window')).agg(count('*').alias('auctions'))
+    .select(col('id'), col('name'), col('p_window.start').alias('starttime'));
+};
 
 /** q5, first half: bids per auction in 10-second windows every 2 seconds (HOP). */
 const q5 = (events: DataFrame): DataFrame =>
@@ -83,7 +109,9 @@ export const queries: Readonly<Record<string, NexmarkQuery>> = {
   q0: { name: 'q0', title: 'pass-through', flinkPerCore: 155_000, build: q0 },
   q1: { name: 'q1', title: 'currency conversion', flinkPerCore: 158_000, build: q1 },
   q2: { name: 'q2', title: 'selection', flinkPerCore: 175_000, build: q2 },
+  q3: { name: 'q3', title: 'local item suggestion (join)', flinkPerCore: 152_000, build: q3 },
   q5: { name: 'q5', title: 'hot items (sliding window)', flinkPerCore: 22_000, build: q5, perBatch: hotItems },
+  q8: { name: 'q8', title: 'new users (windowed join, then aggregation)', flinkPerCore: 146_000, build: q8 },
   q11: { name: 'q11', title: 'user sessions (session window)', flinkPerCore: 40_000, build: q11 },
   q12: { name: 'q12', title: 'processing-time window', flinkPerCore: 76_000, build: q12 },
 };

@@ -166,6 +166,7 @@ export function planStreamJoin(p: JoinNode, left: PhysicalPlan, right: PhysicalP
   const outNames = new Set(op.schema.fields.map((f) => f.name));
   const eventTimeColumns = [...new Set([...left.watermarks, ...right.watermarks].map((w) => w.column)
     .concat(left.eventTimeColumns ?? [], right.eventTimeColumns ?? []))].filter((c) => outNames.has(c));
+  const windowColumns = new Map([...(left.windowColumns ?? []), ...(right.windowColumns ?? [])].filter(([n]) => outNames.has(n)));
   return {
     sources: [...left.sources, ...right.sources],
     schema: op.schema,
@@ -174,6 +175,7 @@ export function planStreamJoin(p: JoinNode, left: PhysicalPlan, right: PhysicalP
     stages: [{ operator: op, post: [], traits: { aggregation: false, eventTime: true } }],
     firstStageInputOf: [...left.sources.map(() => 0), ...right.sources.map(() => 1)],
     eventTimeColumns,
+    ...(windowColumns.size ? { windowColumns } : {}),
     watermarks: [...left.watermarks, ...right.watermarks],
     redefinedWatermarks: [...(left.redefinedWatermarks ?? []), ...(right.redefinedWatermarks ?? [])],
   };
