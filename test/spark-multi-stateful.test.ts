@@ -352,6 +352,27 @@ describe('MultiStatefulOperatorsSuite', () => {
   it.skip('"SPARK-49829 time window agg per each source followed by stream-stream join": sluice joins streams only before an aggregation (plan-stream-join refuses a side with stages)', () => {});
 });
 
+describe('join -> dropDuplicates (Spark has no test case of it; Spark\'s rules give these answers)', () => {
+  it('the dedup after the join keys on the event time: its state is trimmed by the join\'s output watermark, late rows stop at the join', async () => {
+    const side = (df: DataFrame, n: string) => df.withColumnRenamed('value', `value${n}`)
+      .withColumn(`eventTime${n}`, timestamp_seconds(col(`value${n}`))).withWatermark(`eventTime${n}`, '2 seconds');
+    const t = await StreamTest.multi([schema, schema], (a, b) => side(a, '1').join(side(b, '2'), expr('eventTime1 = eventTime2'), 'inner')
+      .dropDuplicates('value1', 'eventTime1').select(col('value1'), col('value2')),
+    (r) => [Number(r.value1), Number(r.value2)]);
+
+    // Batch 0: the left's 1 twice joins the right's 1 twice; the dedup keeps one. W becomes 5 - 2 = 3,
+    // and the no-data batch evicts what is at or below 3 from both operators (the join hands on W itself,
+    // its state being cleaned by a time key): 5 stays on each side of the join and in the dedup.
+    await t.multiAdd([0, [1, 1, 2, 3, 5]], [1, [1, 2, 3, 5]]);
+    expect(t.newAnswer()).toEqual([[1, 1], [2, 2], [3, 3], [5, 5]]);
+    expect(t.numStateRows()).toEqual([1, 2]);
+    // The join drops 2 and 3 as late (<= 3) on both sides; only 5 -- a duplicate -- and 6 reach the dedup.
+    await t.multiAdd([0, [2, 5, 6]], [1, [3, 5, 6]]);
+    expect(t.newAnswer()).toEqual([[6, 6]]);
+    expect(t.numRowsDropped()).toEqual([0, 2]);
+  });
+});
+
 describe('StreamingDeduplicationSuite: the cases with more than one stateful operator', () => {
   const strNum = T.struct({ _1: T.string, _2: T.long });
   const pair = (str: string, num: number) => ({ _1: str, _2: BigInt(num) });

@@ -8,7 +8,13 @@ import { watermarkColumnOf } from './plan-aggregate.ts';
 export function planDedup(child: PhysicalPlan, p: Extract<LogicalPlan, { kind: 'dedup' }>): PhysicalPlan {
   const column = watermarkColumnOf(child);
   const keys = p.columns ?? child.schema.fields.map((f) => f.name);
-  if (!p.withinWatermark) return passWindows(child, withStateful(child, new Deduplicate(child.schema, p.columns, column), { aggregation: false, eventTime: column !== null && keys.includes(column) }));
+  if (!p.withinWatermark) {
+    // Spark trims by the key that carries event-time metadata; after a join both sides' times carry
+    // it, so the key is looked for among all of them, not only the last watermark's column.
+    const carriers = new Set([...child.watermarks.map((w) => w.column), ...(child.eventTimeColumns ?? [])]);
+    const keyed = column !== null && keys.includes(column) ? column : keys.find((k) => carriers.has(k)) ?? column;
+    return passWindows(child, withStateful(child, new Deduplicate(child.schema, p.columns, keyed), { aggregation: false, eventTime: keyed !== null && keys.includes(keyed) }));
+  }
   // Spark's UnsupportedOperationChecker wording, with what to do.
   if (!child.sources.length) throw new AnalysisError(`dropDuplicatesWithinWatermark is not supported with batch DataFrames/DataSets; use dropDuplicates().`);
   const spec = column === null ? undefined : [...child.watermarks].reverse().find((w) => w.column === column);
