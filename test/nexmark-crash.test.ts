@@ -1,7 +1,7 @@
 // Nexmark's stateful queries through real process crashes (issue 14: "check it ... after SIGKILLs").
 //
 // test/fixtures/nexmark-query.ts runs format('nexmark') -> q5's windowed counts (10 s every 2 s) or
-// q11's sessions -> append to Parquet (availableNow, 1700 events a batch, a state snapshot every 2
+// q11's sessions or q8's join of persons and auctions then aggregation -> append to Parquet (availableNow, 1700 events a batch, a state snapshot every 2
 // versions) in a child process. The child is SIGKILLed at each phase of the trigger loop
 // (SLUICE_TEST_CRASH_AT), then by the parent at seeded random moments, then run to the end. The
 // source's offsets are event numbers, so the batches re-run after a crash are the same events.
@@ -20,7 +20,7 @@ import { mulberry32, randInt } from './support/prng.ts';
 import { runQueryChild, type ChildRunOptions } from './support/query-child.ts';
 import { tmpDir } from './support/tmp.ts';
 import {
-  DELAY_MS, actualQ11, bidsOf, defaultConfig, expectedQ11, expectedQ5, iso, jsonFile, parquet, replayWindows, type BidEv, type RanBatch,
+  DELAY_MS, actualQ8, actualQ11, expectedQ8, personsAndAuctions, bidsOf, defaultConfig, expectedQ11, expectedQ5, iso, jsonFile, parquet, replayWindows, type BidEv, type RanBatch,
 } from './support/nexmark-oracle.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -108,5 +108,20 @@ describe('nexmark stateful queries after SIGKILLs: the Parquet output == DuckDB 
     expect(exp.length, 'sessions closed').toBeGreaterThan(20);
     expect(got, log.join('\n')).toEqual(exp);
     console.log(`nexmark-crash q11 (seed ${SEED}): ${got.length} sessions\n  ${log.join('\n  ')}`);
+  }, 600_000);
+
+  it('q8 new users (a join, then an aggregation), event times in order', async () => {
+    const dir = path.join(tmp, 'q8');
+    const opts = { totalEvents: N, eventsPerSecond: EPS, maxEventsPerTrigger: PER_TRIGGER, seed: SEED, baseTime: BASE_TIME };
+    const log = await crashAndFinish('q8', dir, opts);
+    // The last batch's watermark, from the offset log: the windows it passed are out, each once.
+    const ids = (await fs.readdir(path.join(dir, 'cp', 'offsets'))).filter((f) => /^\d+$/.test(f)).map(Number);
+    const lastLog = (await fs.readFile(path.join(dir, 'cp', 'offsets', String(Math.max(...ids))), 'utf8')).split('\n');
+    const finalW = (JSON.parse(lastLog[1]!) as { batchWatermarkMs: number }).batchWatermarkMs;
+    const exp = await expectedQ8(await personsAndAuctions(dir, { ...defaultConfig, seed: SEED, eventsPerSecond: EPS }, N, BASE_TIME), finalW);
+    const got = await actualQ8(path.join(dir, 'out'));
+    expect(exp.length, 'new users found').toBeGreaterThan(5);
+    expect(got, log.join('\n')).toEqual(exp);
+    console.log(`nexmark-crash q8 (seed ${SEED}): ${got.length} (person, window) rows, final watermark ${iso(finalW)}\n  ${log.join('\n  ')}`);
   }, 600_000);
 });

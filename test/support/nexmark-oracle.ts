@@ -1,7 +1,7 @@
 // The oracle of the Nexmark tests (test/nexmark-differential.test.ts, test/nexmark-crash.test.ts):
 // the generator's bids as JSON lines for DuckDB, the watermark model that replays a query's batches
 // (which (bid, window) pairs are late, the watermark each batch must run with), and the expected
-// answers of q5 and q11 in DuckDB's batch SQL.
+// answers of q5, q8 and q11 in DuckDB's batch SQL.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'vitest';
@@ -106,4 +106,35 @@ export async function expectedQ11(bidsFile: string, finalW: number): Promise<str
 export async function actualQ11(out: string): Promise<string[]> {
   const rows = await duckQuery(`SELECT bidder, bid_count, epoch_ms(starttime) AS s, epoch_ms(endtime) AS e FROM ${parquet(out)}`);
   return rows.map((r) => `${r.bidder}|${r.bid_count}|${iso(Number(r.s))}|${iso(Number(r.e))}`).sort();
+}
+
+/** The generator's persons and auctions among events [0, n), as JSON-lines files for DuckDB (times in ms). */
+export async function personsAndAuctions(dir: string, config: NexmarkConfig, n: number, baseTime: number): Promise<{ persons: string; auctions: string }> {
+  const tl = new NexmarkTimeline(config, baseTime);
+  const num = (v: unknown): unknown => (typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : v);
+  const flat = (o: Record<string, unknown>): object => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, num(v)]));
+  const ps: object[] = [], as: object[] = [];
+  for (let from = 0; from < n; from += 10_000) {
+    for (const r of toArrowTable(generateEvents(tl, from, Math.min(from + 10_000, n))).toArray()) {
+      const e = r.toJSON() as { event_type: number; person: { toJSON(): Record<string, unknown> } | null; auction: { toJSON(): Record<string, unknown> } | null };
+      if (e.event_type === 0) ps.push(flat(e.person!.toJSON()));
+      if (e.event_type === 1) as.push(flat(e.auction!.toJSON()));
+    }
+  }
+  const P = await jsonFile(dir, 'persons.json', ps), A = await jsonFile(dir, 'auctions.json', as);
+  return {
+    persons: `read_json(${sqlStr(P)}, format = 'newline_delimited', columns = {id: 'BIGINT', name: 'VARCHAR', city: 'VARCHAR', state: 'VARCHAR', dateTime: 'BIGINT'})`,
+    auctions: `read_json(${sqlStr(A)}, format = 'newline_delimited', columns = {id: 'BIGINT', seller: 'BIGINT', category: 'BIGINT', dateTime: 'BIGINT'})`,
+  };
+}
+
+/** q8's new users: a person and an auction they opened in the same 10 s window, for the windows the watermark closed. */
+export async function expectedQ8(tables: { persons: string; auctions: string }, finalW: number): Promise<string[]> {
+  const rows = await duckQuery(`SELECT DISTINCT P.id, P.name, P.dateTime // 10000 * 10000 AS s FROM ${tables.persons} AS P JOIN ${tables.auctions} AS A
+    ON P.id = A.seller AND P.dateTime // 10000 = A.dateTime // 10000 WHERE P.dateTime // 10000 * 10000 + 10000 <= ${finalW}`);
+  return lines(rows, ['id', 'name', 's']);
+}
+
+export async function actualQ8(out: string): Promise<string[]> {
+  return lines(await duckQuery(`SELECT id, name, epoch_ms(starttime) AS s FROM ${parquet(out)}`), ['id', 'name', 's']);
 }
