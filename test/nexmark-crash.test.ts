@@ -1,10 +1,11 @@
 // Nexmark's stateful queries through real process crashes (issue 14: "check it ... after SIGKILLs").
 //
-// test/fixtures/nexmark-query.ts runs format('nexmark') -> q5's windowed counts (10 s every 2 s) or
-// q11's sessions or q8's join of persons and auctions then aggregation -> append to Parquet (availableNow, 1700 events a batch, a state snapshot every 2
-// versions) in a child process. The child is SIGKILLed at each phase of the trigger loop
-// (SLUICE_TEST_CRASH_AT), then by the parent at seeded random moments, then run to the end. The
-// source's offsets are event numbers, so the batches re-run after a crash are the same events.
+// test/fixtures/nexmark-query.ts runs format('nexmark') -> q5's windowed counts (10 s every 2 s),
+// q11's sessions, or q8's join of persons with auctions then aggregation -> append to Parquet
+// (availableNow, 1700 events a batch, a state snapshot every 2 versions) in a child process. The
+// child is SIGKILLed at each phase of the trigger loop (SLUICE_TEST_CRASH_AT), then by the parent
+// at seeded random moments, then run to the end. The source's offsets are event numbers, so the
+// batches re-run after a crash are the same events.
 // At the end the Parquet output must equal DuckDB's batch SQL over the generator's bids minus the
 // late pairs, each (key, window) once: the model replays the batches as the offset log records
 // them (event ranges and the watermark each batch ran with). q5's event times are shuffled within
