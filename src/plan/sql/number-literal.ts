@@ -19,7 +19,7 @@ export function numberLiteral(text: string): Expr | string {
   const [, sign, int = '', frac, exp, rawSuffix] = m;
   const suffix = (rawSuffix ?? '').toUpperCase();
   const pointed = frac !== undefined, body = text.slice(0, text.length - suffix.length);
-  if (suffix === 'BD') return decimalLiteral(body, Math.max((frac ?? '').length - Number(exp ?? 0), 0), true);
+  if (suffix === 'BD') return decimalLiteral(body, Math.max((frac ?? '').length - Number(exp ?? 0), 0));
   if (suffix === 'D' || suffix === 'F' || (exp !== undefined && suffix === '')) return doubleLiteral(Number(body));
   if (pointed && suffix === '') return decimalLiteral(body, frac!.length);
   if (suffix === 'L') {
@@ -35,14 +35,14 @@ export function numberLiteral(text: string): Expr | string {
 }
 
 /** A decimal literal at `scale`, its precision the digits of its unscaled value (at least the scale), as Spark's Decimal(BigDecimal). */
-function decimalLiteral(body: string, scale: number, asWritten = false): Expr | string {
+function decimalLiteral(body: string, scale: number): Expr | string {
   const value = parseDecimal(body, scale);
   if (value === null) return `Invalid decimal literal '${body}'`;
   const digits = (value < 0n ? -value : value).toString().length, precision = Math.max(digits, scale, 1);
   if (precision > MAX_PRECISION) return `The literal ${body} needs ${precision} digits, more than a decimal holds (${MAX_PRECISION}); write it with an exponent (${body.replace(/\.$/, '')}D) for a double`;
   const type: DataType = decimal(precision, scale);
-  // Spark names a plain decimal literal by BigDecimal.toString (.5 is 0.5); a BD literal keeps its text.
-  return { op: 'lit', value: asWritten ? body : javaDecimalString(value, scale), type };
+  // The text is the name, Spark's BigDecimal.toString: .5 is 0.5, 123.0E-28BD is 1.230E-26.
+  return { op: 'lit', value: javaDecimalString(value, scale), type };
 }
 
 function doubleLiteral(v: number): Expr | string {
