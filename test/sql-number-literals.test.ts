@@ -97,6 +97,10 @@ describe('arithmetic against decimal literals, with Spark’s result types', () 
     expect(select('1.5 * 2.0D', 'l * 2L', 'l + 9223372036854775808').map(([, t, v]) => [t, v])).toEqual([
       ['double', 3], ['long', 14n], ['decimal(21,0)', '9223372036854775815']]);
   });
+  it('CASE WHEN and coalesce over decimal literals meet in the wider decimal (a CASE over decimals used to crash reading its conditions)', () => {
+    expect(select('CASE WHEN i > 1 THEN 1.5 ELSE 2.25 END', 'CASE WHEN i > 5 THEN 1.5 ELSE i END', 'coalesce(NULL, 0.5)').map(([, t, v]) => [t, v])).toEqual([
+      ['decimal(3,2)', '1.50'], ['decimal(11,1)', '3.0'], ['decimal(1,1)', '0.5']]);
+  });
   it('comparisons and filters read 1.5 = 1.50 as equal', () => {
     expect(select('1.5 = 1.50', 'i > 2.9', 'd < 0.25').map(([, , v]) => v)).toEqual([true, true, true]);
   });
