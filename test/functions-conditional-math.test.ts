@@ -26,7 +26,8 @@ describe('PySpark docstring examples', () => {
     const ab = T.struct({ a: T.long, b: T.long });
     const rows = [{ a: null, b: null }, { a: 1n, b: null }, { a: null, b: 2n }];
     expect(await selectRows(ab, rows, coalesce('a', 'b'))).toEqual([{ 'coalesce(a, b)': null }, { 'coalesce(a, b)': 1n }, { 'coalesce(a, b)': 2n }]);
-    expect((await selectRows(ab, rows, coalesce(col('a'), expr('0.0')).alias('r'))).map((r) => r.r)).toEqual([0, 1, 0]);
+    // The docstring's lit(0.0) is a Python float, so a double: 0.0D (a plain 0.0 would be Spark's decimal(1,1)).
+    expect((await selectRows(ab, rows, coalesce(col('a'), expr('0.0D')).alias('r'))).map((r) => r.r)).toEqual([0, 1, 0]);
   });
   it('nullif / greatest / least', async () => {
     const ab = T.struct({ a: T.long, b: T.long, c: T.long });

@@ -37,7 +37,8 @@ describe('create_map', () => {
 
   it("SQL: map(1.0, '2', 3.0, '4') is {1.0 -> '2', 3.0 -> '4'}; keys and values meet in common types; a null value is kept", async () => {
     const out = await queryRows(ONE, [{ id: 1 }], (df) => df.select(expr("map(1.0, '2', 3.0, '4')").alias('m'), expr('map(1, 2L, 2, NULL)').alias('n'), expr('map()').alias('e')));
-    expect(out).toEqual([{ m: new Map([[1, '2'], [3, '4']]), n: new Map([[1, 2n], [2, null]]), e: new Map() }]);
+    // 1.0 is Spark's decimal(2,1), so the keys are decimals, read as their text.
+    expect(out).toEqual([{ m: new Map([['1.0', '2'], ['3.0', '4']]), n: new Map([[1, 2n], [2, null]]), e: new Map() }]);
   });
 
   it('a duplicate or null key stops the query naming the row (Spark: DUPLICATED_MAP_KEY, NULL_MAP_KEY)', async () => {

@@ -48,8 +48,12 @@ describe('parsing into the Column tree', () => {
     ['true', true], ['FALSE', false], ['null', null],
   ])('literal %s', (sql, value) => expect(parseSqlExpr(sql)).toEqual(l(value)));
 
-  it.each<[string, number]>([['1.5', 1.5], ['.5', 0.5], ['1e3', 1000], ['2.5E-1', 0.25], ['7D', 7], ['1.0', 1], ['-2.0', -2]])(
+  it.each<[string, number]>([['1e3', 1000], ['2.5E-1', 0.25], ['7D', 7], ['1.5D', 1.5], ['-2.0D', -2]])(
     'double literal %s', (sql, value) => expect(parseSqlExpr(sql)).toEqual({ op: 'lit', value, type: T.double }));
+
+  // Spark types a number with a point and no exponent as a decimal of its digits (literals.sql.out).
+  it.each<[string, string, number, number]>([['1.5', '1.5', 2, 1], ['.5', '0.5', 1, 1], ['1.0', '1.0', 2, 1], ['-2.0', '-2.0', 2, 1]])(
+    'decimal literal %s', (sql, value, p, s) => expect(parseSqlExpr(sql)).toEqual({ op: 'lit', value, type: T.decimal(p, s) }));
 
   it('1.25BD is an exact decimal(3,2) literal, as Spark types it', () => expect(parseSqlExpr('1.25BD')).toEqual({ op: 'lit', value: '1.25', type: T.decimal(3, 2) }));
 

@@ -30,11 +30,12 @@ export interface NexmarkQuery {
 const q0 = (events: DataFrame): DataFrame => bids(events).select('auction', 'bidder', 'price', 'dateTime', 'extra');
 
 /**
- * q1: dollars to euros. Flink's `0.908 * price` is DECIMAL(23, 3); without a decimal type yet
- * (branch decimal) this is a double.
+ * q1: dollars to euros. Flink's `0.908 * price` is DECIMAL(23, 3); Spark's, written the same way,
+ * is decimal(24,3) (0.908 is decimal(3,3), a bigint decimal(20,0)). `col('price') * 0.908` would be
+ * a double, as in PySpark, where 0.908 is a Python float.
  */
 const q1 = (events: DataFrame): DataFrame =>
-  bids(events).select(col('auction'), col('bidder'), col('price').multiply(0.908).alias('price'), col('dateTime'), col('extra'));
+  bids(events).select(col('auction'), col('bidder'), expr('0.908 * price').alias('price'), col('dateTime'), col('extra'));
 
 /** q2: selection. */
 const q2 = (events: DataFrame): DataFrame => bids(events).where(col('auction').mod(123).equalTo(0)).select('auction', 'price');

@@ -34,9 +34,14 @@ function unalias(e: Expr): { e: Expr; alias?: string } {
   return e.op === 'alias' ? { e: e.child, alias: e.name } : { e };
 }
 
-/** A constant number, or an array(...) of them; null if `e` is neither. */
+/** A constant number, or an array(...) of them; null if `e` is neither. A decimal literal (0.5) counts, as Spark casts it to double here. */
 function constants(e: Expr): { values: number[]; array: boolean } | null {
-  const num = (x: Expr): number | null => (x.op === 'lit' && typeof x.value === 'number' ? x.value : x.op === 'lit' && typeof x.value === 'bigint' ? Number(x.value) : null);
+  const num = (x: Expr): number | null => {
+    if (x.op !== 'lit') return null;
+    if (typeof x.value === 'number') return x.value;
+    if (typeof x.value === 'bigint' || (x.type?.kind === 'decimal' && typeof x.value === 'string')) return Number(x.value);
+    return null;
+  };
   if (e.op === 'call' && e.name === 'array') {
     const values = e.args.map(num);
     return values.every((v): v is number => v !== null) ? { values, array: true } : null;

@@ -21,7 +21,9 @@ export function pickRows(type: DataType, cols: readonly A.Data[], choice: Int32A
     }
     return bb.finish(type.kind);
   }
-  const readers = cols.map((d) => cellReader(d, type)), w = cellWriter(type, n);
-  for (let i = 0; i < n; i++) { const k = choice[i]!; w.push(k < 0 ? null : readers[k]!(i)); }
+  // Readers only for the columns chosen: CASE WHEN passes its boolean conditions too, which a
+  // decimal reader cannot even view (Decimal128 words over a bitmap).
+  const readers: (ReturnType<typeof cellReader> | undefined)[] = [], w = cellWriter(type, n);
+  for (let i = 0; i < n; i++) { const k = choice[i]!; w.push(k < 0 ? null : (readers[k] ??= cellReader(cols[k]!, type))(i)); }
   return w.finish();
 }

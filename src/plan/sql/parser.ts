@@ -1,10 +1,10 @@
 import { ParseError } from '../../errors.ts';
-import { type DataType, array, decimal, double, map } from '../../data/types.ts';
-import { parseDecimal } from '../../data/decimal.ts';
+import { type DataType, array, decimal, map } from '../../data/types.ts';
 import { lookupFunction } from '../../exec/functions/registry.ts';
 import type { AggFn, BinaryOp, Expr, GeneratorFn } from '../expr.ts';
 import { PERCENTILE_ACCURACY } from '../../exec/aggregate/aggregators.ts';
 import { type Token, tokenize } from './lexer.ts';
+import { numberLiteral } from './number-literal.ts';
 import { parseInterval } from '../../util/interval.ts';
 import { sizedTypes, sqlType, sqlTypeNames } from './sql-types.ts';
 
@@ -75,6 +75,11 @@ class Parser {
 
   private fail(expected: string, t: Token = this.tok): never {
     throw new ParseError(`Syntax error in SQL expression: expected ${expected}, found ${describe(t)}`, this.text, t.pos);
+  }
+  private number(text: string, t: Token): Expr {
+    const lit = numberLiteral(text);
+    if (typeof lit === 'string') throw new ParseError(lit, this.text, t.pos);
+    return lit;
   }
   private isKw(word: string, t: Token = this.tok): boolean {
     return t.kind === 'ident' && !t.quoted && t.text.toLowerCase() === word;
@@ -177,13 +182,15 @@ class Parser {
     switch (t.kind) {
       case 'eof': return this.fail('an expression');
       case 'num': {
-        if (/bd$/i.test(t.text)) { this.i++; return decimalLiteral(t.text); }
-        this.i++; const value = numberValue(t.text); return typeof value === 'number' && !isIntegerLiteral(t.text) ? { op: 'lit', value, type: double } : { op: 'lit', value }; }
+        this.i++; return this.number(t.text, t); }
       case 'str': this.i++; return { op: 'lit', value: t.value };
       case 'op': {
         if (t.text === '(') { this.i++; const e = this.expr(0); this.expectOp(')', "')'"); return e; }
         if (t.text === '-' || t.text === '+') {
           this.i++;
+          // Spark's grammar reads `-` before a number as part of the literal: -2147483648 is an int.
+          const n = this.tok;
+          if (t.text === '-' && n.kind === 'num') { this.i++; return this.number(`-${n.text}`, n); }
           const e = this.expr(BP.unary);
           if (t.text === '+') return e;
           if (e.op === 'lit' && (typeof e.value === 'number' || typeof e.value === 'bigint')) return { ...e, value: -e.value };
@@ -393,36 +400,6 @@ function bin(fn: BinaryOp, left: Expr, right: Expr): Expr {
 /** Spark parses `x BETWEEN lo AND hi` as `x >= lo AND x <= hi`, and names it so. */
 export function between(x: Expr, lo: Expr, hi: Expr): Expr {
   return bin('and', bin('geq', x, lo), bin('leq', x, hi));
-}
-
-/**
- * `1.23BD`: an exact decimal literal, typed as Spark's Decimal(BigDecimal) is, with the digits it was
- * written with: 1.23BD is decimal(3,2), 0.01BD decimal(2,2), 1e2BD decimal(3,0).
- */
-function decimalLiteral(text: string): Expr {
-  const m = /^(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?bd$/i.exec(text);
-  if (!m) throw new ParseError(`Invalid decimal literal '${text}'`, text, 0);
-  const frac = m[2] ?? '', scale = Math.max(frac.length - Number(m[3] ?? 0), 0);
-  const value = parseDecimal(text.slice(0, -2), scale)!;
-  const digits = (value < 0n ? -value : value).toString().length;
-  return { op: 'lit', value: text.slice(0, -2), type: decimal(Math.min(Math.max(digits, scale, 1), 38), scale) };
-}
-
-/** A numeric literal: ints stay int, large ones and `L` are bigint, decimals and exponents double. */
-function numberValue(text: string): number | bigint {
-  const m = /^(.*?)(BD|[LSYDF])?$/i.exec(text)!;
-  const body = m[1]!, suffix = (m[2] ?? '').toUpperCase();
-  const integral = /^\d+$/.test(body);
-  if (suffix === 'L') return BigInt(integral ? body : Math.trunc(Number(body)));
-  if (!integral || suffix === 'D' || suffix === 'F' || suffix === 'BD') return Number(body);
-  const n = Number(body);
-  if (n <= 2147483647) return n;
-  return BigInt(body) <= 9223372036854775807n ? BigInt(body) : n;
-}
-
-/** Spark types `1`, `10L` and `3S` as integers, and `1.0`, `1e3`, `1D` as doubles (decimals, for now). */
-function isIntegerLiteral(text: string): boolean {
-  return /^\d+[LSY]?$/i.test(text);
 }
 
 function describe(t: Token): string {
