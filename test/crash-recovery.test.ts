@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
 import { mulberry32, randInt } from './support/prng.ts';
-import { runQueryChild, type ChildRunOptions, type ChildResult as QueryChildResult } from './support/query-child.ts';
+import { runQueryChild, type ChildRunOptions, type ChildResult as QueryChildResult, describeRun } from './support/query-child.ts';
 import { tmpDir } from './support/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -92,8 +92,6 @@ function runChild(o: RunOptions = {}): Promise<ChildResult> {
   return runQueryChild<Progress>(ROOT, args, env, o, CHILD_TIMEOUT_MS);
 }
 
-const describeRun = (r: ChildResult): string =>
-  `exit ${r.code ?? r.signal} after ${r.ms} ms, batches [${r.progress.map((p) => p.batchId).join(',')}]${r.stderr ? `, stderr:\n${r.stderr}` : ''}`;
 
 /** Runs the query without a hook (no kill) and expects it to end normally. */
 async function runClean(maxRecordsPerFile?: number): Promise<ChildResult> {

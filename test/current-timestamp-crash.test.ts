@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
-import { runQueryChild, type ChildResult } from './support/query-child.ts';
+import { runQueryChild, type ChildResult, describeRun } from './support/query-child.ts';
 import { tmpDir } from './support/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -51,8 +51,6 @@ function runChild(crashAt?: string): Promise<ChildResult<Progress>> {
   return runQueryChild<Progress>(ROOT, [FIXTURE, broker.bootstrap, topic, cp, out, String(PER_BATCH)], process.env, { crashAt }, CHILD_TIMEOUT_MS);
 }
 
-const describeRun = (r: ChildResult<Progress>): string =>
-  `exit ${r.code ?? r.signal} after ${r.ms} ms, batches [${r.progress.map((p) => p.batchId).join(',')}]${r.stderr ? `, stderr:\n${r.stderr}` : ''}`;
 
 /** batchTimestampMs of offsets/N: line 2 of the file is the batch's metadata. */
 async function loggedTime(batchId: number): Promise<number> {

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
-import { runQueryChild, type ChildRunOptions, type ChildResult } from './support/query-child.ts';
+import { runQueryChild, type ChildRunOptions, type ChildResult, describeRun, lastCommittedBatch } from './support/query-child.ts';
 import { tmpDir } from './support/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -57,11 +57,6 @@ describe('dropDuplicatesWithinWatermark crash recovery', () => {
       if (!files.length) return [];
       return (await duckQuery(`SELECT id FROM read_parquet('${out}/**/*.parquet') ORDER BY id`)).map((r) => Number(r.id));
     };
-    const lastCommit = async (): Promise<number> => {
-      const names = await fs.readdir(path.join(cp, 'commits')).catch(() => [] as string[]);
-      return Math.max(-1, ...names.filter((n) => /^\d+$/.test(n)).map(Number));
-    };
-    const describeRun = (r: ChildResult<Progress>) => `exit ${r.code ?? r.signal}, batches [${r.progress.map((p) => p.batchId)}]${r.stderr ? `, stderr:\n${r.stderr}` : ''}`;
     /** After a crash: whatever is visible has no id twice and no copy (a re-run rewrites its batch's files, it does not add to them). */
     const noDuplicate = async (where: string) => {
       const got = await ids();
@@ -81,7 +76,7 @@ describe('dropDuplicatesWithinWatermark crash recovery', () => {
     };
 
     // Stage 1: batch 0 of a new checkpoint, then a batch killed before its commit and again inside the re-run's sink.
-    let c = await lastCommit();
+    let c = await lastCommittedBatch(cp);
     let dataBatches = await produceStage(KEYS);
     await crash('afterOffsetLog', 0);
     await crash('beforeCommit', 2);
@@ -91,7 +86,7 @@ describe('dropDuplicatesWithinWatermark crash recovery', () => {
     expect(first.progress.at(-1), 'the run ends with a no-data batch').toMatchObject({ batchId: c + dataBatches + 1, numInputRows: 0 });
 
     // Stage 2: every key again (state evicted, so all are new); a kill after a commit, then in the no-data batch.
-    c = await lastCommit();
+    c = await lastCommittedBatch(cp);
     dataBatches = await produceStage(KEYS);
     await crash('afterCommit', c + 2);
     await crash('beforeCommit', c + dataBatches + 1);
@@ -113,6 +108,6 @@ describe('dropDuplicatesWithinWatermark crash recovery', () => {
     expect(last.progress.at(-1)!.stateRows).toBe(60);
     const stateFiles = await fs.readdir(path.join(cp, 'state', '0'));
     expect(stateFiles.some((f) => f.endsWith('.snapshot')), 'recovery went through snapshots').toBe(true);
-    console.log(`dedup-crash: ${produced} originals + ${messages - produced} copies, ${(await lastCommit()) + 1} batches`);
+    console.log(`dedup-crash: ${produced} originals + ${messages - produced} copies, ${(await lastCommittedBatch(cp)) + 1} batches`);
   }, 180_000);
 });

@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
 import { mulberry32, randInt } from './support/prng.ts';
-import { runQueryChild, type ChildRunOptions, type ChildResult as QueryChildResult } from './support/query-child.ts';
+import { runQueryChild, type ChildRunOptions, type ChildResult as QueryChildResult, describeRun } from './support/query-child.ts';
 import { tmpDir } from './support/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -222,8 +222,6 @@ class Pipeline {
 const lineOf = (r: Record<string, unknown>): string =>
   `${r.user_id}|${new Date(Number(r.wstart)).toISOString()}|${new Date(Number(r.wend)).toISOString()}|${Number(r.total)}|${Number(r.n)}`;
 
-const describeRun = (r: ChildResult): string =>
-  `exit ${r.code ?? r.signal} after ${r.ms} ms, batches [${r.progress.map((p) => p.batchId).join(',')}]${r.stderr ? `, stderr:\n${r.stderr}` : ''}`;
 
 interface PhaseCase {
   phase: Phase;

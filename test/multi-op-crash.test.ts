@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
-import { runQueryChild, type ChildRunOptions, type ChildResult } from './support/query-child.ts';
+import { runQueryChild, type ChildRunOptions, type ChildResult, describeRun, lastCommittedBatch } from './support/query-child.ts';
 import { tmpDir } from './support/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -89,11 +89,6 @@ describe('dedup -> aggregate -> aggregate crash recovery', () => {
       return (await duckQuery(`SELECT epoch_ms(minute) AS m, windows, events, amount FROM read_parquet('${out}/**/*.parquet') ORDER BY m, events`))
         .map((r): Minute => [Number(r.m), Number(r.windows), Number(r.events), Number(r.amount)]);
     };
-    const lastCommit = async (): Promise<number> => {
-      const names = await fs.readdir(path.join(cp, 'commits')).catch(() => [] as string[]);
-      return Math.max(-1, ...names.filter((n) => /^\d+$/.test(n)).map(Number));
-    };
-    const describeRun = (r: ChildResult<Progress>) => `exit ${r.code ?? r.signal}, batches [${r.progress.map((p) => p.batchId)}]${r.stderr ? `, stderr:\n${r.stderr}` : ''}`;
     /** After a crash: no minute written twice, and each one written is whole (a re-run rewrites its batch's files). */
     const noDuplicate = async (where: string) => {
       const got = await written();
@@ -116,7 +111,7 @@ describe('dedup -> aggregate -> aggregate crash recovery', () => {
     };
 
     // Stage 1: batch 0 of a new checkpoint, then a batch killed before its commit and again inside the re-run's sink.
-    let c = await lastCommit();
+    let c = await lastCommittedBatch(cp);
     let dataBatches = await produceStage();
     await crash('afterOffsetLog', 0);
     await crash('beforeCommit', 2);
@@ -127,7 +122,7 @@ describe('dedup -> aggregate -> aggregate crash recovery', () => {
     expect(first.progress.every((p) => p.stateRows.length === 3), 'one progress entry per operator').toBe(true);
 
     // Stage 2: a kill after a commit, then in the no-data batch (where the minutes close).
-    c = await lastCommit();
+    c = await lastCommittedBatch(cp);
     dataBatches = await produceStage();
     await crash('afterCommit', c + 2);
     await crash('beforeCommit', c + dataBatches + 1);
@@ -153,6 +148,6 @@ describe('dedup -> aggregate -> aggregate crash recovery', () => {
       const files = await fs.readdir(path.join(cp, 'state', op));
       expect(files.some((f) => f.endsWith('.snapshot')), `state/${op} recovered through snapshots`).toBe(true);
     }
-    console.log(`multi-op-crash: ${produced} events, ${expected().length} minutes, ${(await lastCommit()) + 1} batches, final state rows ${JSON.stringify(final)}`);
+    console.log(`multi-op-crash: ${produced} events, ${expected().length} minutes, ${(await lastCommittedBatch(cp)) + 1} batches, final state rows ${JSON.stringify(final)}`);
   }, 240_000);
 });

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
-import { runQueryChild, type ChildResult, type ChildRunOptions } from './support/query-child.ts';
+import { runQueryChild, type ChildResult, type ChildRunOptions, describeRun } from './support/query-child.ts';
 import { tmpDir } from './support/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -47,8 +47,6 @@ function runChild(name: string, o: ChildRunOptions = {}): Promise<ChildResult<Pr
   return runQueryChild<Progress>(ROOT, [FIXTURE, broker.bootstrap, topic, cp, out, String(MAX_OFFSETS)], { ...process.env }, o, CHILD_TIMEOUT_MS);
 }
 
-const describeRun = (r: ChildResult<Progress>): string =>
-  `exit ${r.code ?? r.signal} after ${r.ms} ms, batches [${r.progress.map((p) => p.batchId).join(',')}]${r.stderr ? `, stderr:\n${r.stderr}` : ''}`;
 
 const logIds = async (dir: string): Promise<number[]> =>
   (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);

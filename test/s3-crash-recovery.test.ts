@@ -14,7 +14,7 @@ import { produce, startBroker, uniqueTopic, type TestBroker } from './support/br
 import { externalS3, startS3, downloadParquet, listKeys, readText, splitS3, type TestS3 } from './support/s3.ts';
 import { startFaultProxy, type FaultProxy } from './support/s3-fault-proxy.ts';
 import { duckQuery } from './support/duck.ts';
-import { runQueryChild, type ChildRunOptions, type ChildResult as QueryChildResult } from './support/query-child.ts';
+import { runQueryChild, type ChildRunOptions, type ChildResult as QueryChildResult, describeRun } from './support/query-child.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/crash-query.ts', import.meta.url));
@@ -50,7 +50,6 @@ function runChild(job: Job, o: ChildRunOptions & { endpoint?: string; maxOffsets
   return runQueryChild<Progress>(ROOT, args, env, o, CHILD_TIMEOUT_MS);
 }
 
-const describeRun = (r: ChildResult): string => `exit ${r.code ?? r.signal}, batches [${r.progress.map((p) => p.batchId).join(',')}]${r.stderr ? `, stderr:\n${r.stderr}` : ''}`;
 
 async function logIds(prefix: string): Promise<number[]> {
   const { key } = splitS3(prefix);

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
-import { runQueryChild, type ChildRunOptions, type ChildResult } from './support/query-child.ts';
+import { runQueryChild, type ChildRunOptions, type ChildResult, describeRun, lastCommittedBatch } from './support/query-child.ts';
 import { tmpDir } from './support/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -63,11 +63,6 @@ describe('transformWithState crash recovery', () => {
       const rows = await duckQuery(`SELECT "user" AS u, epoch_ms(sessionStart) AS s, events AS n FROM read_parquet('${out}/**/*.parquet')`);
       return rows.map((r) => `${String(r.u)}|${Number(r.s)}|${Number(r.n)}`).sort();
     };
-    const lastCommit = async (): Promise<number> => {
-      const names = await fs.readdir(path.join(cp, 'commits')).catch(() => [] as string[]);
-      return Math.max(-1, ...names.filter((n) => /^\d+$/.test(n)).map(Number));
-    };
-    const describeRun = (r: ChildResult<Progress>) => `exit ${r.code ?? r.signal}, batches [${r.progress.map((p) => p.batchId)}]${r.stderr ? `, stderr:\n${r.stderr}` : ''}`;
     /** After a crash: no session twice, none short (a re-run rewrites its batch's files, it does not add to them). */
     const noDuplicate = async (where: string) => {
       const got = await sessions();
@@ -89,7 +84,7 @@ describe('transformWithState crash recovery', () => {
     };
 
     // Stage 1: batch 0 of a new checkpoint, then a batch killed before its commit and again inside the re-run's sink.
-    let c = await lastCommit();
+    let c = await lastCommittedBatch(cp);
     let dataBatches = await produceStage();
     await crash('afterOffsetLog', 0);
     await crash('beforeCommit', 2);
@@ -99,7 +94,7 @@ describe('transformWithState crash recovery', () => {
     expect(first.progress.at(-1), 'the run ends with a no-data batch, where timers fire').toMatchObject({ batchId: c + dataBatches + 1, numInputRows: 0 });
 
     // Stage 2: a kill after a commit, then in the no-data batch (its timers fire again on the re-run, once).
-    c = await lastCommit();
+    c = await lastCommittedBatch(cp);
     dataBatches = await produceStage();
     await crash('afterCommit', c + 2);
     await crash('beforeCommit', c + dataBatches + 1);
@@ -123,6 +118,6 @@ describe('transformWithState crash recovery', () => {
     expect(last.progress.at(-1)!.stateRows).toBe(open * (1 + BURST + 3));
     const stateFiles = await fs.readdir(path.join(cp, 'state', '0'));
     expect(stateFiles.some((f) => f.endsWith('.snapshot')), 'recovery went through snapshots').toBe(true);
-    console.log(`tws-crash: ${produced} events, ${expected().length} sessions closed, ${(await lastCommit()) + 1} batches`);
+    console.log(`tws-crash: ${produced} events, ${expected().length} sessions closed, ${(await lastCommittedBatch(cp)) + 1} batches`);
   }, 300_000);
 });

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 
 /** How a crash test ends a query child: its own crash hook, or a SIGKILL from the parent. */
 export interface ChildRunOptions {
@@ -67,4 +69,15 @@ export function runQueryChild<P>(cwd: string, args: readonly string[], env: Node
       resolve(r);
     });
   });
+}
+
+/** A child run in one line, for an assertion's message: how it ended, after how long, the batches it ran, its stderr. */
+export function describeRun<P extends { batchId: number }>(r: ChildResult<P>): string {
+  return `exit ${r.code ?? r.signal} after ${r.ms} ms, batches [${r.progress.map((p) => p.batchId).join(',')}]${r.stderr ? `, stderr:\n${r.stderr}` : ''}`;
+}
+
+/** The last batch id with a file in the checkpoint's commits/ folder, or -1 when none has committed. */
+export async function lastCommittedBatch(checkpoint: string): Promise<number> {
+  const names = await fs.readdir(path.join(checkpoint, 'commits')).catch(() => [] as string[]);
+  return Math.max(-1, ...names.filter((n) => /^\d+$/.test(n)).map(Number));
 }
