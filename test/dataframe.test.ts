@@ -254,10 +254,13 @@ describe('the trigger loop', () => {
 
   it('the rate source produces rowsPerSecond rows with value and timestamp', async () => {
     const q = await session.readStream.format('rate').option('rowsPerSecond', 50).load().writeStream.format('memory').queryName('rate').start();
-    await new Promise((r) => setTimeout(r, 600));
+    // Wait for rows rather than a fixed time: a busy machine runs fewer batches in 600 ms.
+    const deadline = Date.now() + 20_000;
+    while (session.table('rate').count() < 15 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await q.stop();
     const out = session.table('rate').collect();
     expect(out.length).toBeGreaterThanOrEqual(15);
+    expect(out.map((r) => r.value)).toEqual(out.map((_, i) => BigInt(i)));
     expect(out.slice(0, 3).map((r) => r.value)).toEqual([0n, 1n, 2n]);
     expect((out[1]!.timestamp as Date).getTime() - (out[0]!.timestamp as Date).getTime()).toBe(20);
   });

@@ -4,6 +4,7 @@ import { decimalFromNumber, decimalToNumber, fitsPrecision, javaDecimalString, p
 import { toArrowType, typeToString } from '../../data/types.ts';
 import { mapColumn } from '../../data/builders.ts';
 import { cellReader, cellWriter, formatDate, formatTimestamp, parseDate, parseTimestamp, type Cell } from '../../data/cells.ts';
+import { formatDoubleValue } from '../../formats/hive-path.ts';
 
 const dec = new TextDecoder();
 
@@ -22,8 +23,28 @@ export function canCast(from: DataType, to: DataType): boolean {
 
 const INT_MIN = -2147483648, INT_MAX = 2147483647;
 const LONG_MIN = -(2n ** 63n), LONG_MAX = 2n ** 63n - 1n;
+/** Spark's largest timestamp (Long.MaxValue microseconds) in sluice's milliseconds. */
+const TS_MAX_MS = 9223372036854775;
 
-/** One cell, Spark's (non-ANSI) cast rules: unparsable or out of range gives null. */
+/**
+ * Java's double-to-integral conversion (JLS 5.1.3), which non-ANSI Spark's cast uses: toward zero,
+ * NaN is 0, and a value past the type's range is its nearest end.
+ */
+function doubleToIntegral(v: number, to: 'int' | 'long'): number | bigint {
+  if (Number.isNaN(v)) return to === 'int' ? 0 : 0n;
+  const t = Math.trunc(v);
+  if (to === 'int') return t < INT_MIN ? INT_MIN : t > INT_MAX ? INT_MAX : t;
+  if (!Number.isFinite(t)) return t < 0 ? LONG_MIN : LONG_MAX;
+  const b = BigInt(t);
+  return b < LONG_MIN ? LONG_MIN : b > LONG_MAX ? LONG_MAX : b;
+}
+
+/**
+ * One cell, Spark 3.5's cast with ANSI off (CastWithAnsiOffSuite, the ANSI Compliance page):
+ * an unparsable string is null; an integral value too wide for int keeps its low 32 bits; a
+ * double keeps Java's conversion (doubleToIntegral); a timestamp's seconds that do not fit an int
+ * and every date-to-number cast are null; a double prints as Java's Double.toString (`1.0`).
+ */
 function convert(v: Cell, from: DataType, to: DataType): Cell {
   if (v === null) return null;
   if (from.kind === 'array' && to.kind === 'array') return (v as readonly Cell[]).map((x) => convert(x, from.elementType, to.elementType));
@@ -36,30 +57,44 @@ function convert(v: Cell, from: DataType, to: DataType): Cell {
     case 'string':
       if (from.kind === 'timestamp') return formatTimestamp(v as number);
       if (from.kind === 'date') return formatDate(v as number);
+      if (from.kind === 'double') return formatDoubleValue(v as number);
       return String(v);
     case 'boolean':
       if (typeof v === 'string') { const s = v.trim().toLowerCase(); return ['true', 't', 'yes', 'y', '1'].includes(s) ? true : ['false', 'f', 'no', 'n', '0'].includes(s) ? false : null; }
       return typeof v === 'bigint' ? v !== 0n : Boolean(v);
     case 'int': case 'long': {
-      let x: number | bigint;
-      if (typeof v === 'string') { const s = v.trim(); if (!/^[+-]?\d+(\.\d*)?$/.test(s)) return null; x = BigInt(s.split('.')[0]!); }
-      else if (typeof v === 'boolean') x = v ? 1 : 0;
-      else if (from.kind === 'timestamp') x = Math.floor((v as number) / 1000);
-      else if (typeof v === 'number') { if (!Number.isFinite(v)) return null; x = Math.trunc(v); }
-      else x = v as bigint;
-      if (to.kind === 'int') { const n = Number(x); return n < INT_MIN || n > INT_MAX ? null : n; }
-      const b = typeof x === 'bigint' ? x : BigInt(x);
-      return b < LONG_MIN || b > LONG_MAX ? null : b;
+      if (from.kind === 'date') return null;
+      if (typeof v === 'string') {
+        // A string out of range is null (UTF8String.toInt/toLong), not wrapped.
+        const s = v.trim(); if (!/^[+-]?\d+(\.\d*)?$/.test(s)) return null;
+        const b = BigInt(s.split('.')[0]!);
+        if (to.kind === 'int') return b < INT_MIN || b > INT_MAX ? null : Number(b);
+        return b < LONG_MIN || b > LONG_MAX ? null : b;
+      }
+      if (typeof v === 'boolean') return to.kind === 'int' ? (v ? 1 : 0) : (v ? 1n : 0n);
+      if (from.kind === 'timestamp') {
+        const secs = Math.floor((v as number) / 1000);
+        if (to.kind === 'int') return secs < INT_MIN || secs > INT_MAX ? null : secs;
+        return BigInt(secs);
+      }
+      if (from.kind === 'double') return doubleToIntegral(v as number, to.kind);
+      const b = typeof v === 'bigint' ? v : BigInt(v as number);
+      return to.kind === 'int' ? Number(BigInt.asIntN(32, b)) : b;
     }
     case 'double':
-      if (typeof v === 'string') { const s = v.trim(); const n = s === '' ? NaN : Number(s); return Number.isNaN(n) && !/^nan$/i.test(s) ? null : n; }
+      if (typeof v === 'string') return parseJavaDouble(v);
       if (from.kind === 'timestamp') return (v as number) / 1000;
+      if (from.kind === 'date') return null;
       return typeof v === 'boolean' ? (v ? 1 : 0) : Number(v);
-    case 'timestamp':
+    case 'timestamp': {
       if (typeof v === 'string') return parseTimestamp(v);
       if (from.kind === 'date') return (v as number) * 86400000;
+      // Spark gives true one microsecond, which milliseconds cannot hold apart from false: null says so.
       if (typeof v === 'boolean') return null;
-      return Math.floor(Number(v) * 1000); // numbers are seconds since the epoch, as in Spark
+      const ms = Number(v) * 1000; // numbers are seconds since the epoch, as in Spark
+      if (Number.isNaN(ms) || (from.kind === 'double' && !Number.isFinite(ms))) return null;
+      return ms > TS_MAX_MS ? TS_MAX_MS : ms < -TS_MAX_MS ? -TS_MAX_MS : Math.floor(ms);
+    }
     case 'date':
       if (typeof v === 'string') return parseDate(v);
       if (from.kind === 'timestamp') return Math.floor((v as number) / 86400000);
@@ -69,6 +104,19 @@ function convert(v: Cell, from: DataType, to: DataType): Cell {
     default:
       return null;
   }
+}
+
+/**
+ * A string as a double, as Spark's cast: Java's Double.parseDouble after trimming (so `1.5d` and
+ * `1e3` parse, and `NaN`/`Infinity` as Java spells them) plus Spark's words `inf`, `infinity`
+ * and `nan` in any case (processFloatingPointSpecialLiterals); anything else is null.
+ */
+function parseJavaDouble(text: string): number | null {
+  const s = text.trim();
+  if (/^[+-]?(inf|infinity)$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
+  if (/^[+-]?NaN$/.test(s) || /^nan$/i.test(s)) return NaN;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[dDfF]?$/.test(s)) return null;
+  return Number(s.replace(/[dDfF]$/, ''));
 }
 
 /**
