@@ -8,7 +8,8 @@ import { type DataType, type Struct, struct, toArrowType } from '../src/data/typ
 import { type Batch, makeBatch } from '../src/data/batch.ts';
 import { BytesBuilder, ValidityBuilder, nullColumn, primitiveColumn } from '../src/data/builders.ts';
 import { parquetSink, readLogEntry, LOG_DIR } from '../src/sinks/parquet/parquet-sink.ts';
-import { escapePathName, formatDoubleValue, formatTimestampValue, unescapePathName } from '../src/formats/hive-path.ts';
+import { escapePathName, formatTimestampValue, unescapePathName } from '../src/formats/hive-path.ts';
+import { formatDouble } from '../src/data/cells.ts';
 import type { Sink, SinkOptions } from '../src/sinks/sink.ts';
 import { LocalStorage } from '../src/storage/local.ts';
 import { AnalysisError, OptionError, SinkError } from '../src/errors.ts';
@@ -393,7 +394,7 @@ describe('hive escaping helpers', () => {
   it('formats timestamps and doubles like Spark', () => {
     expect(formatTimestampValue(Date.UTC(2024, 0, 1, 10, 0, 0))).toBe('2024-01-01 10:00:00');
     expect(formatTimestampValue(Date.UTC(2024, 0, 1, 10, 0, 0, 120))).toBe('2024-01-01 10:00:00.12');
-    expect([1, 0.5, -0, 1e7, 1.5e-5, 123456.789, NaN, -Infinity].map(formatDoubleValue))
+    expect([1, 0.5, -0, 1e7, 1.5e-5, 123456.789, NaN, -Infinity].map(formatDouble))
       .toEqual(['1.0', '0.5', '-0.0', '1.0E7', '1.5E-5', '123456.789', 'NaN', '-Infinity']);
   });
 });

@@ -138,6 +138,23 @@ function mapWriter(type: MapType, capacity: number): CellWriter {
   };
 }
 
+/**
+ * A double as Java's Double.toString writes it (`1.0`, `1.0E7`, `NaN`), which Spark uses wherever a
+ * double becomes text: cast to string, show(), JSON (Jackson), partition directory names.
+ */
+export function formatDouble(d: number): string {
+  if (Number.isNaN(d)) return 'NaN';
+  if (d === Infinity) return 'Infinity';
+  if (d === -Infinity) return '-Infinity';
+  if (d === 0) return Object.is(d, -0) ? '-0.0' : '0.0';
+  const a = Math.abs(d);
+  if (a >= 1e-3 && a < 1e7) {
+    const s = String(d);
+    return s.includes('.') ? s : s + '.0';
+  }
+  const [m, e] = d.toExponential().split('e') as [string, string];
+  return `${m.includes('.') ? m : m + '.0'}E${e.startsWith('+') ? e.slice(1) : e}`;
+}
 /** Spark's text for a timestamp: 'yyyy-MM-dd HH:mm:ss[.SSS]' in UTC. */
 export function formatTimestamp(ms: number): string {
   const iso = new Date(ms).toISOString();

@@ -47,20 +47,6 @@ export function formatDateValue(days: number): string {
   return iso.slice(0, iso.indexOf('T'));
 }
 
-/** Java's Double.toString, which Spark uses for double partition values (`1.0`, `1.0E7`, `NaN`). */
-export function formatDoubleValue(d: number): string {
-  if (Number.isNaN(d)) return 'NaN';
-  if (d === Infinity) return 'Infinity';
-  if (d === -Infinity) return '-Infinity';
-  if (d === 0) return Object.is(d, -0) ? '-0.0' : '0.0';
-  const a = Math.abs(d);
-  if (a >= 1e-3 && a < 1e7) {
-    const s = String(d);
-    return s.includes('.') ? s : s + '.0';
-  }
-  const [m, e] = d.toExponential().split('e') as [string, string];
-  return `${m.includes('.') ? m : m + '.0'}E${e.startsWith('+') ? e.slice(1) : e}`;
-}
 /** Longest directory name most file systems accept (bytes of UTF-8). */
 export const MAX_SEGMENT_BYTES = 255;
 

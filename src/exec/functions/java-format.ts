@@ -1,5 +1,5 @@
 import { DataError } from '../../errors.ts';
-import { formatDoubleValue } from '../../formats/hive-path.ts';
+import { formatDouble } from '../../data/cells.ts';
 import { roundHalfUp } from './round.ts';
 
 /**
@@ -58,7 +58,7 @@ function convert(s: Spec, v: FormatArg, kind: FormatArgKind, fmt: string): strin
   let out: string;
   switch (s.conv.toLowerCase()) {
     case 'b': out = String(kind === 'boolean' ? v === true : v !== null); break;
-    case 's': out = v === null ? 'null' : kind === 'double' ? formatDoubleValue(v as number) : String(v); break;
+    case 's': out = v === null ? 'null' : kind === 'double' ? formatDouble(v as number) : String(v); break;
     case 'c':
       if (v === null) out = 'null';
       else if (kind === 'int') out = String.fromCodePoint(v as number);

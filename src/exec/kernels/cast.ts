@@ -4,7 +4,7 @@ import { decimalFromNumber, decimalToNumber, fitsPrecision, javaDecimalString, p
 import { toArrowType, typeToString } from '../../data/types.ts';
 import { mapColumn } from '../../data/builders.ts';
 import { cellReader, cellWriter, formatDate, formatTimestamp, parseDate, parseTimestamp, type Cell } from '../../data/cells.ts';
-import { formatDoubleValue } from '../../formats/hive-path.ts';
+import { formatDouble } from '../../data/cells.ts';
 
 const dec = new TextDecoder();
 
@@ -57,7 +57,7 @@ function convert(v: Cell, from: DataType, to: DataType): Cell {
     case 'string':
       if (from.kind === 'timestamp') return formatTimestamp(v as number);
       if (from.kind === 'date') return formatDate(v as number);
-      if (from.kind === 'double') return formatDoubleValue(v as number);
+      if (from.kind === 'double') return formatDouble(v as number);
       return String(v);
     case 'boolean':
       if (typeof v === 'string') { const s = v.trim().toLowerCase(); return ['true', 't', 'yes', 'y', '1'].includes(s) ? true : ['false', 'f', 'no', 'n', '0'].includes(s) ? false : null; }

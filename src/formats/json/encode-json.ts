@@ -1,6 +1,6 @@
 import type * as A from 'apache-arrow';
 import type { DataType, Struct } from '../../data/types.ts';
-import { cellReader, formatDate, formatTimestamp } from '../../data/cells.ts';
+import { cellReader, formatDate, formatDouble, formatTimestamp } from '../../data/cells.ts';
 import { isValid } from '../../data/batch.ts';
 import { javaDecimalString } from '../../data/decimal.ts';
 
@@ -52,7 +52,8 @@ export function jsonWriter(d: A.Data, t: DataType): JsonWriter {
   switch (t.kind) {
     case 'string': return (i) => JSON.stringify(read(i));
     case 'boolean': case 'int': case 'long': return (i) => String(read(i));
-    case 'double': return (i) => { const v = read(i) as number; return Number.isFinite(v) ? String(v) : `"${v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : 'NaN'}"`; };
+    // Jackson writes a double as Java's Double.toString (`1.0`, `1.0E21`), and NaN/Infinity as strings.
+    case 'double': return (i) => { const v = read(i) as number; return Number.isFinite(v) ? formatDouble(v) : `"${formatDouble(v)}"`; };
     case 'timestamp': return (i) => `"${jsonTimestamp(read(i) as number)}"`;
     case 'date': return (i) => `"${formatDate(read(i) as number)}"`;
     case 'binary': return (i) => `"${Buffer.from(read(i) as Uint8Array).toString('base64')}"`;

@@ -10,9 +10,10 @@ import type { DataType, Struct } from '../../data/types.ts';
 import { struct } from '../../data/types.ts';
 import { type Batch, isValid, makeBatch } from '../../data/batch.ts';
 import { take } from '../../data/take.ts';
+import { formatDouble } from '../../data/cells.ts';
 import { SinkError } from '../../errors.ts';
 import {
-  formatDateValue, formatDoubleValue, formatTimestampValue, MAX_SEGMENT_BYTES, partitionSegment, shortenedSegment,
+  formatDateValue, formatTimestampValue, MAX_SEGMENT_BYTES, partitionSegment, shortenedSegment,
 } from '../../formats/hive-path.ts';
 
 const utf8 = new TextDecoder();
@@ -34,7 +35,7 @@ function valueFormatter(d: A.Data, type: DataType): (i: number) => string | null
     }
     case 'int': { const v = d.values as Int32Array; return (i) => (nulls && !isValid(d, i) ? null : String(v[i]!)); }
     case 'date': { const v = d.values as Int32Array; return (i) => (nulls && !isValid(d, i) ? null : formatDateValue(v[i]!)); }
-    case 'double': { const v = d.values as Float64Array; return (i) => (nulls && !isValid(d, i) ? null : formatDoubleValue(v[i]!)); }
+    case 'double': { const v = d.values as Float64Array; return (i) => (nulls && !isValid(d, i) ? null : formatDouble(v[i]!)); }
     case 'long': { const v = d.values as BigInt64Array; return (i) => (nulls && !isValid(d, i) ? null : v[i]!.toString()); }
     case 'timestamp': {
       const v = d.values as BigInt64Array;
