@@ -28,6 +28,7 @@ export {
   bround, initcap, reverse, repeat, instr, locate, translate, ascii, left, right, format_string, printf, named_struct, json_tuple,
   count_distinct, countDistinct, stddev, std, stddev_samp, stddev_pop, variance, var_samp, var_pop, skewness, kurtosis,
   max_by, min_by, percentile_approx, approx_percentile,
+  asc, desc, asc_nulls_first, asc_nulls_last, desc_nulls_first, desc_nulls_last,
 } from './api/functions.ts';
 export { GroupedData } from './api/dataframe.ts';
 export type { TransformWithStateOptions } from './api/dataframe.ts';

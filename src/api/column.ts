@@ -68,6 +68,17 @@ export class Column {
     return new Column({ op: 'call', name, args: [this.expr, ...rest.map(toExprOrLit)] });
   }
   alias(name: string): Column { return new Column({ op: 'alias', child: this.expr, name }); }
+  /** An ordering for orderBy()/sort(), as Spark's: ascending puts nulls first, descending puts them last. */
+  asc(): Column { return this.order(true, true); }
+  desc(): Column { return this.order(false, false); }
+  asc_nulls_first(): Column { return this.order(true, true); }
+  asc_nulls_last(): Column { return this.order(true, false); }
+  desc_nulls_first(): Column { return this.order(false, true); }
+  desc_nulls_last(): Column { return this.order(false, false); }
+  private order(ascending: boolean, nullsFirst: boolean): Column {
+    const child = this.expr.op === 'sortOrder' ? this.expr.child : this.expr;
+    return new Column({ op: 'sortOrder', child, ascending, nullsFirst });
+  }
   as(name: string): Column { return this.alias(name); }
   name(name: string): Column { return this.alias(name); }
   cast(to: DataType | AtomicKind | string): Column {

@@ -5,7 +5,7 @@ import type { LogicalPlan } from '../plan/logical.ts';
 import { planQuery } from '../plan/planner.ts';
 import { DataStreamWriter } from './data-stream-writer.ts';
 import { AnalysisError } from '../errors.ts';
-import type { AggExpr, Expr } from '../plan/expr.ts';
+import { type AggExpr, type Expr, exprToString, mapChildren, outputName } from '../plan/expr.ts';
 import { parseWatermarkDelay } from '../util/watermark-delay.ts';
 import { parseJoinType } from '../plan/plan-join.ts';
 import { isStreaming } from '../plan/logical.ts';
@@ -110,6 +110,46 @@ export class DataFrame {
   dropna(how: 'any' | 'all' = 'any', thresh?: number, subset?: string | string[]): DataFrame { return this.na.drop(how, thresh, subset); }
   /** @internal */ withPlan(plan: LogicalPlan): DataFrame { return this.with(plan); }
 
+  /**
+   * The rows in order of the columns: orderBy('a', desc('b')), orderBy(['a', 'b'], { ascending: false }),
+   * or per column { ascending: [true, false] } as PySpark's `ascending=`. Static DataFrames only (see plan-sort.ts).
+   */
+  orderBy(...cols: (ColumnLike | ColumnLike[] | { ascending: boolean | boolean[] })[]): DataFrame {
+    const last = cols.at(-1);
+    const opts = last !== null && typeof last === 'object' && !Array.isArray(last) && !(last instanceof Column) ? last as { ascending: boolean | boolean[] } : null;
+    const keys = (opts ? cols.slice(0, -1) : cols).flat() as ColumnLike[];
+    if (!keys.length) throw new AnalysisError('orderBy() needs at least one column.');
+    const asc = opts ? (Array.isArray(opts.ascending) ? opts.ascending : keys.map(() => opts.ascending as boolean)) : null;
+    if (asc && asc.length !== keys.length) throw new AnalysisError(`orderBy() got ${keys.length} columns but ${asc.length} ascending flags; give one per column.`);
+    const orders = keys.map((k, i) => {
+      const c = toColumn(k);
+      const o = c.expr.op === 'sortOrder' ? c : asc && !asc[i] ? c.desc() : c.asc();
+      return o.expr as Extract<Expr, { op: 'sortOrder' }>;
+    });
+    return this.with({ kind: 'sort', child: this.plan, orders });
+  }
+  sort(...cols: Parameters<DataFrame['orderBy']>): DataFrame { return this.orderBy(...cols); }
+  /** The first n rows (static DataFrames). */
+  limit(n: number): DataFrame { return this.with({ kind: 'limit', child: this.plan, n }); }
+  /** The same rows with new column names, in order: toDF('id', 'total'). */
+  toDF(...names: string[]): DataFrame {
+    const cols = this.columns;
+    if (names.length !== cols.length) throw new AnalysisError(`toDF() got ${names.length} names for ${cols.length} columns (${cols.join(', ')}); give one name per column.`);
+    return this.select(cols.map((c, i) => toColumn(c).alias(names[i]!)));
+  }
+  /** The distinct rows: dropDuplicates() over every column. */
+  distinct(): DataFrame { return this.dropDuplicates(); }
+  /**
+   * Spark's partitioning and caching calls, accepted so scripts port as written. sluice runs a query
+   * in one process over Arrow batches, so there is nothing to repartition or cache: each returns the
+   * DataFrame unchanged (a Parquet sink writes its own files per batch either way).
+   */
+  coalesce(_numPartitions: number): DataFrame { return this; }
+  repartition(..._args: unknown[]): DataFrame { return this; }
+  cache(): DataFrame { return this; }
+  persist(..._args: unknown[]): DataFrame { return this; }
+  unpersist(..._args: unknown[]): DataFrame { return this; }
+
   /** A DataFrame alias names the relation in joins; on its own it changes nothing. */
   alias(_name: string): DataFrame { return this; }
 
@@ -195,13 +235,36 @@ export class GroupedData {
    */
   agg(...cols: (Column | Column[] | Record<string, string>)[]): DataFrame {
     const columns = cols.flatMap((c): Column[] => (c instanceof Column ? [c] : Array.isArray(c) ? c : this.fromDict(c)));
-    const aggs: AggExpr[] = columns.map((c) => {
+    // An expression over aggregates (size(collect_set(x)), sum(a) / count(a)): its aggregates are
+    // computed as hidden columns, then the expression over them, as Spark's Aggregate evaluates
+    // its result expressions after the aggregate buffers.
+    const aggs: AggExpr[] = [], outputs: Expr[] = [];
+    let hidden = 0;
+    const lift = (e: Expr): Expr => {
+      if (e.op === 'agg') {
+        const name = `__agg_${hidden++}`;
+        aggs.push({ ...e.agg, alias: name });
+        return { op: 'col', name };
+      }
+      return mapChildren(e, lift);
+    };
+    for (const c of columns) {
       const e = c.expr.op === 'alias' ? c.expr.child : c.expr;
       const alias = c.expr.op === 'alias' ? c.expr.name : undefined;
-      if (e.op !== 'agg') throw new AnalysisError(`agg() takes aggregate functions such as sum(), count(), avg(), or a dict like { amount: 'sum' }; got ${JSON.stringify(c.expr)}.`);
-      return { ...e.agg, alias };
-    });
-    return this.df.withPlan({ kind: 'aggregate', child: this.df.plan, keys: this.keys, aggs });
+      if (e.op === 'agg') {
+        const a = { ...e.agg, alias };
+        aggs.push(a);
+        outputs.push({ op: 'col', name: alias ?? exprToString({ op: 'agg', agg: a }) });
+        continue;
+      }
+      const before = hidden, lifted = lift(e);
+      if (hidden === before) throw new AnalysisError(`agg() takes aggregate functions such as sum(), count(), avg(), expressions over them (sum('a') / count('a')), or a dict like { amount: 'sum' }; '${exprToString(c.expr)}' has no aggregate function.`);
+      outputs.push({ op: 'alias', child: lifted, name: alias ?? exprToString(e) });
+    }
+    const aggregated = this.df.withPlan({ kind: 'aggregate', child: this.df.plan, keys: this.keys, aggs });
+    if (hidden === 0) return aggregated;
+    const keyColumns: Expr[] = this.keys.map((k) => ({ op: 'col', name: outputName(k) }));
+    return aggregated.withPlan({ kind: 'project', child: aggregated.plan, exprs: [...keyColumns, ...outputs] });
   }
   private fromDict(d: Record<string, string>): Column[] {
     return Object.entries(d).map(([column, fn]) => {

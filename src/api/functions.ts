@@ -10,6 +10,13 @@ import { parseDdlType } from '../data/ddl.ts';
 /** Spark SQL functions, by Spark's names. */
 export function col(name: string): Column { return toColumn(name); }
 export const column = col;
+/** asc('x'), desc('x') and their nulls_first/nulls_last forms: orderings for orderBy()/sort(). */
+export const asc = (c: ColumnLike): Column => toColumn(c).asc();
+export const desc = (c: ColumnLike): Column => toColumn(c).desc();
+export const asc_nulls_first = (c: ColumnLike): Column => toColumn(c).asc_nulls_first();
+export const asc_nulls_last = (c: ColumnLike): Column => toColumn(c).asc_nulls_last();
+export const desc_nulls_first = (c: ColumnLike): Column => toColumn(c).desc_nulls_first();
+export const desc_nulls_last = (c: ColumnLike): Column => toColumn(c).desc_nulls_last();
 /** A literal; a JS array is an array literal, as PySpark's lit([1, 2, 3]) (built with array(), so named `array(1, 2, 3)`). */
 export function lit(value: unknown): Column {
   if (Array.isArray(value)) {

@@ -158,6 +158,7 @@ export function bind(e: Expr, schema: Struct): Bound {
   switch (e.op) {
     case 'col': return resolveColumn(e.name, schema);
     case 'star': throw new AnalysisError(`'${exprToString(e)}' can only be used in select().`);
+    case 'sortOrder': throw new AnalysisError(`'${exprToString(e)}' is an ordering: use it in orderBy() or sort(), not as a value.`);
     case 'lit': {
       const type = e.type ?? literalType(e.value), value = literalCell(e.value, type);
       return { type, name: exprToString(e), constant: { value }, eval: (b) => constantColumn(type, value, b.numRows) };

@@ -22,6 +22,8 @@ function nodeLine(p: LogicalPlan): string {
     case 'dedup': return `${p.withinWatermark ? 'DeduplicateWithinWatermark' : 'Deduplicate'} ${p.columns ? list(p.columns) : '[all columns]'}`;
     case 'transformWithState': return `TransformWithState ${list(p.keys.map(exprToString))}, ${p.spec.processor.constructor.name}, timeMode ${p.spec.timeMode}, outputMode ${p.spec.outputMode}`;
     case 'join': return p.condition ? `Join ${p.how}, ${exprToString(p.condition)}` : `Join ${p.how}, using ${list(p.on)}`;
+    case 'sort': return `Sort ${list(p.orders.map(exprToString))}, true`;
+    case 'limit': return `GlobalLimit ${p.n}`;
     case 'union': return p.byName ? `Union byName${p.allowMissingColumns ? ', allowMissingColumns' : ''}` : 'Union';
   }
 }

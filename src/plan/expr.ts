@@ -39,7 +39,9 @@ export type Expr =
   | { readonly op: 'interval'; readonly months: number; readonly days: number; readonly ms: number; readonly text: string }
 
   /** explode(arr) and friends: only at the top of a select list (one per select), as in Spark. */
-  | { readonly op: 'generator'; readonly fn: GeneratorFn; readonly child: Expr };
+  | { readonly op: 'generator'; readonly fn: GeneratorFn; readonly child: Expr }
+  /** col.asc(), desc(col), asc_nulls_last(): an ordering, only in orderBy()/sort(). */
+  | { readonly op: 'sortOrder'; readonly child: Expr; readonly ascending: boolean; readonly nullsFirst: boolean };
 
 
 /**
@@ -83,6 +85,7 @@ export function exprToString(e: Expr): string {
     case 'agg': return e.agg.alias ?? aggName(e.agg);
     case 'interval': return e.text;
     case 'generator': return e.fn === 'json_tuple' ? exprToString(e.child) : `${e.fn}(${exprToString(e.child)})`;
+    case 'sortOrder': return `${exprToString(e.child)} ${e.ascending ? 'ASC' : 'DESC'} NULLS ${e.nullsFirst ? 'FIRST' : 'LAST'}`;
   }
 }
 
@@ -101,4 +104,15 @@ export function outputName(e: Expr): string {
 export function aggName(a: AggExpr): string {
   const args = [a.child ? exprToString(a.child) : '1', ...(a.args ?? []).map(exprToString)].join(', ');
   return a.fn === 'count_distinct' ? `count(DISTINCT ${args})` : `${a.fn}(${args})`;
+}
+
+const isExpr = (v: unknown): v is Expr => v !== null && typeof v === 'object' && typeof (v as { op?: unknown }).op === 'string';
+
+/** `e` with each direct child expression (child, left, right, args, values) replaced by `f` of it. */
+export function mapChildren(e: Expr, f: (child: Expr) => Expr): Expr {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) {
+    out[k] = isExpr(v) ? f(v) : Array.isArray(v) && v.every(isExpr) && v.length ? v.map(f) : v;
+  }
+  return out as unknown as Expr;
 }

@@ -26,7 +26,10 @@ export type LogicalPlan =
     readonly condition?: Expr;
   }
   | { readonly kind: 'transformWithState'; readonly child: LogicalPlan; readonly keys: readonly Expr[]; readonly spec: Omit<TransformWithStateSpec, 'keyColumns'> }
-  | { readonly kind: 'union'; readonly child: LogicalPlan; readonly right: LogicalPlan; readonly byName: boolean; readonly allowMissingColumns: boolean };
+  | { readonly kind: 'union'; readonly child: LogicalPlan; readonly right: LogicalPlan; readonly byName: boolean; readonly allowMissingColumns: boolean }
+  /** orderBy()/sort(): each order a sortOrder expression. */
+  | { readonly kind: 'sort'; readonly child: LogicalPlan; readonly orders: readonly Extract<Expr, { op: 'sortOrder' }>[] }
+  | { readonly kind: 'limit'; readonly child: LogicalPlan; readonly n: number };
 
 export function childrenOf(p: LogicalPlan): LogicalPlan[] {
   switch (p.kind) {

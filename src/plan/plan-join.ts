@@ -5,6 +5,10 @@ import { hashJoin, type KeyDomain } from '../exec/hash-join.ts';
 import type { EvalContext } from '../exec/compiled-expr.ts';
 import { childrenOf, isStreaming, type JoinType, type LogicalPlan } from './logical.ts';
 import { checkStatic, materialize, type StaticPlanLike } from './plan-static.ts';
+import { type JoinCondition, splitJoinCondition } from './join-condition.ts';
+import { exprToString } from './expr.ts';
+import { bind } from './analyzer.ts';
+import { filter } from '../exec/filter.ts';
 
 type JoinNode = Extract<LogicalPlan, { kind: 'join' }>;
 
@@ -29,21 +33,27 @@ export function planJoin(p: JoinNode, leftSchema: Struct, planChild: (p: Logical
     throw new AnalysisError(`join(): a stream joined with a static DataFrame takes 'inner' or 'left' joins, not '${p.how}' `
       + `(as in Spark, the static side cannot be the outer side of a stream's join). Use 'inner' or 'left', with the stream on the left.`);
   }
-  if (p.condition) throw new AnalysisError(`join(): a stream joined with a static DataFrame takes key column names (join(other, 'id')), not a condition; rename the keys to match.`);
-  const on = [...new Set(p.on)];
+  const leftNames = leftSchema.fields.map((f) => f.name);
+  // A condition (join(other, col('value') === col('parity'))) keeps both sides' key columns, as
+  // Spark's output does; named keys (join(other, 'id')) appear once, from the left.
+  const cond = p.condition ? staticJoinCondition(p, leftNames, planChild(p.right).schema.fields.map((f) => f.name)) : null;
+  const rightPlan: LogicalPlan = cond?.rightFilter ? { kind: 'filter', child: p.right, condition: cond.rightFilter } : p.right;
+  const on = cond ? cond.leftKeys : [...new Set(p.on)];
+  const rightOn = cond ? cond.rightKeys : on;
   if (on.length === 0) throw new AnalysisError(`join(): name at least one key column, e.g. join(other, 'id'); cross joins are not supported.`);
 
-  const right = planChild(p.right);
+  const right = planChild(rightPlan);
   const rightName = `the right side of join() (${describe(p.right)})`;
   checkStatic(right, rightName);
-  const leftNames = leftSchema.fields.map((f) => f.name), rightNames = right.schema.fields.map((f) => f.name);
+  const rightNames = right.schema.fields.map((f) => f.name);
 
   const keyTypes: { left: DataType; right: DataType; domain: KeyDomain }[] = [];
   const leftKeys: number[] = [], rightKeys: number[] = [];
-  for (const name of on) {
-    const li = leftNames.indexOf(name), ri = rightNames.indexOf(name);
+  on.forEach((name, k) => {
+    const rname = rightOn[k]!;
+    const li = leftNames.indexOf(name), ri = rightNames.indexOf(rname);
     if (li < 0) throw new AnalysisError(`join(): key column '${name}' is not on the left side. Available columns on the left: ${leftNames.join(', ') || '(none)'}.`);
-    if (ri < 0) throw new AnalysisError(`join(): key column '${name}' is not on ${rightName}. Available columns on the right: ${rightNames.join(', ') || '(none)'}.`);
+    if (ri < 0) throw new AnalysisError(`join(): key column '${rname}' is not on ${rightName}. Available columns on the right: ${rightNames.join(', ') || '(none)'}.`);
     const lt = leftSchema.fields[li]!.type, rt = right.schema.fields[ri]!.type;
     const domain = keyDomain(lt, rt);
     if (!domain) {
@@ -53,9 +63,9 @@ export function planJoin(p: JoinNode, leftSchema: Struct, planChild: (p: Logical
     }
     leftKeys.push(li); rightKeys.push(ri);
     keyTypes.push({ left: lt, right: rt, domain });
-  }
+  });
 
-  const rightOutput = rightNames.map((_, i) => i).filter((i) => !on.includes(rightNames[i]!));
+  const rightOutput = rightNames.map((_, i) => i).filter((i) => cond !== null || !on.includes(rightNames[i]!));
   for (const i of rightOutput) {
     const name = rightNames[i]!;
     if (leftNames.includes(name)) {
@@ -71,7 +81,28 @@ export function planJoin(p: JoinNode, leftSchema: Struct, planChild: (p: Logical
     ...rightOutput.map((i) => { const f = right.schema.fields[i]!; return nullableRight ? { ...f, nullable: true } : f; }),
   ]);
   const op = hashJoin({ how, leftKeys, rightKeys, keyTypes, rightOutput, schema }, right.schema, () => materialize(right, rightName));
-  return { schema, operator: (b) => op(b) };
+  if (!cond?.leftFilter) return { schema, operator: (b) => op(b) };
+  const keep = filter(bind(cond.leftFilter, leftSchema));
+  return { schema, operator: (b, ctx) => op(keep(b, ctx)) };
+}
+
+/**
+ * A stream-static join's condition: equalities between a left and a right column are the hash
+ * keys, conjuncts over the static side filter it first, and (in an inner join) conjuncts over the
+ * stream filter it first. A conjunct over both sides that is not an equality, or one over the
+ * stream in a left outer join (where it decides matching, not which rows stay), is refused.
+ */
+function staticJoinCondition(p: JoinNode, leftNames: readonly string[], rightNames: readonly string[]): JoinCondition {
+  const cond = splitJoinCondition(p.condition!, new Set(leftNames), new Set(rightNames));
+  if (cond.residual) {
+    throw new AnalysisError(`join(): a stream joined with a static DataFrame takes equalities between a left and a right column, and conditions on one side; '${exprToString(cond.residual)}' compares both sides otherwise. `
+      + `Join on the equalities, then filter() the joined rows.`);
+  }
+  if (cond.leftFilter && p.how === 'left') {
+    throw new AnalysisError(`join(): in a left outer join, '${exprToString(cond.leftFilter)}' on the stream's columns decides which rows match, which sluice does not do for a static right side yet. `
+      + `Compute it as a column of the stream (withColumn) and join on it, or use an inner join.`);
+  }
+  return cond;
 }
 
 const JOIN_TYPES: Record<string, JoinType> = {

@@ -15,6 +15,7 @@ import { planStreamJoin } from './plan-stream-join.ts';
 import { planStatic } from './plan-static.ts';
 import { planUnion } from './plan-union.ts';
 import { planGenerate } from './plan-generate.ts';
+import { planLimit, planSort } from './plan-sort.ts';
 
 const colRef = (name: string): Expr => ({ op: 'col', name });
 
@@ -73,6 +74,8 @@ export function planQuery(p: LogicalPlan): PhysicalPlan {
       return withOperator(left, j.schema, j.operator);
     }
     case 'union': return planUnion(planQuery(p.child), planQuery(p.right), p);
+    case 'sort': return planSort(planQuery(p.child), p);
+    case 'limit': return planLimit(planQuery(p.child), p);
   }
 }
 
