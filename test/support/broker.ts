@@ -41,6 +41,11 @@ export interface StartBrokerOptions {
   retentionMiB?: number;
   /** Topics to create at start, name -> partitions. */
   topics?: Record<string, number>;
+  /**
+   * How long a new consumer group's first rebalance waits for more members (the mock's hard-coded
+   * 3 s, patched by mock_kafka -j); default 0: the first member is elected alone at once.
+   */
+  joinDelayMs?: number;
 }
 
 export interface ProduceMessage {
@@ -106,7 +111,7 @@ function ensureBinary(): void {
 async function mockBroker(opts: StartBrokerOptions): Promise<TestBroker> {
   ensureBinary();
   const n = opts.brokers ?? 1;
-  const args = ['-x', '-j', '0', '-r', String(opts.retentionMiB ?? 256), '-b', String(n)];
+  const args = ['-x', '-j', String(opts.joinDelayMs ?? 0), '-r', String(opts.retentionMiB ?? 256), '-b', String(n)];
   for (const [name, partitions] of Object.entries(opts.topics ?? {})) args.push(`${name}:${partitions}`);
 
   // -x: the broker dies with this process even if stop() is never reached.

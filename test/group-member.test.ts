@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GroupError } from '../src/errors.ts';
+import { countMoves } from '../src/kafka/group/sticky-assignor.ts';
+import { type TestBroker, startBroker, uniqueTopic } from './support/broker.ts';
+import { GroupWorker, byMember, settled, waitFor } from './support/group-worker.ts';
+
+// Group membership against the real test broker (librdkafka's mock: its group coordinator's
+// timing is described in src/kafka/group/group-member.ts). A new group's first election waits
+// 1 s, so the three members started together land in one generation.
+const TASKS = Array.from({ length: 8 }, (_, i) => `0_${i}`);
+const SETTLE_MS = 60_000;
+
+let broker: TestBroker;
+const started: GroupWorker[] = [];
+
+beforeAll(async () => { broker = await startBroker({ joinDelayMs: 1000 }); }, 30_000);
+afterAll(async () => {
+  await Promise.all(started.map((w) => w.leave().catch(() => undefined)));
+  await broker?.stop();
+}, 30_000);
+
+const show = (ws: GroupWorker[]) => (): string => JSON.stringify(ws.map((w) => ({
+  gen: w.current()?.generation, tasks: w.current()?.tasks, rebalances: w.rebalances, error: String(w.error ?? ''),
+})));
+
+async function group(n: number, tasks = TASKS): Promise<{ groupId: string; workers: GroupWorker[]; generation: number }> {
+  const groupId = uniqueTopic('sluice-group');
+  const workers = Array.from({ length: n }, (_, i) => new GroupWorker(broker.bootstrap, { groupId, tasks, host: `w${i}` }));
+  started.push(...workers);
+  await Promise.all(workers.map((w) => w.join()));
+  const generation = await waitFor('the group to settle', () => settled(workers, tasks), SETTLE_MS, show(workers));
+  return { groupId, workers, generation };
+}
+
+async function add(groupId: string, host: string): Promise<GroupWorker> {
+  const w = new GroupWorker(broker.bootstrap, { groupId, tasks: TASKS, host });
+  started.push(w);
+  await w.join();
+  return w;
+}
+
+/** A settled generation after `after`, with every worker in it. */
+const next = (ws: GroupWorker[], after: number): Promise<number> =>
+  waitFor(`a generation after ${after}`, () => { const g = settled(ws, TASKS); return g !== null && g > after ? g : null; }, SETTLE_MS, show(ws));
+
+describe('GroupMember on the test broker', () => {
+  it('gives three members disjoint tasks covering all: 3/3/2, and every member the same group view', async () => {
+    const { workers, generation } = await group(3);
+    const views = workers.map((w) => w.current()!);
+    expect(views.map((v) => v.tasks.length).sort()).toEqual([2, 3, 3]);
+    expect(views.filter((v) => v.leader)).toHaveLength(1);
+    for (const v of views) {
+      expect(v.generation).toBe(generation);
+      expect(v.members).toEqual(views[0]!.members);
+      expect(v.members.find((m) => m.memberId === v.memberId)!.tasks).toEqual(v.tasks);
+    }
+    expect(views[0]!.members.map((m) => m.host).sort()).toEqual(['w0', 'w1', 'w2']);
+    expect(workers.every((w) => w.error === null)).toBe(true);
+  }, 90_000);
+
+  it('rebalances when a fourth member joins: every member rejoins and only the necessary tasks move', async () => {
+    const { groupId, workers, generation } = await group(3);
+    const before = byMember(workers[0]!.current()!);
+    const fourth = await add(groupId, 'w3');
+    const all = [...workers, fourth];
+    const after = await next(all, generation);
+    for (const w of workers) expect(w.rebalances.length).toBeGreaterThan(0);
+    const table = byMember(fourth.current()!);
+    expect([...table.values()].map((t) => t.length)).toEqual([2, 2, 2, 2]);
+    // 3/3/2 -> 2/2/2/2: the two members with three give one each, nothing else moves.
+    expect(countMoves(before, table)).toBe(2);
+    for (const [m, ts] of before) for (const t of table.get(m)!) expect(ts).toContain(t);
+    expect(fourth.current()!.generation).toBe(after);
+  }, 120_000);
+
+  it('moves only a leaving member\'s tasks to the others', async () => {
+    const { workers, generation } = await group(3);
+    const before = byMember(workers[0]!.current()!);
+    const leaver = workers.find((w) => w.current()!.tasks.length === 3)!;
+    const gone = leaver.current()!.tasks;
+    await leaver.leave();
+    const rest = workers.filter((w) => w !== leaver);
+    await next(rest, generation);
+    const table = byMember(rest[0]!.current()!);
+    expect([...table.values()].map((t) => t.length).sort()).toEqual([4, 4]);
+    expect(countMoves(before, table)).toBe(gone.length);
+    for (const [m, ts] of table) for (const t of before.get(m)!) expect(ts).toContain(t);
+  }, 120_000);
+
+  it('gives an abandoned member\'s tasks (no LeaveGroup, no heartbeats) to the others after its session timeout', async () => {
+    const { workers, generation } = await group(3);
+    const before = byMember(workers[0]!.current()!);
+    const dead = workers[1]!;
+    const gone = dead.current()!.tasks;
+    await dead.abandon();
+    const rest = [workers[0]!, workers[2]!];
+    await next(rest, generation);
+    expect(rest.every((w) => w.rebalances.length > 0)).toBe(true);
+    const table = byMember(rest[0]!.current()!);
+    expect(table.size).toBe(2);
+    expect(countMoves(before, table)).toBe(gone.length);
+    for (const t of gone) expect([...table.values()].flat()).toContain(t);
+  }, 120_000);
+
+  it('refuses a group whose members disagree on the task list, naming them', async () => {
+    const groupId = uniqueTopic('sluice-group');
+    const a = new GroupWorker(broker.bootstrap, { groupId, tasks: TASKS, host: 'old' });
+    const b = new GroupWorker(broker.bootstrap, { groupId, tasks: [...TASKS, '0_8'], host: 'new' });
+    started.push(a, b);
+    await Promise.all([a.join(), b.join()]);
+    await waitFor('both members to fail', () => (a.error && b.error ? true : null), SETTLE_MS, show([a, b]));
+    for (const w of [a, b]) {
+      expect(w.error).toBeInstanceOf(GroupError);
+      expect(String((w.error as Error).message)).toMatch(new RegExp(`Kafka group '${groupId}'.*members disagree on the query's tasks`));
+      expect(String((w.error as Error).message)).toMatch(/ on (old|new) \((8|9) tasks\)/);
+    }
+  }, 90_000);
+});
