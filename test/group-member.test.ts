@@ -1,14 +1,17 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupError } from '../src/errors.ts';
 import { countMoves } from '../src/kafka/group/sticky-assignor.ts';
 import { type TestBroker, startBroker, uniqueTopic } from './support/broker.ts';
 import { GroupWorker, byMember, settled, waitFor } from './support/group-worker.ts';
+import { runQueryChild } from './support/query-child.ts';
 
 // Group membership against the real test broker (librdkafka's mock: its group coordinator's
 // timing is described in src/kafka/group/group-member.ts). A new group's first election waits
 // 1 s, so the three members started together land in one generation.
 const TASKS = Array.from({ length: 8 }, (_, i) => `0_${i}`);
 const SETTLE_MS = 60_000;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 let broker: TestBroker;
 const started: GroupWorker[] = [];
@@ -101,6 +104,37 @@ describe('GroupMember on the test broker', () => {
     expect(countMoves(before, table)).toBe(gone.length);
     for (const t of gone) expect([...table.values()].flat()).toContain(t);
   }, 120_000);
+
+  it('gives the tasks of a worker process killed with SIGKILL to the others', async () => {
+    const groupId = uniqueTopic('sluice-group');
+    const workers = [0, 1].map((i) => new GroupWorker(broker.bootstrap, { groupId, tasks: TASKS, host: `w${i}` }));
+    started.push(...workers);
+    interface Joined { generation: number; memberId: string; tasks: string[] }
+    let child: Joined | null = null;
+    let kill = (): void => undefined;
+    const run = runQueryChild<Joined>(ROOT, ['test/fixtures/group-member-child.ts', broker.bootstrap, groupId, 'child', String(TASKS.length)], process.env,
+      { onSpawn: (c) => { kill = c.kill; } }, 180_000, (p) => { child = p; });
+    await Promise.all(workers.map((w) => w.join()));
+    // Settled with the child: the workers' view has three members, and the child's last generation is theirs.
+    const generation = await waitFor('the group of three to settle', () => {
+      const gen = workers[0]!.current()?.generation;
+      const view = workers[0]!.current()?.members;
+      if (!child || gen === undefined || view?.length !== 3 || child.generation !== gen || workers.some((w) => w.current()?.generation !== gen || w.member.rebalanceNeeded())) return null;
+      return gen;
+    }, SETTLE_MS, () => `${show(workers)()} child ${JSON.stringify(child)}`);
+    const before = byMember(workers[0]!.current()!);
+    const gone = before.get(child!.memberId)!;
+    expect(gone).toEqual(child!.tasks);
+    expect(gone.length).toBeGreaterThan(0);
+    kill();
+    const r = await run;
+    expect(r.signal).toBe('SIGKILL');
+    await next(workers, generation);
+    const table = byMember(workers[0]!.current()!);
+    expect(table.has(child!.memberId)).toBe(false);
+    expect(countMoves(before, table)).toBe(gone.length);
+    for (const t of gone) expect([...table.values()].flat()).toContain(t);
+  }, 180_000);
 
   it('refuses a group whose members disagree on the task list, naming them', async () => {
     const groupId = uniqueTopic('sluice-group');

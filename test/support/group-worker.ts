@@ -16,7 +16,8 @@ export class GroupWorker {
   error: unknown = null;
   private rejoining: Promise<void> | null = null;
 
-  constructor(bootstrap: string, opts: Omit<GroupMemberOptions, 'sessionTimeoutMs' | 'rebalanceTimeoutMs' | 'heartbeatIntervalMs'> & Partial<GroupMemberOptions>) {
+  constructor(bootstrap: string, opts: Omit<GroupMemberOptions, 'sessionTimeoutMs' | 'rebalanceTimeoutMs' | 'heartbeatIntervalMs'> & Partial<GroupMemberOptions>,
+    private readonly onJoined?: (a: GroupAssignment) => void) {
     // The member's own client: the coordinator serialises a connection behind a pending JoinGroup.
     this.client = new KafkaClient({ servers: bootstrap.split(','), clientId: 'sluice-group-test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000 });
     this.member = new GroupMember(this.client, { ...TEST_TIMING, ...opts });
@@ -30,7 +31,9 @@ export class GroupWorker {
 
   async join(): Promise<void> {
     try {
-      this.history.push(await this.member.join(this.history.at(-1)?.tasks ?? []));
+      const a = await this.member.join(this.history.at(-1)?.tasks ?? []);
+      this.history.push(a);
+      this.onJoined?.(a);
     } catch (e) {
       this.error = e;
     }
