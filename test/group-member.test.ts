@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GroupError } from '../src/errors.ts';
 import { countMoves } from '../src/kafka/group/sticky-assignor.ts';
 import { type TestBroker, startBroker, uniqueTopic } from './support/broker.ts';
@@ -17,10 +17,9 @@ let broker: TestBroker;
 const started: GroupWorker[] = [];
 
 beforeAll(async () => { broker = await startBroker({ joinDelayMs: 1000 }); }, 30_000);
-afterAll(async () => {
-  await Promise.all(started.map((w) => w.leave().catch(() => undefined)));
-  await broker?.stop();
-}, 30_000);
+// Each test's members leave: a later test's injected errors must meet only its own requests.
+afterEach(async () => { await Promise.all(started.splice(0).map((w) => w.leave().catch(() => undefined))); }, 30_000);
+afterAll(async () => { await broker?.stop(); }, 30_000);
 
 const show = (ws: GroupWorker[]) => (): string => JSON.stringify(ws.map((w) => ({
   gen: w.current()?.generation, tasks: w.current()?.tasks, rebalances: w.rebalances, error: String(w.error ?? ''),
@@ -135,6 +134,36 @@ describe('GroupMember on the test broker', () => {
     expect(countMoves(before, table)).toBe(gone.length);
     for (const t of gone) expect([...table.values()].flat()).toContain(t);
   }, 180_000);
+
+  // The mock fails the next requests of an API key with the error given (mock_kafka.c `errors`).
+  it('retries a JoinGroup answered NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE or REBALANCE_IN_PROGRESS', async () => {
+    for (const code of [16, 15, 27]) expect(await broker.command(`errors 11 1 ${code}`)).toBe('ok');
+    const { workers } = await group(1);
+    expect(workers[0]!.current()!.tasks).toEqual(TASKS);
+  }, 90_000);
+
+  it('rejoins, keeping its tasks, when a heartbeat answers REBALANCE_IN_PROGRESS or ILLEGAL_GENERATION', async () => {
+    const { workers, generation } = await group(2);
+    const before = byMember(workers[0]!.current()!);
+    expect(await broker.command('errors 12 1 27')).toBe('ok');
+    const second = await next(workers, generation);
+    expect(await broker.command('errors 12 1 22')).toBe('ok');
+    await next(workers, second);
+    // One member meets the injected error, the other the rebalance its rejoin starts: each rebalanced twice.
+    expect(workers.flatMap((w) => w.rebalances)).toContain('illegal-generation');
+    for (const w of workers) expect(w.rebalances.length).toBeGreaterThanOrEqual(2);
+    expect(byMember(workers[0]!.current()!)).toEqual(before);
+  }, 120_000);
+
+  it('fails a join the coordinator refuses for good, naming the group, the coordinator and the error', async () => {
+    expect(await broker.command('errors 11 1 30')).toBe('ok');
+    const groupId = uniqueTopic('sluice-group');
+    const w = new GroupWorker(broker.bootstrap, { groupId, tasks: TASKS });
+    started.push(w);
+    await w.join();
+    expect(w.error).toBeInstanceOf(GroupError);
+    expect((w.error as Error).message).toMatch(new RegExp(`Kafka group '${groupId}': JoinGroup failed at coordinator 1 \\(127\\.0\\.0\\.1:\\d+\\): GROUP_AUTHORIZATION_FAILED \\(Kafka error 30\\)`));
+  }, 60_000);
 
   it('refuses a group whose members disagree on the task list, naming them', async () => {
     const groupId = uniqueTopic('sluice-group');
