@@ -49,6 +49,7 @@ describe('GroupMember on the test broker', () => {
   it('gives three members disjoint tasks covering all: 3/3/2, and every member the same group view', async () => {
     const { workers, generation } = await group(3);
     const views = workers.map((w) => w.current()!);
+    expect(views[0]!.moves).toBe(TASKS.length); // a first assignment moves every task to its first owner
     expect(views.map((v) => v.tasks.length).sort()).toEqual([2, 3, 3]);
     expect(views.filter((v) => v.leader)).toHaveLength(1);
     for (const v of views) {
@@ -71,6 +72,7 @@ describe('GroupMember on the test broker', () => {
     expect([...table.values()].map((t) => t.length)).toEqual([2, 2, 2, 2]);
     // 3/3/2 -> 2/2/2/2: the two members with three give one each, nothing else moves.
     expect(countMoves(before, table)).toBe(2);
+    expect(fourth.current()!.moves).toBe(2);
     for (const [m, ts] of before) for (const t of table.get(m)!) expect(ts).toContain(t);
     expect(fourth.current()!.generation).toBe(after);
   }, 120_000);
@@ -86,6 +88,7 @@ describe('GroupMember on the test broker', () => {
     const table = byMember(rest[0]!.current()!);
     expect([...table.values()].map((t) => t.length).sort()).toEqual([4, 4]);
     expect(countMoves(before, table)).toBe(gone.length);
+    expect(rest[0]!.current()!.moves).toBe(gone.length);
     for (const [m, ts] of table) for (const t of before.get(m)!) expect(ts).toContain(t);
   }, 120_000);
 
@@ -164,6 +167,21 @@ describe('GroupMember on the test broker', () => {
     expect(w.error).toBeInstanceOf(GroupError);
     expect((w.error as Error).message).toMatch(new RegExp(`Kafka group '${groupId}': JoinGroup failed at coordinator 1 \\(127\\.0\\.0\\.1:\\d+\\): GROUP_AUTHORIZATION_FAILED \\(Kafka error 30\\)`));
   }, 60_000);
+
+  it('settles again with every task after the broker is down for longer than the session timeout', async () => {
+    const { workers, generation } = await group(2);
+    // By host: a member the broker forgot comes back with a new member id on a real broker.
+    const byHost = (w: GroupWorker): Map<string, string[]> => new Map(w.current()!.members.map((m) => [m.host, [...m.tasks]]));
+    const before = byHost(workers[0]!);
+    expect(await broker.command('down -1')).toBe('ok');
+    await waitFor('both members to see their generation end', () => (workers.every((w) => w.rebalances.length > 0) ? true : null), SETTLE_MS, show(workers));
+    expect(await broker.command('up -1')).toBe('ok');
+    await next(workers, generation);
+    expect(workers.flatMap((w) => w.rebalances)).toContain('session-lost');
+    expect(workers.every((w) => w.error === null)).toBe(true);
+    // The members rejoined owning their tasks, so each kept them.
+    expect(byHost(workers[0]!)).toEqual(before);
+  }, 120_000);
 
   it('refuses a group whose members disagree on the task list, naming them', async () => {
     const groupId = uniqueTopic('sluice-group');

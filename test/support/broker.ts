@@ -6,7 +6,9 @@
 // - kafkajs admin calls that go to the controller fail (it is reported as broker 0,
 //   brokers are 1..N), so topics are created through the launcher's stdin;
 // - metadata for an unknown topic auto-creates it with 4 partitions: create first;
-// - nothing persists, and `down` does not move partition leaders (`leader` does).
+// - nothing persists, and `down` does not move partition leaders (`leader` does);
+// - its consumer-group coordinator's timing differs from Kafka's: docs/design/scale-out.md,
+//   "Assignment and rebalancing".
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

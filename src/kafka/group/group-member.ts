@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { GroupError } from '../../errors.ts';
 import type { KafkaClient, KafkaGroupBroker } from '../kafka-client.ts';
-import { assignTasks } from './sticky-assignor.ts';
+import { assignTasks, countMoves } from './sticky-assignor.ts';
 
 /**
  * One scale-out worker's membership of its Kafka group (docs/design/scale-out.md, "Assignment and
@@ -24,20 +24,11 @@ import { assignTasks } from './sticky-assignor.ts';
  * Every member learns the whole assignment, not only its own tasks: the leader sends each member
  * the full table (member, host, UI port, tasks), so every worker can show the group view.
  *
- * The test broker (librdkafka 2.0.2's mock, src/rdkafka_mock_cgrp.c) differs from Kafka here:
- * - it waits 3 s before a new group's first election (test/support/broker.ts patches it to
- *   `joinDelayMs`, default 0; with 0 the first member to arrive is elected alone and the others'
- *   joins start a second generation at once);
- * - it ignores the JoinGroup's rebalance timeout: a rebalance of a group that has members waits
- *   sessionTimeout - 1 s (of the last member to join) for the members to rejoin, however soon
- *   they all have; a member not back by then is left out of the generation;
- * - one session timeout, the last joiner's, holds for the whole group; a 1 s timer removes members
- *   whose last JoinGroup, SyncGroup or successful Heartbeat is older than it (a Heartbeat
- *   answered REBALANCE_IN_PROGRESS does not count), then starts a rebalance;
- * - it completes the SyncGroup round as soon as the leader's SyncGroup has arrived, answering
- *   the followers waiting then; a follower's SyncGroup that arrives after the leader's is
- *   refused (INVALID_REQUEST) and its assignment dropped. So the leader waits
- *   `leaderSyncDelayMs` before its SyncGroup, and a follower refused rejoins (a new generation).
+ * The test broker's coordinator (librdkafka's mock) differs from Kafka's in timing and in one
+ * way the code must handle: it ends the SyncGroup round when the leader's SyncGroup arrives, and
+ * refuses a follower's that comes later (INVALID_REQUEST), dropping its assignment. So the leader
+ * waits `leaderSyncDelayMs` before its SyncGroup, and a refused follower rejoins. The rest is in
+ * docs/design/scale-out.md, "Assignment and rebalancing".
  */
 
 export interface GroupMemberOptions {
@@ -58,7 +49,7 @@ export interface GroupMemberOptions {
   readonly metadata?: Readonly<Record<string, unknown>>;
   /** How long join() keeps trying before it fails; default 3 × (rebalanceTimeoutMs + sessionTimeoutMs). */
   readonly joinTimeoutMs?: number;
-  /** The leader's wait before its SyncGroup, for the mock broker (see above); default 300 ms. */
+  /** The leader's wait before its SyncGroup, for the mock broker (above); default 300 ms. */
   readonly leaderSyncDelayMs?: number;
 }
 
@@ -79,6 +70,8 @@ export interface GroupAssignment {
   readonly tasks: readonly string[];
   /** Every member of the generation, by member id, this one included. */
   readonly members: readonly GroupMemberView[];
+  /** Tasks this generation gave to a member that did not claim them in its JoinGroup (first runs included): the rebalance's task moves. */
+  readonly moves: number;
 }
 
 /**
@@ -117,6 +110,7 @@ interface AssignmentTable {
   version: number;
   generation: number;
   members: GroupMemberView[];
+  moves: number;
   error?: string;
 }
 
@@ -199,6 +193,7 @@ export class GroupMember {
           memberId: this.memberId, protocolType: PROTOCOL_TYPE, groupProtocols: [{ name: PROTOCOL_NAME, metadata: Buffer.from(JSON.stringify(metadata)) }],
         });
       } catch (e) { last = e; this.retryable(e, 'JoinGroup'); continue; }
+      if (this.stopped) throw new GroupError(`Group '${this.o.groupId}': left while joining.`);
       this.memberId = joined.memberId;
       const leader = joined.leaderId === joined.memberId;
       let groupAssignment: { memberId: string; memberAssignment: Buffer }[] = [];
@@ -220,7 +215,7 @@ export class GroupMember {
       }
       const me = table.members.find((m) => m.memberId === this.memberId);
       if (!me) { last = new Error(`generation ${joined.generationId}'s assignment left this member out`); continue; }
-      this.current = { generation: joined.generationId, memberId: this.memberId, leader, tasks: me.tasks, members: table.members };
+      this.current = { generation: joined.generationId, memberId: this.memberId, leader, tasks: me.tasks, members: table.members, moves: table.moves };
       this.rebalance = null;
       this.lastBeat = Date.now();
       this.scheduleHeartbeat(this.current.generation);
@@ -235,14 +230,15 @@ export class GroupMember {
     if (differ.length > 0) {
       const who = differ.map((m) => (m.meta ? `${m.memberId} on ${m.meta.host} (${m.meta.taskCount} tasks)` : `${m.memberId} (not a sluice worker of version ${VERSION})`)).join(', ');
       return {
-        version: VERSION, generation, members: metas.map((m) => ({ memberId: m.memberId, host: m.meta?.host ?? '?', tasks: [] })),
+        version: VERSION, generation, moves: 0, members: metas.map((m) => ({ memberId: m.memberId, host: m.meta?.host ?? '?', tasks: [] })),
         error: `members disagree on the query's tasks: the leader ${this.memberId} on ${this.o.host} has ${this.o.tasks.length}, but ${who}. `
           + 'Every worker must run the same query over the same topics; stop the workers of the old version and start them again.',
       };
     }
-    const assigned = assignTasks(metas.map((m) => ({ memberId: m.memberId, owned: m.meta!.owned, generation: m.meta!.generation })), this.o.tasks);
+    const owners = metas.map((m) => ({ memberId: m.memberId, owned: m.meta!.owned, generation: m.meta!.generation }));
+    const assigned = assignTasks(owners, this.o.tasks);
     return {
-      version: VERSION, generation,
+      version: VERSION, generation, moves: countMoves(new Map(owners.map((o) => [o.memberId, o.owned])), assigned),
       members: metas.map(({ memberId, meta }) => ({
         memberId, host: meta!.host, tasks: assigned.get(memberId) ?? [],
         ...(meta!.uiPort !== undefined ? { uiPort: meta!.uiPort } : {}), ...(meta!.extra ? { metadata: meta!.extra } : {}),
