@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GroupError } from '../src/errors.ts';
+import { groupIdOf } from '../src/kafka/group/group-member.ts';
 import { countMoves } from '../src/kafka/group/sticky-assignor.ts';
 import { type TestBroker, startBroker, uniqueTopic } from './support/broker.ts';
 import { GroupWorker, byMember, settled, waitFor } from './support/group-worker.ts';
@@ -26,7 +27,7 @@ const show = (ws: GroupWorker[]) => (): string => JSON.stringify(ws.map((w) => (
 })));
 
 async function group(n: number, tasks = TASKS): Promise<{ groupId: string; workers: GroupWorker[]; generation: number }> {
-  const groupId = uniqueTopic('sluice-group');
+  const groupId = groupIdOf(uniqueTopic('query'));
   const workers = Array.from({ length: n }, (_, i) => new GroupWorker(broker.bootstrap, { groupId, tasks, host: `w${i}` }));
   started.push(...workers);
   await Promise.all(workers.map((w) => w.join()));
@@ -108,7 +109,7 @@ describe('GroupMember on the test broker', () => {
   }, 120_000);
 
   it('gives the tasks of a worker process killed with SIGKILL to the others', async () => {
-    const groupId = uniqueTopic('sluice-group');
+    const groupId = groupIdOf(uniqueTopic('query'));
     const workers = [0, 1].map((i) => new GroupWorker(broker.bootstrap, { groupId, tasks: TASKS, host: `w${i}` }));
     started.push(...workers);
     interface Joined { generation: number; memberId: string; tasks: string[] }
@@ -160,7 +161,7 @@ describe('GroupMember on the test broker', () => {
 
   it('fails a join the coordinator refuses for good, naming the group, the coordinator and the error', async () => {
     expect(await broker.command('errors 11 1 30')).toBe('ok');
-    const groupId = uniqueTopic('sluice-group');
+    const groupId = groupIdOf(uniqueTopic('query'));
     const w = new GroupWorker(broker.bootstrap, { groupId, tasks: TASKS });
     started.push(w);
     await w.join();
@@ -184,7 +185,7 @@ describe('GroupMember on the test broker', () => {
   }, 120_000);
 
   it('refuses a group whose members disagree on the task list, naming them', async () => {
-    const groupId = uniqueTopic('sluice-group');
+    const groupId = groupIdOf(uniqueTopic('query'));
     const a = new GroupWorker(broker.bootstrap, { groupId, tasks: TASKS, host: 'old' });
     const b = new GroupWorker(broker.bootstrap, { groupId, tasks: [...TASKS, '0_8'], host: 'new' });
     started.push(a, b);

@@ -82,6 +82,9 @@ export interface GroupAssignment {
 export type RebalanceReason = 'rebalance-in-progress' | 'illegal-generation' | 'unknown-member' | 'session-lost';
 
 export const PROTOCOL_TYPE = 'sluice';
+
+/** The group of a query's workers: one per query id (the checkpoint's metadata), as the design fixes it. */
+export const groupIdOf = (queryId: string): string => `sluice-${queryId}`;
 const PROTOCOL_NAME = 'sluice-sticky';
 const VERSION = 1;
 
