@@ -123,6 +123,8 @@ export class GroupMember {
   private coordinator: KafkaGroupBroker | null = null;
   private memberId = '';
   private current: GroupAssignment | null = null;
+  /** The last generation this member was given tasks in: its claim's age in the next JoinGroup. */
+  private lastGeneration = 0;
   private rebalance: RebalanceReason | null = null;
   private readonly listeners = new Set<(reason: RebalanceReason) => void>();
   private timer: NodeJS.Timeout | null = null;
@@ -168,7 +170,6 @@ export class GroupMember {
 
   private async joinLoop(owned: readonly string[]): Promise<GroupAssignment> {
     this.stopHeartbeats();
-    const generationOwned = this.current?.generation ?? 0;
     this.current = null;
     const deadline = Date.now() + this.o.joinTimeoutMs;
     let last: unknown;
@@ -186,7 +187,7 @@ export class GroupMember {
         broker = await this.findCoordinator();
       } catch (e) { last = e; continue; }
       const metadata: MemberMetadata = {
-        version: VERSION, owned: [...owned], generation: generationOwned, host: this.o.host, tasksDigest: this.digest, taskCount: this.o.tasks.length,
+        version: VERSION, owned: [...owned], generation: this.lastGeneration, host: this.o.host, tasksDigest: this.digest, taskCount: this.o.tasks.length,
         ...(this.o.uiPort !== undefined ? { uiPort: this.o.uiPort } : {}), ...(this.o.metadata ? { extra: { ...this.o.metadata } } : {}),
       };
       let joined: Awaited<ReturnType<KafkaGroupBroker['joinGroup']>>;
@@ -211,7 +212,11 @@ export class GroupMember {
         ({ memberAssignment: synced } = await broker.syncGroup({ groupId: this.o.groupId, generationId: joined.generationId, memberId: this.memberId, groupAssignment }));
       } catch (e) { last = e; this.retryable(e, 'SyncGroup'); continue; }
       if (!synced || synced.length === 0) { last = new Error(`generation ${joined.generationId}'s assignment left this member out`); continue; }
-      const table = JSON.parse(synced.toString('utf8')) as AssignmentTable;
+      const table = parseTable(synced);
+      if (!table) {
+        throw new GroupError(`Kafka group '${this.o.groupId}': the leader's assignment is not a sluice ${VERSION} table${this.where()}. `
+          + 'Another program, or a sluice of another version, leads this group: stop it, or give the query another id.');
+      }
       if (table.error) {
         await this.leave();
         throw new GroupError(`Kafka group '${this.o.groupId}' (generation ${table.generation}): ${table.error}`);
@@ -219,6 +224,7 @@ export class GroupMember {
       const me = table.members.find((m) => m.memberId === this.memberId);
       if (!me) { last = new Error(`generation ${joined.generationId}'s assignment left this member out`); continue; }
       this.current = { generation: joined.generationId, memberId: this.memberId, leader, tasks: me.tasks, members: table.members, moves: table.moves };
+      this.lastGeneration = joined.generationId;
       this.rebalance = null;
       this.lastBeat = Date.now();
       this.scheduleHeartbeat(this.current.generation);
@@ -346,6 +352,13 @@ function parseMetadata(b: Buffer): MemberMetadata | null {
   try {
     const m = JSON.parse(b.toString('utf8')) as MemberMetadata;
     return m && m.version === VERSION && Array.isArray(m.owned) && typeof m.tasksDigest === 'string' ? m : null;
+  } catch { return null; }
+}
+
+function parseTable(b: Buffer): AssignmentTable | null {
+  try {
+    const t = JSON.parse(b.toString('utf8')) as AssignmentTable;
+    return t && t.version === VERSION && Array.isArray(t.members) ? t : null;
   } catch { return null; }
 }
 
