@@ -177,5 +177,31 @@ describe('StreamingAggregationSuite', () => {
     await q.stop();
   });
 
-  it.skip('"sort after aggregate in complete mode": sluice does not sort streams yet (plan-sort.ts refuses it with Spark\'s words)', () => {});
+  it('"sort after aggregate in complete mode" (StopStream, StartStream); update mode is refused', async () => {
+    const cp = tmpDir('sas-sorted');
+    const start = async (before: number[][]) => {
+      const input = new MemoryStream(session, ints);
+      for (const b of before) input.addData(b.map((value) => ({ value })));
+      let last: number[][] = [];
+      const q = await input.toDF().groupBy(col('value')).agg(count('*')).toDF('value', 'count').orderBy(col('count').desc())
+        .writeStream.outputMode('complete').option('checkpointLocation', cp)
+        .foreachBatch((b) => { last = b.collect().map((r) => [Number(r.value), Number(r.count)]); }).start();
+      return { q, add: async (...v: number[]) => { input.addData(v.map((value) => ({ value }))); await q.processAllAvailable(); }, last: () => last };
+    };
+    const a = await start([]);
+    await a.add(3);
+    expect(a.last()).toEqual([[3, 1]]);
+    await a.add(2, 3);
+    expect(a.last()).toEqual([[3, 2], [2, 1]]);
+    await a.q.stop();
+    const b = await start([[3], [2, 3]]);
+    await b.add(3, 2, 1);
+    expect(b.last()).toEqual([[3, 3], [2, 2], [1, 1]]);
+    await b.add(4, 4, 4, 4);
+    expect(b.last()).toEqual([[4, 4], [3, 3], [2, 2], [1, 1]]);
+    await b.q.stop();
+    const input = new MemoryStream(session, ints);
+    await expect(input.toDF().groupBy(col('value')).agg(count('*')).orderBy('value').writeStream.outputMode('update').format('memory').queryName('sas-sort-update').start())
+      .rejects.toThrow(/Sorting is not supported on streaming DataFrames\/Datasets, unless it is on aggregated DataFrame\/Dataset in Complete output mode/);
+  });
 });

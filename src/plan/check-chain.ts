@@ -16,6 +16,10 @@ const GLOBAL_WATERMARK_MESSAGE = "Detected pattern of possible 'correctness' iss
   + 'Please refer the programming guide doc for more details. If you understand the possible risk of correctness issue and still need to run the query, '
   + 'you can disable this check by setting the config `spark.sql.streaming.statefulOperator.checkCorrectness.enabled` to false.';
 
+/** Spark's text (UnsupportedOperationChecker), then what to do. */
+export const SORT_MESSAGE = 'Sorting is not supported on streaming DataFrames/Datasets, unless it is on aggregated DataFrame/Dataset in Complete output mode.'
+  + ' Sort each micro-batch in foreachBatch (batch.orderBy(...)), or query the output with DuckDB.';
+
 /**
  * Spark's UnsupportedOperationChecker rules for several stateful operators in one query, at start():
  * each operator's own output-mode rule (in complete mode only an aggregation's: an operator before
@@ -30,6 +34,7 @@ export function checkStatefulChain(plan: PhysicalPlan, mode: OutputMode, setting
     throw new AnalysisError(`This query has ${stages.length} stateful operators (${stages.map((s) => s.operator.name).join(' -> ')}), but `
       + `'spark.sql.streaming.statefulOperator.allowMultiple' is false, which allows one (Spark's pre-3.4 behaviour). Remove that setting, or split the query.`);
   }
+  if (plan.sortedStream && mode !== 'complete') throw new AnalysisError(SORT_MESSAGE + ` Here the output mode is ${mode}.`);
   const completeWithAggregation = mode === 'complete' && stages.some((s) => s.traits.aggregation);
   for (const s of stages) if (!completeWithAggregation || s.traits.aggregation) s.operator.checkOutputMode(mode, hasWatermark);
   if (mode === 'append') return null;

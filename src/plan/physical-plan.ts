@@ -72,6 +72,11 @@ export interface PhysicalPlan {
    * metadata on window_time(window) of an aggregation's window): what a later stateful operator closes by.
    */
   readonly eventTimeColumns?: readonly string[];
+  /**
+   * Set when orderBy() sorts a stream: allowed only on an aggregation's output in complete mode
+   * (Spark's UnsupportedOperationChecker), which check-chain.ts checks once the mode is known.
+   */
+  readonly sortedStream?: boolean;
   /** For a static (bounded) plan: its rows, before `operators`. */
   readonly staticBatches?: readonly Batch[];
 }

@@ -7,7 +7,8 @@ import { sortBatch } from '../exec/sort.ts';
 import { takeBatch } from '../data/take.ts';
 import { bind } from './analyzer.ts';
 import type { LogicalPlan } from './logical.ts';
-import type { PhysicalPlan } from './physical-plan.ts';
+import { type PhysicalPlan, withOperator } from './physical-plan.ts';
+import { SORT_MESSAGE } from './check-chain.ts';
 import { materialize } from './plan-static.ts';
 
 /**
@@ -23,14 +24,12 @@ function lazyStatic(child: PhysicalPlan, rows: () => Batch[]): PhysicalPlan {
 }
 
 /**
- * orderBy()/sort() of a static DataFrame: every row, in order. A stream has no last row to sort
- * up to; Spark sorts only an aggregation's output in complete mode, which sluice does not do yet,
- * so a streaming sort is refused with what to write instead.
+ * orderBy()/sort(): every row of a static DataFrame, in order. A stream has no last row to sort up
+ * to; as Spark, it may sort only an aggregation's output in complete mode, where each batch's output
+ * is the whole result, in one chunk (hash-aggregate.ts emits one): the sort runs on that chunk,
+ * and check-chain.ts refuses the other modes at start().
  */
 export function planSort(child: PhysicalPlan, p: Extract<LogicalPlan, { kind: 'sort' }>): PhysicalPlan {
-  if (!child.staticBatches) {
-    throw new AnalysisError(`Sorting is not supported on streaming DataFrames/Datasets, unless it is on aggregated DataFrame/Dataset in Complete output mode; sluice does not sort streams in any mode yet. Sort each micro-batch in foreachBatch (batch.orderBy(...)), or query the output with DuckDB.`);
-  }
   const keys = p.orders.map((o) => {
     const key = bind(o.child, child.schema);
     if (key.type.kind === 'struct' || key.type.kind === 'array' || key.type.kind === 'map') {
@@ -38,6 +37,10 @@ export function planSort(child: PhysicalPlan, p: Extract<LogicalPlan, { kind: 's
     }
     return { key, ascending: o.ascending, nullsFirst: o.nullsFirst };
   });
+  if (!child.staticBatches) {
+    if (!child.stages.at(-1)?.traits.aggregation) throw new AnalysisError(SORT_MESSAGE);
+    return { ...withOperator(child, child.schema, (b, ctx) => sortBatch(b, keys, ctx)), sortedStream: true };
+  }
   return lazyStatic(child, () => {
     const all = concatBatches(child.schema, materialize(child));
     return [sortBatch(all, keys, newEvalContext())];
