@@ -3,6 +3,7 @@
 // batches change meanwhile (in place too), and a snapshot cut short by a crash is never loaded:
 // the restart rebuilds the version from the deltas. Real store, real files on disk.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { tableFromIPC } from 'apache-arrow';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StateStore, type StateStoreOptions } from '../src/state/state-store.ts';
@@ -71,6 +72,25 @@ describe('asynchronous state snapshots', () => {
     }
     expect(b.takeSnapshotReports().map((r) => [r.version, r.writtenIn])).toEqual([[2, 'background'], [4, 'background'], [6, 'background'], [8, 'background']]);
     expect(a.takeSnapshotReports().map((r) => r.writtenIn)).toEqual(['batch', 'batch', 'batch', 'batch']);
+  });
+
+  it('a snapshot of more keys than one slice is written in slices (one record batch each) and reloads whole', async () => {
+    const dir = tmpDir('snap-slices');
+    const store = open(dir, { asyncSnapshots: true });
+    for (let v = 0; v < 3; v++) {
+      for (let i = 0; i < 20_000; i++) {
+        const slot = store.add([`user-${v}-${i}`, 1_700_000_000_000 + v]);
+        store.values[0]![slot] = i; store.values[1]![slot] = [BigInt(i)]; store.values[2]![slot] = Uint8Array.of(v);
+      }
+      await store.commit(v);
+    }
+    await store.flush();
+    const file = tableFromIPC(readFileSync(path.join(dir, '2.snapshot')));
+    expect(file.numRows).toBe(60_000);
+    expect(file.batches.length).toBe(4);
+    const r = open(dir);
+    await r.load(2);
+    expect(contents(r)).toEqual(contents(store));
   });
 
   it('a snapshot whose write stopped half way is never loaded: the restart rebuilds the version from the deltas', async () => {

@@ -65,7 +65,8 @@ export async function writeSnapshot(storage: Storage, dir: string, schema: Struc
     if (mode === 'background') await nextTick();
     const e0 = performance.now();
     const slots = Array.from(view.slots.subarray(from, from + SLICE_ROWS));
-    writer.write(encodeStateRows(schema, view.cols, view.numKeys, slots));
+    // Batch by batch: given a Table, the writer writes it and finishes the stream.
+    for (const b of encodeStateRows(schema, view.cols, view.numKeys, slots).batches) writer.write(b);
     encodeMs += performance.now() - e0;
   }
   const e0 = performance.now();
