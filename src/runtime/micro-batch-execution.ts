@@ -36,6 +36,8 @@ export interface ExecutionConfig {
   readonly outputMode: OutputMode;
   readonly trigger: Trigger;
   readonly stateSnapshotInterval: number;
+  /** Write state snapshots in the background (runtime/async-snapshots.ts); absent: in the batch. */
+  readonly asyncSnapshots?: boolean;
   readonly watermarkPolicy: MultipleWatermarkPolicy;
   readonly minBatchesToRetain: number;
   /** How long an idle default trigger waits before polling the sources again (polling-delay.ts). */
@@ -118,7 +120,8 @@ export class MicroBatchExecution {
     for (let k = 0; k < stages.length; k++) {
       const op = stages[k]!.operator;
       await checkOperatorMetadata(this.checkpoint, ids[k]!, lastCommitted >= 0, op.shape);
-      const store = new StateStore(c.checkpoint.storage, this.checkpoint.stateDir(ids[k]!), op.stateKey, op.stateValue, c.stateSnapshotInterval);
+      const store = new StateStore(c.checkpoint.storage, this.checkpoint.stateDir(ids[k]!), op.stateKey, op.stateValue, c.stateSnapshotInterval,
+        { asyncSnapshots: c.asyncSnapshots, onSnapshotPhase: c.onPhase && ((phase, version) => c.onPhase!(phase, version)) });
       await store.load(lastCommitted);
       this.stores.push(store);
     }
@@ -144,7 +147,16 @@ export class MicroBatchExecution {
   /** trigger({ cron }): when the next tick's drain starts (ms since the epoch); null otherwise. */
   nextTriggerMs: number | null = null;
 
+  /** The loop, then the state's background work: a stop waits for a snapshot in flight to be sealed. */
   async run(signal: AbortSignal): Promise<void> {
+    try {
+      await this.runLoop(signal);
+    } finally {
+      await Promise.all(this.stores.map((s) => s.flush()));
+    }
+  }
+
+  private async runLoop(signal: AbortSignal): Promise<void> {
     const c = this.c;
     const starts = await Promise.all(c.sources.map((s, i) => loadOrCreateSourceStart(this.checkpoint, i, () => s.initialOffset())));
     this.committed = starts;
@@ -339,7 +351,8 @@ export class MicroBatchExecution {
     for (let k = this.stores.length - 1; k >= 0; k--) {
       const store = this.stores[k]!, t0 = performance.now();
       await timer.time('stateCommit', () => store.commit(batchId));
-      stateOperators.push(finishState[k]!(performance.now() - t0));
+      stateOperators.push(finishState[k]!(performance.now() - t0, store.takeSnapshotReports().at(-1)));
+      for (const w of store.takeWarnings()) this.reporter.warn(w);
     }
     this.tracker.observe(ctx.eventTime);
     const nextWatermark = this.tracker.next(seq.batchWatermarkMs);

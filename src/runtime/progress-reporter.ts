@@ -1,6 +1,7 @@
 import { requestsSince, s3RequestCounts } from '../storage/s3/request-count.ts';
 import type { EvalContext } from '../exec/compiled-expr.ts';
 import type { StateStore } from '../state/state-store.ts';
+import type { SnapshotReport } from '../state/snapshot-writer.ts';
 import type { OffsetSeq } from '../checkpoint/offset-log.ts';
 import type { Source } from '../sources/source.ts';
 import type { Sink } from '../sinks/sink.ts';
@@ -24,6 +25,23 @@ export interface StateOperatorProgress {
   readonly numShufflePartitions: number;
   readonly numStateStoreInstances: number;
   readonly customMetrics: Readonly<Record<string, number>>;
+  /**
+   * sluice-specific: the state snapshot sealed during this batch, if one was: its version, whether
+   * the batch wrote it ('batch') or it was written while batches ran ('background'), and its times
+   * in ms (viewMs: what the committing batch paid to copy the columns for it).
+   */
+  readonly snapshot?: StateSnapshotProgress;
+}
+
+export interface StateSnapshotProgress {
+  readonly version: number;
+  readonly writtenIn: 'batch' | 'background';
+  readonly viewMs: number;
+  readonly encodeMs: number;
+  readonly writeMs: number;
+  readonly totalMs: number;
+  readonly bytes: number;
+  readonly numRows: number;
 }
 
 /** What the operator reported for the batch, beside the store's own counters. */
@@ -38,15 +56,23 @@ export interface StateOperatorRun {
  * The state operator's numbers for this batch. Taken before the store commits (the commit resets
  * the per-batch counters numRowsUpdated and numRowsRemoved); the commit's time is filled in after.
  */
-export function stateOperatorProgress(run: StateOperatorRun, store: StateStore): (commitTimeMs: number) => StateOperatorProgress {
+export function stateOperatorProgress(run: StateOperatorRun, store: StateStore): (commitTimeMs: number, snapshot?: SnapshotReport) => StateOperatorProgress {
   const before = {
     operatorName: run.operatorName, numRowsTotal: store.size, numRowsUpdated: store.numRowsUpdated, allUpdatesTimeMs: Math.round(run.allUpdatesTimeMs),
     numRowsRemoved: store.numRowsRemoved, memoryUsedBytes: store.memoryUsedBytes(),
   };
-  return (commitTimeMs) => ({
+  return (commitTimeMs, snapshot) => ({
     ...before, commitTimeMs: Math.round(commitTimeMs), numRowsDroppedByWatermark: run.numRowsDroppedByWatermark,
     numShufflePartitions: 1, numStateStoreInstances: 1, customMetrics: { ...run.customMetrics },
+    ...(snapshot ? { snapshot: snapshotProgress(snapshot) } : {}),
   });
+}
+
+function snapshotProgress(r: SnapshotReport): StateSnapshotProgress {
+  return {
+    version: r.version, writtenIn: r.writtenIn, viewMs: Math.round(r.viewMs), encodeMs: Math.round(r.encodeMs),
+    writeMs: Math.round(r.writeMs), totalMs: Math.round(r.totalMs), bytes: r.bytes, numRows: r.rows,
+  };
 }
 
 export interface ProgressReporterConfig {

@@ -16,6 +16,7 @@ import { MicroBatchExecution } from './micro-batch-execution.ts';
 import { StreamingQuery } from './streaming-query.ts';
 import { sessionTrigger, type Trigger } from './trigger.ts';
 import { crashHook } from './crash-hook.ts';
+import { asyncSnapshots } from './async-snapshots.ts';
 import type { MultipleWatermarkPolicy } from './watermark-tracker.ts';
 import type { StreamingQueryListener } from './progress.ts';
 import { queryObservers, type ListenerRegistry, type QueryAttachment } from './query-observers.ts';
@@ -85,6 +86,7 @@ export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<Stre
   const settings = {
     stateSnapshotInterval: host.stateSnapshotInterval(), watermarkPolicy: host.watermarkPolicy(),
     minBatchesToRetain: host.minBatchesToRetain(), conf: host.checkpointConf(), pollingDelayMs: pollingDelayMs(host.conf),
+    asyncSnapshots: asyncSnapshots(host.conf),
   };
 
   let checkpointLocation = spec.options.get('checkpointLocation');

@@ -1,7 +1,12 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Storage } from './storage.ts';
+import type { Storage, WriteHooks } from './storage.ts';
+
+/** fh.write may write less than asked (a file's write rarely does, but nothing promises it). */
+async function writeAll(fh: fs.FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += (await fh.write(bytes, at, bytes.length - at)).bytesWritten;
+}
 
 const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'ENOENT';
 
@@ -15,16 +20,25 @@ export class LocalStorage implements Storage {
     return path.join(path.dirname(p), `.${path.basename(p)}.${randomBytes(6).toString('hex')}.tmp`);
   }
 
-  private async writeTemp(p: string, bytes: Uint8Array): Promise<string> {
+  private async writeTemp(p: string, bytes: Uint8Array, hooks?: WriteHooks): Promise<string> {
     await fs.mkdir(path.dirname(p), { recursive: true });
     const tmp = this.tempName(p);
     const fh = await fs.open(tmp, 'wx');
-    try { await fh.writeFile(bytes); await fh.sync(); } finally { await fh.close(); }
+    try {
+      if (hooks?.halfWritten) {
+        const half = bytes.length >> 1;
+        await writeAll(fh, bytes.subarray(0, half));
+        await fh.sync();
+        await hooks.halfWritten();
+        await writeAll(fh, bytes.subarray(half));
+      } else await fh.writeFile(bytes);
+      await fh.sync();
+    } finally { await fh.close(); }
     return tmp;
   }
 
-  async write(p: string, bytes: Uint8Array): Promise<void> {
-    const tmp = await this.writeTemp(p, bytes);
+  async write(p: string, bytes: Uint8Array, hooks?: WriteHooks): Promise<void> {
+    const tmp = await this.writeTemp(p, bytes, hooks);
     await fs.rename(tmp, p);
   }
 

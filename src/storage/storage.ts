@@ -6,7 +6,7 @@ export interface Storage {
   /** The file's bytes, or null when it does not exist. */
   read(path: string): Promise<Uint8Array | null>;
   /** Write whole-or-nothing (temp + rename locally, one PUT on S3); overwrites. */
-  write(path: string, bytes: Uint8Array): Promise<void>;
+  write(path: string, bytes: Uint8Array, hooks?: WriteHooks): Promise<void>;
   /** Write whole-or-nothing only if absent; false when the file already exists (never overwrites). */
   create(path: string, bytes: Uint8Array): Promise<boolean>;
   /** Names (not paths) of the entries directly under `dir`; [] when it does not exist. */
@@ -16,6 +16,12 @@ export interface Storage {
   exists(path: string): Promise<boolean>;
   /** Delete a file; no error when it is absent. */
   remove(path: string): Promise<void>;
+}
+
+/** Test hooks of a write (crash tests kill the process there); backends without the point skip it. */
+export interface WriteHooks {
+  /** Local disk: half the bytes are in the temp file, none under the file's name yet. */
+  halfWritten?(): void | Promise<void>;
 }
 
 export function joinPath(base: string, ...parts: string[]): string {
