@@ -59,7 +59,9 @@ describe('SIGKILL during an asynchronous state snapshot', () => {
     expect(cut.length, readdirSync(stateDir).join(' ')).toBe(1);
     expect(statSync(path.join(stateDir, cut[0]!)).size).toBeGreaterThan(0);
     expect(readdirSync(stateDir)).not.toContain('2.snapshot');
-    expect(await lastCommittedBatch(cp)).toBeGreaterThanOrEqual(2);
+    // Version 2 is batch 1's state: its offsets were planned. Whether commits/1 or /2 landed before the
+    // background write reached half-way depends on timing (a busy machine gave 1), so it is not asserted.
+    expect(readdirSync(path.join(cp, 'offsets'))).toContain('1');
 
     // The commit of 4 copied the columns, and the process died before any byte of 4.snapshot was written.
     r = await run(cp, out, 'snapshotView:4');
