@@ -19,12 +19,18 @@ export class WatermarkTracker {
 
   get defined(): boolean { return this.specs.length > 0; }
 
-  /** After a batch: its event-time stats, one per withWatermark(), in plan order. */
-  observe(stats: readonly EventTimeStats[]): void {
+  /**
+   * After a batch: its event-time stats, one per withWatermark(), in plan order. `externalMaxMs`,
+   * given when the input is a repartition topic (Source.maxEventTimeMs), is the largest event time
+   * upstream has seen, which stands for the rows' own maximum (they are one partition's share of
+   * it); null when upstream has reported none yet.
+   */
+  observe(stats: readonly EventTimeStats[], externalMaxMs?: number | null): void {
     this.specs.forEach((spec, i) => {
       const s = stats[i], prev = this.perOperator[i];
-      if (s && s.count > 0) {
-        const w = s.max - spec.delayMs;
+      const max = externalMaxMs !== undefined ? externalMaxMs : s && s.count > 0 ? s.max : null;
+      if (max !== null) {
+        const w = max - spec.delayMs;
         if (prev === undefined || w > prev) this.perOperator[i] = w;
       } else if (prev === undefined) this.perOperator[i] = 0; // no data yet: 0, as Spark populates it
     });
