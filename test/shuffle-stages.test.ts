@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
+import { startFront } from './support/kafka-front.ts';
 import { haveKcat, kcatProduce, kcatRecords } from './support/kcat.ts';
 import { duckQuery } from './support/duck.ts';
 import { tmpDir } from './support/tmp.ts';
@@ -161,5 +162,33 @@ describe.skipIf(!haveKcat())('a stateful query cut at its shuffle, both stages i
     const plain = await windowedRows(plainOut);
     expect(plain.length).toBeGreaterThan(100);
     expect(await windowedRows(out)).toEqual(plain);
+  }, TEST_TIMEOUT_MS);
+
+  it('upstream SIGKILLed with its batch-1 transaction open, through a broker that writes transaction markers: the downstream reads the aborted chunks not at all', async () => {
+    // tools/kafka-front aborts the killed producer's open transaction at the restart's InitProducerId and
+    // writes the abort markers (the bare mock writes none); the repartition source reads read_committed.
+    const front = await startFront({ broker });
+    try {
+      const rows = events(EVENTS);
+      const topic = await inputTopic(rows);
+      const plainOut = tmpDir('shuffle-abort-plain');
+      await runToEnd(shuffleQuerySpec('windowed', session, { bootstrap: broker.bootstrap, topic, checkpoint: tmpDir('shuffle-abort-plain-cp'), out: plainOut, maxOffsets: '300' }));
+      const cp = tmpDir('shuffle-abort-cp'), out = tmpDir('shuffle-abort-out');
+      const args = [FIXTURE, front.bootstrap, topic, cp, out, '300', '4'];
+      const first = await runQueryChild<{ batchId: number }>(ROOT, args, process.env, { crashAt: 'kafkaMidBatch:1' }, 90_000);
+      expect(first.signal, describeRun(first)).toBe('SIGKILL');
+      const second = await runQueryChild<{ batchId: number }>(ROOT, args, process.env, {}, 90_000);
+      expect(second.code, describeRun(second)).toBe(0);
+      const spec = shuffleQuerySpec('windowed', session, { bootstrap: front.bootstrap, topic, checkpoint: cp, out, maxOffsets: '300', partitions: 4 });
+      const stages = (await planShuffleStages(spec, session))!;
+      const batches = 1 + second.progress.length;
+      // The killed attempt's 4 chunks of batch 1 stay in the log, aborted.
+      expect((await kcatRecords(front.bootstrap, stages.topic, ['-X', 'isolation.level=read_uncommitted'])).length).toBe(4 * batches + 4);
+      expect((await kcatRecords(front.bootstrap, stages.topic, ['-X', 'isolation.level=read_committed'])).length).toBe(4 * batches);
+      await runToEnd(stages.downstream(stageCheckpoint(cp, 1)));
+      const plain = await windowedRows(plainOut);
+      expect(plain.length).toBeGreaterThan(100);
+      expect(await windowedRows(out)).toEqual(plain);
+    } finally { await front.stop(); }
   }, TEST_TIMEOUT_MS);
 });
