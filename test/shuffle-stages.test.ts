@@ -191,4 +191,33 @@ describe.skipIf(!haveKcat())('a stateful query cut at its shuffle, both stages i
       expect(await windowedRows(out)).toEqual(plain);
     } finally { await front.stop(); }
   }, TEST_TIMEOUT_MS);
+
+  it('both stages running at once on the default trigger, the input arriving in three parts: the plain query\'s windows', async () => {
+    const rows = events(EVENTS);
+    const topic = uniqueTopic('shuffle-live-in');
+    await broker.createTopic(topic, 8);
+    const cp = tmpDir('shuffle-live-cp'), out = tmpDir('shuffle-live-out'), plainOut = tmpDir('shuffle-live-plain');
+    const live = (spec: Parameters<typeof startQuery>[0]) => ({ ...spec, trigger: null });
+    const plain = await startQuery(live(shuffleQuerySpec('windowed', session, { bootstrap: broker.bootstrap, topic, checkpoint: tmpDir('shuffle-live-plain-cp'), out: plainOut, maxOffsets: '300' })), session);
+    const stages = (await planShuffleStages(shuffleQuerySpec('windowed', session, { bootstrap: broker.bootstrap, topic, checkpoint: cp, out, maxOffsets: '300', partitions: 4 }), session))!;
+    const up = await startQuery(live(stages.upstream(stageCheckpoint(cp, 0))), session);
+    const down = await startQuery(live(stages.downstream(stageCheckpoint(cp, 1))), session);
+    try {
+      for (let part = 0; part < 3; part++) {
+        const slice = rows.slice((part * EVENTS) / 3, ((part + 1) * EVENTS) / 3);
+        await kcatProduce(broker.bootstrap, topic, 'none', slice.map((e) => ({ key: `${e.k}-${e.id % 5}`, value: JSON.stringify({ id: e.id, k: e.k, ts: new Date(e.ts).toISOString() }) })));
+        await plain.processAllAvailable();
+        await up.processAllAvailable();
+        await down.processAllAvailable();
+      }
+      // The last upstream batch's header reaches downstream in its last data batch; the no-data batch after it emits.
+      await down.processAllAvailable();
+    } finally {
+      await Promise.all([plain.stop(), up.stop(), down.stop()]);
+    }
+    const want = await windowedRows(plainOut);
+    expect(want.length).toBeGreaterThan(100);
+    expect(down.recentProgress.filter((p) => p.numInputRows > 0).length).toBeGreaterThan(1);
+    expect(await windowedRows(out)).toEqual(want);
+  }, TEST_TIMEOUT_MS);
 });
