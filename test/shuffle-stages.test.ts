@@ -8,13 +8,14 @@
 // leaves no duplicate downstream.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { startFront } from './support/kafka-front.ts';
 import { haveKcat, kcatProduce, kcatRecords } from './support/kcat.ts';
 import { duckQuery } from './support/duck.ts';
 import { tmpDir } from './support/tmp.ts';
 import { runQueryChild, describeRun } from './support/query-child.ts';
-import { shuffleQuerySpec, type ShuffleQueryKind } from './support/shuffle-query.ts';
+import { shuffleJoinSpec, shuffleQuerySpec, type ShuffleQueryKind } from './support/shuffle-query.ts';
 import { Session, col, hash, SinkError } from '../src/index.ts';
 import { startQuery } from '../src/runtime/start-query.ts';
 import { planShuffleStages, repartitionTopic, stageCheckpoint } from '../src/runtime/scale-out/shuffle-stages.ts';
@@ -219,5 +220,33 @@ describe.skipIf(!haveKcat())('a stateful query cut at its shuffle, both stages i
     expect(want.length).toBeGreaterThan(100);
     expect(down.recentProgress.filter((p) => p.numInputRows > 0).length).toBeGreaterThan(1);
     expect(await windowedRows(out)).toEqual(want);
+  }, TEST_TIMEOUT_MS);
+
+  it('stream-stream join on id, impressions in 8 partitions and clicks in 3, both sides hashed into 4: the plain query\'s pairs', async () => {
+    const impressions = uniqueTopic('shuffle-imp'), clicks = uniqueTopic('shuffle-clk');
+    await broker.createTopic(impressions, 8);
+    await broker.createTopic(clicks, 3);
+    const n = 1500;
+    await kcatProduce(broker.bootstrap, impressions, 'none', Array.from({ length: n }, (_, i) => ({ key: `a${i % 11}`, value: JSON.stringify({ id: i, ad: `ad${i % 11}`, its: new Date(BASE + i * 100).toISOString() }) })));
+    await kcatProduce(broker.bootstrap, clicks, 'none', Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 === 0)
+      .map((i) => ({ key: `c${i % 5}`, value: JSON.stringify({ id: i, cts: new Date(BASE + i * 100 + 500).toISOString() }) })));
+    const plainOut = tmpDir('shuffle-join-plain'), cp = tmpDir('shuffle-join-cp'), out = tmpDir('shuffle-join-out');
+    await runToEnd(shuffleJoinSpec(session, { bootstrap: broker.bootstrap, impressions, clicks, checkpoint: tmpDir('shuffle-join-plain-cp'), out: plainOut, maxOffsets: '300' }));
+    const stages = (await planShuffleStages(shuffleJoinSpec(session, { bootstrap: broker.bootstrap, impressions, clicks, checkpoint: cp, out, maxOffsets: '300', partitions: 4 }), session))!;
+    expect(stages.topics).toEqual([repartitionTopic(stages.queryId, 0), repartitionTopic(stages.queryId, 1)]);
+    expect(stages.downstreamStage).toBe(2);
+    await runToEnd(stages.upstream(stageCheckpoint(cp, 0), '0', 0));
+    await runToEnd(stages.upstream(stageCheckpoint(cp, 1), '1', 1));
+    const down = await runToEnd(stages.downstream(stageCheckpoint(cp, 2)));
+    const pairs = async (dir: string) => (await duckQuery(`SELECT id, ad, epoch_ms(its) AS its, epoch_ms(cts) AS cts FROM ${parquet(dir)} ORDER BY id`))
+      .map((r) => ({ id: Number(r.id), ad: r.ad, its: Number(r.its), cts: Number(r.cts) }));
+    const want = Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 === 0).map((i) => ({ id: i, ad: `ad${i % 11}`, its: BASE + i * 100, cts: BASE + i * 100 + 500 }));
+    expect(await pairs(plainOut)).toEqual(want);
+    expect(await pairs(out)).toEqual(want);
+    // Each side's watermark from its own topic's header (the last impression's time and the last click's, 0.3 s later, less 20 s),
+    // and the query's the min of the two (the join runs no no-data batch, so the commit log says it).
+    expect(down.recentProgress.length).toBe(1);
+    const commit = JSON.parse(readFileSync(`${stageCheckpoint(cp, 2)}/commits/0`, 'utf8').split('\n')[1]!) as { nextBatchWatermarkMs: number };
+    expect(commit.nextBatchWatermarkMs).toBe(BASE + (n - 1) * 100 - 20_000);
   }, TEST_TIMEOUT_MS);
 });

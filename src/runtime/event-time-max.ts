@@ -9,17 +9,11 @@ export function maxEventTime(stats: readonly EventTimeStats[]): number | undefin
 }
 
 /**
- * What the sources that know it (a repartition topic: Source.maxEventTimeMs) say upstream's
- * largest event time was for this batch's ranges; undefined when no source knows (the rows' own
- * maximum decides, as before), null when such a source has heard nothing yet.
+ * Per source, what it says upstream's largest event time was for this batch's range (a
+ * repartition topic: Source.maxEventTimeMs): null when it has heard nothing yet, undefined for a
+ * source that does not know (its rows' own maximum decides). Undefined when no source knows.
  */
-export function externalMaxEventTime(sources: readonly Source[], starts: readonly Offset[], ends: readonly Offset[]): number | null | undefined {
-  let out: number | null | undefined;
-  sources.forEach((s, i) => {
-    if (!s.maxEventTimeMs) return;
-    const m = s.maxEventTimeMs(starts[i], ends[i]);
-    if (m !== null && (out === undefined || out === null || m > out)) out = m;
-    else if (out === undefined) out = null;
-  });
-  return out;
+export function externalMaxEventTime(sources: readonly Source[], starts: readonly Offset[], ends: readonly Offset[]): (number | null | undefined)[] | undefined {
+  if (!sources.some((s) => s.maxEventTimeMs)) return undefined;
+  return sources.map((s, i) => s.maxEventTimeMs?.(starts[i], ends[i]));
 }

@@ -34,3 +34,24 @@ export function shuffleQuerySpec(kind: ShuffleQueryKind, session: Session, o: {
     trigger: { kind: 'availableNow' },
   };
 }
+
+export const impressionSchema = T.struct({ id: T.long, ad: T.string, its: T.timestamp });
+export const clickSchema = T.struct({ id: T.long, cts: T.timestamp });
+
+/** Impressions joined to clicks on id (inner, stream-stream), each side with its watermark (20 s), into Parquet at `out`. */
+export function shuffleJoinSpec(session: Session, o: {
+  bootstrap: string; impressions: string; clicks: string; checkpoint: string; out: string; maxOffsets?: string; partitions?: number;
+}): QuerySpec {
+  const side = (topic: string, schema: T.Struct) => {
+    let r = session.readStream.format('kafka').option('kafka.bootstrap.servers', o.bootstrap).option('subscribe', topic).option('startingOffsets', 'earliest');
+    if (o.maxOffsets) r = r.option('maxOffsetsPerTrigger', o.maxOffsets);
+    return r.load().select(from_json(col('value').cast('string'), schema).alias('e')).select('e.*');
+  };
+  const df = side(o.impressions, impressionSchema).withWatermark('its', '20 seconds')
+    .join(side(o.clicks, clickSchema).withWatermark('cts', '20 seconds'), ['id']);
+  const options = new CaseInsensitiveMap();
+  options.set('path', o.out);
+  options.set('checkpointLocation', o.checkpoint);
+  if (o.partitions) options.set('sluice.shuffle.partitions', String(o.partitions));
+  return { plan: df.plan, sink: { kind: 'format', format: 'parquet' }, options, outputMode: 'append', partitionBy: [], queryName: null, trigger: { kind: 'availableNow' } };
+}

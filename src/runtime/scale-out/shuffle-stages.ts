@@ -30,12 +30,20 @@ export const repartitionTopic = (queryId: string, n = 0): string => `sluice-${qu
 export interface ShuffleStages {
   /** The id of the query as a whole (its root checkpoint's metadata): in the topic's name and the transactional ids. */
   readonly queryId: string;
+  /** The repartition topic of each side (one; a stream-stream join's two), all with `partitions` partitions. */
+  readonly topics: readonly string[];
+  /** topics[0]. */
   readonly topic: string;
   readonly partitions: number;
   readonly cut: ShuffleCut;
-  /** Stage 0 (or its task `task`), checkpointed at `checkpointLocation`; transactional id `sluice-<query id>-<task>`. */
-  upstream(checkpointLocation: string, task?: string): QuerySpec;
-  /** Stage 1, reading the topic's partitions `partitions` (all when absent), checkpointed at `checkpointLocation`. */
+  /**
+   * The upstream stage of side `side` (stage `side`: 0, and 1 for a join's right side), or its task
+   * `task`, checkpointed at `checkpointLocation`; transactional id `sluice-<query id>-<task>`.
+   */
+  upstream(checkpointLocation: string, task?: string, side?: number): QuerySpec;
+  /** The downstream stage's number: after the upstream ones (1, or 2 after a join's two sides). */
+  readonly downstreamStage: number;
+  /** The downstream stage, reading the topics' partitions `partitions` (all when absent), checkpointed at `checkpointLocation`. */
   downstream(checkpointLocation: string, partitions?: readonly number[]): QuerySpec;
 }
 
@@ -86,16 +94,19 @@ export async function planShuffleStages(spec: QuerySpec, host: QueryHost): Promi
   if (!root) throw new OptionError(`A shuffled query needs checkpointLocation: its stages keep their checkpoints under it and its query id names the repartition topic.`);
   const { storage, path } = storageFor(root, 'checkpointLocation', host.conf);
   const queryId = await loadOrCreateQueryId(new Checkpoint(storage, path));
-  const topic = repartitionTopic(queryId);
-  const o = parseKafkaOptions(new Map([...cluster, ['subscribe', topic]]));
+  const topics = cut.sides.map((_, n) => repartitionTopic(queryId, n));
+  const o = parseKafkaOptions(new Map([...cluster, ['subscribe', topics[0]!]]));
   const client = new KafkaClient({ servers: o.servers, clientId: 'sluice-shuffle', requestTimeoutMs: o.requestTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, security: o.security });
   try {
-    await ensureTopic(client, topic, partitions, `The shuffle of query ${queryId}`);
+    for (const topic of topics) await ensureTopic(client, topic, partitions, `The shuffle of query ${queryId}`);
   } finally { await client.close(); }
 
   return {
-    queryId, topic, partitions, cut,
-    upstream(checkpointLocation, task = '0') {
+    queryId, topics, topic: topics[0]!, partitions, cut, downstreamStage: cut.sides.length,
+    upstream(checkpointLocation, task, side = 0) {
+      const topic = topics[side], plan = cut.sides[side]?.upstream;
+      if (!topic || !plan) throw new OptionError(`The shuffle has ${topics.length} side(s); there is no side ${side}.`);
+      task ??= String(side);
       const options = new CaseInsensitiveMap();
       for (const [k, v] of cluster) options.set(k, v);
       options.set('checkpointLocation', checkpointLocation);
@@ -103,7 +114,7 @@ export async function planShuffleStages(spec: QuerySpec, host: QueryHost): Promi
       options.set('kafka.transactional.id', `sluice-${queryId}-${task}`);
       options.set(PARTITIONS_OPTION, String(partitions));
       return {
-        plan: cut.upstream, sink: { kind: 'format', format: repartitionSink.name }, options, outputMode: 'append', partitionBy: [],
+        plan, sink: { kind: 'format', format: repartitionSink.name }, options, outputMode: 'append', partitionBy: [],
         queryName: spec.queryName === null ? null : `${spec.queryName}-${task}`, trigger: spec.trigger,
       };
     },
@@ -111,10 +122,12 @@ export async function planShuffleStages(spec: QuerySpec, host: QueryHost): Promi
       const options = spec.options.copy();
       for (const k of options.userKeys()) if (k.toLowerCase().startsWith('sluice.shuffle.')) options.delete(k);
       options.set('checkpointLocation', checkpointLocation);
-      const sourceOptions = new Map(cluster);
-      if (only) sourceOptions.set('assign', JSON.stringify({ [topic]: only }));
-      const input: LogicalPlan = { kind: 'source', provider: repartitionSource(cut.schema, topic), options: sourceOptions, schema: cut.schema };
-      return { ...spec, plan: cut.downstream(input), options };
+      const inputs = cut.sides.map((side, n): LogicalPlan => {
+        const sourceOptions = new Map(cluster);
+        if (only) sourceOptions.set('assign', JSON.stringify({ [topics[n]!]: only }));
+        return { kind: 'source', provider: repartitionSource(side.schema, topics[n]!), options: sourceOptions, schema: side.schema };
+      });
+      return { ...spec, plan: cut.downstream(inputs), options };
     },
   };
 }
