@@ -130,6 +130,13 @@ describe.skipIf(!haveKcat())('a stateful query cut at its shuffle, both stages i
     expect(await windowedRows(out)).toEqual([{ start: BASE, k: quiet, count: 1 }]);
   }, TEST_TIMEOUT_MS);
 
+  it('a chain of two stateful operators is refused: the second would see one task\'s share of its keys', async () => {
+    const spec = shuffleQuerySpec('dedup', session, { bootstrap: broker.bootstrap, topic: 'not-read', checkpoint: tmpDir('shuffle-chain-cp'), out: tmpDir('o'), partitions: 4 });
+    // dropDuplicates('id'), then a count per k over its output.
+    const plan = { kind: 'aggregate' as const, child: spec.plan, keys: [col('k').expr], aggs: [] };
+    await expect(planShuffleStages({ ...spec, plan }, session)).rejects.toThrow(/chains 2 stateful operators; a shuffled query takes one/);
+  }, TEST_TIMEOUT_MS);
+
   it('a repartition topic with another partition count is refused, naming the topic and the count', async () => {
     const topic = await inputTopic(events(10));
     const cp = tmpDir('shuffle-count-cp');

@@ -39,6 +39,13 @@ const unalias = (e: Expr): Expr => (e.op === 'alias' ? unalias(e.child) : e);
 export function cutAtShuffle(plan: LogicalPlan): ShuffleCut | null {
   const op = firstStateful(plan);
   if (!op) return null;
+  // A later operator keyed otherwise would need its own shuffle: in task q it would see only q's share.
+  let stateful = 0;
+  collect(plan, (p) => { if (p.kind === 'aggregate' || p.kind === 'dedup' || p.kind === 'transformWithState' || (p.kind === 'join' && isStreaming(p.right))) stateful++; });
+  if (stateful > 1) {
+    throw new AnalysisError(`This query chains ${stateful} stateful operators; a shuffled query takes one for now (a second shuffle, before the second operator, is not built yet: `
+      + `docs/design/scale-out.md). Run the query without scale-out.`);
+  }
   const inputs = op.kind === 'join' ? [op.child, op.right] : [op.child];
   const schemas = inputs.map((c) => planQuery(c).schema);
   const keys = op.kind === 'join' ? joinKeys(op, schemas[0]!, schemas[1]!) : [shuffleKeys(op, schemas[0]!)];
