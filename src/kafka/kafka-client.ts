@@ -55,6 +55,8 @@ export interface KafkaBroker extends KafkaTxnBroker, KafkaGroupBroker {
   versions: Record<number, { minVersion: number; maxVersion: number }> | null;
   connectionPool: KafkaConnectionPool;
   disconnect(): Promise<void>;
+  /** Resolves false when the topic existed already; throws the broker's error otherwise (or kafkajs's when the broker lacks the API). */
+  createTopics(req: { topics: { topic: string; numPartitions: number; replicationFactor?: number }[]; timeout?: number }): Promise<boolean>;
   fetch(req: {
     maxWaitTime: number; minBytes: number; maxBytes: number; isolationLevel: number;
     topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
@@ -72,6 +74,7 @@ export interface KafkaCluster {
   /** coordinatorType 0: a consumer group's coordinator; 1: the transaction coordinator of a transactional id. */
   findGroupCoordinator(q: { groupId: string; coordinatorType: number }): Promise<KafkaBroker>;
   getNodeIds(): number[];
+  findControllerBroker(): Promise<KafkaBroker>;
   fetchTopicsOffset(topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[]):
     Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
   brokerPool: { metadata?: { topicMetadata: { topic: string; topicErrorCode: number; partitionMetadata: { partitionId: number }[] }[] } };

@@ -18,6 +18,7 @@ import type { Trigger } from './trigger.ts';
 import type { CronSchedule } from './cron-schedule.ts';
 import { CheckpointError } from '../errors.ts';
 import { readInput } from './read-input.ts';
+import { externalMaxEventTime, maxEventTime } from './event-time-max.ts';
 import { type Prefetched, continuesFrom, hasBacklog, prefetch } from './prefetch.ts';
 import { PhaseTimer, type StreamingQueryProgress } from './progress.ts';
 import { ProgressReporter, stateOperatorProgress, type StateOperatorProgress, type StateOperatorRun } from './progress-reporter.ts';
@@ -342,7 +343,7 @@ export class MicroBatchExecution {
     await c.onPhase?.('beforeSink', batchId);
     const sinkResult = await timer.time('addBatch', async () => {
       if (c.lateSink) await c.lateSink.addBatch(batchId, late);
-      return c.sink.addBatch(batchId, output);
+      return c.sink.addBatch(batchId, output, { maxEventTimeMs: maxEventTime(ctx.eventTime) });
     });
     timer.add('addBatch', processMs);
     const finishState = this.stores.map((store, k) => stateOperatorProgress(runs[k]!, store));
@@ -354,7 +355,7 @@ export class MicroBatchExecution {
       stateOperators.push(finishState[k]!(performance.now() - t0, store.takeSnapshotReports().at(-1)));
       for (const w of store.takeWarnings()) this.reporter.warn(w);
     }
-    this.tracker.observe(ctx.eventTime);
+    this.tracker.observe(ctx.eventTime, externalMaxEventTime(c.sources, this.committed, seq.offsets));
     const nextWatermark = this.tracker.next(seq.batchWatermarkMs);
     await c.onPhase?.('beforeCommit', batchId);
     await timer.time('commitOffsets', () => this.commitLog.add(batchId, { nextBatchWatermarkMs: nextWatermark, commitTimestampMs: Date.now() }));

@@ -19,12 +19,21 @@ export class WatermarkTracker {
 
   get defined(): boolean { return this.specs.length > 0; }
 
-  /** After a batch: its event-time stats, one per withWatermark(), in plan order. */
-  observe(stats: readonly EventTimeStats[]): void {
+  /**
+   * After a batch: its event-time stats, one per withWatermark(), in plan order. `external`, given
+   * when an input is a repartition topic (Source.maxEventTimeMs), holds per source the largest
+   * event time upstream has seen (null: none yet; undefined: that source does not say), which
+   * stands for the rows' own maximum (they are one partition's share of it). With one
+   * withWatermark per source (a shuffle's downstream stage: plan order is source order) source i
+   * speaks for withWatermark i; otherwise the largest said speaks for each.
+   */
+  observe(stats: readonly EventTimeStats[], external?: readonly (number | null | undefined)[]): void {
     this.specs.forEach((spec, i) => {
       const s = stats[i], prev = this.perOperator[i];
-      if (s && s.count > 0) {
-        const w = s.max - spec.delayMs;
+      const said = external === undefined ? undefined : external.length === this.specs.length ? external[i] : largest(external);
+      const max = said !== undefined ? said : s && s.count > 0 ? s.max : null;
+      if (max !== null) {
+        const w = max - spec.delayMs;
         if (prev === undefined || w > prev) this.perOperator[i] = w;
       } else if (prev === undefined) this.perOperator[i] = 0; // no data yet: 0, as Spark populates it
     });
@@ -37,4 +46,11 @@ export class WatermarkTracker {
     const w = this.policy === 'min' ? Math.min(...seen) : Math.max(...seen);
     return Math.max(current, w);
   }
+}
+
+/** The largest number among `xs`; null when some say null and none a number; undefined when none says anything. */
+function largest(xs: readonly (number | null | undefined)[]): number | null | undefined {
+  let out: number | null | undefined;
+  for (const x of xs) if (typeof x === 'number' ? out === undefined || out === null || x > out : x === null && out === undefined) out = x;
+  return out;
 }

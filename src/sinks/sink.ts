@@ -23,6 +23,12 @@ export interface SinkOptions {
 
 export interface SinkResult { readonly numOutputRows: number }
 
+/** What the engine knows of a batch besides its rows. */
+export interface BatchInfo {
+  /** The largest event time the batch's withWatermark() columns saw (before any filter after them); undefined when none. */
+  readonly maxEventTimeMs?: number;
+}
+
 /** What a sink gets when the query opens it, once the checkpoint's lease is held. */
 export interface SinkOpenContext {
   /** The query's id, from its checkpoint's metadata: stable across restarts. */
@@ -42,7 +48,7 @@ export interface Sink {
   readonly description: string;
   /** Called once before the first batch. */
   open?(ctx: SinkOpenContext): Promise<void>;
-  addBatch(batchId: number, data: readonly Batch[]): Promise<SinkResult>;
+  addBatch(batchId: number, data: readonly Batch[], info?: BatchInfo): Promise<SinkResult>;
   /** Things to report once in progress's warnings (e.g. a partition value the sink had to shorten). */
   drainWarnings?(): string[];
   close?(): Promise<void>;

@@ -39,6 +39,12 @@ export interface Source {
    * latest available offset; Kafka reports how far each partition is behind.
    */
   metrics?(end: Offset, latest: Offset | undefined): Record<string, string>;
+  /**
+   * The largest event time the rows' producer had seen once [start, end) was written (a
+   * repartition topic's `sluice-max-event-time` headers), for the watermark in place of the rows'
+   * own maximum; null while it has reported none. Asked after the range was read. Optional.
+   */
+  maxEventTimeMs?(start: Offset, end: Offset): number | null;
   /** True when two offsets are the same position (nothing new to read). */
   sameOffset(a: Offset, b: Offset): boolean;
   /** Things to report once, e.g. data lost with failOnDataLoss=false. */

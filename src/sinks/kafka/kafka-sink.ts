@@ -13,6 +13,9 @@ import { TransactionLog } from './transaction-log.ts';
 /** Records without a key go to one partition in runs of this many, rotating (the Java client's sticky partitioner, per batch). */
 const UNKEYED_RUN = 1000;
 
+/** Turns a batch's rows into records: Spark's row contract (RowRecords), or a repartition sink's Arrow chunks. */
+export interface RecordEncoder { encode(batchId: number, data: readonly Batch[]): SinkRecords }
+
 /** A chunk of one partition's records, and which rows of the batch they are (for errors). */
 interface RowChunk extends ProduceChunk { readonly rows: Int32Array; readonly bytes: number }
 
@@ -40,7 +43,7 @@ export class KafkaSink implements Sink {
   private ready = false;
   private unkeyedStart = Math.floor(Math.random() * 1024);
 
-  constructor(private readonly o: KafkaSinkOptions, private readonly rows: RowRecords) {
+  constructor(private readonly o: KafkaSinkOptions, private readonly rows: RecordEncoder) {
     this.description = `KafkaSink[${o.topic ?? 'topic column'}]`;
     this.client = new KafkaClient({ servers: o.servers, clientId: o.clientId, requestTimeoutMs: o.requestTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, security: o.security });
   }
