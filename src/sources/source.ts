@@ -58,9 +58,22 @@ export interface SourceOptions {
   readonly resuming?: boolean;
 }
 
+/**
+ * What scale-out (docs/design/scale-out.md) needs of a partitioned source: task `0_<p>` reads
+ * partition p of every input topic. A source without it cannot run as tasks.
+ */
+export interface PartitionedInput {
+  /** Each input topic's partition count, asked of the source's system. */
+  partitionCounts(opts: SourceOptions): Promise<Map<string, number>>;
+  /** The reader options that read partition `partition` of every input topic, and nothing else. */
+  restrict(options: ReadonlyMap<string, string>, partition: number): ReadonlyMap<string, string>;
+}
+
 export interface SourceProvider {
   readonly name: string;
   readonly options: readonly string[];
+  /** Present when the source can be split into scale-out tasks by partition. */
+  readonly partitioned?: PartitionedInput;
   /** The schema, known without connecting (checked at load()). */
   schema(opts: SourceOptions): Struct;
   create(opts: SourceOptions): Source;
