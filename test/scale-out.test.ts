@@ -87,9 +87,10 @@ describe('scale-out: tasks over Kafka partitions, Parquet output', () => {
     const cp = path.join(dir, 'cp'), out = path.join(dir, 'out');
     // Worker 1 kills itself once its first task has written batch 1 but not committed it (offsets/1
     // without commits/1); worker 2 is killed from outside after its 4th batch. Worker 0 runs to its end meanwhile.
+    let killedPid = 0;
     const first = await Promise.all([
       run(cp, out, '0/3'),
-      run(cp, out, '1/3', { crashAt: 'beforeCommit:1' }),
+      run(cp, out, '1/3', { crashAt: 'beforeCommit:1', onSpawn: (c) => { killedPid = c.pid; } }),
       run(cp, out, '2/3', { killAfterProgress: { n: 4, delayMs: 0 } }),
     ]);
     expect(first[0]!.code, describeRun(first[0]!)).toBe(0);
@@ -99,6 +100,13 @@ describe('scale-out: tasks over Kafka partitions, Parquet output', () => {
     // Its tasks run concurrently, so more than one may be cut between offsets/1 and commits/1; the crash hook's wrote its files.
     const cut = ['0_1', '0_4', '0_7'].filter((t) => taskDir(t, 'offsets').includes('1') && !taskDir(t, 'commits').includes('1') && dataFiles(out).includes(`part-${t}-1-0.parquet`));
     expect(cut.length, ['0_1', '0_4', '0_7'].map((t) => `${t}: ${taskDir(t, 'offsets')} / ${taskDir(t, 'commits')}`).join('; ')).toBeGreaterThan(0);
+    // `checkpoint show` reads the per-task layout: the cut task's batch waits for its re-run, its lease was left by the dead worker.
+    const shown = await runSluice(['checkpoint', 'show', cp]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`Stage 0     8 tasks (0_0..0_7) over ${topic} (8 partitions)  (scale-out)`);
+    const row = (text: string, t: string): string => text.split('\n').find((l) => l.startsWith(`${t} `)) ?? `(no line for ${t} in:\n${text})`;
+    expect(row(shown.stdout, cut[0]!)).toMatch(new RegExp(`^${cut[0]} +\\| +\\d+ \\| +1 \\(1: re-run on restart\\) .*\\| left by pid ${killedPid} on `));
+    expect(row(shown.stdout, '0_3')).toMatch(/^0_3 +\| +\d+ \| +\d+ +\| [-0-9: .]+\| +\d+ \| \S+ 3:100 +\| free$/);
     // What an earlier attempt of the cut batch with more files would have left: the re-run removes it.
     const stale = `part-${cut[0]}-1-7.parquet`;
     copyFileSync(path.join(out, `part-${cut[0]}-1-0.parquet`), path.join(out, stale));
@@ -110,6 +118,9 @@ describe('scale-out: tasks over Kafka partitions, Parquet output', () => {
     // Worker 0's tasks were done before and are untouched: its files are all still there.
     for (const t of ['0_0', '0_3', '0_6']) expect(dataFiles(out).filter((f) => f.startsWith(`part-${t}-`))).toHaveLength(4);
     expect(dataFiles(out)).not.toContain(stale);
+    const after = await runSluice(['checkpoint', 'show', cp]);
+    for (let p = 0; p < PARTITIONS; p++) expect(row(after.stdout, `0_${p}`)).toMatch(new RegExp(`\\| \\S+ ${p}:100 +\\| free$`));
+    expect(after.stdout).toContain(`records read; no state`);
   }, 600_000);
 
   it('sluice run --workers 3 runs the script in 3 prefixed worker processes', async () => {
