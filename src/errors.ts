@@ -27,6 +27,9 @@ export class SourceError extends SluiceError {}
  */
 export class KafkaSecurityError extends SourceError {}
 
+/** A scale-out worker could not join, stay in or leave its Kafka group (src/kafka/group/group-member.ts): the message names the group and the broker. */
+export class GroupError extends SourceError {}
+
 /** A transformWithState processor used its handle wrongly, or threw: the query stops, its state left as of the last committed batch. */
 export class StatefulProcessorError extends SluiceError {}
 

@@ -39,7 +39,19 @@ interface KafkaTxnBroker {
   endTxn(req: { transactionalId: string; producerId: string; producerEpoch: number; transactionResult: boolean }): Promise<unknown>;
 }
 
-export interface KafkaBroker extends KafkaTxnBroker {
+/** Group-membership requests of kafkajs's Broker (group/group-member.ts); errors are KafkaJSProtocolErrors with a `code`. */
+export interface KafkaGroupBroker {
+  readonly nodeId: number;
+  readonly brokerAddress: string;
+  joinGroup(req: { groupId: string; sessionTimeout: number; rebalanceTimeout: number; memberId: string; protocolType: string; groupProtocols: { name: string; metadata: Buffer }[] }):
+    Promise<{ generationId: number; groupProtocol: string; leaderId: string; memberId: string; members: { memberId: string; memberMetadata: Buffer }[] }>;
+  syncGroup(req: { groupId: string; generationId: number; memberId: string; groupAssignment: { memberId: string; memberAssignment: Buffer }[] }):
+    Promise<{ memberAssignment: Buffer | null }>;
+  heartbeat(req: { groupId: string; groupGenerationId: number; memberId: string }): Promise<unknown>;
+  leaveGroup(req: { groupId: string; memberId: string }): Promise<unknown>;
+}
+
+export interface KafkaBroker extends KafkaTxnBroker, KafkaGroupBroker {
   versions: Record<number, { minVersion: number; maxVersion: number }> | null;
   connectionPool: KafkaConnectionPool;
   disconnect(): Promise<void>;
@@ -57,7 +69,7 @@ export interface KafkaCluster {
   findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
   findBroker(q: { nodeId: number | string }): Promise<KafkaBroker>;
-  /** coordinatorType 1: the transaction coordinator of a transactional id. */
+  /** coordinatorType 0: a consumer group's coordinator; 1: the transaction coordinator of a transactional id. */
   findGroupCoordinator(q: { groupId: string; coordinatorType: number }): Promise<KafkaBroker>;
   getNodeIds(): number[];
   fetchTopicsOffset(topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[]):

@@ -6,7 +6,9 @@
 // - kafkajs admin calls that go to the controller fail (it is reported as broker 0,
 //   brokers are 1..N), so topics are created through the launcher's stdin;
 // - metadata for an unknown topic auto-creates it with 4 partitions: create first;
-// - nothing persists, and `down` does not move partition leaders (`leader` does).
+// - nothing persists, and `down` does not move partition leaders (`leader` does);
+// - its consumer-group coordinator's timing differs from Kafka's: docs/design/scale-out.md,
+//   "Assignment and rebalancing".
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +43,11 @@ export interface StartBrokerOptions {
   retentionMiB?: number;
   /** Topics to create at start, name -> partitions. */
   topics?: Record<string, number>;
+  /**
+   * How long a new consumer group's first rebalance waits for more members (the mock's hard-coded
+   * 3 s, patched by mock_kafka -j); default 0: the first member is elected alone at once.
+   */
+  joinDelayMs?: number;
 }
 
 export interface ProduceMessage {
@@ -106,7 +113,7 @@ function ensureBinary(): void {
 async function mockBroker(opts: StartBrokerOptions): Promise<TestBroker> {
   ensureBinary();
   const n = opts.brokers ?? 1;
-  const args = ['-x', '-j', '0', '-r', String(opts.retentionMiB ?? 256), '-b', String(n)];
+  const args = ['-x', '-j', String(opts.joinDelayMs ?? 0), '-r', String(opts.retentionMiB ?? 256), '-b', String(n)];
   for (const [name, partitions] of Object.entries(opts.topics ?? {})) args.push(`${name}:${partitions}`);
 
   // -x: the broker dies with this process even if stop() is never reached.
