@@ -14,7 +14,7 @@ import { CliError } from './cli-error.ts';
 import { RunReporter, type ReportMode } from './run-reporter.ts';
 import { CronSchedule } from '../runtime/cron-schedule.ts';
 import { CRON_CONF, CRON_TIME_ZONE_CONF } from '../runtime/trigger.ts';
-import { SCALE_OUT_OPTION, WORKER_CONF, WORKERS_CONF } from '../runtime/scale-out/start-worker.ts';
+import { SCALE_OUT_OPTION } from '../runtime/scale-out/start-worker.ts';
 import { runWorkers, WORKER_ENV } from './run-workers.ts';
 
 const USAGE = `Usage:
@@ -90,10 +90,10 @@ export async function main(argv: string[]): Promise<number> {
   return runScript(script, scriptArgs, mode, { uiPort, cron, worker: new Map(workerConf()) });
 }
 
-/** A worker of `sluice run --workers N` (run-workers.ts): scale-out, and this process's place in the split. */
+/** A worker of `sluice run --workers N` (run-workers.ts): scale-out; the query's Kafka group assigns its tasks. */
 function workerConf(): [string, string][] {
   const m = /^(\d+)\/(\d+)$/.exec(process.env[WORKER_ENV] ?? '');
-  return m ? [[SCALE_OUT_OPTION, 'true'], [WORKER_CONF, m[1]!], [WORKERS_CONF, m[2]!]] : [];
+  return m ? [[SCALE_OUT_OPTION, 'true']] : [];
 }
 
 interface RunSettings {

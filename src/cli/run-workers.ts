@@ -1,7 +1,7 @@
 /**
  * `sluice run --workers N`: N local worker processes of one script (docs/design/scale-out.md),
- * each `sluice run` itself with its place in the split in SLUICE_SCALE_OUT_WORKER, their output
- * prefixed by `[worker i]`. Ctrl-C reaches the workers from here (they run in their own process
+ * each `sluice run` itself with SLUICE_SCALE_OUT_WORKER set (scale-out on; the query's Kafka group
+ * assigns the tasks), their output prefixed by `[worker i]`. Ctrl-C reaches the workers from here (they run in their own process
  * groups, so a terminal's SIGINT is not delivered twice): the first stops each after its batches
  * in progress, a second kills them.
  */

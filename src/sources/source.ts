@@ -1,3 +1,4 @@
+import type { KafkaClient } from '../kafka/kafka-client.ts';
 import type { Struct } from '../data/types.ts';
 import type { Batch } from '../data/batch.ts';
 
@@ -67,6 +68,11 @@ export interface PartitionedInput {
   partitionCounts(opts: SourceOptions): Promise<Map<string, number>>;
   /** The reader options that read partition `partition` of every input topic, and nothing else. */
   restrict(options: ReadonlyMap<string, string>, partition: number): ReadonlyMap<string, string>;
+  /**
+   * A Kafka client of the input's cluster for the workers' group (kafka/group/), its own: the
+   * coordinator holds a connection while a JoinGroup waits. Requests may wait `requestTimeoutMs`.
+   */
+  groupClient(options: ReadonlyMap<string, string>, requestTimeoutMs: number): KafkaClient;
 }
 
 export interface SourceProvider {

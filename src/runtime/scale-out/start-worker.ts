@@ -10,6 +10,8 @@ import type { Trigger } from '../trigger.ts';
 import { inputStage } from './input-layout.ts';
 import { loadOrCreateScaleOutLayout, stageTasks } from './scale-out-file.ts';
 import { StaticAssignment, type TaskAssignment } from './task-assignment.ts';
+import { GroupAssignment } from './group-assignment.ts';
+import { parseDuration } from '../../util/duration.ts';
 import { DEFAULT_LEASE_WAIT_MS, type TaskContext } from './task-run.ts';
 import { Worker } from './worker.ts';
 
@@ -18,6 +20,9 @@ export const SCALE_OUT_OPTION = 'sluice.scaleOut';
 /** Session conf: this worker's index and the number of workers of a fixed split (`sluice run --workers N` sets them). */
 export const WORKER_CONF = 'sluice.scaleOut.worker';
 export const WORKERS_CONF = 'sluice.scaleOut.workers';
+/** Session conf: how long the group waits for a silent worker before its tasks move (default 10 s). */
+export const SESSION_TIMEOUT_CONF = 'sluice.scaleOut.sessionTimeout';
+const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
 
 /** Whether the query runs as scale-out tasks: the writer's option, else the session's conf; false unless 'true'. */
 export function scaleOutRequested(options: ReadonlyMap<string, string>, conf: ReadonlyMap<string, string>): boolean {
@@ -28,8 +33,9 @@ export function scaleOutRequested(options: ReadonlyMap<string, string>, conf: Re
   return b === 'true';
 }
 
-/** `sluice.scaleOut.worker` of `sluice.scaleOut.workers`; 0 of 1 (every task) when unset. */
-function fixedSplit(conf: ReadonlyMap<string, string>): { worker: number; workers: number } {
+/** `sluice.scaleOut.worker` of `sluice.scaleOut.workers`, or null when unset: the group assigns. */
+function fixedSplit(conf: ReadonlyMap<string, string>): { worker: number; workers: number } | null {
+  if (!conf.has(WORKERS_CONF) && !conf.has(WORKER_CONF)) return null;
   const read = (key: string, dflt: number, min: number): number => {
     const v = conf.get(key);
     if (v === undefined) return dflt;
@@ -76,7 +82,14 @@ export async function startWorker(w: WorkerStart): Promise<StreamingQuery> {
     const split = fixedSplit(host.conf);
     id = await loadOrCreateQueryId(checkpoint);
     const layout = await loadOrCreateScaleOutLayout(checkpoint, { version: 1, stages: [await inputStage(plan)] });
-    assignment = new StaticAssignment(stageTasks(layout.stages[0]!), split.worker, split.workers);
+    const tasks = stageTasks(layout.stages[0]!);
+    if (split) assignment = new StaticAssignment(tasks, split.worker, split.workers);
+    else {
+      const v = host.conf.get(SESSION_TIMEOUT_CONF);
+      const sessionTimeoutMs = v === undefined ? DEFAULT_SESSION_TIMEOUT_MS : parseDuration(v, `Session conf ${SESSION_TIMEOUT_CONF}`);
+      const input = plan.sources[0]!;
+      assignment = new GroupAssignment(input.provider.partitioned!.groupClient(input.options, sessionTimeoutMs + 5_000), id, tasks, { sessionTimeoutMs });
+    }
     for (const open of w.openers) attachments.push(await open());
   } catch (e) {
     for (const a of attachments) a.release();

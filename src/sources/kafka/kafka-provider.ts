@@ -29,6 +29,10 @@ const kafkaPartitions: PartitionedInput = {
       await client.close();
     }
   },
+  groupClient(options, requestTimeoutMs) {
+    const o = parseKafkaOptions(options);
+    return new KafkaClient({ servers: o.servers, clientId: `${o.clientId}-group`, requestTimeoutMs: Math.max(requestTimeoutMs, o.requestTimeoutMs), connectTimeoutMs: o.connectTimeoutMs, security: o.security });
+  },
   restrict(options, partition) {
     const topics = parseKafkaOptions(options).subscribe ?? [];
     const out = new CaseInsensitiveMap();
