@@ -21,7 +21,7 @@ const ROWS = 800;
 const MAX_OFFSETS = 25;
 const CHILD_TIMEOUT_MS = 180_000;
 
-interface Progress { batchId: number; numInputRows: number; numOutputRows: number; task?: string; owned?: string[] }
+interface Progress { batchId: number; numInputRows: number; numOutputRows: number; task?: string; owned?: string[]; generation?: number }
 
 let broker: TestBroker;
 let topic: string;
@@ -121,6 +121,31 @@ describe('scale-out: tasks over Kafka partitions, Parquet output', () => {
     const after = await runSluice(['checkpoint', 'show', cp]);
     for (let p = 0; p < PARTITIONS; p++) expect(row(after.stdout, `0_${p}`)).toMatch(new RegExp(`\\| \\S+ ${p}:100 +\\| free$`));
     expect(after.stdout).toContain(`records read; no state`);
+  }, 600_000);
+
+  it("a worker of the group SIGKILLed mid-run: the others take its tasks over when its session ends; every row once", async () => {
+    const dir = tmpDir('scale-out-group');
+    const cp = path.join(dir, 'cp'), out = path.join(dir, 'out');
+    const kills: (() => void)[] = [];
+    // Worker 1 is killed once it has run 2 batches; the others run until the output is whole.
+    const workers = [0, 1, 2].map((i) => run(cp, out, 'group', { onSpawn: (c) => { kills[i] = c.kill; }, ...(i === 1 ? { killAfterProgress: { n: 2, delayMs: 0 } } : {}) }));
+    const killed = await workers[1]!;
+    expect(killed.signal, describeRun(killed)).toBe('SIGKILL');
+    const lost = new Set(killed.progress.at(-1)!.owned);
+    const deadline = Date.now() + 240_000;
+    let seen: number[] = [];
+    while (Date.now() < deadline) {
+      seen = await ids(out).catch(() => []);
+      if (seen.length >= expected.length) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    kills[0]!(); kills[2]!();
+    const survivors = await Promise.all([workers[0]!, workers[2]!]);
+    expect(seen, survivors.map(describeRun).join('\n')).toEqual(expected);
+    expect(await ids(out)).toEqual(expected);
+    // The killed worker's tasks were taken over by the survivors in a later generation.
+    const after = survivors.flatMap((r) => r.progress).filter((p) => lost.has(p.task!) && p.generation! > killed.progress.at(-1)!.generation!);
+    expect(new Set(after.map((p) => p.task))).toEqual(lost);
   }, 600_000);
 
   it('sluice run --workers 3 runs the script in 3 prefixed worker processes', async () => {
