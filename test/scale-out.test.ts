@@ -32,15 +32,16 @@ beforeAll(async () => {
   broker = await startBroker();
   topic = uniqueTopic('scale-out');
   await broker.createTopic(topic, PARTITIONS);
-  await produce(broker.bootstrap, topic, Array.from({ length: ROWS }, (_, i) => ({
-    partition: i % PARTITIONS, value: JSON.stringify({ id: i, kind: i % 5 === 0 ? 'skip' : 'k', amount: i / 4 }),
-  })));
+  await produce(broker.bootstrap, topic, Array.from({ length: ROWS }, (_, i) => row(i)));
 }, 60_000);
 afterAll(async () => { await broker?.stop(); });
 
-function run(cp: string, out: string, mode: string, o: ChildRunOptions = {}): Promise<ChildResult<Progress>> {
-  return runQueryChild<Progress>(ROOT, [FIXTURE, broker.bootstrap, topic, cp, out, String(MAX_OFFSETS), mode], { ...process.env }, o, CHILD_TIMEOUT_MS);
+function run(cp: string, out: string, mode: string, o: ChildRunOptions = {}, input = topic): Promise<ChildResult<Progress>> {
+  return runQueryChild<Progress>(ROOT, [FIXTURE, broker.bootstrap, input, cp, out, String(MAX_OFFSETS), mode], { ...process.env }, o, CHILD_TIMEOUT_MS);
 }
+
+/** Row i of the input: JSON spread over the partitions round robin. */
+const row = (i: number) => ({ partition: i % PARTITIONS, value: JSON.stringify({ id: i, kind: i % 5 === 0 ? 'skip' : 'k', amount: i / 4 }) });
 
 /** Every id a plain DuckDB glob over `out` sees, in order (duplicates kept). */
 async function ids(out: string): Promise<number[]> {
@@ -104,9 +105,9 @@ describe('scale-out: tasks over Kafka partitions, Parquet output', () => {
     const shown = await runSluice(['checkpoint', 'show', cp]);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(`Stage 0     8 tasks (0_0..0_7) over ${topic} (8 partitions)  (scale-out)`);
-    const row = (text: string, t: string): string => text.split('\n').find((l) => l.startsWith(`${t} `)) ?? `(no line for ${t} in:\n${text})`;
-    expect(row(shown.stdout, cut[0]!)).toMatch(new RegExp(`^${cut[0]} +\\| +\\d+ \\| +1 \\(1: re-run on restart\\) .*\\| left by pid ${killedPid} on `));
-    expect(row(shown.stdout, '0_3')).toMatch(/^0_3 +\| +\d+ \| +\d+ +\| [-0-9: .]+\| +\d+ \| \S+ 3:100 +\| free$/);
+    const line = (text: string, t: string): string => text.split('\n').find((l) => l.startsWith(`${t} `)) ?? `(no line for ${t} in:\n${text})`;
+    expect(line(shown.stdout, cut[0]!)).toMatch(new RegExp(`^${cut[0]} +\\| +\\d+ \\| +1 \\(1: re-run on restart\\) .*\\| left by pid ${killedPid} on `));
+    expect(line(shown.stdout, '0_3')).toMatch(/^0_3 +\| +\d+ \| +\d+ +\| [-0-9: .]+\| +\d+ \| \S+ 3:100 +\| free$/);
     // What an earlier attempt of the cut batch with more files would have left: the re-run removes it.
     const stale = `part-${cut[0]}-1-7.parquet`;
     copyFileSync(path.join(out, `part-${cut[0]}-1-0.parquet`), path.join(out, stale));
@@ -119,7 +120,7 @@ describe('scale-out: tasks over Kafka partitions, Parquet output', () => {
     for (const t of ['0_0', '0_3', '0_6']) expect(dataFiles(out).filter((f) => f.startsWith(`part-${t}-`))).toHaveLength(4);
     expect(dataFiles(out)).not.toContain(stale);
     const after = await runSluice(['checkpoint', 'show', cp]);
-    for (let p = 0; p < PARTITIONS; p++) expect(row(after.stdout, `0_${p}`)).toMatch(new RegExp(`\\| \\S+ ${p}:100 +\\| free$`));
+    for (let p = 0; p < PARTITIONS; p++) expect(line(after.stdout, `0_${p}`)).toMatch(new RegExp(`\\| \\S+ ${p}:100 +\\| free$`));
     expect(after.stdout).toContain(`records read; no state`);
   }, 600_000);
 
@@ -127,8 +128,21 @@ describe('scale-out: tasks over Kafka partitions, Parquet output', () => {
     const dir = tmpDir('scale-out-group');
     const cp = path.join(dir, 'cp'), out = path.join(dir, 'out');
     const kills: (() => void)[] = [];
-    // Worker 1 is killed once it has run 2 batches; the others run until the output is whole.
-    const workers = [0, 1, 2].map((i) => run(cp, out, 'group', { onSpawn: (c) => { kills[i] = c.kill; }, ...(i === 1 ? { killAfterProgress: { n: 2, delayMs: 0 } } : {}) }));
+    // The input arrives in waves while the workers run, so every member of the group has batches to run
+    // whichever joins last. Worker 1 is killed once it has run 2 batches; the others run until the output is whole.
+    const input = uniqueTopic('scale-out-group');
+    await broker.createTopic(input, PARTITIONS);
+    const workers = [0, 1, 2].map((i) => run(cp, out, 'group', { onSpawn: (c) => { kills[i] = c.kill; }, ...(i === 1 ? { killAfterProgress: { n: 2, delayMs: 0 } } : {}) }, input));
+    // Waves of 40 rows a second until 800 rows are in and worker 1 has been gone (however slowly the machine
+    // started it) for 3 waves, so each of its tasks has new rows for its next owner.
+    let produced = 0, goneAt: number | null = null;
+    void workers[1]!.then(() => { goneAt = produced; });
+    for (let wave = 0; (wave < 20 || goneAt === null || produced < goneAt + 120) && wave < 200; wave++) {
+      await produce(broker.bootstrap, input, Array.from({ length: 40 }, (_, k) => row(produced + k)));
+      produced += 40;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const wanted = Array.from({ length: produced }, (_, i) => i).filter((i) => i % 5 !== 0);
     const killed = await workers[1]!;
     expect(killed.signal, describeRun(killed)).toBe('SIGKILL');
     const lost = new Set(killed.progress.at(-1)!.owned);
@@ -136,13 +150,13 @@ describe('scale-out: tasks over Kafka partitions, Parquet output', () => {
     let seen: number[] = [];
     while (Date.now() < deadline) {
       seen = await ids(out).catch(() => []);
-      if (seen.length >= expected.length) break;
+      if (seen.length >= wanted.length) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
     kills[0]!(); kills[2]!();
     const survivors = await Promise.all([workers[0]!, workers[2]!]);
-    expect(seen, survivors.map(describeRun).join('\n')).toEqual(expected);
-    expect(await ids(out)).toEqual(expected);
+    expect(seen, survivors.map(describeRun).join('\n')).toEqual(wanted);
+    expect(await ids(out)).toEqual(wanted);
     // The killed worker's tasks were taken over by the survivors in a later generation.
     const after = survivors.flatMap((r) => r.progress).filter((p) => lost.has(p.task!) && p.generation! > killed.progress.at(-1)!.generation!);
     expect(new Set(after.map((p) => p.task))).toEqual(lost);
