@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GroupError } from '../src/errors.ts';
-import { groupIdOf } from '../src/kafka/group/group-member.ts';
+import { GroupMember, groupIdOf } from '../src/kafka/group/group-member.ts';
+import { KafkaClient } from '../src/kafka/kafka-client.ts';
 import { countMoves } from '../src/kafka/group/sticky-assignor.ts';
 import { type TestBroker, startBroker, uniqueTopic } from './support/broker.ts';
 import { GroupWorker, byMember, settled, waitFor } from './support/group-worker.ts';
@@ -183,6 +184,16 @@ describe('GroupMember on the test broker', () => {
     // The members rejoined owning their tasks, so each kept them.
     expect(byHost(workers[0]!)).toEqual(before);
   }, 120_000);
+
+  it('refuses timeouts that cannot work, naming the group and the values', () => {
+    const client = new KafkaClient({ servers: broker.brokers, clientId: 'sluice-group-test', requestTimeoutMs: 15_000, connectTimeoutMs: 5_000 });
+    const opts = { groupId: 'sluice-q', tasks: TASKS, sessionTimeoutMs: 4000, rebalanceTimeoutMs: 4000, heartbeatIntervalMs: 400 };
+    expect(() => new GroupMember(client, { ...opts, heartbeatIntervalMs: 4000 }))
+      .toThrow(new GroupError("Group 'sluice-q': the heartbeat interval (4000 ms) must be above 0 and below the session timeout (4000 ms); a third of it is usual."));
+    expect(() => new GroupMember(client, { ...opts, rebalanceTimeoutMs: 3000 }))
+      .toThrow(new GroupError("Group 'sluice-q': the rebalance timeout (3000 ms) must be at least the session timeout (4000 ms)."));
+    expect(() => new GroupMember(client, { ...opts, groupId: '' })).toThrow(GroupError);
+  });
 
   it('refuses a group whose members disagree on the task list, naming them', async () => {
     const groupId = groupIdOf(uniqueTopic('query'));

@@ -137,6 +137,10 @@ export class GroupMember {
     if (!(opts.heartbeatIntervalMs > 0 && opts.heartbeatIntervalMs < opts.sessionTimeoutMs)) {
       throw new GroupError(`Group '${opts.groupId}': the heartbeat interval (${opts.heartbeatIntervalMs} ms) must be above 0 and below the session timeout (${opts.sessionTimeoutMs} ms); a third of it is usual.`);
     }
+    // JoinGroup's request timeout is the rebalance timeout plus 5 s (kafkajs), and a join may wait about a session timeout.
+    if (!(opts.rebalanceTimeoutMs >= opts.sessionTimeoutMs)) {
+      throw new GroupError(`Group '${opts.groupId}': the rebalance timeout (${opts.rebalanceTimeoutMs} ms) must be at least the session timeout (${opts.sessionTimeoutMs} ms).`);
+    }
     this.o = {
       ...opts, host: opts.host ?? hostname(), leaderSyncDelayMs: opts.leaderSyncDelayMs ?? 300,
       joinTimeoutMs: opts.joinTimeoutMs ?? 3 * (opts.rebalanceTimeoutMs + opts.sessionTimeoutMs),
