@@ -23,6 +23,17 @@ export function numberedEntries(names: readonly string[]): number[] {
  * sinks/<n>/                    sink n's own log (0: the query's sink, 1: its late-rows sink), e.g. the
  *                               Kafka sink's prepared transactions (sinks/kafka/transaction-log.ts)
  * ```
+ *
+ * A query run with scale-out (docs/design/scale-out.md) keeps, instead of the files above but
+ * `metadata`, one ordinary checkpoint of the layout above per task (taskCheckpoint), whose own
+ * `metadata` repeats the query id:
+ *
+ * ```
+ * metadata                      the query id, shared by every task and worker
+ * scale-out                     stages and their task counts, created exclusively at the first start
+ *                               (runtime/scale-out/scale-out-file.ts)
+ * tasks/<stage>_<p>/            task <stage>_<p>'s checkpoint: offsets/, commits/, sources/, state/, lease/, sinks/
+ * ```
  */
 export class Checkpoint {
   constructor(readonly storage: Storage, readonly root: string) {}
@@ -31,6 +42,17 @@ export class Checkpoint {
   get offsetsDir(): string { return joinPath(this.root, 'offsets'); }
   get commitsDir(): string { return joinPath(this.root, 'commits'); }
   get leaseDir(): string { return joinPath(this.root, 'lease'); }
+  /** scale-out: the query's stages and task counts, present only when it ran with scale-out. */
+  get scaleOutPath(): string { return joinPath(this.root, 'scale-out'); }
+
+  /** tasks/<task>/: a scale-out task's own checkpoint, in the same storage. */
+  taskCheckpoint(task: string): Checkpoint { return new Checkpoint(this.storage, joinPath(this.root, 'tasks', task)); }
+  /** The task ids with a directory (tasks/<task>/), in stage then partition order. */
+  async taskIds(): Promise<string[]> {
+    const ids = (await this.storage.list(joinPath(this.root, 'tasks'))).filter((n) => /^\d+_\d+$/.test(n));
+    const key = (t: string): number[] => t.split('_').map(Number);
+    return ids.sort((a, b) => key(a)[0]! - key(b)[0]! || key(a)[1]! - key(b)[1]!);
+  }
 
   /** sources/<i>/: source i's own directory (a source may keep more there; sluice's write only 0). */
   sourceDir(source: number): string { return joinPath(this.root, 'sources', String(source)); }

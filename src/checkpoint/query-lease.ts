@@ -11,7 +11,7 @@ export const LEASE_RENEW_MS = 10_000;
 export const LEASE_EXPIRE_MS = 30_000;
 
 /** `lease/<generation>`: which run holds the checkpoint, and when it last said so. */
-interface LeaseRecord {
+export interface LeaseRecord {
   readonly runId: string;
   readonly host: string;
   readonly pid: number;
@@ -94,6 +94,13 @@ export class QueryLease {
     // A lost lease's file is left: the newer run removes older generations when it takes over.
     if (!this.lost) await this.storage.remove(generationPath(this.dir, this.generation)).catch(() => undefined);
   }
+}
+
+/** Who holds `checkpoint`'s lease now (its newest generation), or null when no run does (reads only, for `sluice checkpoint show`). */
+export async function readLeaseHolder(checkpoint: Checkpoint): Promise<(LeaseRecord & { readonly held: boolean }) | null> {
+  const latest = numberedEntries(await checkpoint.storage.list(checkpoint.leaseDir)).at(-1);
+  const l = latest === undefined ? null : await readLease(checkpoint.storage, generationPath(checkpoint.leaseDir, latest));
+  return l && { ...l, held: isHeld(l, Date.now()) };
 }
 
 async function readLease(storage: Storage, path: string): Promise<LeaseRecord | null> {

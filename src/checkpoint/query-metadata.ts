@@ -14,6 +14,20 @@ export async function loadOrCreateQueryId(checkpoint: Checkpoint): Promise<strin
   return parse(path, (await storage.read(path))!);
 }
 
+/**
+ * <checkpoint>/metadata holding `id`, the id of the query it is part of (a scale-out task's
+ * checkpoint repeats the query's id): created if absent, refused if it names another query.
+ */
+export async function ensureQueryId(checkpoint: Checkpoint, id: string): Promise<void> {
+  const path = checkpoint.metadataPath;
+  if (!(await checkpoint.storage.exists(path))) await checkpoint.storage.create(path, enc.encode(JSON.stringify({ id }) + '\n'));
+  const found = parse(path, (await checkpoint.storage.read(path))!);
+  if (found !== id) {
+    throw new CheckpointError(`${path} belongs to query ${found}, but it lies in the checkpoint of query ${id}; the checkpoint was assembled from two queries. `
+      + `Point checkpointLocation at a new directory.`);
+  }
+}
+
 /** The query id of an existing checkpoint, or null when it has no metadata file (reads only). */
 export async function readQueryId(checkpoint: Checkpoint): Promise<string | null> {
   const path = checkpoint.metadataPath;

@@ -12,39 +12,52 @@ export interface CommittedFile {
   readonly rel: string;
   readonly bytes: number;
   readonly batchId: number;
+  /** The log entry that lists the file, relative to the output: `_sluice_log/<N>` or, for a scale-out task, `_sluice_log/<task>/<N>`. */
+  readonly log: string;
 }
 
 const READS_IN_FLIGHT = 16;
 
-/** The files of every batch's log entry, in batch order (entries are read a few at a time). */
+const batchIds = (names: readonly string[]): number[] => names.filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+
+/**
+ * The files of every batch's log entry: a plain query's `_sluice_log/<N>` in batch order, then each
+ * scale-out task's `_sluice_log/<task>/<N>` (docs/design/scale-out.md), task by task (entries are
+ * read a few at a time).
+ */
 export async function committedFiles(storage: Storage, root: string): Promise<{ files: CommittedFile[]; batches: number }> {
-  const ids = (await storage.list(joinPath(root, LOG_DIR))).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
-  if (ids.length === 0) {
+  const top = await storage.list(joinPath(root, LOG_DIR));
+  const tasks = top.filter((n) => /^\d+_\d+$/.test(n)).sort();
+  const wanted: { id: number; task: string | undefined }[] = batchIds(top).map((id) => ({ id, task: undefined }));
+  for (const task of tasks) for (const id of batchIds(await storage.list(joinPath(root, LOG_DIR, task)))) wanted.push({ id, task });
+  if (wanted.length === 0) {
     throw new CliError(`${root} has no ${LOG_DIR}/ entries: it is not the output path of a sluice Parquet query, or no batch has committed yet. `
       + `Give the path passed to writeStream...start(path) (not the checkpointLocation).`);
   }
-  const entries: SinkLogEntry[] = new Array<SinkLogEntry>(ids.length);
+  const logOf = (w: { id: number; task: string | undefined }): string => w.task === undefined ? `${LOG_DIR}/${w.id}` : `${LOG_DIR}/${w.task}/${w.id}`;
+  const entries: SinkLogEntry[] = new Array<SinkLogEntry>(wanted.length);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < ids.length) {
+    while (next < wanted.length) {
       const i = next++;
-      const id = ids[i]!;
-      const e = await readLogEntry(storage, root, id);
-      if (e === null) throw new CliError(`${joinPath(root, LOG_DIR, String(id))} disappeared while it was being read; run the command again.`);
+      const w = wanted[i]!;
+      const e = await readLogEntry(storage, root, w.id, w.task);
+      if (e === null) throw new CliError(`${joinPath(root, logOf(w))} disappeared while it was being read; run the command again.`);
       entries[i] = e;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, ids.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, wanted.length) }, worker));
   const files: CommittedFile[] = [];
-  for (const e of entries) {
+  entries.forEach((e, i) => {
+    const log = logOf(wanted[i]!);
     for (const f of e.files) {
       // The log is data read from storage: a path that leaves the output (or the local cache) is refused.
       const segments = f.path.split('/');
       if (f.path.startsWith('/') || segments.some((s) => s === '' || s === '.' || s === '..') || f.path.includes('\\')) {
-        throw new CliError(`${joinPath(root, LOG_DIR, String(e.batchId))} lists the file '${f.path}', which is not a plain path below the output; the log is damaged or was not written by sluice.`);
+        throw new CliError(`${joinPath(root, log)} lists the file '${f.path}', which is not a plain path below the output; the log is damaged or was not written by sluice.`);
       }
-      files.push({ rel: f.path, bytes: f.bytes, batchId: e.batchId });
+      files.push({ rel: f.path, bytes: f.bytes, batchId: e.batchId, log });
     }
-  }
-  return { files, batches: ids.length };
+  });
+  return { files, batches: wanted.length };
 }

@@ -14,6 +14,8 @@ import { CliError } from './cli-error.ts';
 import { RunReporter, type ReportMode } from './run-reporter.ts';
 import { CronSchedule } from '../runtime/cron-schedule.ts';
 import { CRON_CONF, CRON_TIME_ZONE_CONF } from '../runtime/trigger.ts';
+import { SCALE_OUT_OPTION } from '../runtime/scale-out/start-worker.ts';
+import { runWorkers, WORKER_ENV } from './run-workers.ts';
 
 const USAGE = `Usage:
   sluice run <script.ts> [options] [-- script arguments]
@@ -37,6 +39,9 @@ Options:
                            a sixth field first means seconds); sets session conf sluice.trigger.cron
   --cron-timezone ZONE     the IANA time zone of --cron's ticks (default UTC); conf
                            sluice.trigger.cronTimeZone
+  --workers N              run the script in N local worker processes that share its queries'
+                           tasks (scale-out, docs/design/scale-out.md; sets session conf
+                           sluice.scaleOut); their output is prefixed [worker i]
 Arguments after -- reach the script as process.argv.slice(2).
 Exit code: 1 if the script throws or one of its queries fails, 130 if interrupted.
 `;
@@ -50,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({
       args: ours, allowPositionals: true, strict: true,
-      options: { 'log-format': { type: 'string' }, ui: { type: 'string' }, cron: { type: 'string' }, 'cron-timezone': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { 'log-format': { type: 'string' }, ui: { type: 'string' }, cron: { type: 'string' }, 'cron-timezone': { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (e) {
     throw new CliError(`${(e as Error).message}\nArguments for the script go after \`--\`: sluice run <script.ts> -- --its-flag value\n\n${USAGE}`);
@@ -72,14 +77,31 @@ export async function main(argv: string[]): Promise<number> {
   }
   const uiPort = v.ui === undefined ? undefined : parsePort(v.ui);
   const cron = parseCron(v.cron, v['cron-timezone']);
+  if (v.workers !== undefined) {
+    const n = /^\d{1,3}$/.test(v.workers) ? Number(v.workers) : NaN;
+    if (!(n >= 1)) throw new CliError(`--workers takes a number of worker processes from 1 to 999, got '${v.workers}'.`);
+    // Each worker is this command without --workers; on a terminal, plain lines read better interleaved than JSON.
+    const at = ours.indexOf('--workers');
+    const rest = at >= 0 ? [...ours.slice(0, at), ...ours.slice(at + 2)] : ours.filter((a) => !a.startsWith('--workers='));
+    const logFormat = format === undefined && process.stdout.isTTY ? ['--log-format', 'text'] : [];
+    return runWorkers(n, [...rest, ...logFormat, ...(dash < 0 ? [] : ['--', ...scriptArgs])]);
+  }
   const mode: ReportMode = (format ?? (process.stdout.isTTY ? 'text' : 'json')) === 'json' ? 'json' : process.stdout.isTTY ? 'live' : 'text';
-  return runScript(script, scriptArgs, mode, { uiPort, cron });
+  return runScript(script, scriptArgs, mode, { uiPort, cron, worker: new Map(workerConf()) });
+}
+
+/** A worker of `sluice run --workers N` (run-workers.ts): scale-out; the query's Kafka group assigns its tasks. */
+function workerConf(): [string, string][] {
+  const m = /^(\d+)\/(\d+)$/.exec(process.env[WORKER_ENV] ?? '');
+  return m ? [[SCALE_OUT_OPTION, 'true']] : [];
 }
 
 interface RunSettings {
   readonly uiPort: number | undefined;
   /** Session conf that --cron and --cron-timezone set. */
   readonly cron: ReadonlyMap<string, string>;
+  /** Session conf of a worker of `sluice run --workers` (workerConf). */
+  readonly worker: ReadonlyMap<string, string>;
 }
 
 /** Checked here, so a typo fails before the script runs rather than at its first start(). */
@@ -102,7 +124,7 @@ function parsePort(text: string): number {
   return port;
 }
 
-async function runScript(script: string, args: readonly string[], mode: ReportMode, { uiPort, cron }: RunSettings): Promise<number> {
+async function runScript(script: string, args: readonly string[], mode: ReportMode, { uiPort, cron, worker }: RunSettings): Promise<number> {
   const reporter = new RunReporter(mode, path.basename(script));
   const sessions = new Set<Session>();
   // The script makes its own session (its appName, its config); the hook only looks on.
@@ -113,6 +135,7 @@ async function runScript(script: string, args: readonly string[], mode: ReportMo
     if (uiPort !== undefined && !s.conf.has('sluice.ui.port')) s.conf.set('sluice.ui.port', String(uiPort));
     // The expression and its zone go together: a script that sets its own cron keeps its own zone.
     if (cron.size > 0 && !s.conf.has(CRON_CONF)) for (const [k, val] of cron) s.conf.set(k, val);
+    for (const [k, val] of worker) if (!s.conf.has(k)) s.conf.set(k, val);
     reporter.watch(s);
   };
   Session.created.push(hook);

@@ -42,7 +42,7 @@ export async function syncCache(storage: Storage, root: string, files: readonly 
       const remote = joinPath(root, f.rel);
       const bytes = await storage.read(remote);
       if (bytes === null) {
-        throw new CliError(`${remote} is listed in _sluice_log/${f.batchId} but is not there: a query may be re-running batch ${f.batchId} right now. Run the command again.`);
+        throw new CliError(`${remote} is listed in ${f.log} but is not there: a query may be re-running batch ${f.batchId} right now. Run the command again.`);
       }
       await fs.mkdir(path.dirname(local), { recursive: true });
       // Temp name + rename: an interrupted fetch never leaves a partial file that looks cached.

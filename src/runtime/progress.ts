@@ -39,6 +39,20 @@ export interface StreamingQueryProgress {
   readonly nextTriggerTime?: string;
   /** sluice-specific: S3 requests by operation since the previous progress record (this batch's), when there were any. */
   readonly s3Requests?: Readonly<Record<string, number>>;
+  /**
+   * sluice-specific, with scale-out (docs/design/scale-out.md): the task this batch belongs to
+   * (batch ids count per task), and what the worker that ran it owns.
+   */
+  readonly task?: string;
+  readonly tasks?: WorkerTasks;
+}
+
+/** A scale-out worker's tasks, in its progress records (docs/operations.md). */
+export interface WorkerTasks {
+  /** The assignment's generation (0 for a fixed split). */
+  readonly generation: number;
+  /** Each task the worker owns, in task order: its last batch run by this worker, and how far its input lags behind. */
+  readonly owned: readonly { readonly task: string; readonly batchId: number | null; readonly offsetsBehind: number | null }[];
 }
 
 /** Times the phases of one trigger, by Spark's names (latestOffset, walCommit, getBatch, addBatch, ...). */

@@ -6,7 +6,7 @@ import { foreachBatchFormat, foreachBatchSink, type ForeachBatchFunction } from 
 import type { CaseInsensitiveMap } from '../util/case-insensitive-map.ts';
 
 /** Writer options the engine itself reads; every other option belongs to the sink (or to a query observer). */
-export const ENGINE_OPTIONS: readonly string[] = ['checkpointLocation', 'path', 'lateRowsPath'];
+export const ENGINE_OPTIONS: readonly string[] = ['checkpointLocation', 'path', 'lateRowsPath', 'sluice.scaleOut'];
 
 /** Where a query's rows go: a format of the sink registry (null: its default), or the user's function. */
 export type SinkSpec =

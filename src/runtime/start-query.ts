@@ -22,6 +22,7 @@ import type { StreamingQueryListener } from './progress.ts';
 import { queryObservers, type ListenerRegistry, type QueryAttachment } from './query-observers.ts';
 import { resolveSink, type SinkRequest } from './resolve-sink.ts';
 import { pollingDelayMs } from './polling-delay.ts';
+import { scaleOutRequested, startWorker } from './scale-out/start-worker.ts';
 
 /** Everything the writer collected for one query: the plain record start() hands to the runtime. */
 export interface QuerySpec extends SinkRequest {
@@ -82,6 +83,7 @@ export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<Stre
 
   // Every setting is read before anything is opened: a bad value must leave nothing held.
   const trigger = spec.trigger ?? sessionTrigger(host.conf);
+  const scaleOut = scaleOutRequested(spec.options, host.conf);
   const openers = observers.flatMap((o) => o.configure({ options: spec.options, conf: host.conf }) ?? []);
   const settings = {
     stateSnapshotInterval: host.stateSnapshotInterval(), watermarkPolicy: host.watermarkPolicy(),
@@ -103,11 +105,18 @@ export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<Stre
   }
   // Held from here, so a second start() in this process is refused even while this one awaits.
   activeCheckpoints.add(cp);
+  const onPhase = crashHook();
+  if (scaleOut) {
+    return startWorker({ spec, plan, host, checkpoint: new Checkpoint(storage, cp), trigger, settings, openers, onPhase, onEnd: () => activeCheckpoints.delete(cp) });
+  }
   let id: string, runId: string, lease: QueryLease | null = null, sources: Source[];
   const attachments: QueryAttachment[] = [];
   const checkpoint = new Checkpoint(storage, cp);
-  const onPhase = crashHook();
   try {
+    if (await storage.exists(checkpoint.scaleOutPath)) {
+      throw new CheckpointError(`Checkpoint ${cp} was written by a scale-out run (it has ${checkpoint.scaleOutPath}): its progress is kept per task. `
+        + `Start the query with .option('sluice.scaleOut', 'true') (or sluice run --workers N), or use a new checkpointLocation and output path.`);
+    }
     id = await loadOrCreateQueryId(checkpoint);
     runId = randomUUID();
     lease = await QueryLease.acquire(checkpoint, runId);

@@ -1,5 +1,4 @@
 import type { StreamingQueryListener, StreamingQueryProgress } from './progress.ts';
-import type { MicroBatchExecution } from './micro-batch-execution.ts';
 import { type QueryStatus, initializingStatus, stoppedStatus } from './query-status.ts';
 import { OptionError, SluiceError } from '../errors.ts';
 
@@ -22,6 +21,15 @@ function notify(l: StreamingQueryListener, event: string, call: () => void): voi
   }
 }
 
+/** What a query handle runs: the trigger loop (micro-batch-execution.ts), or a scale-out worker's tasks (scale-out/worker.ts). */
+export interface QueryExecution {
+  run(signal: AbortSignal): Promise<void>;
+  readonly status: QueryStatus;
+  readonly nextTriggerMs: number | null;
+  /** Triggers that found nothing new: processAllAvailable() waits for two more after it is called. */
+  readonly noDataTriggers: number;
+}
+
 /** A running query: Spark's StreamingQuery handle. */
 export class StreamingQuery {
   readonly recentProgress: StreamingQueryProgress[] = [];
@@ -35,7 +43,7 @@ export class StreamingQuery {
     private readonly listeners: readonly StreamingQueryListener[], private readonly onEnd: () => Promise<void>) {}
 
   /** Called once by the writer: runs the loop until it ends, fails or is stopped. */
-  launch(exec: MicroBatchExecution): void {
+  launch(exec: QueryExecution): void {
     this.exec = exec;
     const ts = new Date().toISOString();
     for (const l of this.listeners) notify(l, 'onQueryStarted', () => l.onQueryStarted?.({ id: this.id, runId: this.runId, name: this.name, timestamp: ts }));
@@ -49,7 +57,7 @@ export class StreamingQuery {
       for (const l of this.listeners) notify(l, 'onQueryTerminated', () => l.onQueryTerminated?.({ id: this.id, runId: this.runId, exception: this.error ? this.error.message : null }));
     });
   }
-  private exec: MicroBatchExecution | null = null;
+  private exec: QueryExecution | null = null;
 
   /** When listeners last heard onQueryIdle; null after a batch (the next idle trigger is news). */
   private lastIdleEvent: number | null = null;

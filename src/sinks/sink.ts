@@ -38,6 +38,12 @@ export interface SinkOpenContext {
   readonly storage: Storage;
   /** Test hook: crash tests kill the process at named points inside a sink's batch (runtime/crash-hook.ts). */
   readonly onPhase?: (phase: string, batchId: number) => void | Promise<void>;
+  /**
+   * The scale-out task this sink instance writes for (`0_3`; docs/design/scale-out.md), absent for
+   * a query without scale-out. Batch ids are per task, so a sink must keep its per-batch names
+   * (files, logs, transactional ids) apart by task.
+   */
+  readonly task?: string;
 }
 
 /**

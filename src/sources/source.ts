@@ -1,3 +1,4 @@
+import type { KafkaClient } from '../kafka/kafka-client.ts';
 import type { Struct } from '../data/types.ts';
 import type { Batch } from '../data/batch.ts';
 
@@ -64,9 +65,27 @@ export interface SourceOptions {
   readonly resuming?: boolean;
 }
 
+/**
+ * What scale-out (docs/design/scale-out.md) needs of a partitioned source: task `0_<p>` reads
+ * partition p of every input topic. A source without it cannot run as tasks.
+ */
+export interface PartitionedInput {
+  /** Each input topic's partition count, asked of the source's system. */
+  partitionCounts(opts: SourceOptions): Promise<Map<string, number>>;
+  /** The reader options that read partition `partition` of every input topic, and nothing else. */
+  restrict(options: ReadonlyMap<string, string>, partition: number): ReadonlyMap<string, string>;
+  /**
+   * A Kafka client of the input's cluster for the workers' group (kafka/group/), its own: the
+   * coordinator holds a connection while a JoinGroup waits. Requests may wait `requestTimeoutMs`.
+   */
+  groupClient(options: ReadonlyMap<string, string>, requestTimeoutMs: number): KafkaClient;
+}
+
 export interface SourceProvider {
   readonly name: string;
   readonly options: readonly string[];
+  /** Present when the source can be split into scale-out tasks by partition. */
+  readonly partitioned?: PartitionedInput;
   /** The schema, known without connecting (checked at load()). */
   schema(opts: SourceOptions): Struct;
   create(opts: SourceOptions): Source;

@@ -5,6 +5,8 @@ import { CommitLog } from '../../checkpoint/commit-log.ts';
 import { readQueryId as readCheckpointQueryId, readSourceStart } from '../../checkpoint/query-metadata.ts';
 import { describeStateFiles, readableVersions, readStateAt, type StateFileInfo } from '../../state/state-reader.ts';
 import { isOffsetsByPartition } from '../../runtime/offsets-behind.ts';
+import { readLeaseHolder, type LeaseRecord } from '../../checkpoint/query-lease.ts';
+import { readScaleOutLayout, type ScaleOutLayout } from '../../runtime/scale-out/scale-out-file.ts';
 import { CliError } from '../cli-error.ts';
 import { readOperatorShape, type OperatorShape } from './operator-shape.ts';
 
@@ -36,9 +38,19 @@ export interface StateOperatorReport {
   readonly numRowsAtLatest: number | null;
 }
 
+/** A scale-out task's checkpoint (tasks/<task>/), in the query's report. */
+export interface TaskReport {
+  readonly task: string;
+  readonly report: CheckpointReport;
+  /** The run holding the task's lease, when one does (held: its process lives, or it renewed lately). */
+  readonly lease: (LeaseRecord & { readonly held: boolean }) | null;
+}
+
 export interface CheckpointReport {
   readonly checkpoint: string;
   readonly queryId: string;
+  /** With scale-out (docs/design/scale-out.md): the stages fixed at the first start, and each task's own checkpoint. */
+  readonly scaleOut?: { readonly layout: ScaleOutLayout; readonly tasks: readonly TaskReport[] };
   readonly sources: readonly { readonly index: number; readonly start: unknown }[];
   readonly batches: readonly BatchReport[];
   readonly stateOperators: readonly StateOperatorReport[];
@@ -107,13 +119,23 @@ export async function checkpointReport(storage: Storage, root: string): Promise<
   }
 
   const allFiles = stateOperators.flatMap((o) => o.files);
+  const own = {
+    batches: batches.length, committedBatches: batches.filter((b) => b.committed).length,
+    inputRecords: batches.reduce((s, b) => s + (b.numInputRecords ?? 0), 0),
+    stateFiles: allFiles.length, stateBytes: allFiles.reduce((s, f) => s + f.bytes, 0),
+  };
+  const layout = await readScaleOutLayout(checkpoint);
+  if (!layout) return { checkpoint: root, queryId, sources, batches, stateOperators, totals: own };
+  // Each task's directory is an ordinary checkpoint; the query's totals are theirs.
+  const tasks: TaskReport[] = [];
+  for (const task of await checkpoint.taskIds()) {
+    const taskCheckpoint = checkpoint.taskCheckpoint(task);
+    tasks.push({ task, report: await checkpointReport(storage, taskCheckpoint.root), lease: await readLeaseHolder(taskCheckpoint) });
+  }
+  const sum = (k: keyof CheckpointReport['totals']): number => tasks.reduce((s, t) => s + t.report.totals[k], own[k]);
   return {
-    checkpoint: root, queryId, sources, batches, stateOperators,
-    totals: {
-      batches: batches.length, committedBatches: batches.filter((b) => b.committed).length,
-      inputRecords: batches.reduce((s, b) => s + (b.numInputRecords ?? 0), 0),
-      stateFiles: allFiles.length, stateBytes: allFiles.reduce((s, f) => s + f.bytes, 0),
-    },
+    checkpoint: root, queryId, scaleOut: { layout, tasks }, sources, batches, stateOperators,
+    totals: { batches: sum('batches'), committedBatches: sum('committedBatches'), inputRecords: sum('inputRecords'), stateFiles: sum('stateFiles'), stateBytes: sum('stateBytes') },
   };
 }
 

@@ -20,6 +20,7 @@ export function compactOffsets(o: unknown): string {
 export function formatReport(r: CheckpointReport): string {
   const out: string[] = [];
   out.push(`Checkpoint  ${r.checkpoint}`, `Query id    ${r.queryId}`);
+  if (r.scaleOut) return formatScaleOut(r, out);
   for (const s of r.sources) out.push(`Source ${s.index}    starts at ${compactOffsets(s.start)}  (sources/${s.index}/0)`);
   if (!r.sources.length) out.push('Sources     none recorded yet (sources/<i>/0)');
   out.push('');
@@ -58,8 +59,40 @@ export function formatReport(r: CheckpointReport): string {
       + (op.latestVersion !== null && op.numRowsAtLatest !== null ? `; version ${op.latestVersion} (the last committed batch) holds ${n(op.numRowsAtLatest)} keys` : ''));
   }
 
-  const t = r.totals;
-  out.push('', `Totals: ${n(t.batches)} batch${t.batches === 1 ? '' : 'es'} (${n(t.committedBatches)} committed), ${n(t.inputRecords)} records read; `
-    + (r.stateOperators.length ? `${r.stateOperators.length} state operator${r.stateOperators.length === 1 ? '' : 's'}, ${n(t.stateFiles)} state files, ${n(t.stateBytes)} bytes` : 'no state (no aggregation or dropDuplicates)'));
+  pushTotals(out, r);
   return out.join('\n') + '\n';
+}
+
+/** A scale-out checkpoint: its stages, then one line per task (each `tasks/<task>/` is shown in full by `show` on it). */
+function formatScaleOut(r: CheckpointReport, out: string[]): string {
+  const { layout, tasks } = r.scaleOut!;
+  for (const s of layout.stages) {
+    out.push(`Stage ${s.stage}     ${s.tasks} task${s.tasks === 1 ? '' : 's'} (${s.stage}_0..${s.stage}_${s.tasks - 1}) over ${Object.entries(s.input).map(([t, k]) => `${t} (${k} partitions)`).join(', ')}  (scale-out)`);
+  }
+  out.push('');
+  if (tasks.length) {
+    out.push('Tasks (tasks/<task>/: an ordinary checkpoint each; sluice checkpoint show <checkpoint>/tasks/<task> for its batches)');
+    out.push(formatTable(['task', 'batches', 'committed', 'last committed at', 'records', 'end offsets', 'lease'], [false, true, true, false, true, false, false],
+      tasks.map(({ task, report: t, lease }) => {
+        const last = t.batches.at(-1);
+        const done = [...t.batches].reverse().find((b) => b.committed);
+        return [
+          task, n(t.totals.batches), n(t.totals.committedBatches) + (last && !last.committed ? ` (${last.batchId}: re-run on restart)` : ''),
+          done?.commitTimestampMs ? formatTimestamp(done.commitTimestampMs) : done ? 'yes' : '-',
+          n(t.totals.inputRecords), compactOffsets(last?.endOffsets[0]),
+          !lease ? 'free' : `${lease.held ? '' : 'left by '}pid ${lease.pid} on ${lease.host}`,
+        ];
+      })).replace(/\(\d+ rows?\)\n$/, '').trimEnd());
+  } else {
+    out.push('Tasks       none started yet (tasks/ is empty)');
+  }
+  pushTotals(out, r);
+  return out.join('\n') + '\n';
+}
+
+function pushTotals(out: string[], r: CheckpointReport): void {
+  const t = r.totals;
+  const ops = r.stateOperators.length || Math.max(0, ...(r.scaleOut?.tasks ?? []).map((k) => k.report.stateOperators.length));
+  out.push('', `Totals: ${n(t.batches)} batch${t.batches === 1 ? '' : 'es'} (${n(t.committedBatches)} committed), ${n(t.inputRecords)} records read; `
+    + (ops ? `${ops} state operator${ops === 1 ? '' : 's'}, ${n(t.stateFiles)} state files, ${n(t.stateBytes)} bytes` : 'no state (no aggregation or dropDuplicates)'));
 }

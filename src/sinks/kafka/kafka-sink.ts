@@ -23,8 +23,8 @@ interface RowChunk extends ProduceChunk { readonly rows: Int32Array; readonly by
  * `writeStream.format('kafka')`: each row becomes a record (row-records.ts, Spark's columns).
  *
  * deliveryGuarantee 'exactly-once' (default): each batch is one Kafka transaction of transactional
- * id `sluice-<query id>` (stable across restarts; the first InitProducerId of a process fences any
- * earlier producer of the id). Per batch N: begin, produce and flush every record, write
+ * id `sluice-<query id>`, or `sluice-<query id>-<task>` for a scale-out task (stable across restarts;
+ * the first InitProducerId of a process fences any earlier producer of the id). Per batch N: begin, produce and flush every record, write
  * "prepared N" to the sink's log in the checkpoint (transaction-log.ts), EndTxn(commit); the trigger
  * loop writes commits/N only after that. A re-run of N settles the prepared transaction first
  * (transaction-log.ts says how), so read_committed readers see every batch once (docs/kafka-sink.md).
@@ -52,7 +52,9 @@ export class KafkaSink implements Sink {
 
   async open(ctx: SinkOpenContext): Promise<void> {
     this.ctx = ctx;
-    this.transactionalId = this.exactlyOnce ? this.o.transactionalId ?? `sluice-${ctx.queryId}` : null;
+    // A task's own id: tasks of one query commit their batches independently, and one id would fence the others.
+    const base = this.o.transactionalId ?? `sluice-${ctx.queryId}`;
+    this.transactionalId = this.exactlyOnce ? (ctx.task === undefined ? base : `${base}-${ctx.task}`) : null;
     this.log = new TransactionLog(ctx.storage, ctx.dir);
     this.producer = new KafkaProducer(this.client, {
       transactionalId: this.transactionalId, transactionTimeoutMs: this.o.transactionTimeoutMs,

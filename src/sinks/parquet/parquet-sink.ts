@@ -2,7 +2,8 @@
  * The Parquet file sink: `writeStream.format('parquet').start(path)`.
  *
  * Append only. Each batch N becomes `<path>/[k=v/...]part-<N>-<n>.parquet` plus the log entry
- * `<path>/_sluice_log/<N>` (see commit-log.ts), so readers globbing `<path>/**\/*.parquet`
+ * `<path>/_sluice_log/<N>` (see sink-log.ts; a scale-out task's are `part-<task>-<N>-<n>.parquet` and
+ * `_sluice_log/<task>/<N>`), so readers globbing `<path>/**\/*.parquet`
  * (DuckDB, Polars, Spark with hive partitioning) see every row exactly once.
  *
  * Options (case-insensitive keys, like Spark's):
@@ -142,9 +143,10 @@ export class ParquetSink implements Sink {
   drainWarnings(): string[] { return this.splitter.drainWarnings(); }
 
   private queryId: string | undefined;
+  private task: string | undefined;
   /** Leftovers of a crash can only precede this instance's first batch (see commit-log.ts). */
   private leftoversRemoved = false;
-  async open(ctx: SinkOpenContext): Promise<void> { this.queryId = ctx.queryId; }
+  async open(ctx: SinkOpenContext): Promise<void> { this.queryId = ctx.queryId; this.task = ctx.task; }
 
   async addBatch(batchId: number, data: readonly Batch[]): Promise<SinkResult> {
     if (!Number.isSafeInteger(batchId) || batchId < 0) throw new SinkError(`Parquet sink: batch id must be a whole number >= 0, got ${batchId}.`);
@@ -159,11 +161,12 @@ export class ParquetSink implements Sink {
     const { dataSchema } = this.splitter;
     const codec = this.codec;
     const max = this.maxRecordsPerFile;
+    const task = this.task;
     for (const g of groups) {
       const prefix = g.dir === '' ? '' : g.dir + '/';
       if (max <= 0 || g.numRows <= max) {
         const pieces = g.pieces;
-        files.push({ path: prefix + dataFileName(batchId, files.length), rows: g.numRows, encode: () => encodeParquet(dataSchema, pieces, { codec }) });
+        files.push({ path: prefix + dataFileName(batchId, files.length, task), rows: g.numRows, encode: () => encodeParquet(dataSchema, pieces, { codec }) });
         continue;
       }
       // Cut the group's rows into files of at most `max` rows.
@@ -171,7 +174,7 @@ export class ParquetSink implements Sink {
       let curRows = 0;
       const flush = (): void => {
         const pieces = cur;
-        files.push({ path: prefix + dataFileName(batchId, files.length), rows: curRows, encode: () => encodeParquet(dataSchema, pieces, { codec }) });
+        files.push({ path: prefix + dataFileName(batchId, files.length, task), rows: curRows, encode: () => encodeParquet(dataSchema, pieces, { codec }) });
         cur = []; curRows = 0;
       };
       for (const p of g.pieces) {
@@ -189,12 +192,12 @@ export class ParquetSink implements Sink {
     const eventTime = range ? { min: new Date(range.min).toISOString(), max: new Date(range.max).toISOString() } : undefined;
     // Batch ids restart at 0 with a new checkpoint: writing into an output path another query
     // owns would silently replace its files. Refuse instead.
-    const prior = this.queryId ? await readLogEntry(this.storage, this.root, batchId) : null;
+    const prior = this.queryId ? await readLogEntry(this.storage, this.root, batchId, task) : null;
     if (prior?.queryId && prior.queryId !== this.queryId) {
       throw new SinkError(`Parquet sink: '${this.root}' already holds batch ${batchId} written by another query (id ${prior.queryId}); `
         + `this query (id ${this.queryId}) would replace its files. Write to a new output path, or restart the other query from its own checkpoint.`);
     }
-    const entry = await commitBatch(this.storage, this.root, batchId, files, eventTime, this.queryId, !this.leftoversRemoved);
+    const entry = await commitBatch(this.storage, this.root, batchId, files, eventTime, this.queryId, !this.leftoversRemoved, task);
     this.leftoversRemoved = true;
     return { numOutputRows: entry.numRows };
   }

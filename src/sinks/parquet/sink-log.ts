@@ -15,6 +15,11 @@
  * A reader that globs `<path>/**\/*.parquet` sees each row once: old files of batch N are
  * either replaced in place (rename) or removed before the batch counts as done. The log entry
  * is recomputed identically on a re-run, so it is simply overwritten.
+ *
+ * A scale-out task (docs/design/scale-out.md) numbers its own batches, so its names carry the task:
+ * `part-<task>-<N>-<n>.parquet` and `_sluice_log/<task>/<N>`. Step 2 of a task then matches only its
+ * own files and temp files, and never removes another task's (a plain query's `part-<N>-<n>` and a
+ * task's `part-0_3-<N>-<n>` cannot be mistaken for each other either).
  */
 import type { Storage } from '../../storage/storage.ts';
 import { joinPath } from '../../storage/storage.ts';
@@ -37,6 +42,8 @@ export interface SinkLogEntry {
   readonly eventTime?: { readonly min: string; readonly max: string };
   /** The query (checkpoint metadata id) that wrote the batch. */
   readonly queryId?: string;
+  /** The scale-out task that wrote the batch, when the query ran as tasks. */
+  readonly task?: string;
 }
 
 /** A data file to write: its bytes are produced only when it is its turn. */
@@ -46,19 +53,38 @@ export interface PendingFile {
   encode(): Uint8Array;
 }
 
-export function dataFileName(batchId: number, n: number): string {
-  return `part-${batchId}-${n}.parquet`;
+/** A task id as a file name's part: `<stage>_<partition>`. */
+const TASK_ID = /^\d+_\d+$/;
+
+export function dataFileName(batchId: number, n: number, task?: string): string {
+  return task === undefined ? `part-${batchId}-${n}.parquet` : `part-${task}-${batchId}-${n}.parquet`;
 }
 
-const DATA_FILE = /^part-(\d+)-(\d+)\.parquet$/;
-/** Local storage's temp names (storage/local.ts) for data files and log entries: `.<name>.<12 hex>.tmp`. */
-const TEMP_FILE = /^\.(part-\d+-\d+\.parquet|\d+)\.[0-9a-f]{12}\.tmp$/;
+/** The data files of this writer (a plain query, or one task): group 1 is the batch id. */
+function dataFilePattern(task: string | undefined): RegExp {
+  return task === undefined ? /^part-(\d+)-\d+\.parquet$/ : new RegExp(`^part-${task}-(\\d+)-\\d+\\.parquet$`);
+}
+/** Local storage's temp names (storage/local.ts) for this writer's data files and log entries: `.<name>.<12 hex>.tmp`. */
+function tempFilePattern(task: string | undefined): RegExp {
+  const data = task === undefined ? 'part-\\d+-\\d+\\.parquet' : `part-${task}-\\d+-\\d+\\.parquet`;
+  return new RegExp(`^\\.(${data}|\\d+)\\.[0-9a-f]{12}\\.tmp$`);
+}
+
+function checkTask(task: string | undefined): void {
+  if (task !== undefined && !TASK_ID.test(task)) throw new SinkError(`Parquet sink: task id '${task}' is not of the form <stage>_<partition>.`);
+}
 
 /** How many encoded files may wait for their write at once. */
 const WRITES_IN_FLIGHT = 4;
 
-export function logEntryPath(root: string, batchId: number): string {
-  return joinPath(root, LOG_DIR, String(batchId));
+/** `_sluice_log/` or, for a task, `_sluice_log/<task>/`, relative to the output. */
+function logDir(task: string | undefined): string {
+  return task === undefined ? LOG_DIR : `${LOG_DIR}/${task}`;
+}
+
+export function logEntryPath(root: string, batchId: number, task?: string): string {
+  checkTask(task);
+  return joinPath(root, logDir(task), String(batchId));
 }
 
 /** The path of `p` below `root`, '/'-separated, or null when `p` is not below it. */
@@ -85,8 +111,9 @@ async function io<T>(what: string, file: string, f: () => Promise<T>): Promise<T
 /** Steps 1-3 for batch `batchId` under `root`; returns the log entry written. */
 export async function commitBatch(
   storage: Storage, root: string, batchId: number, files: Iterable<PendingFile>,
-  eventTime?: { min: string; max: string }, queryId?: string, removeLeftovers = true,
+  eventTime?: { min: string; max: string }, queryId?: string, removeLeftovers = true, task?: string,
 ): Promise<SinkLogEntry> {
+  checkTask(task);
   // 1. Data files, encoded one at a time, a few writes in flight.
   const logged: LoggedFile[] = [];
   const written = new Set<string>();
@@ -109,14 +136,23 @@ export async function commitBatch(
 
   // 2. Leftovers of an earlier attempt of this batch, and temp files of killed writes.
   if (removeLeftovers) {
+    const dataFile = dataFilePattern(task), tempFile = tempFilePattern(task), ownLogDir = logDir(task);
     const all = await io('list', root, () => storage.listRecursive(root));
     for (const p of all) {
       const rel = relativeTo(root, p);
       if (rel === null) continue;
       const name = rel.slice(rel.lastIndexOf('/') + 1);
-      if (TEMP_FILE.test(name)) { await io('remove the temp file', p, () => storage.remove(p)); continue; }
-      if (rel.startsWith(LOG_DIR + '/')) continue;
-      const m = DATA_FILE.exec(name);
+      const inLog = rel.startsWith(LOG_DIR + '/');
+      if (tempFile.test(name)) {
+        // A log entry's temp name (`.<N>.<hex>.tmp`) is this writer's only in its own log directory.
+        const logTemp = /^\.\d+\./.test(name);
+        if (logTemp ? rel.slice(0, Math.max(0, rel.lastIndexOf('/'))) === ownLogDir : !inLog) {
+          await io('remove the temp file', p, () => storage.remove(p));
+          continue;
+        }
+      }
+      if (inLog) continue;
+      const m = dataFile.exec(name);
       if (!m || Number(m[1]) !== batchId || written.has(rel)) continue;
       await io('remove the stale file', p, () => storage.remove(p));
     }
@@ -124,15 +160,15 @@ export async function commitBatch(
 
   // 3. The log entry.
   const numRows = logged.reduce((s, f) => s + f.rows, 0);
-  const entry: SinkLogEntry = { batchId, files: logged, numRows, ...(eventTime ? { eventTime } : {}), ...(queryId ? { queryId } : {}) };
-  const logPath = logEntryPath(root, batchId);
+  const entry: SinkLogEntry = { batchId, files: logged, numRows, ...(eventTime ? { eventTime } : {}), ...(queryId ? { queryId } : {}), ...(task === undefined ? {} : { task }) };
+  const logPath = logEntryPath(root, batchId, task);
   await io('write the sink log entry', logPath, () => storage.write(logPath, new TextEncoder().encode(JSON.stringify(entry) + '\n')));
   return entry;
 }
 
 /** The log entry of a committed batch, or null when there is none. */
-export async function readLogEntry(storage: Storage, root: string, batchId: number): Promise<SinkLogEntry | null> {
-  const p = logEntryPath(root, batchId);
+export async function readLogEntry(storage: Storage, root: string, batchId: number, task?: string): Promise<SinkLogEntry | null> {
+  const p = logEntryPath(root, batchId, task);
   const bytes = await storage.read(p);
   if (bytes === null) return null;
   try {

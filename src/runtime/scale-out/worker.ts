@@ -1,0 +1,117 @@
+import type { QueryExecution } from '../streaming-query.ts';
+import type { QueryStatus } from '../query-status.ts';
+import type { StreamingQueryProgress, WorkerTasks } from '../progress.ts';
+import type { TaskAssignment } from './task-assignment.ts';
+import { TaskRun, type TaskContext } from './task-run.ts';
+
+/** How often the worker asks its assignment whether a rebalance is due. */
+const REBALANCE_CHECK_MS = 100;
+
+const waitingStatus: QueryStatus = { message: 'Waiting for tasks to be assigned', isDataAvailable: false, isTriggerActive: false };
+
+/** `<stage>_<p>` -> p (a stage-0 task reads input partition p). */
+const partitionOf = (task: string): number => Number(task.slice(task.indexOf('_') + 1));
+
+/**
+ * A scale-out worker (docs/design/scale-out.md): runs the tasks its assignment gives it, each in
+ * its own trigger loop in this process. Concurrent loops rather than one loop taking the tasks'
+ * batches in turn: a task waits on Kafka and storage most of a batch (fetch, Parquet write,
+ * offset and commit files), and concurrent loops overlap those waits, while a shared loop
+ * would add every task's waits up; each loop is also exactly a restarted query's, so a task
+ * moved to another worker recovers as any query does. On a rebalance the worker finishes each
+ * running batch (a task stops only between batches), stops the tasks it lost, which releases
+ * their leases, and starts the ones it gained.
+ */
+export class Worker implements QueryExecution {
+  private readonly running = new Map<string, TaskRun>();
+  /** Tasks whose loop ended by itself (availableNow): still owned, not started again. */
+  private readonly finished = new Set<string>();
+  private generation = 0;
+  private owned: readonly string[] = [];
+  /** Per owned task: its last batch here and how far behind its input is. */
+  private readonly lastBatch = new Map<string, { batchId: number; offsetsBehind: number | null }>();
+  private idleTicks = 0;
+  nextTriggerMs: number | null = null;
+
+  constructor(private readonly ctx: Omit<TaskContext, 'onProgress'>, private readonly assignment: TaskAssignment,
+    private readonly onProgress: (p: StreamingQueryProgress) => void) {}
+
+  get status(): QueryStatus {
+    const runs = [...this.running.values()].filter((r) => !r.isEnded);
+    return runs.find((r) => r.exec.status.isTriggerActive)?.exec.status ?? runs[0]?.exec.status ?? waitingStatus;
+  }
+
+  /** The fewest idle triggers of a running task: two more of those means every task has seen what was there. */
+  get noDataTriggers(): number {
+    const runs = [...this.running.values()].filter((r) => !r.isEnded);
+    return runs.length ? Math.min(...runs.map((r) => r.exec.noDataTriggers)) : this.idleTicks;
+  }
+
+  /** The tasks this worker owns, for progress and the UI. */
+  get tasks(): WorkerTasks {
+    return {
+      generation: this.generation,
+      owned: this.owned.map((task) => ({ task, batchId: this.lastBatch.get(task)?.batchId ?? null, offsetsBehind: this.lastBatch.get(task)?.offsetsBehind ?? null })),
+    };
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const ctx: TaskContext = { ...this.ctx, onProgress: (task, p) => this.progress(task, p) };
+    try {
+      while (!signal.aborted) {
+        const a = await this.assignment.join([...this.running.keys()]);
+        this.generation = a.generation;
+        for (const [task, run] of [...this.running]) {
+          if (a.tasks.includes(task)) continue;
+          await run.stop();
+          this.running.delete(task);
+          this.finished.delete(task);
+          this.lastBatch.delete(task);
+        }
+        this.owned = a.tasks;
+        for (const task of a.tasks) {
+          if (this.running.has(task) || signal.aborted) continue;
+          this.running.set(task, await TaskRun.open(ctx, task, partitionOf(task), signal));
+        }
+        if (await this.untilChange(signal) === 'ended') return;
+      }
+    } finally {
+      await Promise.all([...this.running.values()].map((r) => r.stop()));
+      this.running.clear();
+      await this.assignment.leave().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Wait for what ends this assignment's round: the worker is stopped, a rebalance is due, or
+   * every task's loop ended (a bounded trigger drained its input). A task that fails fails the
+   * worker: its error is thrown here, and run() stops the others.
+   */
+  private async untilChange(signal: AbortSignal): Promise<'ended' | 'rebalance' | 'stopped'> {
+    const bounded = this.ctx.trigger.kind === 'availableNow' || this.ctx.trigger.kind === 'once';
+    const aborted = new Promise((r) => signal.addEventListener('abort', r, { once: true }));
+    for (;;) {
+      for (const run of this.running.values()) {
+        if (!run.isEnded || this.finished.has(run.task)) continue;
+        await run.done; // throws the task's failure
+        this.finished.add(run.task);
+      }
+      if (signal.aborted) return 'stopped';
+      if (this.assignment.rebalanceNeeded()) return 'rebalance';
+      if (bounded && [...this.running.keys()].every((t) => this.finished.has(t))) return 'ended';
+      const runs = [...this.running.values()].filter((r) => !this.finished.has(r.task));
+      if (!runs.length) this.idleTicks++;
+      await Promise.race([
+        new Promise((r) => setTimeout(r, REBALANCE_CHECK_MS)),
+        ...runs.map((r) => r.done.catch(() => undefined)),
+        aborted,
+      ]);
+    }
+  }
+
+  private progress(task: string, p: StreamingQueryProgress): void {
+    const behind = p.sources.map((s) => Number(s.metrics.maxOffsetsBehindLatest)).filter((n) => Number.isFinite(n));
+    this.lastBatch.set(task, { batchId: p.batchId, offsetsBehind: behind.length ? Math.max(...behind) : null });
+    this.onProgress({ ...p, task, tasks: this.tasks });
+  }
+}
