@@ -22,7 +22,7 @@ import { queries, hotItems } from '../examples/nexmark/queries.ts';
 import { nexmarkFromKafka, nexmarkToKafka } from '../examples/nexmark/to-kafka.ts';
 import { duckQuery } from './support/duck.ts';
 import {
-  DELAY_MS, actualQ8, actualQ11, expectedQ8, personsAndAuctions, bidsOf as bidsAt, bidsSql, defaultConfig, expectedQ11, expectedQ5, iso, jsonFile as jsonIn, lines, parquet,
+  DELAY_MS, actualQ7, actualQ8, actualQ11, expectedQ7, expectedQ8, lateByTime, personsAndAuctions, bidsOf as bidsAt, bidsSql, defaultConfig, expectedQ11, expectedQ5, iso, jsonFile as jsonIn, lines, parquet,
   replayWindows, sqlStr, type BidEv, type RanBatch,
 } from './support/nexmark-oracle.ts';
 import { startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
@@ -193,6 +193,31 @@ describe('nexmark queries == DuckDB over the same events (format nexmark)', () =
     expect(counts.map(line).sort()).toEqual(exp.counts);
     expect(hot.map(line).sort()).toEqual(exp.hot);
   }, 120_000);
+
+  it('q7 (highest bid: window max joined back to the bids): every top bid of each closed window, ties kept, minus what each operator drops as late', async () => {
+    // 20 events/s: 1200 s of event time, so ~120 windows close. Times are shuffled within groups of
+    // 900 events (45 s), batches of 400 events (20 s) cut the groups: the aggregation drops
+    // bids of closed windows, the join bids at or before W(N-1).
+    const cfg = { ...defaultConfig, seed: SEED, eventsPerSecond: 20, outOfOrderGroupSize: 900 };
+    const shuffled = bidsOf(cfg, N);
+    const file = await jsonFile('q7-bids.json', shuffled);
+    const out = path.join(tmp, 'q7');
+    const progress = await runToParquet(queries.q7!.build(nexmark({ ...inOrder, eventsPerSecond: 20, outOfOrderGroupSize: 900, maxEventsPerTrigger: 400 })), 'q7', out);
+    const inRange = (p: StreamingQueryProgress): BidEv[] => { const [s, e] = rangeOf(p); return shuffled.filter((b) => b.k >= s && b.k < e); };
+    const batches = ran(progress, inRange).map((b) => ({ ...b, dropped: undefined }));
+    const { late: aggLate, finalW } = replayWindows(batches, 10_000, 10_000);
+    const joinLate = lateByTime(batches);
+    // stateOperators: the join (operator 0), then the aggregation on its right side (1).
+    const droppedBy = (op: number): number => progress.reduce((n, p) => n + (p.stateOperators[op] as { numRowsDroppedByWatermark: number }).numRowsDroppedByWatermark, 0);
+    expect(progress.at(-1)!.stateOperators.map((o) => (o as { operatorName: string }).operatorName)).toEqual(['symmetricHashJoin', 'stateStoreSave']);
+    expect(aggLate.length, 'the shuffled times make late rows').toBeGreaterThan(0);
+    expect(droppedBy(1), 'the aggregation drops the bids of closed windows').toBe(aggLate.length);
+    expect(droppedBy(0), 'the join drops the bids at or before W(N-1)').toBe(joinLate.length);
+    const exp = await expectedQ7(file, await jsonFile('q7-agg-late.json', [{ k: -1, wstart: -1 }, ...aggLate]),
+      await jsonFile('q7-join-late.json', [{ k: -1 }, ...joinLate.map((k) => ({ k }))]), finalW);
+    expect(exp.length, 'windows closed, one top bid each unless prices tie').toBeGreaterThan(100);
+    expect(await actualQ7(out)).toEqual(exp);
+  }, 180_000);
 
   it('q11 (user sessions): every closed session of every bidder, nothing late with times in order', async () => {
     const out = path.join(tmp, 'q11');

@@ -9,7 +9,7 @@
  * auction's own `expires`, not a fixed range), q7 (a window's max joined back to its bids: an
  * aggregation before a join, which sluice refuses). Adding one is one entry in `queries` below.
  */
-import { col, count, current_timestamp, expr, session_window, window, type DataFrame } from '../../src/index.ts';
+import { col, count, current_timestamp, expr, max, session_window, window, window_time, type DataFrame } from '../../src/index.ts';
 import { auctions, bids, persons } from './views.ts';
 
 /** Flink's tables declare `WATERMARK FOR dateTime AS dateTime - INTERVAL '4' SECOND`. */
@@ -72,6 +72,25 @@ const q5 = (events: DataFrame): DataFrame =>
     .select(col('auction'), col('num'), col('window.start').alias('starttime'), col('window.end').alias('endtime'));
 
 /**
+ * q7: highest bid, the bids of each 10-second window whose price is that window's maximum (ties
+ * all kept, as Flink's join keeps them). Flink joins the window's max back to the bids with
+ * `B.price = B1.maxprice AND B.dateTime BETWEEN B1.window_end - 10 s AND B1.window_end`; here the
+ * same join is a stream-stream join whose right side aggregates first (Spark 4, SPARK-49829). Its
+ * time range is written on window_time (the window's end - 1 ms, the column that carries the
+ * aggregation's watermark), so the join can drop bids the range puts out of reach; the bounds are
+ * Flink's, both inclusive. A window's max reaches the join in the batch whose watermark closes the
+ * window, and meets the bids still in the join's state.
+ */
+const q7 = (events: DataFrame): DataFrame => {
+  const maxes = bids(events).withWatermark('dateTime', WATERMARK_DELAY)
+    .groupBy(window(col('dateTime'), '10 seconds')).agg(max('price').alias('maxprice'))
+    .select(col('maxprice'), window_time(col('window')).alias('window_time'));
+  const b = bids(events).withWatermark('dateTime', WATERMARK_DELAY).select('auction', 'price', 'bidder', 'dateTime', 'extra');
+  return b.join(maxes, expr('price = maxprice AND dateTime BETWEEN window_time - interval 9999 milliseconds AND window_time + interval 1 millisecond'))
+    .select('auction', 'price', 'bidder', 'dateTime', 'extra');
+};
+
+/**
  * q5, second half: the auctions with the most bids in each window (ties kept, as Flink's
  * `num >= maxn` join). A per-batch step is exact here: in append mode a window is emitted whole,
  * every auction's count in the one batch whose watermark passes the window's end. sluice has no
@@ -112,6 +131,7 @@ export const queries: Readonly<Record<string, NexmarkQuery>> = {
   q2: { name: 'q2', title: 'selection', flinkPerCore: 175_000, build: q2 },
   q3: { name: 'q3', title: 'local item suggestion (join)', flinkPerCore: 152_000, build: q3 },
   q5: { name: 'q5', title: 'hot items (sliding window)', flinkPerCore: 22_000, build: q5, perBatch: hotItems },
+  q7: { name: 'q7', title: 'highest bid (window max, then a join back to the bids)', flinkPerCore: 12_000, build: q7 },
   q8: { name: 'q8', title: 'new users (windowed join, then aggregation)', flinkPerCore: 146_000, build: q8 },
   q11: { name: 'q11', title: 'user sessions (session window)', flinkPerCore: 40_000, build: q11 },
   q12: { name: 'q12', title: 'processing-time window', flinkPerCore: 76_000, build: q12 },
