@@ -22,7 +22,7 @@ import { queries, hotItems } from '../examples/nexmark/queries.ts';
 import { nexmarkFromKafka, nexmarkToKafka } from '../examples/nexmark/to-kafka.ts';
 import { duckQuery } from './support/duck.ts';
 import {
-  DELAY_MS, actualQ7, actualQ8, actualQ11, expectedQ7, expectedQ8, lateByTime, personsAndAuctions, bidsOf as bidsAt, bidsSql, defaultConfig, expectedQ11, expectedQ5, iso, jsonFile as jsonIn, lines, parquet,
+  DELAY_MS, actualQ7, actualQ8, actualQ11, auctionsOf as auctionsAt, expectedQ7, expectedQ8, expectedQ9, lateByTime, personsAndAuctions, bidsOf as bidsAt, bidsSql, defaultConfig, expectedQ11, expectedQ5, iso, jsonFile as jsonIn, lines, parquet,
   replayWindows, sqlStr, type BidEv, type RanBatch,
 } from './support/nexmark-oracle.ts';
 import { startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
@@ -218,6 +218,40 @@ describe('nexmark queries == DuckDB over the same events (format nexmark)', () =
     expect(exp.length, 'windows closed, one top bid each unless prices tie').toBeGreaterThan(100);
     expect(await actualQ7(out)).toEqual(exp);
   }, 180_000);
+
+  it('q9 (winning bids, transformWithState per auction) and q4 (their average per category, update mode) == DuckDB minus the late events', async () => {
+    // Shuffled as q7's, so bids come before their auction and auctions and bids come late.
+    const opts = { ...inOrder, eventsPerSecond: 20, outOfOrderGroupSize: 900, maxEventsPerTrigger: 400 };
+    const cfg = { ...defaultConfig, seed: SEED, eventsPerSecond: 20, outOfOrderGroupSize: 900 };
+    const shuffledBids = bidsOf(cfg, N), shuffledAuctions = auctionsAt(cfg, N, BASE_TIME);
+    const bidsF = await jsonFile('q9-bids.json', shuffledBids), auctionsF = await jsonFile('q9-auctions.json', shuffledAuctions);
+    const events = [...shuffledBids, ...shuffledAuctions].sort((a, b) => a.k - b.k);
+    const inRange = (p: StreamingQueryProgress): { k: number; t: number }[] => { const [s, e] = rangeOf(p); return events.filter((x) => x.k >= s && x.k < e); };
+
+    const out9 = path.join(tmp, 'q9');
+    const p9 = await runToParquet(queries.q9!.build(nexmark(opts)), 'q9', out9);
+    const late = lateByTime(p9.map((p) => ({ bids: inRange(p) })));
+    expect(late.length, 'the shuffled times make late events').toBeGreaterThan(0);
+    expect(p9.reduce((n, p) => n + dropped(p), 0), 'transformWithState drops the events at or before W(N-1)').toBe(late.length);
+    const finalW = Date.parse(p9.at(-1)!.eventTime.watermark!);
+    const exp9 = await expectedQ9(bidsF, auctionsF, await jsonFile('q9-late.json', [{ k: -1 }, ...late.map((k) => ({ k }))]), finalW);
+    expect(exp9.length, 'auctions expired with a winner').toBeGreaterThan(50);
+    const act9 = await duckQuery(`SELECT id, category, epoch_ms(expires) AS expires, bidder, price, epoch_ms(bid_dateTime) AS t FROM ${parquet(out9)}`);
+    const cols9 = ['id', 'category', 'expires', 'bidder', 'price', 't'];
+    expect(lines(act9, cols9)).toEqual(lines(exp9, cols9));
+
+    // q4: the last update of each category is the average of its winners so far.
+    const last = new Map<string, number>();
+    const q = await queries.q4!.build(nexmark(opts)).writeStream.outputMode('update').option('checkpointLocation', path.join(tmp, 'q4-cp'))
+      .trigger({ availableNow: true }).foreachBatch((df) => { for (const r of df.collect()) last.set(String(r.category), Number(r.avg_price)); }).start();
+    await q.awaitTermination();
+    expect(q.exception()).toBeNull();
+    expect(Date.parse(q.lastProgress!.eventTime.watermark!), 'q4 ran to the same watermark').toBe(finalW);
+    const sums = new Map<string, { n: number; sum: number }>();
+    for (const r of exp9) { const c = String(r.category), s = sums.get(c) ?? { n: 0, sum: 0 }; s.n++; s.sum += Number(r.price); sums.set(c, s); }
+    expect([...last.keys()].sort()).toEqual([...sums.keys()].sort());
+    for (const [c, s] of sums) expect(last.get(c), `category ${c}`).toBeCloseTo(s.sum / s.n, 6);
+  }, 240_000);
 
   it('q11 (user sessions): every closed session of every bidder, nothing late with times in order', async () => {
     const out = path.join(tmp, 'q11');
