@@ -324,6 +324,8 @@ describe('nexmark queries == DuckDB over the same events (format nexmark)', () =
 describe('nexmark queries over Kafka JSON (3 partitions) == DuckDB over the same events', () => {
   let broker: TestBroker;
   afterAll(async () => { await broker?.stop(); });
+  /** The topic the first case writes, for the cases after it. */
+  let written: { topic: string; n: number; eps: number } | undefined;
 
   it('the events written by the Kafka sink and read back with from_json: q2, q5 counts with late rows, q11', async () => {
     broker = await startBroker();
@@ -334,6 +336,7 @@ describe('nexmark queries over Kafka JSON (3 partitions) == DuckDB over the same
       bootstrap: broker.bootstrap, topic, checkpoint: path.join(tmp, 'to-kafka-cp'),
       source: { totalEvents: N, eventsPerSecond: eps, seed: SEED, baseTime: BASE_TIME, maxEventsPerTrigger: 5_000 },
     });
+    written = { topic, n: N, eps };
     const bids = bidsOf({ ...defaultConfig, seed: SEED, eventsPerSecond: eps }, N);
     const file = await jsonFile('kafka-bids.json', bids);
     const events = (): DataFrame => nexmarkFromKafka(session, broker.bootstrap, topic, 1_500);
@@ -379,6 +382,44 @@ describe('nexmark queries over Kafka JSON (3 partitions) == DuckDB over the same
     const p11 = await runToParquet(queries.q11!.build(nexmarkFromKafka(session, broker.bootstrap, topic)), 'k-q11', out11);
     expect(p11.filter((p) => p.numInputRows > 0).length).toBe(1);
     expect(await actualQ11(out11)).toEqual(await expectedQ11(file, finalW));
+  }, 240_000);
+
+  it('q7, q9 and q4 over the same topic, in one batch (nothing late; the closing no-data batch emits the windows and expired auctions)', async () => {
+    expect(written, 'the case above wrote the topic').toBeDefined();
+    const { topic, n, eps } = written!;
+    const cfg = { ...defaultConfig, seed: SEED, eventsPerSecond: eps };
+    const bids = bidsOf(cfg, n), auctions = auctionsAt(cfg, n, BASE_TIME);
+    const bidsF = await jsonFile('k2-bids.json', bids), auctionsF = await jsonFile('k2-auctions.json', auctions);
+    const none = await jsonFile('k2-none.json', [{ k: -1, wstart: -1 }]);
+    const events = (): DataFrame => nexmarkFromKafka(session, broker.bootstrap, topic);
+
+    const out7 = path.join(tmp, 'k-q7');
+    const p7 = await runToParquet(queries.q7!.build(events()), 'k-q7', out7);
+    const w7 = Date.parse(p7.at(-1)!.eventTime.watermark!);
+    expect(w7).toBe(Math.max(...bids.map((b) => b.t)) - DELAY_MS);
+    const exp7 = await expectedQ7(bidsF, none, none, w7);
+    expect(exp7.length, 'q7: 60 s of events close 5 windows').toBeGreaterThanOrEqual(5);
+    expect(await actualQ7(out7)).toEqual(exp7);
+
+    const out9 = path.join(tmp, 'k-q9');
+    const p9 = await runToParquet(queries.q9!.build(events()), 'k-q9', out9);
+    const w9 = Date.parse(p9.at(-1)!.eventTime.watermark!);
+    expect(w9).toBe(Math.max(...bids.map((b) => b.t), ...auctions.map((a) => a.t)) - DELAY_MS);
+    const exp9 = await expectedQ9(bidsF, auctionsF, none, w9);
+    expect(exp9.length, 'q9: auctions expired with a winner').toBeGreaterThan(50);
+    const cols9 = ['id', 'category', 'expires', 'bidder', 'price', 't'];
+    expect(lines(await duckQuery(`SELECT id, category, epoch_ms(expires) AS expires, bidder, price, epoch_ms(bid_dateTime) AS t FROM ${parquet(out9)}`), cols9))
+      .toEqual(lines(exp9, cols9));
+
+    const last = new Map<string, number>();
+    const q = await queries.q4!.build(events()).writeStream.outputMode('update').option('checkpointLocation', path.join(tmp, 'k-q4-cp'))
+      .trigger({ availableNow: true }).foreachBatch((df) => { for (const r of df.collect()) last.set(String(r.category), Number(r.avg_price)); }).start();
+    await q.awaitTermination();
+    expect(q.exception()).toBeNull();
+    const avg = new Map<string, number[]>();
+    for (const r of exp9) avg.set(String(r.category), [...(avg.get(String(r.category)) ?? []), Number(r.price)]);
+    expect([...last.keys()].sort()).toEqual([...avg.keys()].sort());
+    for (const [c, ps] of avg) expect(last.get(c), `q4 category ${c}`).toBeCloseTo(ps.reduce((a, b) => a + b, 0) / ps.length, 6);
   }, 240_000);
 });
 
