@@ -9,10 +9,12 @@
  *   sluice:      readStream.format('nexmark') (totalEvents N, availableNow) -> the query -> a
  *                foreachBatch that only forces the batch (Flink's blackhole sink; q5 runs its
  *                per-batch hot-items step there), with a checkpoint in a temporary directory;
- *   handwritten: (q0, q5) a loop over the same generator's Arrow batches: q0 reads the five bid
+ *   handwritten: (q0, q5, q7) a loop over the same generator's Arrow batches: q0 reads the five bid
  *                columns of every bid; q5 counts bids per auction per 10 s / 2 s window in Maps,
  *                closing windows as sluice does (end <= max event time - 4 s), and keeps the
- *                top auctions of each;
+ *                top auctions of each; q7 keeps each open 10 s window's max price and the bids
+ *                at that price (plus a window end's own bids, which Flink's BETWEEN also takes),
+ *                emitting them as the watermark closes the window;
  *   generator:   generating the N events alone.
  * "Per core" is events / CPU seconds of this process (user + system, process.cpuUsage), so GC and
  * I/O threads count. Flink's figures (nexmark/nexmark README): 8 TaskManagers, RocksDB, in-job
@@ -118,7 +120,38 @@ function handQ5(): number {
   }
   return hot;
 }
-const hand: Record<string, () => number> = { q0: handQ0, q5: handQ5 };
+/**
+ * q7 by hand: per open 10 s window, its max price and the bids at that price; a bid exactly at a
+ * window's end also joins that window (Flink's BETWEEN end - 10 s AND end), so each window keeps
+ * the bids at its end too. A window is emitted when the watermark (max time - 4 s) reaches its end.
+ */
+function handQ7(): number {
+  const SIZE = 10_000, DELAY = 4_000;
+  type Win = { max: number; top: number[]; atEnd: { price: number; k: number }[] };
+  const open = new Map<number, Win>();
+  let maxT = -Infinity, out = 0, k = 0;
+  const win = (s: number): Win => { let w = open.get(s); if (!w) { w = { max: -1, top: [], atEnd: [] }; open.set(s, w); } return w; };
+  for (const b of batches()) {
+    const type = b.columns[0]!.values as Int32Array, bid = b.columns[3]!;
+    const p = bid.children[2]!.values as BigInt64Array, t = bid.children[5]!.values as BigInt64Array;
+    for (let i = 0; i < b.numRows; i++, k++) {
+      if (type[i] !== 2) continue;
+      const ts = Number(t[i]!), price = Number(p[i]!);
+      if (ts > maxT) maxT = ts;
+      const s = Math.floor(ts / SIZE) * SIZE, w = win(s);
+      if (price > w.max) { w.max = price; w.top = [k]; } else if (price === w.max) w.top.push(k);
+      if (ts === s) win(s - SIZE).atEnd.push({ price, k });
+    }
+    const W = maxT - DELAY;
+    for (const [s, w] of open) {
+      if (s + SIZE > W) continue;
+      out += w.top.length + w.atEnd.filter((x) => x.price === w.max).length;
+      open.delete(s);
+    }
+  }
+  return out;
+}
+const hand: Record<string, () => number> = { q0: handQ0, q5: handQ5, q7: handQ7 };
 
 async function runSluice(name: string): Promise<number> {
   const q = queries[name]!;
@@ -128,7 +161,7 @@ async function runSluice(name: string): Promise<number> {
     .option('baseTime', BASE_TIME).option('maxEventsPerTrigger', PER_TRIGGER).load();
   let out = 0;
   const sink = (df: DataFrame): void => { out += q.perBatch ? q.perBatch(df).length : df.count(); };
-  const sq = await q.build(events).writeStream.outputMode('append').option('checkpointLocation', join(dir, 'cp'))
+  const sq = await q.build(events).writeStream.outputMode(q.outputMode ?? 'append').option('checkpointLocation', join(dir, 'cp'))
     .trigger({ availableNow: true }).foreachBatch(sink).start();
   await sq.awaitTermination();
   const err = sq.exception();

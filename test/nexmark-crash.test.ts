@@ -11,6 +11,9 @@
 // them (event ranges and the watermark each batch ran with). q5's event times are shuffled within
 // groups wider than the watermark delay, so rows are late, and late the same way across crashes.
 //
+// q7 (a window max joined back to the bids: two stateful operators, one on a join side) runs over
+// the shuffled times too; q9 (transformWithState with event-time timers) in order.
+//
 // NEXMARK_CRASH_SEED=<n> replays another random schedule.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
@@ -21,7 +24,8 @@ import { mulberry32, randInt } from './support/prng.ts';
 import { runQueryChild, type ChildRunOptions } from './support/query-child.ts';
 import { tmpDir } from './support/tmp.ts';
 import {
-  DELAY_MS, actualQ8, actualQ11, expectedQ8, personsAndAuctions, bidsOf, defaultConfig, expectedQ11, expectedQ5, iso, jsonFile, parquet, replayWindows, type BidEv, type RanBatch,
+  DELAY_MS, actualQ7, actualQ8, actualQ11, auctionsOf, expectedQ7, expectedQ8, expectedQ9, lateByTime, lines, personsAndAuctions, bidsOf, defaultConfig, expectedQ11, expectedQ5, iso, jsonFile,
+  parquet, replayWindows, type BidEv, type RanBatch,
 } from './support/nexmark-oracle.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -124,5 +128,37 @@ describe('nexmark stateful queries after SIGKILLs: the Parquet output == DuckDB 
     expect(exp.length, 'new users found').toBeGreaterThan(5);
     expect(got, log.join('\n')).toEqual(exp);
     console.log(`nexmark-crash q8 (seed ${SEED}): ${got.length} (person, window) rows, final watermark ${iso(finalW)}\n  ${log.join('\n  ')}`);
+  }, 600_000);
+
+  it('q7 highest bid (a window max joined back to the bids), event times shuffled within 3000 events', async () => {
+    const dir = path.join(tmp, 'q7');
+    const opts = { totalEvents: N, eventsPerSecond: EPS, maxEventsPerTrigger: PER_TRIGGER, seed: SEED, baseTime: BASE_TIME, outOfOrderGroupSize: 3_000 };
+    const log = await crashAndFinish('q7', dir, opts);
+    const bids = bidsOf({ ...defaultConfig, seed: SEED, eventsPerSecond: EPS, outOfOrderGroupSize: 3_000 }, N, BASE_TIME);
+    const batches = await batchesOf(path.join(dir, 'cp'), bids);
+    const { late: aggLate, finalW } = replayWindows(batches, 10_000, 10_000);
+    const joinLate = lateByTime(batches);
+    expect(joinLate.length, 'late bids').toBeGreaterThan(0);
+    const exp = await expectedQ7(await jsonFile(dir, 'bids.json', bids), await jsonFile(dir, 'agg-late.json', [{ k: -1, wstart: -1 }, ...aggLate]),
+      await jsonFile(dir, 'join-late.json', [{ k: -1 }, ...joinLate.map((k) => ({ k }))]), finalW);
+    expect(exp.length, 'windows closed').toBeGreaterThanOrEqual(5);
+    const got = await actualQ7(path.join(dir, 'out'));
+    expect(got, log.join('\n')).toEqual(exp);
+    console.log(`nexmark-crash q7 (seed ${SEED}): ${got.length} top bids, ${joinLate.length} late bids\n  ${log.join('\n  ')}`);
+  }, 600_000);
+
+  it('q9 winning bids (transformWithState, event-time timers at each auction\'s expiry), event times in order', async () => {
+    const dir = path.join(tmp, 'q9');
+    const opts = { totalEvents: N, eventsPerSecond: EPS, maxEventsPerTrigger: PER_TRIGGER, seed: SEED, baseTime: BASE_TIME };
+    const log = await crashAndFinish('q9', dir, opts);
+    const cfg = { ...defaultConfig, seed: SEED, eventsPerSecond: EPS };
+    const bids = bidsOf(cfg, N, BASE_TIME), auctions = auctionsOf(cfg, N, BASE_TIME);
+    const finalW = Math.max(...bids.map((b) => b.t), ...auctions.map((a) => a.t)) - DELAY_MS;
+    const exp = await expectedQ9(await jsonFile(dir, 'bids.json', bids), await jsonFile(dir, 'auctions.json', auctions), await jsonFile(dir, 'late.json', [{ k: -1 }]), finalW);
+    const cols = ['id', 'category', 'expires', 'bidder', 'price', 't'];
+    const got = lines(await duckQuery(`SELECT id, category, epoch_ms(expires) AS expires, bidder, price, epoch_ms(bid_dateTime) AS t FROM ${parquet(path.join(dir, 'out'))}`), cols);
+    expect(exp.length, 'auctions expired with a winner').toBeGreaterThan(50);
+    expect(got, log.join('\n')).toEqual(lines(exp, cols));
+    console.log(`nexmark-crash q9 (seed ${SEED}): ${got.length} winning bids\n  ${log.join('\n  ')}`);
   }, 600_000);
 });

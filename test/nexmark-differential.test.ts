@@ -22,7 +22,7 @@ import { queries, hotItems } from '../examples/nexmark/queries.ts';
 import { nexmarkFromKafka, nexmarkToKafka } from '../examples/nexmark/to-kafka.ts';
 import { duckQuery } from './support/duck.ts';
 import {
-  DELAY_MS, actualQ8, actualQ11, expectedQ8, personsAndAuctions, bidsOf as bidsAt, bidsSql, defaultConfig, expectedQ11, expectedQ5, iso, jsonFile as jsonIn, lines, parquet,
+  DELAY_MS, actualQ7, actualQ8, actualQ11, auctionsOf as auctionsAt, expectedQ7, expectedQ8, expectedQ9, lateByTime, personsAndAuctions, bidsOf as bidsAt, bidsSql, defaultConfig, expectedQ11, expectedQ5, iso, jsonFile as jsonIn, lines, parquet,
   replayWindows, sqlStr, type BidEv, type RanBatch,
 } from './support/nexmark-oracle.ts';
 import { startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
@@ -194,6 +194,65 @@ describe('nexmark queries == DuckDB over the same events (format nexmark)', () =
     expect(hot.map(line).sort()).toEqual(exp.hot);
   }, 120_000);
 
+  it('q7 (highest bid: window max joined back to the bids): every top bid of each closed window, ties kept, minus what each operator drops as late', async () => {
+    // 20 events/s: 1200 s of event time, so ~120 windows close. Times are shuffled within groups of
+    // 900 events (45 s), batches of 400 events (20 s) cut the groups: the aggregation drops
+    // bids of closed windows, the join bids at or before W(N-1).
+    const cfg = { ...defaultConfig, seed: SEED, eventsPerSecond: 20, outOfOrderGroupSize: 900 };
+    const shuffled = bidsOf(cfg, N);
+    const file = await jsonFile('q7-bids.json', shuffled);
+    const out = path.join(tmp, 'q7');
+    const progress = await runToParquet(queries.q7!.build(nexmark({ ...inOrder, eventsPerSecond: 20, outOfOrderGroupSize: 900, maxEventsPerTrigger: 400 })), 'q7', out);
+    const inRange = (p: StreamingQueryProgress): BidEv[] => { const [s, e] = rangeOf(p); return shuffled.filter((b) => b.k >= s && b.k < e); };
+    const batches = ran(progress, inRange).map((b) => ({ ...b, dropped: undefined }));
+    const { late: aggLate, finalW } = replayWindows(batches, 10_000, 10_000);
+    const joinLate = lateByTime(batches);
+    // stateOperators: the join (operator 0), then the aggregation on its right side (1).
+    const droppedBy = (op: number): number => progress.reduce((n, p) => n + (p.stateOperators[op] as { numRowsDroppedByWatermark: number }).numRowsDroppedByWatermark, 0);
+    expect(progress.at(-1)!.stateOperators.map((o) => (o as { operatorName: string }).operatorName)).toEqual(['symmetricHashJoin', 'stateStoreSave']);
+    expect(aggLate.length, 'the shuffled times make late rows').toBeGreaterThan(0);
+    expect(droppedBy(1), 'the aggregation drops the bids of closed windows').toBe(aggLate.length);
+    expect(droppedBy(0), 'the join drops the bids at or before W(N-1)').toBe(joinLate.length);
+    const exp = await expectedQ7(file, await jsonFile('q7-agg-late.json', [{ k: -1, wstart: -1 }, ...aggLate]),
+      await jsonFile('q7-join-late.json', [{ k: -1 }, ...joinLate.map((k) => ({ k }))]), finalW);
+    expect(exp.length, 'windows closed, one top bid each unless prices tie').toBeGreaterThan(100);
+    expect(await actualQ7(out)).toEqual(exp);
+  }, 180_000);
+
+  it('q9 (winning bids, transformWithState per auction) and q4 (their average per category, update mode) == DuckDB minus the late events', async () => {
+    // Shuffled as q7's, so bids come before their auction and auctions and bids come late.
+    const opts = { ...inOrder, eventsPerSecond: 20, outOfOrderGroupSize: 900, maxEventsPerTrigger: 400 };
+    const cfg = { ...defaultConfig, seed: SEED, eventsPerSecond: 20, outOfOrderGroupSize: 900 };
+    const shuffledBids = bidsOf(cfg, N), shuffledAuctions = auctionsAt(cfg, N, BASE_TIME);
+    const bidsF = await jsonFile('q9-bids.json', shuffledBids), auctionsF = await jsonFile('q9-auctions.json', shuffledAuctions);
+    const events = [...shuffledBids, ...shuffledAuctions].sort((a, b) => a.k - b.k);
+    const inRange = (p: StreamingQueryProgress): { k: number; t: number }[] => { const [s, e] = rangeOf(p); return events.filter((x) => x.k >= s && x.k < e); };
+
+    const out9 = path.join(tmp, 'q9');
+    const p9 = await runToParquet(queries.q9!.build(nexmark(opts)), 'q9', out9);
+    const late = lateByTime(p9.map((p) => ({ bids: inRange(p) })));
+    expect(late.length, 'the shuffled times make late events').toBeGreaterThan(0);
+    expect(p9.reduce((n, p) => n + dropped(p), 0), 'transformWithState drops the events at or before W(N-1)').toBe(late.length);
+    const finalW = Date.parse(p9.at(-1)!.eventTime.watermark!);
+    const exp9 = await expectedQ9(bidsF, auctionsF, await jsonFile('q9-late.json', [{ k: -1 }, ...late.map((k) => ({ k }))]), finalW);
+    expect(exp9.length, 'auctions expired with a winner').toBeGreaterThan(50);
+    const act9 = await duckQuery(`SELECT id, category, epoch_ms(expires) AS expires, bidder, price, epoch_ms(bid_dateTime) AS t FROM ${parquet(out9)}`);
+    const cols9 = ['id', 'category', 'expires', 'bidder', 'price', 't'];
+    expect(lines(act9, cols9)).toEqual(lines(exp9, cols9));
+
+    // q4: the last update of each category is the average of its winners so far.
+    const last = new Map<string, number>();
+    const q = await queries.q4!.build(nexmark(opts)).writeStream.outputMode('update').option('checkpointLocation', path.join(tmp, 'q4-cp'))
+      .trigger({ availableNow: true }).foreachBatch((df) => { for (const r of df.collect()) last.set(String(r.category), Number(r.avg_price)); }).start();
+    await q.awaitTermination();
+    expect(q.exception()).toBeNull();
+    expect(Date.parse(q.lastProgress!.eventTime.watermark!), 'q4 ran to the same watermark').toBe(finalW);
+    const sums = new Map<string, { n: number; sum: number }>();
+    for (const r of exp9) { const c = String(r.category), s = sums.get(c) ?? { n: 0, sum: 0 }; s.n++; s.sum += Number(r.price); sums.set(c, s); }
+    expect([...last.keys()].sort()).toEqual([...sums.keys()].sort());
+    for (const [c, s] of sums) expect(last.get(c), `category ${c}`).toBeCloseTo(s.sum / s.n, 6);
+  }, 240_000);
+
   it('q11 (user sessions): every closed session of every bidder, nothing late with times in order', async () => {
     const out = path.join(tmp, 'q11');
     const progress = await runToParquet(queries.q11!.build(nexmark(inOrder)), 'q11', out);
@@ -265,6 +324,8 @@ describe('nexmark queries == DuckDB over the same events (format nexmark)', () =
 describe('nexmark queries over Kafka JSON (3 partitions) == DuckDB over the same events', () => {
   let broker: TestBroker;
   afterAll(async () => { await broker?.stop(); });
+  /** The topic the first case writes, for the cases after it. */
+  let written: { topic: string; n: number; eps: number } | undefined;
 
   it('the events written by the Kafka sink and read back with from_json: q2, q5 counts with late rows, q11', async () => {
     broker = await startBroker();
@@ -275,6 +336,7 @@ describe('nexmark queries over Kafka JSON (3 partitions) == DuckDB over the same
       bootstrap: broker.bootstrap, topic, checkpoint: path.join(tmp, 'to-kafka-cp'),
       source: { totalEvents: N, eventsPerSecond: eps, seed: SEED, baseTime: BASE_TIME, maxEventsPerTrigger: 5_000 },
     });
+    written = { topic, n: N, eps };
     const bids = bidsOf({ ...defaultConfig, seed: SEED, eventsPerSecond: eps }, N);
     const file = await jsonFile('kafka-bids.json', bids);
     const events = (): DataFrame => nexmarkFromKafka(session, broker.bootstrap, topic, 1_500);
@@ -320,6 +382,44 @@ describe('nexmark queries over Kafka JSON (3 partitions) == DuckDB over the same
     const p11 = await runToParquet(queries.q11!.build(nexmarkFromKafka(session, broker.bootstrap, topic)), 'k-q11', out11);
     expect(p11.filter((p) => p.numInputRows > 0).length).toBe(1);
     expect(await actualQ11(out11)).toEqual(await expectedQ11(file, finalW));
+  }, 240_000);
+
+  it('q7, q9 and q4 over the same topic, in one batch (nothing late; the closing no-data batch emits the windows and expired auctions)', async () => {
+    expect(written, 'the case above wrote the topic').toBeDefined();
+    const { topic, n, eps } = written!;
+    const cfg = { ...defaultConfig, seed: SEED, eventsPerSecond: eps };
+    const bids = bidsOf(cfg, n), auctions = auctionsAt(cfg, n, BASE_TIME);
+    const bidsF = await jsonFile('k2-bids.json', bids), auctionsF = await jsonFile('k2-auctions.json', auctions);
+    const none = await jsonFile('k2-none.json', [{ k: -1, wstart: -1 }]);
+    const events = (): DataFrame => nexmarkFromKafka(session, broker.bootstrap, topic);
+
+    const out7 = path.join(tmp, 'k-q7');
+    const p7 = await runToParquet(queries.q7!.build(events()), 'k-q7', out7);
+    const w7 = Date.parse(p7.at(-1)!.eventTime.watermark!);
+    expect(w7).toBe(Math.max(...bids.map((b) => b.t)) - DELAY_MS);
+    const exp7 = await expectedQ7(bidsF, none, none, w7);
+    expect(exp7.length, 'q7: 60 s of events close 5 windows').toBeGreaterThanOrEqual(5);
+    expect(await actualQ7(out7)).toEqual(exp7);
+
+    const out9 = path.join(tmp, 'k-q9');
+    const p9 = await runToParquet(queries.q9!.build(events()), 'k-q9', out9);
+    const w9 = Date.parse(p9.at(-1)!.eventTime.watermark!);
+    expect(w9).toBe(Math.max(...bids.map((b) => b.t), ...auctions.map((a) => a.t)) - DELAY_MS);
+    const exp9 = await expectedQ9(bidsF, auctionsF, none, w9);
+    expect(exp9.length, 'q9: auctions expired with a winner').toBeGreaterThan(50);
+    const cols9 = ['id', 'category', 'expires', 'bidder', 'price', 't'];
+    expect(lines(await duckQuery(`SELECT id, category, epoch_ms(expires) AS expires, bidder, price, epoch_ms(bid_dateTime) AS t FROM ${parquet(out9)}`), cols9))
+      .toEqual(lines(exp9, cols9));
+
+    const last = new Map<string, number>();
+    const q = await queries.q4!.build(events()).writeStream.outputMode('update').option('checkpointLocation', path.join(tmp, 'k-q4-cp'))
+      .trigger({ availableNow: true }).foreachBatch((df) => { for (const r of df.collect()) last.set(String(r.category), Number(r.avg_price)); }).start();
+    await q.awaitTermination();
+    expect(q.exception()).toBeNull();
+    const avg = new Map<string, number[]>();
+    for (const r of exp9) avg.set(String(r.category), [...(avg.get(String(r.category)) ?? []), Number(r.price)]);
+    expect([...last.keys()].sort()).toEqual([...avg.keys()].sort());
+    for (const [c, ps] of avg) expect(last.get(c), `q4 category ${c}`).toBeCloseTo(ps.reduce((a, b) => a + b, 0) / ps.length, 6);
   }, 240_000);
 });
 

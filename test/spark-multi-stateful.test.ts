@@ -16,6 +16,7 @@ import {
 import { AnalysisError } from '../src/errors.ts';
 import { propagateWatermarks } from '../src/runtime/watermark-propagation.ts';
 import { planQuery } from '../src/plan/planner.ts';
+import { stageProducers } from '../src/plan/physical-plan.ts';
 import type { StatefulOperator } from '../src/exec/stateful.ts';
 
 const session = Session.builder().appName('spark-multi-stateful-test').getOrCreate();
@@ -98,7 +99,8 @@ class StreamTest {
    */
   watermarks(): [number, number][] {
     const ps = this.q.recentProgress, wm = (k: number): number => Date.parse(ps.at(k)!.eventTime.watermark!);
-    return propagateWatermarks(planQuery(this.df.plan).stages.map((s) => s.operator), wm(-2), wm(-1), true).map((w) => [w.lateMs, w.evictMs]);
+    const plan = planQuery(this.df.plan);
+    return propagateWatermarks(plan.stages.map((s) => s.operator), wm(-2), wm(-1), true, stageProducers(plan)).map((w) => [w.lateMs, w.evictMs]);
   }
 
   /** assertNumStateRows: numRowsTotal of each operator in the last progress. */
@@ -374,7 +376,41 @@ describe('MultiStatefulOperatorsSuite', () => {
     expect(t.newAnswer()).toEqual([['2022-01-01 01:30:00', '2022-01-01 01:35:00', 1], ['2022-01-01 03:30:00', '2022-01-01 03:35:00', 1]]);
   });
 
-  it.skip('"SPARK-49829 time window agg per each source followed by stream-stream join": sluice joins streams only before an aggregation (plan-stream-join refuses a side with stages)', () => {});
+  // Spark 4's case (SPARK-49829, the revise of SPARK-45637's reproducer). Both sides' windows reach
+  // the join in the batch that closes them, which also evicts them from the join's state: each
+  // side's rows must meet the other side's rows of the same batch before that.
+  const windowSums = (a: DataFrame, b: DataFrame): DataFrame => {
+    const side = (df: DataFrame, n: string) => df.select(col('value'), timestamp_seconds(col('value')).alias('ts')).withWatermark('ts', '5 seconds')
+      .groupBy(window(col('ts'), '10 seconds')).agg(sum('value').alias(`sum_df${n}`));
+    return side(a, '1').join(side(b, '2'), 'window', 'inner').select(expr('CAST(window.end AS long) AS window_end'), col('sum_df1'), col('sum_df2'));
+  };
+
+  it('"SPARK-49829 time window agg per each source followed by stream-stream join"', async () => {
+    const t = await StreamTest.multi([schema, schema], windowSums, (r) => [Number(r.window_end), Number(r.sum_df1), Number(r.sum_df2)]);
+    await t.multiAdd([0, [1, 2, 3, 4, 5]], [1, [5, 6, 7, 8, 9]]);
+    // watermark: 5 - 5 = 0
+    expect(t.newAnswer()).toEqual([]);
+    await t.multiAdd([0, [11, 12, 13, 14, 15]], [1, [15, 16, 17, 18, 19]]);
+    // watermark: 15 - 5 = 10 (windows for [0, 10) are completed)
+    expect(t.newAnswer()).toEqual([[10, 15, 35]]);
+    await t.multiAdd([0, [100]], [1, [101]]);
+    // watermark: 100 - 5 = 95 (windows for [0, 20) are completed)
+    expect(t.newAnswer()).toEqual([[20, 65, 85]]);
+    // Spark's operator ids: the join 0, its left side's aggregation 1, its right side's 2. Each
+    // aggregation holds its open window [100, 110); the join held nothing past its batch.
+    expect((t.q.lastProgress!.stateOperators as OpProgress[]).map((o) => o.operatorName)).toEqual(['symmetricHashJoin', 'stateStoreSave', 'stateStoreSave']);
+    expect(t.numStateRows()).toEqual([0, 1, 1]);
+    // Each operator runs with the watermark its inputs hand on: the aggregations pass W on, so the join's is W too.
+    // In chain order (right aggregation, left aggregation, join), (W(N-1), W(N)) = (10 s, 95 s) for each.
+    expect(t.watermarks()).toEqual([[10_000, 95_000], [10_000, 95_000], [10_000, 95_000]]);
+  });
+
+  it('an aggregation before a join in update mode is refused, as Spark refuses a join outside append mode', async () => {
+    const a = new MemoryStream(session, schema).toDF(), b = new MemoryStream(session, schema).toDF();
+    const start = () => windowSums(a, b).writeStream.outputMode('update').foreachBatch(() => {}).start();
+    await expect(start()).rejects.toThrow(AnalysisError);
+    await expect(start()).rejects.toThrow('Join between two streaming DataFrames/Datasets is not supported in Update output mode, only in Append output mode.');
+  });
 });
 
 describe('join -> dropDuplicates (Spark has no test case of it; Spark\'s rules give these answers)', () => {

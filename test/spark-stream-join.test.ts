@@ -282,7 +282,18 @@ describe('StreamingInnerJoinSuite (two side conditions)', () => {
     await t.q.stop();
   }, 60_000);
 
-  it.skip('"join between three streams": a join whose side is itself a join: sluice allows no stateful operator before a join yet', () => {});
+  it('"join between three streams" (a join whose left side is itself a join)', async () => {
+    const t = await JoinTest.start([int, int, int], (a, b, c) => {
+      const df1 = a.select(col('value').alias('leftKey'), col('value').multiply(2).alias('leftValue'));
+      const df2 = b.select(col('value').alias('middleKey'), col('value').multiply(3).alias('middleValue'));
+      const df3 = c.select(col('value').alias('rightKey'), col('value').multiply(5).alias('rightValue'));
+      return df1.join(df2, expr('leftKey = middleKey')).join(df3, expr('rightKey = middleKey'));
+    });
+    await t.add([0, ints(1, 5)]);
+    await t.add([1, ints(1, 5, 10)]);
+    await t.add([2, ints(5, 10)]);
+    expect(t.newAnswer()).toEqual([[5, 10, 5, 15, 5, 25]]);
+  });
   it.skip('"SPARK-26187 restore the stream-stream inner join query from Spark 2.4", "SPARK-48687 ...": they read checkpoints Spark wrote', () => {});
   it.skip('"locality preferences of StateStoreAwareZippedRDD", "... StatefulOpClusteredDistribution ...": Spark\'s partitioning, which sluice does not have', () => {});
 });

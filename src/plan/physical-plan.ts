@@ -24,7 +24,19 @@ export interface ProjectedWindow {
  * A stateful operator and the stateless operators its output goes through before the next
  * stateful operator (or the sink).
  */
-export interface StatefulStage { readonly operator: StatefulOperator; readonly post: readonly ChunkOperator[]; readonly traits: StageTraits }
+export interface StatefulStage {
+  readonly operator: StatefulOperator;
+  readonly post: readonly ChunkOperator[];
+  readonly traits: StageTraits;
+  /**
+   * Where its output goes when that is not the next stage's only input: a join side's own stages
+   * (an aggregation before a stream-stream join, SPARK-49829) feed one input of a later join.
+   */
+  readonly feeds?: StageFeed;
+}
+
+/** An input of a stage: which stage (its index in `stages`) and which of its inputs (a join's 0 left, 1 right). */
+export interface StageFeed { readonly stage: number; readonly input: number }
 
 /** What Spark's UnsupportedOperationChecker asks of an operator in a chain (plan/check-chain.ts). */
 export interface StageTraits {
@@ -58,6 +70,11 @@ export interface PhysicalPlan {
    * stream-stream join's 0 (left) or 1 (right). Absent when that operator has one input.
    */
   readonly firstStageInputOf?: readonly number[];
+  /**
+   * Per source, which stage its rows feed when that is not the first (a join whose side has stages
+   * of its own); `firstStageInputOf` then says which input of that stage.
+   */
+  readonly sourceStageOf?: readonly number[];
   /**
    * Columns of withWatermark() calls made on a stream that already had one (Spark: "Redefining
    * watermark is disallowed" unless allowMultiple is false); empty when none was.
@@ -101,4 +118,21 @@ export function withStateful(child: PhysicalPlan, operator: StatefulOperator, tr
  */
 export function operatorIdOf(plan: PhysicalPlan, index: number): number {
   return plan.stages.length - 1 - index;
+}
+
+/** Where stage k's output goes: a stage's input, or null for the sink. */
+export function stageFeedOf(plan: PhysicalPlan, k: number): StageFeed | null {
+  const explicit = plan.stages[k]!.feeds;
+  if (explicit) return explicit;
+  return k + 1 < plan.stages.length ? { stage: k + 1, input: 0 } : null;
+}
+
+/** Which stages feed stage k, and whether sources do too: Spark's PropagateWatermarkSimulator takes the smallest of its inputs' watermarks. */
+export interface StageProducers { readonly stages: readonly number[]; readonly sources: boolean }
+
+export function stageProducers(plan: PhysicalPlan): StageProducers[] {
+  const out = plan.stages.map((): { stages: number[]; sources: boolean } => ({ stages: [], sources: false }));
+  plan.sources.forEach((_, i) => { const k = plan.sourceStageOf?.[i] ?? 0; if (out[k]) out[k]!.sources = true; });
+  plan.stages.forEach((_, k) => { const f = stageFeedOf(plan, k); if (f) out[f.stage]!.stages.push(k); });
+  return out;
 }

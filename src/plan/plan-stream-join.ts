@@ -9,7 +9,7 @@ import { type Expr, exprToString } from './expr.ts';
 import { splitJoinCondition, sideOf } from './join-condition.ts';
 import { stateValueWatermark } from './join-range.ts';
 import type { LogicalPlan } from './logical.ts';
-import type { PhysicalPlan } from './physical-plan.ts';
+import type { PhysicalPlan, StatefulStage } from './physical-plan.ts';
 import { watermarkColumnOf } from './plan-aggregate.ts';
 import { keyDomain } from './plan-join.ts';
 import { branch, shiftedBranch } from './plan-union.ts';
@@ -52,10 +52,6 @@ export function planStreamJoin(p: JoinNode, left: PhysicalPlan, right: PhysicalP
   if (left.sources.length === 0) {
     throw new AnalysisError(`join(): the left side is static and the right side streaming; sluice joins a static DataFrame only on the right. `
       + `Swap the sides: stream.join(staticDf, ...), with 'left' for Spark's 'right' join.`);
-  }
-  if (left.stages.length || right.stages.length) {
-    throw new AnalysisError(`join(): a side that aggregates or drops duplicates cannot be joined to another stream in sluice yet. `
-      + `Join the streams first, then aggregate or drop duplicates after the join.`);
   }
   const L = left.schema.fields, R = right.schema.fields;
   const structInArray = (t: DataType): boolean => (t.kind === 'array' ? t.elementType.kind === 'struct' || structInArray(t.elementType) : t.kind === 'struct' && t.fields.some((f) => structInArray(f.type)));
@@ -167,16 +163,42 @@ export function planStreamJoin(p: JoinNode, left: PhysicalPlan, right: PhysicalP
   const eventTimeColumns = [...new Set([...left.watermarks, ...right.watermarks].map((w) => w.column)
     .concat(left.eventTimeColumns ?? [], right.eventTimeColumns ?? []))].filter((c) => outNames.has(c));
   const windowColumns = new Map([...(left.windowColumns ?? []), ...(right.windowColumns ?? [])].filter(([n]) => outNames.has(n)));
+  const { stages, sourceStageOf, firstStageInputOf } = joinStages(left, right, { operator: op, post: [], traits: { aggregation: false, eventTime: true } });
   return {
     sources: [...left.sources, ...right.sources],
     schema: op.schema,
     perSource: [...left.sources.map((_, i) => branch(left, i)), ...right.sources.map((_, i) => shiftedBranch(branch(right, i), offset))],
     operators: [],
-    stages: [{ operator: op, post: [], traits: { aggregation: false, eventTime: true } }],
-    firstStageInputOf: [...left.sources.map(() => 0), ...right.sources.map(() => 1)],
+    stages,
+    firstStageInputOf,
+    ...(sourceStageOf.some((k) => k > 0) ? { sourceStageOf } : {}),
     eventTimeColumns,
     ...(windowColumns.size ? { windowColumns } : {}),
     watermarks: [...left.watermarks, ...right.watermarks],
     redefinedWatermarks: [...(left.redefinedWatermarks ?? []), ...(right.redefinedWatermarks ?? [])],
+  };
+}
+
+/**
+ * The stage list of a join whose sides may have stateful stages of their own (an aggregation per
+ * source before the join, SPARK-49829): the right side's stages, the left side's, then the join,
+ * so that operator ids (the last stage is 0) come out in Spark's order, the join 0 and then its
+ * left subtree before its right. A side's last stage feeds the join's input for that side; a side
+ * without stages is fed by its sources directly.
+ */
+function joinStages(left: PhysicalPlan, right: PhysicalPlan, join: StatefulStage): { stages: StatefulStage[]; sourceStageOf: number[]; firstStageInputOf: number[] } {
+  const r = right.stages.length, l = left.stages.length, j = r + l;
+  const shifted = (side: PhysicalPlan, by: number, input: number): StatefulStage[] => side.stages.map((st, k) => {
+    if (k === side.stages.length - 1) return { ...st, feeds: { stage: j, input } };
+    return st.feeds ? { ...st, feeds: { stage: st.feeds.stage + by, input: st.feeds.input } } : st;
+  });
+  const sourcesOf = (side: PhysicalPlan, by: number, input: number): { stage: number; input: number }[] => side.sources.map((_, i) => (side.stages.length
+    ? { stage: (side.sourceStageOf?.[i] ?? 0) + by, input: side.firstStageInputOf?.[i] ?? 0 }
+    : { stage: j, input }));
+  const feeds = [...sourcesOf(left, r, 0), ...sourcesOf(right, 0, 1)];
+  return {
+    stages: [...shifted(right, 0, 1), ...shifted(left, r, 0), join],
+    sourceStageOf: feeds.map((f) => f.stage),
+    firstStageInputOf: feeds.map((f) => f.input),
   };
 }

@@ -6,7 +6,7 @@ import type { OutputMode } from '../sinks/sink.ts';
 import { checkOperatorMetadata, readOperatorMetadata } from '../checkpoint/operator-metadata.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 import { WatermarkTracker, type MultipleWatermarkPolicy } from './watermark-tracker.ts';
-import { type PhysicalPlan, operatorIdOf } from '../plan/physical-plan.ts';
+import { type PhysicalPlan, operatorIdOf, stageFeedOf, stageProducers } from '../plan/physical-plan.ts';
 import { propagateWatermarks } from './watermark-propagation.ts';
 import type { Source } from '../sources/source.ts';
 import type { Sink } from '../sinks/sink.ts';
@@ -303,16 +303,20 @@ export class MicroBatchExecution {
     const triggerStart = Date.now();
     const ctx = newEvalContext(plan.watermarks.length, seq.batchTimestampMs);
     const inputRows: number[] = [];
+    // Each stage's input rows, and which of its inputs each batch feeds (a join's 0 left, 1 right):
+    // sources feed the first stage, or a join side's own first stage (PhysicalPlan.sourceStageOf);
+    // a stage's output feeds the next one (stageFeedOf), the last one's the sink.
+    const pending = plan.stages.map((): { rows: Batch[]; inputOf: number[] } => ({ rows: [], inputOf: [] }));
     let output: Batch[] = [];
-    /** Which input of the first stateful operator each batch of `output` feeds (PhysicalPlan.firstStageInputOf). */
-    const inputOf: number[] = [];
     let getBatchMs = 0, processMs = 0;
     for (let i = 0; i < c.sources.length; i++) {
       const branch = plan.perSource?.[i] ?? [];
+      const into = pending[plan.sourceStageOf?.[i] ?? 0], side = plan.firstStageInputOf?.[i] ?? 0;
       const r = await readInput(c.sources[i]!, this.committed[i], seq.offsets[i], (chunk) => {
         for (const o of branch) chunk = o(chunk, ctx);
         for (const o of plan.operators) chunk = o(chunk, ctx);
-        if (chunk.numRows > 0) { output.push(chunk); inputOf.push(plan.firstStageInputOf?.[i] ?? 0); }
+        if (chunk.numRows === 0) return;
+        if (into) { into.rows.push(chunk); into.inputOf.push(side); } else output.push(chunk);
       }, input?.prefetched?.[i]);
       inputRows.push(r.rows);
       getBatchMs += r.readMs;
@@ -320,8 +324,8 @@ export class MicroBatchExecution {
     }
     input?.afterInput?.();
     // W(N) closes windows; rows of windows that W(N-1) already closed are late; each operator
-    // sees the watermark its predecessor hands on.
-    const ws = propagateWatermarks(plan.stages.map((st) => st.operator), this.prevWatermarkMs, seq.batchWatermarkMs, this.tracker.defined);
+    // sees the watermark its predecessors hand on.
+    const ws = propagateWatermarks(plan.stages.map((st) => st.operator), this.prevWatermarkMs, seq.batchWatermarkMs, this.tracker.defined, stageProducers(plan));
     // lateRowsPath was opened with the first operator's input schema: it takes the late rows of every
     // operator whose input still has it (a dropDuplicates passes rows on unchanged). Rows an aggregation
     // made are not input rows: a later operator's late ones are counted in its progress entry only.
@@ -331,11 +335,14 @@ export class MicroBatchExecution {
     for (let k = 0; k < plan.stages.length; k++) {
       const { operator: op, post } = plan.stages[k]!;
       const t0 = performance.now();
-      const r = op.process(output, this.stores[k]!, { ...ws[k]!, batchId, batchTimestampMs: seq.batchTimestampMs }, c.outputMode, k === 0 ? inputOf : undefined);
+      const { rows, inputOf } = pending[k]!;
+      const r = op.process(rows, this.stores[k]!, { ...ws[k]!, batchId, batchTimestampMs: seq.batchTimestampMs }, c.outputMode, inputOf);
       const opMs = performance.now() - t0;
       if (sameType(op.inputSchema, lateSchema!)) late.push(...r.late);
       runs.push({ operatorName: op.name, numRowsDroppedByWatermark: r.numLateRows, allUpdatesTimeMs: opMs, customMetrics: r.customMetrics });
-      output = r.output.map((b) => post.reduce((x, o) => o(x, ctx), b)).filter((b) => b.numRows > 0);
+      const out = r.output.map((b) => post.reduce((x, o) => o(x, ctx), b)).filter((b) => b.numRows > 0);
+      const feed = stageFeedOf(plan, k);
+      if (feed) { const next = pending[feed.stage]!; for (const b of out) { next.rows.push(b); next.inputOf.push(feed.input); } } else output = out;
       processMs += performance.now() - t0;
     }
     timer.add('getBatch', getBatchMs);

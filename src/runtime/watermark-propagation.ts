@@ -1,4 +1,5 @@
 import type { StatefulOperator, WatermarkContext } from '../exec/stateful.ts';
+import type { StageProducers } from '../plan/physical-plan.ts';
 
 /**
  * Spark's PropagateWatermarkSimulator (SPARK-42376) for sluice's chain of stateful operators: the
@@ -7,17 +8,23 @@ import type { StatefulOperator, WatermarkContext } from '../exec/stateful.ts';
  * is at or below its input watermark for W(N-1) (IncrementalExecution's
  * eventTimeWatermarkForEviction / ForLateEvents, taken per operator as Spark 3.5 takes them).
  *
+ * When the chain branches (a join whose sides have stateful stages of their own, `producers`
+ * from plan/physical-plan.ts stageProducers), an operator's input watermark is the smallest of
+ * its inputs' output watermarks, the sources' being the query's.
+ *
  * Returned in chain order (upstream first). Spark never lets an operator's watermark go below 0.
  */
-export function propagateWatermarks(chain: readonly StatefulOperator[], prevMs: number, currentMs: number, defined: boolean): WatermarkContext[] {
-  const out: WatermarkContext[] = [];
-  let lateMs = prevMs, evictMs = currentMs;
-  for (const op of chain) {
+export function propagateWatermarks(chain: readonly StatefulOperator[], prevMs: number, currentMs: number, defined: boolean,
+  producers?: readonly StageProducers[]): WatermarkContext[] {
+  const out: WatermarkContext[] = [], outLate: number[] = [], outEvict: number[] = [];
+  chain.forEach((op, k) => {
+    const from = producers?.[k] ?? { stages: k === 0 ? [] : [k - 1], sources: k === 0 };
+    const inLate = [...(from.sources ? [prevMs] : []), ...from.stages.map((j) => outLate[j]!)];
+    const inEvict = [...(from.sources ? [currentMs] : []), ...from.stages.map((j) => outEvict[j]!)];
+    const lateMs = Math.min(...inLate), evictMs = Math.min(...inEvict);
     out.push({ lateMs, evictMs, defined });
-    if (op.outputWatermark) {
-      lateMs = Math.max(0, op.outputWatermark(lateMs));
-      evictMs = Math.max(0, op.outputWatermark(evictMs));
-    }
-  }
+    outLate.push(op.outputWatermark ? Math.max(0, op.outputWatermark(lateMs)) : lateMs);
+    outEvict.push(op.outputWatermark ? Math.max(0, op.outputWatermark(evictMs)) : evictMs);
+  });
   return out;
 }

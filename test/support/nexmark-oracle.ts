@@ -138,3 +138,70 @@ export async function expectedQ8(tables: { persons: string; auctions: string }, 
 export async function actualQ8(out: string): Promise<string[]> {
   return lines(await duckQuery(`SELECT id, name, epoch_ms(starttime) AS s FROM ${parquet(out)}`), ['id', 'name', 's']);
 }
+
+/**
+ * The bids a batch drops by the watermark as rows of their own event time (a join's side, a
+ * transformWithState input): time at or before the previous batch's watermark, as replayWindows
+ * runs the batches (it checks those watermarks).
+ */
+export function lateByTime(batches: readonly { readonly bids: readonly { k: number; t: number }[] }[]): number[] {
+  let w = 0, prevW = 0, maxSeen = -Infinity;
+  const late: number[] = [];
+  for (const b of batches) {
+    for (const e of b.bids) { maxSeen = Math.max(maxSeen, e.t); if (e.t <= prevW) late.push(e.k); }
+    prevW = w;
+    if (maxSeen > -Infinity) w = Math.max(w, maxSeen - DELAY_MS);
+  }
+  return late;
+}
+
+/**
+ * q7 as Flink's SQL: each 10 s window's max price (over the bids the aggregation kept), joined back
+ * to the bids the join kept whose time is in [window end - 10 s, window end], for the windows the
+ * watermark closed. Late files hold {k, wstart} (the aggregation's) and {k} (the join's).
+ */
+export async function expectedQ7(bidsFile: string, aggLateFile: string, joinLateFile: string, finalW: number): Promise<string[]> {
+  const rows = await duckQuery(`WITH ev AS (SELECT * FROM ${bidsSql(bidsFile)}),
+    agglate AS (SELECT * FROM read_json(${sqlStr(aggLateFile)}, format = 'newline_delimited', columns = {k: 'BIGINT', wstart: 'BIGINT'})),
+    joinlate AS (SELECT * FROM read_json(${sqlStr(joinLateFile)}, format = 'newline_delimited', columns = {k: 'BIGINT'})),
+    m AS (SELECT t // 10000 * 10000 + 10000 AS wend, max(price) AS maxprice FROM ev WHERE k NOT IN (SELECT k FROM agglate) GROUP BY 1)
+    SELECT B.auction, B.price, B.bidder, B.t FROM ev AS B JOIN m ON B.price = m.maxprice AND B.t BETWEEN m.wend - 10000 AND m.wend
+    WHERE m.wend <= ${finalW} AND B.k NOT IN (SELECT k FROM joinlate)`);
+  return lines(rows, ['auction', 'price', 'bidder', 't']);
+}
+
+export async function actualQ7(out: string): Promise<string[]> {
+  return lines(await duckQuery(`SELECT auction, price, bidder, epoch_ms("dateTime") AS t FROM ${parquet(out)}`), ['auction', 'price', 'bidder', 't']);
+}
+
+export interface AuctionEv { k: number; id: number; t: number; expires: number; category: number }
+
+/** The generator's auctions among events [0, n), each with its event number k (times in ms). */
+export function auctionsOf(config: NexmarkConfig, n: number, baseTime: number): AuctionEv[] {
+  const tl = new NexmarkTimeline(config, baseTime), out: AuctionEv[] = [];
+  for (let from = 0; from < n; from += 10_000) {
+    const t = toArrowTable(generateEvents(tl, from, Math.min(from + 10_000, n)));
+    const type = t.getChild('event_type')!, auction = t.getChild('auction')!;
+    for (let i = 0; i < t.numRows; i++) {
+      if (type.get(i) !== 1) continue;
+      const a = auction.get(i)!.toJSON() as Record<string, unknown>;
+      out.push({ k: from + i, id: Number(a.id), t: Number(a.dateTime), expires: Number(a.expires), category: Number(a.category) });
+    }
+  }
+  return out;
+}
+
+/**
+ * q9 as Flink's SQL (ROW_NUMBER over auction ⋈ bid with the bid inside the auction's life, highest
+ * price first, then the earliest bid, then the first generated), over the events transformWithState
+ * kept (`lateFile`: {k} of those at or before W(N-1)), for the auctions whose expiry the watermark passed.
+ */
+export async function expectedQ9(bidsFile: string, auctionsFile: string, lateFile: string, finalW: number): Promise<Record<string, unknown>[]> {
+  return duckQuery(`WITH late AS (SELECT k FROM read_json(${sqlStr(lateFile)}, format = 'newline_delimited', columns = {k: 'BIGINT'})),
+    A AS (SELECT * FROM read_json(${sqlStr(auctionsFile)}, format = 'newline_delimited', columns = {k: 'BIGINT', id: 'BIGINT', t: 'BIGINT', expires: 'BIGINT', category: 'BIGINT'})
+      WHERE k NOT IN (SELECT k FROM late)),
+    B AS (SELECT * FROM ${bidsSql(bidsFile)} WHERE k NOT IN (SELECT k FROM late)),
+    J AS (SELECT A.id, A.category, A.expires, B.bidder, B.price, B.t, row_number() OVER (PARTITION BY A.id ORDER BY B.price DESC, B.t, B.k) AS rn
+      FROM A JOIN B ON A.id = B.auction AND B.t BETWEEN A.t AND A.expires WHERE A.expires <= ${finalW})
+    SELECT id, category, expires, bidder, price, t FROM J WHERE rn = 1`);
+}
