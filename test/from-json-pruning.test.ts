@@ -3,12 +3,14 @@
 // (spark.sql.optimizer.enableJsonExpressionOptimization), over records that are malformed, of the
 // wrong type, with escaped and duplicate keys, nested values and Spark's single-quote leniency.
 import { describe, expect, it } from 'vitest';
-import { Session, MemoryStream, col, count, from_json, lit, to_json, types as T, DataError, type DataFrame, type Column } from '../src/index.ts';
+import { Session, MemoryStream, col, count, from_json, lit, to_json, window, types as T, DataError, type DataFrame, type Column } from '../src/index.ts';
 import { pruneFromJson } from '../src/plan/prune-from-json.ts';
 import type { LogicalPlan } from '../src/plan/logical.ts';
 import type { Expr } from '../src/plan/expr.ts';
 import type { DataType } from '../src/data/types.ts';
 import { queryRows, aggRows } from './support/select-rows.ts';
+import { duckQuery } from './support/duck.ts';
+import { tmpDir } from './support/tmp.ts';
 
 const session = Session.builder().appName('from-json-pruning-test').getOrCreate();
 const CONF = 'spark.sql.optimizer.enableJsonExpressionOptimization';
@@ -121,4 +123,23 @@ describe('pruned and unpruned give the same rows', () => {
     expect(new Map(counts.map((r) => [r.kind, r.c]))).toEqual(new Map([['view', 5n], ['click', 2n], [null, 6n]]));
     expect(await both((df) => df.withColumn('e', parsed()).select(col('n'), col('e.ad')))).toHaveLength(rows.length);
   });
+});
+
+describe('late rows', () => {
+  it("with lateRowsPath the late rows keep every column of the aggregation's input: nothing is pruned there", async () => {
+    const s = new MemoryStream(session, V);
+    const out = tmpDir('prune-out'), late = tmpDir('prune-late');
+    const q = await s.toDF().select(parsed()).select('e.*').withWatermark('at', '10 seconds')
+      .groupBy(window(col('at'), '10 seconds')).agg(count('*').alias('c'))
+      .writeStream.outputMode('append').format('parquet').option('checkpointLocation', tmpDir('prune-cp')).option('lateRowsPath', late).start(out);
+    const ev = (user: string, sec: number): { value: string; n: number } => ({ value: JSON.stringify({ user, ad: 'a', kind: 'view', at: new Date(Date.UTC(2024, 4, 1, 0, 0, sec)).toISOString(), score: 2.5 }), n: 0 });
+    s.addData([ev('u1', 0), ev('u2', 40)]);
+    await q.processAllAvailable();
+    s.addData([ev('u3', 45)]);
+    await q.processAllAvailable();
+    s.addData([ev('late', 1)]);
+    await q.processAllAvailable();
+    await q.stop();
+    expect(await duckQuery(`SELECT user, ad, kind, score FROM read_parquet('${late}/**/*.parquet')`)).toEqual([{ user: 'late', ad: 'a', kind: 'view', score: 2.5 }]);
+  }, 60_000);
 });

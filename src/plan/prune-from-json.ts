@@ -28,14 +28,18 @@ export const JSON_OPTIMIZATION_CONF = 'spark.sql.optimizer.enableJsonExpressionO
  * `analysed` (planQuery(p), whose analysis errors are the user's) or, when some from_json can be
  * narrowed, the plan of the pruned query. The pruned plan must end in the same columns, stages and
  * watermarks; if it ever did not, the unpruned one runs (pruning is only ever a speed-up).
+ * `keepStageInputs` (a lateRowsPath, which writes the first stateful operator's whole input rows):
+ * the stateful operators' inputs must be unchanged too, else nothing is pruned.
  */
-export function planWithPrunedJson(p: LogicalPlan, analysed: PhysicalPlan): PhysicalPlan {
+export function planWithPrunedJson(p: LogicalPlan, analysed: PhysicalPlan, keepStageInputs: boolean): PhysicalPlan {
   const q = pruneFromJson(p);
   if (q === p) return analysed;
   const pruned = planQuery(q);
+  const inputs = (x: PhysicalPlan): string => x.stages.map((st) => typeToString(st.operator.inputSchema)).join(';');
   const same = typeToString(pruned.schema) === typeToString(analysed.schema) && pruned.stages.length === analysed.stages.length
     && pruned.operators.length === analysed.operators.length
-    && JSON.stringify(pruned.watermarks) === JSON.stringify(analysed.watermarks);
+    && JSON.stringify(pruned.watermarks) === JSON.stringify(analysed.watermarks)
+    && (!keepStageInputs || inputs(pruned) === inputs(analysed));
   return same ? pruned : analysed;
 }
 

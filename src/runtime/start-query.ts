@@ -76,7 +76,7 @@ const activeCheckpoints = new Set<string>();
  */
 export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<StreamingQuery> {
   const analysed = planQuery(spec.plan);
-  const plan = jsonOptimization(host.conf) ? planWithPrunedJson(spec.plan, analysed) : analysed;
+  const plan = jsonOptimization(host.conf) ? planWithPrunedJson(spec.plan, analysed, spec.options.has('lateRowsPath')) : analysed;
   // A withWatermark on a stream that already has one (the planner marks it; union's sides are apart).
   if (plan.redefinedWatermarks?.length && !host.allowsWatermarkRedefinition()) {
     throw new AnalysisError(`Redefining watermark is disallowed. The query calls withWatermark on ${plan.watermarks.map((w) => `'${w.column}'`).join(', then ')} on one stream. `
