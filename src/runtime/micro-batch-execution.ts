@@ -251,13 +251,12 @@ export class MicroBatchExecution {
       const lost = c.leaseLost?.();
       if (lost) throw new CheckpointError(`Stopped before batch ${this.nextBatchId}: ${lost}. Only one run of a query may use its checkpoint.`);
       const seq: OffsetSeq = { batchWatermarkMs: this.watermarkMs, batchTimestampMs: Date.now(), conf: this.conf, offsets: hasData ? ends : this.committed };
-      const batchId = this.nextBatchId;
-      // The batch's read starts while offsets/<N> is written; its data waits for the write (read-input.ts).
-      const logged = timer.time('walCommit', () => this.offsetLog.add(batchId, seq)).then(() => c.onPhase?.('afterOffsetLog', batchId));
-      logged.catch(() => undefined); // runBatch awaits it and fails with its error; never unhandled meanwhile
+      await timer.time('walCommit', () => this.offsetLog.add(this.nextBatchId, seq));
+      await c.onPhase?.('afterOffsetLog', this.nextBatchId);
       this.status = { message: 'Processing new data', isDataAvailable: hasData, isTriggerActive: true };
+      const batchId = this.nextBatchId;
       await this.runBatch(batchId, seq, timer, signal, {
-        prefetched: pre?.chunks, logged,
+        prefetched: pre?.chunks,
         // After this batch's own read: the next batch's read overlaps this one's query and sink.
         afterInput: interval === 0 && c.trigger.kind !== 'once' && hasBacklog(c.sources, seq.offsets)
           ? () => { this.pending = this.startPrefetch(batchId + 1, seq.offsets, target); } : undefined,
@@ -286,7 +285,7 @@ export class MicroBatchExecution {
   }
 
   private async runBatch(batchId: number, seq: OffsetSeq, timer: PhaseTimer, _signal: AbortSignal,
-    input?: { prefetched?: readonly (readonly Batch[])[]; afterInput?: () => void; logged?: Promise<unknown> }): Promise<void> {
+    input?: { prefetched?: readonly (readonly Batch[])[]; afterInput?: () => void }): Promise<void> {
     const c = this.c, plan = c.plan;
     const triggerStart = Date.now();
     const ctx = newEvalContext(plan.watermarks.length, seq.batchTimestampMs);
@@ -301,12 +300,11 @@ export class MicroBatchExecution {
         for (const o of branch) chunk = o(chunk, ctx);
         for (const o of plan.operators) chunk = o(chunk, ctx);
         if (chunk.numRows > 0) { output.push(chunk); inputOf.push(plan.firstStageInputOf?.[i] ?? 0); }
-      }, input?.prefetched?.[i], input?.logged);
+      }, input?.prefetched?.[i]);
       inputRows.push(r.rows);
       getBatchMs += r.readMs;
       processMs += r.applyMs;
     }
-    await input?.logged; // also when no source had data (a no-data batch)
     input?.afterInput?.();
     // W(N) closes windows; rows of windows that W(N-1) already closed are late; each operator
     // sees the watermark its predecessor hands on.

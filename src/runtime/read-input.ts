@@ -18,33 +18,19 @@ export interface InputRead {
  * saturated by other work (load average ~19) it measured the same as reading the batch whole.
  */
 export async function readInput(source: Source, start: Offset, end: Offset, apply: (chunk: Batch) => void,
-  prefetched?: readonly Batch[], logged?: Promise<unknown>): Promise<InputRead> {
+  prefetched?: readonly Batch[]): Promise<InputRead> {
   if (source.sameOffset(start, end)) return { rows: 0, readMs: 0, applyMs: 0 };
   let rows = 0, applyMs = 0;
-  const use = (chunk: Batch): void => {
+  const onChunk = (chunk: Batch): void => {
     rows += chunk.numRows;
     const t = performance.now();
     apply(chunk);
     applyMs += performance.now() - t;
   };
-  // `logged`: offsets/<N> being written. The read starts at once, the broker's round trips overlapping
-  // the write and its fsync, but no chunk reaches the query before the write is done (DESIGN §4: the
-  // ranges are logged before their data is used). A failed write fails the read; nothing was used.
-  let open = logged === undefined;
-  const held: Batch[] = [];
-  const onChunk = (chunk: Batch): void => { if (open) use(chunk); else held.push(chunk); };
-  const opened = logged?.then(() => { open = true; for (const c of held.splice(0)) use(c); });
-  opened?.catch(() => undefined); // awaited below, once the read is done; never unhandled meanwhile
   const t0 = performance.now();
-  try {
-    // Read while the previous batch ran (prefetch.ts); the offset log already holds [start, end).
-    if (prefetched) for (const chunk of prefetched) onChunk(chunk);
-    else if (source.readBatch) await source.readBatch(start, end, onChunk);
-    else for (const chunk of await source.getBatch(start, end)) onChunk(chunk);
-  } catch (e) {
-    await logged?.catch(() => undefined); // a read error is reported after the log write has settled, as before
-    throw e;
-  }
-  await opened;
+  // Read while the previous batch ran (prefetch.ts); the offset log already holds [start, end).
+  if (prefetched) for (const chunk of prefetched) onChunk(chunk);
+  else if (source.readBatch) await source.readBatch(start, end, onChunk);
+  else for (const chunk of await source.getBatch(start, end)) onChunk(chunk);
   return { rows, readMs: performance.now() - t0 - applyMs, applyMs };
 }
