@@ -29,26 +29,33 @@ const COUNT = Number(args.count), EVERY = Number(args.every), ROUNDS = Number(ar
 const log = (msg: string): void => { process.stderr.write(`[bench] ${msg}\n`); };
 const PRODUCER = fileURLToPath(new URL('./support/paced-producer.ts', import.meta.url));
 
-function produce(bootstrap: string, topic: string): Promise<void> {
+/** Produces the records; resolves to each record's acknowledgement time (wall-clock ms), by sequence number. */
+function produce(bootstrap: string, topic: string): Promise<Map<number, number>> {
   const child = spawn(process.execPath, ['--import', 'tsx', PRODUCER, '--bootstrap', bootstrap, '--topic', topic, '--count', String(COUNT), '--every', String(EVERY)],
-    { stdio: ['ignore', 'inherit', 'inherit'] });
-  return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`paced producer exited with ${code}`)))));
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  return new Promise((resolve, reject) => child.once('close', (code) => {
+    if (code !== 0) { reject(new Error(`paced producer exited with ${code}`)); return; }
+    resolve(new Map(out.trim().split('\n').map((l) => l.split(' ').map(Number) as [number, number])));
+  }));
 }
 
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-async function run(bootstrap: string, pollingDelay: string): Promise<{ phaseP50: Record<string, number>; p50: number; p99: number; max: number; batches: number; idleCpuMsPerSec: number }> {
+async function run(bootstrap: string, pollingDelay: string) {
   const topic = uniqueTopic('bench-latency');
   await broker.createTopic(topic, 1);
   const dir = tmpDir('latency');
   try {
     const session = Session.builder().appName('bench-latency').getOrCreate();
     session.conf.set('spark.sql.streaming.pollingDelay', pollingDelay);
-    const committedAt = new Map<number, number>();
+    const committedAt = new Map<number, number>(), startedAt = new Map<number, number>();
     const phases: Record<string, number[]> = {};
     session.streams.addListener({
       onQueryProgress: (e) => {
         committedAt.set(e.progress.batchId, Date.now());
+        startedAt.set(e.progress.batchId, Date.parse(e.progress.timestamp));
         for (const [k, v] of Object.entries(e.progress.durationMs)) (phases[k] ??= []).push(v);
       },
     });
@@ -61,20 +68,31 @@ async function run(bootstrap: string, pollingDelay: string): Promise<{ phaseP50:
     const cpu0 = process.cpuUsage(), w0 = performance.now();
     await new Promise((r) => setTimeout(r, 3000));
     const cpu = process.cpuUsage(cpu0), idleCpuMsPerSec = (cpu.user + cpu.system) / 1000 / ((performance.now() - w0) / 1000);
-    await produce(bootstrap, topic);
+    const ackedAt = await produce(bootstrap, topic);
     await q.processAllAvailable();
     await q.stop();
     const rows = await duckQuery(`select sent, filename from read_parquet('${join(dir, 'out')}/**/*.parquet', filename = true)`);
     if (rows.length !== COUNT) throw new Error(`expected ${COUNT} records in the output, found ${rows.length}`);
     if (new Set(rows.map((r) => String(r.sent).split(' ')[0])).size !== COUNT) throw new Error('a record is in the output twice');
+    // From the producer's acknowledgement: the part of a record's latency that is the query's (the broker already held it).
+    const fromAck: number[] = [], ackToTrigger: number[] = [];
     const lat = rows.map((r) => {
       const batch = Number(/part-(\d+)-/.exec(String(r.filename))![1]);
       const at = committedAt.get(batch);
       if (at === undefined) throw new Error(`no progress for batch ${batch}`);
-      return at - Number(String(r.sent).split(' ')[1]);
+      const [seq, sent] = String(r.sent).split(' ').map(Number) as [number, number];
+      fromAck.push(at - ackedAt.get(seq)!);
+      ackToTrigger.push(startedAt.get(batch)! - ackedAt.get(seq)!);
+      return at - sent;
     }).sort((a, b) => a - b);
+    fromAck.sort((a, b) => a - b);
+    ackToTrigger.sort((a, b) => a - b);
+    const batchP99 = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, pct([...v].sort((a, b) => a - b), 99)]));
     const phaseP50 = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, pct(v.sort((a, b) => a - b), 50)]));
-    return { phaseP50, p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1]!, batches: committedAt.size, idleCpuMsPerSec: Math.round(idleCpuMsPerSec * 10) / 10 };
+    return { phaseP50, batchP99, p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1]!,
+      fromAck: { p50: pct(fromAck, 50), p99: pct(fromAck, 99), max: fromAck[fromAck.length - 1]! },
+      // from the ack to the start of the trigger that planned the record (negative: planned in a trigger that started before the ack)
+      ackToTrigger: { p50: pct(ackToTrigger, 50), p99: pct(ackToTrigger, 99) }, batches: committedAt.size, idleCpuMsPerSec: Math.round(idleCpuMsPerSec * 10) / 10 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -88,7 +106,7 @@ try {
   for (let i = 0; i < ROUNDS; i++) {
     for (const who of i % 2 ? ['baseline100ms', 'sluice'] : ['sluice', 'baseline100ms']) {
       const r = await run(broker.bootstrap, who === 'sluice' ? '10ms' : '100ms');
-      log(`round ${i + 1} ${who}: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms, ${r.batches} batches, idle CPU ${r.idleCpuMsPerSec} ms/s; batch phases p50 ${JSON.stringify(r.phaseP50)}`);
+      log(`round ${i + 1} ${who}: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms (from the ack: ${JSON.stringify(r.fromAck)}, ack to trigger start ${JSON.stringify(r.ackToTrigger)}), ${r.batches} batches, idle CPU ${r.idleCpuMsPerSec} ms/s; batch phases p50 ${JSON.stringify(r.phaseP50)} p99 ${JSON.stringify(r.batchP99)}`);
       runs[who]!.push(r);
     }
   }

@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/yahoo.ts [--events 1000000] [--partitions 8] [--rounds 2]
  *                          [--max-offsets-per-trigger N] [--only kcat,kafkajs,handwritten,sluice]
+ *                          [--unpruned]
  *
  * For repeated (profiling) runs against a broker that stays up (KAFKA_BOOTSTRAP_SERVERS=...):
  *   --produce-only --topic T   produce into T (created beforehand), then exit;
@@ -43,6 +44,8 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '2' },
     'max-offsets-per-trigger': { type: 'string' },
     only: { type: 'string' },
+    /** Runs sluice with spark.sql.optimizer.enableJsonExpressionOptimization=false too, as 'unpruned'. */
+    unpruned: { type: 'boolean', default: false },
     topic: { type: 'string' },
     'produce-only': { type: 'boolean', default: false },
   },
@@ -139,10 +142,11 @@ async function runHandwritten(bootstrap: string, topic: string): Promise<{ secs:
 
 interface SluiceResult { secs: number; rows: Counts; watermarkMs: number; batches: number; dropped: number }
 
-async function runSluice(bootstrap: string, topic: string): Promise<SluiceResult> {
+async function runSluice(bootstrap: string, topic: string, pruneJson = true): Promise<SluiceResult> {
   const dir = tmpDir('yahoo');
   try {
     const session = Session.builder().appName('bench-yahoo').getOrCreate();
+    session.conf.set('spark.sql.optimizer.enableJsonExpressionOptimization', String(pruneJson));
     const t0 = performance.now();
     const adsDf = session.createDataFrame(ads, T.struct({ ad_id: T.string, campaign_id: T.string }));
     let reader = session.readStream.format('kafka')
@@ -230,15 +234,15 @@ try {
   if (produce) log(`produced ${N} events (${(bytes / N).toFixed(0)} B avg, ${totalViews} views, ${expected.size} campaign-windows) in ${((performance.now() - tp) / 1000).toFixed(1)} s`);
   if (args['produce-only']) { await broker.stop(); process.exit(0); }
 
-  let kBest = Infinity, hBest = Infinity, sBest = Infinity, cBest = Infinity;
+  let kBest = Infinity, hBest = Infinity, sBest = Infinity, cBest = Infinity, uBest = Infinity;
   let handCounts: Counts | null = null;
   const sluiceResults: SluiceResult[] = [];
   let closed: { closedWindows: number; closedViews: number } | null = null;
   let sluiceBatches = 0, dropped = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    const order = [['kcat', 'kafkajs', 'handwritten', 'sluice'], ['sluice', 'handwritten', 'kafkajs', 'kcat']][round % 2]!;
+    const order = [['kcat', 'kafkajs', 'handwritten', 'sluice', 'unpruned'], ['unpruned', 'sluice', 'handwritten', 'kafkajs', 'kcat']][round % 2]!;
     for (const who of order) {
-      if (only && !only.includes(who)) continue;
+      if (who === 'unpruned' ? !args.unpruned : only && !only.includes(who)) continue;
       (globalThis as { gc?: () => void }).gc?.();
       if (who === 'kcat') {
         const s = await drainWithKcat(broker.bootstrap, topic);
@@ -254,6 +258,11 @@ try {
         sameCounts(r.counts, expected, 'hand-written loop vs generated events');
         handCounts = r.counts;
         hBest = Math.min(hBest, r.secs);
+      } else if (who === 'unpruned') {
+        const r = await runSluice(broker.bootstrap, topic, false);
+        log(`round ${round + 1} unpruned:    ${r.secs.toFixed(3)} s (${Math.round(N / r.secs)} ev/s, ${r.rows.size} groups out, ${r.batches} batches)`);
+        sluiceResults.push(r);
+        uBest = Math.min(uBest, r.secs);
       } else {
         const r = await runSluice(broker.bootstrap, topic);
         log(`round ${round + 1} sluice:      ${r.secs.toFixed(3)} s (${Math.round(N / r.secs)} ev/s, ${r.rows.size} groups out, ${r.batches} batches)`);
@@ -284,6 +293,9 @@ try {
     ratioSluiceHandwritten: ratio(sRate, hRate),
     ratioSluiceKafkajs: ratio(sRate, kRate),
     ratioSluiceKcat: ratio(sRate, cRate),
+    // from_json parsing every field (spark.sql.optimizer.enableJsonExpressionOptimization=false), with --unpruned
+    unpruned: { seconds: num(uBest), eventsPerSec: rate(uBest) },
+    ratioSluiceUnpruned: ratio(sRate, rate(uBest)),
   }));
 } finally {
   await broker.stop();

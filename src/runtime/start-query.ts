@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { AnalysisError, CheckpointError, OptionError } from '../errors.ts';
 import { planQuery } from '../plan/planner.ts';
+import { JSON_OPTIMIZATION_CONF, planWithPrunedJson } from '../plan/prune-from-json.ts';
 import { checkStatefulChain } from '../plan/check-chain.ts';
 import { notice } from '../util/notice.ts';
 import type { LogicalPlan } from '../plan/logical.ts';
@@ -60,6 +61,13 @@ function correctnessCheck(conf: ReadonlyMap<string, string>): boolean {
   return v === 'true';
 }
 
+/** spark.sql.optimizer.enableJsonExpressionOptimization: from_json parses only the fields read, unless set to false. */
+function jsonOptimization(conf: ReadonlyMap<string, string>): boolean {
+  const v = conf.get(JSON_OPTIMIZATION_CONF)?.toLowerCase() ?? 'true';
+  if (v !== 'true' && v !== 'false') throw new OptionError(`Session config '${JSON_OPTIMIZATION_CONF}' must be true or false, got '${conf.get(JSON_OPTIMIZATION_CONF)}'.`);
+  return v === 'true';
+}
+
 /** Checkpoints in use by a query of this process (a second one would race the first). */
 const activeCheckpoints = new Set<string>();
 
@@ -69,7 +77,8 @@ const activeCheckpoints = new Set<string>();
  * Errors in the query or its settings reject here, and leave nothing held.
  */
 export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<StreamingQuery> {
-  const plan = planQuery(spec.plan);
+  const analysed = planQuery(spec.plan);
+  const plan = jsonOptimization(host.conf) ? planWithPrunedJson(spec.plan, analysed, spec.options.has('lateRowsPath')) : analysed;
   // A withWatermark on a stream that already has one (the planner marks it; union's sides are apart).
   if (plan.redefinedWatermarks?.length && !host.allowsWatermarkRedefinition()) {
     throw new AnalysisError(`Redefining watermark is disallowed. The query calls withWatermark on ${plan.watermarks.map((w) => `'${w.column}'`).join(', then ')} on one stream. `
