@@ -68,7 +68,7 @@ function refs(e: Expr, need: Map<string, Fields>): boolean {
       return true;
     case 'star': return false;
     case 'lit': case 'interval': return true;
-    case 'alias': case 'cast': case 'window': case 'generator': case 'from_json': return refs(e.child, need);
+    case 'alias': case 'cast': case 'window': case 'generator': case 'from_json': case 'sortOrder': return refs(e.child, need);
     case 'binary': return refs(e.left, need) && refs(e.right, need);
     case 'call':
       if (e.orColumn !== undefined) add(need, e.orColumn, 'all');
