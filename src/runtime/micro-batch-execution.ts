@@ -118,7 +118,7 @@ export class MicroBatchExecution {
     for (let k = 0; k < stages.length; k++) {
       const op = stages[k]!.operator;
       await checkOperatorMetadata(this.checkpoint, ids[k]!, lastCommitted >= 0, op.shape);
-      const store = new StateStore(c.checkpoint.storage, this.checkpoint.stateDir(ids[k]!), op.stateKey, op.stateValue, c.stateSnapshotInterval);
+      const store = new StateStore(c.checkpoint.storage, this.checkpoint.stateDir(ids[k]!), op.stateKey, op.stateValue, c.stateSnapshotInterval, op.stateNumbers);
       await store.load(lastCommitted);
       this.stores.push(store);
     }

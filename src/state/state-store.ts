@@ -8,6 +8,7 @@ import { cellReader, cellWriter, type Cell } from '../data/cells.ts';
 import { cellKeyPart, encodeCells } from './key-encoding.ts';
 import { BatchKeys, hashCells, numbersEqual, rowHash } from './key-hash.ts';
 import { SlotIndex } from './slot-index.ts';
+import { NumberColumn, type NumberHolder } from './number-column.ts';
 import { StateFiles, stateFileName } from './state-files.ts';
 import { sealStateFile } from './state-file-seal.ts';
 import { readStateFile } from './state-file-read.ts';
@@ -27,6 +28,10 @@ export const DELETED = '__deleted';
  * (find/add). The older string-keyed calls (lookup/insert, key-encoding.ts) still work: their
  * Map is built only once an operator calls them, so operators on the columnar path never pay
  * for strings (profiled: the Map, its key strings and their GC were 3/4 of a 1M-key batch).
+ *
+ * A value column the operator asks to hold as numbers (the `numbers` argument: an aggregate's
+ * sums, counts, minima) is a NumberColumn in `numbers[v]` instead of cells in `values[v]`
+ * (which stays empty); the files are the same either way.
  */
 export class StateStore {
   private readonly index = new SlotIndex();
@@ -40,6 +45,8 @@ export class StateStore {
   private free: number[] = [];
   readonly keys: Cell[][];
   readonly values: Cell[][];
+  /** The value columns held in typed arrays (null: held as cells in `values`). */
+  readonly numbers: (NumberColumn | null)[];
   /** 1 for a slot written since the last commit; `dirtyList` holds them (and may hold removed or repeated slots: check the flag). */
   private dirty = new Uint8Array(1024);
   private dirtyList: number[] = [];
@@ -56,11 +63,12 @@ export class StateStore {
   generation = 0;
 
   constructor(private readonly storage: Storage, readonly dir: string, readonly keySchema: Struct, readonly valueSchema: Struct,
-    private readonly snapshotInterval: number) {
+    private readonly snapshotInterval: number, numbers: readonly (NumberHolder | null)[] = []) {
     this.keyTypes = keySchema.fields.map((f) => f.type);
     this.valueTypes = valueSchema.fields.map((f) => f.type);
     this.keys = this.keyTypes.map(() => []);
     this.values = this.valueTypes.map(() => []);
+    this.numbers = this.valueTypes.map((t, v) => { const h = numbers[v]; return h ? new NumberColumn(h, t) : null; });
   }
 
   get size(): number { return this.index.size; }
@@ -143,7 +151,10 @@ export class StateStore {
     }
     this.live[slot] = 1;
     this.index.add(slot, h);
-    for (const col of this.values) col[slot] = null;
+    for (let v = 0; v < this.values.length; v++) {
+      const nc = this.numbers[v];
+      if (nc) { if (slot >= nc.length) nc.reserve(slot + 1); nc.reset(slot); } else this.values[v]![slot] = null;
+    }
     if (!this.loading) this.touch(slot);
     return slot;
   }
@@ -178,7 +189,8 @@ export class StateStore {
 
   /** A rough count of bytes held, for progress's memoryUsedBytes. */
   memoryUsedBytes(): number {
-    return this.index.table.byteLength + this.high * (4 + 2 + 16 * (this.keys.length + this.values.length))
+    const held = this.numbers.reduce((n, c) => n + (c ? c.bytes() : 0), 0);
+    return this.index.table.byteLength + held + this.high * (4 + 2 + 16 * (this.keys.length + this.numbers.filter((c) => !c).length))
       + (this.byString ? this.byString.size * 80 : 0);
   }
 
@@ -215,9 +227,11 @@ export class StateStore {
   private encode(slots: readonly number[], removed: readonly Cell[][], withDeleted: boolean): Uint8Array {
     const schema = this.fileSchema(withDeleted);
     const n = slots.length + removed.length;
+    const nk = this.keys.length, nv = this.values.length;
     const cols = schema.fields.map((f, c) => {
+      const nc = c >= nk && c < nk + nv ? this.numbers[c - nk] : null;
+      if (nc) return nc.gather(slots, removed.length);
       const w = cellWriter(f.type, n);
-      const nk = this.keys.length, nv = this.values.length;
       for (const s of slots) w.push(c < nk ? this.keys[c]![s]! : c < nk + nv ? this.values[c - nk]![s]! : false);
       for (const r of removed) w.push(c < nk ? r[c]! : c < nk + nv ? null : true);
       return w.finish();
@@ -243,6 +257,7 @@ export class StateStore {
     this.live = new Uint8Array(1024); this.dirty = new Uint8Array(1024); this.high = 0; this.free = [];
     this.dirtyList = []; this.dirtyCount = 0; this.removed.clear(); this.numRowsRemoved = 0;
     for (const c of [...this.keys, ...this.values]) c.length = 0;
+    for (const c of this.numbers) c?.clear();
     this.version = version;
     if (version < 0) return;
     const plan = new StateFiles(await this.storage.list(this.dir)).rebuildPlan(version);
@@ -276,14 +291,21 @@ export class StateStore {
       const n = b.numRows;
       this.index.reserve(n);
       const rows = new BatchKeys(b.columns.slice(0, nk), this.keyTypes, n);
-      const readers = b.columns.map((c, k) => cellReader(c, b.schema.fields[k]!.type));
+      const readers = b.columns.map((c, k) => (k >= nk && k < nk + nv && this.numbers[k - nk] ? null : cellReader(c, b.schema.fields[k]!.type)));
       const deleted = withDeleted ? readers[nk + nv]! : null;
+      // Each row's slot (-1: removed), then the values a column at a time.
+      const slotOf = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         const h = rowHash(rows, i);
         let slot = fresh ? -1 : this.findRow(rows, i, h);
-        if (deleted !== null && deleted(i) === true) { if (slot >= 0) this.remove(slot); continue; }
+        if (deleted !== null && deleted(i) === true) { if (slot >= 0) this.remove(slot); slotOf[i] = -1; continue; }
         if (slot < 0) slot = this.insertRow(rows, i, h);
-        for (let v = 0; v < nv; v++) this.values[v]![slot] = readers[nk + v]!(i);
+        slotOf[i] = slot;
+      }
+      for (let v = 0; v < nv; v++) {
+        const nc = this.numbers[v], col = this.values[v]!, read = readers[nk + v];
+        if (nc) nc.scatter(b.columns[nk + v]!, slotOf, n);
+        else for (let i = 0; i < n; i++) { const s = slotOf[i]!; if (s >= 0) col[s] = read!(i); }
       }
     }
   }
