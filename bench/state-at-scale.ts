@@ -11,8 +11,11 @@
  * each batch's time and state commit time (progress's durationMs), the restart time, the state's
  * memory, peak RSS, and the state files' sizes. Baseline in the same run: a hand-written Map of
  * the same keys written whole as JSON (what "commit everything" costs).
+ * On a shared machine the wall times swell with the load, so each batch's and the restart's
+ * CPU time (user + system, all threads) and the load average are printed too.
  */
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +38,7 @@ const BATCHES = 3;
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 const MB = 2 ** 20;
+const cpuMs = (from: NodeJS.CpuUsage): number => { const u = process.cpuUsage(from); return Math.round((u.user + u.system) / 1000); };
 const memory = () => { gc(); gc(); const m = process.memoryUsage(); return { rssMB: m.rss / MB, heapMB: m.heapUsed / MB, heapTotalMB: m.heapTotal / MB, externalMB: m.external / MB }; };
 
 const restartAt = process.argv.indexOf('--restart');
@@ -43,13 +47,13 @@ if (restartAt > 0) {
   const cp = process.argv[restartAt + 1]!;
   const again = new MemoryStream(session, schema);
   for (let b = 0; b < BATCHES; b++) again.addData(rows(1, 1, 1));
-  const r0 = performance.now();
+  const r0 = performance.now(), c0 = process.cpuUsage();
   const q = await query(again, cp).start();
   await q.processAllAvailable();
-  const restartMs = performance.now() - r0;
+  const restartMs = performance.now() - r0, restartCpuMs = cpuMs(c0);
   const mem = memory();
   await q.stop();
-  console.log(JSON.stringify({ restartMs, ...mem }));
+  console.log(JSON.stringify({ restartMs, restartCpuMs, ...mem }));
   process.exit(0);
 }
 
@@ -59,14 +63,15 @@ const cp = tmpDir('state-bench');
 const batches = [() => rows(KEYS, 1, 1), () => rows(KEYS / 100, 100, 2), () => rows(KEYS, 1, 3)];
 const stream = new MemoryStream(session, schema);
 const q = await query(stream, cp).start();
-for (const b of batches) { stream.addData(b()); await q.processAllAvailable(); }
+const batchCpuMs: number[] = [];
+for (const b of batches) { stream.addData(b()); const c0 = process.cpuUsage(); await q.processAllAvailable(); batchCpuMs.push(cpuMs(c0)); }
 await q.stop();
 // The batches with input, in order (no-data batches that only move the watermark are left out).
 const p = q.recentProgress.filter((x) => x.numInputRows > 0);
 const commit = p.map((x) => x.durationMs.stateCommit ?? 0);
 const peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
 
-const child = (dir: string): { restartMs: number; rssMB: number; heapMB: number; externalMB: number } => JSON.parse(execFileSync(process.execPath,
+const child = (dir: string): { restartMs: number; restartCpuMs: number; rssMB: number; heapMB: number; externalMB: number } => JSON.parse(execFileSync(process.execPath,
   [...process.execArgv, fileURLToPath(import.meta.url), '--keys', String(KEYS), '--restart', dir], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').at(-1)!);
 const withState = child(cp), noState = child(tmpDir('state-bench-empty'));
 
@@ -84,8 +89,10 @@ console.log(JSON.stringify({
   commitMsAllKeysCreated: commit[0], commitMsOnePercent: commit[1], commitMsAllKeysTouched: commit[2],
   commitRatioOnePercentVsAll: +(commit[1]! / commit[2]!).toFixed(3),
   durationMs: p.map((x) => x.durationMs),
-  restartMs: Math.round(withState.restartMs), stateMemoryMB: Math.round(withState.rssMB - noState.rssMB),
+  cpuMsAllKeysCreated: batchCpuMs[0], cpuMsOnePercent: batchCpuMs[1], cpuMsAllKeysTouched: batchCpuMs[2],
+  restartMs: Math.round(withState.restartMs), restartCpuMs: withState.restartCpuMs, noStateRestartCpuMs: noState.restartCpuMs, stateMemoryMB: Math.round(withState.rssMB - noState.rssMB),
   restartRssMB: Math.round(withState.rssMB), noStateRssMB: Math.round(noState.rssMB),
   stateHeapMB: Math.round(withState.heapMB - noState.heapMB), stateExternalMB: Math.round(withState.externalMB - noState.externalMB),
   peakRssMB, stateFiles: Object.fromEntries(files), baselineMapWriteAllMs: Math.round(baselineMs),
+  loadAverage: loadavg().map((x) => +x.toFixed(1)),
 }));

@@ -15,6 +15,7 @@ import { BytesBuilder, ValidityBuilder, primitiveColumn, nullColumn, listColumn,
 export type Cell = boolean | number | bigint | string | Uint8Array | null | readonly Cell[];
 
 const dec = new TextDecoder();
+const LO = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
 
 export function cellReader(d: A.Data, type: DataType): (i: number) => Cell {
   const has = d.nullCount > 0;
@@ -73,12 +74,21 @@ export function cellWriter(type: DataType, capacity: number): CellWriter {
       const vb = new ValidityBuilder(capacity);
       let n = 0;
       const big = arr instanceof BigInt64Array;
+      // A number into an int64 (a timestamp's ms) as its two 32-bit words: a BigInt per cell was
+      // most of writing a 1M-key window state (profiled). Exact below 2^53, as the ms cell is.
+      let words = big ? new Int32Array(arr.buffer) : null;
       return {
         push: (v) => {
           // Grows past `capacity`: an array's element count is not known up front.
-          if (n >= arr.length) { const a = new (arr.constructor as Int32ArrayConstructor)(Math.max(arr.length * 2, 16)); a.set(arr as Int32Array); arr = a; }
+          if (n >= arr.length) {
+            const a = new (arr.constructor as Int32ArrayConstructor)(Math.max(arr.length * 2, 16)); a.set(arr as Int32Array); arr = a;
+            if (big) words = new Int32Array(arr.buffer);
+          }
           if (v === null) { vb.set(n++, false); return; }
-          if (big) (arr as BigInt64Array)[n] = typeof v === 'bigint' ? v : BigInt(Math.trunc(v as number));
+          if (big && typeof v === 'number' && v < 9007199254740992 && v > -9007199254740992) {
+            const x = Math.trunc(v), hi = Math.floor(x / 4294967296);
+            words![2 * n + LO] = x - hi * 4294967296; words![2 * n + 1 - LO] = hi;
+          } else if (big) (arr as BigInt64Array)[n] = typeof v === 'bigint' ? v : BigInt(Math.trunc(v as number));
           else (arr as Int32Array)[n] = typeof v === 'boolean' ? (v ? 1 : 0) : Number(v);
           vb.set(n++, true);
         },

@@ -1,6 +1,7 @@
 import type { Struct } from '../data/types.ts';
 import type { Batch } from '../data/batch.ts';
 import type { StateStore } from '../state/state-store.ts';
+import type { NumberHolder } from '../state/number-column.ts';
 import type { OutputMode } from '../sinks/sink.ts';
 import type { OperatorMetadata } from '../checkpoint/operator-metadata.ts';
 
@@ -39,6 +40,8 @@ export interface StatefulOperator {
   /** Key and value schemas of its state rows. */
   readonly stateKey: Struct;
   readonly stateValue: Struct;
+  /** Which value columns the store holds in typed arrays, and how (state/number-column.ts); absent: all as cells. */
+  readonly stateNumbers?: readonly (NumberHolder | null)[];
   /** What the query looked like: stored with the state; a restart with a different shape is refused. */
   readonly shape: OperatorMetadata;
   /** Check the output mode is one this operator supports; throws AnalysisError. */

@@ -1,9 +1,8 @@
 import * as A from 'apache-arrow';
 import type { Struct } from '../data/types.ts';
-import type { Cell } from '../data/cells.ts';
 import type { Storage } from '../storage/storage-for.ts';
 import { joinPath } from '../storage/storage-for.ts';
-import { encodeStateRows } from './state-file-encode.ts';
+import { encodeStateRows, type StateColumn } from './state-file-encode.ts';
 import { sealStateFile } from './state-file-seal.ts';
 import { stateFileName } from './state-files.ts';
 
@@ -14,7 +13,7 @@ import { stateFileName } from './state-files.ts';
  */
 export interface StateView {
   readonly version: number;
-  readonly cols: readonly (readonly Cell[])[];
+  readonly cols: readonly StateColumn[];
   readonly numKeys: number;
   readonly slots: Int32Array;
 }

@@ -8,10 +8,11 @@ import { cellReader, type Cell } from '../data/cells.ts';
 import { cellKeyPart, encodeCells } from './key-encoding.ts';
 import { BatchKeys, hashCells, numbersEqual, rowHash } from './key-hash.ts';
 import { SlotIndex } from './slot-index.ts';
+import { NumberColumn, type NumberHolder } from './number-column.ts';
 import { StateFiles, stateFileName } from './state-files.ts';
 import { sealStateFile } from './state-file-seal.ts';
 import { readStateFile } from './state-file-read.ts';
-import { encodeStateRows } from './state-file-encode.ts';
+import { encodeStateRows, type StateColumn } from './state-file-encode.ts';
 import { type SnapshotPhaseHook, type SnapshotReport, type StateView, writeSnapshot } from './snapshot-writer.ts';
 
 /** How a store writes its snapshots and cleans up (the trigger loop sets them from the session). */
@@ -24,6 +25,8 @@ export interface StateStoreOptions {
   readonly asyncSnapshots?: boolean;
   /** Test hook: crash tests kill the process at points of a snapshot. */
   readonly onSnapshotPhase?: SnapshotPhaseHook;
+  /** Per value column, how the operator asks to hold it as numbers (its StatefulOperator.stateNumbers); absent: cells. */
+  readonly numbers?: readonly (NumberHolder | null)[];
 }
 
 /** The delta files' column that marks a removed key (its value columns are null). */
@@ -41,6 +44,10 @@ export const DELETED = '__deleted';
  * (find/add). The older string-keyed calls (lookup/insert, key-encoding.ts) still work: their
  * Map is built only once an operator calls them, so operators on the columnar path never pay
  * for strings (profiled: the Map, its key strings and their GC were 3/4 of a 1M-key batch).
+ *
+ * A value column the operator asks to hold as numbers (the `numbers` argument: an aggregate's
+ * sums, counts, minima) is a NumberColumn in `numbers[v]` instead of cells in `values[v]`
+ * (which stays empty); the files are the same either way.
  */
 export class StateStore {
   private readonly index = new SlotIndex();
@@ -54,6 +61,8 @@ export class StateStore {
   private free: number[] = [];
   readonly keys: Cell[][];
   readonly values: Cell[][];
+  /** The value columns held in typed arrays (null: held as cells in `values`). */
+  readonly numbers: (NumberColumn | null)[];
   /** 1 for a slot written since the last commit; `dirtyList` holds them (and may hold removed or repeated slots: check the flag). */
   private dirty = new Uint8Array(1024);
   private dirtyList: number[] = [];
@@ -71,10 +80,12 @@ export class StateStore {
 
   constructor(private readonly storage: Storage, readonly dir: string, readonly keySchema: Struct, readonly valueSchema: Struct,
     private readonly snapshotInterval: number, private readonly options: StateStoreOptions = {}) {
+    const numbers = options.numbers ?? [];
     this.keyTypes = keySchema.fields.map((f) => f.type);
     this.valueTypes = valueSchema.fields.map((f) => f.type);
     this.keys = this.keyTypes.map(() => []);
     this.values = this.valueTypes.map(() => []);
+    this.numbers = this.valueTypes.map((t, v) => { const h = numbers[v]; return h ? new NumberColumn(h, t) : null; });
   }
 
   get size(): number { return this.index.size; }
@@ -157,7 +168,10 @@ export class StateStore {
     }
     this.live[slot] = 1;
     this.index.add(slot, h);
-    for (const col of this.values) col[slot] = null;
+    for (let v = 0; v < this.values.length; v++) {
+      const nc = this.numbers[v];
+      if (nc) { if (slot >= nc.length) nc.reserve(slot + 1); nc.reset(slot); } else this.values[v]![slot] = null;
+    }
     if (!this.loading) this.touch(slot);
     return slot;
   }
@@ -192,7 +206,8 @@ export class StateStore {
 
   /** A rough count of bytes held, for progress's memoryUsedBytes. */
   memoryUsedBytes(): number {
-    return this.index.table.byteLength + this.high * (4 + 2 + 16 * (this.keys.length + this.values.length))
+    const held = this.numbers.reduce((n, c) => n + (c ? c.bytes() : 0), 0);
+    return this.index.table.byteLength + held + this.high * (4 + 2 + 16 * (this.keys.length + this.numbers.filter((c) => !c).length))
       + (this.byString ? this.byString.size * 80 : 0);
   }
 
@@ -232,7 +247,7 @@ export class StateStore {
    * from (async mode; one at a time: a commit that finds the last one still running waits for it).
    */
   async commit(version: number): Promise<void> {
-    const delta = encodeStateRows(this.fileSchema(true), [...this.keys, ...this.values], this.keys.length, this.dirtySlots(), [...this.removed.values()]);
+    const delta = encodeStateRows(this.fileSchema(true), this.columns(), this.keys.length, this.dirtySlots(), [...this.removed.values()]);
     await this.storage.write(joinPath(this.dir, stateFileName(version, 'delta')), sealStateFile(A.tableToIPC(delta, 'stream')));
     this.clearDirty();
     this.version = version;
@@ -248,7 +263,7 @@ export class StateStore {
   private async snapshot(version: number): Promise<void> {
     const schema = this.fileSchema(false), hook = this.options.onSnapshotPhase;
     if (!this.options.asyncSnapshots) {
-      const view: StateView = { version, cols: [...this.keys, ...this.values], numKeys: this.keys.length, slots: this.liveSlots() };
+      const view: StateView = { version, cols: this.columns(), numKeys: this.keys.length, slots: this.liveSlots() };
       this.reports.push(await writeSnapshot(this.storage, this.dir, schema, view, 'batch', 0, hook));
       return;
     }
@@ -269,7 +284,8 @@ export class StateStore {
    * change in place (collect_list's arrays, HLL registers) are copied one by one.
    */
   private snapshotView(): StateView {
-    const cols = [...this.keys, ...this.values].map((c, k) => {
+    const cols = this.columns().map((c, k) => {
+      if (c instanceof NumberColumn) return c.copy(this.high);
       const copy = c.slice(0, this.high);
       const type = k < this.keys.length ? this.keyTypes[k]! : this.valueTypes[k - this.keys.length]!;
       if (type.kind === 'array' || type.kind === 'map' || type.kind === 'struct' || type.kind === 'binary') {
@@ -278,6 +294,11 @@ export class StateStore {
       return copy;
     });
     return { version: this.version, cols, numKeys: this.keys.length, slots: this.liveSlots() };
+  }
+
+  /** Key then value columns as the state files' encoder reads them: a value held as numbers is its NumberColumn. */
+  private columns(): StateColumn[] {
+    return [...this.keys, ...this.values.map((v, i) => this.numbers[i] ?? v)];
   }
 
   private liveSlots(): Int32Array {
@@ -316,6 +337,7 @@ export class StateStore {
     this.live = new Uint8Array(1024); this.dirty = new Uint8Array(1024); this.high = 0; this.free = [];
     this.dirtyList = []; this.dirtyCount = 0; this.removed.clear(); this.numRowsRemoved = 0;
     for (const c of [...this.keys, ...this.values]) c.length = 0;
+    for (const c of this.numbers) c?.clear();
     this.version = version;
     if (version < 0) return;
     const plan = new StateFiles(await this.storage.list(this.dir)).rebuildPlan(version);
@@ -347,16 +369,25 @@ export class StateStore {
     const fresh = this.index.size === 0;
     for (const b of fromArrowTable(t)) {
       const n = b.numRows;
-      this.index.reserve(n);
+      // Only an empty store knows every row is a new key: reserving n for a later delta, whose keys
+      // mostly exist, doubled a 1M-key index for nothing (profiled: a quarter of a restart).
+      if (fresh) this.index.reserve(n);
       const rows = new BatchKeys(b.columns.slice(0, nk), this.keyTypes, n);
-      const readers = b.columns.map((c, k) => cellReader(c, b.schema.fields[k]!.type));
+      const readers = b.columns.map((c, k) => (k >= nk && k < nk + nv && this.numbers[k - nk] ? null : cellReader(c, b.schema.fields[k]!.type)));
       const deleted = withDeleted ? readers[nk + nv]! : null;
+      // Each row's slot (-1: removed), then the values a column at a time.
+      const slotOf = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         const h = rowHash(rows, i);
         let slot = fresh ? -1 : this.findRow(rows, i, h);
-        if (deleted !== null && deleted(i) === true) { if (slot >= 0) this.remove(slot); continue; }
+        if (deleted !== null && deleted(i) === true) { if (slot >= 0) this.remove(slot); slotOf[i] = -1; continue; }
         if (slot < 0) slot = this.insertRow(rows, i, h);
-        for (let v = 0; v < nv; v++) this.values[v]![slot] = readers[nk + v]!(i);
+        slotOf[i] = slot;
+      }
+      for (let v = 0; v < nv; v++) {
+        const nc = this.numbers[v], col = this.values[v]!, read = readers[nk + v];
+        if (nc) nc.scatter(b.columns[nk + v]!, slotOf, n);
+        else for (let i = 0; i < n; i++) { const s = slotOf[i]!; if (s >= 0) col[s] = read!(i); }
       }
     }
   }

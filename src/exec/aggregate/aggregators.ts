@@ -9,6 +9,7 @@ import { maxBy } from './max-by.ts';
 import { moments, type MomentFn } from './moments.ts';
 import { percentileApprox } from './percentile-approx.ts';
 import { decimalAvg, decimalSum } from './decimal-sum.ts';
+import { groupedAvg, groupedCount, groupedExtreme, groupedSum, type GroupedAggregator } from './grouped.ts';
 
 /**
  * One aggregate function over state columns. `vals` are the store's value columns and
@@ -20,11 +21,8 @@ export interface Aggregator {
   readonly stateFields: readonly StructField[];
   /** Fold one input value (null for count(*) means "a row"). */
   update(vals: Cell[][], base: number, slot: number, v: Cell): void;
-  /**
-   * Only for aggregates that merely count their rows (count): fold `n` rows with non-null
-   * input (any rows for count(*)) at once, so a batch adds one bigint per group, not one per row.
-   */
-  addCount?(vals: Cell[][], base: number, slot: number, n: number): void;
+  /** The same aggregate over state held in typed arrays (count, sum, avg, min, max of numbers); see grouped.ts. */
+  readonly grouped?: GroupedAggregator;
   /**
    * Called once a batch for each group the batch touched, after its rows: the point where
    * Spark serialises an aggregation buffer into the state store (percentile_approx compresses).
@@ -102,7 +100,7 @@ export function makeAggregator(fn: AggFn, input: DataType | null, name: string, 
       return {
         name, type: long, stateFields: [f('n', long)],
         update: (vals, base, slot, v) => { if (v !== null || input === null) vals[base]![slot] = ((vals[base]![slot] as bigint | null) ?? 0n) + 1n; },
-        addCount: (vals, base, slot, n) => { vals[base]![slot] = ((vals[base]![slot] as bigint | null) ?? 0n) + BigInt(n); },
+        grouped: groupedCount(),
         merge: (vals, base, slot, from, src) => { vals[base]![slot] = ((vals[base]![slot] as bigint | null) ?? 0n) + ((from[base]![src] as bigint | null) ?? 0n); },
         result: (vals, base, slot) => (vals[base]![slot] as bigint | null) ?? 0n,
       };
@@ -112,7 +110,7 @@ export function makeAggregator(fn: AggFn, input: DataType | null, name: string, 
       const t = input!.kind === 'double' ? double : long;
       const conv = (v: Cell): Cell => (v === null ? null : t === long ? (typeof v === 'bigint' ? v : BigInt(v as number)) : Number(v));
       return {
-        name, type: t, stateFields: [f('sum', t)],
+        name, type: t, stateFields: [f('sum', t)], grouped: groupedSum(input!),
         update: (vals, base, slot, v) => { vals[base]![slot] = addCells(vals[base]![slot] ?? null, conv(v)); },
         merge: (vals, base, slot, from, src) => { vals[base]![slot] = addCells(vals[base]![slot] ?? null, from[base]![src] ?? null); },
         result: (vals, base, slot) => vals[base]![slot] ?? null,
@@ -122,7 +120,7 @@ export function makeAggregator(fn: AggFn, input: DataType | null, name: string, 
       if (input?.kind === 'decimal') return decimalAvg(name, input);
       need(input !== null && isNumeric(input), 'a number');
       return {
-        name, type: double, stateFields: [f('sum', double), f('n', long)],
+        name, type: double, stateFields: [f('sum', double), f('n', long)], grouped: groupedAvg(input!),
         update: (vals, base, slot, v) => {
           if (v === null) return;
           vals[base]![slot] = ((vals[base]![slot] as number | null) ?? 0) + Number(v);
@@ -137,7 +135,8 @@ export function makeAggregator(fn: AggFn, input: DataType | null, name: string, 
     case 'min': case 'max': {
       need(input !== null && input.kind !== 'struct' && input.kind !== 'binary', 'an orderable column');
       const sign = fn === 'min' ? -1 : 1;
-      return extreme(name, input!, (a, b) => sign * ((a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0) > 0);
+      const grouped = ['int', 'long', 'double', 'date', 'timestamp'].includes(input!.kind) ? groupedExtreme(input!, fn === 'max') : undefined;
+      return { ...extreme(name, input!, (a, b) => sign * ((a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0) > 0), grouped };
     }
     case 'first': case 'last': {
       need(input !== null && input.kind !== 'struct', 'a column');

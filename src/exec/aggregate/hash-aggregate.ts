@@ -7,6 +7,7 @@ import { cellReader, cellWriter } from '../../data/cells.ts';
 import { BatchKeys, rowHash } from '../../state/key-hash.ts';
 import { isEvicted, isLate } from '../watermark-rule.ts';
 import type { StateStore } from '../../state/state-store.ts';
+import type { NumberColumn, NumberHolder } from '../../state/number-column.ts';
 import type { OutputMode } from '../../sinks/sink.ts';
 import type { OperatorKey, OperatorMetadata } from '../../checkpoint/operator-metadata.ts';
 import { newEvalContext, type EvalContext, type Bound } from '../compiled-expr.ts';
@@ -56,6 +57,8 @@ export class HashAggregate implements StatefulOperator {
   private readonly window: WindowKey | null;
   private readonly windowPos: number;
   private readonly valueBase: number[];
+  /** How the store holds each state value column: typed for aggregates with a grouped form (and one input), else cells. */
+  readonly stateNumbers: readonly (NumberHolder | null)[];
   /** The group number of each store slot within one process() call (-1 between calls). */
   private groupOf: Int32Array<ArrayBuffer> = new Int32Array(0);
   /** Which state key column holds the event time that closes a group, and how to get its end. */
@@ -73,6 +76,7 @@ export class HashAggregate implements StatefulOperator {
     this.stateKey = struct(keyFields);
     let base = 0;
     this.valueBase = aggs.map((a) => { const b = base; base += a.aggregator.stateFields.length; return b; });
+    this.stateNumbers = aggs.flatMap((a): readonly (NumberHolder | null)[] => (a.aggregator.grouped && !a.extra?.length ? a.aggregator.grouped.holders : a.aggregator.stateFields.map(() => null)));
     this.stateValue = struct(aggs.flatMap((a, k) => a.aggregator.stateFields.map((f) => ({ ...f, name: `${k}_${f.name}` }))));
     this.schema = struct([
       ...keys.map((k) => ({ name: k.name, type: isWindow(k) ? windowType : k.bound.type, nullable: true })),
@@ -106,33 +110,32 @@ export class HashAggregate implements StatefulOperator {
     const late: Batch[] = [];
     let numLate = 0;
     const vals = store.values;
-    const starts: number[] = [];
     const aggs = this.spec.aggs;
-    // The groups this call meets, numbered in the order met: groupOf[slot] is a slot's number
-    // (-1: not met yet). Slots are found once per row through the store's hash index, straight
-    // from the key columns (no key string, no cell per row). Count-only aggregates count rows
-    // per group in plain numbers and fold them into the store at the end.
+    // Aggregates over numbers update typed columns (grouped.ts) when the store holds theirs so.
+    const numberCols = aggs.map((_, k) => this.numberColumns(store, k));
+    const starts: number[] = [];
+    // The groups this call meets, in the order met: groupOf[slot] is a slot's number (-1: not
+    // met yet). Slots are found once per row through the store's hash index, straight from the
+    // key columns (no key string, no cell per row), into a vector of (row, slot) pairs that each
+    // aggregate then folds in one loop.
     const groupSlot: number[] = [];
     let groupOf = this.groupOf;
-    const counts: (number[] | null)[] = aggs.map((a) => (a.aggregator.addCount ? [] : null));
     // Spark's complete mode keeps every input row, late or not: it evicts nothing, so no window is closed.
     const dropsLate = this.closeBy !== null && mode !== 'complete';
     const plainTypes = this.plain.map((k) => k.bound.type);
+    const perRow = this.window?.kind === 'sliding' ? Math.ceil(this.window.sizeMs / this.window.slideMs) : 1;
     for (const b of input) {
       const n = b.numRows;
       if (n === 0) continue;
       const keyCols = this.plain.map((k) => k.bound.eval(b, noCtx));
       const rowKeys = new BatchKeys(keyCols, plainTypes, n);
-      const inputs = aggs.map((a) => (a.input && a.aggregator.addCount ? a.input.eval(b, noCtx) : null));
-      const readers = aggs.map((a, k) => { const d = inputs[k]; return d ? cellReader(d, a.input!.type) : aggInputReader(a, b); });
-      // Per count-only aggregate: does every row count (count(*), or an input without nulls)?
-      const countsAll = inputs.map((d, k) => aggs[k]!.input === null || (d !== null && d.nullCount === 0));
       const timeCol = this.window ? this.window.time.eval(b, noCtx) : null;
       // The event times' int64 words, read as two int32s: no BigInt allocated per row (exact below 2^53 ms).
       const tv = timeCol ? timeCol.values as BigInt64Array : null;
       const times = tv && LITTLE_ENDIAN ? new Int32Array(tv.buffer, tv.byteOffset, tv.length * 2) : null;
       const lateRows: number[] = [];
       const closeKeyVals = this.closeBy && !this.window ? (keyCols[this.closeBy.keyIndex]!.values as BigInt64Array) : null;
+      let rowOf = new Int32Array(n * perRow), slotOf = new Int32Array(n * perRow), m = 0;
       for (let i = 0; i < n; i++) {
         if (this.window) {
           if (!isValid(timeCol!, i)) continue; // no event time: no window, as in Spark
@@ -150,35 +153,38 @@ export class HashAggregate implements StatefulOperator {
           let slot = store.findRow(rowKeys, i, h, last);
           if (slot < 0) slot = store.insertRow(rowKeys, i, h, last);
           if (slot >= groupOf.length) groupOf = this.groupOf = growGroups(groupOf, store.capacity);
-          let g = groupOf[slot]!;
-          if (g < 0) {
-            g = groupOf[slot] = groupSlot.length;
+          if (groupOf[slot]! < 0) {
+            groupOf[slot] = groupSlot.length;
             groupSlot.push(slot);
             store.touch(slot);
-            for (const c of counts) if (c) c.push(0);
           }
-          for (let a = 0; a < aggs.length; a++) {
-            const c = counts[a];
-            if (c) { if (countsAll[a] || readers[a]!(i) !== null) c[g]!++; }
-            else aggs[a]!.aggregator.update(vals, this.valueBase[a]!, slot, readers[a]!(i));
-          }
+          if (m === rowOf.length) { rowOf = growInts(rowOf); slotOf = growInts(slotOf); }
+          rowOf[m] = i; slotOf[m++] = slot;
         }
         if (droppedHere) lateRows.push(i);
       }
       if (lateRows.length) late.push(takeBatch(b, Int32Array.from(lateRows)));
+      // After the slots: a new slot may have replaced the typed columns' arrays.
+      for (let a = 0; a < aggs.length; a++) {
+        const agg = aggs[a]!, cols = numberCols[a];
+        if (cols) { agg.aggregator.grouped!.update(cols, agg.input ? agg.input.eval(b, noCtx) : null, rowOf, slotOf, m); continue; }
+        const read = aggInputReader(agg, b), base = this.valueBase[a]!, update = agg.aggregator.update;
+        for (let j = 0; j < m; j++) update(vals, base, slotOf[j]!, read(rowOf[j]!));
+      }
     }
     for (const slot of groupSlot) groupOf[slot] = -1;
-    for (let a = 0; a < aggs.length; a++) {
-      const c = counts[a];
-      if (!c) continue;
-      const agg = aggs[a]!.aggregator, base = this.valueBase[a]!;
-      for (let g = 0; g < c.length; g++) if (c[g]! > 0) agg.addCount!(vals, base, groupSlot[g]!, c[g]!);
-    }
     for (let a = 0; a < aggs.length; a++) {
       const agg = aggs[a]!.aggregator, base = this.valueBase[a]!;
       if (agg.endBatch) for (const slot of groupSlot) agg.endBatch(vals, base, slot);
     }
     return { output: this.emit(store, w, mode), late, numLateRows: numLate };
+  }
+
+  /** Aggregate k's state columns when the store holds them as numbers (see stateNumbers), else null. */
+  private numberColumns(store: StateStore, k: number): NumberColumn[] | null {
+    const g = this.spec.aggs[k]!.aggregator.grouped, base = this.valueBase[k]!;
+    if (!g || this.stateNumbers[base] === null || !store.numbers[base]) return null;
+    return g.holders.map((_, j) => store.numbers[base + j]!);
   }
 
   /** The event-time bound of a group (its window's end, or its event-time key), null if it has none. */
@@ -223,12 +229,20 @@ export class HashAggregate implements StatefulOperator {
       }
     }
     this.spec.aggs.forEach((a, k) => {
+      const numbers = this.numberColumns(store, k);
+      if (numbers) { cols.push(a.aggregator.grouped!.result(numbers, slots)); return; }
       const wr = cellWriter(a.aggregator.type, n);
       for (const s of slots) wr.push(a.aggregator.result(store.values, this.valueBase[k]!, s));
       cols.push(wr.finish());
     });
     return makeBatch(this.schema, cols, n);
   }
+}
+
+function growInts(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2 + 16);
+  b.set(a);
+  return b;
 }
 
 function growGroups(a: Int32Array, capacity: number): Int32Array<ArrayBuffer> {

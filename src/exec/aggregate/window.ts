@@ -2,6 +2,7 @@ import * as A from 'apache-arrow';
 import { struct, timestamp, toArrowType } from '../../data/types.ts';
 import { cellWriter } from '../../data/cells.ts';
 import { isValid } from '../../data/batch.ts';
+import { primitiveColumn } from '../../data/builders.ts';
 
 /** Window start(s) of an event time, Spark's rule: start <= t < start + size, starts aligned to the epoch. */
 export function tumblingStart(t: number, size: number): number {
@@ -19,9 +20,17 @@ export const windowType = struct({ start: timestamp, end: timestamp });
 const windowArrow = toArrowType(windowType) as A.Struct;
 
 export function windowColumn(n: number, startOf: (i: number) => number, endOf: (i: number) => number): A.Data {
-  const sw = cellWriter(timestamp, n), ew = cellWriter(timestamp, n);
-  for (let i = 0; i < n; i++) { sw.push(startOf(i)); ew.push(endOf(i)); }
-  return A.makeData({ type: windowArrow, length: n, nullCount: 0, children: [sw.finish(), ew.finish()] });
+  // The ms as two 32-bit words each, straight into the int64 buffers: through a cell writer this
+  // was a fifth of an aggregation batch that outputs 1M windows (profiled). Ends are never null.
+  const starts = new BigInt64Array(n), ends = new BigInt64Array(n), sw = new Int32Array(starts.buffer), ew = new Int32Array(ends.buffer);
+  for (let i = 0; i < n; i++) { putMs(sw, i, startOf(i)); putMs(ew, i, endOf(i)); }
+  return A.makeData({ type: windowArrow, length: n, nullCount: 0, children: [primitiveColumn(timestamp, starts, n), primitiveColumn(timestamp, ends, n)] });
+}
+
+const LO = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+function putMs(w: Int32Array, i: number, t: number): void {
+  const ms = Math.trunc(t), hi = Math.floor(ms / 4294967296);
+  w[2 * i + LO] = ms - hi * 4294967296; w[2 * i + 1 - LO] = hi;
 }
 
 /**
