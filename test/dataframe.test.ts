@@ -277,6 +277,6 @@ describe('the trigger loop', () => {
     expect(() => session.readStream.format('kafka').schema(T.struct({ a: T.int })).option('kafka.bootstrap.servers', 'h:1').option('subscribe', 't').load())
       .toThrow(/kafka source has a fixed schema/);
     await expect(df.writeStream.format('parquet').option('CheckpointLocation', tmpDir('cp')).option('Compresion', 'zstd').start(tmpDir('o')))
-      .rejects.toThrow(/Unknown option 'Compresion' for the parquet sink\. Its options are: checkpointLocation, path, lateRowsPath, (ui.port, )?compression/);
+      .rejects.toThrow(/Unknown option 'Compresion' for the parquet sink\. Its options are: checkpointLocation, path, lateRowsPath, (sluice.scaleOut, )?(ui.port, )?compression/);
   });
 });
