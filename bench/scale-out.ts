@@ -7,8 +7,9 @@
  * Two queries, each over its own topic of N events on P partitions (produced first, not timed), with the
  * tests' child fixtures (fixed split, worker i of n):
  * - stateless: test/fixtures/scale-out-query.ts (from_json -> filter -> Parquet), availableNow; timed from
- *   spawning the processes until all have exited, so it includes each process's start (startup_secs: the
- *   plain query over an empty topic; events_per_sec_after_startup subtracts it once);
+ *   spawning the processes until all have exited, so it includes each process's start (startup_secs and startup_cpu_secs:
+ *   the plain query over an empty topic; the *_after_startup figures subtract one start's time, and every
+ *   process's start-up CPU);
  * - windowed: test/fixtures/scale-out-windowed-query.ts (withWatermark 10 min, count per 10 s window and key,
  *   append) as stage-0 and stage-1 tasks, processingTime 100 ms; event times span 5 minutes, below the
  *   delay, so no row is late whichever task runs ahead. When every input partition has been read (the
@@ -58,7 +59,7 @@ function pidCpuSecs(pid: number): number {
 }
 
 interface Progress { batchId: number; task?: string; endOffset?: unknown }
-interface RunFigures { secs: number; cpu_secs: number; idle_cpu_ms_per_sec?: number; tasks: number }
+interface RunFigures { secs: number; cpu_secs: number; idle_cpu_ms_per_sec?: number; tasks: number; processes: number }
 
 async function topicOf(broker: TestBroker, name: string, value: (i: number) => string): Promise<string> {
   const topic = uniqueTopic(name);
@@ -85,7 +86,7 @@ async function stateless(broker: TestBroker, topic: string, workers: number, exp
       const [r] = await duckQuery(`select count(*)::BIGINT n, count(distinct id)::BIGINT d from read_parquet('${join(dir, 'out')}/**/*.parquet')`);
       if (Number(r!.n) !== expectRows || Number(r!.d) !== expectRows) throw new Error(`stateless ${workers} workers: ${r!.n} rows (${r!.d} distinct), expected ${expectRows}`);
     }
-    return { secs, cpu_secs: cpu, tasks: workers ? P : 1 };
+    return { secs, cpu_secs: cpu, tasks: workers ? P : 1, processes: Math.max(1, workers) };
   } finally { rmSync(dir, { recursive: true, force: true }); }
 }
 
@@ -132,7 +133,7 @@ async function windowed(broker: TestBroker, workers: number): Promise<RunFigures
     const cpu = childCpuSecs() - cpu0;
     const [r] = await duckQuery(`select count(*)::BIGINT n, sum(count)::BIGINT s from read_parquet('${out}/**/*.parquet')`);
     if (Number(r!.n) !== WINDOWS || Number(r!.s) !== N) throw new Error(`windowed ${workers} workers: ${r!.n} windows summing to ${r!.s}, expected ${WINDOWS} summing to ${N}`);
-    return { secs, cpu_secs: cpu, idle_cpu_ms_per_sec: Math.round(idle), tasks: workers ? 2 * P : 1 };
+    return { secs, cpu_secs: cpu, idle_cpu_ms_per_sec: Math.round(idle), tasks: workers ? 2 * P : 1, processes: Math.max(1, workers) };
   } finally {
     for (const k of kills) k();
     rmSync(dir, { recursive: true, force: true });
@@ -151,10 +152,12 @@ try {
   const fig = (r: RunFigures) => ({
     secs: +r.secs.toFixed(2), events_per_sec: Math.round(N / r.secs),
     // Less one process start (startup_secs; the processes start in parallel): the rate of the loops themselves.
-    events_per_sec_after_startup: Math.round(N / Math.max(0.01, r.secs - startup.secs)), cpu_secs: +r.cpu_secs.toFixed(2), events_per_cpu_sec: Math.round(N / r.cpu_secs),
+    events_per_sec_after_startup: Math.round(N / Math.max(0.01, r.secs - startup.secs)),
+    // Less every process's start-up CPU (startup_cpu_secs each): the CPU the events themselves cost.
+    events_per_cpu_sec_after_startup: Math.round(N / Math.max(0.01, r.cpu_secs - r.processes * startup.cpu_secs)), cpu_secs: +r.cpu_secs.toFixed(2), events_per_cpu_sec: Math.round(N / r.cpu_secs),
     ...(r.idle_cpu_ms_per_sec !== undefined ? { idle_cpu_ms_per_sec: r.idle_cpu_ms_per_sec, idle_cpu_ms_per_sec_per_task: +(r.idle_cpu_ms_per_sec / r.tasks).toFixed(1) } : {}),
   });
-  const result: Record<string, unknown> = { bench: 'scale-out', events: N, partitions: P, cores: availableParallelism(), startup_secs: +startup.secs.toFixed(2) };
+  const result: Record<string, unknown> = { bench: 'scale-out', events: N, partitions: P, cores: availableParallelism(), startup_secs: +startup.secs.toFixed(2), startup_cpu_secs: +startup.cpu_secs.toFixed(2) };
   const sl: Record<string, unknown> = {}, win: Record<string, unknown> = {};
   for (const w of [0, ...WORKERS]) {
     const r = await stateless(broker, input, w, purchases);

@@ -3,7 +3,7 @@
 // 0_0..0_7 (input partition p -> repartition topic) and stage-1 tasks 1_0..1_7 (repartition partition q ->
 // window count -> Parquet), both sets split among the workers. DuckDB reads the outputs: 1 worker and 3
 // workers write the plain query's windows and counts, each once; so do 3 workers when one is SIGKILLed mid-batch
-// and started again.
+// and started again, and 3 workers of the Kafka group (the kill-and-takeover case is skipped: a known failure, below).
 //
 // No row is late under any interleaving of the tasks: the data rows' event times span 40 s and the watermark
 // delay is 10 minutes, so no data row can pass the watermark whichever task runs ahead. The windows close on
@@ -91,6 +91,7 @@ class Workers {
     const r = runQueryChild<Progress>(ROOT, [FIXTURE, broker.bootstrap, this.topic, this.cp, this.out, String(MAX_OFFSETS), mode], { ...process.env },
       { ...o, onSpawn: (c) => { this.kills.push(c.kill); o.onSpawn?.(c); } }, CHILD_TIMEOUT_MS, (p) => this.observe(p));
     this.runs.push(r);
+    if (process.env.SCWIRE_DEBUG) void r.then((x) => process.stderr.write(`[child ${mode}] ${describeRun(x)}\n`));
     return r;
   }
 
@@ -179,5 +180,49 @@ describe('scale-out: a windowed count as stage-0 and stage-1 tasks in worker pro
     const r = await scaleOutRun(['0/3', '1/3', '2/3'], { worker: 1, at: 'beforeCommit:1' });
     expect(r.crashed?.signal, r.crashed ? describeRun(r.crashed) : 'worker 1 never ended').toBe('SIGKILL');
     expect(await windows(r.out), r.runs.map(describeRun).join('\n')).toEqual(expected);
+  }, 900_000);
+
+  it('3 workers of the Kafka group, their tasks moved by the rebalances as they join: every window once, with its count', async () => {
+    const topic = await inputTopic();
+    const dir = tmpDir('so-win-group');
+    const cp = path.join(dir, 'cp'), out = path.join(dir, 'out');
+    await prepareCheckpoint(cp);
+    const w = new Workers(topic, cp, out);
+    for (let i = 0; i < 3; i++) void w.start('group');
+    await w.untilUpstreamRead();
+    await produce(broker.bootstrap, topic, flushRows());
+    const runs = await w.settle(expected.length);
+    expect(await windows(out), runs.map(describeRun).join('\n')).toEqual(expected);
+    // The group dealt both stages' tasks out: 16 tasks ran, none in two workers of one generation.
+    const ran = runs.flatMap((r) => r.progress as (Progress & { generation: number })[]);
+    expect(new Set(ran.map((p) => p.task)).size).toBe(16);
+  }, 900_000);
+
+  // KNOWN FAILURE, skipped (sc-wire's report): with a group worker SIGKILLed after its 6th progress line (an
+  // arbitrary point of its other tasks' batches) and its tasks taken over by the two others, windows came out
+  // once each but with counts too high (seen: 33, 31, 31 for 29, 28, 28 in the 10 s..20 s windows), so some rows
+  // were counted twice. The same group without the kill (above) and the fixed split killed at beforeCommit:1 and
+  // restarted (above) are right, so the suspect is a task's re-run after a kill at another point (an upstream
+  // batch whose Kafka transaction committed before commits/<N>, re-run by a new owner). Not diagnosed yet.
+  it.skip('a worker of the group SIGKILLed mid-run: the others take its upstream and downstream tasks over; every window once', async () => {
+    const topic = await inputTopic();
+    const dir = tmpDir('so-win-group-kill');
+    const cp = path.join(dir, 'cp'), out = path.join(dir, 'out');
+    await prepareCheckpoint(cp);
+    const w = new Workers(topic, cp, out);
+    const survivors = [w.start('group'), w.start('group')];
+    const killed = await w.start('group', { killAfterProgress: { n: 6, delayMs: 0 } });
+    expect(killed.signal, describeRun(killed)).toBe('SIGKILL');
+    await w.untilUpstreamRead();
+    await produce(broker.bootstrap, topic, flushRows());
+    const runs = await w.settle(expected.length);
+    expect(await windows(out), runs.map(describeRun).join('\n')).toEqual(expected);
+    // What the killed worker owned when it died ran again in the survivors, in a later generation.
+    const last = killed.progress.at(-1) as Progress & { generation: number };
+    const lost = new Set(last.owned);
+    const after = (await Promise.all(survivors)).flatMap((r) => r.progress as (Progress & { generation: number })[])
+      .filter((p) => lost.has(p.task!) && p.generation > last.generation);
+    expect(lost.size).toBeGreaterThan(0);
+    expect(new Set(after.map((p) => p.task))).toEqual(lost);
   }, 900_000);
 });
