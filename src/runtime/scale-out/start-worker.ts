@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AnalysisError, CheckpointError, OptionError } from '../../errors.ts';
+import { CheckpointError, OptionError } from '../../errors.ts';
 import type { Checkpoint } from '../../checkpoint/checkpoint.ts';
 import { loadOrCreateQueryId } from '../../checkpoint/query-metadata.ts';
 import type { PhysicalPlan } from '../../plan/physical-plan.ts';
@@ -7,7 +7,7 @@ import type { QueryAttachment } from '../query-observers.ts';
 import type { QueryHost, QuerySpec } from '../start-query.ts';
 import { StreamingQuery } from '../streaming-query.ts';
 import type { Trigger } from '../trigger.ts';
-import { inputStage } from './input-layout.ts';
+import { queryStages, type QueryStages } from './query-stages.ts';
 import { loadOrCreateScaleOutLayout, stageTasks } from './scale-out-file.ts';
 import { StaticAssignment, type TaskAssignment } from './task-assignment.ts';
 import { GroupAssignment } from './group-assignment.ts';
@@ -69,20 +69,18 @@ export interface WorkerStart {
 export async function startWorker(w: WorkerStart): Promise<StreamingQuery> {
   const { spec, plan, host, checkpoint } = w;
   const attachments: QueryAttachment[] = [];
-  let id: string, assignment: TaskAssignment;
+  let id: string, assignment: TaskAssignment, stages: QueryStages;
   try {
-    if (plan.stages.length) {
-      throw new AnalysisError(`Scale-out runs stateless queries so far: this query has ${plan.stages.map((s) => s.operator.shape.operator).join(' -> ')}, `
-        + `whose keys must first be brought together in one task by a repartition stage (docs/design/scale-out.md), which is not built yet. Run it without option '${SCALE_OUT_OPTION}'.`);
-    }
     if ((await checkpoint.storage.list(checkpoint.offsetsDir)).length) {
       throw new CheckpointError(`Checkpoint ${checkpoint.root} was written by a run without scale-out (it has offsets/); its progress is not split by task. `
         + `Run it without option '${SCALE_OUT_OPTION}', or start the scale-out query with a new checkpointLocation and output path.`);
     }
     const split = fixedSplit(host.conf);
     id = await loadOrCreateQueryId(checkpoint);
-    const layout = await loadOrCreateScaleOutLayout(checkpoint, { version: 1, stages: [await inputStage(plan)] });
-    const tasks = stageTasks(layout.stages[0]!);
+    stages = await queryStages(spec, plan, host, checkpoint, w.trigger);
+    const layout = await loadOrCreateScaleOutLayout(checkpoint, { version: 1, stages: stages.stages });
+    // One task list for both stages: the group balances them together, so each worker runs upstream and downstream tasks.
+    const tasks = layout.stages.flatMap(stageTasks);
     if (split) assignment = new StaticAssignment(tasks, split.worker, split.workers);
     else {
       const v = host.conf.get(SESSION_TIMEOUT_CONF);
@@ -102,8 +100,8 @@ export async function startWorker(w: WorkerStart): Promise<StreamingQuery> {
     host.streams.remove(query);
   });
   const worker = new Worker({
-    id, runId, name: spec.queryName, plan, outputMode: spec.outputMode, trigger: w.trigger, ...w.settings, onPhase: w.onPhase,
-    checkpoint, sinkRequest: spec, sessionConf: host.conf, leaseWaitMs: DEFAULT_LEASE_WAIT_MS,
+    id, runId, name: spec.queryName, trigger: w.trigger, ...w.settings, onPhase: w.onPhase,
+    checkpoint, taskPlan: (task) => stages.taskPlan(task), sessionConf: host.conf, leaseWaitMs: DEFAULT_LEASE_WAIT_MS,
     onIdle: () => query.idle(),
   }, assignment, (p) => query.progress(p));
   host.streams.add(query);

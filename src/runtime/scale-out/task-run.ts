@@ -4,16 +4,30 @@ import { QueryLease, LEASE_EXPIRE_MS } from '../../checkpoint/query-lease.ts';
 import { ensureQueryId } from '../../checkpoint/query-metadata.ts';
 import type { Sink } from '../../sinks/sink.ts';
 import type { Source } from '../../sources/source.ts';
+import type { PhysicalPlan } from '../../plan/physical-plan.ts';
 import { MicroBatchExecution, type ExecutionConfig } from '../micro-batch-execution.ts';
 import type { StreamingQueryProgress } from '../progress.ts';
 import { resolveSink, type SinkRequest } from '../resolve-sink.ts';
 
+/**
+ * What one task runs: its stage's plan, sink and output mode, and the input partition its
+ * sources are restricted to (`partitioned.restrict`), or null when the stage's plan already
+ * reads only the task's partition (a downstream stage's repartition source).
+ */
+export interface TaskPlan {
+  readonly plan: PhysicalPlan;
+  readonly sinkRequest: SinkRequest;
+  readonly outputMode: ExecutionConfig['outputMode'];
+  readonly partition: number | null;
+}
+
 /** What every task of one worker shares: the query, its settings and the worker's run. */
 export interface TaskContext extends Pick<ExecutionConfig,
-  'id' | 'runId' | 'name' | 'plan' | 'outputMode' | 'trigger' | 'stateSnapshotInterval' | 'watermarkPolicy' | 'minBatchesToRetain' | 'pollingDelayMs' | 'conf' | 'onPhase'> {
+  'id' | 'runId' | 'name' | 'trigger' | 'stateSnapshotInterval' | 'watermarkPolicy' | 'minBatchesToRetain' | 'pollingDelayMs' | 'conf' | 'onPhase'> {
   /** The query's checkpoint; each task's is `tasks/<task>/` in it. */
   readonly checkpoint: Checkpoint;
-  readonly sinkRequest: SinkRequest;
+  /** Task id -> what it runs (its stage's part of the query). */
+  readonly taskPlan: (task: string) => TaskPlan;
   /** The session's conf, for the sink's settings. */
   readonly sessionConf: ReadonlyMap<string, string>;
   /** How long a gained task waits for its previous owner to give its lease up. */
@@ -50,13 +64,14 @@ export class TaskRun {
 
   get isEnded(): boolean { return this.ended; }
 
-  /** Open task `task` (partition `partition` of stage 0) and start its trigger loop; waits for the lease up to ctx.leaseWaitMs. */
-  static async open(ctx: TaskContext, task: string, partition: number, signal: AbortSignal): Promise<TaskRun> {
+  /** Open task `task` and start its trigger loop; waits for the lease up to ctx.leaseWaitMs. */
+  static async open(ctx: TaskContext, task: string, signal: AbortSignal): Promise<TaskRun> {
+    const { plan, sinkRequest, outputMode, partition } = ctx.taskPlan(task);
     const checkpoint = ctx.checkpoint.taskCheckpoint(task);
     const { storage } = checkpoint;
     await ensureQueryId(checkpoint, ctx.id);
     const lease = await acquireWaiting(checkpoint, ctx.runId, ctx.leaseWaitMs, signal);
-    const { sink, lateSink } = resolveSink(ctx.sinkRequest, ctx.plan, ctx.sessionConf, []);
+    const { sink, lateSink } = resolveSink(sinkRequest, plan, ctx.sessionConf, []);
     let sources: Source[] = [];
     const opened: Sink[] = [];
     try {
@@ -65,9 +80,9 @@ export class TaskRun {
         opened.push(s);
         await s.open?.({ queryId: ctx.id, storage, dir: checkpoint.sinkDir(i), onPhase: ctx.onPhase, task });
       }
-      const resuming = await Promise.all(ctx.plan.sources.map((_, i) => storage.exists(checkpoint.sourceStartPath(i))));
-      sources = ctx.plan.sources.map((s, i) => s.provider.create({
-        options: s.provider.partitioned!.restrict(s.options, partition), metadataPath: checkpoint.sourceDir(i), resuming: resuming[i]!,
+      const resuming = await Promise.all(plan.sources.map((_, i) => storage.exists(checkpoint.sourceStartPath(i))));
+      sources = plan.sources.map((s, i) => s.provider.create({
+        options: partition === null ? s.options : s.provider.partitioned!.restrict(s.options, partition), metadataPath: checkpoint.sourceDir(i), resuming: resuming[i]!,
       }));
     } catch (e) {
       await Promise.all(opened.map((s) => s.close?.().catch(() => undefined)));
@@ -76,7 +91,7 @@ export class TaskRun {
     }
     lease.startRenewing();
     const exec = new MicroBatchExecution({
-      ...ctx, checkpoint, sources, sink, lateSink,
+      ...ctx, plan, outputMode, checkpoint, sources, sink, lateSink,
       leaseLost: () => lease.lostReason,
       onProgress: (p) => ctx.onProgress(task, p), onIdle: ctx.onIdle,
     });

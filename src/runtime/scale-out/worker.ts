@@ -9,9 +9,6 @@ const REBALANCE_CHECK_MS = 100;
 
 const waitingStatus: QueryStatus = { message: 'Waiting for tasks to be assigned', isDataAvailable: false, isTriggerActive: false };
 
-/** `<stage>_<p>` -> p (a stage-0 task reads input partition p). */
-const partitionOf = (task: string): number => Number(task.slice(task.indexOf('_') + 1));
-
 /**
  * A scale-out worker (docs/design/scale-out.md): runs the tasks its assignment gives it, each in
  * its own trigger loop in this process. Concurrent loops rather than one loop taking the tasks'
@@ -71,7 +68,7 @@ export class Worker implements QueryExecution {
         this.owned = a.tasks;
         for (const task of a.tasks) {
           if (this.running.has(task) || signal.aborted) continue;
-          this.running.set(task, await TaskRun.open(ctx, task, partitionOf(task), signal));
+          this.running.set(task, await TaskRun.open(ctx, task, signal));
         }
         if (await this.untilChange(signal) === 'ended') return;
       }
