@@ -33,16 +33,8 @@ export interface StateOperatorProgress {
   readonly snapshot?: StateSnapshotProgress;
 }
 
-export interface StateSnapshotProgress {
-  readonly version: number;
-  readonly writtenIn: 'batch' | 'background';
-  readonly viewMs: number;
-  readonly encodeMs: number;
-  readonly writeMs: number;
-  readonly totalMs: number;
-  readonly bytes: number;
-  readonly numRows: number;
-}
+/** A state snapshot as progress shows it: the store's report (snapshot-writer.ts), its row count named as Spark names counts. */
+export type StateSnapshotProgress = Omit<SnapshotReport, 'rows'> & { readonly numRows: number };
 
 /** What the operator reported for the batch, beside the store's own counters. */
 export interface StateOperatorRun {
