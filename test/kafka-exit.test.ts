@@ -11,10 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { SLUICE_BIN } from './support/cli.ts';
 import { tmpDir } from './support/tmp.ts';
+import { childCommand } from './support/child-bundles.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = 'test/fixtures/exit-after-query.ts';
-/** Generous: a child's tsx start alone takes seconds on a busy 2-core machine. The query itself takes well under one. */
+/** Generous: a child's start alone takes seconds on a busy 2-core machine. The query itself takes well under one. */
 const DEADLINE_MS = 40_000;
 const REPEATS = Number(process.env.SLUICE_EXIT_REPEATS ?? 3);
 const RECORDS = 400;
@@ -23,7 +24,7 @@ interface ChildExit { code: number | null; signal: NodeJS.Signals | null; killed
 
 function runChild(args: string[]): Promise<ChildExit> {
   const t0 = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args], {
+  const child = spawn(process.execPath, childCommand([FIXTURE, ...args]), {
     cwd: ROOT, env: { ...process.env, EXIT_DEBUG: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '', stderr = '', killed = false;

@@ -17,6 +17,7 @@ import { UpstreamClient } from '../tools/kafka-front/upstream.ts';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { haveKcat, kcatConsume } from './support/kcat.ts';
 import { startFront, type TestFront } from './support/kafka-front.ts';
+import { childCommand } from './support/child-bundles.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/txn-producer.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -108,7 +109,7 @@ async function endTxn(transactionalId: string, id: { producerId: bigint; produce
 
 /** Runs test/fixtures/txn-producer.ts: it begins a transaction, writes `n` records to each partition, and is SIGKILLed. */
 async function killedMidTransaction(topic: string, transactionalId: string, n: number): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, front.bootstrap, topic, transactionalId, String(n), 'killed'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, childCommand([CHILD, front.bootstrap, topic, transactionalId, String(n), 'killed']), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, signal) => resolve(signal)));

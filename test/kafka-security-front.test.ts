@@ -14,6 +14,7 @@ import { startFront, type TestFront } from './support/kafka-front.ts';
 import { kcatConsume } from './support/kcat.ts';
 import { jksTrustStore } from './support/key-store-files.ts';
 import { tmpDir } from './support/tmp.ts';
+import { childCommand } from './support/child-bundles.ts';
 
 const PASSWORD = 'pa55-w0rd-never-shown', OTHER = 'sc0tt-tiger-never-shown';
 const USERS = { alice: PASSWORD, bob: OTHER };
@@ -136,7 +137,7 @@ describe.skipIf(external)('a process whose query read through TLS and SASL exits
     const f = await front({ tls: true, sasl: { mechanisms: ['SCRAM-SHA-512'], users: USERS } });
     const options = JSON.stringify({ 'kafka.security.protocol': 'SASL_SSL', 'kafka.sasl.mechanism': 'SCRAM-SHA-512', 'kafka.sasl.jaas.config': scram('alice', PASSWORD), 'kafka.ssl.truststore.location': f.caFile! });
     for (let i = 0; i < 2; i++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/exit-after-query.ts', f.bootstrap, topic, String(ROWS), 'availableNow', options],
+      const child = spawn(process.execPath, childCommand(['test/fixtures/exit-after-query.ts', f.bootstrap, topic, String(ROWS), 'availableNow', options]),
         { cwd: ROOT, env: { ...process.env, EXIT_DEBUG: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '', err = '', killed = false;
       child.stdout.on('data', (d: Buffer) => { out += d.toString(); });

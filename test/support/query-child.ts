@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { childCommand } from './child-bundles.ts';
 
 /** How a crash test ends a query child: its own crash hook, or a SIGKILL from the parent. */
 export interface ChildRunOptions {
@@ -34,7 +35,8 @@ export interface ChildResult<P> {
 /**
  * Run a query fixture in a child process (node itself, not npx: the process killed, and
  * whose signal is read, is the query's own), reading its JSON progress lines, killing it as
- * asked and, past `timeoutMs`, in any case.
+ * asked and, past `timeoutMs`, in any case. The fixture runs from its bundle when that is fresh
+ * (child-bundles.ts), else under tsx.
  */
 export function runQueryChild<P>(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, o: ChildRunOptions, timeoutMs: number,
   onProgress?: (p: P) => void): Promise<ChildResult<P>> {
@@ -42,7 +44,7 @@ export function runQueryChild<P>(cwd: string, args: readonly string[], env: Node
   delete childEnv.SLUICE_TEST_CRASH_AT;
   if (o.crashAt) childEnv.SLUICE_TEST_CRASH_AT = o.crashAt;
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, childCommand(args), { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const r: ChildResult<P> = { code: null, signal: null, progress: [], done: false, stderr: '', ms: 0, killedByParent: false };
   const timers: NodeJS.Timeout[] = [];
   const alive = (): boolean => child.exitCode === null && child.signalCode === null;
