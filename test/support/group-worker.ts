@@ -5,7 +5,7 @@ import { KafkaClient } from '../../src/kafka/kafka-client.ts';
 import { type GroupAssignment, GroupMember, type GroupMemberOptions, type RebalanceReason } from '../../src/kafka/group/group-member.ts';
 
 /** The test group's timing: the mock's rebalances wait sessionTimeout - 1 s, so it is short, with room for a busy machine. */
-export const TEST_TIMING = { sessionTimeoutMs: 4000, rebalanceTimeoutMs: 4000, heartbeatIntervalMs: 400 } as const;
+export const TEST_TIMING = { sessionTimeoutMs: 3000, rebalanceTimeoutMs: 3000, heartbeatIntervalMs: 300 } as const;
 
 export class GroupWorker {
   readonly client: KafkaClient;
