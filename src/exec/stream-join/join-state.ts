@@ -6,6 +6,7 @@ import type { NumberHolder } from '../../state/number-column.ts';
 import { hashCells } from '../../state/key-hash.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import type { JoinKeys } from './join-keys.ts';
+import { KeyChains } from './key-chains.ts';
 import { leafFields, leafTypes } from './row-cells.ts';
 
 export type SideName = 'left' | 'right';
@@ -81,8 +82,7 @@ export class JoinSideState {
   private hashOf = new Int32Array(1024);
   private seq = new Float64Array(1024);
   /** Key hash -> first and last slot of its chain, in the order the rows were added. */
-  private head = new Map<number, number>();
-  private tail = new Map<number, number>();
+  private readonly chains = new KeyChains();
   private count = 0;
   private nextSeq = 0;
   private generation = -1;
@@ -122,7 +122,7 @@ export class JoinSideState {
     this.generation = store.generation;
     this.flags.fill(0);
     this.reserve(store.capacity);
-    this.head.clear(); this.tail.clear(); this.count = 0; this.nextSeq = 0;
+    this.chains.clear(); this.count = 0; this.nextSeq = 0;
     const sides = store.keys[0]!, seqs = store.keys[1 + this.keyCount]!;
     const cells: Cell[] = new Array<Cell>(this.keyCount);
     for (let slot = 0; slot < store.capacity; slot++) {
@@ -144,19 +144,19 @@ export class JoinSideState {
   }
 
   private link(slot: number, h: number): void {
-    const last = this.tail.get(h);
+    const last = this.chains.append(h, slot);
     this.flags[slot]! |= LINKED;
     this.hashOf[slot] = h;
     this.next[slot] = -1;
-    this.prev[slot] = last ?? -1;
-    if (last === undefined) this.head.set(h, slot); else this.next[last] = slot;
-    this.tail.set(h, slot);
+    this.prev[slot] = last;
+    if (last >= 0) this.next[last] = slot;
   }
 
   private unlink(slot: number): void {
-    const p = this.prev[slot]!, n = this.next[slot]!, h = this.hashOf[slot]!;
-    if (p >= 0) this.next[p] = n; else if (n >= 0) this.head.set(h, n); else this.head.delete(h);
-    if (n >= 0) this.prev[n] = p; else if (p >= 0) this.tail.set(h, p); else this.tail.delete(h);
+    const p = this.prev[slot]!, n = this.next[slot]!;
+    if (p >= 0) this.next[p] = n;
+    if (n >= 0) this.prev[n] = p;
+    this.chains.unlink(this.hashOf[slot]!, p, n);
   }
 
   /**
@@ -167,9 +167,7 @@ export class JoinSideState {
     const out = new PairList(), nk = this.keyCount, { rows: kr, hash } = keys;
     for (let r = 0; r < nRows; r++) {
       const i = rows[r]!, h = hash[i]!;
-      let s = this.head.get(h);
-      if (s === undefined) continue;
-      for (; s >= 0; s = this.next[s]!) {
+      for (let s = this.chains.first(h); s >= 0; s = this.next[s]!) {
         let k = 0;
         while (k < nk && kr.equals(i, k, store.keys[1 + k]![s]!)) k++;
         if (k === nk) out.push(i, s);
