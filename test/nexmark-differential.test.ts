@@ -17,6 +17,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Session, type DataFrame, type StreamingQueryProgress } from '../src/index.ts';
 import { NexmarkTimeline, generateEvents } from '../src/sources/nexmark/nexmark-generator.ts';
+import { nexmarkSource } from '../src/sources/nexmark/nexmark-source.ts';
 import { toArrowTable } from '../src/data/batch.ts';
 import { queries, hotItems } from '../examples/nexmark/queries.ts';
 import { nexmarkFromKafka, nexmarkToKafka } from '../examples/nexmark/to-kafka.ts';
@@ -139,6 +140,22 @@ describe('nexmark source options', () => {
     // 1000 events a second from 3 s ago: event k is due at base + k ms.
     expect(read).toBeGreaterThanOrEqual(before - base);
     expect(read).toBeLessThanOrEqual(Date.now() - base + 1);
+  });
+
+  it('two open sources of one config (a self-join) share each chunk until both read it; one source keeps none', async () => {
+    const opts = new Map([['seed', '7'], ['baseTime', '0'], ['totalEvents', '1000']]);
+    const a = nexmarkSource.create({ options: opts }), b = nexmarkSource.create({ options: opts });
+    const [x] = await a.getBatch({ events: 0, baseTime: 0 }, { events: 100, baseTime: 0 });
+    const [y] = await b.getBatch({ events: 0, baseTime: 0 }, { events: 100, baseTime: 0 });
+    expect(y).toBe(x);
+    const [z] = await a.getBatch({ events: 0, baseTime: 0 }, { events: 100, baseTime: 0 });
+    expect(z, 'read by both: no longer kept').not.toBe(x);
+    expect(toArrowTable(z!).toArray().map((r) => r.toJSON())).toEqual(toArrowTable(x!).toArray().map((r) => r.toJSON()));
+    await b.stop();
+    const [u] = await a.getBatch({ events: 100, baseTime: 0 }, { events: 200, baseTime: 0 });
+    const [v] = await a.getBatch({ events: 100, baseTime: 0 }, { events: 200, baseTime: 0 });
+    expect(v, 'one open source: nothing kept').not.toBe(u);
+    await a.stop();
   });
 });
 

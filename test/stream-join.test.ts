@@ -43,6 +43,28 @@ describe('stream-stream join: late rows, checkpoint, refusals', () => {
     expect(p.stateOperators[0]).toMatchObject({ numRowsDroppedByWatermark: 2 });
   }, 60_000);
 
+  it("with a stateful operator on a side (here a dropDuplicates), the join's own late rows still go to lateRowsPath (issue 14 item 4)", async () => {
+    const imps = new MemoryStream(session, impSchema), clicks = new MemoryStream(session, clickSchema);
+    const out = tmpDir('join-out'), late = tmpDir('join-late');
+    const deduped = imps.toDF().withWatermark('impressionTime', '10 minutes').dropDuplicates('adId', 'impressionTime');
+    const q = await deduped.join(clicks.toDF().withWatermark('clickTime', '20 minutes'), expr('clickAdId = adId AND clickTime >= impressionTime AND clickTime <= impressionTime + interval 1 hour'))
+      .writeStream.format('parquet').option('checkpointLocation', tmpDir('join-cp')).option('lateRowsPath', late).start(out);
+    imps.addData([imp(1, 0), imp(2, 100)]);
+    clicks.addData([click(1, 5), click(2, 130)]);
+    await q.processAllAvailable(); // watermark: min(100 - 10, 130 - 20) = 90 minutes
+    imps.addData([imp(3, 80), imp(4, 95)]); // 80: late at the dropDuplicates, before the join
+    clicks.addData([click(4, 70), click(4, 100)]); // 70: late at the join
+    await q.processAllAvailable();
+    await q.stop();
+    // Written in the join's late-row table; the dropDuplicates' late row has another schema (the impressions'): counted only.
+    expect(await duckQuery(`SELECT join_side, adId, clickAdId, epoch_ms(clickTime) AS ct FROM read_parquet('${late}/**/*.parquet')`))
+      .toEqual([{ join_side: 'right', adId: null, clickAdId: 4n, ct: BigInt(min(70).getTime()) }]);
+    const p = q.recentProgress.filter((x) => x.numInputRows > 0).at(-1)!;
+    expect((p.stateOperators as { operatorName: string; numRowsDroppedByWatermark: number }[]).map((o) => [o.operatorName, o.numRowsDroppedByWatermark])).toEqual([['symmetricHashJoin', 1], ['dedupe', 1]]);
+    expect(await duckQuery(`SELECT adId, clickAdId FROM read_parquet('${out}/**/*.parquet') ORDER BY adId`))
+      .toEqual([{ adId: 1n, clickAdId: 1n }, { adId: 2n, clickAdId: 2n }, { adId: 4n, clickAdId: 4n }]);
+  }, 60_000);
+
   it('a restart with another join type is refused; `sluice checkpoint state` shows the buffered rows of both sides', async () => {
     const cp = tmpDir('join-cp');
     const run = async (how: string, data: boolean) => {

@@ -76,6 +76,11 @@ export interface PhysicalPlan {
    */
   readonly sourceStageOf?: readonly number[];
   /**
+   * The stage whose input schema lateRowsPath is written in (absent: the first): a stream-stream
+   * join's, when its sides have stages of their own, so the join's late rows are written, not only counted.
+   */
+  readonly lateRowsStage?: number;
+  /**
    * Columns of withWatermark() calls made on a stream that already had one (Spark: "Redefining
    * watermark is disallowed" unless allowMultiple is false); empty when none was.
    */
@@ -118,6 +123,11 @@ export function withStateful(child: PhysicalPlan, operator: StatefulOperator, tr
  */
 export function operatorIdOf(plan: PhysicalPlan, index: number): number {
   return plan.stages.length - 1 - index;
+}
+
+/** The schema lateRowsPath is written in: the input of the stage whose late rows it takes. */
+export function lateRowsSchema(plan: PhysicalPlan): Struct | undefined {
+  return plan.stages[plan.lateRowsStage ?? 0]?.operator.inputSchema;
 }
 
 /** Where stage k's output goes: a stage's input, or null for the sink. */

@@ -172,6 +172,7 @@ export function planStreamJoin(p: JoinNode, left: PhysicalPlan, right: PhysicalP
     stages,
     firstStageInputOf,
     ...(sourceStageOf.some((k) => k > 0) ? { sourceStageOf } : {}),
+    ...(stages.length > 1 ? { lateRowsStage: stages.length - 1 } : {}),
     eventTimeColumns,
     ...(windowColumns.size ? { windowColumns } : {}),
     watermarks: [...left.watermarks, ...right.watermarks],

@@ -6,7 +6,7 @@ import type { OutputMode } from '../sinks/sink.ts';
 import { checkOperatorMetadata, readOperatorMetadata } from '../checkpoint/operator-metadata.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 import { WatermarkTracker, type MultipleWatermarkPolicy } from './watermark-tracker.ts';
-import { type PhysicalPlan, operatorIdOf, stageFeedOf, stageProducers } from '../plan/physical-plan.ts';
+import { type PhysicalPlan, lateRowsSchema, operatorIdOf, stageFeedOf, stageProducers } from '../plan/physical-plan.ts';
 import { propagateWatermarks } from './watermark-propagation.ts';
 import type { Source } from '../sources/source.ts';
 import type { Sink } from '../sinks/sink.ts';
@@ -326,11 +326,12 @@ export class MicroBatchExecution {
     // W(N) closes windows; rows of windows that W(N-1) already closed are late; each operator
     // sees the watermark its predecessors hand on.
     const ws = propagateWatermarks(plan.stages.map((st) => st.operator), this.prevWatermarkMs, seq.batchWatermarkMs, this.tracker.defined, stageProducers(plan));
-    // lateRowsPath was opened with the first operator's input schema: it takes the late rows of every
-    // operator whose input still has it (a dropDuplicates passes rows on unchanged). Rows an aggregation
-    // made are not input rows: a later operator's late ones are counted in its progress entry only.
+    // lateRowsPath was opened with the input schema of the first operator, or of a join whose sides have
+    // operators of their own (lateRowsSchema): it takes the late rows of every operator whose input
+    // still has it (a dropDuplicates passes rows on unchanged). Rows an aggregation made are not input
+    // rows: a later operator's late ones are counted in its progress entry only.
     const late: Batch[] = [];
-    const lateSchema = plan.stages[0]?.operator.inputSchema;
+    const lateSchema = lateRowsSchema(plan);
     const runs: StateOperatorRun[] = [];
     for (let k = 0; k < plan.stages.length; k++) {
       const { operator: op, post } = plan.stages[k]!;

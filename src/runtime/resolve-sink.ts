@@ -1,5 +1,5 @@
 import { OptionError, AnalysisError } from '../errors.ts';
-import type { PhysicalPlan } from '../plan/physical-plan.ts';
+import { type PhysicalPlan, lateRowsSchema } from '../plan/physical-plan.ts';
 import { sinks, defaultSinkFormat, lateRowsSink } from '../sinks/registry.ts';
 import type { OutputMode, Sink } from '../sinks/sink.ts';
 import { foreachBatchFormat, foreachBatchSink, type ForeachBatchFunction } from '../sinks/foreach-batch/foreach-batch-sink.ts';
@@ -74,7 +74,7 @@ export function resolveSink(req: SinkRequest, plan: PhysicalPlan, conf: Readonly
     throw new OptionError(`Option 'lateRowsPath' needs a watermarked aggregation, dropDuplicates or stream-stream join: without one no row is late.`);
   }
   const lateSink = latePath === undefined ? undefined : lateRowsSink.create({
-    path: latePath, options: new Map(), partitionBy: [], outputMode: 'append', schema: plan.stages[0]!.operator.inputSchema, conf,
+    path: latePath, options: new Map(), partitionBy: [], outputMode: 'append', schema: lateRowsSchema(plan)!, conf,
   });
   const partitioning = req.sink.kind === 'format' && sinks.get(format)?.partitionBy === true;
   if (req.partitionBy.length && !partitioning) {

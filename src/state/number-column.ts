@@ -75,8 +75,8 @@ export class NumberColumn {
     if (this.holder === 'i64') this.i[slot] = v as bigint; else this.f[slot] = Number(v);
   }
 
-  /** An Arrow column of the field's type: the values of `slots`, then `nulls` null rows (a delta's removed keys). */
-  gather(slots: readonly number[], nulls: number): A.Data {
+  /** An Arrow column of the field's type: the values of `slots` (a negative slot is a null row), then `nulls` null rows (a delta's removed keys). */
+  gather(slots: ArrayLike<number>, nulls: number): A.Data {
     const n = slots.length + nulls, type = this.type, valid = this.valid;
     const bits = new Uint8Array((n + 7) >> 3);
     let nullCount = nulls;
@@ -84,7 +84,7 @@ export class NumberColumn {
     let data: Float64Array | Int32Array | BigInt64Array;
     if (this.holder === 'i64') {
       const out = new BigInt64Array(n), src = this.i;
-      for (let r = 0; r < slots.length; r++) out[r] = src[slots[r]!]!;
+      for (let r = 0; r < slots.length; r++) out[r] = src[slots[r]!] ?? 0n;
       data = out;
     } else if (type.kind === 'double') {
       const out = new Float64Array(n), src = this.f;

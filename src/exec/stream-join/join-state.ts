@@ -1,8 +1,13 @@
-import { type DataType, type Struct, type StructField, boolean, long, string, struct } from '../../data/types.ts';
-import { flattenRow, leafFields, leafTypes, unflattenCell } from './row-cells.ts';
-import type { Cell } from '../../data/cells.ts';
-import { KEY_SEP, cellKeyPart, encodeCells } from '../../state/key-encoding.ts';
+import * as A from 'apache-arrow';
+import { type DataType, type Struct, type StructField, boolean, long, string, struct, toArrowType } from '../../data/types.ts';
+import { type Batch, isValid } from '../../data/batch.ts';
+import { type Cell, cellReader, cellWriter } from '../../data/cells.ts';
+import type { NumberHolder } from '../../state/number-column.ts';
+import { hashCells } from '../../state/key-hash.ts';
 import type { StateStore } from '../../state/state-store.ts';
+import type { JoinKeys } from './join-keys.ts';
+import { KeyChains } from './key-chains.ts';
+import { leafFields, leafTypes } from './row-cells.ts';
 
 export type SideName = 'left' | 'right';
 
@@ -28,92 +33,220 @@ export function joinStateSchemas(keyNames: readonly string[], keyTypes: readonly
   };
 }
 
-/** The join key of a row as a map key, from its key leaves; null when a part is null (SQL: it matches nothing). */
-export function matchKey(keyCells: readonly Cell[], keyTypes: readonly DataType[]): string | null {
-  let s = '';
-  for (let k = 0; k < keyCells.length; k++) {
-    const c = keyCells[k]!;
-    if (c === null) return null;
-    s += (k ? KEY_SEP : '') + cellKeyPart(c, keyTypes[k]!);
-  }
-  return s;
+/**
+ * How the store holds each value column (StatefulOperator.stateNumbers): times and numbers in
+ * typed arrays, so a batch's rows are appended, probed for eviction and gathered for output a
+ * column at a time. A long stays as cells: a join row's long is any value, and 'i64' would
+ * need a BigInt per row either way.
+ */
+export function joinStateNumbers(value: Struct): (NumberHolder | null)[] {
+  return value.fields.map((f) => (['timestamp', 'int', 'double', 'date'].includes(f.type.kind) ? 'f64' : null));
 }
 
-/** One side's rows in the shared store, indexed by join key; rebuilt from the store after it loads a version. */
+/** Pairs of (row of a batch, slot of the other side's state), growing as matches are found. */
+export class PairList {
+  rows = new Int32Array(256);
+  slots = new Int32Array(256);
+  length = 0;
+
+  push(row: number, slot: number): void {
+    if (this.length === this.rows.length) {
+      const r = new Int32Array(this.length * 2), s = new Int32Array(this.length * 2);
+      r.set(this.rows); s.set(this.slots);
+      this.rows = r; this.slots = s;
+    }
+    this.rows[this.length] = row; this.slots[this.length++] = slot;
+  }
+
+  /** The pairs whose `keep` entry is 1, in order. */
+  filter(keep: Uint8Array): PairList {
+    const out = new PairList();
+    for (let p = 0; p < this.length; p++) if (keep[p] === 1) out.push(this.rows[p]!, this.slots[p]!);
+    return out;
+  }
+}
+
+const IN = 1, LINKED = 2;
+
+/**
+ * One side's rows in the shared store, chained by join key hash (hash-join.ts's head/next
+ * chains, doubly linked here so eviction unlinks a row in place). The per-slot arrays are
+ * rebuilt from the store after it loads a version; rows are appended, matched and evicted a
+ * batch at a time, their columns copied in and gathered out whole.
+ */
 export class JoinSideState {
-  private index = new Map<string, number[]>();
-  /** Every live slot of this side, for the watermark's sweep. */
-  private live = new Set<number>();
-  private nextSeq = 0n;
+  /** Per store slot: IN when the slot is this side's, | LINKED when it is in a key chain (its key is not null). */
+  private flags = new Uint8Array(1024);
+  private next = new Int32Array(1024);
+  private prev = new Int32Array(1024);
+  private hashOf = new Int32Array(1024);
+  private seq = new Float64Array(1024);
+  /** Key hash -> first and last slot of its chain, in the order the rows were added. */
+  private readonly chains = new KeyChains();
+  private count = 0;
+  private nextSeq = 0;
   private generation = -1;
-  /** Key leaves and value leaves of this side, as the store holds them. */
-  private readonly keyTypes: readonly DataType[];
+  readonly keyLeaves: readonly DataType[];
   private readonly keyCount: number;
-  private readonly width: number;
+  private readonly leafOf: readonly number[];
   /** Where this side's columns start among the store's value columns (after `matched`). */
   readonly valueOffset: number;
 
   /** `keyTypes`: the join's stored key types (structs allowed); `leftWidth`: the left side's leaf count (the right's columns follow it). */
-  constructor(readonly side: SideName, keyTypes: readonly DataType[], private readonly schema: Struct, leftWidth: number) {
-    this.keyTypes = leafTypes(keyTypes);
-    this.keyCount = this.keyTypes.length;
-    this.width = leafTypes(schema.fields.map((f) => f.type)).length;
+  constructor(readonly side: SideName, keyTypes: readonly DataType[], readonly schema: Struct, leftWidth: number) {
+    this.keyLeaves = leafTypes(keyTypes);
+    this.keyCount = this.keyLeaves.length;
+    const starts: number[] = [];
+    let at = 0;
+    for (const f of schema.fields) { starts.push(at); at += leafTypes([f.type]).length; }
+    this.leafOf = starts;
     this.valueOffset = side === 'left' ? 1 : 1 + leftWidth;
   }
 
-  get size(): number { return this.live.size; }
+  get size(): number { return this.count; }
+
+  private reserve(n: number): void {
+    if (n <= this.flags.length) return;
+    const len = Math.max(n, this.flags.length * 2);
+    const grow = <T extends Uint8Array | Int32Array | Float64Array>(a: T, make: (n: number) => T): T => { const b = make(len); b.set(a); return b; };
+    this.flags = grow(this.flags, (k) => new Uint8Array(k));
+    this.next = grow(this.next, (k) => new Int32Array(k));
+    this.prev = grow(this.prev, (k) => new Int32Array(k));
+    this.hashOf = grow(this.hashOf, (k) => new Int32Array(k));
+    this.seq = grow(this.seq, (k) => new Float64Array(k));
+  }
 
   /** Re-index after the store loaded a version (a restart, or a batch re-run). */
   sync(store: StateStore): void {
     if (this.generation === store.generation) return;
     this.generation = store.generation;
-    this.index.clear(); this.live.clear(); this.nextSeq = 0n;
+    this.flags.fill(0);
+    this.reserve(store.capacity);
+    this.chains.clear(); this.count = 0; this.nextSeq = 0;
     const sides = store.keys[0]!, seqs = store.keys[1 + this.keyCount]!;
-    for (const slot of store.slots()) {
-      if (sides[slot] !== this.side) continue;
-      this.live.add(slot);
-      const seq = seqs[slot] as bigint;
-      if (seq >= this.nextSeq) this.nextSeq = seq + 1n;
-      const k = matchKey(this.keyCells(store, slot), this.keyTypes);
-      if (k !== null) this.push(k, slot);
+    const cells: Cell[] = new Array<Cell>(this.keyCount);
+    for (let slot = 0; slot < store.capacity; slot++) {
+      if (!store.has(slot) || sides[slot] !== this.side) continue;
+      const seq = Number(seqs[slot] as bigint);
+      this.claim(slot, seq);
+      let nullKey = false;
+      for (let k = 0; k < this.keyCount; k++) { cells[k] = store.keys[1 + k]![slot]!; if (cells[k] === null) nullKey = true; }
+      if (!nullKey) this.link(slot, hashCells(cells, this.keyLeaves));
     }
   }
 
-  private push(k: string, slot: number): void {
-    const list = this.index.get(k);
-    if (list) list.push(slot); else this.index.set(k, [slot]);
+  private claim(slot: number, seq: number): void {
+    this.reserve(slot + 1);
+    this.flags[slot] = IN;
+    this.seq[slot] = seq;
+    if (seq >= this.nextSeq) this.nextSeq = seq + 1;
+    this.count++;
   }
 
-  keyCells(store: StateStore, slot: number): Cell[] {
-    const out: Cell[] = new Array<Cell>(this.keyCount);
-    for (let k = 0; k < this.keyCount; k++) out[k] = store.keys[1 + k]![slot]!;
+  private link(slot: number, h: number): void {
+    const last = this.chains.append(h, slot);
+    this.flags[slot]! |= LINKED;
+    this.hashOf[slot] = h;
+    this.next[slot] = -1;
+    this.prev[slot] = last;
+    if (last >= 0) this.next[last] = slot;
+  }
+
+  private unlink(slot: number): void {
+    const p = this.prev[slot]!, n = this.next[slot]!;
+    if (p >= 0) this.next[p] = n;
+    if (n >= 0) this.prev[n] = p;
+    this.chains.unlink(this.hashOf[slot]!, p, n);
+  }
+
+  /**
+   * Each of `rows` (rows of a batch of the other side, their keys not null) with every slot of
+   * this side holding an equal key, in row order then in the order the slots were added.
+   */
+  probe(store: StateStore, keys: JoinKeys, rows: Int32Array, nRows: number): PairList {
+    const out = new PairList(), nk = this.keyCount, { rows: kr, hash } = keys;
+    for (let r = 0; r < nRows; r++) {
+      const i = rows[r]!, h = hash[i]!;
+      for (let s = this.chains.first(h); s >= 0; s = this.next[s]!) {
+        let k = 0;
+        while (k < nk && kr.equals(i, k, store.keys[1 + k]![s]!)) k++;
+        if (k === nk) out.push(i, s);
+      }
+    }
     return out;
   }
 
-  /** A stored row, one cell per column of this side (a struct's cell holds its fields'). */
-  row(store: StateStore, slot: number): Cell[] {
-    const leaves: Cell[] = new Array<Cell>(this.width);
-    for (let c = 0; c < this.width; c++) leaves[c] = store.values[this.valueOffset + c]![slot]!;
-    const out: Cell[] = [];
-    let at = 0;
-    for (const f of this.schema.fields) { const r = unflattenCell(leaves, at, f.type); out.push(r.cell); at = r.next; }
-    return out;
+  /** Buffer rows `rows[0..n)` of `b` (this side's batch, `keys` its join keys), `matched` per entry of `rows`. */
+  append(store: StateStore, b: Batch, keys: JoinKeys, rows: Int32Array, n: number, matched: Uint8Array): void {
+    if (n === 0) return;
+    const slotOf = new Int32Array(b.numRows).fill(-1), nk = this.keyCount;
+    const flag = store.values[0]!;
+    for (let r = 0; r < n; r++) {
+      const i = rows[r]!, seq = this.nextSeq;
+      const cells: Cell[] = new Array<Cell>(nk + 2);
+      cells[0] = this.side;
+      for (let k = 0; k < nk; k++) cells[1 + k] = keys.rows.cell(i, k);
+      cells[nk + 1] = BigInt(seq);
+      const slot = store.add(cells);
+      this.claim(slot, seq);
+      if (keys.nullKey[i] === 0) this.link(slot, keys.hash[i]!);
+      flag[slot] = matched[r] === 1;
+      slotOf[i] = slot;
+    }
+    this.schema.fields.forEach((f, c) => this.scatterField(store, b.columns[c]!, f.type, this.valueOffset + this.leafOf[c]!, slotOf, b.numRows, true));
   }
 
-  /** The slots whose join key is `k`, in the order they were added. */
-  get(k: string): readonly number[] { return this.index.get(k) ?? []; }
+  /** Copy column `d` (of `type`, its leaves from value column `v`) into the slots of `slotOf`. */
+  private scatterField(store: StateStore, d: A.Data, type: DataType, v: number, slotOf: Int32Array, n: number, parentValid: boolean): number {
+    if (type.kind === 'struct') {
+      // A null struct is stored as null leaves (its fields' values under a null parent are not the row's).
+      const ok = parentValid && d.nullCount === 0;
+      let at = v;
+      type.fields.forEach((f, k) => {
+        const kid = d.children[k]!;
+        if (ok) { at = this.scatterField(store, kid, f.type, at, slotOf, n, true); return; }
+        const read = f.type.kind === 'struct' ? null : cellReader(kid, f.type);
+        if (!read) { at = this.scatterField(store, kid, f.type, at, slotOf, n, false); return; }
+        for (let i = 0; i < n; i++) {
+          const s = slotOf[i]!;
+          if (s >= 0) setCell(store, at, s, isValid(d, i) ? read(i) : null);
+        }
+        at++;
+      });
+      return at;
+    }
+    const nc = store.numbers[v];
+    if (nc && parentValid) {
+      nc.reserve(store.capacity);
+      nc.scatter(d, slotOf, n);
+    } else {
+      const read = cellReader(d, type);
+      for (let i = 0; i < n; i++) { const s = slotOf[i]!; if (s >= 0) setCell(store, v, s, parentValid ? read(i) : null); }
+    }
+    return v + 1;
+  }
 
-  /** `keyCells`: the key's leaves; `row`: one cell per column. */
-  add(store: StateStore, key: string | null, keyCells: readonly Cell[], row: readonly Cell[], matched: boolean): number {
-    const seq = this.nextSeq++;
-    const cells: Cell[] = [this.side, ...keyCells, seq];
-    const slot = store.insert(encodeCells(cells, [string, ...this.keyTypes, long]), cells);
-    store.values[0]![slot] = matched;
-    const leaves = flattenRow(row, this.schema);
-    for (let c = 0; c < this.width; c++) store.values[this.valueOffset + c]![slot] = leaves[c]!;
-    this.live.add(slot);
-    if (key !== null) this.push(key, slot);
-    return slot;
+  /** Column `c` of this side at `slots` (a negative slot: a null row), as an Arrow column. */
+  column(store: StateStore, c: number, slots: Int32Array, n: number): A.Data {
+    return this.gatherField(store, this.schema.fields[c]!.type, this.valueOffset + this.leafOf[c]!, slots.subarray(0, n)).data;
+  }
+
+  private gatherField(store: StateStore, type: DataType, v: number, slots: Int32Array): { data: A.Data; next: number } {
+    const n = slots.length;
+    if (type.kind === 'struct') {
+      const children: A.Data[] = [];
+      let at = v;
+      for (const f of type.fields) { const r = this.gatherField(store, f.type, at, slots); children.push(r.data); at = r.next; }
+      const bits = new Uint8Array((n + 7) >> 3);
+      let nulls = 0;
+      for (let r = 0; r < n; r++) if (slots[r]! >= 0) bits[r >> 3]! |= 1 << (r & 7); else nulls++;
+      return { data: A.makeData({ type: toArrowType(type) as A.Struct, length: n, nullCount: nulls, nullBitmap: nulls ? bits : undefined, children }), next: at };
+    }
+    const nc = store.numbers[v];
+    if (nc) return { data: nc.gather(slots, 0), next: v + 1 };
+    const col = store.values[v]!, wr = cellWriter(type, n);
+    for (let r = 0; r < n; r++) { const s = slots[r]!; wr.push(s < 0 ? null : col[s]!); }
+    return { data: wr.finish(), next: v + 1 };
   }
 
   isMatched(store: StateStore, slot: number): boolean { return store.values[0]![slot] === true; }
@@ -125,42 +258,52 @@ export class JoinSideState {
   }
 
   /**
-   * Where column `c`'s event time sits among this side's stored leaves: the column itself, or for
+   * Where column `c`'s event time sits among the store's value columns: the column itself, or for
    * a struct (a window) its second field, the end, as Spark's watermark predicate reads a struct.
    */
-  timeLeaf(c: number): number {
-    let at = 0;
-    for (let k = 0; k < c; k++) at += leafTypes([this.schema.fields[k]!.type]).length;
-    return this.schema.fields[c]!.type.kind === 'struct' ? at + 1 : at;
+  timeColumn(c: number): number {
+    return this.valueOffset + this.leafOf[c]! + (this.schema.fields[c]!.type.kind === 'struct' ? 1 : 0);
   }
 
   /**
-   * Remove the rows whose time leaf is at or below `bound` (a null time stays, as Spark's `t <= bound` is not
-   * true for it); with `unmatched`, return those that never matched (an outer side's), oldest first.
+   * This side's slots whose value column `v` (a time) is at or below `bound` (a null time stays,
+   * as Spark's `t <= bound` is not true for it), one pass over the column.
    */
-  removeAtOrBelow(store: StateStore, leaf: number, bound: number, unmatched: boolean): Cell[][] {
-    const col = store.values[this.valueOffset + leaf]!;
-    return this.removeWhere(store, (slot) => { const t = col[slot]; return t !== null && t !== undefined && (t as number) <= bound; }, unmatched);
+  atOrBelow(store: StateStore, v: number, bound: number): Int32Array {
+    const out = new PairList(), flags = this.flags, cap = Math.min(store.capacity, flags.length), nc = store.numbers[v];
+    if (nc) {
+      const f = nc.f, valid = nc.valid;
+      for (let s = 0; s < cap; s++) if ((flags[s]! & IN) !== 0 && valid[s] === 1 && f[s]! <= bound) out.push(s, s);
+    } else {
+      const col = store.values[v]!;
+      for (let s = 0; s < cap; s++) {
+        if ((flags[s]! & IN) === 0) continue;
+        const t = col[s];
+        if (t !== null && t !== undefined && Number(t) <= bound) out.push(s, s);
+      }
+    }
+    return out.slots.subarray(0, out.length);
   }
 
-  private removeWhere(store: StateStore, drop: (slot: number) => boolean, unmatched: boolean): Cell[][] {
-    const out: { row: Cell[]; seq: bigint }[] = [];
-    const seqs = store.keys[1 + this.keyCount]!;
-    // Keys whose lists lose rows are filtered once at the end: a hot key's list is not spliced per row.
-    const touched = new Set<string>(), gone = new Set<number>();
-    for (const slot of this.live) {
-      if (!drop(slot)) continue;
-      if (unmatched && !this.isMatched(store, slot)) out.push({ row: this.row(store, slot), seq: seqs[slot] as bigint });
-      const k = matchKey(this.keyCells(store, slot), this.keyTypes);
-      if (k !== null) touched.add(k);
-      gone.add(slot);
-      this.live.delete(slot);
-      store.remove(slot);
-    }
-    for (const k of touched) {
-      const list = this.index.get(k)!.filter((slot) => !gone.has(slot));
-      if (list.length) this.index.set(k, list); else this.index.delete(k);
-    }
-    return out.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0)).map((r) => r.row);
+  /** Of `slots`, those that never matched, oldest first (the order an outer side's rows are emitted in). */
+  unmatched(store: StateStore, slots: Int32Array): Int32Array {
+    const flag = store.values[0]!, out: number[] = [];
+    for (const s of slots) if (flag[s] !== true) out.push(s);
+    out.sort((a, b) => this.seq[a]! - this.seq[b]!);
+    return Int32Array.from(out);
   }
+
+  remove(store: StateStore, slots: Int32Array): void {
+    for (const s of slots) {
+      if ((this.flags[s]! & LINKED) !== 0) this.unlink(s);
+      this.flags[s] = 0;
+      this.count--;
+      store.remove(s);
+    }
+  }
+}
+
+function setCell(store: StateStore, v: number, slot: number, c: Cell): void {
+  const nc = store.numbers[v];
+  if (nc) { nc.reserve(store.capacity); nc.setCell(slot, c); } else store.values[v]![slot] = c;
 }

@@ -44,24 +44,18 @@ export function leafTypes(types: readonly DataType[]): DataType[] {
   return types.flatMap((t) => leafFields({ name: '', type: t, nullable: true }).map((f) => f.type));
 }
 
-/** A cell's leaves, appended to `out`. */
-export function flattenCell(v: Cell, type: DataType, out: Cell[]): void {
-  if (type.kind !== 'struct') { out.push(v); return; }
-  type.fields.forEach((f, k) => flattenCell(v === null ? null : (v as readonly Cell[])[k]!, f.type, out));
+/** A value of one numeric key type read as another (int keys stored as long, say): equal SQL values, equal keys. */
+export function convertCell(v: Cell, from: DataType, to: DataType): Cell {
+  if (v === null || from.kind === to.kind) return v;
+  if (to.kind === 'long') return BigInt(v as number);
+  if (to.kind === 'double' || to.kind === 'int') return Number(v);
+  return v;
 }
 
-export function flattenRow(row: readonly Cell[], schema: Struct | readonly DataType[]): Cell[] {
-  const types = 'fields' in schema ? schema.fields.map((f) => f.type) : schema;
-  const out: Cell[] = [];
-  types.forEach((t, c) => flattenCell(row[c]!, t, out));
-  return out;
-}
-
-/** The cell of `type` whose leaves start at `leaves[at]`, and where the next cell's leaves start. */
-export function unflattenCell(leaves: readonly Cell[], at: number, type: DataType): { cell: Cell; next: number } {
-  if (type.kind !== 'struct') return { cell: leaves[at]!, next: at + 1 };
-  const parts: Cell[] = [];
-  let p = at;
-  for (const f of type.fields) { const r = unflattenCell(leaves, p, f.type); parts.push(r.cell); p = r.next; }
-  return { cell: parts, next: p };
+/** A column of type `from` as type `to` (the same data when the kinds agree, the usual case). */
+export function convertColumn(d: A.Data, from: DataType, to: DataType): A.Data {
+  if (from.kind === to.kind) return d;
+  const read = rowCellReader(d, from), wr = rowCellWriter(to, d.length);
+  for (let i = 0; i < d.length; i++) wr.push(convertCell(read(i), from, to));
+  return wr.finish();
 }
