@@ -4,9 +4,10 @@ import { makeBatch, toArrowTable } from '../data/batch.ts';
 import { cellWriter, type Cell } from '../data/cells.ts';
 import { primitiveColumn } from '../data/builders.ts';
 import { NumberColumn } from './number-column.ts';
+import { type KeyColumn, isKeyColumn } from './key-columns.ts';
 
 /** A state column as the store holds it: cells by slot, or numbers in typed arrays (number-column.ts). */
-export type StateColumn = readonly Cell[] | NumberColumn;
+export type StateColumn = readonly Cell[] | NumberColumn | KeyColumn;
 
 /**
  * Rows of a state store as one Arrow record batch of a state file: `slots` read from the
@@ -21,6 +22,7 @@ export function encodeStateRows(schema: Struct, cols: readonly StateColumn[], nu
   const data = schema.fields.map((f, c) => {
     const col = cols[c];
     if (col instanceof NumberColumn) return col.gather(slots, removed.length);
+    if (isKeyColumn(col)) return col.gather(slots, removed.map((r) => r[c]!));
     if (col && c < numKeys && NUMBER_KEYS.has(f.type.kind)) return numberKeyColumn(f.type, col, slots, removed.map((r) => r[c]!));
     const w = cellWriter(f.type, n);
     if (col) for (const s of slots) w.push(col[s]!);

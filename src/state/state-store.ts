@@ -4,11 +4,13 @@ import type { Storage } from '../storage/storage-for.ts';
 import { joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
 import { fromArrowTable } from '../data/batch.ts';
-import { cellReader, type Cell } from '../data/cells.ts';
+import { cellReader, cellWriter, type Cell } from '../data/cells.ts';
 import { cellKeyPart, encodeCells } from './key-encoding.ts';
 import { BatchKeys, hashCells, numbersEqual, rowHash } from './key-hash.ts';
 import { SlotIndex } from './slot-index.ts';
 import { NumberColumn, type NumberHolder } from './number-column.ts';
+import { type KeyColumn, NumberKeys, keyColumnFor } from './key-columns.ts';
+import { KeyBytes } from './key-bytes.ts';
 import { StateFiles, stateFileName } from './state-files.ts';
 import { sealStateFile } from './state-file-seal.ts';
 import { readStateFile } from './state-file-read.ts';
@@ -27,6 +29,12 @@ export interface StateStoreOptions {
   readonly onSnapshotPhase?: SnapshotPhaseHook;
   /** Per value column, how the operator asks to hold it as numbers (its StatefulOperator.stateNumbers); absent: cells. */
   readonly numbers?: readonly (NumberHolder | null)[];
+  /**
+   * Hold the key columns typed (key-columns.ts: strings as bytes in an arena, numbers in typed
+   * arrays) instead of cells in `keys`, for an operator that reads keys only through keyCell(),
+   * keyData(), keyNumber() and findRow()/insertRow() (its StatefulOperator.stateKeysTyped).
+   */
+  readonly typedKeys?: boolean;
 }
 
 /** The delta files' column that marks a removed key (its value columns are null). */
@@ -60,6 +68,8 @@ export class StateStore {
   private high = 0;
   private free: number[] = [];
   readonly keys: Cell[][];
+  /** The key columns held typed (the typedKeys option; `keys[k]` then stays empty), null: held as cells in `keys`. */
+  readonly keyCols: (KeyColumn | null)[];
   readonly values: Cell[][];
   /** The value columns held in typed arrays (null: held as cells in `values`). */
   readonly numbers: (NumberColumn | null)[];
@@ -84,6 +94,7 @@ export class StateStore {
     this.keyTypes = keySchema.fields.map((f) => f.type);
     this.valueTypes = valueSchema.fields.map((f) => f.type);
     this.keys = this.keyTypes.map(() => []);
+    this.keyCols = this.keyTypes.map((t) => (options.typedKeys ? keyColumnFor(t) : null));
     this.values = this.valueTypes.map(() => []);
     this.numbers = this.valueTypes.map((t, v) => { const h = numbers[v]; return h ? new NumberColumn(h, t) : null; });
   }
@@ -93,6 +104,33 @@ export class StateStore {
   get numRowsUpdated(): number { return this.dirtyCount; }
   /** One more than the highest slot in use: a bound for arrays an operator keeps by slot. */
   get capacity(): number { return this.high; }
+
+  /** Key column k of `slot` as a cell. */
+  keyCell(k: number, slot: number): Cell {
+    const c = this.keyCols[k];
+    return c ? c.cell(slot) : this.keys[k]![slot]!;
+  }
+
+  /** Key column k of `slot` as a number (a window start, a timestamp key's ms); NaN for null. */
+  keyNumber(k: number, slot: number): number {
+    const c = this.keyCols[k];
+    if (c instanceof NumberKeys) return c.number(slot);
+    const v = this.keys[k]![slot];
+    return v === null || v === undefined ? NaN : Number(v);
+  }
+
+  /** Key column k of `slots` as an Arrow column of its type. */
+  keyData(k: number, slots: readonly number[]): A.Data {
+    const c = this.keyCols[k];
+    if (c) return c.gather(slots);
+    const w = cellWriter(this.keyTypes[k]!, slots.length), col = this.keys[k]!;
+    for (const s of slots) w.push(col[s] ?? null);
+    return w.finish();
+  }
+
+  private keyCellsOf(slot: number): Cell[] {
+    return this.keyTypes.map((_, k) => this.keyCell(k, slot));
+  }
 
   /** The slot of a key encoded by key-encoding.ts, or -1. */
   lookup(key: string): number { return this.strings().get(key) ?? -1; }
@@ -111,7 +149,7 @@ export class StateStore {
       const s = t[p]! - 1;
       if (hashOf[s] !== h) continue;
       let k = 0;
-      while (k < nk && sameCell(this.keys[k]![s]!, keyCells[k]!, this.keyTypes[k]!)) k++;
+      while (k < nk && sameCell(this.keyCell(k, s), keyCells[k]!, this.keyTypes[k]!)) k++;
       if (k === nk) return s;
     }
     return -1;
@@ -122,7 +160,7 @@ export class StateStore {
 
   private addKey(keyCells: readonly Cell[], key: string | undefined): number {
     const slot = this.newSlot(hashCells(keyCells, this.keyTypes));
-    for (let k = 0; k < keyCells.length; k++) this.keys[k]![slot] = keyCells[k]!;
+    for (let k = 0; k < keyCells.length; k++) { const c = this.keyCols[k]; if (c) c.setCell(slot, keyCells[k]!); else this.keys[k]![slot] = keyCells[k]!; }
     if (this.removed.size || this.byString) {
       const s = key ?? encodeCells(keyCells, this.keyTypes);
       this.removed.delete(s);
@@ -136,24 +174,30 @@ export class StateStore {
    * when `last` is that column's number, a window start), or -1. `h` is the row's finished hash.
    */
   findRow(rows: BatchKeys, i: number, h: number, last?: number): number {
-    const t = this.index.table, m = this.index.mask, hashOf = this.index.hashOf, nk = rows.cols.length;
+    const t = this.index.table, m = this.index.mask, hashOf = this.index.hashOf;
     for (let p = h & m; t[p] !== 0; p = (p + 1) & m) {
       const s = t[p]! - 1;
-      if (hashOf[s] !== h) continue;
-      let k = 0;
-      while (k < nk && rows.equals(i, k, this.keys[k]![s]!)) k++;
-      if (k === nk && (last === undefined || numbersEqual(this.keys[nk]![s] as number, last))) return s;
+      if (hashOf[s] === h && this.sameRow(rows, i, s, last)) return s;
     }
     return -1;
   }
 
+  private sameRow(rows: BatchKeys, i: number, s: number, last: number | undefined): boolean {
+    const nk = rows.cols.length, cols = this.keyCols;
+    for (let k = 0; k < nk; k++) {
+      const c = cols[k];
+      if (c ? !c.equalsRow(s, rows, k, i) : !rows.equals(i, k, this.keys[k]![s]!)) return false;
+    }
+    return last === undefined || numbersEqual(this.keyNumber(nk, s), last);
+  }
+
   /** A new slot for row i of `rows` (not in the store; see findRow), its key cells decoded; marked dirty. */
   insertRow(rows: BatchKeys, i: number, h: number, last?: number): number {
-    const slot = this.newSlot(h), nk = rows.cols.length;
-    for (let k = 0; k < nk; k++) this.keys[k]![slot] = rows.cell(i, k);
-    if (last !== undefined) this.keys[nk]![slot] = last;
+    const slot = this.newSlot(h), nk = rows.cols.length, cols = this.keyCols;
+    for (let k = 0; k < nk; k++) { const c = cols[k]; if (c) c.setRow(slot, rows, k, i); else this.keys[k]![slot] = rows.cell(i, k); }
+    if (last !== undefined) { const c = cols[nk]; if (c instanceof NumberKeys) c.setNumber(slot, last); else this.keys[nk]![slot] = last; }
     if (this.removed.size || this.byString) {
-      const cells = this.keys.map((c) => c[slot]!), s = encodeCells(cells, this.keyTypes);
+      const s = encodeCells(this.keyCellsOf(slot), this.keyTypes);
       this.removed.delete(s);
       if (this.byString) { this.byString.set(s, slot); this.slotString[slot] = s; }
     }
@@ -168,6 +212,7 @@ export class StateStore {
     }
     this.live[slot] = 1;
     this.index.add(slot, h);
+    for (const c of this.keyCols) c?.reserve(slot + 1);
     for (let v = 0; v < this.values.length; v++) {
       const nc = this.numbers[v];
       if (nc) { if (slot >= nc.length) nc.reserve(slot + 1); nc.reset(slot); } else this.values[v]![slot] = null;
@@ -184,8 +229,9 @@ export class StateStore {
 
   remove(slot: number): void {
     if (this.live[slot] !== 1) return;
-    const cells = this.keys.map((c) => c[slot]!);
+    const cells = this.keyCellsOf(slot);
     this.removed.set(encodeCells(cells, this.keyTypes), cells);
+    for (const c of this.keyCols) c?.free(slot);
     this.index.delete(slot);
     if (this.byString) { this.byString.delete(this.slotString[slot]!); this.slotString[slot] = undefined; }
     this.live[slot] = 0;
@@ -206,8 +252,9 @@ export class StateStore {
 
   /** A rough count of bytes held, for progress's memoryUsedBytes. */
   memoryUsedBytes(): number {
-    const held = this.numbers.reduce((n, c) => n + (c ? c.bytes() : 0), 0);
-    return this.index.table.byteLength + held + this.high * (4 + 2 + 16 * (this.keys.length + this.numbers.filter((c) => !c).length))
+    const held = [...this.numbers, ...this.keyCols].reduce((n, c) => n + (c ? c.bytes() : 0), 0);
+    const cells = this.keyCols.filter((c) => !c).length + this.numbers.filter((c) => !c).length;
+    return this.index.table.byteLength + held + this.high * (4 + 2 + 16 * cells)
       + (this.byString ? this.byString.size * 80 : 0);
   }
 
@@ -215,7 +262,7 @@ export class StateStore {
     if (!this.byString) {
       this.byString = new Map();
       for (const s of this.slots()) {
-        const key = encodeCells(this.keys.map((c) => c[s]!), this.keyTypes);
+        const key = encodeCells(this.keyCellsOf(s), this.keyTypes);
         this.byString.set(key, s); this.slotString[s] = key;
       }
     }
@@ -285,7 +332,7 @@ export class StateStore {
    */
   private snapshotView(): StateView {
     const cols = this.columns().map((c, k) => {
-      if (c instanceof NumberColumn) return c.copy(this.high);
+      if (c instanceof NumberColumn || c instanceof NumberKeys || c instanceof KeyBytes) return c.copy(this.high);
       const copy = c.slice(0, this.high);
       const type = k < this.keys.length ? this.keyTypes[k]! : this.valueTypes[k - this.keys.length]!;
       if (type.kind === 'array' || type.kind === 'map' || type.kind === 'struct' || type.kind === 'binary') {
@@ -298,7 +345,7 @@ export class StateStore {
 
   /** Key then value columns as the state files' encoder reads them: a value held as numbers is its NumberColumn. */
   private columns(): StateColumn[] {
-    return [...this.keys, ...this.values.map((v, i) => this.numbers[i] ?? v)];
+    return [...this.keys.map((c, k) => this.keyCols[k] ?? c), ...this.values.map((v, i) => this.numbers[i] ?? v)];
   }
 
   private liveSlots(): Int32Array {
@@ -338,6 +385,7 @@ export class StateStore {
     this.dirtyList = []; this.dirtyCount = 0; this.removed.clear(); this.numRowsRemoved = 0;
     for (const c of [...this.keys, ...this.values]) c.length = 0;
     for (const c of this.numbers) c?.clear();
+    for (const c of this.keyCols) c?.clear();
     this.version = version;
     if (version < 0) return;
     const plan = new StateFiles(await this.storage.list(this.dir)).rebuildPlan(version);
@@ -381,8 +429,14 @@ export class StateStore {
         const h = rowHash(rows, i);
         let slot = fresh ? -1 : this.findRow(rows, i, h);
         if (deleted !== null && deleted(i) === true) { if (slot >= 0) this.remove(slot); slotOf[i] = -1; continue; }
-        if (slot < 0) slot = this.insertRow(rows, i, h);
+        // Into an empty store, typed key columns are copied whole below, not row by row.
+        if (slot < 0) slot = fresh ? this.newSlot(h) : this.insertRow(rows, i, h);
         slotOf[i] = slot;
+      }
+      for (let k = 0; k < nk && fresh; k++) {
+        const c = this.keyCols[k], col = this.keys[k]!;
+        if (c) c.scatter(b.columns[k]!, slotOf, n);
+        else for (let i = 0; i < n; i++) { const s = slotOf[i]!; if (s >= 0) col[s] = rows.cell(i, k); }
       }
       for (let v = 0; v < nv; v++) {
         const nc = this.numbers[v], col = this.values[v]!, read = readers[nk + v];
