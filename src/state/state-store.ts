@@ -144,10 +144,10 @@ export class StateStore {
   /** The slot of the key with these cells, or -1. */
   find(keyCells: readonly Cell[]): number {
     const h = hashCells(keyCells, this.keyTypes);
-    const t = this.index.table, m = this.index.mask, hashOf = this.index.hashOf, nk = keyCells.length;
-    for (let p = h & m; t[p] !== 0; p = (p + 1) & m) {
-      const s = t[p]! - 1;
-      if (hashOf[s] !== h) continue;
+    const t = this.index.table, m = this.index.mask, nk = keyCells.length;
+    for (let p = h & m; t[2 * p] !== 0; p = (p + 1) & m) {
+      if (t[2 * p + 1] !== h) continue;
+      const s = t[2 * p]! - 1;
       let k = 0;
       while (k < nk && sameCell(this.keyCell(k, s), keyCells[k]!, this.keyTypes[k]!)) k++;
       if (k === nk) return s;
@@ -174,10 +174,9 @@ export class StateStore {
    * when `last` is that column's number, a window start), or -1. `h` is the row's finished hash.
    */
   findRow(rows: BatchKeys, i: number, h: number, last?: number): number {
-    const t = this.index.table, m = this.index.mask, hashOf = this.index.hashOf;
-    for (let p = h & m; t[p] !== 0; p = (p + 1) & m) {
-      const s = t[p]! - 1;
-      if (hashOf[s] === h && this.sameRow(rows, i, s, last)) return s;
+    const t = this.index.table, m = this.index.mask;
+    for (let p = h & m; t[2 * p] !== 0; p = (p + 1) & m) {
+      if (t[2 * p + 1] === h && this.sameRow(rows, i, t[2 * p]! - 1, last)) return t[2 * p]! - 1;
     }
     return -1;
   }
@@ -206,19 +205,26 @@ export class StateStore {
 
   private newSlot(h: number): number {
     const slot = this.free.length ? this.free.pop()! : this.high++;
-    if (slot >= this.live.length) {
-      const n = Math.max(slot + 1, this.live.length * 2);
-      this.live = grow(this.live, n); this.dirty = grow(this.dirty, n);
-    }
+    if (slot >= this.live.length) this.reserveSlots(slot + 1);
     this.live[slot] = 1;
     this.index.add(slot, h);
-    for (const c of this.keyCols) c?.reserve(slot + 1);
-    for (let v = 0; v < this.values.length; v++) {
-      const nc = this.numbers[v];
-      if (nc) { if (slot >= nc.length) nc.reserve(slot + 1); nc.reset(slot); } else this.values[v]![slot] = null;
-    }
+    const numbers = this.numbers, values = this.values;
+    for (let v = 0; v < values.length; v++) { const nc = numbers[v]; if (nc) nc.reset(slot); else values[v]![slot] = null; }
     if (!this.loading) this.touch(slot);
     return slot;
+  }
+
+  /**
+   * Grow every array kept by slot to hold slots below `n` at once (the typed key and value
+   * columns are never shorter than `live`): checking each column on every new slot was most of
+   * newSlot's cost (profiled at restart).
+   */
+  private reserveSlots(n: number): void {
+    if (n <= this.live.length) return;
+    n = Math.max(n, this.live.length * 2);
+    this.live = grow(this.live, n); this.dirty = grow(this.dirty, n);
+    for (const c of this.keyCols) c?.reserve(n);
+    for (const c of this.numbers) c?.reserve(n);
   }
 
   touch(slot: number): void {
@@ -419,7 +425,7 @@ export class StateStore {
       const n = b.numRows;
       // Only an empty store knows every row is a new key: reserving n for a later delta, whose keys
       // mostly exist, doubled a 1M-key index for nothing (profiled: a quarter of a restart).
-      if (fresh) this.index.reserve(n);
+      if (fresh) { this.index.reserve(n); this.reserveSlots(this.high + n); }
       const rows = new BatchKeys(b.columns.slice(0, nk), this.keyTypes, n);
       const readers = b.columns.map((c, k) => (k >= nk && k < nk + nv && this.numbers[k - nk] ? null : cellReader(c, b.schema.fields[k]!.type)));
       const deleted = withDeleted ? readers[nk + nv]! : null;
