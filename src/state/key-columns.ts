@@ -47,10 +47,10 @@ export class NumberKeys {
   free(slot: number): void { this.col.reset(slot); }
   scatter(d: A.Data, slotOf: Int32Array, n: number): void { this.col.scatter(d, slotOf, n); }
 
-  gather(slots: readonly number[], tail: readonly Cell[] = []): A.Data {
+  gather(slots: ArrayLike<number>, tail: readonly Cell[] = []): A.Data {
     if (tail.length === 0) return this.col.gather(slots, 0);
     const w = cellWriter(this.type, slots.length + tail.length);
-    for (const s of slots) w.push(this.col.cell(s));
+    for (let r = 0; r < slots.length; r++) w.push(this.col.cell(slots[r]!));
     for (const c of tail) w.push(c);
     return w.finish();
   }

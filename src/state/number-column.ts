@@ -76,7 +76,7 @@ export class NumberColumn {
   }
 
   /** An Arrow column of the field's type: the values of `slots`, then `nulls` null rows (a delta's removed keys). */
-  gather(slots: readonly number[], nulls: number): A.Data {
+  gather(slots: ArrayLike<number>, nulls: number): A.Data {
     const n = slots.length + nulls, type = this.type, valid = this.valid;
     const bits = new Uint8Array((n + 7) >> 3);
     let nullCount = nulls;

@@ -17,7 +17,7 @@ export type StateColumn = readonly Cell[] | NumberColumn | KeyColumn;
  * whether a value was held as cells or as numbers.
  */
 export function encodeStateRows(schema: Struct, cols: readonly StateColumn[], numKeys: number,
-  slots: readonly number[], removed: readonly (readonly Cell[])[] = []): A.Table {
+  slots: ArrayLike<number>, removed: readonly (readonly Cell[])[] = []): A.Table {
   const n = slots.length + removed.length, nkv = cols.length;
   const data = schema.fields.map((f, c) => {
     const col = cols[c];
@@ -25,7 +25,7 @@ export function encodeStateRows(schema: Struct, cols: readonly StateColumn[], nu
     if (isKeyColumn(col)) return col.gather(slots, removed.map((r) => r[c]!));
     if (col && c < numKeys && NUMBER_KEYS.has(f.type.kind)) return numberKeyColumn(f.type, col, slots, removed.map((r) => r[c]!));
     const w = cellWriter(f.type, n);
-    if (col) for (const s of slots) w.push(col[s]!);
+    if (col) for (let r = 0; r < slots.length; r++) w.push(col[slots[r]!]!);
     else for (let i = 0; i < slots.length; i++) w.push(false);
     for (const r of removed) w.push(c < numKeys ? r[c]! : c < nkv ? null : true);
     return w.finish();
@@ -41,7 +41,7 @@ const LO = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
  * its buffer: through the cell writer, a call per cell, it was a sixth of a 1M-key commit (profiled).
  * Timestamps' ms go in as two 32-bit words each (exact below 2^53 ms), with no BigInt per row.
  */
-function numberKeyColumn(type: DataType, col: readonly Cell[], slots: readonly number[], removed: readonly Cell[]): A.Data {
+function numberKeyColumn(type: DataType, col: readonly Cell[], slots: ArrayLike<number>, removed: readonly Cell[]): A.Data {
   const n = slots.length + removed.length, bits = new Uint8Array((n + 7) >> 3);
   const data = type.kind === 'timestamp' ? new BigInt64Array(n) : type.kind === 'double' ? new Float64Array(n) : new Int32Array(n);
   const w = type.kind === 'timestamp' ? new Int32Array(data.buffer) : null, num = data as Float64Array | Int32Array;

@@ -276,10 +276,11 @@ export class StateStore {
   }
 
   /** The dirty slots, each once, in the order first written. */
-  private dirtySlots(): number[] {
-    const out: number[] = [], seen = new Uint8Array(this.high);
-    for (const s of this.dirtyList) if (this.dirty[s] === 1 && seen[s] === 0) { seen[s] = 1; out.push(s); }
-    return out;
+  private dirtySlots(): Int32Array {
+    const out = new Int32Array(this.dirtyCount), seen = new Uint8Array(this.high), list = this.dirtyList, dirty = this.dirty;
+    let n = 0;
+    for (let j = 0; j < list.length; j++) { const s = list[j]!; if (dirty[s] === 1 && seen[s] === 0) { seen[s] = 1; out[n++] = s; } }
+    return out.subarray(0, n);
   }
 
   private clearDirty(): void {
