@@ -119,6 +119,12 @@ export class StateStore {
     return v === null || v === undefined ? NaN : Number(v);
   }
 
+  /** Key column k's numbers by slot, when the store holds them in a Float64Array (an operator's loop over every slot reads them in place); else null. */
+  keyFloats(k: number): Float64Array | null {
+    const c = this.keyCols[k];
+    return c instanceof NumberKeys && c.col.holder === 'f64' ? c.col.f : null;
+  }
+
   /** Key column k of `slots` as an Arrow column of its type. */
   keyData(k: number, slots: readonly number[]): A.Data {
     const c = this.keyCols[k];
@@ -187,7 +193,10 @@ export class StateStore {
       const c = cols[k];
       if (c ? !c.equalsRow(s, rows, k, i) : !rows.equals(i, k, this.keys[k]![s]!)) return false;
     }
-    return last === undefined || numbersEqual(this.keyNumber(nk, s), last);
+    if (last === undefined) return true;
+    const c = cols[nk];
+    // Read in place: this runs once per row of a batch.
+    return c instanceof NumberKeys ? c.col.valid[s] === 1 && numbersEqual(c.col.f[s]!, last) : numbersEqual(this.keyNumber(nk, s), last);
   }
 
   /** A new slot for row i of `rows` (not in the store; see findRow), its key cells decoded; marked dirty. */

@@ -201,9 +201,11 @@ export class HashAggregate implements StatefulOperator {
 
   private emit(store: StateStore, w: WatermarkContext, mode: OutputMode): Batch[] {
     const closed: number[] = [], out: number[] = [];
+    // A window start held in a typed array is read in place: this loop meets every group each batch.
+    const floats = this.closeBy ? store.keyFloats(this.closeBy.keyIndex) : null, addMs = this.closeBy?.addMs ?? 0;
     for (let slot = 0; slot < store.capacity; slot++) {
       if (!store.has(slot)) continue;
-      const b = this.bound(store, slot);
+      const b = floats && this.window ? floats[slot]! + addMs : this.bound(store, slot);
       const closing = b !== null && isEvicted(b, w);
       if (closing) closed.push(slot);
       if (mode === 'complete' || (mode === 'append' && closing) || (mode === 'update' && store.isDirty(slot))) out.push(slot);
@@ -220,8 +222,9 @@ export class HashAggregate implements StatefulOperator {
     let plainIdx = 0;
     for (let k = 0; k < this.spec.keys.length; k++) {
       if (k === this.windowPos) {
-        const at = this.plain.length, size = this.window!.sizeMs;
-        cols.push(windowColumn(n, (i) => store.keyNumber(at, slots[i]!), (i) => store.keyNumber(at, slots[i]!) + size));
+        const at = this.plain.length, size = this.window!.sizeMs, floats = store.keyFloats(at);
+        cols.push(floats ? windowColumn(n, (i) => floats[slots[i]!]!, (i) => floats[slots[i]!]! + size)
+          : windowColumn(n, (i) => store.keyNumber(at, slots[i]!), (i) => store.keyNumber(at, slots[i]!) + size));
       } else cols.push(store.keyData(plainIdx++, slots));
     }
     this.spec.aggs.forEach((a, k) => {
