@@ -6,7 +6,11 @@ import { SlotIndex } from '../src/state/slot-index.ts';
 
 function slotsOf(ix: SlotIndex, h: number): number[] {
   const out: number[] = [];
-  for (let p = h & ix.mask; ix.table[p] !== 0; p = (p + 1) & ix.mask) if (ix.hashOf[ix.table[p]! - 1] === h) out.push(ix.table[p]! - 1);
+  // Entry p is table[2p] (slot + 1) and table[2p + 1] (its hash); the hash kept by slot must agree.
+  for (let p = h & ix.mask; ix.table[2 * p] !== 0; p = (p + 1) & ix.mask) {
+    const s = ix.table[2 * p]! - 1;
+    if (ix.table[2 * p + 1] === h) { expect(ix.hashOf[s]).toBe(h); out.push(s); }
+  }
   return out.sort((a, b) => a - b);
 }
 

@@ -42,6 +42,8 @@ export interface StatefulOperator {
   readonly stateValue: Struct;
   /** Which value columns the store holds in typed arrays, and how (state/number-column.ts); absent: all as cells. */
   readonly stateNumbers?: readonly (NumberHolder | null)[];
+  /** The store may hold the key columns typed (StateStoreOptions.typedKeys): the operator never reads `store.keys` itself. */
+  readonly stateKeysTyped?: boolean;
   /** What the query looked like: stored with the state; a restart with a different shape is refused. */
   readonly shape: OperatorMetadata;
   /** Check the output mode is one this operator supports; throws AnalysisError. */

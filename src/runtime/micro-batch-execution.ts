@@ -122,7 +122,7 @@ export class MicroBatchExecution {
       const op = stages[k]!.operator;
       await checkOperatorMetadata(this.checkpoint, ids[k]!, lastCommitted >= 0, op.shape);
       const store = new StateStore(c.checkpoint.storage, this.checkpoint.stateDir(ids[k]!), op.stateKey, op.stateValue, c.stateSnapshotInterval,
-        { asyncSnapshots: c.asyncSnapshots, onSnapshotPhase: c.onPhase && ((phase, version) => c.onPhase!(phase, version)), numbers: op.stateNumbers });
+        { asyncSnapshots: c.asyncSnapshots, onSnapshotPhase: c.onPhase && ((phase, version) => c.onPhase!(phase, version)), numbers: op.stateNumbers, typedKeys: op.stateKeysTyped });
       await store.load(lastCommitted);
       this.stores.push(store);
     }

@@ -96,6 +96,22 @@ export class BatchKeys {
     cols.forEach((d, k) => hashColumn(h, d, types[k]!, n, this.readers[k]!));
   }
 
+  private readonly nums: (Float64Array | Int32Array | undefined)[] = [];
+  /** Column k's values as its key cells' numbers (int, date, double as they are; timestamps' ms as doubles), made once per batch. */
+  numbers(k: number): Float64Array | Int32Array {
+    let v = this.nums[k];
+    if (v === undefined) {
+      const d = this.cols[k]!;
+      if (this.types[k]!.kind === 'timestamp') {
+        const b = d.values as BigInt64Array, w = new Int32Array(b.buffer, b.byteOffset, this.n * 2), f = new Float64Array(this.n);
+        for (let i = 0; i < this.n; i++) f[i] = w[2 * i + 1 - LO]! * 4294967296 + (w[2 * i + LO]! >>> 0);
+        v = f;
+      } else v = d.values as Float64Array | Int32Array;
+      this.nums[k] = v;
+    }
+    return v;
+  }
+
   /** Row i's key cell of column k, decoded (for a new key). */
   cell(i: number, k: number): Cell {
     const d = this.cols[k]!;

@@ -4,9 +4,10 @@ import { makeBatch, toArrowTable } from '../data/batch.ts';
 import { cellWriter, type Cell } from '../data/cells.ts';
 import { primitiveColumn } from '../data/builders.ts';
 import { NumberColumn } from './number-column.ts';
+import { type KeyColumn, isKeyColumn } from './key-columns.ts';
 
 /** A state column as the store holds it: cells by slot, or numbers in typed arrays (number-column.ts). */
-export type StateColumn = readonly Cell[] | NumberColumn;
+export type StateColumn = readonly Cell[] | NumberColumn | KeyColumn;
 
 /**
  * Rows of a state store as one Arrow record batch of a state file: `slots` read from the
@@ -16,14 +17,15 @@ export type StateColumn = readonly Cell[] | NumberColumn;
  * whether a value was held as cells or as numbers.
  */
 export function encodeStateRows(schema: Struct, cols: readonly StateColumn[], numKeys: number,
-  slots: readonly number[], removed: readonly (readonly Cell[])[] = []): A.Table {
+  slots: ArrayLike<number>, removed: readonly (readonly Cell[])[] = []): A.Table {
   const n = slots.length + removed.length, nkv = cols.length;
   const data = schema.fields.map((f, c) => {
     const col = cols[c];
     if (col instanceof NumberColumn) return col.gather(slots, removed.length);
+    if (isKeyColumn(col)) return col.gather(slots, removed.map((r) => r[c]!));
     if (col && c < numKeys && NUMBER_KEYS.has(f.type.kind)) return numberKeyColumn(f.type, col, slots, removed.map((r) => r[c]!));
     const w = cellWriter(f.type, n);
-    if (col) for (const s of slots) w.push(col[s]!);
+    if (col) for (let r = 0; r < slots.length; r++) w.push(col[slots[r]!]!);
     else for (let i = 0; i < slots.length; i++) w.push(false);
     for (const r of removed) w.push(c < numKeys ? r[c]! : c < nkv ? null : true);
     return w.finish();
@@ -39,7 +41,7 @@ const LO = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
  * its buffer: through the cell writer, a call per cell, it was a sixth of a 1M-key commit (profiled).
  * Timestamps' ms go in as two 32-bit words each (exact below 2^53 ms), with no BigInt per row.
  */
-function numberKeyColumn(type: DataType, col: readonly Cell[], slots: readonly number[], removed: readonly Cell[]): A.Data {
+function numberKeyColumn(type: DataType, col: readonly Cell[], slots: ArrayLike<number>, removed: readonly Cell[]): A.Data {
   const n = slots.length + removed.length, bits = new Uint8Array((n + 7) >> 3);
   const data = type.kind === 'timestamp' ? new BigInt64Array(n) : type.kind === 'double' ? new Float64Array(n) : new Int32Array(n);
   const w = type.kind === 'timestamp' ? new Int32Array(data.buffer) : null, num = data as Float64Array | Int32Array;

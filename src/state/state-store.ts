@@ -4,11 +4,13 @@ import type { Storage } from '../storage/storage-for.ts';
 import { joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
 import { fromArrowTable } from '../data/batch.ts';
-import { cellReader, type Cell } from '../data/cells.ts';
+import { cellReader, cellWriter, type Cell } from '../data/cells.ts';
 import { cellKeyPart, encodeCells } from './key-encoding.ts';
 import { BatchKeys, hashCells, numbersEqual, rowHash } from './key-hash.ts';
 import { SlotIndex } from './slot-index.ts';
 import { NumberColumn, type NumberHolder } from './number-column.ts';
+import { type KeyColumn, NumberKeys, keyColumnFor } from './key-columns.ts';
+import { KeyBytes } from './key-bytes.ts';
 import { StateFiles, stateFileName } from './state-files.ts';
 import { sealStateFile } from './state-file-seal.ts';
 import { readStateFile } from './state-file-read.ts';
@@ -27,6 +29,12 @@ export interface StateStoreOptions {
   readonly onSnapshotPhase?: SnapshotPhaseHook;
   /** Per value column, how the operator asks to hold it as numbers (its StatefulOperator.stateNumbers); absent: cells. */
   readonly numbers?: readonly (NumberHolder | null)[];
+  /**
+   * Hold the key columns typed (key-columns.ts: strings as bytes in an arena, numbers in typed
+   * arrays) instead of cells in `keys`, for an operator that reads keys only through keyCell(),
+   * keyData(), keyNumber() and findRow()/insertRow() (its StatefulOperator.stateKeysTyped).
+   */
+  readonly typedKeys?: boolean;
 }
 
 /** The delta files' column that marks a removed key (its value columns are null). */
@@ -60,6 +68,8 @@ export class StateStore {
   private high = 0;
   private free: number[] = [];
   readonly keys: Cell[][];
+  /** The key columns held typed (the typedKeys option; `keys[k]` then stays empty), null: held as cells in `keys`. */
+  readonly keyCols: (KeyColumn | null)[];
   readonly values: Cell[][];
   /** The value columns held in typed arrays (null: held as cells in `values`). */
   readonly numbers: (NumberColumn | null)[];
@@ -84,6 +94,7 @@ export class StateStore {
     this.keyTypes = keySchema.fields.map((f) => f.type);
     this.valueTypes = valueSchema.fields.map((f) => f.type);
     this.keys = this.keyTypes.map(() => []);
+    this.keyCols = this.keyTypes.map((t) => (options.typedKeys ? keyColumnFor(t) : null));
     this.values = this.valueTypes.map(() => []);
     this.numbers = this.valueTypes.map((t, v) => { const h = numbers[v]; return h ? new NumberColumn(h, t) : null; });
   }
@@ -93,6 +104,39 @@ export class StateStore {
   get numRowsUpdated(): number { return this.dirtyCount; }
   /** One more than the highest slot in use: a bound for arrays an operator keeps by slot. */
   get capacity(): number { return this.high; }
+
+  /** Key column k of `slot` as a cell. */
+  keyCell(k: number, slot: number): Cell {
+    const c = this.keyCols[k];
+    return c ? c.cell(slot) : this.keys[k]![slot]!;
+  }
+
+  /** Key column k of `slot` as a number (a window start, a timestamp key's ms); NaN for null. */
+  keyNumber(k: number, slot: number): number {
+    const c = this.keyCols[k];
+    if (c instanceof NumberKeys) return c.number(slot);
+    const v = this.keys[k]![slot];
+    return v === null || v === undefined ? NaN : Number(v);
+  }
+
+  /** Key column k's numbers by slot, when the store holds them in a Float64Array (an operator's loop over every slot reads them in place); else null. */
+  keyFloats(k: number): Float64Array | null {
+    const c = this.keyCols[k];
+    return c instanceof NumberKeys && c.col.holder === 'f64' ? c.col.f : null;
+  }
+
+  /** Key column k of `slots` as an Arrow column of its type. */
+  keyData(k: number, slots: readonly number[]): A.Data {
+    const c = this.keyCols[k];
+    if (c) return c.gather(slots);
+    const w = cellWriter(this.keyTypes[k]!, slots.length), col = this.keys[k]!;
+    for (const s of slots) w.push(col[s] ?? null);
+    return w.finish();
+  }
+
+  private keyCellsOf(slot: number): Cell[] {
+    return this.keyTypes.map((_, k) => this.keyCell(k, slot));
+  }
 
   /** The slot of a key encoded by key-encoding.ts, or -1. */
   lookup(key: string): number { return this.strings().get(key) ?? -1; }
@@ -106,12 +150,12 @@ export class StateStore {
   /** The slot of the key with these cells, or -1. */
   find(keyCells: readonly Cell[]): number {
     const h = hashCells(keyCells, this.keyTypes);
-    const t = this.index.table, m = this.index.mask, hashOf = this.index.hashOf, nk = keyCells.length;
-    for (let p = h & m; t[p] !== 0; p = (p + 1) & m) {
-      const s = t[p]! - 1;
-      if (hashOf[s] !== h) continue;
+    const t = this.index.table, m = this.index.mask, nk = keyCells.length;
+    for (let p = h & m; t[2 * p] !== 0; p = (p + 1) & m) {
+      if (t[2 * p + 1] !== h) continue;
+      const s = t[2 * p]! - 1;
       let k = 0;
-      while (k < nk && sameCell(this.keys[k]![s]!, keyCells[k]!, this.keyTypes[k]!)) k++;
+      while (k < nk && sameCell(this.keyCell(k, s), keyCells[k]!, this.keyTypes[k]!)) k++;
       if (k === nk) return s;
     }
     return -1;
@@ -122,7 +166,7 @@ export class StateStore {
 
   private addKey(keyCells: readonly Cell[], key: string | undefined): number {
     const slot = this.newSlot(hashCells(keyCells, this.keyTypes));
-    for (let k = 0; k < keyCells.length; k++) this.keys[k]![slot] = keyCells[k]!;
+    for (let k = 0; k < keyCells.length; k++) { const c = this.keyCols[k]; if (c) c.setCell(slot, keyCells[k]!); else this.keys[k]![slot] = keyCells[k]!; }
     if (this.removed.size || this.byString) {
       const s = key ?? encodeCells(keyCells, this.keyTypes);
       this.removed.delete(s);
@@ -136,24 +180,32 @@ export class StateStore {
    * when `last` is that column's number, a window start), or -1. `h` is the row's finished hash.
    */
   findRow(rows: BatchKeys, i: number, h: number, last?: number): number {
-    const t = this.index.table, m = this.index.mask, hashOf = this.index.hashOf, nk = rows.cols.length;
-    for (let p = h & m; t[p] !== 0; p = (p + 1) & m) {
-      const s = t[p]! - 1;
-      if (hashOf[s] !== h) continue;
-      let k = 0;
-      while (k < nk && rows.equals(i, k, this.keys[k]![s]!)) k++;
-      if (k === nk && (last === undefined || numbersEqual(this.keys[nk]![s] as number, last))) return s;
+    const t = this.index.table, m = this.index.mask;
+    for (let p = h & m; t[2 * p] !== 0; p = (p + 1) & m) {
+      if (t[2 * p + 1] === h && this.sameRow(rows, i, t[2 * p]! - 1, last)) return t[2 * p]! - 1;
     }
     return -1;
   }
 
+  private sameRow(rows: BatchKeys, i: number, s: number, last: number | undefined): boolean {
+    const nk = rows.cols.length, cols = this.keyCols;
+    for (let k = 0; k < nk; k++) {
+      const c = cols[k];
+      if (c ? !c.equalsRow(s, rows, k, i) : !rows.equals(i, k, this.keys[k]![s]!)) return false;
+    }
+    if (last === undefined) return true;
+    const c = cols[nk];
+    // Read in place: this runs once per row of a batch.
+    return c instanceof NumberKeys ? c.col.valid[s] === 1 && numbersEqual(c.col.f[s]!, last) : numbersEqual(this.keyNumber(nk, s), last);
+  }
+
   /** A new slot for row i of `rows` (not in the store; see findRow), its key cells decoded; marked dirty. */
   insertRow(rows: BatchKeys, i: number, h: number, last?: number): number {
-    const slot = this.newSlot(h), nk = rows.cols.length;
-    for (let k = 0; k < nk; k++) this.keys[k]![slot] = rows.cell(i, k);
-    if (last !== undefined) this.keys[nk]![slot] = last;
+    const slot = this.newSlot(h), nk = rows.cols.length, cols = this.keyCols;
+    for (let k = 0; k < nk; k++) { const c = cols[k]; if (c) c.setRow(slot, rows, k, i); else this.keys[k]![slot] = rows.cell(i, k); }
+    if (last !== undefined) { const c = cols[nk]; if (c instanceof NumberKeys) c.setNumber(slot, last); else this.keys[nk]![slot] = last; }
     if (this.removed.size || this.byString) {
-      const cells = this.keys.map((c) => c[slot]!), s = encodeCells(cells, this.keyTypes);
+      const s = encodeCells(this.keyCellsOf(slot), this.keyTypes);
       this.removed.delete(s);
       if (this.byString) { this.byString.set(s, slot); this.slotString[slot] = s; }
     }
@@ -162,18 +214,26 @@ export class StateStore {
 
   private newSlot(h: number): number {
     const slot = this.free.length ? this.free.pop()! : this.high++;
-    if (slot >= this.live.length) {
-      const n = Math.max(slot + 1, this.live.length * 2);
-      this.live = grow(this.live, n); this.dirty = grow(this.dirty, n);
-    }
+    if (slot >= this.live.length) this.reserveSlots(slot + 1);
     this.live[slot] = 1;
     this.index.add(slot, h);
-    for (let v = 0; v < this.values.length; v++) {
-      const nc = this.numbers[v];
-      if (nc) { if (slot >= nc.length) nc.reserve(slot + 1); nc.reset(slot); } else this.values[v]![slot] = null;
-    }
+    const numbers = this.numbers, values = this.values;
+    for (let v = 0; v < values.length; v++) { const nc = numbers[v]; if (nc) nc.reset(slot); else values[v]![slot] = null; }
     if (!this.loading) this.touch(slot);
     return slot;
+  }
+
+  /**
+   * Grow every array kept by slot to hold slots below `n` at once (the typed key and value
+   * columns are never shorter than `live`): checking each column on every new slot was most of
+   * newSlot's cost (profiled at restart).
+   */
+  private reserveSlots(n: number): void {
+    if (n <= this.live.length) return;
+    n = Math.max(n, this.live.length * 2);
+    this.live = grow(this.live, n); this.dirty = grow(this.dirty, n);
+    for (const c of this.keyCols) c?.reserve(n);
+    for (const c of this.numbers) c?.reserve(n);
   }
 
   touch(slot: number): void {
@@ -184,8 +244,9 @@ export class StateStore {
 
   remove(slot: number): void {
     if (this.live[slot] !== 1) return;
-    const cells = this.keys.map((c) => c[slot]!);
+    const cells = this.keyCellsOf(slot);
     this.removed.set(encodeCells(cells, this.keyTypes), cells);
+    for (const c of this.keyCols) c?.free(slot);
     this.index.delete(slot);
     if (this.byString) { this.byString.delete(this.slotString[slot]!); this.slotString[slot] = undefined; }
     this.live[slot] = 0;
@@ -206,8 +267,9 @@ export class StateStore {
 
   /** A rough count of bytes held, for progress's memoryUsedBytes. */
   memoryUsedBytes(): number {
-    const held = this.numbers.reduce((n, c) => n + (c ? c.bytes() : 0), 0);
-    return this.index.table.byteLength + held + this.high * (4 + 2 + 16 * (this.keys.length + this.numbers.filter((c) => !c).length))
+    const held = [...this.numbers, ...this.keyCols].reduce((n, c) => n + (c ? c.bytes() : 0), 0);
+    const cells = this.keyCols.filter((c) => !c).length + this.numbers.filter((c) => !c).length;
+    return this.index.table.byteLength + held + this.high * (4 + 2 + 16 * cells)
       + (this.byString ? this.byString.size * 80 : 0);
   }
 
@@ -215,7 +277,7 @@ export class StateStore {
     if (!this.byString) {
       this.byString = new Map();
       for (const s of this.slots()) {
-        const key = encodeCells(this.keys.map((c) => c[s]!), this.keyTypes);
+        const key = encodeCells(this.keyCellsOf(s), this.keyTypes);
         this.byString.set(key, s); this.slotString[s] = key;
       }
     }
@@ -223,10 +285,11 @@ export class StateStore {
   }
 
   /** The dirty slots, each once, in the order first written. */
-  private dirtySlots(): number[] {
-    const out: number[] = [], seen = new Uint8Array(this.high);
-    for (const s of this.dirtyList) if (this.dirty[s] === 1 && seen[s] === 0) { seen[s] = 1; out.push(s); }
-    return out;
+  private dirtySlots(): Int32Array {
+    const out = new Int32Array(this.dirtyCount), seen = new Uint8Array(this.high), list = this.dirtyList, dirty = this.dirty;
+    let n = 0;
+    for (let j = 0; j < list.length; j++) { const s = list[j]!; if (dirty[s] === 1 && seen[s] === 0) { seen[s] = 1; out[n++] = s; } }
+    return out.subarray(0, n);
   }
 
   private clearDirty(): void {
@@ -285,7 +348,7 @@ export class StateStore {
    */
   private snapshotView(): StateView {
     const cols = this.columns().map((c, k) => {
-      if (c instanceof NumberColumn) return c.copy(this.high);
+      if (c instanceof NumberColumn || c instanceof NumberKeys || c instanceof KeyBytes) return c.copy(this.high);
       const copy = c.slice(0, this.high);
       const type = k < this.keys.length ? this.keyTypes[k]! : this.valueTypes[k - this.keys.length]!;
       if (type.kind === 'array' || type.kind === 'map' || type.kind === 'struct' || type.kind === 'binary') {
@@ -298,7 +361,7 @@ export class StateStore {
 
   /** Key then value columns as the state files' encoder reads them: a value held as numbers is its NumberColumn. */
   private columns(): StateColumn[] {
-    return [...this.keys, ...this.values.map((v, i) => this.numbers[i] ?? v)];
+    return [...this.keys.map((c, k) => this.keyCols[k] ?? c), ...this.values.map((v, i) => this.numbers[i] ?? v)];
   }
 
   private liveSlots(): Int32Array {
@@ -338,6 +401,7 @@ export class StateStore {
     this.dirtyList = []; this.dirtyCount = 0; this.removed.clear(); this.numRowsRemoved = 0;
     for (const c of [...this.keys, ...this.values]) c.length = 0;
     for (const c of this.numbers) c?.clear();
+    for (const c of this.keyCols) c?.clear();
     this.version = version;
     if (version < 0) return;
     const plan = new StateFiles(await this.storage.list(this.dir)).rebuildPlan(version);
@@ -371,7 +435,7 @@ export class StateStore {
       const n = b.numRows;
       // Only an empty store knows every row is a new key: reserving n for a later delta, whose keys
       // mostly exist, doubled a 1M-key index for nothing (profiled: a quarter of a restart).
-      if (fresh) this.index.reserve(n);
+      if (fresh) { this.index.reserve(n); this.reserveSlots(this.high + n); }
       const rows = new BatchKeys(b.columns.slice(0, nk), this.keyTypes, n);
       const readers = b.columns.map((c, k) => (k >= nk && k < nk + nv && this.numbers[k - nk] ? null : cellReader(c, b.schema.fields[k]!.type)));
       const deleted = withDeleted ? readers[nk + nv]! : null;
@@ -381,8 +445,14 @@ export class StateStore {
         const h = rowHash(rows, i);
         let slot = fresh ? -1 : this.findRow(rows, i, h);
         if (deleted !== null && deleted(i) === true) { if (slot >= 0) this.remove(slot); slotOf[i] = -1; continue; }
-        if (slot < 0) slot = this.insertRow(rows, i, h);
+        // Into an empty store, typed key columns are copied whole below, not row by row.
+        if (slot < 0) slot = fresh ? this.newSlot(h) : this.insertRow(rows, i, h);
         slotOf[i] = slot;
+      }
+      for (let k = 0; k < nk && fresh; k++) {
+        const c = this.keyCols[k], col = this.keys[k]!;
+        if (c) c.scatter(b.columns[k]!, slotOf, n);
+        else for (let i = 0; i < n; i++) { const s = slotOf[i]!; if (s >= 0) col[s] = rows.cell(i, k); }
       }
       for (let v = 0; v < nv; v++) {
         const nc = this.numbers[v], col = this.values[v]!, read = readers[nk + v];

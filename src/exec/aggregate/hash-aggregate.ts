@@ -59,6 +59,8 @@ export class HashAggregate implements StatefulOperator {
   private readonly valueBase: number[];
   /** How the store holds each state value column: typed for aggregates with a grouped form (and one input), else cells. */
   readonly stateNumbers: readonly (NumberHolder | null)[];
+  /** Keys are read through the store's keyCell/keyNumber/keyData, so it may hold them as bytes and numbers. */
+  readonly stateKeysTyped = true;
   /** The group number of each store slot within one process() call (-1 between calls). */
   private groupOf: Int32Array<ArrayBuffer> = new Int32Array(0);
   /** Which state key column holds the event time that closes a group, and how to get its end. */
@@ -190,8 +192,8 @@ export class HashAggregate implements StatefulOperator {
   /** The event-time bound of a group (its window's end, or its event-time key), null if it has none. */
   private bound(store: StateStore, slot: number): number | null {
     if (!this.closeBy) return null;
-    const v = store.keys[this.closeBy.keyIndex]![slot];
-    return v === null || v === undefined ? null : Number(v) + this.closeBy.addMs;
+    const v = store.keyNumber(this.closeBy.keyIndex, slot);
+    return v !== v ? null : v + this.closeBy.addMs;
   }
 
   /** Spark's StateStoreSaveExec: append and update evict on a moved watermark; complete never evicts. */
@@ -199,9 +201,11 @@ export class HashAggregate implements StatefulOperator {
 
   private emit(store: StateStore, w: WatermarkContext, mode: OutputMode): Batch[] {
     const closed: number[] = [], out: number[] = [];
+    // A window start held in a typed array is read in place: this loop meets every group each batch.
+    const floats = this.closeBy ? store.keyFloats(this.closeBy.keyIndex) : null, addMs = this.closeBy?.addMs ?? 0;
     for (let slot = 0; slot < store.capacity; slot++) {
       if (!store.has(slot)) continue;
-      const b = this.bound(store, slot);
+      const b = floats && this.window ? floats[slot]! + addMs : this.bound(store, slot);
       const closing = b !== null && isEvicted(b, w);
       if (closing) closed.push(slot);
       if (mode === 'complete' || (mode === 'append' && closing) || (mode === 'update' && store.isDirty(slot))) out.push(slot);
@@ -218,15 +222,10 @@ export class HashAggregate implements StatefulOperator {
     let plainIdx = 0;
     for (let k = 0; k < this.spec.keys.length; k++) {
       if (k === this.windowPos) {
-        const startCol = store.keys[this.plain.length]!, size = this.window!.sizeMs;
-        cols.push(windowColumn(n, (i) => startCol[slots[i]!] as number, (i) => (startCol[slots[i]!] as number) + size));
-      } else {
-        const col = store.keys[plainIdx]!, t: DataType = this.plain[plainIdx]!.bound.type;
-        const wr = cellWriter(t, n);
-        for (const s of slots) wr.push(col[s] ?? null);
-        cols.push(wr.finish());
-        plainIdx++;
-      }
+        const at = this.plain.length, size = this.window!.sizeMs, floats = store.keyFloats(at);
+        cols.push(floats ? windowColumn(n, (i) => floats[slots[i]!]!, (i) => floats[slots[i]!]! + size)
+          : windowColumn(n, (i) => store.keyNumber(at, slots[i]!), (i) => store.keyNumber(at, slots[i]!) + size));
+      } else cols.push(store.keyData(plainIdx++, slots));
     }
     this.spec.aggs.forEach((a, k) => {
       const numbers = this.numberColumns(store, k);
