@@ -2,12 +2,12 @@ import { CheckpointError } from '../../errors.ts';
 import type { Checkpoint } from '../../checkpoint/checkpoint.ts';
 import { QueryLease, LEASE_EXPIRE_MS } from '../../checkpoint/query-lease.ts';
 import { ensureQueryId } from '../../checkpoint/query-metadata.ts';
-import type { Sink } from '../../sinks/sink.ts';
 import type { Offset, Source } from '../../sources/source.ts';
 import type { PhysicalPlan } from '../../plan/physical-plan.ts';
 import { MicroBatchExecution, type ExecutionConfig } from '../micro-batch-execution.ts';
 import type { StreamingQueryProgress } from '../progress.ts';
 import { resolveSink, type SinkRequest } from '../resolve-sink.ts';
+import { openQueryIo } from '../query-io.ts';
 
 /**
  * What one task runs: its stage's plan, sink and output mode, and the input partition its
@@ -84,40 +84,22 @@ export class TaskRun {
     if (await bounded?.ended()) return null;
     const controller = new AbortController();
     const checkpoint = ctx.checkpoint.taskCheckpoint(task);
-    const { storage } = checkpoint;
     await ensureQueryId(checkpoint, ctx.id);
     const lease = await acquireWaiting(checkpoint, ctx.runId, ctx.leaseWaitMs, signal);
     const { sink, lateSink } = resolveSink(sinkRequest, plan, ctx.sessionConf, []);
-    let sources: Source[] = [];
-    const opened: Sink[] = [];
-    try {
-      for (const [i, s] of [sink, lateSink].entries()) {
-        if (!s) continue;
-        opened.push(s);
-        await s.open?.({ queryId: ctx.id, storage, dir: checkpoint.sinkDir(i), onPhase: ctx.onPhase, task });
-      }
-      const resuming = await Promise.all(plan.sources.map((_, i) => storage.exists(checkpoint.sourceStartPath(i))));
-      sources = plan.sources.map((s, i) => s.provider.create({
-        options: partition === null ? s.options : s.provider.partitioned!.restrict(s.options, partition), metadataPath: checkpoint.sourceDir(i), resuming: resuming[i]!,
-      }));
-      const target = bounded?.target;
-      if (target) sources = sources.map((s, i) => withTarget(s, () => target(i, controller.signal)));
-    } catch (e) {
-      await Promise.all(opened.map((s) => s.close?.().catch(() => undefined)));
-      await lease.release();
-      throw e;
-    }
+    const io = await openQueryIo({
+      queryId: ctx.id, checkpoint, lease, plan, sink, lateSink, onPhase: ctx.onPhase, task,
+      sourceOptions: (i, options) => ({ options: partition === null ? options : plan.sources[i]!.provider.partitioned!.restrict(options, partition), shareClients: true }),
+    });
+    const target = bounded?.target;
+    const sources = target ? io.sources.map((s, i) => withTarget(s, () => target(i, controller.signal))) : io.sources;
     lease.startRenewing();
     const exec = new MicroBatchExecution({
       ...ctx, plan, outputMode, checkpoint, sources, sink, lateSink,
       leaseLost: () => lease.lostReason,
       onProgress: (p) => ctx.onProgress(task, p), onIdle: ctx.onIdle,
     });
-    return new TaskRun(task, exec, controller, async () => {
-      await Promise.all(sources.map((s) => s.stop().catch(() => undefined)));
-      await Promise.all(opened.map((s) => s.close?.().catch(() => undefined)));
-      await lease.release();
-    }, bounded);
+    return new TaskRun(task, exec, controller, () => io.close(), bounded);
   }
 
   /** Stop after the batch in progress and give the task's lease up; a failure of the task is not thrown here. */
