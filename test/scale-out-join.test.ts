@@ -3,10 +3,10 @@
 // stage-0 tasks 0_0..0_3 (impressions partition p -> repartition-0), stage-1 tasks 1_0..1_1 (clicks -> repartition-1)
 // and stage-2 tasks 2_0..2_3 (partition q of both topics -> join -> Parquet), all split among the workers. DuckDB
 // reads the outputs: 1 worker and 3 workers write the pairs worked out here, each once; so do 3 group workers when
-// one is SIGKILLed and the others take its tasks over.
+// one is SIGKILLed during a second wave of rows and the others take its tasks over.
 //
 // Inner-join output does not depend on the watermark unless a row is late or evicted: the rows' event times span
-// 20 s and the delay is 10 minutes, so neither happens whichever task runs ahead, and every pair comes out once
+// 40 s and the delay is 10 minutes, so neither happens whichever task runs ahead, and every pair comes out once
 // both its rows have crossed the shuffle.
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { randomUUID } from 'node:crypto';
@@ -37,20 +37,26 @@ beforeAll(async () => { broker = await startBroker(); }, 60_000);
 afterAll(async () => { await broker?.stop(); });
 
 const clicked = (i: number) => i % 3 === 0;
+const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 /** Worked out here, not by sluice: impression i (ad i mod 11, 50 ms apart) meets its click (0.5 s later) when i is a multiple of 3. */
-const expected: Pair[] = Array.from({ length: ROWS }, (_, i) => i).filter(clicked)
-  .map((i) => ({ id: i, ad: `ad${i % 11}`, its: BASE + i * 50, cts: BASE + i * 50 + 500 }));
+const pairsOf = (n: number): Pair[] => ids(0, n).filter(clicked).map((i) => ({ id: i, ad: `ad${i % 11}`, its: BASE + i * 50, cts: BASE + i * 50 + 500 }));
+const expected = pairsOf(ROWS);
+
+/** Impressions and clicks of ids [from, to). */
+async function produceRows(impressions: string, clicks: string, from: number, to: number): Promise<void> {
+  await produce(broker.bootstrap, impressions, ids(from, to).map((i) => ({
+    partition: i % IMPRESSION_PARTITIONS, value: JSON.stringify({ id: i, ad: `ad${i % 11}`, its: new Date(BASE + i * 50).toISOString() }),
+  })));
+  await produce(broker.bootstrap, clicks, ids(from, to).filter(clicked).map((i) => ({
+    partition: (i / 3) % CLICK_PARTITIONS, value: JSON.stringify({ id: i, cts: new Date(BASE + i * 50 + 500).toISOString() }),
+  })));
+}
 
 async function inputTopics(): Promise<{ impressions: string; clicks: string }> {
   const impressions = uniqueTopic('so-join-imp'), clicks = uniqueTopic('so-join-clk');
   await broker.createTopic(impressions, IMPRESSION_PARTITIONS);
   await broker.createTopic(clicks, CLICK_PARTITIONS);
-  await produce(broker.bootstrap, impressions, Array.from({ length: ROWS }, (_, i) => ({
-    partition: i % IMPRESSION_PARTITIONS, value: JSON.stringify({ id: i, ad: `ad${i % 11}`, its: new Date(BASE + i * 50).toISOString() }),
-  })));
-  await produce(broker.bootstrap, clicks, Array.from({ length: ROWS }, (_, i) => i).filter(clicked).map((i) => ({
-    partition: (i / 3) % CLICK_PARTITIONS, value: JSON.stringify({ id: i, cts: new Date(BASE + i * 50 + 500).toISOString() }),
-  })));
+  await produceRows(impressions, clicks, 0, ROWS);
   return { impressions, clicks };
 }
 
@@ -81,21 +87,25 @@ async function scaleOutRun(bootstrap?: string) {
   const queryId = await prepareCheckpoint(cp);
   const runs: Promise<ChildResult<Progress>>[] = [];
   const kills: (() => void)[] = [];
-  const start = (mode: string, o: ChildRunOptions = {}): Promise<ChildResult<Progress>> => {
+  const start = (mode: string, o: ChildRunOptions = {}, onProgress?: (p: Progress) => void): Promise<ChildResult<Progress>> => {
     const r = runQueryChild<Progress>(ROOT, [FIXTURE, bootstrap ?? broker.bootstrap, impressions, clicks, cp, out, String(MAX_OFFSETS), mode], { ...process.env },
-      { ...o, onSpawn: (c) => { kills.push(c.kill); o.onSpawn?.(c); } }, CHILD_TIMEOUT_MS);
+      { ...o, onSpawn: (c) => { kills.push(c.kill); o.onSpawn?.(c); } }, CHILD_TIMEOUT_MS, onProgress);
     runs.push(r);
     return r;
   };
-  /** Until DuckDB sees every pair (or the wait runs out), then 3 s more for any duplicate to show; then kill every worker. */
-  const settle = async (): Promise<ChildResult<Progress>[]> => {
-    const until = Date.now() + WAIT_MS;
-    while ((await pairs(out)).length < expected.length && Date.now() < until) await sleep(1000);
+  /** Until DuckDB sees `n` pairs, or the wait runs out. */
+  const until = async (n: number): Promise<void> => {
+    const end = Date.now() + WAIT_MS;
+    while ((await pairs(out)).length < n && Date.now() < end) await sleep(1000);
+  };
+  /** Until DuckDB sees `n` pairs (or the wait runs out), then 3 s more for any duplicate to show; then kill every worker. */
+  const settle = async (n = expected.length): Promise<ChildResult<Progress>[]> => {
+    await until(n);
     await sleep(3000);
     for (const k of kills) k();
     return Promise.all(runs);
   };
-  return { cp, out, queryId, impressions, clicks, start, settle };
+  return { cp, out, queryId, impressions, clicks, start, until, settle };
 }
 
 const tasksOf = (r: ChildResult<Progress>): string[] => [...new Set(r.progress.map((p) => p.task!))].sort();
@@ -130,12 +140,22 @@ describe('scale-out: a stream-stream join as tasks of both sides\' upstream stag
     const front = await startFront({ broker });
     onTestFinished(() => front.stop());
     const r = await scaleOutRun(front.bootstrap);
+    // Killed at its first batch of a second wave of rows, produced once the first wave's pairs are out (so the group
+    // has dealt the tasks out and every task has work again): the survivors then run the rest of its tasks' wave.
+    let kill: (() => void) | null = null, armed = false;
+    const dying = r.start('group', { onSpawn: (c) => { kill = c.kill; } }, () => { if (armed) kill?.(); });
     const survivors = [r.start('group'), r.start('group')];
-    const killed = await r.start('group', { killAfterProgress: { n: 4, delayMs: 0 } });
+    await r.until(expected.length);
+    armed = true;
+    await produceRows(r.impressions, r.clicks, ROWS, 2 * ROWS);
+    const killed = await dying;
     expect(killed.signal, describeRun(killed)).toBe('SIGKILL');
-    const runs = await r.settle();
-    expect(await pairs(r.out), runs.map(describeRun).join('\n')).toEqual(expected);
+    expect(killed.killedByParent, describeRun(killed)).toBe(true);
+    const both = pairsOf(2 * ROWS);
+    const runs = await r.settle(both.length);
+    expect(await pairs(r.out), runs.map(describeRun).join('\n')).toEqual(both);
     // What the killed worker owned when it died ran again in the survivors, in a later generation.
+    expect(killed.progress.length, describeRun(killed)).toBeGreaterThan(0);
     const last = killed.progress.at(-1)!;
     const lost = new Set(last.owned);
     const after = (await Promise.all(survivors)).flatMap((s) => s.progress).filter((p) => lost.has(p.task!) && p.generation! > last.generation!);
