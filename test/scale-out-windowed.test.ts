@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startFront } from './support/kafka-front.ts';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBroker, produce, uniqueTopic, type TestBroker } from './support/broker.ts';
@@ -224,5 +224,33 @@ describe('scale-out: a windowed count as stage-0 and stage-1 tasks in worker pro
       .filter((p) => lost.has(p.task!) && p.generation > last.generation);
     expect(lost.size).toBeGreaterThan(0);
     expect(new Set(after.map((p) => p.task))).toEqual(lost);
+  }, 900_000);
+
+  // availableNow (src/runtime/scale-out/bounded-run.ts): the workers end by themselves once every task has ended the
+  // checkpoint's current run. The first run reads the data rows, whose windows no watermark closes yet; the second
+  // reads the flush rows and closes them all.
+  it('availableNow: 3 workers end each run by themselves, one SIGKILLed mid-batch and started again; two runs write every window once', async () => {
+    const topic = await inputTopic();
+    const dir = tmpDir('so-win-now');
+    const cp = path.join(dir, 'cp'), out = path.join(dir, 'out');
+    await prepareCheckpoint(cp);
+    const w = new Workers(topic, cp, out);
+    const run = (crashAt?: string) => Promise.all(['now-0/3', 'now-1/3', 'now-2/3'].map(async (mode, i) => {
+      if (crashAt && i === 1) {
+        const killed = await w.start(mode, { crashAt });
+        expect(killed.signal, describeRun(killed)).toBe('SIGKILL');
+      }
+      const r = await w.start(mode);
+      expect(r.code, describeRun(r)).toBe(0);
+      return r;
+    }));
+    await run('beforeCommit:1');
+    expect(await windows(out)).toEqual([]);
+    await produce(broker.bootstrap, topic, flushRows());
+    await run();
+    expect(await windows(out)).toEqual(expected);
+    // Two runs, each ended by all 8 downstream tasks.
+    for (const n of [0, 1]) expect(readdirSync(path.join(cp, 'runs', String(n), 'done')).sort()).toEqual(Array.from({ length: 8 }, (_, q) => `1_${q}`));
+    expect(existsSync(path.join(cp, 'runs', '2'))).toBe(false);
   }, 900_000);
 });

@@ -12,7 +12,6 @@ import { storageFor } from '../storage/storage-for.ts';
 import { loadOrCreateQueryId } from '../checkpoint/query-metadata.ts';
 import { QueryLease } from '../checkpoint/query-lease.ts';
 import { Checkpoint } from '../checkpoint/checkpoint.ts';
-import type { Source } from '../sources/source.ts';
 import { MicroBatchExecution } from './micro-batch-execution.ts';
 import { StreamingQuery } from './streaming-query.ts';
 import { sessionTrigger, type Trigger } from './trigger.ts';
@@ -23,6 +22,7 @@ import type { StreamingQueryListener } from './progress.ts';
 import { queryObservers, type ListenerRegistry, type QueryAttachment } from './query-observers.ts';
 import { resolveSink, type SinkRequest } from './resolve-sink.ts';
 import { pollingDelayMs } from './polling-delay.ts';
+import { openQueryIo, type QueryIo } from './query-io.ts';
 import { scaleOutRequested, startWorker } from './scale-out/start-worker.ts';
 
 /** Everything the writer collected for one query: the plain record start() hands to the runtime. */
@@ -118,7 +118,7 @@ export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<Stre
   if (scaleOut) {
     return startWorker({ spec, plan, host, checkpoint: new Checkpoint(storage, cp), trigger, settings, openers, onPhase, onEnd: () => activeCheckpoints.delete(cp) });
   }
-  let id: string, runId: string, lease: QueryLease | null = null, sources: Source[];
+  let id: string, runId: string, lease: QueryLease, io: QueryIo;
   const attachments: QueryAttachment[] = [];
   const checkpoint = new Checkpoint(storage, cp);
   try {
@@ -129,29 +129,25 @@ export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<Stre
     id = await loadOrCreateQueryId(checkpoint);
     runId = randomUUID();
     lease = await QueryLease.acquire(checkpoint, runId);
-    await sink.open?.({ queryId: id, storage, dir: checkpoint.sinkDir(0), onPhase });
-    await lateSink?.open?.({ queryId: id, storage, dir: checkpoint.sinkDir(1), onPhase });
-    // Observers open before the sources exist: the UI's port in use fails start() with little to undo.
-    for (const open of openers) attachments.push(await open());
-    const resuming = await Promise.all(plan.sources.map((_, i) => storage.exists(checkpoint.sourceStartPath(i))));
-    sources = plan.sources.map((s, i) => s.provider.create({ options: s.options, metadataPath: checkpoint.sourceDir(i), resuming: resuming[i]! }));
+    io = await openQueryIo({
+      queryId: id, checkpoint, lease, plan, sink, lateSink, onPhase,
+      // Observers open before the sources exist: the UI's port in use fails start() with little to undo.
+      beforeSources: async () => { for (const open of openers) attachments.push(await open()); },
+    });
   } catch (e) {
     for (const a of attachments) a.release();
-    await lease?.release();
     activeCheckpoints.delete(cp);
     throw e;
   }
-  const held = lease;
+  const held = lease, opened = io;
   held.startRenewing();
   const query = new StreamingQuery(id, runId, spec.queryName, host.streams.listeners, async () => {
     activeCheckpoints.delete(cp);
     host.streams.remove(query);
-    await Promise.all(sources.map((s) => s.stop().catch(() => undefined)));
-    await sink.close?.();
-    await held.release();
+    await opened.close();
   });
   const exec = new MicroBatchExecution({
-    id, runId, name: spec.queryName, checkpoint, plan, sources, sink, lateSink, outputMode: spec.outputMode, trigger,
+    id, runId, name: spec.queryName, checkpoint, plan, sources: opened.sources, sink, lateSink, outputMode: spec.outputMode, trigger,
     ...settings,
     leaseLost: () => held.lostReason,
     onProgress: (p) => query.progress(p), onIdle: () => query.idle(), onPhase,

@@ -63,6 +63,12 @@ export interface SourceOptions {
    * (within the source's retry budget), not a typo to report at once.
    */
   readonly resuming?: boolean;
+  /**
+   * The source may share its connections, and its answers about the input's metadata and latest
+   * offsets, with the other sources of this process that have the same connection settings: a
+   * scale-out worker's tasks (runtime/scale-out/task-run.ts), each with its own source.
+   */
+  readonly shareClients?: boolean;
 }
 
 /**

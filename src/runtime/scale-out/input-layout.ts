@@ -3,11 +3,11 @@ import type { PhysicalPlan } from '../../plan/physical-plan.ts';
 import type { StageLayout } from './scale-out-file.ts';
 
 /**
- * Stage 0 of a scale-out query: one task per partition of its input topics, which must be
+ * Stage 0 of a scale-out query (or a join's upstream stage `stage`, over one side's input): one task per partition of its input topics, which must be
  * co-partitioned (the same partition count), as Kafka Streams requires, since task `0_p` reads
  * partition p of each of them.
  */
-export async function inputStage(plan: PhysicalPlan): Promise<StageLayout> {
+export async function inputStage(plan: PhysicalPlan, stage = 0): Promise<StageLayout> {
   const input: Record<string, number> = {};
   for (const s of plan.sources) {
     const split = s.provider.partitioned;
@@ -22,5 +22,5 @@ export async function inputStage(plan: PhysicalPlan): Promise<StageLayout> {
     throw new AnalysisError(`Scale-out runs task p over partition p of every input topic, so the topics must have the same number of partitions; `
       + `${Object.entries(input).map(([t, n]) => `'${t}' has ${n}`).join(', ')}. Repartition the topics to one count, or run the query without option 'sluice.scaleOut'.`);
   }
-  return { stage: 0, tasks: [...counts][0] ?? 0, input };
+  return { stage, tasks: [...counts][0] ?? 0, input };
 }

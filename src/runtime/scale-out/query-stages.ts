@@ -1,12 +1,11 @@
-import { AnalysisError } from '../../errors.ts';
 import type { Checkpoint } from '../../checkpoint/checkpoint.ts';
 import { planQuery } from '../../plan/planner.ts';
-import { cutAtShuffle } from '../../plan/shuffle-cut.ts';
 import type { PhysicalPlan } from '../../plan/physical-plan.ts';
 import type { QueryHost, QuerySpec } from '../start-query.ts';
 import type { Trigger } from '../trigger.ts';
 import { inputStage } from './input-layout.ts';
-import type { StageLayout } from './scale-out-file.ts';
+import { BoundedRun } from './bounded-run.ts';
+import { stageTasks, type StageLayout } from './scale-out-file.ts';
 import { planShuffleStages } from './shuffle-stages.ts';
 import type { TaskPlan } from './task-run.ts';
 
@@ -27,38 +26,41 @@ const parseTask = (task: string): [number, number] => {
  * is one stage: task `0_p` is the whole query over input partition p. A stateful one is cut at
  * its shuffle (shuffle-stages.ts): task `0_p` runs the upstream part over input partition p into
  * the repartition topic, task `1_q` the operator and the user's sink over the topic's partition q.
+ * A stream-stream join has an upstream stage per side (`0_p` over the left input's partition p,
+ * `1_p` over the right's, each into its side's topic) and task `2_q` joins partition q of both topics.
+ * With a bounded trigger (availableNow, once), the tasks take part in the checkpoint's current run
+ * (bounded-run.ts): a downstream task drains up to where every upstream task ended the run.
  */
 export async function queryStages(spec: QuerySpec, plan: PhysicalPlan, host: QueryHost, checkpoint: Checkpoint, trigger: Trigger): Promise<QueryStages> {
-  const input = await inputStage(plan);
   if (!plan.stages.length) {
+    const input = await inputStage(plan);
     return { stages: [input], taskPlan: (task) => ({ plan, sinkRequest: spec, outputMode: spec.outputMode, partition: parseTask(task)[1] }) };
   }
-  if (trigger.kind === 'availableNow' || trigger.kind === 'once') {
-    // A downstream task would drain the repartition topic as it is when it starts, before the
-    // upstream tasks (some on other workers) have written their share: rows would wait for the next run.
-    throw new AnalysisError(`A stateful scale-out query runs with a processingTime trigger: with trigger ${trigger.kind}, a downstream task cannot know when `
-      + `the upstream tasks of the other workers have written all their rows to the repartition topic. Use .trigger({ processingTime: ... }), or run without option 'sluice.scaleOut'.`);
-  }
-  // Refused before planShuffleStages creates the join's topics.
-  if ((cutAtShuffle(spec.plan)?.sides.length ?? 1) > 1) {
-    throw new AnalysisError(`A stream-stream join cannot run as scale-out tasks yet: its two sides' upstream stages read different inputs, which the workers' task split does not cover. `
-      + `Run the join without option 'sluice.scaleOut'; an aggregation or dropDuplicates runs as tasks.`);
-  }
   const shuffle = (await planShuffleStages(spec, host))!;
-  const shuffled: StageLayout = { stage: shuffle.downstreamStage, tasks: shuffle.partitions, input: { [shuffle.topic]: shuffle.partitions } };
+  // One upstream stage per input of the operator (a join's two sides read different topics, with their own partition counts).
+  const upstream = await Promise.all(shuffle.cut.sides.map((side, s) => inputStage(planQuery(side.upstream), s)));
+  const shuffled: StageLayout = { stage: shuffle.downstreamStage, tasks: shuffle.partitions, input: Object.fromEntries(shuffle.topics.map((t) => [t, shuffle.partitions])) };
+  const run = trigger.kind === 'availableNow' || trigger.kind === 'once'
+    ? await BoundedRun.join(checkpoint, upstream.flatMap(stageTasks), stageTasks(shuffled)) : null;
   return {
-    stages: [input, shuffled],
+    stages: [...upstream, shuffled],
     taskPlan(task) {
       const [stage, p] = parseTask(task);
       const root = checkpoint.taskCheckpoint(task).root;
-      if (stage === 0) {
-        const up = shuffle.upstream(root);
+      if (stage < shuffle.downstreamStage) {
+        const up = shuffle.upstream(root, undefined, stage);
         // The Kafka sink adds `-<task>` to this itself (open's task), which gives the design's `sluice-<query id>-<task>`.
         up.options.set('kafka.transactional.id', `sluice-${shuffle.queryId}`);
-        return { plan: planQuery(up.plan), sinkRequest: up, outputMode: up.outputMode, partition: p };
+        const bounded = run && { ended: () => run.ended(task), onEnd: async () => run.upstreamEnded(task, await shuffle.stableOffsets(stage)) };
+        return { plan: planQuery(up.plan), sinkRequest: up, outputMode: up.outputMode, partition: p, bounded: bounded ?? undefined };
       }
       const down = shuffle.downstream(root, [p]);
-      return { plan: planQuery(down.plan), sinkRequest: down, outputMode: down.outputMode, partition: null };
+      // Its sources are the sides' topics, in order (shuffle-stages.ts downstream()).
+      const bounded = run && {
+        ended: () => run.ended(task), onEnd: () => run.downstreamEnded(task),
+        target: (source: number, signal: AbortSignal) => run.target(shuffle.topics[source]!, p, signal),
+      };
+      return { plan: planQuery(down.plan), sinkRequest: down, outputMode: down.outputMode, partition: null, bounded: bounded ?? undefined };
     },
   };
 }

@@ -8,6 +8,7 @@ import { cutAtShuffle, type ShuffleCut } from '../../plan/shuffle-cut.ts';
 import { sourcesOf, type LogicalPlan } from '../../plan/logical.ts';
 import { PARTITIONS_OPTION, repartitionSink } from '../../sinks/repartition/repartition-sink.ts';
 import { parseKafkaOptions } from '../../sources/kafka/kafka-options.ts';
+import type { KafkaOffsets } from '../../sources/kafka/offsets.ts';
 import { repartitionSource } from '../../sources/repartition/repartition-source.ts';
 import { storageFor } from '../../storage/storage-for.ts';
 import { joinPath } from '../../storage/storage.ts';
@@ -41,6 +42,8 @@ export interface ShuffleStages {
    * `task`, checkpointed at `checkpointLocation`; transactional id `sluice-<query id>-<task>`.
    */
   upstream(checkpointLocation: string, task?: string, side?: number): QuerySpec;
+  /** The last stable offset of every partition of side `side`'s topic (what a read_committed reader can read). */
+  stableOffsets(side: number): Promise<KafkaOffsets>;
   /** The downstream stage's number: after the upstream ones (1, or 2 after a join's two sides). */
   readonly downstreamStage: number;
   /** The downstream stage, reading the topics' partitions `partitions` (all when absent), checkpointed at `checkpointLocation`. */
@@ -96,10 +99,11 @@ export async function planShuffleStages(spec: QuerySpec, host: QueryHost): Promi
   const queryId = await loadOrCreateQueryId(new Checkpoint(storage, path));
   const topics = cut.sides.map((_, n) => repartitionTopic(queryId, n));
   const o = parseKafkaOptions(new Map([...cluster, ['subscribe', topics[0]!]]));
-  const client = new KafkaClient({ servers: o.servers, clientId: 'sluice-shuffle', requestTimeoutMs: o.requestTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, security: o.security });
-  try {
-    for (const topic of topics) await ensureTopic(client, topic, partitions, `The shuffle of query ${queryId}`);
-  } finally { await client.close(); }
+  const withClient = async <T>(f: (client: KafkaClient) => Promise<T>): Promise<T> => {
+    const client = new KafkaClient({ servers: o.servers, clientId: 'sluice-shuffle', requestTimeoutMs: o.requestTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, security: o.security });
+    try { return await f(client); } finally { await client.close(); }
+  };
+  await withClient(async (client) => { for (const topic of topics) await ensureTopic(client, topic, partitions, `The shuffle of query ${queryId}`); });
 
   return {
     queryId, topics, topic: topics[0]!, partitions, cut, downstreamStage: cut.sides.length,
@@ -117,6 +121,10 @@ export async function planShuffleStages(spec: QuerySpec, host: QueryHost): Promi
         plan, sink: { kind: 'format', format: repartitionSink.name }, options, outputMode: 'append', partitionBy: [],
         queryName: spec.queryName === null ? null : `${spec.queryName}-${task}`, trigger: spec.trigger,
       };
+    },
+    stableOffsets(side) {
+      const all = Array.from({ length: partitions }, (_, q) => q);
+      return withClient((client) => client.offsets(new Map([[topics[side]!, all]]), false));
     },
     downstream(checkpointLocation, only) {
       const options = spec.options.copy();

@@ -2,12 +2,12 @@ import { CheckpointError } from '../../errors.ts';
 import type { Checkpoint } from '../../checkpoint/checkpoint.ts';
 import { QueryLease, LEASE_EXPIRE_MS } from '../../checkpoint/query-lease.ts';
 import { ensureQueryId } from '../../checkpoint/query-metadata.ts';
-import type { Sink } from '../../sinks/sink.ts';
-import type { Source } from '../../sources/source.ts';
+import type { Offset, Source } from '../../sources/source.ts';
 import type { PhysicalPlan } from '../../plan/physical-plan.ts';
 import { MicroBatchExecution, type ExecutionConfig } from '../micro-batch-execution.ts';
 import type { StreamingQueryProgress } from '../progress.ts';
 import { resolveSink, type SinkRequest } from '../resolve-sink.ts';
+import { openQueryIo } from '../query-io.ts';
 
 /**
  * What one task runs: its stage's plan, sink and output mode, and the input partition its
@@ -19,6 +19,18 @@ export interface TaskPlan {
   readonly sinkRequest: SinkRequest;
   readonly outputMode: ExecutionConfig['outputMode'];
   readonly partition: number | null;
+  /** Present in a bounded run of a stateful query (bounded-run.ts): what the task does at its ends. */
+  readonly bounded?: TaskBounds;
+}
+
+/** A task's part in a bounded run (availableNow, once) of a stateful scale-out query. */
+export interface TaskBounds {
+  /** The task already ended this run: it is not started again in it. */
+  ended(): Promise<boolean>;
+  /** A downstream task's availableNow target for its source `source`, in place of what the source holds now; null when `signal` aborts the wait. */
+  target?(source: number, signal: AbortSignal): Promise<Offset | null>;
+  /** The task's loop ended by itself: say so to the other tasks. */
+  onEnd(): Promise<void>;
 }
 
 /** What every task of one worker shares: the query, its settings and the worker's run. */
@@ -51,55 +63,43 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * Nothing in its trigger loop knows about other tasks.
  */
 export class TaskRun {
-  private readonly controller = new AbortController();
   /** Settles when the task's loop ends: resolves when it ended by itself or was stopped, rejects when it failed. */
   readonly done: Promise<void>;
   private ended = false;
 
-  private constructor(readonly task: string, readonly exec: MicroBatchExecution, private readonly close: () => Promise<void>) {
-    this.done = exec.run(this.controller.signal).finally(async () => { this.ended = true; await this.close(); });
+  private constructor(readonly task: string, readonly exec: MicroBatchExecution, private readonly controller: AbortController,
+    private readonly close: () => Promise<void>, bounded?: TaskBounds) {
+    const signal = controller.signal;
+    this.done = exec.run(signal).then(async () => { if (!signal.aborted) await bounded?.onEnd(); })
+      .finally(async () => { this.ended = true; await this.close(); });
     // Observed by the worker; this keeps an unobserved failure from being reported as unhandled twice.
     this.done.catch(() => undefined);
   }
 
   get isEnded(): boolean { return this.ended; }
 
-  /** Open task `task` and start its trigger loop; waits for the lease up to ctx.leaseWaitMs. */
-  static async open(ctx: TaskContext, task: string, signal: AbortSignal): Promise<TaskRun> {
-    const { plan, sinkRequest, outputMode, partition } = ctx.taskPlan(task);
+  /** Open task `task` and start its trigger loop; waits for the lease up to ctx.leaseWaitMs. Null when the task already ended this bounded run. */
+  static async open(ctx: TaskContext, task: string, signal: AbortSignal): Promise<TaskRun | null> {
+    const { plan, sinkRequest, outputMode, partition, bounded } = ctx.taskPlan(task);
+    if (await bounded?.ended()) return null;
+    const controller = new AbortController();
     const checkpoint = ctx.checkpoint.taskCheckpoint(task);
-    const { storage } = checkpoint;
     await ensureQueryId(checkpoint, ctx.id);
     const lease = await acquireWaiting(checkpoint, ctx.runId, ctx.leaseWaitMs, signal);
     const { sink, lateSink } = resolveSink(sinkRequest, plan, ctx.sessionConf, []);
-    let sources: Source[] = [];
-    const opened: Sink[] = [];
-    try {
-      for (const [i, s] of [sink, lateSink].entries()) {
-        if (!s) continue;
-        opened.push(s);
-        await s.open?.({ queryId: ctx.id, storage, dir: checkpoint.sinkDir(i), onPhase: ctx.onPhase, task });
-      }
-      const resuming = await Promise.all(plan.sources.map((_, i) => storage.exists(checkpoint.sourceStartPath(i))));
-      sources = plan.sources.map((s, i) => s.provider.create({
-        options: partition === null ? s.options : s.provider.partitioned!.restrict(s.options, partition), metadataPath: checkpoint.sourceDir(i), resuming: resuming[i]!,
-      }));
-    } catch (e) {
-      await Promise.all(opened.map((s) => s.close?.().catch(() => undefined)));
-      await lease.release();
-      throw e;
-    }
+    const io = await openQueryIo({
+      queryId: ctx.id, checkpoint, lease, plan, sink, lateSink, onPhase: ctx.onPhase, task,
+      sourceOptions: (i, options) => ({ options: partition === null ? options : plan.sources[i]!.provider.partitioned!.restrict(options, partition), shareClients: true }),
+    });
+    const target = bounded?.target;
+    const sources = target ? io.sources.map((s, i) => withTarget(s, () => target(i, controller.signal))) : io.sources;
     lease.startRenewing();
     const exec = new MicroBatchExecution({
       ...ctx, plan, outputMode, checkpoint, sources, sink, lateSink,
       leaseLost: () => lease.lostReason,
       onProgress: (p) => ctx.onProgress(task, p), onIdle: ctx.onIdle,
     });
-    return new TaskRun(task, exec, async () => {
-      await Promise.all(sources.map((s) => s.stop().catch(() => undefined)));
-      await Promise.all(opened.map((s) => s.close?.().catch(() => undefined)));
-      await lease.release();
-    });
+    return new TaskRun(task, exec, controller, () => io.close(), bounded);
   }
 
   /** Stop after the batch in progress and give the task's lease up; a failure of the task is not thrown here. */
@@ -124,4 +124,21 @@ async function acquireWaiting(checkpoint: Checkpoint, runId: string, waitMs: num
     }
     await sleep(LEASE_RETRY_MS);
   }
+}
+
+/**
+ * `source` with its availableNow target from `target` (a bounded run's, fixed once found) in place of
+ * what it holds now; every other call goes to the source itself. While a stopped task's wait ends
+ * with null, the source's own answer stands in: the loop stops before it plans anything.
+ */
+function withTarget(source: Source, target: () => Promise<Offset | null>): Source {
+  let fixed: Promise<Offset> | null = null;
+  const availableOffset = (): Promise<Offset> => (fixed ??= target().then((t) => t ?? source.availableOffset()));
+  return new Proxy(source, {
+    get(s, key) {
+      if (key === 'availableOffset') return availableOffset;
+      const v: unknown = Reflect.get(s, key, s);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(s) : v;
+    },
+  });
 }

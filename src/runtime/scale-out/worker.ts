@@ -68,7 +68,9 @@ export class Worker implements QueryExecution {
         this.owned = a.tasks;
         for (const task of a.tasks) {
           if (this.running.has(task) || signal.aborted) continue;
-          this.running.set(task, await TaskRun.open(ctx, task, signal));
+          const run = await TaskRun.open(ctx, task, signal);
+          if (run) this.running.set(task, run);
+          else this.finished.add(task); // ended in this bounded run before this start
         }
         if (await this.untilChange(signal) === 'ended') return;
       }

@@ -3,7 +3,8 @@ import { KafkaClient } from '../../kafka/kafka-client.ts';
 import { CaseInsensitiveMap } from '../../util/case-insensitive-map.ts';
 import type { PartitionedInput, SourceProvider } from '../source.ts';
 import { kafkaOptionNames, parseKafkaOptions } from './kafka-options.ts';
-import { KafkaSource, kafkaSchema } from './kafka-source.ts';
+import { KafkaSource, kafkaClientOptions, kafkaSchema } from './kafka-source.ts';
+import { sharedClientKey, sharedKafkaClient } from '../../kafka/shared-client.ts';
 
 /**
  * Scale-out's split of a Kafka input: the subscribed topics' partition counts, and a task's
@@ -46,6 +47,9 @@ export const kafkaSource: SourceProvider = {
   name: 'kafka',
   options: kafkaOptionNames,
   schema: (opts) => kafkaSchema(parseKafkaOptions(opts.options).includeHeaders),
-  create: (opts) => new KafkaSource(parseKafkaOptions(opts.options), opts.resuming ?? false),
+  create: (opts) => {
+    const o = parseKafkaOptions(opts.options);
+    return new KafkaSource(o, opts.resuming ?? false, opts.shareClients ? sharedKafkaClient(sharedClientKey(opts.options), kafkaClientOptions(o)) : undefined);
+  },
   partitioned: kafkaPartitions,
 };

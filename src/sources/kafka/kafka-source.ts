@@ -4,8 +4,9 @@ import * as A from 'apache-arrow';
 import { makeBatch, type Batch } from '../../data/batch.ts';
 import { primitiveColumn } from '../../data/builders.ts';
 import type { ReadLimit, Source } from '../source.ts';
-import { KafkaClient, codecFor, decodeLegacy } from '../../kafka/kafka-client.ts';
+import { KafkaClient, type KafkaClientOptions, codecFor, decodeLegacy } from '../../kafka/kafka-client.ts';
 import { KafkaRetry } from '../../kafka/kafka-retry.ts';
+import type { KafkaReader } from '../../kafka/shared-client.ts';
 import { kafkaHeadersType } from '../../kafka/header-columns.ts';
 import { CorruptBatchError, type FetchedRecord, ProtocolError, type RawPartition, RecordColumns, type RecordSetScan, decodeRecordSet, scanRecordSet } from '../../kafka/protocol.ts';
 import type { KafkaOptions } from './kafka-options.ts';
@@ -24,12 +25,13 @@ export function kafkaSchema(includeHeaders: boolean): Struct {
 export class KafkaSource implements Source {
   readonly schema: Struct;
   readonly description: string;
-  private readonly client: KafkaClient;
+  private readonly client: KafkaReader;
   private warnings: string[] = [];
   private readonly retry: KafkaRetry;
 
-  constructor(private readonly o: KafkaOptions, resuming = false) {
-    this.client = new KafkaClient({ servers: o.servers, clientId: o.clientId, requestTimeoutMs: o.requestTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, security: o.security });
+  /** `client`: the process's shared one (kafka/shared-client.ts) for a scale-out task; else the source's own. */
+  constructor(private readonly o: KafkaOptions, resuming = false, client?: KafkaReader) {
+    this.client = client ?? new KafkaClient(kafkaClientOptions(o));
     this.retry = new KafkaRetry(o, resuming, () => this.client.reset());
     this.schema = kafkaSchema(o.includeHeaders);
     const what = o.subscribe ? `Subscribe[${o.subscribe.join(',')}]` : o.subscribePattern ? `SubscribePattern[${o.subscribePattern.source}]` : `Assign[${JSON.stringify(o.assign)}]`;
@@ -330,4 +332,9 @@ function toBatch(c: RecordColumns): Batch {
   ];
   if (c.headers) columns.push(c.headers.finish());
   return makeBatch(kafkaSchema(c.headers !== null), columns, n);
+}
+
+/** The client settings of a Kafka source's options. */
+export function kafkaClientOptions(o: KafkaOptions): KafkaClientOptions {
+  return { servers: o.servers, clientId: o.clientId, requestTimeoutMs: o.requestTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, security: o.security };
 }

@@ -4,7 +4,8 @@ import { type Struct, sameType, typeToString } from '../../data/types.ts';
 import { SourceError } from '../../errors.ts';
 import { MAX_EVENT_TIME_HEADER } from '../../kafka/shuffle-header.ts';
 import type { Offset, ReadLimit, Source, SourceProvider } from '../source.ts';
-import { KafkaSource } from '../kafka/kafka-source.ts';
+import { KafkaSource, kafkaClientOptions } from '../kafka/kafka-source.ts';
+import { sharedClientKey, sharedKafkaClient } from '../../kafka/shared-client.ts';
 import { kafkaOptionNames, parseKafkaOptions } from '../kafka/kafka-options.ts';
 import type { KafkaOffsets } from '../kafka/offsets.ts';
 
@@ -137,7 +138,9 @@ export function repartitionSource(schema: Struct, topic: string): SourceProvider
       o.set('includeHeaders', 'true');
       o.set('startingOffsets', 'earliest');
       if (!o.has('assign')) o.set('subscribe', topic);
-      return new RepartitionSource(new KafkaSource(parseKafkaOptions(o), opts.resuming ?? false), schema, topic);
+      const parsed = parseKafkaOptions(o);
+      const client = opts.shareClients ? sharedKafkaClient(sharedClientKey(o), kafkaClientOptions(parsed)) : undefined;
+      return new RepartitionSource(new KafkaSource(parsed, opts.resuming ?? false, client), schema, topic);
     },
   };
 }
