@@ -1,3 +1,4 @@
+import { queryObservers } from '../query-observers.ts';
 import { CheckpointError } from '../../errors.ts';
 import type { Checkpoint } from '../../checkpoint/checkpoint.ts';
 import { QueryLease, LEASE_EXPIRE_MS } from '../../checkpoint/query-lease.ts';
@@ -71,7 +72,8 @@ export class TaskRun {
     const { storage } = checkpoint;
     await ensureQueryId(checkpoint, ctx.id);
     const lease = await acquireWaiting(checkpoint, ctx.runId, ctx.leaseWaitMs, signal);
-    const { sink, lateSink } = resolveSink(sinkRequest, plan, ctx.sessionConf, []);
+    // The observers' options (ui.port) are the worker's, which startQuery opened; the task's sink takes them as known.
+    const { sink, lateSink } = resolveSink(sinkRequest, plan, ctx.sessionConf, queryObservers().flatMap((o) => o.options));
     let sources: Source[] = [];
     const opened: Sink[] = [];
     try {
