@@ -56,10 +56,8 @@ export class WorkerPool {
     return `${w.name} pid ${pid}`;
   }
 
-  /** SIGTERM a random worker once one has started its query: it leaves the group; whether it exited 0 in time. */
+  /** SIGTERM a random worker, one that has started its query if any: it leaves the group; whether it exited 0 in time. */
   async leave(rng: Rng): Promise<{ worker: string; clean: boolean }> {
-    const until = Date.now() + 60_000;
-    while (![...this.live].some((w) => w.ready) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
     const ready = [...this.live].filter((w) => w.ready);
     const w = pick(rng, ready.length ? ready : [...this.live]);
     this.live.delete(w);

@@ -26,6 +26,11 @@ if (!kind || !bootstrap || !topic || !checkpoint || !output || !maxOffsets || (k
 const ORDER_SCHEMA = T.struct({ order_id: T.long, user_id: T.string, amount: T.double, event_time: T.timestamp, region: T.string });
 const line = (o: unknown): void => { process.stdout.write(JSON.stringify(o) + '\n'); };
 
+// A worker stopped with SIGTERM stops its query (it leaves the group) and exits 0; before its query has
+// started it is in no group yet and simply exits.
+let started: { stop(): Promise<void> } | undefined;
+if (group) process.once('SIGTERM', () => { void (started ? started.stop() : Promise.resolve()).then(() => process.exit(0)); });
+
 try {
   const session = Session.builder().appName(`chaos-${kind}`).getOrCreate();
   if (group) session.conf.set('sluice.scaleOut.sessionTimeout', process.env.CHAOS_SESSION_TIMEOUT ?? '4 seconds');
@@ -66,7 +71,7 @@ try {
     .trigger({ processingTime: process.env.CHAOS_TRIGGER ?? '200 milliseconds' })
     .start(output);
   line({ event: 'started' });
-  if (group) process.once('SIGTERM', () => { void query.stop().then(() => process.exit(0)); });
+  started = query;
   await query.awaitTermination();
   const err = query.exception();
   if (err) throw err;
