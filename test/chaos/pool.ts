@@ -30,6 +30,9 @@ export class WorkerPool {
 
   get lastProgressAt(): number { return Math.max(0, ...this.all.map((w) => w.lastProgressAt)); }
 
+  /** When the first batch of any worker arrived. */
+  get firstProgressAt(): number | undefined { return this.progress[0]?.at; }
+
   /** Restarts by cause, over all workers. */
   get restarts(): Record<string, number> {
     const out: Record<string, number> = {};

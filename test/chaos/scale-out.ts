@@ -39,6 +39,7 @@ const PARTITIONS = 4;
 const WINDOW_MS = MIN, DELAY_MS = 2 * MIN;
 const SESSION_MS = 4_000;
 const STUCK_MS = 120_000;
+const FIRST_BATCH_MS = 300_000;
 const DRAIN_TIMEOUT_MS = 240_000;
 
 export interface ScaleOutArgs { minutes: number; seed: number; rate: number; keep: boolean; workers: number }
@@ -101,7 +102,9 @@ export async function runScaleOut(args: ScaleOutArgs): Promise<number> {
       while (polling) {
         for (const w of allWatchers) await w.poll().catch((e: unknown) => { if (pollErrors.length < 5) pollErrors.push(String(e)); });
         for (const p of pools) {
-          if (Date.now() - Math.max(p.lastProgressAt, t0) > STUCK_MS && !stuck.includes(p.name)) { stuck.push(p.name); say(`${p.name}: no batch for ${STUCK_MS / 1000} s: stuck`); }
+          // Under load a worker process takes a minute or two to start (tsx) and its group to settle: the first batch gets longer.
+          const since = p.firstProgressAt ?? t0, limit = p.firstProgressAt === undefined ? FIRST_BATCH_MS : STUCK_MS;
+          if (Date.now() - Math.max(p.lastProgressAt, since) > limit && !stuck.includes(p.name)) { stuck.push(p.name); say(`${p.name}: no batch for ${limit / 1000} s: stuck`); }
         }
         await sleep(400);
       }

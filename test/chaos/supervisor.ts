@@ -188,9 +188,10 @@ export class SupervisedQuery {
       p.killed = true;
       p.child.kill('SIGTERM');
       const t = setTimeout(() => { clean = false; p.child.kill('SIGKILL'); }, timeoutMs);
-      const { code } = await p.exited;
+      const { code, signal } = await p.exited;
       clearTimeout(t);
-      if (code !== 0) clean = false;
+      // Ended by the signal itself before its handler was in place (still loading): it never joined anything.
+      if (code !== 0 && !(signal === 'SIGTERM' && !p.ready)) clean = false;
     }
     return clean;
   }
