@@ -1,6 +1,7 @@
 import type { StreamingQuery } from '../runtime/streaming-query.ts';
 import type { StreamingQueryProgress } from '../runtime/progress.ts';
 import { toBatchPoint, type BatchPoint } from './batch-point.ts';
+import { GroupView } from './group-view.ts';
 
 /** Batches kept per query, as StreamingQuery keeps recentProgress. */
 const RING = 100;
@@ -32,6 +33,8 @@ export interface QuerySummary {
 /** One query run as the UI sees it: status, run totals and the last batches as points. It outlives the query until the server closes. */
 export class QueryView {
   readonly points: BatchPoint[] = [];
+  /** A scale-out worker's tasks and rebalances (empty for other queries). */
+  readonly group = new GroupView();
   private status: QueryStatus = 'starting';
   private readonly startedAt = new Date().toISOString();
   private endedAt: string | null = null;
@@ -51,6 +54,7 @@ export class QueryView {
 
   progress(p: StreamingQueryProgress): BatchPoint {
     const point = toBatchPoint(p);
+    this.group.progress(p);
     this.points.push(point);
     if (this.points.length > RING) this.points.shift();
     this.status = 'active';

@@ -7,6 +7,7 @@ import type { StreamingQueryListener } from '../runtime/progress.ts';
 import type { ListenerRegistry } from '../runtime/query-observers.ts';
 import { QueryView } from './query-view.ts';
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from './prometheus.ts';
+import { renderGroupPage, type GroupSummary } from './group-view.ts';
 
 const HOST = '127.0.0.1';
 const HEARTBEAT_MS = 15_000;
@@ -124,6 +125,11 @@ class UiServer {
     return { url: this.url, queries: [...this.views.values()].map((v) => ({ ...v.summary(), points: v.points })) };
   }
 
+  /** The scale-out workers shown here, for the group view. */
+  private workers(): { name: string | null; id: string; runId: string; group: GroupSummary }[] {
+    return [...this.views.values()].filter((v) => v.group.seen).map((v) => ({ name: v.summary().name, id: v.id, runId: v.key, group: v.group.summary() }));
+  }
+
   private broadcast(event: string, data: unknown): void {
     if (this.clients.size === 0) return;
     const msg = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -141,9 +147,11 @@ class UiServer {
         'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:",
       });
       case '/api/queries': return void send(res, 200, 'application/json; charset=utf-8', JSON.stringify(this.snapshot()));
+      case '/group': return void send(res, 200, 'text/html; charset=utf-8', renderGroupPage(this.workers()), { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
+      case '/api/group': return void send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ workers: this.workers() }));
       case '/metrics': return void send(res, 200, PROMETHEUS_CONTENT_TYPE, renderMetrics([...this.views.values()]));
       case '/api/events': return this.subscribe(req, res);
-      default: return void send(res, 404, 'text/plain; charset=utf-8', `Not found: ${path}. Try /, /metrics or /api/queries.\n`);
+      default: return void send(res, 404, 'text/plain; charset=utf-8', `Not found: ${path}. Try /, /group, /metrics, /api/queries or /api/group.\n`);
     }
   }
 

@@ -213,13 +213,20 @@ export async function checkWindowed(outDir: string, log: LogRecord[][], topic: s
   return res;
 }
 
-/** Relative paths under an output root that are not `_sluice_log/<N>`, `region=<v>/part-N-M.parquet` (or a sink temp file). */
-export function strayOutputPaths(rel: readonly string[], partitioned: boolean): string[] {
-  const dataFile = /^part-\d+-\d+\.parquet$/;
-  const temp = /^\.part-\d+-\d+\.parquet\.[0-9a-f]+\.tmp$/;
+/**
+ * Relative paths under an output root that are not `_sluice_log/<N>`, `region=<v>/part-N-M.parquet` (or a sink temp file);
+ * with `scaleOut`, `_sluice_log/<task>/<N>` and `part-<task>-N-M.parquet` (docs/design/scale-out.md, Output).
+ */
+export function strayOutputPaths(rel: readonly string[], partitioned: boolean, scaleOut = false): string[] {
+  const task = scaleOut ? '\\d+_\\d+-' : '';
+  const dataFile = new RegExp(`^part-${task}\\d+-\\d+\\.parquet$`);
+  const temp = new RegExp(`^\\.part-${task}\\d+-\\d+\\.parquet\\.[0-9a-f]+\\.tmp$`);
+  const logFile = (n: string): boolean => /^\d+$/.test(n) || /^\.\d+\.[0-9a-f]+\.tmp$/.test(n);
   return rel.filter((r) => {
     const parts = r.split('/');
-    if (parts[0] === '_sluice_log') return !(parts.length === 2 && (/^\d+$/.test(parts[1]!) || /^\.\d+\.[0-9a-f]+\.tmp$/.test(parts[1]!)));
+    if (parts[0] === '_sluice_log') {
+      return scaleOut ? !(parts.length === 3 && /^\d+_\d+$/.test(parts[1]!) && logFile(parts[2]!)) : !(parts.length === 2 && logFile(parts[1]!));
+    }
     if (partitioned) return !(parts.length === 2 && parts[0]!.startsWith('region=') && !parts[0]!.slice(7).includes('/') && (dataFile.test(parts[1]!) || temp.test(parts[1]!)));
     return !(parts.length === 1 && (dataFile.test(parts[0]!) || temp.test(parts[0]!)));
   });

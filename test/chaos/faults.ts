@@ -9,11 +9,19 @@ import type { TestBroker } from '../support/broker.ts';
 import type { FaultProxy, FaultRule } from '../support/s3-fault-proxy.ts';
 import type { OrderGen } from './producer.ts';
 import { pick, randInt, type Rng } from '../support/prng.ts';
-import type { SupervisedQuery } from './supervisor.ts';
+import type { Progress, SupervisedQuery } from './supervisor.ts';
+import type { WorkerPool } from './pool.ts';
 
 export const PROCESS_KINDS = ['kill', 'second-copy'] as const;
 export const INFRA_KINDS = ['broker-down', 'broker-errors', 'broker-slow', 's3-error', 's3-reset', 's3-stall', 'hostile-input'] as const;
-export type FaultKind = (typeof PROCESS_KINDS)[number] | (typeof INFRA_KINDS)[number];
+/**
+ * Scale-out mode (--workers N, pool.ts): SIGKILL a worker (restarted after a pause, or not), start
+ * one more (a rebalance), stop one gracefully (it leaves the group); and the broker down past the
+ * group's session timeout ('broker-outage': every member's session expires).
+ */
+export const WORKER_KINDS = ['worker-kill', 'worker-add', 'worker-leave'] as const;
+export const SCALE_OUT_INFRA_KINDS = ['broker-down', 'broker-outage', 'broker-errors', 'broker-slow', 'hostile-input'] as const;
+export type FaultKind = (typeof PROCESS_KINDS)[number] | (typeof INFRA_KINDS)[number] | (typeof WORKER_KINDS)[number] | (typeof SCALE_OUT_INFRA_KINDS)[number];
 
 export interface FaultRecord {
   kind: FaultKind;
@@ -29,10 +37,15 @@ export interface FaultRecord {
 export interface FaultEnv {
   rng: Rng;
   broker: TestBroker;
-  proxy: FaultProxy;
+  /** The S3 fault proxy; none in scale-out mode (its queries are on local disk). */
+  proxy?: FaultProxy;
   gen: OrderGen;
   queries: SupervisedQuery[];
-  s3Query: SupervisedQuery;
+  /** Scale-out mode: the queries as worker pools (then `queries` is empty and there is no S3 query). */
+  pools?: WorkerPool[];
+  /** Scale-out mode: the group's session timeout. */
+  sessionTimeoutMs?: number;
+  s3Query?: SupervisedQuery;
   say: (s: string) => void;
 }
 
@@ -46,6 +59,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class FaultScheduler {
   readonly faults: FaultRecord[] = [];
   readonly secondCopyOutcomes: Record<string, number> = {};
+  /** worker-leave faults whose worker did not exit 0 within 30 s of SIGTERM. */
+  uncleanLeaves = 0;
   private stopped = false;
 
   constructor(private readonly env: FaultEnv) {}
@@ -54,6 +69,10 @@ export class FaultScheduler {
 
   /** Both lanes until `until` (ms since the epoch) or stop(). */
   async run(until: number): Promise<void> {
+    if (this.env.pools) {
+      await Promise.all([this.lane([...WORKER_KINDS], until, [0.4, 0.3, 0.3]), this.lane([...SCALE_OUT_INFRA_KINDS], until, [0.2, 0.15, 0.25, 0.2, 0.2])]);
+      return;
+    }
     await Promise.all([this.lane([...PROCESS_KINDS], until, [0.75, 0.25]), this.lane([...INFRA_KINDS], until, [0.17, 0.17, 0.14, 0.16, 0.14, 0.1, 0.12])]);
   }
 
@@ -78,8 +97,9 @@ export class FaultScheduler {
   private async awaitRecovery(rec: FaultRecord, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const pending = new Set(rec.affects);
+    const queries: { name: string; progress: readonly Progress[] }[] = [...this.env.queries, ...(this.env.pools ?? [])];
     while (pending.size && Date.now() < deadline && !this.stopped) {
-      for (const q of this.env.queries) {
+      for (const q of queries) {
         if (!pending.has(q.name)) continue;
         const next = q.progress.find((p) => p.at > rec.endedAt);
         if (next) { rec.recoveryMs[q.name] = next.at - rec.endedAt; pending.delete(q.name); }
@@ -89,9 +109,9 @@ export class FaultScheduler {
   }
 
   private async inject(kind: FaultKind): Promise<FaultRecord> {
-    const { rng, broker, proxy, queries, s3Query, say } = this.env;
+    const { rng, broker, proxy, queries, say } = this.env;
     const startedAt = Date.now();
-    const all = queries.map((q) => q.name);
+    const all = [...queries, ...(this.env.pools ?? [])].map((q) => q.name);
     let detail = '';
     let affects = all;
     const cmd = async (line: string): Promise<void> => {
@@ -114,6 +134,40 @@ export class FaultScheduler {
         const outcome = await q.secondCopy(45_000);
         this.secondCopyOutcomes[outcome] = (this.secondCopyOutcomes[outcome] ?? 0) + 1;
         detail = `${q.name}: ${outcome}`;
+        break;
+      }
+      case 'worker-kill':
+      case 'worker-add':
+      case 'worker-leave': {
+        const pool = pick(rng, this.env.pools!);
+        affects = [pool.name];
+        // At the pool's bounds a fault that would pass them becomes its opposite, so the pool stays in [min, max].
+        let k: FaultKind = kind;
+        if (k === 'worker-add' && pool.size >= pool.maxWorkers) k = 'worker-leave';
+        if (k === 'worker-leave' && pool.size <= pool.minWorkers) k = 'worker-add';
+        if (k === 'worker-add') {
+          detail = `${pool.name}: ${pool.add().name} started (${pool.size} workers)`;
+        } else if (k === 'worker-leave') {
+          const { worker, clean } = await pool.leave(rng);
+          detail = `${pool.name}: ${worker} stopped ${clean ? 'gracefully' : 'NOT cleanly (SIGKILLed after 30 s or exit code != 0)'} (${pool.size} workers)`;
+          if (!clean) this.uncleanLeaves++;
+        } else {
+          await sleep(randInt(rng, 0, 1500)); // a random moment
+          const pause = pool.size > pool.minWorkers && rng() < 0.35 ? null : randInt(rng, 0, 3000);
+          const who = await pool.kill(rng, pause);
+          detail = `${pool.name}: ${who} SIGKILLed, ${pause === null ? 'not restarted' : `restarted after ${pause} ms`} (${pool.size} workers)`;
+        }
+        const endedAt = Date.now();
+        say(`fault ${k}: ${detail} (${endedAt - startedAt} ms)`);
+        return { kind: k, detail, startedAt, endedAt, affects, recoveryMs: {} };
+      }
+      case 'broker-outage': {
+        const session = this.env.sessionTimeoutMs!;
+        const ms = session + randInt(rng, 1000, session * 2);
+        detail = `down ${ms} ms (session timeout ${session} ms)`;
+        await cmd('down 1');
+        await sleep(ms);
+        await cmd('up 1');
         break;
       }
       case 'broker-down': {
@@ -143,7 +197,7 @@ export class FaultScheduler {
       case 's3-error':
       case 's3-reset':
       case 's3-stall': {
-        affects = [s3Query.name];
+        affects = [this.env.s3Query!.name];
         const fault: FaultRule['fault'] = kind === 's3-error' ? pick(rng, ['500', '503'] as const)
           : kind === 's3-reset' ? pick(rng, ['reset', 'lostReply'] as const) : 'stall';
         const method = rng() < 0.5 ? pick(rng, ['PUT', 'GET', 'HEAD', 'DELETE']) : undefined;
@@ -151,16 +205,16 @@ export class FaultScheduler {
         if (kind === 's3-stall' || rng() < 0.5) {
           const times = randInt(rng, 1, kind === 's3-stall' ? 3 : 8), skip = randInt(rng, 0, 20);
           detail = `${fault}${method ? ` ${method}` : ''}: ${times} requests after ${skip}`;
-          const active = proxy.add({ ...rule, times, skip });
+          const active = proxy!.add({ ...rule, times, skip });
           const deadline = Date.now() + 15_000;
           while (active.hits < times && Date.now() < deadline) await sleep(100);
-          proxy.clear();
+          proxy!.clear();
         } else {
           const ms = randInt(rng, 500, rng() < 0.15 ? 14_000 : 5_000);
           detail = `${fault}${method ? ` ${method}` : ''}: every request for ${ms} ms`;
-          proxy.add(rule);
+          proxy!.add(rule);
           await sleep(ms);
-          proxy.clear();
+          proxy!.clear();
         }
         break;
       }
@@ -180,7 +234,7 @@ export class FaultScheduler {
   /** Undo anything a fault may still hold (drain phase). */
   async clearAll(): Promise<void> {
     this.stop();
-    this.env.proxy.clear();
+    this.env.proxy?.clear();
     for (const line of ['up 1', 'rtt 1 0', ...API_KEYS.map((k) => `clear ${k}`)]) await this.env.broker.command(line).catch(() => undefined);
     this.env.gen.hostileUntil = 0;
   }

@@ -1,6 +1,8 @@
 // The chaos harness (issue #6): exactly once, shown with figures.
 //
-//   npm run chaos -- --minutes N [--seed S] [--rate R] [--keep]
+//   npm run chaos -- --minutes N [--seed S] [--rate R] [--keep] [--workers W]
+//
+// --workers W: the scale-out mode (scale-out.ts): each query runs as W workers of its Kafka group.
 //
 // A producer keeps writing generated orders (ids, out-of-order and late event times, stretches of
 // hostile records) to the project's mock broker; two queries run as child processes
@@ -28,6 +30,8 @@ import { tmpDir } from '../support/tmp.ts';
 import { ChaosProducer, OrderGen, MIN } from './producer.ts';
 import { SupervisedQuery } from './supervisor.ts';
 import { FaultScheduler, INFRA_KINDS, PROCESS_KINDS, type FaultKind } from './faults.ts';
+import { CheckpointWatcher } from './checkpoint-watcher.ts';
+import { runScaleOut } from './scale-out.ts';
 import { checkStateless, checkWindowed, listLocal, readTopic, strayOutputPaths, type Batch, type KafkaOffsets } from './check.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -37,8 +41,8 @@ const WINDOW_MS = MIN, DELAY_MS = 2 * MIN;
 const STUCK_MS = 120_000;
 const DRAIN_TIMEOUT_MS = 240_000;
 
-function parseArgs(argv: string[]): { minutes: number; seed: number; rate: number; keep: boolean } {
-  const o = { minutes: 1, seed: Math.floor(Math.random() * 1e9), rate: 100, keep: false };
+function parseArgs(argv: string[]): { minutes: number; seed: number; rate: number; keep: boolean; workers: number } {
+  const o = { minutes: 1, seed: Math.floor(Math.random() * 1e9), rate: 100, keep: false, workers: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): number => {
@@ -50,52 +54,18 @@ function parseArgs(argv: string[]): { minutes: number; seed: number; rate: numbe
     else if (a === '--seed') o.seed = Math.floor(val());
     else if (a === '--rate') o.rate = val();
     else if (a === '--keep') o.keep = true;
+    else if (a === '--workers') o.workers = Math.floor(val());
     else if (a === '--') continue;
-    else throw new Error(`unknown argument '${a}' (usage: --minutes N [--seed S] [--rate records/s] [--keep])`);
+    else throw new Error(`unknown argument '${a}' (usage: --minutes N [--seed S] [--rate records/s] [--keep] [--workers W])`);
   }
   return o;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Reads a query's checkpoint as it goes: every offsets/<N> seen (they are purged after minBatchesToRetain). */
-class CheckpointWatcher {
-  readonly batches = new Map<number, Batch>();
-  start: KafkaOffsets | undefined;
-  lastCommit = -1;
-  constructor(private readonly cp: string, private readonly s3: TestS3) {}
-  private async list(dir: string): Promise<number[]> {
-    if (this.cp.startsWith('s3://')) {
-      const prefix = `${this.cp}/${dir}`, { key } = splitS3(prefix);
-      return (await listKeys(this.s3, prefix)).map((k) => k.slice(key.length + 1)).filter((n) => /^\d+$/.test(n)).map(Number);
-    }
-    const names = await import('node:fs/promises').then((fs) => fs.readdir(path.join(this.cp, dir)).catch(() => [] as string[]));
-    return names.filter((n) => /^\d+$/.test(n)).map(Number);
-  }
-  private async read(rel: string): Promise<string | null> {
-    if (this.cp.startsWith('s3://')) return readText(this.s3, `${this.cp}/${rel}`);
-    return import('node:fs/promises').then((fs) => fs.readFile(path.join(this.cp, rel), 'utf8').catch(() => null));
-  }
-  async poll(): Promise<void> {
-    if (!this.start) {
-      const s = await this.read('sources/0/0');
-      if (s) this.start = JSON.parse(s.split('\n').filter((l) => l.trim().startsWith('{')).at(-1)!) as KafkaOffsets;
-    }
-    for (const id of (await this.list('offsets')).sort((a, b) => a - b)) {
-      if (this.batches.has(id)) continue;
-      const text = await this.read(`offsets/${id}`);
-      if (!text) continue;
-      const lines = text.split('\n');
-      const meta = JSON.parse(lines[1]!) as { batchWatermarkMs: number };
-      this.batches.set(id, { id, watermarkMs: meta.batchWatermarkMs, offsets: JSON.parse(lines[2]!) as KafkaOffsets });
-    }
-    const commits = await this.list('commits');
-    if (commits.length) this.lastCommit = Math.max(this.lastCommit, ...commits);
-  }
-}
-
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.workers > 0) return runScaleOut(args);
   const t0 = Date.now();
   const work = tmpDir('chaos');
   const logStream = createWriteStream(path.join(work, 'harness.log'));

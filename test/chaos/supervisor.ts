@@ -14,8 +14,12 @@ export interface Progress {
   dropped: number | null;
   startOffset: Record<string, Record<string, number>> | null;
   endOffset: Record<string, Record<string, number>> | null;
-  /** Set by the harness: when the line arrived. */
+  /** Scale-out workers only: the batch's task, and the worker's generation and owned tasks. */
+  task?: string;
+  tasks?: { generation: number; owned: { task: string; batchId: number | null; offsetsBehind: number | null }[] };
+  /** Set by the harness: when the line arrived, and from which process. */
   at: number;
+  pid?: number;
 }
 
 export interface QuerySpec {
@@ -42,7 +46,7 @@ export function classifyExit(stderr: string): string {
   return 'other';
 }
 
-interface Proc { child: ChildProcess; stderr: string; copy: boolean; killed: boolean; started: number; exited: Promise<{ code: number | null; signal: string | null }> }
+interface Proc { child: ChildProcess; stderr: string; copy: boolean; killed: boolean; started: number; ready: boolean; exited: Promise<{ code: number | null; signal: string | null }> }
 
 export class SupervisedQuery {
   readonly progress: Progress[] = [];
@@ -65,23 +69,27 @@ export class SupervisedQuery {
   get name(): string { return this.spec.name; }
   get alive(): boolean { return this.main !== undefined && isAlive(this.main.child); }
   get pid(): number | undefined { return this.main?.child.pid; }
+  /** The process has started its query (printed {"event":"started"}): its signal handlers are in place. */
+  get ready(): boolean { return this.alive && this.main!.ready; }
 
   private spawnProc(copy: boolean): Proc {
     const child = spawn(process.execPath, ['--import', 'tsx', this.spec.script, ...this.spec.args], {
       cwd: this.spec.cwd, env: this.spec.env, stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const p: Proc = { child, stderr: '', copy, killed: false, started: Date.now(), exited: undefined! };
+    const p: Proc = { child, stderr: '', copy, killed: false, started: Date.now(), ready: false, exited: undefined! };
     p.exited = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
     const tag = `[${this.spec.name}${copy ? ' copy' : ''} pid ${child.pid}]`;
     this.log.write(`${new Date().toISOString()} ${tag} started\n`);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       let m: { event?: string };
       try { m = JSON.parse(line) as { event?: string }; } catch { this.log.write(`${tag} ${line}\n`); return; }
+      if (m.event === 'started') p.ready = true;
       if (m.event !== 'progress') return;
-      const pr = { ...(m as Progress), at: Date.now() };
+      const pr: Progress = { ...(m as Progress), at: Date.now(), ...(child.pid !== undefined ? { pid: child.pid } : {}) };
       this.progress.push(pr);
       this.lastProgressAt = pr.at;
-      this.log.write(`${new Date(pr.at).toISOString()} ${tag} batch ${pr.batchId} in ${pr.numInputRows} out ${pr.numOutputRows} wm ${pr.watermark}\n`);
+      const task = pr.tasks ? ` task ${pr.task} gen ${pr.tasks.generation} owns ${pr.tasks.owned.map((o) => o.task).join(',')}` : '';
+      this.log.write(`${new Date(pr.at).toISOString()} ${tag} batch ${pr.batchId} in ${pr.numInputRows} out ${pr.numOutputRows} wm ${pr.watermark}${task}\n`);
     });
     createInterface({ input: child.stderr! }).on('line', (line) => {
       p.stderr = (p.stderr + line + '\n').slice(-20_000);
@@ -121,8 +129,8 @@ export class SupervisedQuery {
     }, ms);
   }
 
-  /** SIGKILL the query process; it is restarted after `pauseMs`. */
-  async kill(pauseMs: number): Promise<void> {
+  /** SIGKILL the query process; it is restarted after `pauseMs`, or never when null. */
+  async kill(pauseMs: number | null): Promise<void> {
     const p = this.main;
     if (!p || !isAlive(p.child)) return;
     this.holdRestarts++;
@@ -130,6 +138,7 @@ export class SupervisedQuery {
     p.child.kill('SIGKILL');
     await p.exited;
     this.count('killed by the harness');
+    if (pauseMs === null) { this.stopping = true; this.holdRestarts--; return; }
     await new Promise((r) => setTimeout(r, pauseMs));
     this.holdRestarts--;
     if (!this.stopping && !this.alive) { this.main = this.spawnProc(false); this.watch(this.main); }
@@ -164,6 +173,27 @@ export class SupervisedQuery {
     copy.child.kill('SIGKILL');
     await copy.exited;
     return 'not refused in time';
+  }
+
+  /**
+   * SIGTERM: a scale-out worker stops gracefully (leaves its group) and is not restarted. False
+   * when it had not exited after `timeoutMs` (then it is SIGKILLed).
+   */
+  async leave(timeoutMs: number): Promise<boolean> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    const p = this.main;
+    let clean = true;
+    if (p && isAlive(p.child)) {
+      p.killed = true;
+      p.child.kill('SIGTERM');
+      const t = setTimeout(() => { clean = false; p.child.kill('SIGKILL'); }, timeoutMs);
+      const { code, signal } = await p.exited;
+      clearTimeout(t);
+      // Ended by the signal itself before its handler was in place (still loading): it never joined anything.
+      if (code !== 0 && !(signal === 'SIGTERM' && !p.ready)) clean = false;
+    }
+    return clean;
   }
 
   /** The newest batch id reported, or -1. */

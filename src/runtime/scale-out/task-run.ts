@@ -1,3 +1,4 @@
+import { queryObservers } from '../query-observers.ts';
 import { CheckpointError } from '../../errors.ts';
 import type { Checkpoint } from '../../checkpoint/checkpoint.ts';
 import { QueryLease, LEASE_EXPIRE_MS } from '../../checkpoint/query-lease.ts';
@@ -86,7 +87,8 @@ export class TaskRun {
     const checkpoint = ctx.checkpoint.taskCheckpoint(task);
     await ensureQueryId(checkpoint, ctx.id);
     const lease = await acquireWaiting(checkpoint, ctx.runId, ctx.leaseWaitMs, signal);
-    const { sink, lateSink } = resolveSink(sinkRequest, plan, ctx.sessionConf, []);
+    // The observers' options (ui.port) are the worker's, which startQuery opened; the task's sink takes them as known.
+    const { sink, lateSink } = resolveSink(sinkRequest, plan, ctx.sessionConf, queryObservers().flatMap((o) => o.options));
     const io = await openQueryIo({
       queryId: ctx.id, checkpoint, lease, plan, sink, lateSink, onPhase: ctx.onPhase, task,
       sourceOptions: (i, options) => ({ options: partition === null ? options : plan.sources[i]!.provider.partitioned!.restrict(options, partition), shareClients: true }),

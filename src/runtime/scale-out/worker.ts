@@ -1,3 +1,4 @@
+import { CheckpointError } from '../../errors.ts';
 import type { QueryExecution } from '../streaming-query.ts';
 import type { QueryStatus } from '../query-status.ts';
 import type { StreamingQueryProgress, WorkerTasks } from '../progress.ts';
@@ -66,18 +67,40 @@ export class Worker implements QueryExecution {
           this.lastBatch.delete(task);
         }
         this.owned = a.tasks;
-        for (const task of a.tasks) {
-          if (this.running.has(task) || signal.aborted) continue;
-          const run = await TaskRun.open(ctx, task, signal);
-          if (run) this.running.set(task, run);
-          else this.finished.add(task); // ended in this bounded run before this start
-        }
+        await this.openGained(ctx, a.tasks, signal);
         if (await this.untilChange(signal) === 'ended') return;
       }
     } finally {
       await Promise.all([...this.running.values()].map((r) => r.stop()));
       this.running.clear();
       await this.assignment.leave().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Start the tasks this round gained. A gained task may wait for its lease while its previous
+   * owner finishes a batch; that wait gives way to a rebalance: a worker blocked on a lease would
+   * not rejoin in time, the group would form without it while it still runs (and holds) its old
+   * tasks, and the workers given those would wait on it in turn (seen in the chaos harness: two
+   * workers each waiting for a lease the other held, until one gave up after leaseWaitMs and
+   * failed). A task not opened is not run; the rejoin that follows says again who owns it.
+   */
+  private async openGained(ctx: TaskContext, tasks: readonly string[], signal: AbortSignal): Promise<void> {
+    const gaveWay = new AbortController();
+    const poll = setInterval(() => { if (signal.aborted || this.assignment.rebalanceNeeded()) gaveWay.abort(); }, REBALANCE_CHECK_MS);
+    try {
+      for (const task of tasks) {
+        if (this.running.has(task) || gaveWay.signal.aborted || signal.aborted) continue;
+        try {
+          const run = await TaskRun.open(ctx, task, gaveWay.signal);
+          if (run) this.running.set(task, run);
+          else this.finished.add(task); // ended in this bounded run before this start
+        } catch (e) {
+          if (!gaveWay.signal.aborted || !(e instanceof CheckpointError)) throw e;
+        }
+      }
+    } finally {
+      clearInterval(poll);
     }
   }
 
