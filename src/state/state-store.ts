@@ -410,12 +410,13 @@ export class StateStore {
   private readonly pageIds: number[] = [];
 
   /** Keep rows past the spill's memory budget in its local store (set before load()). */
-  spillTo(spill: Spill): void { this.spill = spill; }
+  spillTo(spill: Spill): void { this.spill = spill; spill.schema = this.fileSchema(false); }
   /** Rows held in the spill store, not in memory (progress's numRowsSpilled). */
   get spilledRows(): number { return this.spill?.rows ?? 0; }
-  /** Spill store counters for progress and the bench. */
-  get spillStats(): { pagesRead: number; rowsReadBack: number } | null {
-    return this.spill ? { pagesRead: this.spill.pagesRead, rowsReadBack: this.spill.rowsReadBack } : null;
+  /** Progress's custom metrics of a spilling store: rows spilled now, and pages and rows read back since it was made. */
+  spillMetrics(): Record<string, number> {
+    const sp = this.spill;
+    return sp ? { numRowsSpilled: sp.rows, numSpillPagesRead: sp.pagesRead, numRowsReadBack: sp.rowsReadBack } : {};
   }
   /** Remove the local spill store (the state is in the checkpoint). */
   close(): void { this.spill?.close(); }

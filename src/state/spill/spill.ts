@@ -1,3 +1,4 @@
+import type { Struct } from '../../data/types.ts';
 import { SpillDb } from './spill-db.ts';
 import { PageIndex } from './page-index.ts';
 import { decodePage, type Page } from './spill-page.ts';
@@ -38,6 +39,8 @@ export class Spill {
   /** Bumped at each commit; touchedAt[slot] is the epoch a slot was last written in (oldest spill first). */
   epoch = 1;
   touchedAt = new Uint32Array(1024);
+  /** The state files' key-then-value schema the pages are written in (the store sets it). */
+  schema: Struct | null = null;
 
   constructor(readonly budget: number, readonly orderKey: number | null, mapSize?: number) {
     this.db = new SpillDb(mapSize);
@@ -115,7 +118,7 @@ export class Spill {
     if (hit) { this.cache.delete(id); this.cache.set(id, hit); return hit; }
     const bytes = this.db.get(id);
     if (!bytes) throw new Error(`Spill store ${this.db.dir}: page ${id} is missing`);
-    const page = decodePage(id, bytes, this.live[id]!);
+    const page = decodePage(id, this.schema!, bytes, this.live[id]!);
     this.pagesRead++;
     this.cache.set(id, page); this.cacheBytes += page.bytes;
     for (const [old, p] of this.cache) {
@@ -142,7 +145,7 @@ export class Spill {
     for (let id = 0; id < this.live.length; id++) {
       const live = this.live[id];
       if (!live || this.count[id] === 0) continue;
-      yield decodePage(id, this.db.get(id)!, live);
+      yield decodePage(id, this.schema!, this.db.get(id)!, live);
     }
   }
 
