@@ -11,6 +11,9 @@ import * as path from 'node:path';
 import { Session, MemoryStream, col, count, types as T } from '../src/index.ts';
 import { OptionError } from '../src/errors.ts';
 import { memoryBudget } from '../src/state/spill/memory-budget.ts';
+import { decodePage, encodePage } from '../src/state/spill/spill-page.ts';
+import { NumberColumn } from '../src/state/number-column.ts';
+import { array, binary, double, long, string, struct, timestamp } from '../src/data/types.ts';
 import { runSpill } from './fixtures/spill-query.ts';
 import { tmpDir } from './support/tmp.ts';
 
@@ -38,6 +41,28 @@ describe('sluice.state.memoryBudget', () => {
     await expect(input.toDF().groupBy(col('user_id')).agg(count('*')).writeStream.outputMode('update')
       .option('checkpointLocation', tmpDir('spill-bad')).foreachBatch(() => undefined).start()).rejects.toThrow(/memoryBudget.*got '12 parsecs'/);
     await session.stop();
+  });
+});
+
+describe('a spill page', () => {
+  it('gives back the rows it was written from, raw buffers or (nested columns) Arrow IPC', () => {
+    const keys = ['a', null, 'ünï', ''], starts = [1704103200000, 1704103260000, null, 0];
+    const sums = new NumberColumn('i64', long), maxes = new NumberColumn('f64', double);
+    [5n, null, -(2n ** 63n), 7n].forEach((v, s) => sums.setCell(s, v));
+    [1.5, -0, null, NaN].forEach((v, s) => maxes.setCell(s, v));
+    const bytes = [new Uint8Array([1, 2]), null, new Uint8Array(0), new Uint8Array([255])];
+    const slots = [3, 0, 2], hashes = Int32Array.from([-9, 4, 4]);
+    const flat = struct({ k: string, start: timestamp, total: long, top: double, raw: binary });
+    const nested = struct({ k: string, start: timestamp, total: long, top: double, raw: binary, list: array(long) });
+    const lists = [[1n], null, [], [2n, null]];
+    for (const [schema, extra] of [[flat, []], [nested, [lists]]] as const) {
+      const page = encodePage(schema, [keys, starts, sums, maxes, bytes, ...extra], 2, slots, hashes);
+      expect(page[0]).toBe(extra.length ? 1 : 0);
+      const got = decodePage(7, schema, page, new Uint8Array(3).fill(1));
+      expect([...got.hashes]).toEqual([-9, 4, 4]);
+      const want = slots.map((s) => [keys[s], starts[s], sums.cell(s), maxes.cell(s), bytes[s], ...(extra.length ? [lists[s]] : [])]);
+      expect(slots.map((_, r) => got.cell.map((c) => c(r)))).toEqual(want);
+    }
   });
 });
 
