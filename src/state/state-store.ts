@@ -461,10 +461,14 @@ export class StateStore {
     if (!sp?.rows || sp.orderKey === null) return;
     for (const id of sp.pagesUpTo(max)) {
       const pg = sp.page(id);
+      let left = Infinity;
       for (let r = 0; r < pg.hashes.length; r++) {
         const v = pg.live[r] === 1 ? pg.cell[sp.orderKey]!(r) : null;
-        if (v !== null && v !== undefined && Number(v) <= max) this.restore(pg, r, pg.hashes[r]!);
+        if (v === null || v === undefined) continue;
+        if (Number(v) <= max) this.restore(pg, r, pg.hashes[r]!); else left = Math.min(left, Number(v));
       }
+      // So the next watermark reads this page again only when it closes one of the rows left.
+      sp.setMinOrder(id, left);
     }
   }
 

@@ -63,6 +63,7 @@ export class Spill {
    * clear, oldest first: a count of slots per epoch finds the cut, one more pass takes them.
    */
   coldest(live: Uint8Array, dirty: Uint8Array, high: number, n: number): Int32Array {
+    if (n <= 0) return new Int32Array(0);
     const t = this.touchedAt, perEpoch = new Map<number, number>();
     for (let s = 0; s < high; s++) if (live[s] === 1 && dirty[s] !== 1) perEpoch.set(t[s]!, (perEpoch.get(t[s]!) ?? 0) + 1);
     let cut = -1, before = 0, atCut = 0;
@@ -111,6 +112,9 @@ export class Spill {
     for (let id = 0; id < this.live.length; id++) if (this.live[id] && this.count[id]! > 0 && this.minOrder[id]! <= max) out.push(id);
     return out;
   }
+
+  /** After a watermark's read-back: the smallest order key left in page `id`. */
+  setMinOrder(id: number, v: number): void { this.minOrder[id] = v; }
 
   /** Page `id`, read once per batch while the cache has room. */
   page(id: number): Page {
