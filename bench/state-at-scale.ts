@@ -13,10 +13,21 @@
  * the same keys written whole as JSON (what "commit everything" costs).
  * On a shared machine the wall times swell with the load, so each batch's and the restart's
  * CPU time (user + system, all threads) and the load average are printed too.
+ *
+ *   npx tsx bench/state-at-scale.ts --keys 10000000 --budget 512m [--chunk 500000]
+ *
+ * With --budget (sluice.state.memoryBudget), state past memory instead (issue #15): batches of
+ * --chunk new keys until --keys are live, then a batch touching 1% of them spread over all
+ * (most are spilled: read back from the local store), then one touching the newest chunk
+ * again. Each run is its own child process, so its peak RSS is its own: first the baseline,
+ * the same batches for one chunk of keys with no budget (all in memory), then the spilling
+ * run. Prints one JSON line: per batch its time, commit time, rows in memory and spilled,
+ * pages and rows read back; per run peak RSS and, at the end, RSS split into anonymous memory
+ * and mapped file pages (LMDB's reads come through its memory map).
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -40,6 +51,60 @@ const gc = runInNewContext('gc') as () => void;
 const MB = 2 ** 20;
 const cpuMs = (from: NodeJS.CpuUsage): number => { const u = process.cpuUsage(from); return Math.round((u.user + u.system) / 1000); };
 const memory = () => { gc(); gc(); const m = process.memoryUsage(); return { rssMB: m.rss / MB, heapMB: m.heapUsed / MB, heapTotalMB: m.heapTotal / MB, externalMB: m.external / MB }; };
+
+const runAt = process.argv.indexOf('--run');
+if (runAt > 0) {
+  // Child of --budget: one run, `--run <keys> <budget|none> <chunk>`.
+  const [keysArg, budget, chunkArg] = process.argv.slice(runAt + 1);
+  const keys = Number(keysArg), chunk = Number(chunkArg);
+  const s = Session.builder().appName('state-at-scale-spill').config('sluice.stateSnapshotInterval', 100_000);
+  if (budget !== 'none') s.config('sluice.state.memoryBudget', budget!);
+  const input = new MemoryStream(s.getOrCreate(), schema);
+  const q = await query(input, tmpDir('state-bench-spill')).start();
+  const chunkRows = (from: number, n: number, step: number, amount: number) => Array.from({ length: n }, (_, i) => ({
+    user_id: `user-${(from + i * step) % keys}`, amount, event_time: new Date(t0 + (i % 3600) * 1000) }));
+  const w0 = performance.now();
+  for (let k = 0; k < keys; k += chunk) { input.addData(chunkRows(k, Math.min(chunk, keys - k), 1, 1)); await q.processAllAvailable(); }
+  input.addData(chunkRows(7, Math.floor(keys / 100), 100, 2)); await q.processAllAvailable();
+  input.addData(chunkRows(Math.max(0, keys - chunk), Math.min(chunk, keys), 1, 3)); await q.processAllAvailable();
+  const wallMs = Math.round(performance.now() - w0);
+  await q.stop();
+  let read = { pages: 0, rows: 0 };
+  const batchesOut = q.recentProgress.filter((x) => x.numInputRows > 0).map((x) => {
+    const op = x.stateOperators[0] as { numRowsTotal: number; customMetrics: Record<string, number> };
+    const m = op.customMetrics, pages = m.numSpillPagesRead ?? 0, rows = m.numRowsReadBack ?? 0;
+    const out = { rows: x.numInputRows, ms: x.durationMs.triggerExecution, commitMs: x.durationMs.stateCommit ?? 0, stateRows: op.numRowsTotal,
+      spilled: m.numRowsSpilled ?? 0, pagesRead: pages - read.pages, rowsReadBack: rows - read.rows };
+    read = { pages, rows };
+    return out;
+  });
+  const status = readFileSync('/proc/self/status', 'utf8'), kb = (f: string) => Math.round(Number(new RegExp(`${f}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
+  console.log(JSON.stringify({ keys, budget, wallMs, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    endRssMB: kb('VmRSS'), endRssAnonMB: kb('RssAnon'), endRssFileMB: kb('RssFile'), batches: batchesOut }));
+  process.exit(0);
+}
+
+const budgetAt = process.argv.indexOf('--budget');
+if (budgetAt > 0) {
+  const budget = process.argv[budgetAt + 1]!, chunk = arg('chunk', 500_000);
+  const run = (keys: number, b: string) => JSON.parse(execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--run', String(keys), b, String(chunk)],
+    { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1)!) as { batches: { rows: number; ms: number; commitMs: number; spilled: number; rowsReadBack: number }[] };
+  const load0 = loadavg().map((x) => +x.toFixed(1));
+  const baseline = run(chunk, 'none');
+  const spill = run(KEYS, budget);
+  const b = spill.batches, newKeys = b.slice(0, -2), spread = b.at(-2)!, again = b.at(-1)!;
+  // Spill cost per row: the commits of the new-key batches over the rows they moved out (delta writes included: an upper bound).
+  let moved = 0, prev = 0;
+  for (const x of newKeys) { moved += Math.max(0, x.spilled - prev); prev = x.spilled; }
+  const spillCommitMs = newKeys.reduce((n, x) => n + x.commitMs, 0) - newKeys.length * (baseline.batches[0]!.commitMs);
+  console.log(JSON.stringify({ keys: KEYS, budget, chunk, spill, baseline,
+    spillUsPerRow: moved ? +(spillCommitMs * 1000 / moved).toFixed(2) : null,
+    // Read-back cost per row: the 1% batch's time past what the baseline's 1% batch took a row, over the rows read back.
+    readBackUsPerRow: spread.rowsReadBack ? +(((spread.ms - spread.rows * baseline.batches.at(-2)!.ms / baseline.batches.at(-2)!.rows) * 1000) / spread.rowsReadBack).toFixed(2) : null,
+    newestChunkAgainVsBaseline: +(again.ms / baseline.batches.at(-1)!.ms).toFixed(2),
+    loadAverage: { start: load0, end: loadavg().map((x) => +x.toFixed(1)) } }));
+  process.exit(0);
+}
 
 const restartAt = process.argv.indexOf('--restart');
 if (restartAt > 0) {

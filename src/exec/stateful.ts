@@ -46,6 +46,12 @@ export interface StatefulOperator {
   readonly stateKeysTyped?: boolean;
   /** What the query looked like: stored with the state; a restart with a different shape is refused. */
   readonly shape: OperatorMetadata;
+  /**
+   * Present when the operator's state may spill past sluice.state.memoryBudget: the key column
+   * whose value orders the spilled rows (the one a watermark closes, via StateStore.readBackUpTo),
+   * or null if none does. Absent: the operator reads its state whole, so it stays in memory.
+   */
+  readonly spillOrderKey?: number | null;
   /** Check the output mode is one this operator supports; throws AnalysisError. */
   checkOutputMode(mode: OutputMode, hasWatermark: boolean): void;
   /** `inputOf[k]`, when given, says which of the operator's inputs batch k came from (a join's 0 left, 1 right). */

@@ -2,6 +2,7 @@ import type { Batch } from '../data/batch.ts';
 import { sameType } from '../data/types.ts';
 import { newEvalContext } from '../exec/compiled-expr.ts';
 import { StateStore } from '../state/state-store.ts';
+import { Spill } from '../state/spill/spill.ts';
 import type { OutputMode } from '../sinks/sink.ts';
 import { checkOperatorMetadata, readOperatorMetadata } from '../checkpoint/operator-metadata.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
@@ -37,6 +38,8 @@ export interface ExecutionConfig {
   readonly outputMode: OutputMode;
   readonly trigger: Trigger;
   readonly stateSnapshotInterval: number;
+  /** sluice.state.memoryBudget in bytes, or null: state past it spills to a local store (state/spill/). */
+  readonly stateMemoryBudget?: number | null;
   /** Write state snapshots in the background (runtime/async-snapshots.ts); absent: in the batch. */
   readonly asyncSnapshots?: boolean;
   readonly watermarkPolicy: MultipleWatermarkPolicy;
@@ -121,8 +124,12 @@ export class MicroBatchExecution {
     for (let k = 0; k < stages.length; k++) {
       const op = stages[k]!.operator;
       await checkOperatorMetadata(this.checkpoint, ids[k]!, lastCommitted >= 0, op.shape);
+      // Complete mode outputs every group each batch, so its state is read whole: it stays in memory.
+      const spills = !!c.stateMemoryBudget && op.spillOrderKey !== undefined && c.outputMode !== 'complete';
+      // The spill tier moves key cells (spill/spill-page.ts): a spilling store keeps its keys as cells, not typed columns, for now.
       const store = new StateStore(c.checkpoint.storage, this.checkpoint.stateDir(ids[k]!), op.stateKey, op.stateValue, c.stateSnapshotInterval,
-        { asyncSnapshots: c.asyncSnapshots, onSnapshotPhase: c.onPhase && ((phase, version) => c.onPhase!(phase, version)), numbers: op.stateNumbers, typedKeys: op.stateKeysTyped });
+        { asyncSnapshots: c.asyncSnapshots, onSnapshotPhase: c.onPhase && ((phase, version) => c.onPhase!(phase, version)), numbers: op.stateNumbers, typedKeys: op.stateKeysTyped && !spills });
+      if (spills) store.spillTo(new Spill(c.stateMemoryBudget!, op.spillOrderKey!));
       await store.load(lastCommitted);
       this.stores.push(store);
     }
@@ -154,6 +161,8 @@ export class MicroBatchExecution {
       await this.runLoop(signal);
     } finally {
       await Promise.all(this.stores.map((s) => s.flush()));
+      // The spill stores are local caches of state the checkpoint holds: a restart rebuilds them.
+      for (const s of this.stores) s.close();
     }
   }
 

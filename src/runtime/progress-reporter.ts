@@ -55,7 +55,7 @@ export function stateOperatorProgress(run: StateOperatorRun, store: StateStore):
   };
   return (commitTimeMs, snapshot) => ({
     ...before, commitTimeMs: Math.round(commitTimeMs), numRowsDroppedByWatermark: run.numRowsDroppedByWatermark,
-    numShufflePartitions: 1, numStateStoreInstances: 1, customMetrics: { ...run.customMetrics },
+    numShufflePartitions: 1, numStateStoreInstances: 1, customMetrics: { ...run.customMetrics, ...store.spillMetrics() },
     ...(snapshot ? { snapshot: snapshotProgress(snapshot) } : {}),
   });
 }

@@ -16,6 +16,8 @@ export interface StateView {
   readonly cols: readonly StateColumn[];
   readonly numKeys: number;
   readonly slots: Int32Array;
+  /** Rows of a spilling store held in its local store, not in `cols` (written after the slots). */
+  readonly spilled?: { readonly batches: Iterable<A.RecordBatch>; readonly rows: number };
 }
 
 /** One snapshot written, for the progress record of the batch during which it was sealed. */
@@ -71,6 +73,7 @@ export async function writeSnapshot(storage: Storage, dir: string, schema: Struc
     for (const b of encodeStateRows(schema, view.cols, view.numKeys, slots).batches) writer.write(b);
     encodeMs += performance.now() - e0;
   }
+  if (view.spilled) { const s0 = performance.now(); for (const b of view.spilled.batches) writer.write(b); encodeMs += performance.now() - s0; }
   const e0 = performance.now();
   writer.finish();
   const bytes = sealStateFile(writer.toUint8Array(true));
@@ -80,5 +83,5 @@ export async function writeSnapshot(storage: Storage, dir: string, schema: Struc
     onPhase ? { halfWritten: () => onPhase('snapshotHalfWritten', view.version) } : undefined);
   const done = performance.now();
   await onPhase?.('snapshotWritten', view.version);
-  return { version: view.version, writtenIn: mode, viewMs, encodeMs, writeMs: done - w0, totalMs: viewMs + done - t0, bytes: bytes.length, rows: view.slots.length };
+  return { version: view.version, writtenIn: mode, viewMs, encodeMs, writeMs: done - w0, totalMs: viewMs + done - t0, bytes: bytes.length, rows: view.slots.length + (view.spilled?.rows ?? 0) };
 }

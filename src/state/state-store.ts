@@ -3,7 +3,8 @@ import { type Struct, type DataType, boolean, struct } from '../data/types.ts';
 import type { Storage } from '../storage/storage-for.ts';
 import { joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
-import { fromArrowTable } from '../data/batch.ts';
+import { fromArrowTable, makeBatch, toArrowTable } from '../data/batch.ts';
+import { takeBatch } from '../data/take.ts';
 import { cellReader, cellWriter, type Cell } from '../data/cells.ts';
 import { cellKeyPart, encodeCells } from './key-encoding.ts';
 import { BatchKeys, hashCells, numbersEqual, rowHash } from './key-hash.ts';
@@ -16,6 +17,9 @@ import { sealStateFile } from './state-file-seal.ts';
 import { readStateFile } from './state-file-read.ts';
 import { encodeStateRows, type StateColumn } from './state-file-encode.ts';
 import { type SnapshotPhaseHook, type SnapshotReport, type StateView, writeSnapshot } from './snapshot-writer.ts';
+import { PAGE_ROWS, PAGES_PER_WRITE, type Spill } from './spill/spill.ts';
+import { encodePage, firstWithHash, type Page } from './spill/spill-page.ts';
+import { cellBytes } from './spill/row-bytes.ts';
 
 /** How a store writes its snapshots and cleans up (the trigger loop sets them from the session). */
 export interface StateStoreOptions {
@@ -99,7 +103,7 @@ export class StateStore {
     this.numbers = this.valueTypes.map((t, v) => { const h = numbers[v]; return h ? new NumberColumn(h, t) : null; });
   }
 
-  get size(): number { return this.index.size; }
+  get size(): number { return this.index.size + (this.spill?.rows ?? 0); }
   /** Rows written since the last commit (progress's numRowsUpdated). */
   get numRowsUpdated(): number { return this.dirtyCount; }
   /** One more than the highest slot in use: a bound for arrays an operator keeps by slot. */
@@ -184,7 +188,7 @@ export class StateStore {
     for (let p = h & m; t[2 * p] !== 0; p = (p + 1) & m) {
       if (t[2 * p + 1] === h && this.sameRow(rows, i, t[2 * p]! - 1, last)) return t[2 * p]! - 1;
     }
-    return -1;
+    return this.spill ? this.readBack(rows, i, h, last) : -1;
   }
 
   private sameRow(rows: BatchKeys, i: number, s: number, last: number | undefined): boolean {
@@ -217,6 +221,7 @@ export class StateStore {
     if (slot >= this.live.length) this.reserveSlots(slot + 1);
     this.live[slot] = 1;
     this.index.add(slot, h);
+    this.spill?.touched(slot);
     const numbers = this.numbers, values = this.values;
     for (let v = 0; v < values.length; v++) { const nc = numbers[v]; if (nc) nc.reset(slot); else values[v]![slot] = null; }
     if (!this.loading) this.touch(slot);
@@ -240,6 +245,7 @@ export class StateStore {
     if (this.dirty[slot] === 1) return;
     this.dirty[slot] = 1; this.dirtyCount++;
     this.dirtyList.push(slot);
+    this.spill?.touched(slot);
   }
 
   remove(slot: number): void {
@@ -313,6 +319,7 @@ export class StateStore {
     const delta = encodeStateRows(this.fileSchema(true), this.columns(), this.keys.length, this.dirtySlots(), [...this.removed.values()]);
     await this.storage.write(joinPath(this.dir, stateFileName(version, 'delta')), sealStateFile(A.tableToIPC(delta, 'stream')));
     this.clearDirty();
+    if (this.spill) { this.spillCold(); this.spill.endBatch(); }
     this.version = version;
     if (version > 0 && version % this.snapshotInterval === 0) await this.snapshot(version);
   }
@@ -325,8 +332,10 @@ export class StateStore {
 
   private async snapshot(version: number): Promise<void> {
     const schema = this.fileSchema(false), hook = this.options.onSnapshotPhase;
-    if (!this.options.asyncSnapshots) {
-      const view: StateView = { version, cols: this.columns(), numKeys: this.keys.length, slots: this.liveSlots() };
+    // Spilled rows are written from their pages as the commit goes: a background copy of them would be the memory they were spilled to save.
+    if (!this.options.asyncSnapshots || this.spill?.rows) {
+      const sp = this.spill?.rows ? { batches: this.spilledBatches(), rows: this.spill.rows } : undefined;
+      const view: StateView = { version, cols: this.columns(), numKeys: this.keys.length, slots: this.liveSlots(), spilled: sp };
       this.reports.push(await writeSnapshot(this.storage, this.dir, schema, view, 'batch', 0, hook));
       return;
     }
@@ -402,6 +411,7 @@ export class StateStore {
     for (const c of [...this.keys, ...this.values]) c.length = 0;
     for (const c of this.numbers) c?.clear();
     for (const c of this.keyCols) c?.clear();
+    this.spill?.reset();
     this.version = version;
     if (version < 0) return;
     const plan = new StateFiles(await this.storage.list(this.dir)).rebuildPlan(version);
@@ -421,6 +431,7 @@ export class StateStore {
     }
     this.loading = false;
     this.clearDirty();
+    this.spill?.endBatch();
   }
 
   private async readFile(name: string, withDeleted: boolean): Promise<A.Table> {
@@ -430,7 +441,7 @@ export class StateStore {
   private apply(t: A.Table, withDeleted: boolean): void {
     const nk = this.keys.length, nv = this.values.length;
     // A file read into an empty store: a file holds each key once, so none needs looking up.
-    const fresh = this.index.size === 0;
+    const fresh = this.index.size === 0 && !this.spill?.rows;
     for (const b of fromArrowTable(t)) {
       const n = b.numRows;
       // Only an empty store knows every row is a new key: reserving n for a later delta, whose keys
@@ -459,6 +470,135 @@ export class StateStore {
         if (nc) nc.scatter(b.columns[nk + v]!, slotOf, n);
         else for (let i = 0; i < n; i++) { const s = slotOf[i]!; if (s >= 0) col[s] = read!(i); }
       }
+      if (this.spill) this.spillCold();
+    }
+  }
+
+  // ---- State past memory (issue #15, spill/): the slot (its key cells, its values) is the unit moved.
+
+  private spill: Spill | null = null;
+  private readonly pageIds: number[] = [];
+
+  /** Keep rows past the spill's memory budget in its local store (set before load()). */
+  spillTo(spill: Spill): void { this.spill = spill; spill.schema = this.fileSchema(false); }
+  /** Rows held in the spill store, not in memory (progress's numRowsSpilled). */
+  get spilledRows(): number { return this.spill?.rows ?? 0; }
+  /** Progress's custom metrics of a spilling store: rows spilled now, and pages and rows read back since it was made. */
+  spillMetrics(): Record<string, number> {
+    const sp = this.spill;
+    return sp ? { numRowsSpilled: sp.rows, numSpillPagesRead: sp.pagesRead, numRowsReadBack: sp.rowsReadBack } : {};
+  }
+  /** Remove the local spill store (the state is in the checkpoint). */
+  close(): void { this.spill?.close(); }
+
+  /** findRow's miss: row i's key read back from its spill page into a new (clean) slot, or -1. */
+  private readBack(rows: BatchKeys, i: number, h: number, last?: number): number {
+    const sp = this.spill!, nk = rows.cols.length;
+    for (const id of sp.pagesOf(h, this.pageIds)) {
+      const pg = sp.page(id);
+      for (let r = firstWithHash(pg.hashes, h); r >= 0 && r < pg.hashes.length && pg.hashes[r] === h; r++) {
+        if (pg.live[r] !== 1) continue;
+        let k = 0;
+        while (k < nk && rows.equals(i, k, pg.cell[k]!(r))) k++;
+        if (k === nk && (last === undefined || numbersEqual(pg.cell[nk]!(r) as number, last))) return this.restore(pg, r, h);
+      }
+    }
+    return -1;
+  }
+
+  private restore(pg: Page, r: number, h: number): number {
+    const loading = this.loading;
+    this.loading = true; // committed already: not a change to commit
+    const slot = this.newSlot(h);
+    this.loading = loading;
+    const nk = this.keys.length;
+    for (let k = 0; k < nk; k++) this.keys[k]![slot] = pg.cell[k]!(r);
+    for (let v = 0; v < this.values.length; v++) {
+      const c = pg.cell[nk + v]!(r), nc = this.numbers[v];
+      if (nc) nc.setCell(slot, c); else this.values[v]![slot] = c;
+    }
+    if (this.byString) { const s = encodeCells(this.keys.map((c) => c[slot]!), this.keyTypes); this.byString.set(s, slot); this.slotString[slot] = s; }
+    this.spill!.take(pg.id, r, h);
+    return slot;
+  }
+
+  /**
+   * Bring back every spilled row whose order key (the spill's event-time key) is at most `max`:
+   * the rows a watermark closes, which the operator then emits and removes as it does in memory.
+   */
+  readBackUpTo(max: number): void {
+    const sp = this.spill;
+    if (!sp?.rows || sp.orderKey === null) return;
+    for (const id of sp.pagesUpTo(max)) {
+      const pg = sp.page(id);
+      let left = Infinity;
+      for (let r = 0; r < pg.hashes.length; r++) {
+        const v = pg.live[r] === 1 ? pg.cell[sp.orderKey]!(r) : null;
+        if (v === null || v === undefined) continue;
+        if (Number(v) <= max) this.restore(pg, r, pg.hashes[r]!); else left = Math.min(left, Number(v));
+      }
+      // So the next watermark reads this page again only when it closes one of the rows left.
+      sp.setMinOrder(id, left);
+    }
+  }
+
+  /**
+   * Past the budget, move the least recently touched clean slots to the spill store, in pages,
+   * until memory is at 3/4 of it (so the next batches do not spill again at once). Slots written
+   * since the last commit stay. Memory is counted from the arrays' sizes plus the sampled heap
+   * size of the cells (row-bytes.ts); bench/state-at-scale.ts --budget compares it with RSS.
+   * A full disk throws a StorageError; the pages written before it stay spilled, the rest in memory.
+   */
+  private spillCold(): void {
+    const sp = this.spill!;
+    if (this.index.size === 0) return;
+    const cellCols = [...this.keys, ...this.values.filter((_, v) => !this.numbers[v])];
+    let sampled = 0, sampledBytes = 0;
+    for (let s = 0, step = Math.max(1, Math.floor(this.high / 64)); s < this.high && sampled < 64; s += step) {
+      if (this.live[s] !== 1) continue;
+      sampled++;
+      for (const c of cellCols) sampledBytes += cellBytes(c[s]!);
+    }
+    const perRow = Math.max(1, sampled ? sampledBytes / sampled : 0);
+    const fixed = this.index.table.byteLength + this.index.hashOf.byteLength + 2 * this.live.byteLength + 8 * this.free.length
+      + this.numbers.reduce((n, c) => n + (c ? c.bytes() : 0), 0) + 8 * this.high * cellCols.length + sp.bytes();
+    if (fixed + this.index.size * perRow <= sp.budget) return;
+    const keep = Math.max(0, Math.floor((0.75 * sp.budget - fixed) / perRow));
+    const cold = sp.coldest(this.live, this.dirty, this.high, this.index.size - keep);
+    const cols = this.columns(), schema = this.fileSchema(false), nk = this.keys.length, hashOf = this.index.hashOf, ok = sp.orderKey;
+    for (let from = 0; from < cold.length; from += PAGE_ROWS * PAGES_PER_WRITE) {
+      const group = cold.subarray(from, from + PAGE_ROWS * PAGES_PER_WRITE);
+      const pages: { bytes: Uint8Array; hashes: Int32Array; minOrder: number }[] = [];
+      for (let p = 0; p < group.length; p += PAGE_ROWS) {
+        const slots = Array.from(group.subarray(p, p + PAGE_ROWS)).sort((a, b) => hashOf[a]! - hashOf[b]!);
+        const hashes = Int32Array.from(slots, (s) => hashOf[s]!);
+        let minOrder = Infinity;
+        if (ok !== null) for (const s of slots) { const v = this.keys[ok]![s]; if (v !== null && v !== undefined) minOrder = Math.min(minOrder, Number(v)); }
+        pages.push({ bytes: encodePage(schema, cols, nk, slots, hashes), hashes, minOrder });
+      }
+      sp.write(pages);
+      for (const s of group) this.dropSlot(s);
+    }
+  }
+
+  /** Forget a slot whose row is now spilled (not a removal: no delta row). */
+  private dropSlot(s: number): void {
+    this.index.delete(s);
+    this.live[s] = 0;
+    for (const c of this.keys) c[s] = null;
+    for (const c of this.values) c[s] = null;
+    if (this.byString) { this.byString.delete(this.slotString[s]!); this.slotString[s] = undefined; }
+    this.free.push(s);
+  }
+
+  /** The spilled rows as a snapshot's record batches, a page at a time. */
+  private *spilledBatches(): IterableIterator<A.RecordBatch> {
+    const schema = this.fileSchema(false);
+    for (const pg of this.spill!.pages()) {
+      const idx: number[] = [];
+      for (let r = 0; r < pg.live.length; r++) if (pg.live[r] === 1) idx.push(r);
+      const b = idx.length === pg.live.length ? pg.batch : takeBatch(pg.batch, Int32Array.from(idx));
+      yield* toArrowTable(makeBatch(schema, b.columns, b.numRows)).batches;
     }
   }
 

@@ -53,6 +53,7 @@ export class HashAggregate implements StatefulOperator {
   readonly stateKey: Struct;
   readonly stateValue: Struct;
   readonly shape: OperatorMetadata;
+  readonly spillOrderKey: number | null;
   private readonly plain: PlainKey[];
   private readonly window: WindowKey | null;
   private readonly windowPos: number;
@@ -91,6 +92,7 @@ export class HashAggregate implements StatefulOperator {
       const k = this.plain.findIndex((p) => p.bound.name === wm && p.bound.type.kind === 'timestamp');
       this.closeBy = wm !== null && k >= 0 ? { keyIndex: k, addMs: 0 } : null;
     }
+    this.spillOrderKey = this.closeBy?.keyIndex ?? null;
     this.shape = {
       operator: 'aggregate',
       keys: keys.map((k): OperatorKey => (isWindow(k)
@@ -201,6 +203,8 @@ export class HashAggregate implements StatefulOperator {
 
   private emit(store: StateStore, w: WatermarkContext, mode: OutputMode): Batch[] {
     const closed: number[] = [], out: number[] = [];
+    // Spilled groups the watermark closes come back first, to be emitted and removed as the others.
+    if (this.closeBy && w.defined && mode !== 'complete') store.readBackUpTo(w.evictMs - this.closeBy.addMs);
     // A window start held in a typed array is read in place: this loop meets every group each batch.
     const floats = this.closeBy ? store.keyFloats(this.closeBy.keyIndex) : null, addMs = this.closeBy?.addMs ?? 0;
     for (let slot = 0; slot < store.capacity; slot++) {
