@@ -28,6 +28,9 @@ export async function startHandLoop(bootstrap: string, topic: string, count: num
   const consumer = kafka.consumer({ groupId: `hand-loop-${topic}`, maxWaitTimeInMs: 10 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
+  // Resolved once the group has assigned the partition, so the records are not timed through the join
+  // (seconds on a loaded machine), which the query, reading without a group, does not pay.
+  const joined = new Promise<void>((resolve) => { consumer.on(consumer.events.GROUP_JOIN, () => resolve()); });
   const committedAt = new Map<string, number>();
   let files = 0;
   const done = new Promise<void>((resolve, reject) => {
@@ -50,5 +53,6 @@ export async function startHandLoop(bootstrap: string, topic: string, count: num
       },
     }).catch(reject);
   });
+  await joined;
   return { committedAt, done, stop: () => consumer.disconnect() };
 }
