@@ -234,7 +234,11 @@ describe('scale-out: a windowed count as stage-0 and stage-1 tasks in worker pro
     const dir = tmpDir('so-win-now');
     const cp = path.join(dir, 'cp'), out = path.join(dir, 'out');
     await prepareCheckpoint(cp);
-    const w = new Workers(topic, cp, out);
+    // Through tools/kafka-front, as the group-kill case above and for its reason: the kill can land inside
+    // another upstream task's open transaction in the same worker (on the bare mock: 33/32/32 for 29/29/29).
+    const front = await startFront({ broker });
+    onTestFinished(() => front.stop());
+    const w = new Workers(topic, cp, out, front.bootstrap);
     const run = (crashAt?: string) => Promise.all(['now-0/3', 'now-1/3', 'now-2/3'].map(async (mode, i) => {
       if (crashAt && i === 1) {
         const killed = await w.start(mode, { crashAt });
