@@ -58,7 +58,6 @@ export class Worker implements QueryExecution {
     try {
       while (!signal.aborted) {
         const a = await this.assignment.join([...this.running.keys()]);
-        this.generation = a.generation;
         for (const [task, run] of [...this.running]) {
           if (a.tasks.includes(task)) continue;
           await run.stop();
@@ -66,6 +65,10 @@ export class Worker implements QueryExecution {
           this.finished.delete(task);
           this.lastBatch.delete(task);
         }
+        // Generation and tasks change together, after the lost tasks stopped: the other tasks' progress
+        // during those stops must not show the new generation with the old tasks (the UI's group view
+        // would record a rebalance that moved nothing, and miss the one that did).
+        this.generation = a.generation;
         this.owned = a.tasks;
         await this.openGained(ctx, a.tasks, signal);
         if (await this.untilChange(signal) === 'ended') return;
