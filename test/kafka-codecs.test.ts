@@ -209,7 +209,7 @@ describe.skipIf(!kcat)('a compressed batch damaged after it was written (its CRC
     it(`${codec}: fails with CorruptBatchError naming the batch, before decompressing`, async () => {
       const topic = uniqueTopic(`crc-${codec}`);
       await broker.createTopic(topic, 1);
-      // One batch of 200 : with the default 20 ms linger a busy machine split them, and the mock's Fetch answer held only the first batch.
+      // One batch of 200: with the default 20 ms linger a busy machine split them, and the mock's Fetch answer held only the first batch.
       await kcatProduce(broker.bootstrap, topic, codec, events(200, 'crc'), ['-X', 'linger.ms=500']);
       const client = new KafkaClient({ servers: broker.bootstrap.split(','), clientId: 'crc-check', requestTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
       let raw;
