@@ -85,9 +85,12 @@ export class StateStore {
    * Slots removed since the last commit, in order. A removed slot keeps its key columns and is
    * freed only after the commit, whose delta reads the removed keys from them by slot: a string
    * or cells per removed key was most of an evicting join's removal (profiled). `goneIndex`
-   * finds one by key, so a key added again before the commit takes its removal back.
+   * finds one by key, so a key added again before the commit takes its removal back; it indexes
+   * `gone[0..goneIndexed)`, filled only when a key is added after a removal (a join removes after
+   * its appends, so never pays for it).
    */
   private gone: number[] = [];
+  private goneIndexed = 0;
   private isGone = new Uint8Array(1024);
   private readonly goneIndex = new SlotIndex();
   private readonly keyTypes: DataType[];
@@ -178,7 +181,7 @@ export class StateStore {
 
   private addKey(keyCells: readonly Cell[], key: string | undefined): number {
     const h = hashCells(keyCells, this.keyTypes);
-    if (this.goneIndex.size) this.unremove(h, (t) => keyCells.every((c, k) => sameCell(this.keyCell(k, t), c, this.keyTypes[k]!)));
+    if (this.gone.length) this.unremove(h, (t) => keyCells.every((c, k) => sameCell(this.keyCell(k, t), c, this.keyTypes[k]!)));
     const slot = this.newSlot(h);
     for (let k = 0; k < keyCells.length; k++) { const c = this.keyCols[k]; if (c) c.setCell(slot, keyCells[k]!); else this.keys[k]![slot] = keyCells[k]!; }
     if (this.byString) {
@@ -190,6 +193,10 @@ export class StateStore {
 
   /** A key removed since the commit (hash `h`, `same` its key) is added again: its delta row is a write, not a removal. */
   private unremove(h: number, same: (slot: number) => boolean): void {
+    for (; this.goneIndexed < this.gone.length; this.goneIndexed++) {
+      const s = this.gone[this.goneIndexed]!;
+      if (this.isGone[s] === 1) this.goneIndex.add(s, this.index.hashOf[s]!);
+    }
     const t = this.goneIndex.table, m = this.goneIndex.mask;
     for (let p = h & m; t[2 * p] !== 0; p = (p + 1) & m) {
       const s = t[2 * p]! - 1;
@@ -223,7 +230,7 @@ export class StateStore {
 
   /** A new slot for row i of `rows` (not in the store; see findRow), its key cells decoded; marked dirty. */
   insertRow(rows: BatchKeys, i: number, h: number, last?: number): number {
-    if (this.goneIndex.size) this.unremove(h, (t) => this.sameRow(rows, i, t, last));
+    if (this.gone.length) this.unremove(h, (t) => this.sameRow(rows, i, t, last));
     const slot = this.newSlot(h), nk = rows.cols.length, cols = this.keyCols;
     for (let k = 0; k < nk; k++) { const c = cols[k]; if (c) c.setRow(slot, rows, k, i); else this.keys[k]![slot] = rows.cell(i, k); }
     if (last !== undefined) { const c = cols[nk]; if (c instanceof NumberKeys) c.setNumber(slot, last); else this.keys[nk]![slot] = last; }
@@ -268,7 +275,6 @@ export class StateStore {
 
   remove(slot: number): void {
     if (this.live[slot] !== 1) return;
-    const h = this.index.hashOf[slot]!;
     this.index.delete(slot);
     if (this.byString) { this.byString.delete(this.slotString[slot]!); this.slotString[slot] = undefined; }
     this.live[slot] = 0;
@@ -276,8 +282,8 @@ export class StateStore {
     this.numRowsRemoved++;
     // A file being loaded is the committed version: its removals are no delta's.
     if (this.loading) { this.release(slot); return; }
+    // Its hash stays in index.hashOf until the slot is reused, after the commit.
     this.gone.push(slot); this.isGone[slot] = 1;
-    this.goneIndex.add(slot, h);
   }
 
   /** A removed slot's key is no longer needed: the slot is free for a new key. */
@@ -335,7 +341,7 @@ export class StateStore {
     for (const s of this.dirtyList) this.dirty[s] = 0;
     this.dirtyList = []; this.dirtyCount = 0;
     for (const s of this.gone) { this.isGone[s] = 0; this.release(s); }
-    this.gone = []; this.goneIndex.clear();
+    this.gone = []; this.goneIndexed = 0; if (this.goneIndex.size) this.goneIndex.clear();
     this.numRowsRemoved = 0;
   }
 
@@ -442,7 +448,7 @@ export class StateStore {
     this.index.clear(); this.byString = null; this.slotString = [];
     this.live = new Uint8Array(1024); this.dirty = new Uint8Array(1024); this.high = 0; this.free = [];
     this.dirtyList = []; this.dirtyCount = 0; this.numRowsRemoved = 0;
-    this.gone = []; this.isGone = new Uint8Array(1024); this.goneIndex.clear();
+    this.gone = []; this.goneIndexed = 0; this.isGone = new Uint8Array(1024); this.goneIndex.clear();
     for (const c of [...this.keys, ...this.values]) c.length = 0;
     for (const c of this.numbers) c?.clear();
     for (const c of this.keyCols) c?.clear();
