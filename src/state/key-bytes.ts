@@ -113,16 +113,14 @@ export class KeyBytes {
     this.garbage += total - kept;
   }
 
-  /** An Arrow column of this type: the keys of `slots`, then the cells `tail` (a delta's removed keys). */
-  gather(slots: ArrayLike<number>, tail: readonly Cell[] = []): A.Data {
-    const n = slots.length + tail.length, offsets = new Int32Array(n + 1), bits = new Uint8Array((n + 7) >> 3);
-    const tailBytes = tail.map((c) => (c === null || c === undefined ? null : typeof c === 'string' ? enc.encode(c) : c as Uint8Array));
+  /** An Arrow column of this type: the keys of `slots` (a delta's removed keys among them: a removed slot keeps its bytes until the commit). */
+  gather(slots: ArrayLike<number>): A.Data {
+    const n = slots.length, offsets = new Int32Array(n + 1), bits = new Uint8Array((n + 7) >> 3);
     let total = 0;
-    for (let r = 0; r < slots.length; r++) { const l = this.len[slots[r]!]!; if (l > 0) total += l; }
-    for (const t of tailBytes) if (t) total += t.length;
+    for (let r = 0; r < n; r++) { const l = this.len[slots[r]!]!; if (l > 0) total += l; }
     const out = new Uint8Array(total), a = this.arena, start = this.start, len = this.len;
     let pos = 0, nullCount = 0;
-    for (let r = 0; r < slots.length; r++) {
+    for (let r = 0; r < n; r++) {
       const s = slots[r]!, l = len[s]!;
       if (l < 0) { nullCount++; offsets[r + 1] = pos; continue; }
       bits[r >> 3]! |= 1 << (r & 7);
@@ -130,11 +128,6 @@ export class KeyBytes {
       for (let j = 0; j < l; j++) out[pos + j] = a[from + j]!;
       pos += l; offsets[r + 1] = pos;
     }
-    tailBytes.forEach((t, j) => {
-      const r = slots.length + j;
-      if (t) { bits[r >> 3]! |= 1 << (r & 7); out.set(t, pos); pos += t.length; } else nullCount++;
-      offsets[r + 1] = pos;
-    });
     const type = this.type.kind === 'string' ? new A.Utf8() : new A.Binary();
     return A.makeData({ type, length: n, nullCount, nullBitmap: nullCount ? bits : undefined, valueOffsets: offsets, data: out } as never) as A.Data;
   }

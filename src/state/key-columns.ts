@@ -1,7 +1,7 @@
 import type * as A from 'apache-arrow';
 import type { DataType } from '../data/types.ts';
 import { isValid } from '../data/batch.ts';
-import { cellWriter, type Cell } from '../data/cells.ts';
+import type { Cell } from '../data/cells.ts';
 import { KeyBytes } from './key-bytes.ts';
 import { NumberColumn } from './number-column.ts';
 import { type BatchKeys, numbersEqual } from './key-hash.ts';
@@ -47,13 +47,7 @@ export class NumberKeys {
   free(slot: number): void { this.col.reset(slot); }
   scatter(d: A.Data, slotOf: Int32Array, n: number): void { this.col.scatter(d, slotOf, n); }
 
-  gather(slots: ArrayLike<number>, tail: readonly Cell[] = []): A.Data {
-    if (tail.length === 0) return this.col.gather(slots, 0);
-    const w = cellWriter(this.type, slots.length + tail.length);
-    for (let r = 0; r < slots.length; r++) w.push(this.col.cell(slots[r]!));
-    for (const c of tail) w.push(c);
-    return w.finish();
-  }
+  gather(slots: ArrayLike<number>): A.Data { return this.col.gather(slots, 0); }
 
   copy(n: number): NumberKeys {
     const c = Object.create(NumberKeys.prototype) as { col: NumberColumn; type: DataType };

@@ -83,8 +83,9 @@ export class NumberColumn {
     for (let r = 0; r < slots.length; r++) { if (valid[slots[r]!] === 1) bits[r >> 3]! |= 1 << (r & 7); else nullCount++; }
     let data: Float64Array | Int32Array | BigInt64Array;
     if (this.holder === 'i64') {
-      const out = new BigInt64Array(n), src = this.i;
-      for (let r = 0; r < slots.length; r++) out[r] = src[slots[r]!] ?? 0n;
+      // Copied as two 32-bit words: reading a BigInt64Array element makes a BigInt (profiled in the join's output).
+      const out = new BigInt64Array(n), w = new Int32Array(out.buffer), src = words(this.i), len = this.i.length;
+      for (let r = 0; r < slots.length; r++) { const s = slots[r]!; if (s >= 0 && s < len) { w[2 * r] = src[2 * s]!; w[2 * r + 1] = src[2 * s + 1]!; } }
       data = out;
     } else if (type.kind === 'double') {
       const out = new Float64Array(n), src = this.f;
@@ -110,8 +111,12 @@ export class NumberColumn {
   scatter(d: A.Data, slotOf: Int32Array, n: number): void {
     const valid = this.valid, nulls = d.nullCount > 0;
     if (this.holder === 'i64') {
-      const src = d.values as BigInt64Array, dst = this.i;
-      for (let r = 0; r < n; r++) { const s = slotOf[r]!; if (s < 0) continue; const ok = !nulls || isValid(d, r); valid[s] = ok ? 1 : 0; dst[s] = ok ? src[r]! : 0n; }
+      const src = words(d.values as BigInt64Array), dst = words(this.i);
+      for (let r = 0; r < n; r++) {
+        const s = slotOf[r]!; if (s < 0) continue;
+        const ok = !nulls || isValid(d, r); valid[s] = ok ? 1 : 0;
+        dst[2 * s] = ok ? src[2 * r]! : 0; dst[2 * s + 1] = ok ? src[2 * r + 1]! : 0;
+      }
       return;
     }
     const dst = this.f;
@@ -130,3 +135,6 @@ export class NumberColumn {
 
   bytes(): number { return this.valid.length * 9; }
 }
+
+/** A BigInt64Array's values as 32-bit words (two per value), to copy without a BigInt each. */
+function words(a: BigInt64Array): Int32Array { return new Int32Array(a.buffer, a.byteOffset, a.length * 2); }

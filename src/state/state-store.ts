@@ -81,7 +81,18 @@ export class StateStore {
   private dirty = new Uint8Array(1024);
   private dirtyList: number[] = [];
   private dirtyCount = 0;
-  private removed = new Map<string, Cell[]>();
+  /**
+   * Slots removed since the last commit, in order. A removed slot keeps its key columns and is
+   * freed only after the commit, whose delta reads the removed keys from them by slot: a string
+   * or cells per removed key was most of an evicting join's removal (profiled). `goneIndex`
+   * finds one by key, so a key added again before the commit takes its removal back; it indexes
+   * `gone[0..goneIndexed)`, filled only when a key is added after a removal (a join removes after
+   * its appends, so never pays for it).
+   */
+  private gone: number[] = [];
+  private goneIndexed = 0;
+  private isGone = new Uint8Array(1024);
+  private readonly goneIndex = new SlotIndex();
   private readonly keyTypes: DataType[];
   private readonly valueTypes: DataType[];
   /** True while load() applies files: what it writes is the committed version, not changes to commit. */
@@ -169,14 +180,28 @@ export class StateStore {
   add(keyCells: readonly Cell[]): number { return this.addKey(keyCells, undefined); }
 
   private addKey(keyCells: readonly Cell[], key: string | undefined): number {
-    const slot = this.newSlot(hashCells(keyCells, this.keyTypes));
+    const h = hashCells(keyCells, this.keyTypes);
+    if (this.gone.length) this.unremove(h, (t) => keyCells.every((c, k) => sameCell(this.keyCell(k, t), c, this.keyTypes[k]!)));
+    const slot = this.newSlot(h);
     for (let k = 0; k < keyCells.length; k++) { const c = this.keyCols[k]; if (c) c.setCell(slot, keyCells[k]!); else this.keys[k]![slot] = keyCells[k]!; }
-    if (this.removed.size || this.byString) {
+    if (this.byString) {
       const s = key ?? encodeCells(keyCells, this.keyTypes);
-      this.removed.delete(s);
-      if (this.byString) { this.byString.set(s, slot); this.slotString[slot] = s; }
+      this.byString.set(s, slot); this.slotString[slot] = s;
     }
     return slot;
+  }
+
+  /** A key removed since the commit (hash `h`, `same` its key) is added again: its delta row is a write, not a removal. */
+  private unremove(h: number, same: (slot: number) => boolean): void {
+    for (; this.goneIndexed < this.gone.length; this.goneIndexed++) {
+      const s = this.gone[this.goneIndexed]!;
+      if (this.isGone[s] === 1) this.goneIndex.add(s, this.index.hashOf[s]!);
+    }
+    const t = this.goneIndex.table, m = this.goneIndex.mask;
+    for (let p = h & m; t[2 * p] !== 0; p = (p + 1) & m) {
+      const s = t[2 * p]! - 1;
+      if (t[2 * p + 1] === h && same(s)) { this.goneIndex.delete(s); this.isGone[s] = 0; return; }
+    }
   }
 
   /**
@@ -205,13 +230,13 @@ export class StateStore {
 
   /** A new slot for row i of `rows` (not in the store; see findRow), its key cells decoded; marked dirty. */
   insertRow(rows: BatchKeys, i: number, h: number, last?: number): number {
+    if (this.gone.length) this.unremove(h, (t) => this.sameRow(rows, i, t, last));
     const slot = this.newSlot(h), nk = rows.cols.length, cols = this.keyCols;
     for (let k = 0; k < nk; k++) { const c = cols[k]; if (c) c.setRow(slot, rows, k, i); else this.keys[k]![slot] = rows.cell(i, k); }
     if (last !== undefined) { const c = cols[nk]; if (c instanceof NumberKeys) c.setNumber(slot, last); else this.keys[nk]![slot] = last; }
-    if (this.removed.size || this.byString) {
+    if (this.byString) {
       const s = encodeCells(this.keyCellsOf(slot), this.keyTypes);
-      this.removed.delete(s);
-      if (this.byString) { this.byString.set(s, slot); this.slotString[slot] = s; }
+      this.byString.set(s, slot); this.slotString[slot] = s;
     }
     return slot;
   }
@@ -236,7 +261,7 @@ export class StateStore {
   private reserveSlots(n: number): void {
     if (n <= this.live.length) return;
     n = Math.max(n, this.live.length * 2);
-    this.live = grow(this.live, n); this.dirty = grow(this.dirty, n);
+    this.live = grow(this.live, n); this.dirty = grow(this.dirty, n); this.isGone = grow(this.isGone, n);
     for (const c of this.keyCols) c?.reserve(n);
     for (const c of this.numbers) c?.reserve(n);
   }
@@ -250,15 +275,29 @@ export class StateStore {
 
   remove(slot: number): void {
     if (this.live[slot] !== 1) return;
-    const cells = this.keyCellsOf(slot);
-    this.removed.set(encodeCells(cells, this.keyTypes), cells);
-    for (const c of this.keyCols) c?.free(slot);
     this.index.delete(slot);
     if (this.byString) { this.byString.delete(this.slotString[slot]!); this.slotString[slot] = undefined; }
     this.live[slot] = 0;
     if (this.dirty[slot] === 1) { this.dirty[slot] = 0; this.dirtyCount--; }
-    this.free.push(slot);
     this.numRowsRemoved++;
+    // A file being loaded is the committed version: its removals are no delta's.
+    if (this.loading) { this.release(slot); return; }
+    // Its hash stays in index.hashOf until the slot is reused, after the commit.
+    this.gone.push(slot); this.isGone[slot] = 1;
+  }
+
+  /** A removed slot's key is no longer needed: the slot is free for a new key. */
+  private release(slot: number): void {
+    for (const c of this.keyCols) c?.free(slot);
+    this.free.push(slot);
+  }
+
+  /** The slots removed since the commit and not added again, in order. */
+  private removedSlots(): Int32Array {
+    const out = new Int32Array(this.gone.length), isGone = this.isGone;
+    let n = 0;
+    for (const s of this.gone) if (isGone[s] === 1) out[n++] = s;
+    return out.subarray(0, n);
   }
 
   /** Every live slot. */
@@ -301,7 +340,8 @@ export class StateStore {
   private clearDirty(): void {
     for (const s of this.dirtyList) this.dirty[s] = 0;
     this.dirtyList = []; this.dirtyCount = 0;
-    this.removed.clear();
+    for (const s of this.gone) { this.isGone[s] = 0; this.release(s); }
+    this.gone = []; this.goneIndexed = 0; if (this.goneIndex.size) this.goneIndex.clear();
     this.numRowsRemoved = 0;
   }
 
@@ -316,7 +356,7 @@ export class StateStore {
    * from (async mode; one at a time: a commit that finds the last one still running waits for it).
    */
   async commit(version: number): Promise<void> {
-    const delta = encodeStateRows(this.fileSchema(true), this.columns(), this.keys.length, this.dirtySlots(), [...this.removed.values()]);
+    const delta = encodeStateRows(this.fileSchema(true), this.columns(), this.keys.length, this.dirtySlots(), this.removedSlots());
     await this.storage.write(joinPath(this.dir, stateFileName(version, 'delta')), sealStateFile(A.tableToIPC(delta, 'stream')));
     this.clearDirty();
     if (this.spill) { this.spillCold(); this.spill.endBatch(); }
@@ -407,7 +447,8 @@ export class StateStore {
     this.generation++;
     this.index.clear(); this.byString = null; this.slotString = [];
     this.live = new Uint8Array(1024); this.dirty = new Uint8Array(1024); this.high = 0; this.free = [];
-    this.dirtyList = []; this.dirtyCount = 0; this.removed.clear(); this.numRowsRemoved = 0;
+    this.dirtyList = []; this.dirtyCount = 0; this.numRowsRemoved = 0;
+    this.gone = []; this.goneIndexed = 0; this.isGone = new Uint8Array(1024); this.goneIndex.clear();
     for (const c of [...this.keys, ...this.values]) c.length = 0;
     for (const c of this.numbers) c?.clear();
     for (const c of this.keyCols) c?.clear();

@@ -3,7 +3,8 @@ import { type DataType, type Struct, type StructField, boolean, long, string, st
 import { type Batch, isValid } from '../../data/batch.ts';
 import { type Cell, cellReader, cellWriter } from '../../data/cells.ts';
 import type { NumberHolder } from '../../state/number-column.ts';
-import { hashCells } from '../../state/key-hash.ts';
+import { BatchKeys, hashCells, rowHash } from '../../state/key-hash.ts';
+import { primitiveColumn } from '../../data/builders.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import type { JoinKeys } from './join-keys.ts';
 import { KeyChains } from './key-chains.ts';
@@ -36,11 +37,10 @@ export function joinStateSchemas(keyNames: readonly string[], keyTypes: readonly
 /**
  * How the store holds each value column (StatefulOperator.stateNumbers): times and numbers in
  * typed arrays, so a batch's rows are appended, probed for eviction and gathered for output a
- * column at a time. A long stays as cells: a join row's long is any value, and 'i64' would
- * need a BigInt per row either way.
+ * column at a time. A long is any value, so 'i64' (copied in and out as words: no BigInt per row).
  */
 export function joinStateNumbers(value: Struct): (NumberHolder | null)[] {
-  return value.fields.map((f) => (['timestamp', 'int', 'double', 'date'].includes(f.type.kind) ? 'f64' : null));
+  return value.fields.map((f) => (['timestamp', 'int', 'double', 'date'].includes(f.type.kind) ? 'f64' : f.type.kind === 'long' ? 'i64' : null));
 }
 
 /** Pairs of (row of a batch, slot of the other side's state), growing as matches are found. */
@@ -87,6 +87,8 @@ export class JoinSideState {
   private nextSeq = 0;
   private generation = -1;
   readonly keyLeaves: readonly DataType[];
+  /** The state key's types: join_side, the key leaves, join_seq. */
+  private readonly stateKeyTypes: readonly DataType[];
   private readonly keyCount: number;
   private readonly leafOf: readonly number[];
   /** Where this side's columns start among the store's value columns (after `matched`). */
@@ -96,6 +98,7 @@ export class JoinSideState {
   constructor(readonly side: SideName, keyTypes: readonly DataType[], readonly schema: Struct, leftWidth: number) {
     this.keyLeaves = leafTypes(keyTypes);
     this.keyCount = this.keyLeaves.length;
+    this.stateKeyTypes = [string, ...this.keyLeaves, long];
     const starts: number[] = [];
     let at = 0;
     for (const f of schema.fields) { starts.push(at); at += leafTypes([f.type]).length; }
@@ -123,14 +126,13 @@ export class JoinSideState {
     this.flags.fill(0);
     this.reserve(store.capacity);
     this.chains.clear(); this.count = 0; this.nextSeq = 0;
-    const sides = store.keys[0]!, seqs = store.keys[1 + this.keyCount]!;
     const cells: Cell[] = new Array<Cell>(this.keyCount);
     for (let slot = 0; slot < store.capacity; slot++) {
-      if (!store.has(slot) || sides[slot] !== this.side) continue;
-      const seq = Number(seqs[slot] as bigint);
+      if (!store.has(slot) || store.keyCell(0, slot) !== this.side) continue;
+      const seq = Number(store.keyCell(1 + this.keyCount, slot) as bigint);
       this.claim(slot, seq);
       let nullKey = false;
-      for (let k = 0; k < this.keyCount; k++) { cells[k] = store.keys[1 + k]![slot]!; if (cells[k] === null) nullKey = true; }
+      for (let k = 0; k < this.keyCount; k++) { cells[k] = store.keyCell(1 + k, slot); if (cells[k] === null) nullKey = true; }
       if (!nullKey) this.link(slot, hashCells(cells, this.keyLeaves));
     }
   }
@@ -165,11 +167,15 @@ export class JoinSideState {
    */
   probe(store: StateStore, keys: JoinKeys, rows: Int32Array, nRows: number): PairList {
     const out = new PairList(), nk = this.keyCount, { rows: kr, hash } = keys;
+    const typed = store.keyCols.slice(1, 1 + nk), cells = store.keys.slice(1, 1 + nk);
     for (let r = 0; r < nRows; r++) {
       const i = rows[r]!, h = hash[i]!;
       for (let s = this.chains.first(h); s >= 0; s = this.next[s]!) {
         let k = 0;
-        while (k < nk && kr.equals(i, k, store.keys[1 + k]![s]!)) k++;
+        for (; k < nk; k++) {
+          const c = typed[k];
+          if (c ? !c.equalsRow(s, kr, k, i) : !kr.equals(i, k, cells[k]![s]!)) break;
+        }
         if (k === nk) out.push(i, s);
       }
     }
@@ -179,15 +185,16 @@ export class JoinSideState {
   /** Buffer rows `rows[0..n)` of `b` (this side's batch, `keys` its join keys), `matched` per entry of `rows`. */
   append(store: StateStore, b: Batch, keys: JoinKeys, rows: Int32Array, n: number, matched: Uint8Array): void {
     if (n === 0) return;
-    const slotOf = new Int32Array(b.numRows).fill(-1), nk = this.keyCount;
-    const flag = store.values[0]!;
+    const slotOf = new Int32Array(b.numRows).fill(-1);
+    const flag = store.values[0]!, first = this.nextSeq;
+    // The state keys of the whole batch as columns (the side, the key leaves, each appended row's
+    // seq), so the store hashes them a column at a time and copies them in without a cell per row.
+    const seqs = new BigInt64Array(b.numRows), w = new Int32Array(seqs.buffer);
+    for (let r = 0; r < n; r++) { const i = rows[r]!, q = first + r, hi = Math.floor(q / TWO32); w[2 * i + LO] = q - hi * TWO32; w[2 * i + 1 - LO] = hi; }
+    const stateKeys = new BatchKeys([constantString(this.side, b.numRows), ...keys.rows.cols, primitiveColumn(long, seqs, b.numRows)], this.stateKeyTypes, b.numRows);
     for (let r = 0; r < n; r++) {
-      const i = rows[r]!, seq = this.nextSeq;
-      const cells: Cell[] = new Array<Cell>(nk + 2);
-      cells[0] = this.side;
-      for (let k = 0; k < nk; k++) cells[1 + k] = keys.rows.cell(i, k);
-      cells[nk + 1] = BigInt(seq);
-      const slot = store.add(cells);
+      const i = rows[r]!, seq = first + r;
+      const slot = store.insertRow(stateKeys, i, rowHash(stateKeys, i));
       this.claim(slot, seq);
       if (keys.nullKey[i] === 0) this.link(slot, keys.hash[i]!);
       flag[slot] = matched[r] === 1;
@@ -271,14 +278,14 @@ export class JoinSideState {
    */
   atOrBelow(store: StateStore, v: number, bound: number): Int32Array {
     const out = new PairList(), flags = this.flags, cap = Math.min(store.capacity, flags.length), nc = store.numbers[v];
-    if (nc) {
+    if (nc?.holder === 'f64') {
       const f = nc.f, valid = nc.valid;
       for (let s = 0; s < cap; s++) if ((flags[s]! & IN) !== 0 && valid[s] === 1 && f[s]! <= bound) out.push(s, s);
     } else {
       const col = store.values[v]!;
       for (let s = 0; s < cap; s++) {
         if ((flags[s]! & IN) === 0) continue;
-        const t = col[s];
+        const t = nc ? nc.cell(s) : col[s];
         if (t !== null && t !== undefined && Number(t) <= bound) out.push(s, s);
       }
     }
@@ -306,4 +313,14 @@ export class JoinSideState {
 function setCell(store: StateStore, v: number, slot: number, c: Cell): void {
   const nc = store.numbers[v];
   if (nc) { nc.reserve(store.capacity); nc.setCell(slot, c); } else store.values[v]![slot] = c;
+}
+
+const LO = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+const TWO32 = 4294967296;
+
+/** A string column of `n` rows, all `v`. */
+function constantString(v: string, n: number): A.Data {
+  const bytes = new TextEncoder().encode(v), len = bytes.length, data = new Uint8Array(n * len), offsets = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) { data.set(bytes, i * len); offsets[i + 1] = (i + 1) * len; }
+  return A.makeData({ type: new A.Utf8(), length: n, nullCount: 0, valueOffsets: offsets, data });
 }

@@ -105,6 +105,8 @@ export class StreamJoin implements StatefulOperator {
   readonly stateKey: Struct;
   readonly stateValue: Struct;
   readonly stateNumbers: readonly (NumberHolder | null)[];
+  /** The join reads its state keys through keyCell() and keyCols (join-state.ts), never `store.keys` alone. */
+  readonly stateKeysTyped = true;
   readonly shape: OperatorMetadata;
   private readonly L: JoinSideState;
   private readonly R: JoinSideState;
