@@ -14,7 +14,7 @@
 import * as A from 'apache-arrow';
 import { Kafka, logLevel } from 'kafkajs';
 import { duckQuery } from '../support/duck.ts';
-import { expectationOf, type Batch, type KafkaOffsets, type LogRecord } from './check.ts';
+import { compareWindows, expectationOf, type Batch, type KafkaOffsets, type LogRecord } from './check.ts';
 import { SENTINEL_USER } from './producer.ts';
 
 export interface ShuffledRow { orderId: number; user: string; t: number; amount: number | null }
@@ -151,23 +151,9 @@ export async function checkWindowedScaleOut(outDir: string, log: LogRecord[][], 
 
   const rows = await duckQuery(`SELECT user_id, epoch_ms("window".start) AS ws, total, n, filename FROM read_parquet('${outDir.replace(/'/g, "''")}/**/*.parquet', filename = true)`)
     .catch(() => [] as Record<string, unknown>[]);
-  const seen = new Map<string, number>();
-  for (const r of rows) {
-    const user = String(r.user_id);
-    if (user === SENTINEL_USER) continue;
-    const k = `${user}|${Number(r.ws)}`;
-    const n = (seen.get(k) ?? 0) + 1;
-    seen.set(k, n);
-    const short = `${user.slice(0, 12)}@${new Date(Number(r.ws)).toISOString()}`;
-    if (n > 1) { res.duplicates++; sample(`duplicate window ${short}`); continue; }
-    const w = closed.get(k);
-    if (!w) { res.wrong++; sample(`window ${short} (total ${r.total}, n ${r.n}) was not expected (still open, or all its rows late)`); continue; }
-    res.found++;
-    const total = r.total === null ? null : Number(r.total);
-    if (!Object.is(total, w.sum) || Number(r.n) !== w.n) { res.wrong++; sample(`window ${short}: got total ${total} n ${r.n}, want total ${w.sum} n ${w.n}`); }
-    const m = /part-(\d+_\d+)-(\d+)-\d+\.parquet$/.exec(String(r.filename));
-    if (!m || m[1] !== w.task || Number(m[2]) !== w.batch) { res.wrongBatch++; sample(`window ${short} written by ${m?.[1]} batch ${m?.[2]}, closes in ${w.task} batch ${w.batch}`); }
-  }
-  for (const k of closed.keys()) if (!seen.has(k)) { res.lost++; sample(`lost window ${k.slice(0, 12)}…${k.slice(k.indexOf('|'))}`); }
+  compareWindows(rows, closed, res, sample, (file, want) => {
+    const m = /part-(\d+_\d+)-(\d+)-\d+\.parquet$/.exec(file);
+    return m && m[1] === want.task && Number(m[2]) === want.batch ? null : `written by ${m?.[1]} batch ${m?.[2]}, closes in ${want.task} batch ${want.batch}`;
+  });
   return res;
 }

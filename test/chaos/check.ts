@@ -189,6 +189,25 @@ export async function checkWindowed(outDir: string, log: LogRecord[][], topic: s
   const rows = await hasParquet(outDir)
     ? await duckQuery(`SELECT user_id, epoch_ms("window".start) AS ws, total, n, filename FROM read_parquet(${sql(outDir + '/**/*.parquet')}, filename = true)`)
     : [];
+  compareWindows(rows, closed, res, sample, (file, want) => {
+    const m = /part-(\d+)-\d+\.parquet$/.exec(file);
+    return m && Number(m[1]) === want.batch ? null : `written by batch ${m?.[1]}, closes in batch ${want.batch}`;
+  });
+  return res;
+}
+
+
+/** What the windowed checks count when they hold the output against the model's closed windows. */
+export interface WindowCounts { found: number; duplicates: number; lost: number; wrong: number; wrongBatch: number }
+
+/**
+ * The output windows (rows of user_id, ws, total, n, filename) against the model's `closed` ones
+ * (key `user|window start`): each closed window once with its sum and count, none other (the
+ * sentinel user's aside), each in the file of the batch that closes it (`misplaced` says how a file
+ * is not that one, or null).
+ */
+export function compareWindows<W extends { sum: number | null; n: number }>(rows: readonly Record<string, unknown>[], closed: ReadonlyMap<string, W>,
+  res: WindowCounts, sample: (s: string) => void, misplaced: (file: string, want: W) => string | null): void {
   const seen = new Map<string, number>();
   for (const r of rows) {
     const user = String(r.user_id);
@@ -206,11 +225,10 @@ export async function checkWindowed(outDir: string, log: LogRecord[][], topic: s
       res.wrong++;
       sample(`window ${short}: got total ${total} n ${r.n}, want total ${want.sum} n ${want.n}`);
     }
-    const m = /part-(\d+)-\d+\.parquet$/.exec(String(r.filename));
-    if (!m || Number(m[1]) !== want.batch) { res.wrongBatch++; sample(`window ${short} written by batch ${m?.[1]}, closes in batch ${want.batch}`); }
+    const where = misplaced(String(r.filename), want);
+    if (where !== null) { res.wrongBatch++; sample(`window ${short} ${where}`); }
   }
-  for (const [k] of closed) if (!seen.has(k)) { res.lost++; sample(`lost window ${k.slice(0, 12)}…${k.slice(k.indexOf('|'))}`); }
-  return res;
+  for (const k of closed.keys()) if (!seen.has(k)) { res.lost++; sample(`lost window ${k.slice(0, 12)}…${k.slice(k.indexOf('|'))}`); }
 }
 
 /**
