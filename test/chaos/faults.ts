@@ -67,6 +67,27 @@ export class FaultScheduler {
 
   stop(): void { this.stopped = true; }
 
+  /**
+   * The summary's fault figures: faults per kind (every kind of `kinds` listed, 0 when it never
+   * ran), the longest recovery overall and per kind, and the affected queries that never recovered.
+   */
+  tally(kinds: readonly FaultKind[]): { faultsByKind: Record<string, number>; recoveryByKind: Record<string, number>; maxRecovery: number; unrecovered: number } {
+    const faultsByKind: Record<string, number> = {};
+    for (const k of kinds) faultsByKind[k] = 0;
+    const recoveryByKind: Record<string, number> = {};
+    let maxRecovery = 0, unrecovered = 0;
+    for (const f of this.faults) {
+      faultsByKind[f.kind] = (faultsByKind[f.kind] ?? 0) + 1;
+      for (const q of f.affects) {
+        const ms = f.recoveryMs[q];
+        if (ms === undefined) { unrecovered++; continue; }
+        maxRecovery = Math.max(maxRecovery, ms);
+        recoveryByKind[f.kind] = Math.max(recoveryByKind[f.kind] ?? 0, ms);
+      }
+    }
+    return { faultsByKind, recoveryByKind, maxRecovery, unrecovered };
+  }
+
   /** Both lanes until `until` (ms since the epoch) or stop(). */
   async run(until: number): Promise<void> {
     if (this.env.pools) {

@@ -193,19 +193,7 @@ async function main(): Promise<number> {
     outside.push(...strayOutputPaths(await relOut(windowedPaths.out), false).map((f) => `windowed output: ${f}`));
 
     // Summary.
-    const faultsByKind: Record<string, number> = {};
-    for (const k of [...PROCESS_KINDS, ...INFRA_KINDS]) faultsByKind[k] = 0;
-    const recoveryByKind: Record<string, number> = {};
-    let maxRecovery = 0, unrecovered = 0;
-    for (const f of scheduler.faults) {
-      faultsByKind[f.kind] = (faultsByKind[f.kind] ?? 0) + 1;
-      for (const q of f.affects) {
-        const ms = f.recoveryMs[q];
-        if (ms === undefined) { unrecovered++; continue; }
-        maxRecovery = Math.max(maxRecovery, ms);
-        recoveryByKind[f.kind] = Math.max(recoveryByKind[f.kind] ?? 0, ms);
-      }
-    }
+    const { faultsByKind, recoveryByKind, maxRecovery, unrecovered } = scheduler.tally([...PROCESS_KINDS, ...INFRA_KINDS]);
     const missingKinds = (Object.keys(faultsByKind) as FaultKind[]).filter((k) => faultsByKind[k] === 0);
     const unexpectedExits = queries.flatMap((q) => q.unexpected.map((m) => `${q.name}: ${m}`));
     const failures: string[] = [];

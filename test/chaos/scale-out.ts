@@ -169,19 +169,7 @@ export async function runScaleOut(args: ScaleOutArgs): Promise<number> {
     outside.push(...strayOutputPaths(await listLocal(sp.out), true, true).map((f) => `stateless output: ${f}`));
     outside.push(...strayOutputPaths(await listLocal(wp.out), false, true).map((f) => `windowed output: ${f}`));
 
-    const faultsByKind: Record<string, number> = {};
-    for (const k of [...WORKER_KINDS, ...SCALE_OUT_INFRA_KINDS]) faultsByKind[k] = 0;
-    const recoveryByKind: Record<string, number> = {};
-    let maxRecovery = 0, unrecovered = 0;
-    for (const f of scheduler.faults) {
-      faultsByKind[f.kind] = (faultsByKind[f.kind] ?? 0) + 1;
-      for (const q of f.affects) {
-        const ms = f.recoveryMs[q];
-        if (ms === undefined) { unrecovered++; continue; }
-        maxRecovery = Math.max(maxRecovery, ms);
-        recoveryByKind[f.kind] = Math.max(recoveryByKind[f.kind] ?? 0, ms);
-      }
-    }
+    const { faultsByKind, recoveryByKind, maxRecovery, unrecovered } = scheduler.tally([...WORKER_KINDS, ...SCALE_OUT_INFRA_KINDS]);
     const failures: string[] = [];
     if (sres.lost || sres.duplicates || sres.wrong || sres.unexpected) failures.push('stateless output');
     if (wres.upstreamLost || wres.upstreamDuplicates || wres.upstreamUnexpected) failures.push('windowed shuffle');
