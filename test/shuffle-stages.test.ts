@@ -86,7 +86,7 @@ describe.skipIf(!haveKcat())('a stateful query cut at its shuffle, both stages i
       const key = `${start}/${e.k}`;
       want.set(key, { start, k: e.k, count: (want.get(key)?.count ?? 0) + 1 });
     }
-    const expected = [...want.values()].sort((a, b) => a.start - b.start || a.k.localeCompare(b.k));
+    const expected = [...want.values()].sort((a, b) => a.start - b.start || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
     expect(expected.length).toBeGreaterThan(100);
     expect(await windowedRows(plainOut)).toEqual(expected);
     expect(await windowedRows(out)).toEqual(expected);
@@ -201,13 +201,18 @@ describe.skipIf(!haveKcat())('a stateful query cut at its shuffle, both stages i
   }, TEST_TIMEOUT_MS);
 
   it('both stages running at once on the default trigger, the input arriving in three parts: the plain query\'s windows', async () => {
+    // On the default trigger the batches' cut depends on timing, and with a 20 s delay a partition
+    // that lags the others in event time has rows that one run drops as late and the other keeps.
+    // A part spans 66.7 s of event time and parts arrive one after the other, so a 70 s delay makes
+    // no row late in any cut: both outputs are then every window the final watermark closed, whole.
+    const delay = '70 seconds';
     const rows = events(EVENTS);
     const topic = uniqueTopic('shuffle-live-in');
     await broker.createTopic(topic, 8);
     const cp = tmpDir('shuffle-live-cp'), out = tmpDir('shuffle-live-out'), plainOut = tmpDir('shuffle-live-plain');
     const live = (spec: Parameters<typeof startQuery>[0]) => ({ ...spec, trigger: null });
-    const plain = await startQuery(live(shuffleQuerySpec('windowed', session, { bootstrap: broker.bootstrap, topic, checkpoint: tmpDir('shuffle-live-plain-cp'), out: plainOut, maxOffsets: '300' })), session);
-    const stages = (await planShuffleStages(shuffleQuerySpec('windowed', session, { bootstrap: broker.bootstrap, topic, checkpoint: cp, out, maxOffsets: '300', partitions: 4 }), session))!;
+    const plain = await startQuery(live(shuffleQuerySpec('windowed', session, { bootstrap: broker.bootstrap, topic, checkpoint: tmpDir('shuffle-live-plain-cp'), out: plainOut, maxOffsets: '300', delay })), session);
+    const stages = (await planShuffleStages(shuffleQuerySpec('windowed', session, { bootstrap: broker.bootstrap, topic, checkpoint: cp, out, maxOffsets: '300', partitions: 4, delay }), session))!;
     const up = await startQuery(live(stages.upstream(stageCheckpoint(cp, 0))), session);
     const down = await startQuery(live(stages.downstream(stageCheckpoint(cp, 1))), session);
     try {
@@ -224,6 +229,17 @@ describe.skipIf(!haveKcat())('a stateful query cut at its shuffle, both stages i
       await Promise.all([plain.stop(), up.stop(), down.stop()]);
     }
     const want = await windowedRows(plainOut);
+    // Independently: every (10 s window, k) that ends by the final watermark (max event time - 70 s), with all its rows.
+    const finalWatermark = rows[rows.length - 1]!.ts - 70_000;
+    const whole = new Map<string, { start: number; k: string; count: number }>();
+    for (const e of rows) {
+      const start = e.ts - ((e.ts - BASE) % 10_000);
+      if (start + 10_000 > finalWatermark) continue;
+      const w = whole.get(`${start}|${e.k}`) ?? { start, k: e.k, count: 0 };
+      w.count++;
+      whole.set(`${start}|${e.k}`, w);
+    }
+    expect(want).toEqual([...whole.values()].sort((a, b) => a.start - b.start || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0)));
     expect(want.length).toBeGreaterThan(100);
     expect(down.recentProgress.filter((p) => p.numInputRows > 0).length).toBeGreaterThan(1);
     expect(await windowedRows(out)).toEqual(want);

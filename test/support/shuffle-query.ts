@@ -17,11 +17,11 @@ function events(session: Session, bootstrap: string, topic: string, maxOffsets?:
   return r.load().select(from_json(col('value').cast('string'), eventSchema).alias('e')).select('e.*');
 }
 
-/** windowed: count per (10 s window, k), watermark 20 s; dedup: dropDuplicates('id'), watermark 20 s. Both append into Parquet at `out`. */
+/** windowed: count per (10 s window, k); dedup: dropDuplicates('id'); both with watermark `delay` (20 s unless given). Both append into Parquet at `out`. */
 export function shuffleQuerySpec(kind: ShuffleQueryKind, session: Session, o: {
-  bootstrap: string; topic: string; checkpoint: string; out: string; maxOffsets?: string; partitions?: number;
+  bootstrap: string; topic: string; checkpoint: string; out: string; maxOffsets?: string; partitions?: number; delay?: string;
 }): QuerySpec {
-  const input = events(session, o.bootstrap, o.topic, o.maxOffsets).withWatermark('ts', '20 seconds');
+  const input = events(session, o.bootstrap, o.topic, o.maxOffsets).withWatermark('ts', o.delay ?? '20 seconds');
   const df = kind === 'windowed'
     ? input.groupBy(window(col('ts'), '10 seconds'), col('k')).count().select(col('window.start').alias('start'), 'k', 'count')
     : input.dropDuplicates(['id']);
