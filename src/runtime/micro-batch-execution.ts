@@ -159,7 +159,10 @@ export class MicroBatchExecution {
   async run(signal: AbortSignal): Promise<void> {
     try {
       await this.runLoop(signal);
+      await this.purging;
+      this.throwPurgeFailure();
     } finally {
+      await this.purging;
       await Promise.all(this.stores.map((s) => s.flush()));
       // The spill stores are local caches of state the checkpoint holds: a restart rebuilds them.
       for (const s of this.stores) s.close();
@@ -289,6 +292,32 @@ export class MicroBatchExecution {
     }
   }
 
+  /** The logs' purge under way, or null; a failed one is thrown by the next batch (or at the end of run). */
+  private purging: Promise<void> | null = null;
+  private purgeFailure: unknown = undefined;
+
+  /**
+   * Removes offsets/ and commits/ files below keepFrom while the next batch runs, as Spark's
+   * AsyncLogPurge (spark.sql.streaming.asyncLogPurge.enabled, default true): recovery reads only
+   * the latest ids, so neither the progress event nor the next batch need wait for old files to go.
+   * Purges run one after another (a log's purge remembers where the last one ended).
+   */
+  private purgeLogs(keepFrom: number): void {
+    this.throwPurgeFailure();
+    const run = (): Promise<void> => Promise.all([this.offsetLog.purge(keepFrom), this.commitLog.purge(keepFrom)])
+      .then(() => undefined, (e: unknown) => { this.purgeFailure ??= e; });
+    const p: Promise<void> = (this.purging ?? Promise.resolve()).then(run).finally(() => { if (this.purging === p) this.purging = null; });
+    this.purging = p;
+  }
+
+  private throwPurgeFailure(): void {
+    if (this.purgeFailure === undefined) return;
+    const e = this.purgeFailure;
+    this.purgeFailure = undefined;
+    throw new CheckpointError(`Could not remove old files of ${this.checkpoint.root}'s offsets/ or commits/ (minBatchesToRetain): ${(e as Error)?.message ?? String(e)}. `
+      + `Check that the checkpoint location is writable; a restart resumes from the last committed batch.`, { cause: e });
+  }
+
   /** The next batch's input being read during this one (prefetch.ts), or null. */
   private pending: Promise<Prefetched | null> | null = null;
 
@@ -384,8 +413,7 @@ export class MicroBatchExecution {
     this.watermarkMs = nextWatermark;
     const keepFrom = batchId + 1 - c.minBatchesToRetain;
     if (keepFrom > 0) {
-      await this.offsetLog.purge(keepFrom);
-      await this.commitLog.purge(keepFrom);
+      this.purgeLogs(keepFrom);
       for (const store of this.stores) await store.purge(keepFrom);
     }
     this.reporter.finishTrigger({
