@@ -77,8 +77,25 @@ export class KafkaSource implements Source {
     });
   }
 
+  /** The partitions the last availableOffset() found. */
+  private knownPartitions: Map<string, number[]> | null = null;
+
+  /**
+   * The latest offsets of every partition the metadata lists now. The Metadata request and the
+   * ListOffsets of the partitions known so far go out together: one broker round trip per trigger
+   * (and per idle poll) instead of two back to back. Only when the metadata shows other partitions
+   * (added ones), or the early ListOffsets failed (a moved leader), is ListOffsets asked again for
+   * what the metadata lists.
+   */
   async availableOffset(): Promise<KafkaOffsets> {
-    return this.retrying('reading latest offsets', async () => this.client.offsets(await this.partitions(), false));
+    return this.retrying('reading latest offsets', async () => {
+      const known = this.knownPartitions;
+      const early = known && this.client.offsets(known, false).catch(() => null);
+      const parts = await this.partitions();
+      this.knownPartitions = parts;
+      const offsets = early && await early;
+      return offsets && samePartitions(parts, known!) ? offsets : this.client.offsets(parts, false);
+    });
   }
 
   async latestOffset(startRaw: unknown, limit: ReadLimit, bound?: unknown): Promise<KafkaOffsets> {
@@ -207,6 +224,15 @@ export class KafkaSource implements Source {
   }
 
   async stop(): Promise<void> { this.retry.stop(); await this.client.close(); }
+}
+
+function samePartitions(a: ReadonlyMap<string, readonly number[]>, b: ReadonlyMap<string, readonly number[]>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [t, ps] of a) {
+    const qs = b.get(t);
+    if (!qs || qs.length !== ps.length || ps.some((p, i) => p !== qs[i])) return false;
+  }
+  return true;
 }
 
 /** Per partition and fetch round: at most this many bytes (the broker returns at least one batch). */
