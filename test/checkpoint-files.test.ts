@@ -1,5 +1,6 @@
+// Files of a checkpoint on local disk: the logs' purge, and the directories local storage makes.
 import { describe, expect, it } from 'vitest';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { MetadataLog } from '../src/checkpoint/metadata-log.ts';
 import { LocalStorage } from '../src/storage/local.ts';
@@ -31,5 +32,19 @@ describe('MetadataLog.purge', () => {
     await log.purge(8);
     expect(readdirSync(dir).sort()).toEqual(['1', '8']);
     expect(await log.latestId()).toBe(8);
+  });
+});
+
+describe('LocalStorage directories', () => {
+  it('makes a directory once, and again when it was removed since', async () => {
+    const storage = new LocalStorage(), root = tmpDir('dirs'), file = path.join(root, 'a', 'b', '0');
+    await storage.write(file, new TextEncoder().encode('one'));
+    rmSync(path.join(root, 'a'), { recursive: true });
+    await storage.write(file, new TextEncoder().encode('two'));
+    expect(await storage.create(path.join(root, 'a', 'b', '1'), new TextEncoder().encode('three'))).toBe(true);
+    rmSync(path.join(root, 'a'), { recursive: true });
+    expect(await storage.create(path.join(root, 'a', 'b', '1'), new TextEncoder().encode('four'))).toBe(true);
+    expect(readdirSync(path.join(root, 'a', 'b')).sort()).toEqual(['1']);
+    expect(new TextDecoder().decode((await storage.read(path.join(root, 'a', 'b', '1')))!)).toBe('four');
   });
 });
