@@ -1,7 +1,7 @@
 /**
  * Latency at a low rate: Kafka -> committed Parquet on local disk, default trigger.
  *
- *   npx tsx bench/latency.ts [--count 500] [--every 20] [--rounds 2] [--rtt 0]
+ *   npx tsx bench/latency.ts [--count 500] [--every 20] [--rounds 2]
  *
  * A child process (bench/support/paced-producer.ts) produces one record every 20 ms, its value
  * its sequence number and the wall-clock ms of its send. The query (readStream kafka -> value as string -> parquet) runs
@@ -30,8 +30,8 @@ import { tmpDir } from '../test/support/tmp.ts';
 import { Session, col } from '../src/index.ts';
 import { startHandLoop } from './support/hand-loop.ts';
 
-const { values: args } = parseArgs({ options: { count: { type: 'string', default: '500' }, every: { type: 'string', default: '20' }, rounds: { type: 'string', default: '2' }, rtt: { type: 'string', default: '0' } } });
-const COUNT = Number(args.count), EVERY = Number(args.every), ROUNDS = Number(args.rounds), RTT = Number(args.rtt);
+const { values: args } = parseArgs({ options: { count: { type: 'string', default: '500' }, every: { type: 'string', default: '20' }, rounds: { type: 'string', default: '2' } } });
+const COUNT = Number(args.count), EVERY = Number(args.every), ROUNDS = Number(args.rounds);
 const log = (msg: string): void => { process.stderr.write(`[bench] ${msg}\n`); };
 const PRODUCER = fileURLToPath(new URL('./support/paced-producer.ts', import.meta.url));
 
@@ -126,9 +126,6 @@ type Result = Awaited<ReturnType<typeof run>>;
 type HandResult = Awaited<ReturnType<typeof runHandLoop>>;
 const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
 const broker = await startBroker();
-// --rtt: the mock broker delays each answer this long, as a broker across a network would; a batch's
-// broker round trips then show in its latency whatever the machine's load.
-if (RTT > 0) { const ok = await broker.command(`rtt 1 ${RTT}`); if (ok !== 'ok') throw new Error(`rtt: ${ok}`); }
 try {
   const sluice: Result[] = [], hand: HandResult[] = [];
   const loadBefore = load();
@@ -147,7 +144,7 @@ try {
   }
   const best = <T extends { p99: number }>(rs: T[]): T => rs.reduce((a, b) => (b.p99 < a.p99 ? b : a));
   const s = best(sluice), h = best(hand);
-  console.log(JSON.stringify({ records: COUNT, everyMs: EVERY, rounds: ROUNDS, brokerRttMs: RTT, loadBefore, loadAfter: load(), sluice: s, handLoop: h,
+  console.log(JSON.stringify({ records: COUNT, everyMs: EVERY, rounds: ROUNDS, loadBefore, loadAfter: load(), sluice: s, handLoop: h,
     p99Ratio: Math.round((s.p99 / h.p99) * 100) / 100, p50Ratio: Math.round((s.p50 / h.p50) * 100) / 100 }));
 } finally {
   await broker.stop();
