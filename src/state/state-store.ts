@@ -225,7 +225,7 @@ export class StateStore {
     if (last === undefined) return true;
     const c = cols[nk];
     // Read in place: this runs once per row of a batch.
-    return c instanceof NumberKeys ? c.col.valid[s] === 1 && numbersEqual(c.col.f[s]!, last) : numbersEqual(this.keyNumber(nk, s), last);
+    return c instanceof NumberKeys && c.col.holder === 'f64' ? c.col.valid[s] === 1 && numbersEqual(c.col.f[s]!, last) : numbersEqual(this.keyNumber(nk, s), last);
   }
 
   /** A new slot for row i of `rows` (not in the store; see findRow), its key cells decoded; marked dirty. */
