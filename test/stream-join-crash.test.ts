@@ -17,10 +17,12 @@ import { tmpDir } from './support/tmp.ts';
 const N = 300, STEP = 20_000, BASE = Date.parse('2026-01-01T00:00:00Z');
 const iso = (ms: number): string => new Date(ms).toISOString();
 const impressions = Array.from({ length: N }, (_, i) => ({ adId: i, impressionTime: iso(BASE + i * STEP) }));
-// Two ads in three get a click 0-42 minutes after the impression. Clicks no impression matches: every
-// tenth ad one 90 minutes after (out of range), every eleventh one 5 minutes before, every 25th one on an ad with no impression.
+// Two ads in three get a click 0-42 minutes after the impression, every 13th two more 45 and 55 minutes
+// after (several matches for one impression, mostly read after it). Clicks no impression matches: every tenth ad one 90 minutes after (out of
+// range), every eleventh one 5 minutes before, every 25th one on an ad with no impression.
 const clicks = impressions.flatMap((m, i) => [
   ...(i % 3 !== 0 ? [{ clickAdId: i, clickTime: iso(BASE + i * STEP + (i % 7) * 7 * 60_000) }] : []),
+  ...(i % 13 === 0 ? [45, 55].map((d) => ({ clickAdId: i, clickTime: iso(BASE + i * STEP + d * 60_000) })) : []),
   ...(i % 10 === 0 ? [{ clickAdId: i, clickTime: iso(BASE + i * STEP + 90 * 60_000) }] : []),
   ...(i % 11 === 0 ? [{ clickAdId: i, clickTime: iso(BASE + i * STEP - 5 * 60_000) }] : []),
   ...(i % 25 === 0 ? [{ clickAdId: N + i, clickTime: iso(BASE + i * STEP + 60_000) }] : []),
@@ -32,13 +34,13 @@ const SETTLED = { left: LAST - 75 * 60_000, right: LAST - 15 * 60_000 };
 
 type How = 'leftOuter' | 'inner' | 'rightOuter' | 'fullOuter' | 'leftSemi';
 // Two kills per type at phases and batches that differ across types: with 37 rows a trigger, batches 0-8
-// carry input and the last runs on the watermark alone, emitting the settled outer rows.
+// carry input and 9 runs on the watermark alone, emitting outer rows it settled.
 const CASES: { how: How; kills: [string, string] }[] = [
-  { how: 'leftOuter', kills: ['afterOffsetLog:1', 'beforeCommit:4'] },
-  { how: 'inner', kills: ['beforeSink:2', 'afterCommit:5'] },
+  { how: 'leftOuter', kills: ['beforeSink:4', 'beforeCommit:9'] },
+  { how: 'inner', kills: ['afterOffsetLog:1', 'afterCommit:5'] },
   { how: 'rightOuter', kills: ['beforeCommit:3', 'afterOffsetLog:6'] },
-  { how: 'fullOuter', kills: ['afterCommit:2', 'beforeSink:7'] },
-  { how: 'leftSemi', kills: ['afterOffsetLog:3', 'beforeSink:5'] },
+  { how: 'fullOuter', kills: ['afterCommit:3', 'beforeSink:7'] },
+  { how: 'leftSemi', kills: ['afterCommit:2', 'beforeSink:4'] },
 ];
 
 interface Progress { batchId: number; numInputRows: number; numOutputRows: number; stateRows?: number }
