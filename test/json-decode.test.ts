@@ -253,7 +253,7 @@ describe('decodeJson: types', () => {
     const texts = [
       '{"user":"u1","ad_id":"A","t":"x"}', '{"usex":"u1","ad_id":"B","t":"x"}', '{"ad_id":"C","user":"u","t":"y"}',
       '{"use":"u","t":"z","ad_id":"D"}', '{"user":"u","t":"z","ad_id":"D"}', '{"users":"u","t":"w"}', String.raw`{"us\u0065r":1,"ad_id":"E"}`,
-      '{"user":"u","t":"1","t":"2"}', '{"ad_id":"F","ad_idx":"G","t_":"H","t":"I"}', '{"ad_id":"F","ad_id_":"G","t":"J"}',
+      '{"user":"u","t":"1","t":"2"}', '{"ad_id":"F","ad_idx":"G","t_":"H","t":"I"}', '{"ad_id":"F","ad_id_":"G","t":"J"}', '{"ad_ix":"Z","t":"q"}', '{"ad_id":"Y","t":"q"}',
     ];
     for (let k = 0; k < 13; k++) {
       for (const x of ['\\"', '\\\\', '\\n', '\\u00e9', '\u0001', '\u001f', '\t', 'é€😀', '"', '~\u007f']) {
