@@ -428,7 +428,8 @@ function varint(b: Uint8Array): number {
     x = b[P++]!;
     if (x === undefined) throw new ProtocolError('varint runs past the end of the data');
     v += (x & 0x7f) * mul;
-    if (x < 0x80) return (v % 2 === 1) ? -((v + 1) / 2) : v / 2;
+    // v & 1 while v fits 31 bits: a double's % is a C call in V8, and records carry several such varints
+    if (x < 0x80) return (v < 0x80000000 ? (v & 1) === 1 : v % 2 === 1) ? -((v + 1) / 2) : v / 2;
     mul *= 128;
   }
   throw new ProtocolError('varint longer than 10 bytes');
