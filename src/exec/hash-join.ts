@@ -12,7 +12,8 @@ import { BytesKeyIndex } from './bytes-key-index.ts';
  *    (Spark casts the long to double too). Map keys compare with SameValueZero, so
  *    NaN matches NaN and -0 matches 0, as in Spark's normalized join keys;
  *  - 'integer': int and long (also mixed): a JS number while exact, else the bigint;
- *  - 'bytes': string or binary, the latin1 text of the bytes, never decoded as UTF-8.
+ *  - 'bytes': string or binary, compared on their bytes, never decoded as UTF-8 (one such key
+ *    through BytesKeyIndex; in a composite key, the latin1 text of the bytes).
  */
 export type KeyDomain = 'number' | 'integer' | 'bytes';
 
