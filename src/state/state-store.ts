@@ -611,7 +611,8 @@ export class StateStore {
     // at every commit after.
     const perSlot = 1.25 * (27 + 9 * this.numbers.filter((c) => c).length + 8 * cellCols.length);
     const compacted = Math.floor((0.75 * sp.budget - sp.bytes() - 16 * this.index.size) / (perRow + perSlot));
-    const keep = Math.max(0, 2 * compacted <= this.high ? compacted : Math.floor((0.75 * sp.budget - fixed) / perRow));
+    // At most half the slots stay, so that compactSlots runs after it.
+    const keep = Math.max(0, Math.min(compacted, Math.floor(this.high / 2)));
     const cold = sp.coldest(this.live, this.dirty, this.high, this.index.size - keep);
     const cols = this.columns(), schema = this.fileSchema(false), nk = this.keys.length, hashOf = this.index.hashOf, ok = sp.orderKey;
     for (let from = 0; from < cold.length; from += PAGE_ROWS * PAGES_PER_WRITE) {
