@@ -21,14 +21,12 @@ export class SpillDb {
     this.dir = mkdtempSync(path.join(process.env.SLUICE_SPILL_DIR ?? tmpdir(), 'sluice-spill-'));
     // noReadAhead (MDB_NORDAHEAD, which open.js passes though lmdb's types leave it out): a read is
     // one random page, so the kernel's read-around would only map more of the file into RSS.
-    // Not compressed yet, though the file's pages a read maps stay in RSS (486 MB at 10M spilled
-    // rows once a batch reads every page): lmdb's LZ4 on 300 pages of bench/state-at-scale.ts's
-    // rows (90.7 KB each, load ~20) took the file 27.0 -> 9.4 MB and the RSS mapped by reading
-    // them all 25.7 -> 8.9 MB, put 0.9-1.6 -> 2.5-9.2 ms a page, get 0.6-1.0 -> 0.8-2.1 ms; but
-    // test/state-spill.test.ts's full-disk case (`ulimit -f` with compressible padded keys) then
-    // fills the checkpoint's files before LMDB's, so it needs an incompressible key first.
+    // compression (lmdb's LZ4): the file's pages a read maps stay in RSS (412-486 MB at 10M
+    // spilled rows once a batch reads every page). Measured on 300 pages of
+    // bench/state-at-scale.ts's rows (90.7 KB each, load ~20): file 27.0 -> 9.4 MB and the RSS
+    // mapped by reading them all 25.7 -> 8.9 MB; put 0.9-1.6 -> 2.5-9.2 ms a page, get 0.6-1.0 -> 0.8-2.1 ms.
     const options: RootDatabaseOptionsWithPath & { noReadAhead: boolean } = {
-      path: this.dir, keyEncoding: 'uint32', encoding: 'binary', compression: false, noSync: true, mapSize, noReadAhead: true };
+      path: this.dir, keyEncoding: 'uint32', encoding: 'binary', compression: true, noSync: true, mapSize, noReadAhead: true };
     this.db = open<Buffer, number>(options);
   }
 
