@@ -359,7 +359,7 @@ export class StateStore {
     const delta = encodeStateRows(this.fileSchema(true), this.columns(), this.keys.length, this.dirtySlots(), this.removedSlots());
     await this.storage.write(joinPath(this.dir, stateFileName(version, 'delta')), sealStateFile(A.tableToIPC(delta, 'stream')));
     this.clearDirty();
-    if (this.spill) { this.spillCold(); this.spill.endBatch(); }
+    if (this.spill) { this.spillCold(); this.compactSlots(); this.spill.endBatch(); }
     this.version = version;
     if (version > 0 && version % this.snapshotInterval === 0) await this.snapshot(version);
   }
@@ -472,7 +472,7 @@ export class StateStore {
     }
     this.loading = false;
     this.clearDirty();
-    this.spill?.endBatch();
+    if (this.spill) { this.compactSlots(); this.spill.endBatch(); }
   }
 
   private async readFile(name: string, withDeleted: boolean): Promise<A.Table> {
@@ -604,7 +604,15 @@ export class StateStore {
     const fixed = this.index.table.byteLength + this.index.hashOf.byteLength + 2 * this.live.byteLength + 8 * this.free.length
       + this.numbers.reduce((n, c) => n + (c ? c.bytes() : 0), 0) + 8 * this.high * cellCols.length + sp.bytes();
     if (fixed + this.index.size * perRow <= sp.budget) return;
-    const keep = Math.max(0, Math.floor((0.75 * sp.budget - fixed) / perRow));
+    // What is kept is counted as it will be after compactSlots: arrays sized for the kept slots
+    // (flags 3, hash 4, epoch 4, index >= 16, 9 a typed value, 8 a cell pointer; 1.25x for room),
+    // plus the page index's ~16 bytes for each row spilled. Counted at the arrays' high-water
+    // size instead, a spill kept ~0.6M of 4.5M rows at 10M keys under 512 MB and spilled again
+    // at every commit after.
+    const perSlot = 1.25 * (27 + 9 * this.numbers.filter((c) => c).length + 8 * cellCols.length);
+    const compacted = Math.floor((0.75 * sp.budget - sp.bytes() - 16 * this.index.size) / (perRow + perSlot));
+    // At most half the slots stay, so that compactSlots runs after it.
+    const keep = Math.max(0, Math.min(compacted, Math.floor(this.high / 2)));
     const cold = sp.coldest(this.live, this.dirty, this.high, this.index.size - keep);
     const cols = this.columns(), schema = this.fileSchema(false), nk = this.keys.length, hashOf = this.index.hashOf, ok = sp.orderKey;
     for (let from = 0; from < cold.length; from += PAGE_ROWS * PAGES_PER_WRITE) {
@@ -620,6 +628,31 @@ export class StateStore {
       sp.write(pages);
       for (const s of group) this.dropSlot(s);
     }
+  }
+
+  /**
+   * After a spill, renumber the slots left in memory 0..n-1 and size every array kept by slot for
+   * them: otherwise they stay at the high-water mark of slots ever used (at 10M keys under 512 MB,
+   * ~4.5M slots, twice that in capacity: ~45 bytes a slot of flags, hashes, epochs, typed values and
+   * cell pointers, plus the free list, against ~0.6M rows left). Only between batches, with nothing
+   * dirty or removed; operators that index slots see `generation` move and rebuild (as after load).
+   * Typed key columns are not spilled (micro-batch-execution.ts), so a store with them never gets here.
+   */
+  private compactSlots(): void {
+    const n = this.index.size;
+    if (this.high <= 256 || 2 * n > this.high || this.keyCols.some((c) => c) || this.dirtyCount || this.gone.length) return;
+    const order = this.liveSlots(), cap = Math.max(1024, n + (n >> 2));
+    const move = (col: Cell[]): Cell[] => { const out = new Array<Cell>(n); for (let j = 0; j < n; j++) out[j] = col[order[j]!]!; return out; };
+    for (let k = 0; k < this.keys.length; k++) this.keys[k] = move(this.keys[k]!);
+    for (let v = 0; v < this.values.length; v++) { const nc = this.numbers[v]; if (nc) nc.compact(order, cap); else this.values[v] = move(this.values[v]!); }
+    this.index.compact(order, cap);
+    this.spill?.renumber(order, cap);
+    this.live = new Uint8Array(cap).fill(1, 0, n); this.dirty = new Uint8Array(cap); this.isGone = new Uint8Array(cap);
+    this.high = n; this.free = [];
+    this.dirtyList = [];
+    // The string Map (lookup/insert) names slots: rebuilt on its next use.
+    this.byString = null; this.slotString = [];
+    this.generation++;
   }
 
   /** Forget a slot whose row is now spilled (not a removal: no delta row). */

@@ -123,6 +123,8 @@ export class HashAggregate implements StatefulOperator {
     // key columns (no key string, no cell per row), into a vector of (row, slot) pairs that each
     // aggregate then folds in one loop.
     const groupSlot: number[] = [];
+    // A spilling store renumbers its slots into fewer after a spill (state-store.ts compactSlots): shrink with it.
+    if (this.groupOf.length > 2 * Math.max(1024, store.capacity)) this.groupOf = new Int32Array(0);
     let groupOf = this.groupOf;
     // Spark's complete mode keeps every input row, late or not: it evicts nothing, so no window is closed.
     const dropsLate = this.closeBy !== null && mode !== 'complete';
