@@ -27,6 +27,8 @@ export class GroupAssignment implements TaskAssignment {
 
   rebalanceNeeded(): boolean { return this.member.rebalanceNeeded(); }
 
+  readonly waitsForLeases = true;
+
   async leave(): Promise<void> {
     try { await this.member.leave(); } finally { await this.client.close().catch(() => undefined); }
   }

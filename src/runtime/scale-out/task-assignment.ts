@@ -17,6 +17,13 @@ export interface TaskAssignment {
   rebalanceNeeded(): boolean;
   /** Leave: the tasks go to the other workers at once rather than after a timeout. */
   leave(): Promise<void>;
+  /**
+   * A gained task whose lease another process holds is tried again for as long as this worker owns
+   * it (a group: its previous owner is letting go, or died and its lease expires; a rebalance may take
+   * it elsewhere). False: a held lease past leaseWaitMs fails the worker (a fixed split: another copy
+   * of this worker runs).
+   */
+  readonly waitsForLeases: boolean;
 }
 
 /**
@@ -34,4 +41,6 @@ export class StaticAssignment implements TaskAssignment {
   rebalanceNeeded(): boolean { return false; }
 
   async leave(): Promise<void> {}
+
+  readonly waitsForLeases = false;
 }
