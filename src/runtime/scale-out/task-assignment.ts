@@ -1,3 +1,5 @@
+import type { GroupOwner } from '../progress.ts';
+
 /**
  * Which tasks a worker runs (docs/design/scale-out.md, "Assignment and rebalancing"). The worker
  * (worker.ts) knows nothing of how the answer is reached: a fixed split (StaticAssignment) or the
@@ -8,6 +10,8 @@ export interface Assignment {
   readonly generation: number;
   /** The tasks this worker is to run, in task order. */
   readonly tasks: readonly string[];
+  /** A group's members and their tasks (the generation's whole table), for the group view. */
+  readonly members?: readonly GroupOwner[];
 }
 
 export interface TaskAssignment {

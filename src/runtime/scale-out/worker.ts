@@ -2,7 +2,7 @@ import { CheckpointError, LeaseHeldError } from '../../errors.ts';
 import { notice } from '../../util/notice.ts';
 import type { QueryExecution } from '../streaming-query.ts';
 import type { QueryStatus } from '../query-status.ts';
-import type { StreamingQueryProgress, WorkerTasks } from '../progress.ts';
+import type { GroupOwner, StreamingQueryProgress, WorkerTasks } from '../progress.ts';
 import type { TaskAssignment } from './task-assignment.ts';
 import { TaskRun, type TaskContext } from './task-run.ts';
 
@@ -34,6 +34,7 @@ export class Worker implements QueryExecution {
   private readonly waiting = new Map<string, LeaseWait>();
   private generation = 0;
   private owned: readonly string[] = [];
+  private members: readonly GroupOwner[] | undefined;
   /** Per owned task: its last batch here and how far behind its input is. */
   private readonly lastBatch = new Map<string, { batchId: number; offsetsBehind: number | null }>();
   private idleTicks = 0;
@@ -58,6 +59,7 @@ export class Worker implements QueryExecution {
     return {
       generation: this.generation,
       owned: this.owned.map((task) => ({ task, batchId: this.lastBatch.get(task)?.batchId ?? null, offsetsBehind: this.lastBatch.get(task)?.offsetsBehind ?? null })),
+      ...(this.members ? { members: this.members } : {}),
     };
   }
 
@@ -81,6 +83,7 @@ export class Worker implements QueryExecution {
         // would record a rebalance that moved nothing, and miss the one that did).
         this.generation = a.generation;
         this.owned = a.tasks;
+        this.members = a.members;
         await this.openGained(ctx, a.tasks, signal);
         if (await this.untilChange(ctx, signal) === 'ended') return;
       }
