@@ -18,6 +18,7 @@ import { duckQuery } from './support/duck.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/scale-out-query.ts', import.meta.url));
 const HOLD = fileURLToPath(new URL('./fixtures/hold-lease.ts', import.meta.url));
+const CHAOS_QUERY = fileURLToPath(new URL('./chaos/query.ts', import.meta.url));
 const PARTITIONS = 4;
 const FETCH = 1;
 const A_CLIENT = 'lease-test-worker-a';
@@ -136,4 +137,38 @@ describe('scale-out: a task moves while its old owner is blocked, or its lease i
       await q.stop();
     }
   }, 180_000);
+
+  // The chaos harness's worker (test/chaos/query.ts, windowed: its upstream tasks write the shuffle in Kafka
+  // transactions each batch), stopped with SIGTERM while the broker is down: before, a transaction's
+  // AddPartitionsToTxn failed at once ("Failed to find group coordinator") and the worker exited 1.
+  it('a worker stopped with SIGTERM while the broker is down stops cleanly (exit 0)', async () => {
+    const topic = uniqueTopic('lease-sigterm');
+    await broker.createTopic(topic, PARTITIONS);
+    const dir = tmpDir('lease-sigterm');
+    const orders = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ partition: (from + i) % PARTITIONS,
+      value: JSON.stringify({ order_id: from + i, user_id: `u${i % 5}`, amount: 1, event_time: new Date(Date.now()).toISOString(), region: 'eu' }) }));
+    let sent = 0, feeding = true, pid = 0, upstreamBatches = 0;
+    const feed = (async () => { while (feeding) { await produce(broker.bootstrap, topic, orders(sent, 8)).catch(() => undefined); sent += 8; await sleep(300); } })();
+    let up: Promise<string> | null = null;
+    try {
+      const run = runQueryChild<{ task?: string; numInputRows: number }>(ROOT,
+        [CHAOS_QUERY, 'windowed', front.bootstrap, topic, path.join(dir, 'cp'), path.join(dir, 'out'), '20', 'group'], { ...process.env },
+        { onSpawn: (c) => { pid = c.pid; } }, 180_000, (p) => { if (p.task?.startsWith('0_') && p.numInputRows > 0) upstreamBatches++; });
+      const deadline = Date.now() + 120_000;
+      while (upstreamBatches < 4) {
+        if (Date.now() > deadline) throw new Error('the worker ran no upstream batch');
+        await sleep(250);
+      }
+      expect(await broker.command('down 1')).toBe('ok');
+      await sleep(1000);
+      process.kill(pid, 'SIGTERM');
+      up = sleep(4000).then(() => broker.command('up 1'));
+      const r = await run;
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      feeding = false;
+      await feed;
+      if (up) expect(await up).toBe('ok');
+    }
+  }, 240_000);
 });
