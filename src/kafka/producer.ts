@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { KafkaSecurityError } from '../errors.ts';
 import type { BatchProducer } from './record-batch.ts';
 import { type KafkaBroker, type KafkaClient, type KafkaCluster, sendRaw } from './kafka-client.ts';
 
@@ -77,6 +78,18 @@ const COORDINATOR_MOVED = new Set(['NOT_COORDINATOR', 'NOT_COORDINATOR_FOR_GROUP
 const BUSY = new Set(['CONCURRENT_TRANSACTIONS', 'COORDINATOR_LOAD_IN_PROGRESS', 'GROUP_LOAD_IN_PROGRESS', 'REQUEST_TIMED_OUT']);
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
 const isConnectionError = (e: unknown): boolean => /KafkaJS(Connection|RequestTimeout|ConnectionClosed)/.test((e as Error)?.name ?? '');
+/**
+ * The coordinator is to be looked up again: it moved or is not there yet, or its broker cannot be
+ * reached. kafkajs says so in three shapes besides an error code: its FindCoordinator lookup giving
+ * up ("Failed to find group coordinator", while the brokers come back from an outage), a connection
+ * error, and its own retrier's give-up wrapping one of these (measured on the test broker: FindCoordinator
+ * answering 15, and the broker down 3 s, each failed AddPartitionsToTxn at once before this).
+ */
+function coordinatorLost(e: unknown): boolean {
+  const x = e as { name?: string; cause?: unknown; originalError?: unknown };
+  if (COORDINATOR_MOVED.has(protocolType(e)) || isConnectionError(e) || x?.name === 'KafkaJSGroupCoordinatorNotFound') return true;
+  return x?.name === 'KafkaJSNumberOfRetriesExceeded' && coordinatorLost(x.originalError ?? x.cause);
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const backoff = (attempt: number): Promise<void> => sleep(Math.min(1000, 50 * 2 ** attempt));
@@ -85,6 +98,8 @@ export class KafkaProducer {
   private id: ProducerIdentity | null = null;
   private readonly sequences = new Map<string, number>();
   private coordinator: KafkaBroker | null = null;
+  /** A coordinator request succeeded: the address is right, so a connection that fails later is an outage. */
+  private answered = false;
 
   constructor(private readonly client: KafkaClient, private readonly o: ProducerOptions) {}
 
@@ -138,8 +153,13 @@ export class KafkaProducer {
    */
   async produce(writes: readonly PartitionWrite[], afterRound?: () => void | Promise<void>): Promise<void> {
     const id = this.current(), transactional = this.o.transactionalId !== null;
-    interface Queue { w: PartitionWrite; key: string; next: number; pending: Buffer | null; attempts: number }
-    const queues: Queue[] = writes.filter((w) => w.chunks.length).map((w) => ({ w, key: `${w.topic}\u0000${w.partition}`, next: 0, pending: null, attempts: 0 }));
+    interface Queue { w: PartitionWrite; key: string; next: number; pending: Buffer | null; attempts: number; failingSince: number | null }
+    const queues: Queue[] = writes.filter((w) => w.chunks.length).map((w) => ({ w, key: `${w.topic}\u0000${w.partition}`, next: 0, pending: null, attempts: 0, failingSince: null }));
+    // A chunk that keeps failing with a retriable error is given up after ATTEMPTS tries and the request timeout, whichever is later (an outage).
+    const spent = (q: Queue): boolean => {
+      q.failingSince ??= Date.now();
+      return ++q.attempts >= ATTEMPTS && Date.now() - q.failingSince >= this.o.requestTimeoutMs;
+    };
     const cluster = await this.client.connectedCluster();
     let round = 0;
     while (queues.some((q) => q.next < q.w.chunks.length)) {
@@ -149,7 +169,7 @@ export class KafkaProducer {
         if (q.next >= q.w.chunks.length) continue;
         const leader = Object.keys(cluster.findLeaderForPartitions(q.w.topic, [q.w.partition]))[0];
         if (leader === undefined) {
-          if (++q.attempts >= ATTEMPTS) throw new ProduceError(q.w.topic, q.w.partition, q.next, 5, 'LEADER_NOT_AVAILABLE', `no leader for topic '${q.w.topic}' partition ${q.w.partition}`);
+          if (spent(q)) throw new ProduceError(q.w.topic, q.w.partition, q.next, 5, 'LEADER_NOT_AVAILABLE', `no leader for topic '${q.w.topic}' partition ${q.w.partition}`);
           stale = true;
           continue;
         }
@@ -177,7 +197,7 @@ export class KafkaProducer {
           answer = await this.sendProduce(broker, batch.map((q) => ({ topic: q.w.topic, partition: q.w.partition, records: q.pending! })));
         } catch (e) {
           if (!isConnectionError(e)) throw e;
-          for (const q of batch) if (++q.attempts >= ATTEMPTS) throw new ProduceError(q.w.topic, q.w.partition, q.next, -1, 'NETWORK', (e as Error).message);
+          for (const q of batch) if (spent(q)) throw new ProduceError(q.w.topic, q.w.partition, q.next, -1, 'NETWORK', (e as Error).message);
           stale = true;
           return;
         }
@@ -186,8 +206,8 @@ export class KafkaProducer {
           if (!q) continue;
           if (p.errorCode === 0 || p.errorCode === ERR.DUPLICATE_SEQUENCE_NUMBER) {
             this.sequences.set(q.key, (this.sequences.get(q.key) ?? 0) + q.w.chunks[q.next]!.count);
-            q.next++; q.pending = null; q.attempts = 0;
-          } else if (RETRIABLE.has(p.errorCode) && ++q.attempts < ATTEMPTS) {
+            q.next++; q.pending = null; q.attempts = 0; q.failingSince = null;
+          } else if (RETRIABLE.has(p.errorCode) && !spent(q)) {
             stale = true;
           } else {
             throw new ProduceError(q.w.topic, q.w.partition, q.next, p.errorCode, kafkaErrorName(p.errorCode),
@@ -210,20 +230,40 @@ export class KafkaProducer {
     return this.coordinator;
   }
 
-  /** A coordinator request, sent again while the coordinator moves, loads or is busy ending the previous transaction. */
+  /**
+   * A coordinator request, sent again while the coordinator moves, loads, is unreachable or is busy
+   * ending the previous transaction: as Kafka's Java producer (TransactionManager) retries these
+   * errors with backoff, here within the request timeout (at least ATTEMPTS tries), so a broker outage
+   * shorter than it costs a wait, not the batch.
+   */
   private async coordinated<T>(what: string, fn: (cluster: KafkaCluster) => Promise<T>): Promise<T> {
+    const started = Date.now();
     for (let attempt = 0; ; attempt++) {
-      const cluster = await this.client.connectedCluster();
+      let cluster: KafkaCluster;
       try {
-        return await fn(cluster);
+        cluster = await this.client.connectedCluster();
+      } catch (e) {
+        // Never answered: a wrong address fails at once (its message names it); once answered, an outage is waited out.
+        if (!this.answered || e instanceof KafkaSecurityError || (attempt + 1 >= ATTEMPTS && Date.now() - started >= this.o.requestTimeoutMs)) throw e;
+        await backoff(attempt);
+        continue;
+      }
+      try {
+        const r = await fn(cluster);
+        this.answered = true;
+        return r;
       } catch (e) {
         const type = protocolType(e);
-        const moved = COORDINATOR_MOVED.has(type) || isConnectionError(e);
-        if (attempt + 1 >= ATTEMPTS || (!moved && !BUSY.has(type))) {
-          if (e instanceof Error && !e.message.includes(what)) e.message = `${what}: ${e.message}${type && !e.message.includes(type) ? ` (${type})` : ''}`;
+        const lost = coordinatorLost(e);
+        const outOfTime = attempt + 1 >= ATTEMPTS && Date.now() - started >= this.o.requestTimeoutMs;
+        if (outOfTime || (!lost && !BUSY.has(type))) {
+          if (e instanceof Error && !e.message.includes(what)) {
+            const waited = outOfTime ? `; retried for ${Date.now() - started} ms, the request timeout (kafka.request.timeout.ms ${this.o.requestTimeoutMs})` : '';
+            e.message = `${what}: ${e.message}${type && !e.message.includes(type) ? ` (${type})` : ''}${waited}`;
+          }
           throw e;
         }
-        if (moved) this.coordinator = null;
+        if (lost) this.coordinator = null;
         await backoff(attempt);
       }
     }
