@@ -141,11 +141,11 @@ export class StateStore {
   }
 
   /** Key column k of `slots` as an Arrow column of its type. */
-  keyData(k: number, slots: readonly number[]): A.Data {
+  keyData(k: number, slots: ArrayLike<number>): A.Data {
     const c = this.keyCols[k];
     if (c) return c.gather(slots);
     const w = cellWriter(this.keyTypes[k]!, slots.length), col = this.keys[k]!;
-    for (const s of slots) w.push(col[s] ?? null);
+    for (let j = 0; j < slots.length; j++) w.push(col[slots[j]!] ?? null);
     return w.finish();
   }
 
@@ -329,8 +329,8 @@ export class StateStore {
     return this.byString;
   }
 
-  /** The dirty slots, each once, in the order first written. */
-  private dirtySlots(): Int32Array {
+  /** The dirty slots, each once, in the order first written: what update mode outputs, without a loop over every slot. */
+  dirtySlots(): Int32Array {
     const out = new Int32Array(this.dirtyCount), seen = new Uint8Array(this.high), list = this.dirtyList, dirty = this.dirty;
     let n = 0;
     for (let j = 0; j < list.length; j++) { const s = list[j]!; if (dirty[s] === 1 && seen[s] === 0) { seen[s] = 1; out[n++] = s; } }

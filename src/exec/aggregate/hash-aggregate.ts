@@ -14,7 +14,7 @@ import { newEvalContext, type EvalContext, type Bound } from '../compiled-expr.t
 import type { StatefulOperator, StatefulResult, WatermarkContext } from '../stateful.ts';
 import type { Aggregator } from './aggregators.ts';
 import { aggInputReader } from './agg-input.ts';
-import { slidingStarts, tumblingStart, windowColumn, windowType } from './window.ts';
+import { slidingStarts, tumblingStart, windowColumn, windowColumnAt, windowType } from './window.ts';
 
 export interface WindowKey { readonly name: string; readonly time: Bound; readonly kind: 'tumbling' | 'sliding'; readonly sizeMs: number; readonly slideMs: number }
 export interface PlainKey { readonly name: string; readonly bound: Bound }
@@ -202,32 +202,75 @@ export class HashAggregate implements StatefulOperator {
   runsNoDataBatch(mode: OutputMode): boolean { return mode !== 'complete'; }
 
   private emit(store: StateStore, w: WatermarkContext, mode: OutputMode): Batch[] {
-    const closed: number[] = [], out: number[] = [];
     // Spilled groups the watermark closes come back first, to be emitted and removed as the others.
-    if (this.closeBy && w.defined && mode !== 'complete') store.readBackUpTo(w.evictMs - this.closeBy.addMs);
-    // A window start held in a typed array is read in place: this loop meets every group each batch.
-    const floats = this.closeBy ? store.keyFloats(this.closeBy.keyIndex) : null, addMs = this.closeBy?.addMs ?? 0;
-    for (let slot = 0; slot < store.capacity; slot++) {
-      if (!store.has(slot)) continue;
-      const b = floats && this.window ? floats[slot]! + addMs : this.bound(store, slot);
-      const closing = b !== null && isEvicted(b, w);
-      if (closing) closed.push(slot);
-      if (mode === 'complete' || (mode === 'append' && closing) || (mode === 'update' && store.isDirty(slot))) out.push(slot);
+    const evicts = this.closeBy !== null && w.defined && mode !== 'complete', spilled = store.spilledRows > 0;
+    if (evicts) store.readBackUpTo(w.evictMs - this.closeBy!.addMs);
+    // Update mode outputs the groups this batch wrote, which the store lists: a loop over every
+    // group only to find them was most of a 1%-of-1M-keys batch (profiled).
+    const dirty = mode === 'update' || evicts ? store.dirtySlots() : null;
+    let closed: number[] = [];
+    if (mode === 'complete') closed = this.liveSlots(store);
+    else if (evicts) {
+      this.lowerBound(store, dirty!);
+      const m = this.minBound;
+      // Rows read back from a spill are not in minBound.
+      if (m.at <= w.evictMs || m.of !== store || m.generation !== store.generation || spilled) closed = this.closing(store, w);
     }
+    const out = mode === 'update' ? dirty! : closed;
     // Spark's complete mode keeps every group: the whole result is the output each time.
     const batch = this.rows(store, out);
     if (mode !== 'complete') for (const slot of closed) store.remove(slot);
     return batch.numRows ? [batch] : [];
   }
 
+  /**
+   * No group's bound (window end, event-time key) is below `at`, in store `of` as it was at its
+   * `generation`: a watermark below it closes nothing, so emit skips the loop over every group.
+   * A load() (a restart, a retried batch) changes the generation, so the next emit looks again.
+   */
+  private minBound: { at: number; of: StateStore | null; generation: number } = { at: -Infinity, of: null, generation: -1 };
+
+  /** Lower minBound to the bounds of `slots` (the groups this batch wrote, the new ones among them). */
+  private lowerBound(store: StateStore, slots: ArrayLike<number>): void {
+    const floats = store.keyFloats(this.closeBy!.keyIndex), addMs = this.closeBy!.addMs;
+    let at = this.minBound.at;
+    for (let j = 0; j < slots.length; j++) {
+      const b = floats ? floats[slots[j]!]! + addMs : this.bound(store, slots[j]!);
+      if (b !== null && b < at) at = b;
+    }
+    this.minBound.at = at;
+  }
+
+  /** The groups `w` closes, in slot order; sets minBound to the smallest bound of the others. */
+  private closing(store: StateStore, w: WatermarkContext): number[] {
+    const closed: number[] = [];
+    // A window start held in a typed array is read in place: this loop meets every group.
+    const floats = store.keyFloats(this.closeBy!.keyIndex), addMs = this.closeBy!.addMs;
+    let min = Infinity;
+    for (let slot = 0; slot < store.capacity; slot++) {
+      if (!store.has(slot)) continue;
+      const b = floats ? floats[slot]! + addMs : this.bound(store, slot);
+      if (b === null) continue;
+      if (isEvicted(b, w)) closed.push(slot); else if (b < min) min = b;
+    }
+    this.minBound = { at: min, of: store, generation: store.generation };
+    return closed;
+  }
+
+  private liveSlots(store: StateStore): number[] {
+    const out: number[] = [];
+    for (let slot = 0; slot < store.capacity; slot++) if (store.has(slot)) out.push(slot);
+    return out;
+  }
+
   /** Output rows for the given slots, in the output schema. */
-  private rows(store: StateStore, slots: readonly number[]): Batch {
+  private rows(store: StateStore, slots: ArrayLike<number>): Batch {
     const n = slots.length, cols: A.Data[] = [];
     let plainIdx = 0;
     for (let k = 0; k < this.spec.keys.length; k++) {
       if (k === this.windowPos) {
         const at = this.plain.length, size = this.window!.sizeMs, floats = store.keyFloats(at);
-        cols.push(floats ? windowColumn(n, (i) => floats[slots[i]!]!, (i) => floats[slots[i]!]! + size)
+        cols.push(floats ? windowColumnAt(floats, slots, size)
           : windowColumn(n, (i) => store.keyNumber(at, slots[i]!), (i) => store.keyNumber(at, slots[i]!) + size));
       } else cols.push(store.keyData(plainIdx++, slots));
     }
@@ -235,7 +278,7 @@ export class HashAggregate implements StatefulOperator {
       const numbers = this.numberColumns(store, k);
       if (numbers) { cols.push(a.aggregator.grouped!.result(numbers, slots)); return; }
       const wr = cellWriter(a.aggregator.type, n);
-      for (const s of slots) wr.push(a.aggregator.result(store.values, this.valueBase[k]!, s));
+      for (let j = 0; j < n; j++) wr.push(a.aggregator.result(store.values, this.valueBase[k]!, slots[j]!));
       cols.push(wr.finish());
     });
     return makeBatch(this.schema, cols, n);
