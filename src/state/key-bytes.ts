@@ -47,7 +47,7 @@ export class KeyBytes {
   /** Set `slot` (below the reserved length) to row i of column k of `rows` (a column of this type). */
   setRow(slot: number, rows: BatchKeys, k: number, i: number): void {
     const d = rows.cols[k]!;
-    if (d.nullCount > 0 && !isValid(d, i)) { this.len[slot] = NULL; return; }
+    if (rows.nulls[k] && !isValid(d, i)) { this.len[slot] = NULL; return; }
     const o = d.valueOffsets as Int32Array, b = d.values as Uint8Array, from = o[i]!, n = o[i + 1]! - from;
     const at = this.room(n), a = this.arena;
     // A loop: keys are short, and subarray() + set() allocate a view per row.
@@ -78,7 +78,7 @@ export class KeyBytes {
   equalsRow(slot: number, rows: BatchKeys, k: number, i: number): boolean {
     const d = rows.cols[k]!;
     const n = this.len[slot]!;
-    if (d.nullCount > 0 && !isValid(d, i)) return n === NULL;
+    if (rows.nulls[k] && !isValid(d, i)) return n === NULL;
     const o = d.valueOffsets as Int32Array, from = o[i]!;
     if (o[i + 1]! - from !== n) return false;
     const b = d.values as Uint8Array, a = this.arena, at = this.start[slot]!;

@@ -216,6 +216,21 @@ export class StateStore {
     return this.spill ? this.readBack(rows, i, h, last) : -1;
   }
 
+  /**
+   * For each j < n, `out[j]` = the slot of row `idx[j]` of `rows` (with `last[j]` as its last key
+   * column when given, a window start), found (findRow) or made (insertRow) from its finished hash
+   * `hashes[j]`; each slot is marked dirty. One call for a batch's rows.
+   */
+  slotsOf(rows: BatchKeys, idx: Int32Array, hashes: Int32Array, last: Float64Array | null, n: number, out: Int32Array): void {
+    for (let j = 0; j < n; j++) {
+      const i = idx[j]!, h = hashes[j]!, l = last === null ? undefined : last[j]!;
+      let slot = this.findRow(rows, i, h, l);
+      if (slot < 0) slot = this.insertRow(rows, i, h, l);
+      else if (this.dirty[slot] !== 1) this.touch(slot);
+      out[j] = slot;
+    }
+  }
+
   private sameRow(rows: BatchKeys, i: number, s: number, last: number | undefined): boolean {
     const nk = rows.cols.length, cols = this.keyCols;
     for (let k = 0; k < nk; k++) {

@@ -4,7 +4,7 @@ import { AnalysisError } from '../../errors.ts';
 import { makeBatch, isValid, type Batch } from '../../data/batch.ts';
 import { takeBatch } from '../../data/take.ts';
 import { cellReader, cellWriter } from '../../data/cells.ts';
-import { BatchKeys, rowHash } from '../../state/key-hash.ts';
+import { BatchKeys, finish, hashNumber } from '../../state/key-hash.ts';
 import { isEvicted, isLate } from '../watermark-rule.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import type { NumberColumn, NumberHolder } from '../../state/number-column.ts';
@@ -117,57 +117,69 @@ export class HashAggregate implements StatefulOperator {
     const aggs = this.spec.aggs;
     // Aggregates over numbers update typed columns (grouped.ts) when the store holds theirs so.
     const numberCols = aggs.map((_, k) => this.numberColumns(store, k));
-    const starts: number[] = [];
-    // The groups this call meets, in the order met: groupOf[slot] is a slot's number (-1: not
-    // met yet). Slots are found once per row through the store's hash index, straight from the
-    // key columns (no key string, no cell per row), into a vector of (row, slot) pairs that each
-    // aggregate then folds in one loop.
+    // The groups this call meets, in the order met, for aggregates that finish each group once a
+    // batch (endBatch): groupOf[slot] is a slot's number (-1: not met yet). Without one, a slot
+    // needs no more than the store's dirty mark.
+    const byGroup = aggs.some((a) => a.aggregator.endBatch);
     const groupSlot: number[] = [];
     let groupOf = this.groupOf;
     // Spark's complete mode keeps every input row, late or not: it evicts nothing, so no window is closed.
     const dropsLate = this.closeBy !== null && mode !== 'complete';
     const plainTypes = this.plain.map((k) => k.bound.type);
-    const perRow = this.window?.kind === 'sliding' ? Math.ceil(this.window.sizeMs / this.window.slideMs) : 1;
+    const win = this.window, size = win?.sizeMs ?? 0, slide = win?.slideMs ?? 0, tumbling = win?.kind === 'tumbling';
+    const perRow = win?.kind === 'sliding' ? Math.ceil(size / slide) : 1;
+    const starts: number[] = [];
     for (const b of input) {
       const n = b.numRows;
       if (n === 0) continue;
       const keyCols = this.plain.map((k) => k.bound.eval(b, noCtx));
-      const rowKeys = new BatchKeys(keyCols, plainTypes, n);
-      const timeCol = this.window ? this.window.time.eval(b, noCtx) : null;
+      const rowKeys = new BatchKeys(keyCols, plainTypes, n), base = rowKeys.hashes;
+      const timeCol = win ? win.time.eval(b, noCtx) : null, timeNulls = timeCol !== null && timeCol.nullCount > 0;
       // The event times' int64 words, read as two int32s: no BigInt allocated per row (exact below 2^53 ms).
       const tv = timeCol ? timeCol.values as BigInt64Array : null;
       const times = tv && LITTLE_ENDIAN ? new Int32Array(tv.buffer, tv.byteOffset, tv.length * 2) : null;
       const lateRows: number[] = [];
-      const closeKeyVals = this.closeBy && !this.window ? (keyCols[this.closeBy.keyIndex]!.values as BigInt64Array) : null;
-      let rowOf = new Int32Array(n * perRow), slotOf = new Int32Array(n * perRow), m = 0;
+      const closeKeyVals = this.closeBy && !win ? (keyCols[this.closeBy.keyIndex]!.values as BigInt64Array) : null;
+      // First each (row, window start) pair that is not late, with its key's finished hash; then
+      // their slots in one call to the store; then each aggregate folds them in one loop. Split so,
+      // each loop does one thing with its arrays at hand (the one loop with a lookup in it was
+      // most of a 1M-key batch).
+      let rowOf = new Int32Array(n * perRow), hashOf = new Int32Array(n * perRow), m = 0;
+      let lastOf = win ? new Float64Array(n * perRow) : null;
       for (let i = 0; i < n; i++) {
-        if (this.window) {
-          if (!isValid(timeCol!, i)) continue; // no event time: no window, as in Spark
-          const t = times ? times[2 * i + 1]! * 4294967296 + (times[2 * i]! >>> 0) : Number(tv![i]!);
-          if (this.window.kind === 'tumbling') { starts.length = 1; starts[0] = tumblingStart(t, this.window.sizeMs); }
-          else slidingStarts(t, this.window.sizeMs, this.window.slideMs, starts);
-        } else { starts.length = 1; starts[0] = NaN; }
+        if (!win) {
+          if (dropsLate && isLate(Number(closeKeyVals![i]), w)) { numLate++; lateRows.push(i); continue; }
+          rowOf[m] = i; hashOf[m++] = finish(base[i]!);
+          continue;
+        }
+        if (timeNulls && !isValid(timeCol!, i)) continue; // no event time: no window, as in Spark
+        const t = times ? times[2 * i + 1]! * 4294967296 + (times[2 * i]! >>> 0) : Number(tv![i]!);
+        if (tumbling) {
+          const start = tumblingStart(t, size);
+          if (dropsLate && isLate(start + size, w)) { numLate++; lateRows.push(i); continue; }
+          rowOf[m] = i; lastOf![m] = start; hashOf[m++] = finish(hashNumber(base[i]!, start));
+          continue;
+        }
+        slidingStarts(t, size, slide, starts);
         let droppedHere = false;
-        for (const start of starts) {
-          if (dropsLate && isLate(this.window ? start + this.window.sizeMs : Number(closeKeyVals![i]), w)) {
-            numLate++; droppedHere = true; continue;
-          }
-          const last = this.window ? start : undefined;
-          const h = rowHash(rowKeys, i, last);
-          let slot = store.findRow(rowKeys, i, h, last);
-          if (slot < 0) slot = store.insertRow(rowKeys, i, h, last);
-          if (slot >= groupOf.length) groupOf = this.groupOf = growGroups(groupOf, store.capacity);
-          if (groupOf[slot]! < 0) {
-            groupOf[slot] = groupSlot.length;
-            groupSlot.push(slot);
-            store.touch(slot);
-          }
-          if (m === rowOf.length) { rowOf = growInts(rowOf); slotOf = growInts(slotOf); }
-          rowOf[m] = i; slotOf[m++] = slot;
+        for (let j = 0; j < starts.length; j++) {
+          const start = starts[j]!;
+          if (dropsLate && isLate(start + size, w)) { numLate++; droppedHere = true; continue; }
+          if (m === rowOf.length) { rowOf = growInts(rowOf); hashOf = growInts(hashOf); lastOf = growFloats(lastOf!); }
+          rowOf[m] = i; lastOf![m] = start; hashOf[m++] = finish(hashNumber(base[i]!, start));
         }
         if (droppedHere) lateRows.push(i);
       }
       if (lateRows.length) late.push(takeBatch(b, Int32Array.from(lateRows)));
+      const slotOf = new Int32Array(m);
+      store.slotsOf(rowKeys, rowOf, hashOf, lastOf, m, slotOf);
+      if (byGroup) {
+        for (let j = 0; j < m; j++) {
+          const slot = slotOf[j]!;
+          if (slot >= groupOf.length) groupOf = this.groupOf = growGroups(groupOf, store.capacity);
+          if (groupOf[slot]! < 0) { groupOf[slot] = groupSlot.length; groupSlot.push(slot); }
+        }
+      }
       // After the slots: a new slot may have replaced the typed columns' arrays.
       for (let a = 0; a < aggs.length; a++) {
         const agg = aggs[a]!, cols = numberCols[a];
@@ -287,6 +299,12 @@ export class HashAggregate implements StatefulOperator {
 
 function growInts(a: Int32Array): Int32Array<ArrayBuffer> {
   const b = new Int32Array(a.length * 2 + 16);
+  b.set(a);
+  return b;
+}
+
+function growFloats(a: Float64Array): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(a.length * 2 + 16);
   b.set(a);
   return b;
 }
