@@ -38,7 +38,7 @@ export class NumberKeys {
   /** Set `slot` to row i of column k of `rows` (a column of this type). */
   setRow(slot: number, rows: BatchKeys, k: number, i: number): void {
     const c = this.col, d = rows.cols[k]!;
-    if (d.nullCount > 0 && !isValid(d, i)) { c.reset(slot); return; }
+    if (rows.nulls[k] && !isValid(d, i)) { c.reset(slot); return; }
     c.valid[slot] = 1;
     if (c.holder === 'i64') c.i[slot] = (d.values as BigInt64Array)[i]!;
     else c.f[slot] = rows.numbers(k)[i]!;
@@ -46,7 +46,7 @@ export class NumberKeys {
 
   equalsRow(slot: number, rows: BatchKeys, k: number, i: number): boolean {
     const c = this.col, d = rows.cols[k]!;
-    if (d.nullCount > 0 && !isValid(d, i)) return c.valid[slot] !== 1;
+    if (rows.nulls[k] && !isValid(d, i)) return c.valid[slot] !== 1;
     if (c.valid[slot] !== 1) return false;
     if (c.holder === 'i64') return c.i[slot] === (d.values as BigInt64Array)[i];
     return numbersEqual(c.f[slot]!, rows.numbers(k)[i]!);

@@ -77,9 +77,13 @@ export class StateStore {
   readonly values: Cell[][];
   /** The value columns held in typed arrays (null: held as cells in `values`). */
   readonly numbers: (NumberColumn | null)[];
-  /** 1 for a slot written since the last commit; `dirtyList` holds them (and may hold removed or repeated slots: check the flag). */
+  /**
+   * 1 for a slot written since the last commit; `dirtyList[0..dirtyLength)` holds them (and may
+   * hold removed or repeated slots: check the flag). Typed: a JS array pushed to 1M was a few % of a batch.
+   */
   private dirty = new Uint8Array(1024);
-  private dirtyList: number[] = [];
+  private dirtyList = new Int32Array(1024);
+  private dirtyLength = 0;
   private dirtyCount = 0;
   /**
    * Slots removed since the last commit, in order. A removed slot keeps its key columns and is
@@ -141,11 +145,11 @@ export class StateStore {
   }
 
   /** Key column k of `slots` as an Arrow column of its type. */
-  keyData(k: number, slots: readonly number[]): A.Data {
+  keyData(k: number, slots: ArrayLike<number>): A.Data {
     const c = this.keyCols[k];
     if (c) return c.gather(slots);
     const w = cellWriter(this.keyTypes[k]!, slots.length), col = this.keys[k]!;
-    for (const s of slots) w.push(col[s] ?? null);
+    for (let j = 0; j < slots.length; j++) w.push(col[slots[j]!] ?? null);
     return w.finish();
   }
 
@@ -216,6 +220,21 @@ export class StateStore {
     return this.spill ? this.readBack(rows, i, h, last) : -1;
   }
 
+  /**
+   * For each j < n, `out[j]` = the slot of row `idx[j]` of `rows` (with `last[j]` as its last key
+   * column when given, a window start), found (findRow) or made (insertRow) from its finished hash
+   * `hashes[j]`; each slot is marked dirty. One call for a batch's rows.
+   */
+  slotsOf(rows: BatchKeys, idx: Int32Array, hashes: Int32Array, last: Float64Array | null, n: number, out: Int32Array): void {
+    for (let j = 0; j < n; j++) {
+      const i = idx[j]!, h = hashes[j]!, l = last === null ? undefined : last[j]!;
+      let slot = this.findRow(rows, i, h, l);
+      if (slot < 0) slot = this.insertRow(rows, i, h, l);
+      else if (this.dirty[slot] !== 1) this.touch(slot);
+      out[j] = slot;
+    }
+  }
+
   private sameRow(rows: BatchKeys, i: number, s: number, last: number | undefined): boolean {
     const nk = rows.cols.length, cols = this.keyCols;
     for (let k = 0; k < nk; k++) {
@@ -269,7 +288,8 @@ export class StateStore {
   touch(slot: number): void {
     if (this.dirty[slot] === 1) return;
     this.dirty[slot] = 1; this.dirtyCount++;
-    this.dirtyList.push(slot);
+    if (this.dirtyLength === this.dirtyList.length) { const l = new Int32Array(2 * this.dirtyLength); l.set(this.dirtyList); this.dirtyList = l; }
+    this.dirtyList[this.dirtyLength++] = slot;
     this.spill?.touched(slot);
   }
 
@@ -329,17 +349,20 @@ export class StateStore {
     return this.byString;
   }
 
-  /** The dirty slots, each once, in the order first written. */
-  private dirtySlots(): Int32Array {
+  /** The dirty slots, each once, in the order first written: what update mode outputs, without a loop over every slot. */
+  dirtySlots(): Int32Array {
     const out = new Int32Array(this.dirtyCount), seen = new Uint8Array(this.high), list = this.dirtyList, dirty = this.dirty;
     let n = 0;
-    for (let j = 0; j < list.length; j++) { const s = list[j]!; if (dirty[s] === 1 && seen[s] === 0) { seen[s] = 1; out[n++] = s; } }
+    for (let j = 0; j < this.dirtyLength; j++) { const s = list[j]!; if (dirty[s] === 1 && seen[s] === 0) { seen[s] = 1; out[n++] = s; } }
     return out.subarray(0, n);
   }
 
   private clearDirty(): void {
-    for (const s of this.dirtyList) this.dirty[s] = 0;
-    this.dirtyList = []; this.dirtyCount = 0;
+    const list = this.dirtyList, dirty = this.dirty;
+    for (let j = 0; j < this.dirtyLength; j++) dirty[list[j]!] = 0;
+    this.dirtyLength = 0; this.dirtyCount = 0;
+    // A 1M-key batch's list is not kept for a quiet stream's small ones.
+    if (list.length > 1 << 16) this.dirtyList = new Int32Array(1024);
     for (const s of this.gone) { this.isGone[s] = 0; this.release(s); }
     this.gone = []; this.goneIndexed = 0; if (this.goneIndex.size) this.goneIndex.clear();
     this.numRowsRemoved = 0;
@@ -447,7 +470,7 @@ export class StateStore {
     this.generation++;
     this.index.clear(); this.byString = null; this.slotString = [];
     this.live = new Uint8Array(1024); this.dirty = new Uint8Array(1024); this.high = 0; this.free = [];
-    this.dirtyList = []; this.dirtyCount = 0; this.numRowsRemoved = 0;
+    this.dirtyList = new Int32Array(1024); this.dirtyLength = 0; this.dirtyCount = 0; this.numRowsRemoved = 0;
     this.gone = []; this.goneIndexed = 0; this.isGone = new Uint8Array(1024); this.goneIndex.clear();
     for (const c of [...this.keys, ...this.values]) c.length = 0;
     for (const c of this.numbers) c?.clear();
