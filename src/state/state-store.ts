@@ -672,7 +672,7 @@ export class StateStore {
     this.spill?.renumber(order, cap);
     this.live = new Uint8Array(cap).fill(1, 0, n); this.dirty = new Uint8Array(cap); this.isGone = new Uint8Array(cap);
     this.high = n; this.free = [];
-    this.dirtyList = [];
+    this.dirtyList = new Int32Array(1024); this.dirtyLength = 0;
     // The string Map (lookup/insert) names slots: rebuilt on its next use.
     this.byString = null; this.slotString = [];
     this.generation++;
