@@ -91,6 +91,12 @@ function coordinatorLost(e: unknown): boolean {
   return x?.name === 'KafkaJSNumberOfRetriesExceeded' && coordinatorLost(x.originalError ?? x.cause);
 }
 
+/** A broker that cannot be reached now (an outage), as kafkajs says it, possibly wrapped by its own retrier. */
+function connectionLost(e: unknown): boolean {
+  const x = e as { name?: string; cause?: unknown; originalError?: unknown };
+  return isConnectionError(e) || (x?.name === 'KafkaJSNumberOfRetriesExceeded' && connectionLost(x.originalError ?? x.cause));
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const backoff = (attempt: number): Promise<void> => sleep(Math.min(1000, 50 * 2 ** attempt));
 
@@ -236,6 +242,29 @@ export class KafkaProducer {
    * errors with backoff, here within the request timeout (at least ATTEMPTS tries), so a broker outage
    * shorter than it costs a wait, not the batch.
    */
+  /**
+   * A request that is not the coordinator's (the sink's Metadata lookup before a transaction), with
+   * the same outage rule: once this producer has been answered, a lost connection is waited out with
+   * backoff for at least ATTEMPTS tries and the request timeout, as the coordinator's requests are.
+   */
+  async outageRetried<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const outOfTime = attempt + 1 >= ATTEMPTS && Date.now() - started >= this.o.requestTimeoutMs;
+        if (!this.answered || outOfTime || !connectionLost(e)) {
+          if (outOfTime && e instanceof Error && !e.message.includes(what)) {
+            e.message = `${what}: ${e.message}; retried for ${Date.now() - started} ms, the request timeout (kafka.request.timeout.ms ${this.o.requestTimeoutMs})`;
+          }
+          throw e;
+        }
+        await backoff(attempt);
+      }
+    }
+  }
+
   private async coordinated<T>(what: string, fn: (cluster: KafkaCluster) => Promise<T>): Promise<T> {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
