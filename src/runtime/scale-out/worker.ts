@@ -16,6 +16,17 @@ interface LeaseWait { nextMs: number; delayMs: number; readonly sinceMs: number;
 
 const waitingStatus: QueryStatus = { message: 'Waiting for tasks to be assigned', isDataAvailable: false, isTriggerActive: false };
 
+/** `p`'s value, or null as soon as `signal` aborts (p goes on unobserved; its failure is dropped). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | null> {
+  p.catch(() => undefined);
+  if (signal.aborted) return Promise.resolve(null);
+  return new Promise<T | null>((resolve, reject) => {
+    const on = (): void => resolve(null);
+    signal.addEventListener('abort', on, { once: true });
+    p.then((v) => { signal.removeEventListener('abort', on); resolve(v); }, (e: unknown) => { signal.removeEventListener('abort', on); reject(e); });
+  });
+}
+
 /**
  * A scale-out worker (docs/design/scale-out.md): runs the tasks its assignment gives it, each in
  * its own trigger loop in this process. Concurrent loops rather than one loop taking the tasks'
@@ -67,7 +78,10 @@ export class Worker implements QueryExecution {
     const ctx: TaskContext = { ...this.ctx, onProgress: (task, p) => this.progress(task, p) };
     try {
       while (!signal.aborted) {
-        const a = await this.assignment.join([...this.running.keys()]);
+        // A stop while (re)joining (a rebalance during a broker outage) does not wait for the group: the
+        // tasks stop now (finally), before the outage outlasts their retry budget and fails them.
+        const a = await untilAborted(this.assignment.join([...this.running.keys()]), signal);
+        if (a === null) return;
         // A task no longer owned is not waited for; one still owned is asked for again below.
         this.waiting.clear();
         // The lost tasks stop together: each stop gives its lease to a worker waiting for it.
