@@ -164,7 +164,7 @@ export class KafkaProducer {
     // A chunk that keeps failing with a retriable error is given up after ATTEMPTS tries and the request timeout, whichever is later (an outage).
     const spent = (q: Queue): boolean => {
       q.failingSince ??= Date.now();
-      return ++q.attempts >= ATTEMPTS && Date.now() - q.failingSince >= this.o.requestTimeoutMs;
+      return this.outOfTime(q.attempts++, q.failingSince);
     };
     const cluster = await this.client.connectedCluster();
     let round = 0;
@@ -236,12 +236,15 @@ export class KafkaProducer {
     return this.coordinator;
   }
 
-  /**
-   * A coordinator request, sent again while the coordinator moves, loads, is unreachable or is busy
-   * ending the previous transaction: as Kafka's Java producer (TransactionManager) retries these
-   * errors with backoff, here within the request timeout (at least ATTEMPTS tries), so a broker outage
-   * shorter than it costs a wait, not the batch.
-   */
+  /** A retried request gives up after ATTEMPTS tries and the request timeout, whichever is later (an outage shorter than it costs a wait). */
+  private outOfTime(attempt: number, started: number): boolean {
+    return attempt + 1 >= ATTEMPTS && Date.now() - started >= this.o.requestTimeoutMs;
+  }
+
+  private waited(started: number): string {
+    return `; retried for ${Date.now() - started} ms, the request timeout (kafka.request.timeout.ms ${this.o.requestTimeoutMs})`;
+  }
+
   /**
    * A request that is not the coordinator's (the sink's Metadata lookup before a transaction), with
    * the same outage rule: once this producer has been answered, a lost connection is waited out with
@@ -253,11 +256,9 @@ export class KafkaProducer {
       try {
         return await fn();
       } catch (e) {
-        const outOfTime = attempt + 1 >= ATTEMPTS && Date.now() - started >= this.o.requestTimeoutMs;
+        const outOfTime = this.outOfTime(attempt, started);
         if (!this.answered || outOfTime || !connectionLost(e)) {
-          if (outOfTime && e instanceof Error && !e.message.includes(what)) {
-            e.message = `${what}: ${e.message}; retried for ${Date.now() - started} ms, the request timeout (kafka.request.timeout.ms ${this.o.requestTimeoutMs})`;
-          }
+          if (outOfTime && e instanceof Error && !e.message.includes(what)) e.message = `${what}: ${e.message}${this.waited(started)}`;
           throw e;
         }
         await backoff(attempt);
@@ -265,6 +266,12 @@ export class KafkaProducer {
     }
   }
 
+  /**
+   * A coordinator request, sent again while the coordinator moves, loads, is unreachable or is busy
+   * ending the previous transaction: as Kafka's Java producer (TransactionManager) retries these
+   * errors with backoff, here within the request timeout (at least ATTEMPTS tries), so a broker outage
+   * shorter than it costs a wait, not the batch.
+   */
   private async coordinated<T>(what: string, fn: (cluster: KafkaCluster) => Promise<T>): Promise<T> {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
@@ -273,7 +280,7 @@ export class KafkaProducer {
         cluster = await this.client.connectedCluster();
       } catch (e) {
         // Never answered: a wrong address fails at once (its message names it); once answered, an outage is waited out.
-        if (!this.answered || e instanceof KafkaSecurityError || (attempt + 1 >= ATTEMPTS && Date.now() - started >= this.o.requestTimeoutMs)) throw e;
+        if (!this.answered || e instanceof KafkaSecurityError || this.outOfTime(attempt, started)) throw e;
         await backoff(attempt);
         continue;
       }
@@ -284,11 +291,10 @@ export class KafkaProducer {
       } catch (e) {
         const type = protocolType(e);
         const lost = coordinatorLost(e);
-        const outOfTime = attempt + 1 >= ATTEMPTS && Date.now() - started >= this.o.requestTimeoutMs;
+        const outOfTime = this.outOfTime(attempt, started);
         if (outOfTime || (!lost && !BUSY.has(type))) {
           if (e instanceof Error && !e.message.includes(what)) {
-            const waited = outOfTime ? `; retried for ${Date.now() - started} ms, the request timeout (kafka.request.timeout.ms ${this.o.requestTimeoutMs})` : '';
-            e.message = `${what}: ${e.message}${type && !e.message.includes(type) ? ` (${type})` : ''}${waited}`;
+            e.message = `${what}: ${e.message}${type && !e.message.includes(type) ? ` (${type})` : ''}${outOfTime ? this.waited(started) : ''}`;
           }
           throw e;
         }

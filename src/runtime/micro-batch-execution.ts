@@ -3,6 +3,7 @@ import { sameType } from '../data/types.ts';
 import { newEvalContext } from '../exec/compiled-expr.ts';
 import { StateStore } from '../state/state-store.ts';
 import { Spill } from '../state/spill/spill.ts';
+import { ABORTED, untilAborted } from '../util/until-aborted.ts';
 import type { OutputMode } from '../sinks/sink.ts';
 import { checkOperatorMetadata, readOperatorMetadata } from '../checkpoint/operator-metadata.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
@@ -78,16 +79,10 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((r
  */
 const ABANDONED: unique symbol = Symbol('batch read abandoned on stop');
 
-function unlessStopped<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  p.catch(() => undefined); // a read given up may still fail later: nobody waits for it
-  if (signal.aborted) return Promise.reject(ABANDONED);
-  let off = (): void => undefined;
-  const stopped = new Promise<never>((_, reject) => {
-    const on = (): void => reject(ABANDONED);
-    signal.addEventListener('abort', on, { once: true });
-    off = () => signal.removeEventListener('abort', on);
-  });
-  return Promise.race([p, stopped]).finally(off);
+async function unlessStopped<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  const r = await untilAborted(p, signal);
+  if (r === ABORTED) throw ABANDONED;
+  return r;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { CheckpointError, LeaseHeldError } from '../../errors.ts';
 import { notice } from '../../util/notice.ts';
+import { ABORTED, untilAborted } from '../../util/until-aborted.ts';
 import type { QueryExecution } from '../streaming-query.ts';
 import type { QueryStatus } from '../query-status.ts';
 import type { GroupOwner, StreamingQueryProgress, WorkerTasks } from '../progress.ts';
@@ -15,17 +16,6 @@ const LEASE_RETRY_MS = 250, LEASE_RETRY_CAP_MS = 5_000;
 interface LeaseWait { nextMs: number; delayMs: number; readonly sinceMs: number; said: boolean }
 
 const waitingStatus: QueryStatus = { message: 'Waiting for tasks to be assigned', isDataAvailable: false, isTriggerActive: false };
-
-/** `p`'s value, or null as soon as `signal` aborts (p goes on unobserved; its failure is dropped). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | null> {
-  p.catch(() => undefined);
-  if (signal.aborted) return Promise.resolve(null);
-  return new Promise<T | null>((resolve, reject) => {
-    const on = (): void => resolve(null);
-    signal.addEventListener('abort', on, { once: true });
-    p.then((v) => { signal.removeEventListener('abort', on); resolve(v); }, (e: unknown) => { signal.removeEventListener('abort', on); reject(e); });
-  });
-}
 
 /**
  * A scale-out worker (docs/design/scale-out.md): runs the tasks its assignment gives it, each in
@@ -81,7 +71,7 @@ export class Worker implements QueryExecution {
         // A stop while (re)joining (a rebalance during a broker outage) does not wait for the group: the
         // tasks stop now (finally), before the outage outlasts their retry budget and fails them.
         const a = await untilAborted(this.assignment.join([...this.running.keys()]), signal);
-        if (a === null) return;
+        if (a === ABORTED) return;
         // A task no longer owned is not waited for; one still owned is asked for again below.
         this.waiting.clear();
         // The lost tasks stop together: each stop gives its lease to a worker waiting for it.
