@@ -1,5 +1,6 @@
 import type * as A from 'apache-arrow';
 import { isValid } from '../data/batch.ts';
+import { finish } from '../state/key-hash.ts';
 
 /**
  * A hash index over one string/binary key column, keyed by the value's bytes: the build side of a
@@ -65,11 +66,9 @@ export class BytesKeyIndex {
   }
 }
 
-/** FNV-1a over the bytes, then murmur3's fmix32 so linear probing sees spread low bits. */
+/** FNV-1a over the bytes, then the state keys' avalanche (finish) so linear probing sees spread low bits. */
 function hashOf(b: Uint8Array, s: number, e: number): number {
   let h = 0x811c9dc5 | 0;
   for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
+  return finish(h);
 }
