@@ -23,7 +23,9 @@
  * the same batches for one chunk of keys with no budget (all in memory), then the spilling
  * run. Prints one JSON line: per batch its time, commit time, rows in memory and spilled,
  * pages and rows read back; per run peak RSS and, at the end, RSS split into anonymous memory
- * and mapped file pages (LMDB's reads come through its memory map).
+ * and mapped file pages (LMDB's reads come through its memory map), also after each batch.
+ * Each chunk of input is dropped once its batch ran (as a Kafka source holds none of it);
+ * --keep-input keeps them all in the MemoryStream, as it did before (inputMB: their size).
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -34,6 +36,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Session, MemoryStream, col, window, sum, count, types as T } from '../src/index.ts';
 import { tmpDir } from '../test/support/tmp.ts';
+import { type MemoryStreamData, rowsToBatch } from '../src/sources/memory/memory-source.ts';
 
 const arg = (name: string, dflt: number): number => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
 const KEYS = arg('keys', 1_000_000);
@@ -63,31 +66,47 @@ if (runAt > 0) {
   const q = await query(input, tmpDir('state-bench-spill')).start();
   const chunkRows = (from: number, n: number, step: number, amount: number) => Array.from({ length: n }, (_, i) => ({
     user_id: `user-${(from + i * step) % keys}`, amount, event_time: new Date(t0 + (i % 3600) * 1000) }));
+  // MemoryStream keeps every chunk added (10.6M rows' Arrow columns at --keys 10000000); a Kafka
+  // source holds none of a committed batch, and Spark's MemoryStream.commit trims them too
+  // (batches.trimStart). So each chunk is dropped once its batch ran, unless --keep-input;
+  // inputMB says what keeping them would hold.
+  const chunks = (input as unknown as { data: MemoryStreamData }).data.chunks, empty = rowsToBatch(schema, []);
+  let inputBytes = 0;
+  const rss: { anonMB: number; fileMB: number }[] = [];
+  const step = async (rowsIn: Record<string, unknown>[]) => {
+    input.addData(rowsIn);
+    inputBytes += chunks.at(-1)!.columns.reduce((n, c) => n + c.byteLength, 0);
+    await q.processAllAvailable();
+    if (!process.argv.includes('--keep-input')) chunks.fill(empty);
+    const st = readFileSync('/proc/self/status', 'utf8'), f = (x: string) => Math.round(Number(new RegExp(`${x}:\\s+(\\d+)`).exec(st)?.[1] ?? 0) / 1024);
+    rss.push({ anonMB: f('RssAnon'), fileMB: f('RssFile') });
+  };
   const w0 = performance.now();
-  for (let k = 0; k < keys; k += chunk) { input.addData(chunkRows(k, Math.min(chunk, keys - k), 1, 1)); await q.processAllAvailable(); }
-  input.addData(chunkRows(7, Math.floor(keys / 100), 100, 2)); await q.processAllAvailable();
-  input.addData(chunkRows(Math.max(0, keys - chunk), Math.min(chunk, keys), 1, 3)); await q.processAllAvailable();
+  for (let k = 0; k < keys; k += chunk) await step(chunkRows(k, Math.min(chunk, keys - k), 1, 1));
+  await step(chunkRows(7, Math.floor(keys / 100), 100, 2));
+  await step(chunkRows(Math.max(0, keys - chunk), Math.min(chunk, keys), 1, 3));
   const wallMs = Math.round(performance.now() - w0);
   await q.stop();
   let read = { pages: 0, rows: 0 };
-  const batchesOut = q.recentProgress.filter((x) => x.numInputRows > 0).map((x) => {
+  const batchesOut = q.recentProgress.filter((x) => x.numInputRows > 0).map((x, i) => {
     const op = x.stateOperators[0] as { numRowsTotal: number; customMetrics: Record<string, number> };
     const m = op.customMetrics, pages = m.numSpillPagesRead ?? 0, rows = m.numRowsReadBack ?? 0;
     const out = { rows: x.numInputRows, ms: x.durationMs.triggerExecution, commitMs: x.durationMs.stateCommit ?? 0, stateRows: op.numRowsTotal,
-      spilled: m.numRowsSpilled ?? 0, pagesRead: pages - read.pages, rowsReadBack: rows - read.rows };
+      spilled: m.numRowsSpilled ?? 0, pagesRead: pages - read.pages, rowsReadBack: rows - read.rows, ...rss[i] };
     read = { pages, rows };
     return out;
   });
   const status = readFileSync('/proc/self/status', 'utf8'), kb = (f: string) => Math.round(Number(new RegExp(`${f}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
   console.log(JSON.stringify({ keys, budget, wallMs, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-    endRssMB: kb('VmRSS'), endRssAnonMB: kb('RssAnon'), endRssFileMB: kb('RssFile'), batches: batchesOut }));
+    endRssMB: kb('VmRSS'), endRssAnonMB: kb('RssAnon'), endRssFileMB: kb('RssFile'), inputMB: Math.round(inputBytes / MB),
+    inputKept: process.argv.includes('--keep-input'), batches: batchesOut }));
   process.exit(0);
 }
 
 const budgetAt = process.argv.indexOf('--budget');
 if (budgetAt > 0) {
   const budget = process.argv[budgetAt + 1]!, chunk = arg('chunk', 500_000);
-  const run = (keys: number, b: string) => JSON.parse(execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--run', String(keys), b, String(chunk)],
+  const run = (keys: number, b: string) => JSON.parse(execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--run', String(keys), b, String(chunk), ...process.argv.filter((a) => a === '--keep-input')],
     { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1)!) as { batches: { rows: number; ms: number; commitMs: number; spilled: number; rowsReadBack: number }[] };
   const load0 = loadavg().map((x) => +x.toFixed(1));
   const baseline = run(chunk, 'none');

@@ -15,6 +15,9 @@ export class AnalysisError extends SluiceError {}
 /** The checkpoint cannot be used: taken by another query, or written by a different one. */
 export class CheckpointError extends SluiceError {}
 
+/** The checkpoint's lease is held by another live run (checkpoint/query-lease.ts); a scale-out worker waits for it while it owns the task. */
+export class LeaseHeldError extends CheckpointError {}
+
 /** Input data that FAILFAST or failOnDataLoss refuses. */
 export class DataError extends SluiceError {}
 

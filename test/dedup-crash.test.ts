@@ -17,8 +17,9 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
-import { runQueryChild, type ChildRunOptions, type ChildResult, describeRun, lastCommittedBatch } from './support/query-child.ts';
+import { runQueryChild, type ChildRunOptions, type ChildResult, lastCommittedBatch } from './support/query-child.ts';
 import { tmpDir } from './support/tmp.ts';
+import { crashInStages } from './support/crash-stages.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/dedup-query.ts', import.meta.url));
@@ -63,45 +64,10 @@ describe('dropDuplicatesWithinWatermark crash recovery', () => {
       expect(new Set(got).size, `${where}: an id twice`).toBe(got.length);
       expect(got.filter((id) => id >= COPY_ID), `${where}: copies emitted`).toEqual([]);
     };
-    const crash = async (phase: string, batchId: number) => {
-      const r = await run({ crashAt: `${phase}:${batchId}` });
-      expect(r.signal, `kill at ${phase}:${batchId}: ${describeRun(r)}`).toBe('SIGKILL');
-      await noDuplicate(`after the kill at ${phase}:${batchId}`);
-    };
-    const clean = async (where: string) => {
-      const r = await run();
-      expect(r.code, `${where}: ${describeRun(r)}`).toBe(0);
+    const checkOutput = async (where: string) => {
       expect(await ids(), `${where}: the output is every original once`).toEqual(originals);
-      return r;
     };
-
-    // Stage 1: batch 0 of a new checkpoint, then a batch killed before its commit and again inside the re-run's sink.
-    let c = await lastCommittedBatch(cp);
-    let dataBatches = await produceStage(KEYS);
-    await crash('afterOffsetLog', 0);
-    await crash('beforeCommit', 2);
-    await crash('beforeSink', 2);
-    const first = await clean('stage 1 restart');
-    expect(first.progress[0]!.batchId, 'the restart re-runs batch 2 first').toBe(2);
-    expect(first.progress.at(-1), 'the run ends with a no-data batch').toMatchObject({ batchId: c + dataBatches + 1, numInputRows: 0 });
-
-    // Stage 2: every key again (state evicted, so all are new); a kill after a commit, then in the no-data batch.
-    c = await lastCommittedBatch(cp);
-    dataBatches = await produceStage(KEYS);
-    await crash('afterCommit', c + 2);
-    await crash('beforeCommit', c + dataBatches + 1);
-    const second = await clean('stage 2 restart');
-    expect(second.progress[0]!.batchId, 'the restart re-runs the no-data batch').toBe(c + dataBatches + 1);
-    expect(second.progress[0]!.numInputRows).toBe(0);
-
-    // Stage 3: random kills by the parent, then to the end.
-    await produceStage(KEYS);
-    for (const n of [1, 3]) {
-      const r = await run({ killAfterProgress: { n, delayMs: 20 } });
-      if (r.killedByParent) expect(r.signal, describeRun(r)).toBe('SIGKILL'); else expect(r.code, describeRun(r)).toBe(0);
-      await noDuplicate(`after a random kill (progress #${n})`);
-    }
-    const last = await clean('stage 3 end');
+    const { last } = await crashInStages({ checkpoint: cp, run, produceStage: () => produceStage(KEYS), noDuplicate, checkOutput });
     // Nothing was late (the test is built so) and the state is bounded: after the final no-data batch
     // (W = newest - 30 s) only keys with event time + 30 s > W remain, the last 60 events' keys.
     expect(last.progress.filter((p) => p.dropped !== 0)).toEqual([]);

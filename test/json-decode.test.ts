@@ -244,6 +244,30 @@ describe('decodeJson: types', () => {
     expect(r.rows.map((x) => [(x as Record<string, unknown>).Name, (x as Record<string, unknown>)['naïve']]))
       .toEqual([['a', 1], ['b', 2], [null, 3]]);
   });
+
+  it('a pruned schema: unread keys predicted by position, and a stop byte at every offset of a string', () => {
+    // Unread keys are matched against the previous record's key at the same position (decode.ts
+    // SKIP_KEY); strings are scanned four bytes at a time (scanner.ts findStop). Each record is
+    // checked against JSON.parse: its read fields, and whether it is malformed.
+    const s = struct({ ad_id: string, t: string });
+    const texts = [
+      '{"user":"u1","ad_id":"A","t":"x"}', '{"usex":"u1","ad_id":"B","t":"x"}', '{"ad_id":"C","user":"u","t":"y"}',
+      '{"use":"u","t":"z","ad_id":"D"}', '{"user":"u","t":"z","ad_id":"D"}', '{"users":"u","t":"w"}', String.raw`{"us\u0065r":1,"ad_id":"E"}`,
+      '{"user":"u","t":"1","t":"2"}', '{"ad_id":"F","ad_idx":"G","t_":"H","t":"I"}', '{"ad_id":"F","ad_id_":"G","t":"J"}', '{"ad_ix":"Z","t":"q"}', '{"ad_id":"Y","t":"q"}',
+    ];
+    for (let k = 0; k < 13; k++) {
+      for (const x of ['\\"', '\\\\', '\\n', '\\u00e9', '\u0001', '\u001f', '\t', 'é€😀', '"', '~\u007f']) {
+        const v = `${'a'.repeat(k)}${x}${'b'.repeat(13 - k)}`;
+        texts.push(`{"user":"${v}","ad_id":"${v}","t":"k${k}"}`, `{"ad_id":"${v}","user":"${v}"}`);
+      }
+    }
+    const r = decode(texts, s);
+    const want = texts.map((t) => { try { const o = JSON.parse(t) as Record<string, unknown>; return { ad_id: o.ad_id ?? null, t: o.t ?? null }; } catch { return null; } });
+    expect(r.rows).toEqual(want);
+    expect(r.malformed).toEqual(want.flatMap((w, i) => (w === null ? [i] : [])));
+    expect(r.malformed.length).toBeGreaterThan(50); // raw control characters and bare quotes
+    expect(r.malformed.length).toBeLessThan(texts.length / 2);
+  });
 });
 
 describe('decodeJson: malformed records', () => {

@@ -16,8 +16,9 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
-import { runQueryChild, type ChildRunOptions, type ChildResult, describeRun, lastCommittedBatch } from './support/query-child.ts';
+import { runQueryChild, type ChildRunOptions, type ChildResult, lastCommittedBatch } from './support/query-child.ts';
 import { tmpDir } from './support/tmp.ts';
+import { crashInStages } from './support/crash-stages.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/multi-op-query.ts', import.meta.url));
@@ -96,48 +97,13 @@ describe('dedup -> aggregate -> aggregate crash recovery', () => {
       const model = new Map(expected().map((m) => [m[0], m]));
       for (const m of got) expect(m, `${where}: minute ${new Date(m[0]).toISOString()}`).toEqual(model.get(m[0]) ?? m);
     };
-    const crash = async (phase: string, batchId: number) => {
-      const r = await run({ crashAt: `${phase}:${batchId}` });
-      expect(r.signal, `kill at ${phase}:${batchId}: ${describeRun(r)}`).toBe('SIGKILL');
-      await noDuplicate(`after the kill at ${phase}:${batchId}`);
-    };
-    const clean = async (where: string) => {
-      const r = await run();
-      expect(r.code, `${where}: ${describeRun(r)}`).toBe(0);
+    const checkOutput = async (where: string) => {
       const got = await written();
       expect(got, `${where}: every closed minute once, as the model says`).toEqual(expected());
       expect(got, `${where}: and as DuckDB computes it from the messages sent`).toEqual(await oracle());
-      return r;
     };
-
-    // Stage 1: batch 0 of a new checkpoint, then a batch killed before its commit and again inside the re-run's sink.
-    let c = await lastCommittedBatch(cp);
-    let dataBatches = await produceStage();
-    await crash('afterOffsetLog', 0);
-    await crash('beforeCommit', 2);
-    await crash('beforeSink', 2);
-    const first = await clean('stage 1 restart');
-    expect(first.progress[0]!.batchId, 'the restart re-runs batch 2 first').toBe(2);
-    expect(first.progress.at(-1), 'the run ends with a no-data batch').toMatchObject({ batchId: c + dataBatches + 1, numInputRows: 0 });
+    const { first, last } = await crashInStages({ checkpoint: cp, run, produceStage, noDuplicate, checkOutput });
     expect(first.progress.every((p) => p.stateRows.length === 3), 'one progress entry per operator').toBe(true);
-
-    // Stage 2: a kill after a commit, then in the no-data batch (where the minutes close).
-    c = await lastCommittedBatch(cp);
-    dataBatches = await produceStage();
-    await crash('afterCommit', c + 2);
-    await crash('beforeCommit', c + dataBatches + 1);
-    const second = await clean('stage 2 restart');
-    expect(second.progress[0]!.batchId, 'the restart re-runs the no-data batch').toBe(c + dataBatches + 1);
-    expect(second.progress[0]!.numInputRows).toBe(0);
-
-    // Stage 3: random kills by the parent, then to the end.
-    await produceStage();
-    for (const n of [1, 3]) {
-      const r = await run({ killAfterProgress: { n, delayMs: 20 } });
-      if (r.killedByParent) expect(r.signal, describeRun(r)).toBe('SIGKILL'); else expect(r.code, describeRun(r)).toBe(0);
-      await noDuplicate(`after a random kill (progress #${n})`);
-    }
-    const last = await clean('stage 3 end');
     expect(last.progress.filter((p) => p.dropped.some((d) => d !== 0)), 'nothing is late').toEqual([]);
     // After the last no-data batch (W = newest event - 30 s = T0 + 869 s), in Spark's order: the one
     // minute still open; the 10-second windows ending after W ([860, 870) to [890, 900)); the dedup

@@ -59,6 +59,19 @@ const windowedRows = async (out: string) => (await duckQuery(`SELECT epoch_ms(st
 const dedupRows = async (out: string) => (await duckQuery(`SELECT id, k, epoch_ms(ts) AS ts FROM ${parquet(out)} ORDER BY id`))
   .map((r) => ({ id: Number(r.id), k: r.k, ts: Number(r.ts) }));
 
+/** Every (10 s window, k) of `rows` that the final watermark (their largest event time - `delayMs`) closed, with all its rows, in windowedRows' order: the answer when no row was late. */
+function closedWindows(rows: readonly Event[], delayMs: number): { start: number; k: string; count: number }[] {
+  const watermark = Math.max(...rows.map((e) => e.ts)) - delayMs;
+  const want = new Map<string, { start: number; k: string; count: number }>();
+  for (const e of rows) {
+    const start = e.ts - ((e.ts - BASE) % 10_000);
+    if (start + 10_000 > watermark) continue;
+    const key = `${start}/${e.k}`;
+    want.set(key, { start, k: e.k, count: (want.get(key)?.count ?? 0) + 1 });
+  }
+  return [...want.values()].sort((a, b) => a.start - b.start || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+}
+
 /** The query plain, then cut at the shuffle (upstream to its end, then downstream), over the same topic; both outputs' paths. */
 async function plainAndShuffled(kind: ShuffleQueryKind, topic: string, partitions = 4) {
   const plainOut = tmpDir('shuffle-plain-out');
@@ -78,15 +91,7 @@ describe.skipIf(!haveKcat())('a stateful query cut at its shuffle, both stages i
     const { plainOut, out, stages, up } = await plainAndShuffled('windowed', topic);
     expect(stages.topic).toBe(repartitionTopic(stages.queryId));
     // Independently: windows of 10 s that the final watermark (max event time - 20 s) closed.
-    const watermark = BASE + (EVENTS - 1) * 100 - 20_000;
-    const want = new Map<string, { start: number; k: string; count: number }>();
-    for (const e of rows) {
-      const start = e.ts - ((e.ts - BASE) % 10_000);
-      if (start + 10_000 > watermark) continue;
-      const key = `${start}/${e.k}`;
-      want.set(key, { start, k: e.k, count: (want.get(key)?.count ?? 0) + 1 });
-    }
-    const expected = [...want.values()].sort((a, b) => a.start - b.start || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+    const expected = closedWindows(rows, 20_000);
     expect(expected.length).toBeGreaterThan(100);
     expect(await windowedRows(plainOut)).toEqual(expected);
     expect(await windowedRows(out)).toEqual(expected);
@@ -147,29 +152,37 @@ describe.skipIf(!haveKcat())('a stateful query cut at its shuffle, both stages i
     expect((err as Error).message).toMatch(/topic 'sluice-[0-9a-f-]+-repartition-0' has 4 partition\(s\), but the query needs 3.*--partitions 3/);
   }, TEST_TIMEOUT_MS);
 
-  it('upstream SIGKILLed after its Kafka commit, before commits/1, then restarted: no duplicate downstream', async () => {
-    const rows = events(EVENTS);
-    const topic = await inputTopic(rows);
-    const plainOut = tmpDir('shuffle-crash-plain');
-    await runToEnd(shuffleQuerySpec('windowed', session, { bootstrap: broker.bootstrap, topic, checkpoint: tmpDir('shuffle-crash-plain-cp'), out: plainOut, maxOffsets: '300' }));
-    const cp = tmpDir('shuffle-crash-cp'), out = tmpDir('shuffle-crash-out');
-    const args = [FIXTURE, broker.bootstrap, topic, cp, out, '300', '4'];
-    const first = await runQueryChild<{ batchId: number }>(ROOT, args, process.env, { crashAt: 'kafkaCommitted:1' }, 90_000);
+  /** Plain run, then the upstream stage killed at `crashAt` and restarted in a child through `bootstrap`; the outputs, the stages and the upstream batch count. */
+  async function upstreamKilledOnce(bootstrap: string, crashAt: string, name: string) {
+    const topic = await inputTopic(events(EVENTS));
+    const plainOut = tmpDir(`${name}-plain`);
+    await runToEnd(shuffleQuerySpec('windowed', session, { bootstrap: broker.bootstrap, topic, checkpoint: tmpDir(`${name}-plain-cp`), out: plainOut, maxOffsets: '300' }));
+    const cp = tmpDir(`${name}-cp`), out = tmpDir(`${name}-out`);
+    const args = [FIXTURE, bootstrap, topic, cp, out, '300', '4'];
+    const first = await runQueryChild<{ batchId: number }>(ROOT, args, process.env, { crashAt }, 90_000);
     expect(first.signal, describeRun(first)).toBe('SIGKILL');
-    expect(first.progress.map((p) => p.batchId)).toEqual([0]);
-    const second = await runQueryChild<{ batchId: number; numOutputRows: number }>(ROOT, args, process.env, {}, 90_000);
+    const second = await runQueryChild<{ batchId: number }>(ROOT, args, process.env, {}, 90_000);
     expect(second.code, describeRun(second)).toBe(0);
-    // Batch 1 re-ran, found its transaction committed and produced nothing again.
-    expect(second.progress[0]).toMatchObject({ batchId: 1 });
-    const spec = shuffleQuerySpec('windowed', session, { bootstrap: broker.bootstrap, topic, checkpoint: cp, out, maxOffsets: '300', partitions: 4 });
+    const spec = shuffleQuerySpec('windowed', session, { bootstrap, topic, checkpoint: cp, out, maxOffsets: '300', partitions: 4 });
     const stages = (await planShuffleStages(spec, session))!;
-    const upstreamBatches = 1 + second.progress.length;
-    const records = await kcatRecords(broker.bootstrap, stages.topic);
-    expect(records.length).toBe(4 * upstreamBatches);
-    await runToEnd(stages.downstream(stageCheckpoint(cp, 1)));
-    const plain = await windowedRows(plainOut);
+    return { first, second, stages, cp, out, plainOut, batches: 1 + second.progress.length };
+  }
+
+  /** The downstream stage run to its end equals the plain query's windows. */
+  async function downstreamEqualsPlain(r: Awaited<ReturnType<typeof upstreamKilledOnce>>) {
+    await runToEnd(r.stages.downstream(stageCheckpoint(r.cp, 1)));
+    const plain = await windowedRows(r.plainOut);
     expect(plain.length).toBeGreaterThan(100);
-    expect(await windowedRows(out)).toEqual(plain);
+    expect(await windowedRows(r.out)).toEqual(plain);
+  }
+
+  it('upstream SIGKILLed after its Kafka commit, before commits/1, then restarted: no duplicate downstream', async () => {
+    const r = await upstreamKilledOnce(broker.bootstrap, 'kafkaCommitted:1', 'shuffle-crash');
+    expect(r.first.progress.map((p) => p.batchId)).toEqual([0]);
+    // Batch 1 re-ran, found its transaction committed and produced nothing again.
+    expect(r.second.progress[0]).toMatchObject({ batchId: 1 });
+    expect((await kcatRecords(broker.bootstrap, r.stages.topic)).length).toBe(4 * r.batches);
+    await downstreamEqualsPlain(r);
   }, TEST_TIMEOUT_MS);
 
   it('upstream SIGKILLed with its batch-1 transaction open, through a broker that writes transaction markers: the downstream reads the aborted chunks not at all', async () => {
@@ -177,26 +190,11 @@ describe.skipIf(!haveKcat())('a stateful query cut at its shuffle, both stages i
     // writes the abort markers (the bare mock writes none); the repartition source reads read_committed.
     const front = await startFront({ broker });
     try {
-      const rows = events(EVENTS);
-      const topic = await inputTopic(rows);
-      const plainOut = tmpDir('shuffle-abort-plain');
-      await runToEnd(shuffleQuerySpec('windowed', session, { bootstrap: broker.bootstrap, topic, checkpoint: tmpDir('shuffle-abort-plain-cp'), out: plainOut, maxOffsets: '300' }));
-      const cp = tmpDir('shuffle-abort-cp'), out = tmpDir('shuffle-abort-out');
-      const args = [FIXTURE, front.bootstrap, topic, cp, out, '300', '4'];
-      const first = await runQueryChild<{ batchId: number }>(ROOT, args, process.env, { crashAt: 'kafkaMidBatch:1' }, 90_000);
-      expect(first.signal, describeRun(first)).toBe('SIGKILL');
-      const second = await runQueryChild<{ batchId: number }>(ROOT, args, process.env, {}, 90_000);
-      expect(second.code, describeRun(second)).toBe(0);
-      const spec = shuffleQuerySpec('windowed', session, { bootstrap: front.bootstrap, topic, checkpoint: cp, out, maxOffsets: '300', partitions: 4 });
-      const stages = (await planShuffleStages(spec, session))!;
-      const batches = 1 + second.progress.length;
+      const r = await upstreamKilledOnce(front.bootstrap, 'kafkaMidBatch:1', 'shuffle-abort');
       // The killed attempt's 4 chunks of batch 1 stay in the log, aborted.
-      expect((await kcatRecords(front.bootstrap, stages.topic, ['-X', 'isolation.level=read_uncommitted'])).length).toBe(4 * batches + 4);
-      expect((await kcatRecords(front.bootstrap, stages.topic, ['-X', 'isolation.level=read_committed'])).length).toBe(4 * batches);
-      await runToEnd(stages.downstream(stageCheckpoint(cp, 1)));
-      const plain = await windowedRows(plainOut);
-      expect(plain.length).toBeGreaterThan(100);
-      expect(await windowedRows(out)).toEqual(plain);
+      expect((await kcatRecords(front.bootstrap, r.stages.topic, ['-X', 'isolation.level=read_uncommitted'])).length).toBe(4 * r.batches + 4);
+      expect((await kcatRecords(front.bootstrap, r.stages.topic, ['-X', 'isolation.level=read_committed'])).length).toBe(4 * r.batches);
+      await downstreamEqualsPlain(r);
     } finally { await front.stop(); }
   }, TEST_TIMEOUT_MS);
 
@@ -230,16 +228,7 @@ describe.skipIf(!haveKcat())('a stateful query cut at its shuffle, both stages i
     }
     const want = await windowedRows(plainOut);
     // Independently: every (10 s window, k) that ends by the final watermark (max event time - 70 s), with all its rows.
-    const finalWatermark = rows[rows.length - 1]!.ts - 70_000;
-    const whole = new Map<string, { start: number; k: string; count: number }>();
-    for (const e of rows) {
-      const start = e.ts - ((e.ts - BASE) % 10_000);
-      if (start + 10_000 > finalWatermark) continue;
-      const w = whole.get(`${start}|${e.k}`) ?? { start, k: e.k, count: 0 };
-      w.count++;
-      whole.set(`${start}|${e.k}`, w);
-    }
-    expect(want).toEqual([...whole.values()].sort((a, b) => a.start - b.start || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0)));
+    expect(want).toEqual(closedWindows(rows, 70_000));
     expect(want.length).toBeGreaterThan(100);
     expect(down.recentProgress.filter((p) => p.numInputRows > 0).length).toBeGreaterThan(1);
     expect(await windowedRows(out)).toEqual(want);

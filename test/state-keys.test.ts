@@ -98,3 +98,16 @@ describe('state key hashes (state/key-hash.ts)', () => {
     }
   });
 });
+
+describe('number key columns (state/key-columns.ts)', () => {
+  it('a long key reads and writes as a number, like a double or timestamp key; null is NaN', async () => {
+    const { NumberKeys } = await import('../src/state/key-columns.ts');
+    for (const type of [T.long, T.double, T.timestamp]) {
+      const k = new NumberKeys(type);
+      k.reserve(4);
+      k.setNumber(0, 1_704_067_200_000);
+      k.setNumber(1, -7);
+      expect([k.number(0), k.number(1), k.number(2)]).toEqual([1_704_067_200_000, -7, NaN]);
+    }
+  });
+});

@@ -100,6 +100,28 @@ describe('stream-static hash join (planJoin + kernel)', () => {
       .toEqual([{ id: 1, name: 'zoë', v: 1n }, { id: 2, name: 'zoe', v: 2n }]);
   });
 
+  it('one string key (the bytes index): chains in right-row order, null and empty keys, prefixes, 3000 keys', () => {
+    // The right side: keys k0..k2999, each twice for every tenth, plus '', 'k1' again, a null key.
+    const rightRows: { key: string | null; r: number }[] = [];
+    for (let i = 0; i < 3000; i++) { rightRows.push({ key: `k${i}`, r: i }); if (i % 10 === 0) rightRows.push({ key: `k${i}`, r: 10000 + i }); }
+    rightRows.push({ key: '', r: 5000 }, { key: null, r: 6000 }, { key: 'k1', r: 7000 });
+    const right = createDataFrame(session, rightRows, T.struct({ key: T.string, r: T.int }));
+    const probes: (string | null)[] = ['k0', 'k1', 'k', 'k10', 'k100', 'k1000', 'k3000', '', null, 'K1', 'k2999', 'k01', 'zoë'];
+    for (let i = 0; i < 500; i++) probes.push(`k${(i * 7919) % 3100}`);
+    const leftSchema = T.struct({ key: T.string, n: T.int });
+    const leftRows = probes.map((key, n) => ({ key, n }));
+    for (const how of ['inner', 'left'] as const) {
+      const want: unknown[][] = [];
+      leftRows.forEach((l) => {
+        const m = rightRows.filter((x) => l.key !== null && x.key === l.key);
+        if (m.length) for (const x of m) want.push([l.n, x.r]); else if (how === 'left') want.push([l.n, null]);
+      });
+      const { rows } = join(leftSchema, right, 'key', how, [leftRows.slice(0, 200), leftRows.slice(200)]);
+      expect(rows.map((r) => [r.n, r.r])).toEqual(want);
+      expect(want.length).toBeGreaterThan(400);
+    }
+  });
+
   it('an empty right side: inner gives nothing, left gives nulls', () => {
     const empty = createDataFrame(session, [], campaignSchema);
     expect(join(clicks, empty, 'ad_id', 'inner', [clickRows]).rows).toEqual([]);

@@ -17,8 +17,9 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { produce, startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { duckQuery } from './support/duck.ts';
-import { runQueryChild, type ChildRunOptions, type ChildResult, describeRun, lastCommittedBatch } from './support/query-child.ts';
+import { runQueryChild, type ChildRunOptions, type ChildResult, lastCommittedBatch } from './support/query-child.ts';
 import { tmpDir } from './support/tmp.ts';
+import { crashInStages } from './support/crash-stages.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/tws-query.ts', import.meta.url));
@@ -69,48 +70,14 @@ describe('transformWithState crash recovery', () => {
       expect(new Set(got.map((s) => s.split('|').slice(0, 2).join('|'))).size, `${where}: a session twice`).toBe(got.length);
       expect(got.filter((s) => !s.endsWith(`|${BURST}`)), `${where}: a session without all its events`).toEqual([]);
     };
-    const crash = async (phase: string, batchId: number) => {
-      const r = await run({ crashAt: `${phase}:${batchId}` });
-      expect(r.signal, `kill at ${phase}:${batchId}: ${describeRun(r)}`).toBe('SIGKILL');
-      await noDuplicate(`after the kill at ${phase}:${batchId}`);
-    };
-    const clean = async (where: string) => {
-      const r = await run();
-      expect(r.code, `${where}: ${describeRun(r)}`).toBe(0);
+    const checkOutput = async (where: string) => {
       const want = expected();
       expect(want.length).toBeGreaterThan(0);
       expect(await sessions(), `${where}: every closed session once`).toEqual(want);
-      return r;
     };
-
-    // Stage 1: batch 0 of a new checkpoint, then a batch killed before its commit and again inside the re-run's sink.
-    let c = await lastCommittedBatch(cp);
-    let dataBatches = await produceStage();
-    await crash('afterOffsetLog', 0);
-    await crash('beforeCommit', 2);
-    await crash('beforeSink', 2);
-    const first = await clean('stage 1 restart');
-    expect(first.progress[0]!.batchId, 'the restart re-runs batch 2 first').toBe(2);
-    expect(first.progress.at(-1), 'the run ends with a no-data batch, where timers fire').toMatchObject({ batchId: c + dataBatches + 1, numInputRows: 0 });
-
-    // Stage 2: a kill after a commit, then in the no-data batch (its timers fire again on the re-run, once).
-    c = await lastCommittedBatch(cp);
-    dataBatches = await produceStage();
-    await crash('afterCommit', c + 2);
-    await crash('beforeCommit', c + dataBatches + 1);
-    const second = await clean('stage 2 restart');
-    expect(second.progress[0]!.batchId, 'the restart re-runs the no-data batch').toBe(c + dataBatches + 1);
-    expect(second.progress[0]!.numInputRows).toBe(0);
+    const { second, last } = await crashInStages({ checkpoint: cp, run, produceStage, noDuplicate, checkOutput });
+    // Stage 2's restart re-ran the no-data batch: its timers fired again on the re-run, once.
     expect(second.progress[0]!.timers).toBeGreaterThan(0);
-
-    // Stage 3: random kills by the parent, then to the end.
-    await produceStage();
-    for (const n of [1, 3]) {
-      const r = await run({ killAfterProgress: { n, delayMs: 20 } });
-      if (r.killedByParent) expect(r.signal, describeRun(r)).toBe('SIGKILL'); else expect(r.code, describeRun(r)).toBe(0);
-      await noDuplicate(`after a random kill (progress #${n})`);
-    }
-    const last = await clean('stage 3 end');
     expect(last.progress.filter((p) => p.dropped !== 0), 'no row was late').toEqual([]);
     // Only open sessions remain, each as 9 state rows: the list's header and 5 ids, the start, the
     // timer's value and the timer itself. Closed ones left nothing behind.

@@ -2,7 +2,8 @@
 // scale-out worker: this process runs worker A of a stateless query (Kafka, 4 partitions -> Parquet) in
 // the query's Kafka group with its UI; a second worker B (test/fixtures/scale-out-query.ts, a child
 // process) joins the group. A's /api/group first shows the 4 tasks it was given, each with its batch and
-// lag, then the rebalance that moved two of them to B; /group shows the same as a page.
+// lag, then the rebalance that moved two of them to B, and B as the owner of those two (the group's
+// SyncGroup table); /group shows the same as a page.
 // The second case reads the same view to show that a worker waiting for a task's lease still rejoins
 // the group when it rebalances (src/runtime/scale-out/worker.ts, openGained).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +71,9 @@ describe('web UI group view', () => {
       const first = await until(q, topic, 'worker A owns every task, caught up', (g) => g.owned.length === 4 && g.owned.every((o) => o.batchId !== null && o.offsetsBehind === 0)
         && g.owned.reduce((a, o) => a + o.batchId!, 0) >= 4);
       expect(first.owned.map((o) => o.task)).toEqual(TASKS);
+      // The owners table (the generation's SyncGroup table): A alone, with every task.
+      expect(first.members).toHaveLength(1);
+      expect(first.members[0]).toMatchObject({ self: true, tasks: TASKS });
       expect(first.rebalances).toHaveLength(1);
       expect(first.rebalances[0]).toMatchObject({ generation: first.generation, gained: TASKS, lost: [] });
 
@@ -82,11 +86,19 @@ describe('web UI group view', () => {
       expect(moved.gained).toEqual([]);
       expect(Number.isNaN(Date.parse(moved.at))).toBe(false);
       expect(after.owned.map((o) => o.task)).toEqual(TASKS.filter((t) => !moved.lost.includes(t)));
+      // A's view shows B too, as the owner of the tasks A lost: every task has one owner.
+      const self = after.members.filter((m) => m.self), others = after.members.filter((m) => !m.self);
+      expect(self).toHaveLength(1);
+      expect(self[0]!.tasks).toEqual(after.owned.map((o) => o.task));
+      expect(others).toHaveLength(1);
+      expect(others[0]!.tasks).toEqual(moved.lost);
+      expect(others[0]!.memberId).not.toBe(self[0]!.memberId);
 
       const page = await (await fetch(new URL('group', q.uiUrl!))).text();
       expect(page).toContain(`generation ${after.generation}`);
       for (const o of after.owned) expect(page).toContain(`<tr><td>${o.task}</td><td>${o.batchId}</td><td>${o.offsetsBehind}</td></tr>`);
       expect(page).toContain(`<td>${moved.generation}</td><td></td><td>${moved.lost.join(' ')}</td></tr>`);
+      expect(page).toContain(`<tr><td>${others[0]!.memberId}</td><td>${others[0]!.host}</td><td>–</td><td>${moved.lost.join(' ')}</td></tr>`);
     } finally {
       child?.kill();
       await q.stop();

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Storage } from '../storage/storage-for.ts';
 import { joinPath } from '../storage/storage-for.ts';
-import { CheckpointError } from '../errors.ts';
+import { CheckpointError, LeaseHeldError } from '../errors.ts';
 import { type Checkpoint, numberedEntries } from './checkpoint.ts';
 
 const enc = new TextEncoder(), dec = new TextDecoder();
@@ -58,7 +58,7 @@ export class QueryLease {
     const record: LeaseRecord = { runId, host: hostname(), pid: process.pid, startedMs: now, renewedMs: now };
     if (!(await storage.create(generationPath(dir, g), enc.encode(JSON.stringify(record) + '\n')))) {
       const held = await readLease(storage, generationPath(dir, g));
-      throw held ? heldError(root, held, now) : new CheckpointError(`Another run took the lease of checkpoint ${root} at the same moment; stop it first, or use another checkpointLocation.`);
+      throw held ? heldError(root, held, now) : new LeaseHeldError(`Another run took the lease of checkpoint ${root} at the same moment; stop it first, or use another checkpointLocation.`);
     }
     // Generations before this one belong to runs that ended or died.
     for (const old of generations) await storage.remove(generationPath(dir, old)).catch(() => undefined);
@@ -116,9 +116,9 @@ function isHeld(l: LeaseRecord, now: number): boolean {
   return now - l.renewedMs < LEASE_EXPIRE_MS;
 }
 
-function heldError(checkpoint: string, l: LeaseRecord, now: number): CheckpointError {
+function heldError(checkpoint: string, l: LeaseRecord, now: number): LeaseHeldError {
   const where = l.host === hostname() ? `process ${l.pid} on this host` : `process ${l.pid} on host ${l.host}, lease renewed ${Math.max(0, Math.round((now - l.renewedMs) / 1000))} s ago`;
-  return new CheckpointError(`Checkpoint ${checkpoint} is in use by another run of this query (runId ${l.runId}, ${where}, started ${new Date(l.startedMs).toISOString()}). `
+  return new LeaseHeldError(`Checkpoint ${checkpoint} is in use by another run of this query (runId ${l.runId}, ${where}, started ${new Date(l.startedMs).toISOString()}). `
     + `Stop that run first${l.host === hostname() ? '' : `, or, if it died, start again after its lease expires (${LEASE_EXPIRE_MS / 1000} s after its last renewal)`}; `
     + `to run a second copy of the query, give it its own checkpointLocation and output path.`);
 }

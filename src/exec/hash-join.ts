@@ -4,6 +4,7 @@ import { isValid, makeBatch, type Batch } from '../data/batch.ts';
 import { nullColumn } from '../data/builders.ts';
 import { concatBatches } from '../data/concat.ts';
 import { take } from '../data/take.ts';
+import { BytesKeyIndex } from './bytes-key-index.ts';
 
 /**
  * How both sides of one join key are read so that equal SQL values give equal JS keys:
@@ -11,7 +12,8 @@ import { take } from '../data/take.ts';
  *    (Spark casts the long to double too). Map keys compare with SameValueZero, so
  *    NaN matches NaN and -0 matches 0, as in Spark's normalized join keys;
  *  - 'integer': int and long (also mixed): a JS number while exact, else the bigint;
- *  - 'bytes': string or binary, the latin1 text of the bytes, never decoded as UTF-8.
+ *  - 'bytes': string or binary, compared on their bytes, never decoded as UTF-8 (one such key
+ *    through BytesKeyIndex; in a composite key, the latin1 text of the bytes).
  */
 export type KeyDomain = 'number' | 'integer' | 'bytes';
 
@@ -91,12 +93,21 @@ interface BuildSide {
   /** Key -> first right row with that key; `next` chains the others in row order (-1 ends). */
   readonly head: Map<Key, number>;
   readonly next: Int32Array;
+  /** One string/binary key: the index by bytes that replaces `head` (no JS string per probed row). */
+  readonly bytes: BytesKeyIndex | null;
 }
+
+const isBytes = (t: DataType): boolean => t.kind === 'string' || t.kind === 'binary';
 
 function buildSide(spec: HashJoinSpec, rightSchema: Struct, right: readonly Batch[]): BuildSide {
   const nulls = makeBatch(rightSchema, rightSchema.fields.map((f) => nullColumn(f.type, 1)), 1);
   const rows = concatBatches(rightSchema, [...right.filter((b) => b.numRows > 0), nulls]);
   const n = rows.numRows - 1;
+  const [only] = spec.keyTypes;
+  if (spec.rightKeys.length === 1 && only!.domain === 'bytes' && isBytes(only!.left) && isBytes(only!.right)) {
+    const bytes = new BytesKeyIndex(rows.columns[spec.rightKeys[0]!]!, n);
+    return { rows, nullRow: n, head: new Map(), next: bytes.next, bytes };
+  }
   const key = rowKeyReader(rows, spec.rightKeys, spec.keyTypes.map((t) => t.right), spec.keyTypes.map((t) => t.domain));
   const head = new Map<Key, number>();
   const next = new Int32Array(n);
@@ -108,20 +119,34 @@ function buildSide(spec: HashJoinSpec, rightSchema: Struct, right: readonly Batc
     next[r] = h === undefined ? -1 : h;
     head.set(k, r);
   }
-  return { rows, nullRow: n, head, next };
+  return { rows, nullRow: n, head, next, bytes: null };
+}
+
+/** The first right row matching left row i, or -1: through the Map index. */
+function mapFirst(key: (i: number) => Key | null, head: Map<Key, number>): (i: number) => number {
+  return (i) => {
+    const kv = key(i);
+    const r = kv === null ? undefined : head.get(kv);
+    return r === undefined ? -1 : r;
+  };
+}
+
+/** The same through the bytes index, reading the left key column's bytes in place. */
+function bytesFirst(d: A.Data, index: BytesKeyIndex): (i: number) => number {
+  const v = d.values as Uint8Array, o = d.valueOffsets as Int32Array, nulls = d.nullCount > 0;
+  return (i) => (nulls && !isValid(d, i) ? -1 : index.find(v, o[i]!, o[i + 1]!));
 }
 
 /** (left row, right row) per output row. */
 interface Pairs { readonly left: Int32Array; readonly right: Int32Array }
 
 /** Every left row's matches, in left-row order then right-row order; `unmatched` (or -1 to drop) for rows without one. */
-function probe(n: number, key: (i: number) => Key | null, head: Map<Key, number>, next: Int32Array, unmatched: number): Pairs {
+function probe(n: number, first: (i: number) => number, next: Int32Array, unmatched: number): Pairs {
   let left = new Int32Array(n + 16), right = new Int32Array(n + 16);
   let k = 0;
   for (let i = 0; i < n; i++) {
-    const kv = key(i);
-    let r = kv === null ? undefined : head.get(kv);
-    if (r === undefined) {
+    let r = first(i);
+    if (r < 0) {
       if (unmatched < 0) continue;
       r = unmatched;
     }
@@ -151,9 +176,9 @@ export function hashJoin(spec: HashJoinSpec, rightSchema: Struct, right: () => r
   const leftTypes = spec.keyTypes.map((t) => t.left), domains = spec.keyTypes.map((t) => t.domain);
   return (b) => {
     side ??= buildSide(spec, rightSchema, right());
-    const { head, next, nullRow, rows } = side;
-    const key = rowKeyReader(b, spec.leftKeys, leftTypes, domains);
-    const { left: li, right: ri } = probe(b.numRows, key, head, next, spec.how === 'left' ? nullRow : -1);
+    const { head, next, nullRow, rows, bytes } = side;
+    const { left: li, right: ri } = probe(b.numRows, bytes ? bytesFirst(b.columns[spec.leftKeys[0]!]!, bytes) : mapFirst(rowKeyReader(b, spec.leftKeys, leftTypes, domains), head),
+      next, spec.how === 'left' ? nullRow : -1);
     const n = li.length;
     // One match per row in order (a lookup-table join, the usual case): the left columns stand as they are.
     const identity = n === b.numRows && isIdentity(li);

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { KafkaSecurityError } from '../errors.ts';
 import type { BatchProducer } from './record-batch.ts';
 import { type KafkaBroker, type KafkaClient, type KafkaCluster, sendRaw } from './kafka-client.ts';
 
@@ -77,6 +78,24 @@ const COORDINATOR_MOVED = new Set(['NOT_COORDINATOR', 'NOT_COORDINATOR_FOR_GROUP
 const BUSY = new Set(['CONCURRENT_TRANSACTIONS', 'COORDINATOR_LOAD_IN_PROGRESS', 'GROUP_LOAD_IN_PROGRESS', 'REQUEST_TIMED_OUT']);
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
 const isConnectionError = (e: unknown): boolean => /KafkaJS(Connection|RequestTimeout|ConnectionClosed)/.test((e as Error)?.name ?? '');
+/**
+ * The coordinator is to be looked up again: it moved or is not there yet, or its broker cannot be
+ * reached. kafkajs says so in three shapes besides an error code: its FindCoordinator lookup giving
+ * up ("Failed to find group coordinator", while the brokers come back from an outage), a connection
+ * error, and its own retrier's give-up wrapping one of these (measured on the test broker: FindCoordinator
+ * answering 15, and the broker down 3 s, each failed AddPartitionsToTxn at once before this).
+ */
+function coordinatorLost(e: unknown): boolean {
+  const x = e as { name?: string; cause?: unknown; originalError?: unknown };
+  if (COORDINATOR_MOVED.has(protocolType(e)) || isConnectionError(e) || x?.name === 'KafkaJSGroupCoordinatorNotFound') return true;
+  return x?.name === 'KafkaJSNumberOfRetriesExceeded' && coordinatorLost(x.originalError ?? x.cause);
+}
+
+/** A broker that cannot be reached now (an outage), as kafkajs says it, possibly wrapped by its own retrier. */
+function connectionLost(e: unknown): boolean {
+  const x = e as { name?: string; cause?: unknown; originalError?: unknown };
+  return isConnectionError(e) || (x?.name === 'KafkaJSNumberOfRetriesExceeded' && connectionLost(x.originalError ?? x.cause));
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const backoff = (attempt: number): Promise<void> => sleep(Math.min(1000, 50 * 2 ** attempt));
@@ -85,6 +104,8 @@ export class KafkaProducer {
   private id: ProducerIdentity | null = null;
   private readonly sequences = new Map<string, number>();
   private coordinator: KafkaBroker | null = null;
+  /** A coordinator request succeeded: the address is right, so a connection that fails later is an outage. */
+  private answered = false;
 
   constructor(private readonly client: KafkaClient, private readonly o: ProducerOptions) {}
 
@@ -138,8 +159,13 @@ export class KafkaProducer {
    */
   async produce(writes: readonly PartitionWrite[], afterRound?: () => void | Promise<void>): Promise<void> {
     const id = this.current(), transactional = this.o.transactionalId !== null;
-    interface Queue { w: PartitionWrite; key: string; next: number; pending: Buffer | null; attempts: number }
-    const queues: Queue[] = writes.filter((w) => w.chunks.length).map((w) => ({ w, key: `${w.topic}\u0000${w.partition}`, next: 0, pending: null, attempts: 0 }));
+    interface Queue { w: PartitionWrite; key: string; next: number; pending: Buffer | null; attempts: number; failingSince: number | null }
+    const queues: Queue[] = writes.filter((w) => w.chunks.length).map((w) => ({ w, key: `${w.topic}\u0000${w.partition}`, next: 0, pending: null, attempts: 0, failingSince: null }));
+    // A chunk that keeps failing with a retriable error is given up after ATTEMPTS tries and the request timeout, whichever is later (an outage).
+    const spent = (q: Queue): boolean => {
+      q.failingSince ??= Date.now();
+      return this.outOfTime(q.attempts++, q.failingSince);
+    };
     const cluster = await this.client.connectedCluster();
     let round = 0;
     while (queues.some((q) => q.next < q.w.chunks.length)) {
@@ -149,7 +175,7 @@ export class KafkaProducer {
         if (q.next >= q.w.chunks.length) continue;
         const leader = Object.keys(cluster.findLeaderForPartitions(q.w.topic, [q.w.partition]))[0];
         if (leader === undefined) {
-          if (++q.attempts >= ATTEMPTS) throw new ProduceError(q.w.topic, q.w.partition, q.next, 5, 'LEADER_NOT_AVAILABLE', `no leader for topic '${q.w.topic}' partition ${q.w.partition}`);
+          if (spent(q)) throw new ProduceError(q.w.topic, q.w.partition, q.next, 5, 'LEADER_NOT_AVAILABLE', `no leader for topic '${q.w.topic}' partition ${q.w.partition}`);
           stale = true;
           continue;
         }
@@ -177,7 +203,7 @@ export class KafkaProducer {
           answer = await this.sendProduce(broker, batch.map((q) => ({ topic: q.w.topic, partition: q.w.partition, records: q.pending! })));
         } catch (e) {
           if (!isConnectionError(e)) throw e;
-          for (const q of batch) if (++q.attempts >= ATTEMPTS) throw new ProduceError(q.w.topic, q.w.partition, q.next, -1, 'NETWORK', (e as Error).message);
+          for (const q of batch) if (spent(q)) throw new ProduceError(q.w.topic, q.w.partition, q.next, -1, 'NETWORK', (e as Error).message);
           stale = true;
           return;
         }
@@ -186,8 +212,8 @@ export class KafkaProducer {
           if (!q) continue;
           if (p.errorCode === 0 || p.errorCode === ERR.DUPLICATE_SEQUENCE_NUMBER) {
             this.sequences.set(q.key, (this.sequences.get(q.key) ?? 0) + q.w.chunks[q.next]!.count);
-            q.next++; q.pending = null; q.attempts = 0;
-          } else if (RETRIABLE.has(p.errorCode) && ++q.attempts < ATTEMPTS) {
+            q.next++; q.pending = null; q.attempts = 0; q.failingSince = null;
+          } else if (RETRIABLE.has(p.errorCode) && !spent(q)) {
             stale = true;
           } else {
             throw new ProduceError(q.w.topic, q.w.partition, q.next, p.errorCode, kafkaErrorName(p.errorCode),
@@ -210,20 +236,69 @@ export class KafkaProducer {
     return this.coordinator;
   }
 
-  /** A coordinator request, sent again while the coordinator moves, loads or is busy ending the previous transaction. */
-  private async coordinated<T>(what: string, fn: (cluster: KafkaCluster) => Promise<T>): Promise<T> {
+  /** A retried request gives up after ATTEMPTS tries and the request timeout, whichever is later (an outage shorter than it costs a wait). */
+  private outOfTime(attempt: number, started: number): boolean {
+    return attempt + 1 >= ATTEMPTS && Date.now() - started >= this.o.requestTimeoutMs;
+  }
+
+  private waited(started: number): string {
+    return `; retried for ${Date.now() - started} ms, the request timeout (kafka.request.timeout.ms ${this.o.requestTimeoutMs})`;
+  }
+
+  /**
+   * A request that is not the coordinator's (the sink's Metadata lookup before a transaction), with
+   * the same outage rule: once this producer has been answered, a lost connection is waited out with
+   * backoff for at least ATTEMPTS tries and the request timeout, as the coordinator's requests are.
+   */
+  async outageRetried<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const started = Date.now();
     for (let attempt = 0; ; attempt++) {
-      const cluster = await this.client.connectedCluster();
       try {
-        return await fn(cluster);
+        return await fn();
       } catch (e) {
-        const type = protocolType(e);
-        const moved = COORDINATOR_MOVED.has(type) || isConnectionError(e);
-        if (attempt + 1 >= ATTEMPTS || (!moved && !BUSY.has(type))) {
-          if (e instanceof Error && !e.message.includes(what)) e.message = `${what}: ${e.message}${type && !e.message.includes(type) ? ` (${type})` : ''}`;
+        const outOfTime = this.outOfTime(attempt, started);
+        if (!this.answered || outOfTime || !connectionLost(e)) {
+          if (outOfTime && e instanceof Error && !e.message.includes(what)) e.message = `${what}: ${e.message}${this.waited(started)}`;
           throw e;
         }
-        if (moved) this.coordinator = null;
+        await backoff(attempt);
+      }
+    }
+  }
+
+  /**
+   * A coordinator request, sent again while the coordinator moves, loads, is unreachable or is busy
+   * ending the previous transaction: as Kafka's Java producer (TransactionManager) retries these
+   * errors with backoff, here within the request timeout (at least ATTEMPTS tries), so a broker outage
+   * shorter than it costs a wait, not the batch.
+   */
+  private async coordinated<T>(what: string, fn: (cluster: KafkaCluster) => Promise<T>): Promise<T> {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      let cluster: KafkaCluster;
+      try {
+        cluster = await this.client.connectedCluster();
+      } catch (e) {
+        // Never answered: a wrong address fails at once (its message names it); once answered, an outage is waited out.
+        if (!this.answered || e instanceof KafkaSecurityError || this.outOfTime(attempt, started)) throw e;
+        await backoff(attempt);
+        continue;
+      }
+      try {
+        const r = await fn(cluster);
+        this.answered = true;
+        return r;
+      } catch (e) {
+        const type = protocolType(e);
+        const lost = coordinatorLost(e);
+        const outOfTime = this.outOfTime(attempt, started);
+        if (outOfTime || (!lost && !BUSY.has(type))) {
+          if (e instanceof Error && !e.message.includes(what)) {
+            e.message = `${what}: ${e.message}${type && !e.message.includes(type) ? ` (${type})` : ''}${outOfTime ? this.waited(started) : ''}`;
+          }
+          throw e;
+        }
+        if (lost) this.coordinator = null;
         await backoff(attempt);
       }
     }

@@ -1,6 +1,6 @@
 import type { Struct } from '../data/types.ts';
 import type { Batch } from '../data/batch.ts';
-import type { SourceProvider } from '../sources/source.ts';
+import type { ReadColumns, SourceProvider } from '../sources/source.ts';
 import type { AggExpr, Expr } from './expr.ts';
 import type { TransformWithStateSpec } from '../exec/transform-with-state/transform-with-state.ts';
 
@@ -9,7 +9,7 @@ export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'leftsemi';
 
 /** What the user asked for, before analysis: no types are known here except a source's schema. */
 export type LogicalPlan =
-  | { readonly kind: 'source'; readonly provider: SourceProvider; readonly options: ReadonlyMap<string, string>; readonly schema: Struct }
+  | { readonly kind: 'source'; readonly provider: SourceProvider; readonly options: ReadonlyMap<string, string>; readonly schema: Struct; readonly readColumns?: ReadColumns }
   /** A bounded table already in memory (createDataFrame, read.parquet, read.json). */
   | { readonly kind: 'static'; readonly schema: Struct; readonly batches: readonly Batch[]; readonly description: string }
   | { readonly kind: 'project'; readonly child: LogicalPlan; readonly exprs: readonly Expr[] }

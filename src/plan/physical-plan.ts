@@ -2,7 +2,7 @@ import type { Struct } from '../data/types.ts';
 import type { Batch } from '../data/batch.ts';
 import type { EvalContext } from '../exec/compiled-expr.ts';
 import type { StatefulOperator } from '../exec/stateful.ts';
-import type { SourceProvider } from '../sources/source.ts';
+import type { ReadColumns, SourceProvider } from '../sources/source.ts';
 
 export type ChunkOperator = (b: Batch, ctx: EvalContext) => Batch;
 
@@ -55,7 +55,7 @@ export interface StageTraits {
  * SPARK-40925: dedup -> aggregate, aggregate -> aggregate, join -> aggregate).
  */
 export interface PhysicalPlan {
-  readonly sources: readonly { readonly provider: SourceProvider; readonly options: ReadonlyMap<string, string> }[];
+  readonly sources: readonly { readonly provider: SourceProvider; readonly options: ReadonlyMap<string, string>; readonly readColumns?: ReadColumns }[];
   readonly schema: Struct;
   /**
    * Per source (same order as `sources`), the operators a chunk of that source goes through

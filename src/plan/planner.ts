@@ -23,7 +23,7 @@ const colRef = (name: string): Expr => ({ op: 'col', name });
 export function planQuery(p: LogicalPlan): PhysicalPlan {
   switch (p.kind) {
     case 'source':
-      return { sources: [{ provider: p.provider, options: p.options }], schema: p.schema, operators: [], stages: [], watermarks: [] };
+      return { sources: [{ provider: p.provider, options: p.options, readColumns: p.readColumns }], schema: p.schema, operators: [], stages: [], watermarks: [] };
     case 'static':
       return planStatic(p);
     case 'project':

@@ -3,6 +3,7 @@ import { sameType } from '../data/types.ts';
 import { newEvalContext } from '../exec/compiled-expr.ts';
 import { StateStore } from '../state/state-store.ts';
 import { Spill } from '../state/spill/spill.ts';
+import { ABORTED, untilAborted } from '../util/until-aborted.ts';
 import type { OutputMode } from '../sinks/sink.ts';
 import { checkOperatorMetadata, readOperatorMetadata } from '../checkpoint/operator-metadata.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
@@ -51,6 +52,12 @@ export interface ExecutionConfig {
   readonly leaseLost?: () => string | null;
   readonly onProgress: (p: StreamingQueryProgress) => void;
   readonly onIdle: () => void;
+  /**
+   * A stop gives up a batch still in its read phase (unlessStopped below) instead of waiting for it:
+   * a scale-out task's, whose lease the task's new owner waits for. A plain query's stop lets the
+   * batch finish, as before.
+   */
+  readonly stopAbandonsReads?: boolean;
   /** Test hook: called at named points of a batch (crash tests kill the process there). */
   readonly onPhase?: (phase: string, batchId: number) => void | Promise<void>;
 }
@@ -61,6 +68,22 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((r
   function done(): void { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); }
   signal.addEventListener('abort', done);
 });
+
+/**
+ * A stop during a batch's read phase (planning its offsets, reading its input): the batch is left
+ * as a crash would leave it (offsets/N written, re-run by the next run with the same ranges) rather
+ * than waited for. Only reads are given up this way: nothing of the batch has reached the sink or
+ * the state, and the read still in flight writes nothing. A scale-out task that lost its partition
+ * must let its lease go promptly (docs/design/scale-out.md): a read waiting on an unhealthy broker
+ * (a fetch retried within fetchOffset.retryTimeoutMs) held the lease past the gaining worker's wait.
+ */
+const ABANDONED: unique symbol = Symbol('batch read abandoned on stop');
+
+async function unlessStopped<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  const r = await untilAborted(p, signal);
+  if (r === ABORTED) throw ABANDONED;
+  return r;
+}
 
 /**
  * Until the clock reads atMs. In steps of at most a minute: setTimeout fires at once past 2^31 ms
@@ -155,12 +178,18 @@ export class MicroBatchExecution {
   /** trigger({ cron }): when the next tick's drain starts (ms since the epoch); null otherwise. */
   nextTriggerMs: number | null = null;
 
+  /** What gives up a batch's reads (stopAbandonsReads): the stop's signal, or one that never fires. */
+  private readStop: AbortSignal = new AbortController().signal;
+
   /** The loop, then the state's background work: a stop waits for a snapshot in flight to be sealed. */
   async run(signal: AbortSignal): Promise<void> {
+    if (this.c.stopAbandonsReads) this.readStop = signal;
     try {
       await this.runLoop(signal);
       await this.purging;
       this.throwPurgeFailure();
+    } catch (e) {
+      if (e !== ABANDONED) throw e;
     } finally {
       await this.purging;
       await Promise.all(this.stores.map((s) => s.flush()));
@@ -252,9 +281,9 @@ export class MicroBatchExecution {
       const started = Date.now();
       this.status = { message: `Getting offsets from ${c.sources.map((x) => x.description).join(', ')}`, isDataAvailable: this.status.isDataAvailable, isTriggerActive: true };
       // Waiting for a prefetch counts as latestOffset: it is where that batch was planned.
-      const pre = await timer.time('latestOffset', () => this.takePrefetch());
-      const ends = pre?.ends ?? await timer.time('latestOffset', () => Promise.all(c.sources.map((s, i) =>
-        s.latestOffset(this.committed[i], c.trigger.kind === 'once' ? 'all' : 'default', target?.[i]))));
+      const pre = await timer.time('latestOffset', () => unlessStopped(this.takePrefetch(), this.readStop));
+      const ends = pre?.ends ?? await timer.time('latestOffset', () => unlessStopped(Promise.all(c.sources.map((s, i) =>
+        s.latestOffset(this.committed[i], c.trigger.kind === 'once' ? 'all' : 'default', target?.[i]))), this.readStop));
       const hasData = ends.some((e, i) => !c.sources[i]!.sameOffset(e, this.committed[i]));
       // Spark's no-data batch (shouldRunAnotherBatch): the watermark moved past the last batch's, whatever
       // the state holds, so progress and batch ids match Spark's and W(N-1) keeps up for late rows.
@@ -350,12 +379,13 @@ export class MicroBatchExecution {
     for (let i = 0; i < c.sources.length; i++) {
       const branch = plan.perSource?.[i] ?? [];
       const into = pending[plan.sourceStageOf?.[i] ?? 0], side = plan.firstStageInputOf?.[i] ?? 0;
-      const r = await readInput(c.sources[i]!, this.committed[i], seq.offsets[i], (chunk) => {
+      const r = await unlessStopped(readInput(c.sources[i]!, this.committed[i], seq.offsets[i], (chunk) => {
+        if (this.readStop.aborted) return; // given up (unlessStopped): its rows go nowhere
         for (const o of branch) chunk = o(chunk, ctx);
         for (const o of plan.operators) chunk = o(chunk, ctx);
         if (chunk.numRows === 0) return;
         if (into) { into.rows.push(chunk); into.inputOf.push(side); } else output.push(chunk);
-      }, input?.prefetched?.[i]);
+      }, input?.prefetched?.[i]), this.readStop);
       inputRows.push(r.rows);
       getBatchMs += r.readMs;
       processMs += r.applyMs;

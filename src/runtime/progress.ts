@@ -53,6 +53,17 @@ export interface WorkerTasks {
   readonly generation: number;
   /** Each task the worker owns, in task order: its last batch run by this worker, and how far its input lags behind. */
   readonly owned: readonly { readonly task: string; readonly batchId: number | null; readonly offsetsBehind: number | null }[];
+  /** In a group: every member of the generation and its tasks, this worker (`self`) included; absent for a fixed split. */
+  readonly members?: readonly GroupOwner[];
+}
+
+/** One member of a scale-out worker's group, as its generation's SyncGroup table gave it. */
+export interface GroupOwner {
+  readonly memberId: string;
+  readonly host: string;
+  readonly uiPort?: number;
+  readonly tasks: readonly string[];
+  readonly self: boolean;
 }
 
 /** Times the phases of one trigger, by Spark's names (latestOffset, walCommit, getBatch, addBatch, ...). */

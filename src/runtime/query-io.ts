@@ -48,7 +48,7 @@ export async function openQueryIo(o: QueryIoOptions): Promise<QueryIo> {
     await o.beforeSources?.();
     const resuming = await Promise.all(o.plan.sources.map((_, i) => storage.exists(checkpoint.sourceStartPath(i))));
     sources = o.plan.sources.map((s, i) => s.provider.create({
-      ...(o.sourceOptions?.(i, s.options) ?? { options: s.options }), metadataPath: checkpoint.sourceDir(i), resuming: resuming[i]!,
+      ...(o.sourceOptions?.(i, s.options) ?? { options: s.options }), metadataPath: checkpoint.sourceDir(i), resuming: resuming[i]!, readColumns: s.readColumns,
     }));
   } catch (e) {
     await closeSinks();

@@ -69,7 +69,16 @@ export interface SourceOptions {
    * scale-out worker's tasks (runtime/scale-out/task-run.ts), each with its own source.
    */
   readonly shareClients?: boolean;
+  /**
+   * The columns the query reads (plan/prune-from-json.ts), for a provider with `readsColumns`:
+   * per top-level column 'all' or the struct fields read. Undefined: all. The source may leave
+   * the others null (it need not make what no one reads).
+   */
+  readonly readColumns?: ReadColumns;
 }
+
+/** Per top-level column read, 'all' or the names of the struct fields read. */
+export type ReadColumns = ReadonlyMap<string, 'all' | ReadonlySet<string>>;
 
 /**
  * What scale-out (docs/design/scale-out.md) needs of a partitioned source: task `0_<p>` reads
@@ -92,6 +101,8 @@ export interface SourceProvider {
   readonly options: readonly string[];
   /** Present when the source can be split into scale-out tasks by partition. */
   readonly partitioned?: PartitionedInput;
+  /** The source makes only the columns in SourceOptions.readColumns: the planner passes them. */
+  readonly readsColumns?: boolean;
   /** The schema, known without connecting (checked at load()). */
   schema(opts: SourceOptions): Struct;
   create(opts: SourceOptions): Source;

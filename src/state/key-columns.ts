@@ -24,13 +24,21 @@ export class NumberKeys {
   cell(slot: number): Cell { return this.col.cell(slot); }
   setCell(slot: number, v: Cell): void { this.col.setCell(slot, v); }
   /** A number key's value without a cell (a window start); NaN for null. */
-  number(slot: number): number { return this.col.valid[slot] === 1 ? this.col.f[slot]! : NaN; }
-  setNumber(slot: number, v: number): void { this.col.valid[slot] = 1; this.col.f[slot] = v; }
+  number(slot: number): number {
+    const c = this.col;
+    if (c.valid[slot] !== 1) return NaN;
+    return c.holder === 'i64' ? Number(c.i[slot]!) : c.f[slot]!;
+  }
+  setNumber(slot: number, v: number): void {
+    const c = this.col;
+    c.valid[slot] = 1;
+    if (c.holder === 'i64') c.i[slot] = BigInt(v); else c.f[slot] = v;
+  }
 
   /** Set `slot` to row i of column k of `rows` (a column of this type). */
   setRow(slot: number, rows: BatchKeys, k: number, i: number): void {
     const c = this.col, d = rows.cols[k]!;
-    if (d.nullCount > 0 && !isValid(d, i)) { c.reset(slot); return; }
+    if (rows.nulls[k] && !isValid(d, i)) { c.reset(slot); return; }
     c.valid[slot] = 1;
     if (c.holder === 'i64') c.i[slot] = (d.values as BigInt64Array)[i]!;
     else c.f[slot] = rows.numbers(k)[i]!;
@@ -38,7 +46,7 @@ export class NumberKeys {
 
   equalsRow(slot: number, rows: BatchKeys, k: number, i: number): boolean {
     const c = this.col, d = rows.cols[k]!;
-    if (d.nullCount > 0 && !isValid(d, i)) return c.valid[slot] !== 1;
+    if (rows.nulls[k] && !isValid(d, i)) return c.valid[slot] !== 1;
     if (c.valid[slot] !== 1) return false;
     if (c.holder === 'i64') return c.i[slot] === (d.values as BigInt64Array)[i];
     return numbersEqual(c.f[slot]!, rows.numbers(k)[i]!);

@@ -54,6 +54,19 @@ export class NumberColumn {
     return c;
   }
 
+  /** Renumber: slot `order[j]` becomes slot j (`order` ascending), in arrays of `capacity` slots. */
+  compact(order: Int32Array, capacity: number): void {
+    const valid = new Uint8Array(capacity), f = this.holder === 'f64' ? new Float64Array(capacity) : this.f, i = this.holder === 'i64' ? new BigInt64Array(capacity) : this.i;
+    const src = this.holder === 'i64' ? words(this.i) : null, dst = this.holder === 'i64' ? words(i) : null;
+    for (let j = 0; j < order.length; j++) {
+      const s = order[j]!;
+      valid[j] = this.valid[s]!;
+      // Copied as two 32-bit words: reading a BigInt64Array element makes a BigInt.
+      if (dst) { dst[2 * j] = src![2 * s]!; dst[2 * j + 1] = src![2 * s + 1]!; } else f[j] = this.f[s]!;
+    }
+    this.valid = valid; this.f = f; this.i = i;
+  }
+
   clear(): void { this.valid = new Uint8Array(0); this.f = new Float64Array(0); this.i = new BigInt64Array(0); this.reserve(1024); }
 
   /** Null the value of `slot` (a new key). */

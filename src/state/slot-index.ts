@@ -40,6 +40,19 @@ export class SlotIndex {
     if (len > this.mask + 1) this.resize(len);
   }
 
+  /**
+   * Renumber: slot `order[j]` becomes slot j (`order` ascending, every slot in the index), with
+   * the table and hashOf sized for order.length: what a store does after a spill left most slots empty.
+   */
+  compact(order: Int32Array, capacity: number): void {
+    const old = this.hashOf;
+    this.hashOf = new Int32Array(capacity);
+    let len = 1024;
+    while (2 * order.length > len) len *= 2;
+    this.table = new Int32Array(2 * len); this.mask = len - 1;
+    for (let j = 0; j < order.length; j++) { const h = old[order[j]!]!; this.hashOf[j] = h; this.place(j + 1, h); }
+  }
+
   /** Remove `slot`, which must be in the index. */
   delete(slot: number): void {
     const t = this.table, m = this.mask;

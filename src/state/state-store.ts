@@ -77,9 +77,13 @@ export class StateStore {
   readonly values: Cell[][];
   /** The value columns held in typed arrays (null: held as cells in `values`). */
   readonly numbers: (NumberColumn | null)[];
-  /** 1 for a slot written since the last commit; `dirtyList` holds them (and may hold removed or repeated slots: check the flag). */
+  /**
+   * 1 for a slot written since the last commit; `dirtyList[0..dirtyLength)` holds them (and may
+   * hold removed or repeated slots: check the flag). Typed: a JS array pushed to 1M was a few % of a batch.
+   */
   private dirty = new Uint8Array(1024);
-  private dirtyList: number[] = [];
+  private dirtyList = new Int32Array(1024);
+  private dirtyLength = 0;
   private dirtyCount = 0;
   /**
    * Slots removed since the last commit, in order. A removed slot keeps its key columns and is
@@ -141,11 +145,11 @@ export class StateStore {
   }
 
   /** Key column k of `slots` as an Arrow column of its type. */
-  keyData(k: number, slots: readonly number[]): A.Data {
+  keyData(k: number, slots: ArrayLike<number>): A.Data {
     const c = this.keyCols[k];
     if (c) return c.gather(slots);
     const w = cellWriter(this.keyTypes[k]!, slots.length), col = this.keys[k]!;
-    for (const s of slots) w.push(col[s] ?? null);
+    for (let j = 0; j < slots.length; j++) w.push(col[slots[j]!] ?? null);
     return w.finish();
   }
 
@@ -216,6 +220,21 @@ export class StateStore {
     return this.spill ? this.readBack(rows, i, h, last) : -1;
   }
 
+  /**
+   * For each j < n, `out[j]` = the slot of row `idx[j]` of `rows` (with `last[j]` as its last key
+   * column when given, a window start), found (findRow) or made (insertRow) from its finished hash
+   * `hashes[j]`; each slot is marked dirty. One call for a batch's rows.
+   */
+  slotsOf(rows: BatchKeys, idx: Int32Array, hashes: Int32Array, last: Float64Array | null, n: number, out: Int32Array): void {
+    for (let j = 0; j < n; j++) {
+      const i = idx[j]!, h = hashes[j]!, l = last === null ? undefined : last[j]!;
+      let slot = this.findRow(rows, i, h, l);
+      if (slot < 0) slot = this.insertRow(rows, i, h, l);
+      else if (this.dirty[slot] !== 1) this.touch(slot);
+      out[j] = slot;
+    }
+  }
+
   private sameRow(rows: BatchKeys, i: number, s: number, last: number | undefined): boolean {
     const nk = rows.cols.length, cols = this.keyCols;
     for (let k = 0; k < nk; k++) {
@@ -225,7 +244,7 @@ export class StateStore {
     if (last === undefined) return true;
     const c = cols[nk];
     // Read in place: this runs once per row of a batch.
-    return c instanceof NumberKeys ? c.col.valid[s] === 1 && numbersEqual(c.col.f[s]!, last) : numbersEqual(this.keyNumber(nk, s), last);
+    return c instanceof NumberKeys && c.col.holder === 'f64' ? c.col.valid[s] === 1 && numbersEqual(c.col.f[s]!, last) : numbersEqual(this.keyNumber(nk, s), last);
   }
 
   /** A new slot for row i of `rows` (not in the store; see findRow), its key cells decoded; marked dirty. */
@@ -269,7 +288,8 @@ export class StateStore {
   touch(slot: number): void {
     if (this.dirty[slot] === 1) return;
     this.dirty[slot] = 1; this.dirtyCount++;
-    this.dirtyList.push(slot);
+    if (this.dirtyLength === this.dirtyList.length) { const l = new Int32Array(2 * this.dirtyLength); l.set(this.dirtyList); this.dirtyList = l; }
+    this.dirtyList[this.dirtyLength++] = slot;
     this.spill?.touched(slot);
   }
 
@@ -329,17 +349,20 @@ export class StateStore {
     return this.byString;
   }
 
-  /** The dirty slots, each once, in the order first written. */
-  private dirtySlots(): Int32Array {
+  /** The dirty slots, each once, in the order first written: what update mode outputs, without a loop over every slot. */
+  dirtySlots(): Int32Array {
     const out = new Int32Array(this.dirtyCount), seen = new Uint8Array(this.high), list = this.dirtyList, dirty = this.dirty;
     let n = 0;
-    for (let j = 0; j < list.length; j++) { const s = list[j]!; if (dirty[s] === 1 && seen[s] === 0) { seen[s] = 1; out[n++] = s; } }
+    for (let j = 0; j < this.dirtyLength; j++) { const s = list[j]!; if (dirty[s] === 1 && seen[s] === 0) { seen[s] = 1; out[n++] = s; } }
     return out.subarray(0, n);
   }
 
   private clearDirty(): void {
-    for (const s of this.dirtyList) this.dirty[s] = 0;
-    this.dirtyList = []; this.dirtyCount = 0;
+    const list = this.dirtyList, dirty = this.dirty;
+    for (let j = 0; j < this.dirtyLength; j++) dirty[list[j]!] = 0;
+    this.dirtyLength = 0; this.dirtyCount = 0;
+    // A 1M-key batch's list is not kept for a quiet stream's small ones.
+    if (list.length > 1 << 16) this.dirtyList = new Int32Array(1024);
     for (const s of this.gone) { this.isGone[s] = 0; this.release(s); }
     this.gone = []; this.goneIndexed = 0; if (this.goneIndex.size) this.goneIndex.clear();
     this.numRowsRemoved = 0;
@@ -359,7 +382,7 @@ export class StateStore {
     const delta = encodeStateRows(this.fileSchema(true), this.columns(), this.keys.length, this.dirtySlots(), this.removedSlots());
     await this.storage.write(joinPath(this.dir, stateFileName(version, 'delta')), sealStateFile(A.tableToIPC(delta, 'stream')));
     this.clearDirty();
-    if (this.spill) { this.spillCold(); this.spill.endBatch(); }
+    if (this.spill) { this.spillCold(); this.compactSlots(); this.spill.endBatch(); }
     this.version = version;
     if (version > 0 && version % this.snapshotInterval === 0) await this.snapshot(version);
   }
@@ -447,7 +470,7 @@ export class StateStore {
     this.generation++;
     this.index.clear(); this.byString = null; this.slotString = [];
     this.live = new Uint8Array(1024); this.dirty = new Uint8Array(1024); this.high = 0; this.free = [];
-    this.dirtyList = []; this.dirtyCount = 0; this.numRowsRemoved = 0;
+    this.dirtyList = new Int32Array(1024); this.dirtyLength = 0; this.dirtyCount = 0; this.numRowsRemoved = 0;
     this.gone = []; this.goneIndexed = 0; this.isGone = new Uint8Array(1024); this.goneIndex.clear();
     for (const c of [...this.keys, ...this.values]) c.length = 0;
     for (const c of this.numbers) c?.clear();
@@ -472,7 +495,7 @@ export class StateStore {
     }
     this.loading = false;
     this.clearDirty();
-    this.spill?.endBatch();
+    if (this.spill) { this.compactSlots(); this.spill.endBatch(); }
   }
 
   private async readFile(name: string, withDeleted: boolean): Promise<A.Table> {
@@ -604,7 +627,15 @@ export class StateStore {
     const fixed = this.index.table.byteLength + this.index.hashOf.byteLength + 2 * this.live.byteLength + 8 * this.free.length
       + this.numbers.reduce((n, c) => n + (c ? c.bytes() : 0), 0) + 8 * this.high * cellCols.length + sp.bytes();
     if (fixed + this.index.size * perRow <= sp.budget) return;
-    const keep = Math.max(0, Math.floor((0.75 * sp.budget - fixed) / perRow));
+    // What is kept is counted as it will be after compactSlots: arrays sized for the kept slots
+    // (flags 3, hash 4, epoch 4, index >= 16, 9 a typed value, 8 a cell pointer; 1.25x for room),
+    // plus the page index's ~16 bytes for each row spilled. Counted at the arrays' high-water
+    // size instead, a spill kept ~0.6M of 4.5M rows at 10M keys under 512 MB and spilled again
+    // at every commit after.
+    const perSlot = 1.25 * (27 + 9 * this.numbers.filter((c) => c).length + 8 * cellCols.length);
+    const compacted = Math.floor((0.75 * sp.budget - sp.bytes() - 16 * this.index.size) / (perRow + perSlot));
+    // At most half the slots stay, so that compactSlots runs after it.
+    const keep = Math.max(0, Math.min(compacted, Math.floor(this.high / 2)));
     const cold = sp.coldest(this.live, this.dirty, this.high, this.index.size - keep);
     const cols = this.columns(), schema = this.fileSchema(false), nk = this.keys.length, hashOf = this.index.hashOf, ok = sp.orderKey;
     for (let from = 0; from < cold.length; from += PAGE_ROWS * PAGES_PER_WRITE) {
@@ -620,6 +651,31 @@ export class StateStore {
       sp.write(pages);
       for (const s of group) this.dropSlot(s);
     }
+  }
+
+  /**
+   * After a spill, renumber the slots left in memory 0..n-1 and size every array kept by slot for
+   * them: otherwise they stay at the high-water mark of slots ever used (at 10M keys under 512 MB,
+   * ~4.5M slots, twice that in capacity: ~45 bytes a slot of flags, hashes, epochs, typed values and
+   * cell pointers, plus the free list, against ~0.6M rows left). Only between batches, with nothing
+   * dirty or removed; operators that index slots see `generation` move and rebuild (as after load).
+   * Typed key columns are not spilled (micro-batch-execution.ts), so a store with them never gets here.
+   */
+  private compactSlots(): void {
+    const n = this.index.size;
+    if (this.high <= 256 || 2 * n > this.high || this.keyCols.some((c) => c) || this.dirtyCount || this.gone.length) return;
+    const order = this.liveSlots(), cap = Math.max(1024, n + (n >> 2));
+    const move = (col: Cell[]): Cell[] => { const out = new Array<Cell>(n); for (let j = 0; j < n; j++) out[j] = col[order[j]!]!; return out; };
+    for (let k = 0; k < this.keys.length; k++) this.keys[k] = move(this.keys[k]!);
+    for (let v = 0; v < this.values.length; v++) { const nc = this.numbers[v]; if (nc) nc.compact(order, cap); else this.values[v] = move(this.values[v]!); }
+    this.index.compact(order, cap);
+    this.spill?.renumber(order, cap);
+    this.live = new Uint8Array(cap).fill(1, 0, n); this.dirty = new Uint8Array(cap); this.isGone = new Uint8Array(cap);
+    this.high = n; this.free = [];
+    this.dirtyList = new Int32Array(1024); this.dirtyLength = 0;
+    // The string Map (lookup/insert) names slots: rebuilt on its next use.
+    this.byString = null; this.slotString = [];
+    this.generation++;
   }
 
   /** Forget a slot whose row is now spilled (not a removal: no delta row). */

@@ -1,4 +1,4 @@
-import type { StreamingQueryProgress, WorkerTasks } from '../runtime/progress.ts';
+import type { GroupOwner, StreamingQueryProgress, WorkerTasks } from '../runtime/progress.ts';
 
 /** Rebalances kept per worker, newest last. */
 const RING = 50;
@@ -15,6 +15,8 @@ export interface Rebalance {
 export interface GroupSummary {
   readonly generation: number;
   readonly owned: WorkerTasks['owned'];
+  /** Every member of the generation and its tasks, as the group's SyncGroup table gave them (empty for a fixed split). */
+  readonly members: readonly GroupOwner[];
   readonly rebalances: readonly Rebalance[];
 }
 
@@ -26,6 +28,7 @@ export interface GroupSummary {
 export class GroupView {
   private generation: number | null = null;
   private owned: WorkerTasks['owned'] = [];
+  private members: readonly GroupOwner[] = [];
   private readonly rebalances: Rebalance[] = [];
 
   get seen(): boolean { return this.generation !== null; }
@@ -43,10 +46,11 @@ export class GroupView {
       this.generation = t.generation;
     }
     this.owned = t.owned;
+    this.members = t.members ?? [];
   }
 
   summary(): GroupSummary {
-    return { generation: this.generation ?? 0, owned: this.owned, rebalances: [...this.rebalances] };
+    return { generation: this.generation ?? 0, owned: this.owned, members: this.members, rebalances: [...this.rebalances] };
   }
 }
 
@@ -59,6 +63,10 @@ export function renderGroupPage(workers: readonly { name: string | null; id: str
 <h2>${esc(name ?? id)} — generation ${group.generation}</h2>
 <table><tr><th>task</th><th>batch</th><th>offsets behind</th></tr>
 ${group.owned.map((o) => `<tr>${cell(o.task)}${cell(o.batchId)}${cell(o.offsetsBehind)}</tr>`).join('\n')}
+</table>
+<h3>Owners</h3>
+<table><tr><th>member</th><th>host</th><th>UI port</th><th>tasks</th></tr>
+${group.members.map((m) => `<tr>${cell(m.memberId + (m.self ? ' (this worker)' : ''))}${cell(m.host)}${cell(m.uiPort)}${cell(m.tasks.join(' '))}</tr>`).join('\n')}
 </table>
 <h3>Rebalances</h3>
 <table><tr><th>time</th><th>generation</th><th>gained</th><th>lost</th></tr>

@@ -35,12 +35,11 @@ export interface QuerySpec {
 export function classifyExit(stderr: string): string {
   if (/already exists: another query is writing to this checkpoint/.test(stderr)) return 'refused: checkpoint in use';
   // The checkpoint lease (src/checkpoint/query-lease.ts) refuses a second run before it writes anything.
-  if (/is in use by another run of this query/.test(stderr) || /took the lease of checkpoint .* at the same moment/.test(stderr)) return 'refused: checkpoint lease held';
-  // The checkpoint's lease (src/checkpoint/query-lease.ts): a second run is refused at start.
-  if (/is in use by another run of this query|took the lease of checkpoint .* at the same moment/.test(stderr)) return 'refused: checkpoint in use';
+  if (/is in use by another run of this query|took the lease of checkpoint .* at the same moment/.test(stderr)) return 'refused: checkpoint lease held';
   if (/already holds batch \d+ written by another query/.test(stderr)) return 'refused: output owned by another query';
   if (/S3 \w+ failed .* after \d+ attempts?/s.test(stderr) || /sluice\.s3\.retryTimeoutMs/.test(stderr)) return 'S3 retry budget spent';
-  if (/Kafka .* failed \(servers/.test(stderr) || /Kafka returned no records/.test(stderr)) return 'Kafka retry budget spent';
+  // The source's and the sink's give-up after fetchOffset.retryTimeoutMs (src/kafka/kafka-retry.ts gaveUp): an outage longer than the budget.
+  if (/Kafka .* failed \(servers/.test(stderr) || /Kafka returned no records/.test(stderr) || /did not answer while .*and gives up/.test(stderr)) return 'Kafka retry budget spent';
   // A (re)start while the broker is down: the first connection fails fast by design (KafkaSource.retrying).
   if (/Cannot reach Kafka at /.test(stderr)) return 'Kafka unreachable at start';
   return 'other';

@@ -18,7 +18,7 @@ export interface GroupedAggregator {
   /** Fold input row `rows[j]` into slot `slots[j]` for every j < n, in order; `input` is null for count(*). */
   update(cols: readonly NumberColumn[], input: A.Data | null, rows: Int32Array, slots: Int32Array, n: number): void;
   /** The aggregate's values of `slots`, a column of its result type. */
-  result(cols: readonly NumberColumn[], slots: readonly number[]): A.Data;
+  result(cols: readonly NumberColumn[], slots: ArrayLike<number>): A.Data;
 }
 
 const LO = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;

@@ -4,7 +4,7 @@ import { AnalysisError } from '../../errors.ts';
 import { makeBatch, isValid, type Batch } from '../../data/batch.ts';
 import { takeBatch } from '../../data/take.ts';
 import { cellReader, cellWriter } from '../../data/cells.ts';
-import { BatchKeys, rowHash } from '../../state/key-hash.ts';
+import { BatchKeys, finish, hashNumber } from '../../state/key-hash.ts';
 import { isEvicted, isLate } from '../watermark-rule.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import type { NumberColumn, NumberHolder } from '../../state/number-column.ts';
@@ -14,7 +14,7 @@ import { newEvalContext, type EvalContext, type Bound } from '../compiled-expr.t
 import type { StatefulOperator, StatefulResult, WatermarkContext } from '../stateful.ts';
 import type { Aggregator } from './aggregators.ts';
 import { aggInputReader } from './agg-input.ts';
-import { slidingStarts, tumblingStart, windowColumn, windowType } from './window.ts';
+import { slidingStarts, tumblingStart, windowColumn, windowColumnAt, windowType } from './window.ts';
 
 export interface WindowKey { readonly name: string; readonly time: Bound; readonly kind: 'tumbling' | 'sliding'; readonly sizeMs: number; readonly slideMs: number }
 export interface PlainKey { readonly name: string; readonly bound: Bound }
@@ -117,57 +117,71 @@ export class HashAggregate implements StatefulOperator {
     const aggs = this.spec.aggs;
     // Aggregates over numbers update typed columns (grouped.ts) when the store holds theirs so.
     const numberCols = aggs.map((_, k) => this.numberColumns(store, k));
-    const starts: number[] = [];
-    // The groups this call meets, in the order met: groupOf[slot] is a slot's number (-1: not
-    // met yet). Slots are found once per row through the store's hash index, straight from the
-    // key columns (no key string, no cell per row), into a vector of (row, slot) pairs that each
-    // aggregate then folds in one loop.
+    // The groups this call meets, in the order met, for aggregates that finish each group once a
+    // batch (endBatch): groupOf[slot] is a slot's number (-1: not met yet). Without one, a slot
+    // needs no more than the store's dirty mark.
+    const byGroup = aggs.some((a) => a.aggregator.endBatch);
     const groupSlot: number[] = [];
+    // A spilling store renumbers its slots into fewer after a spill (state-store.ts compactSlots): shrink with it.
+    if (this.groupOf.length > 2 * Math.max(1024, store.capacity)) this.groupOf = new Int32Array(0);
     let groupOf = this.groupOf;
     // Spark's complete mode keeps every input row, late or not: it evicts nothing, so no window is closed.
     const dropsLate = this.closeBy !== null && mode !== 'complete';
     const plainTypes = this.plain.map((k) => k.bound.type);
-    const perRow = this.window?.kind === 'sliding' ? Math.ceil(this.window.sizeMs / this.window.slideMs) : 1;
+    const win = this.window, size = win?.sizeMs ?? 0, slide = win?.slideMs ?? 0, tumbling = win?.kind === 'tumbling';
+    const perRow = win?.kind === 'sliding' ? Math.ceil(size / slide) : 1;
+    const starts: number[] = [];
     for (const b of input) {
       const n = b.numRows;
       if (n === 0) continue;
       const keyCols = this.plain.map((k) => k.bound.eval(b, noCtx));
-      const rowKeys = new BatchKeys(keyCols, plainTypes, n);
-      const timeCol = this.window ? this.window.time.eval(b, noCtx) : null;
+      const rowKeys = new BatchKeys(keyCols, plainTypes, n), base = rowKeys.hashes;
+      const timeCol = win ? win.time.eval(b, noCtx) : null, timeNulls = timeCol !== null && timeCol.nullCount > 0;
       // The event times' int64 words, read as two int32s: no BigInt allocated per row (exact below 2^53 ms).
       const tv = timeCol ? timeCol.values as BigInt64Array : null;
       const times = tv && LITTLE_ENDIAN ? new Int32Array(tv.buffer, tv.byteOffset, tv.length * 2) : null;
       const lateRows: number[] = [];
-      const closeKeyVals = this.closeBy && !this.window ? (keyCols[this.closeBy.keyIndex]!.values as BigInt64Array) : null;
-      let rowOf = new Int32Array(n * perRow), slotOf = new Int32Array(n * perRow), m = 0;
+      const closeKeyVals = this.closeBy && !win ? (keyCols[this.closeBy.keyIndex]!.values as BigInt64Array) : null;
+      // First each (row, window start) pair that is not late, with its key's finished hash; then
+      // their slots in one call to the store; then each aggregate folds them in one loop. Split so,
+      // each loop does one thing with its arrays at hand (the one loop with a lookup in it was
+      // most of a 1M-key batch).
+      let rowOf = new Int32Array(n * perRow), hashOf = new Int32Array(n * perRow), m = 0;
+      let lastOf = win ? new Float64Array(n * perRow) : null;
       for (let i = 0; i < n; i++) {
-        if (this.window) {
-          if (!isValid(timeCol!, i)) continue; // no event time: no window, as in Spark
-          const t = times ? times[2 * i + 1]! * 4294967296 + (times[2 * i]! >>> 0) : Number(tv![i]!);
-          if (this.window.kind === 'tumbling') { starts.length = 1; starts[0] = tumblingStart(t, this.window.sizeMs); }
-          else slidingStarts(t, this.window.sizeMs, this.window.slideMs, starts);
-        } else { starts.length = 1; starts[0] = NaN; }
+        if (!win) {
+          if (dropsLate && isLate(Number(closeKeyVals![i]), w)) { numLate++; lateRows.push(i); continue; }
+          rowOf[m] = i; hashOf[m++] = finish(base[i]!);
+          continue;
+        }
+        if (timeNulls && !isValid(timeCol!, i)) continue; // no event time: no window, as in Spark
+        const t = times ? times[2 * i + 1]! * 4294967296 + (times[2 * i]! >>> 0) : Number(tv![i]!);
+        if (tumbling) {
+          const start = tumblingStart(t, size);
+          if (dropsLate && isLate(start + size, w)) { numLate++; lateRows.push(i); continue; }
+          rowOf[m] = i; lastOf![m] = start; hashOf[m++] = finish(hashNumber(base[i]!, start));
+          continue;
+        }
+        slidingStarts(t, size, slide, starts);
         let droppedHere = false;
-        for (const start of starts) {
-          if (dropsLate && isLate(this.window ? start + this.window.sizeMs : Number(closeKeyVals![i]), w)) {
-            numLate++; droppedHere = true; continue;
-          }
-          const last = this.window ? start : undefined;
-          const h = rowHash(rowKeys, i, last);
-          let slot = store.findRow(rowKeys, i, h, last);
-          if (slot < 0) slot = store.insertRow(rowKeys, i, h, last);
-          if (slot >= groupOf.length) groupOf = this.groupOf = growGroups(groupOf, store.capacity);
-          if (groupOf[slot]! < 0) {
-            groupOf[slot] = groupSlot.length;
-            groupSlot.push(slot);
-            store.touch(slot);
-          }
-          if (m === rowOf.length) { rowOf = growInts(rowOf); slotOf = growInts(slotOf); }
-          rowOf[m] = i; slotOf[m++] = slot;
+        for (let j = 0; j < starts.length; j++) {
+          const start = starts[j]!;
+          if (dropsLate && isLate(start + size, w)) { numLate++; droppedHere = true; continue; }
+          if (m === rowOf.length) { rowOf = growInts(rowOf); hashOf = growInts(hashOf); lastOf = growFloats(lastOf!); }
+          rowOf[m] = i; lastOf![m] = start; hashOf[m++] = finish(hashNumber(base[i]!, start));
         }
         if (droppedHere) lateRows.push(i);
       }
       if (lateRows.length) late.push(takeBatch(b, Int32Array.from(lateRows)));
+      const slotOf = new Int32Array(m);
+      store.slotsOf(rowKeys, rowOf, hashOf, lastOf, m, slotOf);
+      if (byGroup) {
+        for (let j = 0; j < m; j++) {
+          const slot = slotOf[j]!;
+          if (slot >= groupOf.length) groupOf = this.groupOf = growGroups(groupOf, store.capacity);
+          if (groupOf[slot]! < 0) { groupOf[slot] = groupSlot.length; groupSlot.push(slot); }
+        }
+      }
       // After the slots: a new slot may have replaced the typed columns' arrays.
       for (let a = 0; a < aggs.length; a++) {
         const agg = aggs[a]!, cols = numberCols[a];
@@ -202,32 +216,75 @@ export class HashAggregate implements StatefulOperator {
   runsNoDataBatch(mode: OutputMode): boolean { return mode !== 'complete'; }
 
   private emit(store: StateStore, w: WatermarkContext, mode: OutputMode): Batch[] {
-    const closed: number[] = [], out: number[] = [];
     // Spilled groups the watermark closes come back first, to be emitted and removed as the others.
-    if (this.closeBy && w.defined && mode !== 'complete') store.readBackUpTo(w.evictMs - this.closeBy.addMs);
-    // A window start held in a typed array is read in place: this loop meets every group each batch.
-    const floats = this.closeBy ? store.keyFloats(this.closeBy.keyIndex) : null, addMs = this.closeBy?.addMs ?? 0;
-    for (let slot = 0; slot < store.capacity; slot++) {
-      if (!store.has(slot)) continue;
-      const b = floats && this.window ? floats[slot]! + addMs : this.bound(store, slot);
-      const closing = b !== null && isEvicted(b, w);
-      if (closing) closed.push(slot);
-      if (mode === 'complete' || (mode === 'append' && closing) || (mode === 'update' && store.isDirty(slot))) out.push(slot);
+    const evicts = this.closeBy !== null && w.defined && mode !== 'complete', spilled = store.spilledRows > 0;
+    if (evicts) store.readBackUpTo(w.evictMs - this.closeBy!.addMs);
+    // Update mode outputs the groups this batch wrote, which the store lists: a loop over every
+    // group only to find them was most of a 1%-of-1M-keys batch (profiled).
+    const dirty = mode === 'update' || evicts ? store.dirtySlots() : null;
+    let closed: number[] = [];
+    if (mode === 'complete') closed = this.liveSlots(store);
+    else if (evicts) {
+      this.lowerBound(store, dirty!);
+      const m = this.minBound;
+      // Rows read back from a spill are not in minBound.
+      if (m.at <= w.evictMs || m.of !== store || m.generation !== store.generation || spilled) closed = this.closing(store, w);
     }
+    const out = mode === 'update' ? dirty! : closed;
     // Spark's complete mode keeps every group: the whole result is the output each time.
     const batch = this.rows(store, out);
     if (mode !== 'complete') for (const slot of closed) store.remove(slot);
     return batch.numRows ? [batch] : [];
   }
 
+  /**
+   * No group's bound (window end, event-time key) is below `at`, in store `of` as it was at its
+   * `generation`: a watermark below it closes nothing, so emit skips the loop over every group.
+   * A load() (a restart, a retried batch) changes the generation, so the next emit looks again.
+   */
+  private minBound: { at: number; of: StateStore | null; generation: number } = { at: -Infinity, of: null, generation: -1 };
+
+  /** Lower minBound to the bounds of `slots` (the groups this batch wrote, the new ones among them). */
+  private lowerBound(store: StateStore, slots: ArrayLike<number>): void {
+    const floats = store.keyFloats(this.closeBy!.keyIndex), addMs = this.closeBy!.addMs;
+    let at = this.minBound.at;
+    for (let j = 0; j < slots.length; j++) {
+      const b = floats ? floats[slots[j]!]! + addMs : this.bound(store, slots[j]!);
+      if (b !== null && b < at) at = b;
+    }
+    this.minBound.at = at;
+  }
+
+  /** The groups `w` closes, in slot order; sets minBound to the smallest bound of the others. */
+  private closing(store: StateStore, w: WatermarkContext): number[] {
+    const closed: number[] = [];
+    // A window start held in a typed array is read in place: this loop meets every group.
+    const floats = store.keyFloats(this.closeBy!.keyIndex), addMs = this.closeBy!.addMs;
+    let min = Infinity;
+    for (let slot = 0; slot < store.capacity; slot++) {
+      if (!store.has(slot)) continue;
+      const b = floats ? floats[slot]! + addMs : this.bound(store, slot);
+      if (b === null) continue;
+      if (isEvicted(b, w)) closed.push(slot); else if (b < min) min = b;
+    }
+    this.minBound = { at: min, of: store, generation: store.generation };
+    return closed;
+  }
+
+  private liveSlots(store: StateStore): number[] {
+    const out: number[] = [];
+    for (let slot = 0; slot < store.capacity; slot++) if (store.has(slot)) out.push(slot);
+    return out;
+  }
+
   /** Output rows for the given slots, in the output schema. */
-  private rows(store: StateStore, slots: readonly number[]): Batch {
+  private rows(store: StateStore, slots: ArrayLike<number>): Batch {
     const n = slots.length, cols: A.Data[] = [];
     let plainIdx = 0;
     for (let k = 0; k < this.spec.keys.length; k++) {
       if (k === this.windowPos) {
         const at = this.plain.length, size = this.window!.sizeMs, floats = store.keyFloats(at);
-        cols.push(floats ? windowColumn(n, (i) => floats[slots[i]!]!, (i) => floats[slots[i]!]! + size)
+        cols.push(floats ? windowColumnAt(floats, slots, size)
           : windowColumn(n, (i) => store.keyNumber(at, slots[i]!), (i) => store.keyNumber(at, slots[i]!) + size));
       } else cols.push(store.keyData(plainIdx++, slots));
     }
@@ -235,7 +292,7 @@ export class HashAggregate implements StatefulOperator {
       const numbers = this.numberColumns(store, k);
       if (numbers) { cols.push(a.aggregator.grouped!.result(numbers, slots)); return; }
       const wr = cellWriter(a.aggregator.type, n);
-      for (const s of slots) wr.push(a.aggregator.result(store.values, this.valueBase[k]!, s));
+      for (let j = 0; j < n; j++) wr.push(a.aggregator.result(store.values, this.valueBase[k]!, slots[j]!));
       cols.push(wr.finish());
     });
     return makeBatch(this.schema, cols, n);
@@ -244,6 +301,12 @@ export class HashAggregate implements StatefulOperator {
 
 function growInts(a: Int32Array): Int32Array<ArrayBuffer> {
   const b = new Int32Array(a.length * 2 + 16);
+  b.set(a);
+  return b;
+}
+
+function growFloats(a: Float64Array): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(a.length * 2 + 16);
   b.set(a);
   return b;
 }

@@ -27,6 +27,13 @@ export function windowColumn(n: number, startOf: (i: number) => number, endOf: (
   return A.makeData({ type: windowArrow, length: n, nullCount: 0, children: [primitiveColumn(timestamp, starts, n), primitiveColumn(timestamp, ends, n)] });
 }
 
+/** windowColumn of the windows starting at `starts[slots[i]]`, `size` long: the loop without a call per row (a 1M-group output). */
+export function windowColumnAt(starts: Float64Array, slots: ArrayLike<number>, size: number): A.Data {
+  const n = slots.length, s = new BigInt64Array(n), e = new BigInt64Array(n), sw = new Int32Array(s.buffer), ew = new Int32Array(e.buffer);
+  for (let i = 0; i < n; i++) { const t = starts[slots[i]!]!; putMs(sw, i, t); putMs(ew, i, t + size); }
+  return A.makeData({ type: windowArrow, length: n, nullCount: 0, children: [primitiveColumn(timestamp, s, n), primitiveColumn(timestamp, e, n)] });
+}
+
 const LO = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
 function putMs(w: Int32Array, i: number, t: number): void {
   const ms = Math.trunc(t), hi = Math.floor(ms / 4294967296);

@@ -3,7 +3,7 @@ import { type DataType, type DecimalType, decimal } from '../../data/types.ts';
 import { cellReader, cellWriter } from '../../data/cells.ts';
 import { isValid } from '../../data/batch.ts';
 import { decimalColumn } from '../../data/builders.ts';
-import { adjustPrecisionScale, divRound, fitsPrecision, MAX_PRECISION, pow10, rescale } from '../../data/decimal.ts';
+import { adjustPrecisionScale, decimalWords, divRound, fitsPrecision, MAX_PRECISION, pow10, readDecimal, rescale, writeDecimal } from '../../data/decimal.ts';
 import type { ArithOp } from './arith.ts';
 
 /**
@@ -127,9 +127,53 @@ function doubleArith(op: ArithOp, lt: DecimalType, rt: DecimalType, out: Decimal
   return decimalColumn(out, words, n, nullCount ? nullBitmap : undefined, nullCount);
 }
 
+const TWO_32 = 4294967296;
+
+/** Row k/4's unscaled value when it lies within ±2^53 (then a double holds it exactly), else NaN. */
+function smallValue(w: Uint32Array, k: number): number {
+  const w1 = w[k + 1]!, w2 = w[k + 2]!, w3 = w[k + 3]!;
+  if (w2 === 0 && w3 === 0 && w1 < 0x200000) return w1 * TWO_32 + w[k]!;
+  if (w2 === 0xffffffff && w3 === 0xffffffff && w1 >= 0xffe00000) return (w1 | 0) * TWO_32 + w[k]!;
+  return NaN;
+}
+
+/**
+ * fitsDoubles by value rather than by type: a long becomes decimal(20,0), so `0.908 * price` is
+ * decimal(24,3) and the type rule sends every row through bigints, though prices are small. Each
+ * row whose operands and exact result are within 2^53 is done in doubles (a product or sum of
+ * integers below 2^53 is exact, and one at or above it is seen as such), the others as decimalOp.
+ * Only where the result scale needs no rounding: a product at scale s1+s2, a sum at max(s1,s2).
+ */
+function smallValueArith(op: ArithOp, lt: DecimalType, rt: DecimalType, out: DecimalType, l: A.Data, r: A.Data, n: number): A.Data {
+  const a = l.values as Uint32Array, b = r.values as Uint32Array, o = new Uint32Array(n * 4), words = new BigInt64Array(o.buffer);
+  const fa = op === 'multiply' ? 1 : 10 ** (out.scale - lt.scale), fb = op === 'multiply' ? 1 : 10 ** (out.scale - rt.scale);
+  // |v| < 10^precision: always, at 16 digits or more, for |v| < 2^53
+  const limit = out.precision >= 16 ? Infinity : 10 ** out.precision;
+  const nulls = l.nullCount > 0 || r.nullCount > 0, valid = new Uint8Array((n + 7) >> 3);
+  let nullCount = 0;
+  for (let i = 0, k = 0; i < n; i++, k += 4) {
+    if (nulls && !(isValid(l, i) && isValid(r, i))) { nullCount++; continue; }
+    const x = smallValue(a, k) * fa, y = smallValue(b, k) * fb;
+    const v = op === 'plus' ? x + y : op === 'minus' ? x - y : x * y;
+    if (Number.isSafeInteger(x) && Number.isSafeInteger(y) && Number.isSafeInteger(v) && Math.abs(v) < limit) {
+      const hi = Math.floor(v / TWO_32);
+      o[k] = v - hi * TWO_32; o[k + 1] = hi; o[k + 2] = o[k + 3] = v < 0 ? 0xffffffff : 0;
+    } else {
+      const big = decimalOp(op, readDecimal(decimalWords(l), i), lt.scale, readDecimal(decimalWords(r), i), rt.scale, out);
+      if (big === null) { nullCount++; continue; } // overflow: null, as decimalOp's callers write it
+      writeDecimal(words, i, big);
+    }
+    valid[i >> 3]! |= 1 << (i & 7);
+  }
+  return decimalColumn(out, words, n, nullCount ? valid : undefined, nullCount);
+}
+
 /** `l op r` over two decimal columns of types lt, rt into `out` (decimalResultType's). */
 export function decimalArith(op: ArithOp, lt: DecimalType, rt: DecimalType, out: DecimalType, l: A.Data, r: A.Data, n: number): A.Data {
   if (fitsDoubles(op, lt, rt, out)) return doubleArith(op, lt, rt, out, l, r, n);
+  if (op === 'multiply' ? out.scale === lt.scale + rt.scale : (op === 'plus' || op === 'minus') && out.scale === Math.max(lt.scale, rt.scale)) {
+    return smallValueArith(op, lt, rt, out, l, r, n);
+  }
   const ra = cellReader(l, lt), rb = cellReader(r, rt), w = cellWriter(out, n);
   for (let i = 0; i < n; i++) {
     const x = ra(i), y = rb(i);

@@ -22,10 +22,13 @@ export class GroupAssignment implements TaskAssignment {
 
   async join(owned: readonly string[]): Promise<Assignment> {
     const a = await this.member.join(owned);
-    return { generation: a.generation, tasks: a.tasks };
+    const members = a.members.map((m) => ({ memberId: m.memberId, host: m.host, ...(m.uiPort !== undefined ? { uiPort: m.uiPort } : {}), tasks: m.tasks, self: m.memberId === a.memberId }));
+    return { generation: a.generation, tasks: a.tasks, members };
   }
 
   rebalanceNeeded(): boolean { return this.member.rebalanceNeeded(); }
+
+  readonly waitsForLeases = true;
 
   async leave(): Promise<void> {
     try { await this.member.leave(); } finally { await this.client.close().catch(() => undefined); }

@@ -23,6 +23,11 @@ export const WORKERS_CONF = 'sluice.scaleOut.workers';
 /** Session conf: how long the group waits for a silent worker before its tasks move (default 10 s). */
 export const SESSION_TIMEOUT_CONF = 'sluice.scaleOut.sessionTimeout';
 const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+/**
+ * Session conf: how long a gained task waits for a lease another process holds before a fixed-split
+ * worker fails (another copy of it runs) or a group worker says on stderr that it still waits.
+ */
+export const LEASE_WAIT_CONF = 'sluice.scaleOut.leaseWaitTimeout';
 
 /** Whether the query runs as scale-out tasks: the writer's option, else the session's conf; false unless 'true'. */
 export function scaleOutRequested(options: ReadonlyMap<string, string>, conf: ReadonlyMap<string, string>): boolean {
@@ -69,8 +74,10 @@ export interface WorkerStart {
 export async function startWorker(w: WorkerStart): Promise<StreamingQuery> {
   const { spec, plan, host, checkpoint } = w;
   const attachments: QueryAttachment[] = [];
-  let id: string, assignment: TaskAssignment, stages: QueryStages;
+  let id: string, assignment: TaskAssignment, stages: QueryStages, leaseWaitMs: number;
   try {
+    const leaseWait = host.conf.get(LEASE_WAIT_CONF);
+    leaseWaitMs = leaseWait === undefined ? DEFAULT_LEASE_WAIT_MS : parseDuration(leaseWait, `Session conf ${LEASE_WAIT_CONF}`);
     if ((await checkpoint.storage.list(checkpoint.offsetsDir)).length) {
       throw new CheckpointError(`Checkpoint ${checkpoint.root} was written by a run without scale-out (it has offsets/); its progress is not split by task. `
         + `Run it without option '${SCALE_OUT_OPTION}', or start the scale-out query with a new checkpointLocation and output path.`);
@@ -101,7 +108,7 @@ export async function startWorker(w: WorkerStart): Promise<StreamingQuery> {
   });
   const worker = new Worker({
     id, runId, name: spec.queryName, trigger: w.trigger, ...w.settings, onPhase: w.onPhase,
-    checkpoint, taskPlan: (task) => stages.taskPlan(task), sessionConf: host.conf, leaseWaitMs: DEFAULT_LEASE_WAIT_MS,
+    checkpoint, taskPlan: (task) => stages.taskPlan(task), sessionConf: host.conf, leaseWaitMs,
     onIdle: () => query.idle(),
   }, assignment, (p) => query.progress(p));
   host.streams.add(query);

@@ -1,3 +1,5 @@
+import type { GroupOwner } from '../progress.ts';
+
 /**
  * Which tasks a worker runs (docs/design/scale-out.md, "Assignment and rebalancing"). The worker
  * (worker.ts) knows nothing of how the answer is reached: a fixed split (StaticAssignment) or the
@@ -8,6 +10,8 @@ export interface Assignment {
   readonly generation: number;
   /** The tasks this worker is to run, in task order. */
   readonly tasks: readonly string[];
+  /** A group's members and their tasks (the generation's whole table), for the group view. */
+  readonly members?: readonly GroupOwner[];
 }
 
 export interface TaskAssignment {
@@ -17,6 +21,13 @@ export interface TaskAssignment {
   rebalanceNeeded(): boolean;
   /** Leave: the tasks go to the other workers at once rather than after a timeout. */
   leave(): Promise<void>;
+  /**
+   * A gained task whose lease another process holds is tried again for as long as this worker owns
+   * it (a group: its previous owner is letting go, or died and its lease expires; a rebalance may take
+   * it elsewhere). False: a held lease past leaseWaitMs fails the worker (a fixed split: another copy
+   * of this worker runs).
+   */
+  readonly waitsForLeases: boolean;
 }
 
 /**
@@ -34,4 +45,6 @@ export class StaticAssignment implements TaskAssignment {
   rebalanceNeeded(): boolean { return false; }
 
   async leave(): Promise<void> {}
+
+  readonly waitsForLeases = false;
 }

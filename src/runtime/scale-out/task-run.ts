@@ -1,5 +1,5 @@
 import { queryObservers } from '../query-observers.ts';
-import { CheckpointError } from '../../errors.ts';
+import { LeaseHeldError } from '../../errors.ts';
 import type { Checkpoint } from '../../checkpoint/checkpoint.ts';
 import { QueryLease, LEASE_EXPIRE_MS } from '../../checkpoint/query-lease.ts';
 import { ensureQueryId } from '../../checkpoint/query-metadata.ts';
@@ -79,14 +79,17 @@ export class TaskRun {
 
   get isEnded(): boolean { return this.ended; }
 
-  /** Open task `task` and start its trigger loop; waits for the lease up to ctx.leaseWaitMs. Null when the task already ended this bounded run. */
-  static async open(ctx: TaskContext, task: string, signal: AbortSignal): Promise<TaskRun | null> {
+  /**
+   * Open task `task` and start its trigger loop; waits for the lease up to `leaseWaitMs` (a
+   * LeaseHeldError after it). Null when the task already ended this bounded run.
+   */
+  static async open(ctx: TaskContext, task: string, signal: AbortSignal, leaseWaitMs = ctx.leaseWaitMs): Promise<TaskRun | null> {
     const { plan, sinkRequest, outputMode, partition, bounded } = ctx.taskPlan(task);
     if (await bounded?.ended()) return null;
     const controller = new AbortController();
     const checkpoint = ctx.checkpoint.taskCheckpoint(task);
     await ensureQueryId(checkpoint, ctx.id);
-    const lease = await acquireWaiting(checkpoint, ctx.runId, ctx.leaseWaitMs, signal);
+    const lease = await acquireWaiting(checkpoint, ctx.runId, leaseWaitMs, signal);
     // The observers' options (ui.port) are the worker's, which startQuery opened; the task's sink takes them as known.
     const { sink, lateSink } = resolveSink(sinkRequest, plan, ctx.sessionConf, queryObservers().flatMap((o) => o.options));
     const io = await openQueryIo({
@@ -98,13 +101,17 @@ export class TaskRun {
     lease.startRenewing();
     const exec = new MicroBatchExecution({
       ...ctx, plan, outputMode, checkpoint, sources, sink, lateSink,
-      leaseLost: () => lease.lostReason,
+      leaseLost: () => lease.lostReason, stopAbandonsReads: true,
       onProgress: (p) => ctx.onProgress(task, p), onIdle: ctx.onIdle,
     });
     return new TaskRun(task, exec, controller, () => io.close(), bounded);
   }
 
-  /** Stop after the batch in progress and give the task's lease up; a failure of the task is not thrown here. */
+  /**
+   * Stop and give the task's lease up: a batch still reading its input is given up (re-run by the
+   * next owner, as after a crash), one past its reads finishes its sink and commit first. A failure
+   * of the task is not thrown here.
+   */
   async stop(): Promise<void> {
     this.controller.abort();
     await this.done.catch(() => undefined);
@@ -122,7 +129,7 @@ async function acquireWaiting(checkpoint: Checkpoint, runId: string, waitMs: num
     try {
       return await QueryLease.acquire(checkpoint, runId);
     } catch (e) {
-      if (!(e instanceof CheckpointError) || Date.now() >= until || signal.aborted) throw e;
+      if (!(e instanceof LeaseHeldError) || Date.now() >= until || signal.aborted) throw e;
     }
     await sleep(LEASE_RETRY_MS);
   }

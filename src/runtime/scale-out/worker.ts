@@ -1,12 +1,19 @@
-import { CheckpointError } from '../../errors.ts';
+import { CheckpointError, LeaseHeldError } from '../../errors.ts';
+import { notice } from '../../util/notice.ts';
+import { ABORTED, untilAborted } from '../../util/until-aborted.ts';
 import type { QueryExecution } from '../streaming-query.ts';
 import type { QueryStatus } from '../query-status.ts';
-import type { StreamingQueryProgress, WorkerTasks } from '../progress.ts';
+import type { GroupOwner, StreamingQueryProgress, WorkerTasks } from '../progress.ts';
 import type { TaskAssignment } from './task-assignment.ts';
 import { TaskRun, type TaskContext } from './task-run.ts';
 
 /** How often the worker asks its assignment whether a rebalance is due. */
 const REBALANCE_CHECK_MS = 100;
+/** A gained task's lease, held by its previous owner, is asked for again after this, doubling up to the cap. */
+const LEASE_RETRY_MS = 250, LEASE_RETRY_CAP_MS = 5_000;
+
+/** A gained task waiting for its lease (TaskAssignment.waitsForLeases): when to try again, since when, whether the wait was said. */
+interface LeaseWait { nextMs: number; delayMs: number; readonly sinceMs: number; said: boolean }
 
 const waitingStatus: QueryStatus = { message: 'Waiting for tasks to be assigned', isDataAvailable: false, isTriggerActive: false };
 
@@ -24,8 +31,11 @@ export class Worker implements QueryExecution {
   private readonly running = new Map<string, TaskRun>();
   /** Tasks whose loop ended by itself (availableNow): still owned, not started again. */
   private readonly finished = new Set<string>();
+  /** Owned tasks whose lease another process still holds: tried again between checks (group mode). */
+  private readonly waiting = new Map<string, LeaseWait>();
   private generation = 0;
   private owned: readonly string[] = [];
+  private members: readonly GroupOwner[] | undefined;
   /** Per owned task: its last batch here and how far behind its input is. */
   private readonly lastBatch = new Map<string, { batchId: number; offsetsBehind: number | null }>();
   private idleTicks = 0;
@@ -50,6 +60,7 @@ export class Worker implements QueryExecution {
     return {
       generation: this.generation,
       owned: this.owned.map((task) => ({ task, batchId: this.lastBatch.get(task)?.batchId ?? null, offsetsBehind: this.lastBatch.get(task)?.offsetsBehind ?? null })),
+      ...(this.members ? { members: this.members } : {}),
     };
   }
 
@@ -57,10 +68,16 @@ export class Worker implements QueryExecution {
     const ctx: TaskContext = { ...this.ctx, onProgress: (task, p) => this.progress(task, p) };
     try {
       while (!signal.aborted) {
-        const a = await this.assignment.join([...this.running.keys()]);
-        for (const [task, run] of [...this.running]) {
-          if (a.tasks.includes(task)) continue;
-          await run.stop();
+        // A stop while (re)joining (a rebalance during a broker outage) does not wait for the group: the
+        // tasks stop now (finally), before the outage outlasts their retry budget and fails them.
+        const a = await untilAborted(this.assignment.join([...this.running.keys()]), signal);
+        if (a === ABORTED) return;
+        // A task no longer owned is not waited for; one still owned is asked for again below.
+        this.waiting.clear();
+        // The lost tasks stop together: each stop gives its lease to a worker waiting for it.
+        const lost = [...this.running].filter(([task]) => !a.tasks.includes(task));
+        await Promise.all(lost.map(([, run]) => run.stop()));
+        for (const [task] of lost) {
           this.running.delete(task);
           this.finished.delete(task);
           this.lastBatch.delete(task);
@@ -70,8 +87,9 @@ export class Worker implements QueryExecution {
         // would record a rebalance that moved nothing, and miss the one that did).
         this.generation = a.generation;
         this.owned = a.tasks;
+        this.members = a.members;
         await this.openGained(ctx, a.tasks, signal);
-        if (await this.untilChange(signal) === 'ended') return;
+        if (await this.untilChange(ctx, signal) === 'ended') return;
       }
     } finally {
       await Promise.all([...this.running.values()].map((r) => r.stop()));
@@ -86,7 +104,9 @@ export class Worker implements QueryExecution {
    * not rejoin in time, the group would form without it while it still runs (and holds) its old
    * tasks, and the workers given those would wait on it in turn (seen in the chaos harness: two
    * workers each waiting for a lease the other held, until one gave up after leaseWaitMs and
-   * failed). A task not opened is not run; the rejoin that follows says again who owns it.
+   * failed). A task not opened is not run; the rejoin that follows says again who owns it. In a
+   * group, a task whose lease is held does not hold up the others: it waits (retryWaiting) while
+   * this worker owns it, and a wait that outlasts leaseWaitMs does not fail the worker.
    */
   private async openGained(ctx: TaskContext, tasks: readonly string[], signal: AbortSignal): Promise<void> {
     const gaveWay = new AbortController();
@@ -94,16 +114,52 @@ export class Worker implements QueryExecution {
     try {
       for (const task of tasks) {
         if (this.running.has(task) || gaveWay.signal.aborted || signal.aborted) continue;
-        try {
-          const run = await TaskRun.open(ctx, task, gaveWay.signal);
-          if (run) this.running.set(task, run);
-          else this.finished.add(task); // ended in this bounded run before this start
-        } catch (e) {
-          if (!gaveWay.signal.aborted || !(e instanceof CheckpointError)) throw e;
+        // In a group, a held lease is not waited for here: the task waits (retryWaiting) while the others run.
+        if (this.assignment.waitsForLeases) await this.tryOpen(ctx, task, gaveWay.signal, { nextMs: 0, delayMs: LEASE_RETRY_MS, sinceMs: Date.now(), said: false });
+        else {
+          try {
+            this.started(task, await TaskRun.open(ctx, task, gaveWay.signal));
+          } catch (e) {
+            if (!gaveWay.signal.aborted || !(e instanceof CheckpointError)) throw e;
+          }
         }
       }
     } finally {
       clearInterval(poll);
+    }
+  }
+
+  private started(task: string, run: TaskRun | null): void {
+    if (run) this.running.set(task, run);
+    else this.finished.add(task); // ended in this bounded run before this start
+  }
+
+  /**
+   * One try at a gained task's lease (group mode): held, the task waits with `wait`'s backoff, and
+   * is tried again while this worker owns it, however long its previous owner takes (Kafka Streams
+   * retries a task's state-directory lock the same way). Past leaseWaitMs the wait is said once.
+   */
+  private async tryOpen(ctx: TaskContext, task: string, signal: AbortSignal, wait: LeaseWait): Promise<void> {
+    try {
+      this.started(task, await TaskRun.open(ctx, task, signal, 0));
+      this.waiting.delete(task);
+      if (wait.said) notice(`Scale-out task ${task}: took its lease after ${((Date.now() - wait.sinceMs) / 1000).toFixed(1)} s; it runs now.`);
+    } catch (e) {
+      if (!(e instanceof LeaseHeldError)) throw e;
+      const now = Date.now();
+      if (!wait.said && now - wait.sinceMs >= ctx.leaseWaitMs) {
+        wait.said = true;
+        notice(`Scale-out task ${task}: waiting ${((now - wait.sinceMs) / 1000).toFixed(1)} s for its lease, and still waiting while this worker owns the task: ${e.message}`);
+      }
+      this.waiting.set(task, { ...wait, nextMs: now + wait.delayMs, delayMs: Math.min(LEASE_RETRY_CAP_MS, wait.delayMs * 2) });
+    }
+  }
+
+  /** Try again the waiting tasks that are due, unless the round is ending. */
+  private async retryWaiting(ctx: TaskContext, signal: AbortSignal): Promise<void> {
+    for (const [task, wait] of [...this.waiting]) {
+      if (signal.aborted || this.assignment.rebalanceNeeded()) return;
+      if (Date.now() >= wait.nextMs) await this.tryOpen(ctx, task, signal, wait);
     }
   }
 
@@ -112,7 +168,7 @@ export class Worker implements QueryExecution {
    * every task's loop ended (a bounded trigger drained its input). A task that fails fails the
    * worker: its error is thrown here, and run() stops the others.
    */
-  private async untilChange(signal: AbortSignal): Promise<'ended' | 'rebalance' | 'stopped'> {
+  private async untilChange(ctx: TaskContext, signal: AbortSignal): Promise<'ended' | 'rebalance' | 'stopped'> {
     const bounded = this.ctx.trigger.kind === 'availableNow' || this.ctx.trigger.kind === 'once';
     const aborted = new Promise((r) => signal.addEventListener('abort', r, { once: true }));
     for (;;) {
@@ -123,9 +179,10 @@ export class Worker implements QueryExecution {
       }
       if (signal.aborted) return 'stopped';
       if (this.assignment.rebalanceNeeded()) return 'rebalance';
-      if (bounded && [...this.running.keys()].every((t) => this.finished.has(t))) return 'ended';
+      if (bounded && !this.waiting.size && [...this.running.keys()].every((t) => this.finished.has(t))) return 'ended';
+      await this.retryWaiting(ctx, signal);
       const runs = [...this.running.values()].filter((r) => !this.finished.has(r.task));
-      if (!runs.length) this.idleTicks++;
+      if (!runs.length && !this.waiting.size) this.idleTicks++;
       await Promise.race([
         new Promise((r) => setTimeout(r, REBALANCE_CHECK_MS)),
         ...runs.map((r) => r.done.catch(() => undefined)),

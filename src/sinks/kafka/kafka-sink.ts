@@ -170,7 +170,7 @@ export class KafkaSink implements Sink {
   /** Each record's partition, and each partition's records cut into record batches. */
   private async plan(batchId: number, recs: SinkRecords): Promise<PartitionWrite[]> {
     const topics = [...new Set(recs.topics)];
-    const known = await this.client.partitions(topics);
+    const known = await this.producer!.outageRetried('Metadata', () => this.client.partitions(topics));
     const byPartition = new Map<string, Map<number, number[]>>();
     const unkeyed = new Map<string, number>();
     for (let i = 0; i < recs.count; i++) {

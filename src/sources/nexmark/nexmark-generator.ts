@@ -189,17 +189,25 @@ class StructCols {
     return new StructCols(type, n, Array.from({ length: longCount }, () => new Longs(n)),
       Array.from({ length: strCount }, () => new Strs(n, Math.ceil(n * avgBytes) + 64)));
   }
+  /** n rows, all null (a kind the query does not read). */
+  static none(type: Struct, n: number, order: readonly ('l' | 's')[]): A.Data {
+    const cols = StructCols.make(type, n, order.filter((o) => o === 'l').length, order.filter((o) => o === 's').length, 0);
+    for (let i = 0; i < n; i++) cols.skip();
+    return cols.finish(order);
+  }
   /** Row i is not this kind: null struct, and each child null too (a child read alone stays null). */
   skip(): void {
     this.nullCount++;
     for (const s of this.strs) s.none();
   }
-  finish(order: readonly ('l' | 's')[]): A.Data {
+  finish(order: readonly ('l' | 's')[], unread?: ReadonlySet<number>): A.Data {
     const n = this.n, nullBitmap = this.nullCount ? this.valid : undefined, nullCount = this.nullCount;
     let li = 0, si = 0;
     const children = this.type.fields.map((f, k) => {
       if (order[k] === 's') {
-        return this.strs[si++]!.finish(n, nullCount, nullBitmap);
+        const str = this.strs[si++]!;
+        // A field not made: null in every row, its own bitmap all zeros.
+        return unread?.has(k) ? str.finish(n, n, new Uint8Array((n + 7) >> 3)) : str.finish(n, nullCount, nullBitmap);
       }
       return A.makeData({ type: toArrowType(f.type), length: n, nullCount, nullBitmap, data: this.longs[li++]!.big } as never) as A.Data;
     });
@@ -211,16 +219,44 @@ const PERSON_ORDER = ['l', 's', 's', 's', 's', 's', 'l', 's'] as const;
 const AUCTION_ORDER = ['l', 's', 's', 'l', 'l', 'l', 'l', 'l', 'l', 's'] as const;
 const BID_ORDER = ['l', 'l', 'l', 's', 's', 'l', 's'] as const;
 
-/** Events [from, to) of the stream, as one batch of the nexmark table. */
-export function generateEvents(tl: NexmarkTimeline, from: number, to: number): Batch {
+/**
+ * What of the events to make (the columns the query reads): a kind not made is a null struct in
+ * every row, a bid string field not made null in every row. Each event's draws come from its own
+ * stream (EventRandom.reset per event), so skipping a kind leaves the other events as they were;
+ * within a bid the channel and extra draws come last, so they are drawn only when a later field
+ * that is made needs the stream to have passed them.
+ */
+export interface NexmarkRead {
+  readonly person: boolean;
+  readonly auction: boolean;
+  readonly bid: boolean;
+  /** bid.channel and bid.url */
+  readonly bidChannel: boolean;
+  readonly bidExtra: boolean;
+}
+export const READ_ALL: NexmarkRead = { person: true, auction: true, bid: true, bidChannel: true, bidExtra: true };
+
+/** One all-null struct per kind and length, shared by the batches (they are immutable). */
+const nullStructs = new Map<Struct, A.Data>();
+function nullStruct(type: Struct, n: number, order: readonly ('l' | 's')[]): A.Data {
+  let d = nullStructs.get(type);
+  if (d?.length !== n) { d = StructCols.none(type, n, order); nullStructs.set(type, d); }
+  return d;
+}
+
+/** Events [from, to) of the stream, as one batch of the nexmark table, with the columns `read` asks for. */
+export function generateEvents(tl: NexmarkTimeline, from: number, to: number, read: NexmarkRead = READ_ALL): Batch {
   const c = tl.config, n = to - from, t = tables(c.seed), r = new EventRandom();
   const eventType = new Int32Array(n), dateTime = new Longs(n);
   // Longs: person id, dateTime; auction id, initialBid, reserve, dateTime, expires, seller, category; bid auction, bidder, price, dateTime.
   // String bytes sized by each kind's share of the events (bytes per row of the kind, times its
   // share), not room for every row of every kind, which would be allocated and zero-filled for nothing.
   const share = (prop: number): number => prop / tl.total;
-  const p = StructCols.make(personType, n, 2, 6, 40 * share(c.personProportion)), a = StructCols.make(auctionType, n, 7, 3, 200 * share(c.auctionProportion)),
-    b = StructCols.make(bidType, n, 4, 3, 50 * share(c.bidProportion));
+  const made = (yes: boolean, type: Struct, longs: number, strs: number, avg: number): StructCols =>
+    StructCols.make(type, yes ? n : 0, longs, strs, yes ? avg : 0);
+  const p = made(read.person, personType, 2, 6, 40 * share(c.personProportion)), a = made(read.auction, auctionType, 7, 3, 200 * share(c.auctionProportion)),
+    b = StructCols.make(bidType, read.bid ? n : 0, 4, 3, read.bid ? (read.bidChannel ? 50 : 0) + (read.bidExtra ? 70 : 0) : 0);
+  const { person: readPerson, auction: readAuction, bid: readBid, bidChannel, bidExtra } = read;
   const [pName, pEmail, pCard, pCity, pState, pExtra] = p.strs as [Strs, Strs, Strs, Strs, Strs, Strs];
   const [aName, aDesc, aExtra] = a.strs as [Strs, Strs, Strs];
   const [bChannel, bUrl, bExtra] = b.strs as [Strs, Strs, Strs];
@@ -243,7 +279,7 @@ export function generateEvents(tl: NexmarkTimeline, from: number, to: number): B
     r.reset(c.seed, id);
     eventType[i] = kind;
     dateTime.set(i, ts);
-    if (kind === PERSON) {
+    if (kind === PERSON && readPerson) {
       p.valid[i >> 3]! |= 1 << (i & 7);
       p.longs[0]!.set(i, tl.lastBase0PersonId(id) + FIRST_PERSON_ID);
       const name = NAMES[r.nextInt(FIRST_NAMES.length) * LAST_NAMES.length + r.nextInt(LAST_NAMES.length)]!;
@@ -263,8 +299,8 @@ export function generateEvents(tl: NexmarkTimeline, from: number, to: number): B
       pState.put(state);
       p.longs[1]!.set(i, ts);
       extra(pExtra, 8 + name.length + e + 19 + city.length + state.length, c.avgPersonByteSize);
-    } else p.skip();
-    if (kind === AUCTION) {
+    } else if (readPerson) p.skip();
+    if (kind === AUCTION && readAuction) {
       a.valid[i >> 3]! |= 1 << (i & 7);
       const L = a.longs;
       L[0]!.set(i, tl.lastBase0AuctionId(id) + FIRST_AUCTION_ID);
@@ -284,8 +320,8 @@ export function generateEvents(tl: NexmarkTimeline, from: number, to: number): B
       L[2]!.set(i, initialBid + nextPrice(r));
       L[3]!.set(i, ts);
       extra(aExtra, 8 + nameLen + descLen + 40, c.avgAuctionByteSize);
-    } else a.skip();
-    if (kind === BID) {
+    } else if (readAuction) a.skip();
+    if (kind === BID && readBid) {
       b.valid[i >> 3]! |= 1 << (i & 7);
       const L = b.longs;
       const auction = r.nextInt(c.hotAuctionRatio) > 0
@@ -299,22 +335,27 @@ export function generateEvents(tl: NexmarkTimeline, from: number, to: number): B
         : tl.nextBase0PersonId(id, r);
       L[1]!.set(i, bidder + FIRST_PERSON_ID);
       L[2]!.set(i, nextPrice(r));
-      if (r.nextInt(HOT_CHANNELS_RATIO) > 0) {
-        const h = r.nextInt(HOT_CHANNELS.length);
-        bChannel.put(HOT_CHANNEL_BYTES[h]!);
-        bUrl.put(t.hotUrls[h]!);
-      } else {
-        const ch = r.nextInt(CHANNELS_NUMBER);
-        bChannel.put(t.channels[ch]!);
-        bUrl.put(t.channelUrls[ch]!);
-      }
       L[3]!.set(i, ts);
-      extra(bExtra, 32, c.avgBidByteSize);
-    } else b.skip();
+      if (bidChannel || bidExtra) {
+        if (r.nextInt(HOT_CHANNELS_RATIO) > 0) {
+          const h = r.nextInt(HOT_CHANNELS.length);
+          if (bidChannel) { bChannel.put(HOT_CHANNEL_BYTES[h]!); bUrl.put(t.hotUrls[h]!); }
+        } else {
+          const ch = r.nextInt(CHANNELS_NUMBER);
+          if (bidChannel) { bChannel.put(t.channels[ch]!); bUrl.put(t.channelUrls[ch]!); }
+        }
+        if (bidExtra) extra(bExtra, 32, c.avgBidByteSize);
+      }
+    } else if (readBid) b.skip();
   }
+  const bidUnread = new Set<number>();
+  if (!bidChannel) { bidUnread.add(3); bidUnread.add(4); }
+  if (!bidExtra) bidUnread.add(6);
   const columns = [
     A.makeData({ type: toArrowType(intType) as A.Int32, length: n, nullCount: 0, data: eventType }),
-    p.finish(PERSON_ORDER), a.finish(AUCTION_ORDER), b.finish(BID_ORDER),
+    readPerson ? p.finish(PERSON_ORDER) : nullStruct(personType, n, PERSON_ORDER),
+    readAuction ? a.finish(AUCTION_ORDER) : nullStruct(auctionType, n, AUCTION_ORDER),
+    readBid ? b.finish(BID_ORDER, bidUnread) : nullStruct(bidType, n, BID_ORDER),
     A.makeData({ type: toArrowType(tsType) as A.TimestampMillisecond, length: n, nullCount: 0, data: dateTime.big } as never) as A.Data,
   ];
   return makeBatch(nexmarkSchema, columns, n);

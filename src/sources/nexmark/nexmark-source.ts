@@ -1,7 +1,7 @@
 import type { Batch } from '../../data/batch.ts';
-import type { ReadLimit, Source, SourceOptions, SourceProvider } from '../source.ts';
+import type { ReadColumns, ReadLimit, Source, SourceOptions, SourceProvider } from '../source.ts';
 import { parseNexmarkOptions, sourceOptionNames, type NexmarkSourceConfig } from './nexmark-config.ts';
-import { generateEvents, NexmarkTimeline } from './nexmark-generator.ts';
+import { generateEvents, NexmarkTimeline, READ_ALL, type NexmarkRead } from './nexmark-generator.ts';
 import { nexmarkSchema } from './nexmark-schema.ts';
 
 /**
@@ -35,15 +35,15 @@ class SharedChunks {
     for (const k of [...this.chunks.keys()]) if (k.startsWith(`${id}|`) && n < 2) this.chunks.delete(k);
   }
 
-  get(id: string, tl: NexmarkTimeline, from: number, to: number): Batch {
+  get(id: string, tl: NexmarkTimeline, from: number, to: number, read: NexmarkRead): Batch {
     const readers = this.readers.get(id) ?? 0;
-    if (readers < 2) return generateEvents(tl, from, to);
+    if (readers < 2) return generateEvents(tl, from, to, read);
     const key = `${id}|${tl.baseTime}|${from}|${to}`, hit = this.chunks.get(key);
     if (hit) {
       if (++hit.reads >= readers) this.chunks.delete(key);
       return hit.batch;
     }
-    const batch = generateEvents(tl, from, to);
+    const batch = generateEvents(tl, from, to, read);
     this.chunks.set(key, { batch, reads: 1 });
     if (this.chunks.size > this.capacity) this.chunks.delete(this.chunks.keys().next().value!);
     return batch;
@@ -52,6 +52,19 @@ class SharedChunks {
 
 /** Two triggers of chunks (the one running and the one prefetched) at the default 100k events per trigger. */
 const shared = new SharedChunks(8);
+
+/** What the query reads of the events (plan/prune-from-json.ts), as the generator's switches. */
+export function nexmarkRead(cols: ReadColumns | undefined): NexmarkRead {
+  if (cols === undefined) return READ_ALL;
+  const reads = (kind: string, ...fields: string[]): boolean => {
+    const f = cols.get(kind);
+    return f === 'all' || (f !== undefined && (fields.length === 0 || fields.some((x) => f.has(x))));
+  };
+  return {
+    person: reads('person'), auction: reads('auction'), bid: reads('bid'),
+    bidChannel: reads('bid', 'channel', 'url'), bidExtra: reads('bid', 'extra'),
+  };
+}
 
 /**
  * Flink's nexmark datagen connector as a source: offsets are event numbers and every event is a
@@ -66,9 +79,10 @@ class NexmarkSource implements Source {
   private lastAvailable: NexmarkOffset | undefined;
   /** The generator config, as the shared chunks know it. */
   private readonly id: string;
-  constructor(private readonly cfg: NexmarkSourceConfig) {
+  constructor(private readonly cfg: NexmarkSourceConfig, private readonly read: NexmarkRead) {
     const g = cfg.generator;
-    this.id = JSON.stringify(g);
+    // Readers of different columns get different batches: they share chunks only with their like.
+    this.id = JSON.stringify({ g, read });
     shared.open(this.id);
     this.description = `NexmarkSource[seed=${g.seed}, eventsPerSecond=${g.eventsPerSecond}, totalEvents=${g.totalEvents || 'unbounded'}]`;
   }
@@ -100,7 +114,7 @@ class NexmarkSource implements Source {
   async getBatch(startRaw: unknown, endRaw: unknown): Promise<Batch[]> {
     const s = startRaw as NexmarkOffset, e = endRaw as NexmarkOffset, tl = this.timelineAt(s.baseTime);
     const out: Batch[] = [];
-    for (let k = s.events; k < e.events; k += CHUNK) out.push(shared.get(this.id, tl, k, Math.min(k + CHUNK, e.events)));
+    for (let k = s.events; k < e.events; k += CHUNK) out.push(shared.get(this.id, tl, k, Math.min(k + CHUNK, e.events), this.read));
     return out;
   }
   async stop(): Promise<void> { shared.close(this.id); }
@@ -109,7 +123,8 @@ class NexmarkSource implements Source {
 export const nexmarkSource: SourceProvider = {
   name: 'nexmark',
   options: sourceOptionNames,
+  readsColumns: true,
   // Options are checked at load(), before any query starts.
   schema: (o: SourceOptions) => { parseNexmarkOptions(o.options); return nexmarkSchema; },
-  create: (o: SourceOptions) => new NexmarkSource(parseNexmarkOptions(o.options)),
+  create: (o: SourceOptions) => new NexmarkSource(parseNexmarkOptions(o.options), nexmarkRead(o.readColumns)),
 };

@@ -1,6 +1,8 @@
 /**
  * Which spill pages hold a key: an open-addressing table of (key hash, page id) pairs, linear
- * probing, at most 3/4 full, two Int32Arrays (~11-16 bytes a spilled key). A hash may appear
+ * probing, at most 3/4 full (~8-12 bytes a spilled key). Page ids are 16-bit until a page id
+ * passes 65534 (134M rows spilled), then 32-bit: at 10M spilled rows the table has 2^24 entries,
+ * 100 MB against 134 with 32-bit ids (docs/design/state-spill.md). A hash may appear
  * more than once (two keys with one hash, in one page or two); a lookup yields every page its
  * hash is in and the page's own sorted hashes and key columns settle it. A JS Map of 10M
  * entries would cost ~5x this and stops at 2^24 entries.
@@ -8,15 +10,16 @@
 export class PageIndex {
   private hashes = new Int32Array(1024);
   /** Page id + 1 (0 is empty). */
-  private pages = new Int32Array(1024);
+  private pages: Uint16Array | Int32Array = new Uint16Array(1024);
   private mask = 1023;
   size = 0;
 
   get bytes(): number { return this.hashes.byteLength + this.pages.byteLength; }
 
-  clear(): void { this.hashes = new Int32Array(1024); this.pages = new Int32Array(1024); this.mask = 1023; this.size = 0; }
+  clear(): void { this.hashes = new Int32Array(1024); this.pages = new Uint16Array(1024); this.mask = 1023; this.size = 0; }
 
   add(h: number, page: number): void {
+    if (page + 1 > 0xffff && this.pages instanceof Uint16Array) this.pages = Int32Array.from(this.pages);
     if (4 * (this.size + 1) > 3 * this.pages.length) this.resize(this.pages.length * 2);
     this.place(h, page + 1);
     this.size++;
@@ -54,7 +57,7 @@ export class PageIndex {
 
   private resize(n: number): void {
     const oh = this.hashes, op = this.pages;
-    this.hashes = new Int32Array(n); this.pages = new Int32Array(n); this.mask = n - 1;
+    this.hashes = new Int32Array(n); this.pages = op instanceof Uint16Array ? new Uint16Array(n) : new Int32Array(n); this.mask = n - 1;
     for (let p = 0; p < op.length; p++) if (op[p] !== 0) this.place(oh[p]!, op[p]!);
   }
 }

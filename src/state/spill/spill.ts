@@ -53,6 +53,13 @@ export class Spill {
     this.touchedAt[slot] = this.epoch;
   }
 
+  /** The store renumbered its slots: slot `order[j]` is now slot j. */
+  renumber(order: Int32Array, capacity: number): void {
+    const t = new Uint32Array(capacity);
+    for (let j = 0; j < order.length; j++) t[j] = this.touchedAt[order[j]!]!;
+    this.touchedAt = t;
+  }
+
   /** Bytes held in memory for the spilled rows (index, flags, page cache, touch epochs). */
   bytes(): number {
     return this.index.bytes + this.touchedAt.byteLength + this.live.length * 24 + this.rows + this.cacheBytes;
