@@ -226,7 +226,7 @@ export class MicroBatchExecution {
         this.watermarkMs = seq.batchWatermarkMs;
         this.nextBatchId = latest;
         resumed = true;
-        await this.runBatch(latest, seq, new PhaseTimer(), signal);
+        await this.runBatch(latest, seq, new PhaseTimer(), signal, { logged: Promise.resolve() }); // already logged
         if (c.trigger.kind === 'once') return;
       }
     }
@@ -305,11 +305,13 @@ export class MicroBatchExecution {
       const lost = c.leaseLost?.();
       if (lost) throw new CheckpointError(`Stopped before batch ${this.nextBatchId}: ${lost}. Only one run of a query may use its checkpoint.`);
       const seq: OffsetSeq = { batchWatermarkMs: this.watermarkMs, batchTimestampMs: Date.now(), conf: this.conf, offsets: hasData ? ends : this.committed };
-      await timer.time('walCommit', () => this.offsetLog.add(this.nextBatchId, seq));
-      await c.onPhase?.('afterOffsetLog', this.nextBatchId);
-      this.status = { message: 'Processing new data', isDataAvailable: hasData, isTriggerActive: true };
       const batchId = this.nextBatchId;
+      // The batch's read starts while offsets/<N> is written (see runBatch).
+      const logged = timer.time('walCommit', () => this.offsetLog.add(batchId, seq)).then(() => c.onPhase?.('afterOffsetLog', batchId));
+      logged.catch(() => undefined); // awaited in runBatch, after the read: a failed write is no unhandled rejection meanwhile
+      this.status = { message: 'Processing new data', isDataAvailable: hasData, isTriggerActive: true };
       await this.runBatch(batchId, seq, timer, signal, {
+        logged,
         prefetched: pre?.chunks,
         // After this batch's own read: the next batch's read overlaps this one's query and sink.
         afterInput: interval === 0 && c.trigger.kind !== 'once' && hasBacklog(c.sources, seq.offsets)
@@ -364,8 +366,14 @@ export class MicroBatchExecution {
     return p && continuesFrom(p, this.c.sources, this.committed) ? p : null;
   }
 
+  /**
+   * Runs batch N while `input.logged` writes offsets/<N>: the read and the stateless operators (pure
+   * functions of their rows) overlap the write's fsync; nothing reaches a stateful operator or the
+   * sink before the range is in the log. A crash before the write is done leaves nothing behind, as
+   * a dropped prefetch does.
+   */
   private async runBatch(batchId: number, seq: OffsetSeq, timer: PhaseTimer, _signal: AbortSignal,
-    input?: { prefetched?: readonly (readonly Batch[])[]; afterInput?: () => void }): Promise<void> {
+    input: { logged: Promise<void>; prefetched?: readonly (readonly Batch[])[]; afterInput?: () => void }): Promise<void> {
     const c = this.c, plan = c.plan;
     const triggerStart = Date.now();
     const ctx = newEvalContext(plan.watermarks.length, seq.batchTimestampMs);
@@ -385,12 +393,13 @@ export class MicroBatchExecution {
         for (const o of plan.operators) chunk = o(chunk, ctx);
         if (chunk.numRows === 0) return;
         if (into) { into.rows.push(chunk); into.inputOf.push(side); } else output.push(chunk);
-      }, input?.prefetched?.[i]), this.readStop);
+      }, input.prefetched?.[i]), this.readStop);
       inputRows.push(r.rows);
       getBatchMs += r.readMs;
       processMs += r.applyMs;
     }
-    input?.afterInput?.();
+    await input.logged;
+    input.afterInput?.();
     // W(N) closes windows; rows of windows that W(N-1) already closed are late; each operator
     // sees the watermark its predecessors hand on.
     const ws = propagateWatermarks(plan.stages.map((st) => st.operator), this.prevWatermarkMs, seq.batchWatermarkMs, this.tracker.defined, stageProducers(plan));
