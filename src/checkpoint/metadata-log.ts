@@ -37,8 +37,18 @@ export class MetadataLog {
     return ids.length ? ids[ids.length - 1]! : null;
   }
 
-  /** Remove every batch below `keepFrom`. */
+  /** Every id below this is gone (this instance removed them): later purges need no listing. */
+  private purgedBelow: number | null = null;
+
+  /**
+   * Remove every batch below `keepFrom`. The first call lists the directory; later ones remove
+   * just the ids since the last call's bound by name (a missing one is no error), so a batch's purge
+   * costs one remove per log instead of a listing that grows with minBatchesToRetain (one LIST on S3).
+   */
   async purge(keepFrom: number): Promise<void> {
-    for (const id of await this.batchIds()) if (id < keepFrom) await this.storage.remove(this.pathOf(id));
+    const from = this.purgedBelow;
+    const ids = from === null ? (await this.batchIds()).filter((id) => id < keepFrom) : Array.from({ length: Math.max(0, keepFrom - from) }, (_, k) => from + k);
+    for (const id of ids) await this.storage.remove(this.pathOf(id));
+    this.purgedBelow = Math.max(from ?? 0, keepFrom);
   }
 }

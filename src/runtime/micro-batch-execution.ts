@@ -186,9 +186,12 @@ export class MicroBatchExecution {
     if (this.c.stopAbandonsReads) this.readStop = signal;
     try {
       await this.runLoop(signal);
+      await this.purging;
+      this.throwPurgeFailure();
     } catch (e) {
       if (e !== ABANDONED) throw e;
     } finally {
+      await this.purging;
       await Promise.all(this.stores.map((s) => s.flush()));
       // The spill stores are local caches of state the checkpoint holds: a restart rebuilds them.
       for (const s of this.stores) s.close();
@@ -223,7 +226,7 @@ export class MicroBatchExecution {
         this.watermarkMs = seq.batchWatermarkMs;
         this.nextBatchId = latest;
         resumed = true;
-        await this.runBatch(latest, seq, new PhaseTimer(), signal);
+        await this.runBatch(latest, seq, new PhaseTimer(), signal, { logged: Promise.resolve() }); // already logged
         if (c.trigger.kind === 'once') return;
       }
     }
@@ -302,11 +305,13 @@ export class MicroBatchExecution {
       const lost = c.leaseLost?.();
       if (lost) throw new CheckpointError(`Stopped before batch ${this.nextBatchId}: ${lost}. Only one run of a query may use its checkpoint.`);
       const seq: OffsetSeq = { batchWatermarkMs: this.watermarkMs, batchTimestampMs: Date.now(), conf: this.conf, offsets: hasData ? ends : this.committed };
-      await timer.time('walCommit', () => this.offsetLog.add(this.nextBatchId, seq));
-      await c.onPhase?.('afterOffsetLog', this.nextBatchId);
-      this.status = { message: 'Processing new data', isDataAvailable: hasData, isTriggerActive: true };
       const batchId = this.nextBatchId;
+      // The batch's read starts while offsets/<N> is written (see runBatch).
+      const logged = timer.time('walCommit', () => this.offsetLog.add(batchId, seq)).then(() => c.onPhase?.('afterOffsetLog', batchId));
+      logged.catch(() => undefined); // awaited in runBatch, after the read: a failed write is no unhandled rejection meanwhile
+      this.status = { message: 'Processing new data', isDataAvailable: hasData, isTriggerActive: true };
       await this.runBatch(batchId, seq, timer, signal, {
+        logged,
         prefetched: pre?.chunks,
         // After this batch's own read: the next batch's read overlaps this one's query and sink.
         afterInput: interval === 0 && c.trigger.kind !== 'once' && hasBacklog(c.sources, seq.offsets)
@@ -316,6 +321,32 @@ export class MicroBatchExecution {
       this.status = { message: 'Waiting for next trigger', isDataAvailable: hasData, isTriggerActive: false };
       if (interval > 0 && hasData) await sleep(Math.max(0, interval - (Date.now() - started)), signal);
     }
+  }
+
+  /** The logs' purge under way, or null; a failed one is thrown by the next batch (or at the end of run). */
+  private purging: Promise<void> | null = null;
+  private purgeFailure: unknown = undefined;
+
+  /**
+   * Removes offsets/ and commits/ files below keepFrom while the next batch runs, as Spark's
+   * AsyncLogPurge (spark.sql.streaming.asyncLogPurge.enabled, default true): recovery reads only
+   * the latest ids, so neither the progress event nor the next batch need wait for old files to go.
+   * Purges run one after another (a log's purge remembers where the last one ended).
+   */
+  private purgeLogs(keepFrom: number): void {
+    this.throwPurgeFailure();
+    const run = (): Promise<void> => Promise.all([this.offsetLog.purge(keepFrom), this.commitLog.purge(keepFrom)])
+      .then(() => undefined, (e: unknown) => { this.purgeFailure ??= e; });
+    const p: Promise<void> = (this.purging ?? Promise.resolve()).then(run).finally(() => { if (this.purging === p) this.purging = null; });
+    this.purging = p;
+  }
+
+  private throwPurgeFailure(): void {
+    if (this.purgeFailure === undefined) return;
+    const e = this.purgeFailure;
+    this.purgeFailure = undefined;
+    throw new CheckpointError(`Could not remove old files of ${this.checkpoint.root}'s offsets/ or commits/ (minBatchesToRetain): ${(e as Error)?.message ?? String(e)}. `
+      + `Check that the checkpoint location is writable; a restart resumes from the last committed batch.`, { cause: e });
   }
 
   /** The next batch's input being read during this one (prefetch.ts), or null. */
@@ -335,8 +366,14 @@ export class MicroBatchExecution {
     return p && continuesFrom(p, this.c.sources, this.committed) ? p : null;
   }
 
+  /**
+   * Runs batch N while `input.logged` writes offsets/<N>: the read and the stateless operators (pure
+   * functions of their rows) overlap the write's fsync; nothing reaches a stateful operator or the
+   * sink before the range is in the log. A crash before the write is done leaves nothing behind, as
+   * a dropped prefetch does.
+   */
   private async runBatch(batchId: number, seq: OffsetSeq, timer: PhaseTimer, _signal: AbortSignal,
-    input?: { prefetched?: readonly (readonly Batch[])[]; afterInput?: () => void }): Promise<void> {
+    input: { logged: Promise<void>; prefetched?: readonly (readonly Batch[])[]; afterInput?: () => void }): Promise<void> {
     const c = this.c, plan = c.plan;
     const triggerStart = Date.now();
     const ctx = newEvalContext(plan.watermarks.length, seq.batchTimestampMs);
@@ -356,12 +393,13 @@ export class MicroBatchExecution {
         for (const o of plan.operators) chunk = o(chunk, ctx);
         if (chunk.numRows === 0) return;
         if (into) { into.rows.push(chunk); into.inputOf.push(side); } else output.push(chunk);
-      }, input?.prefetched?.[i]), this.readStop);
+      }, input.prefetched?.[i]), this.readStop);
       inputRows.push(r.rows);
       getBatchMs += r.readMs;
       processMs += r.applyMs;
     }
-    input?.afterInput?.();
+    await input.logged;
+    input.afterInput?.();
     // W(N) closes windows; rows of windows that W(N-1) already closed are late; each operator
     // sees the watermark its predecessors hand on.
     const ws = propagateWatermarks(plan.stages.map((st) => st.operator), this.prevWatermarkMs, seq.batchWatermarkMs, this.tracker.defined, stageProducers(plan));
@@ -414,8 +452,7 @@ export class MicroBatchExecution {
     this.watermarkMs = nextWatermark;
     const keepFrom = batchId + 1 - c.minBatchesToRetain;
     if (keepFrom > 0) {
-      await this.offsetLog.purge(keepFrom);
-      await this.commitLog.purge(keepFrom);
+      this.purgeLogs(keepFrom);
       for (const store of this.stores) await store.purge(keepFrom);
     }
     this.reporter.finishTrigger({

@@ -8,7 +8,7 @@ import { parseDuration } from '../util/duration.ts';
  * all, but the test broker does not wake one: librdkafka 2.0.2's mock holds a Fetch for its whole
  * maxWait and then answers empty even when records arrived meanwhile (measured: a 1000 ms Fetch
  * on an empty partition, a record produced 50 ms in, came back after 1006 ms with 0 bytes).
- * An idle poll costs one Metadata and one ListOffsets request (~0.7 ms of CPU, measured).
+ * An idle poll costs one Metadata and one ListOffsets request, sent together (~0.7 ms of CPU, measured).
  */
 export const POLLING_DELAY_CONF = 'spark.sql.streaming.pollingDelay';
 const DEFAULT_POLLING_DELAY_MS = 10;

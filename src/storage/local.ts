@@ -9,6 +9,8 @@ async function writeAll(fh: fs.FileHandle, bytes: Uint8Array): Promise<void> {
 }
 
 const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'ENOENT';
+/** Beyond this many known directories (a partitioned output's), the set starts over. */
+const MAX_DIRS = 10_000;
 
 /** Local disk: whole-or-nothing through a temp name (never `*.parquet`) plus rename. */
 export class LocalStorage implements Storage {
@@ -20,10 +22,32 @@ export class LocalStorage implements Storage {
     return path.join(path.dirname(p), `.${path.basename(p)}.${randomBytes(6).toString('hex')}.tmp`);
   }
 
+  /**
+   * Directories this process made or found: a batch writes four files into the same few (offsets/,
+   * commits/, the output, _sluice_log/), and a mkdir each was one more trip through libuv's thread
+   * pool on the batch's path. A directory removed since (a test's temp dir) fails the open with
+   * ENOENT, and is made again then.
+   */
+  private readonly dirs = new Set<string>();
+
+  private async openTemp(p: string): Promise<{ tmp: string; fh: fs.FileHandle }> {
+    const dir = path.dirname(p), tmp = this.tempName(p);
+    if (!this.dirs.has(dir)) {
+      await fs.mkdir(dir, { recursive: true });
+      if (this.dirs.size >= MAX_DIRS) this.dirs.clear();
+      this.dirs.add(dir);
+    }
+    try {
+      return { tmp, fh: await fs.open(tmp, 'wx') };
+    } catch (e) {
+      if (!isMissing(e)) throw e;
+      await fs.mkdir(dir, { recursive: true });
+      return { tmp, fh: await fs.open(tmp, 'wx') };
+    }
+  }
+
   private async writeTemp(p: string, bytes: Uint8Array, hooks?: WriteHooks): Promise<string> {
-    await fs.mkdir(path.dirname(p), { recursive: true });
-    const tmp = this.tempName(p);
-    const fh = await fs.open(tmp, 'wx');
+    const { tmp, fh } = await this.openTemp(p);
     try {
       if (hooks?.halfWritten) {
         const half = bytes.length >> 1;

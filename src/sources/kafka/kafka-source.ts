@@ -77,8 +77,25 @@ export class KafkaSource implements Source {
     });
   }
 
+  /** The partitions the last availableOffset() found. */
+  private knownPartitions: Map<string, number[]> | null = null;
+
+  /**
+   * The latest offsets of every partition the metadata lists now. The Metadata request and the
+   * ListOffsets of the partitions known so far go out together: one broker round trip per trigger
+   * (and per idle poll) instead of two back to back. Only when the metadata shows other partitions
+   * (added ones), or the early ListOffsets failed (a moved leader), is ListOffsets asked again for
+   * what the metadata lists.
+   */
   async availableOffset(): Promise<KafkaOffsets> {
-    return this.retrying('reading latest offsets', async () => this.client.offsets(await this.partitions(), false));
+    return this.retrying('reading latest offsets', async () => {
+      const known = this.knownPartitions;
+      const early = known && this.client.offsets(known, false).catch(() => null);
+      const parts = await this.partitions();
+      this.knownPartitions = parts;
+      const offsets = early && await early;
+      return offsets && samePartitions(parts, known!) ? offsets : this.client.offsets(parts, false);
+    });
   }
 
   async latestOffset(startRaw: unknown, limit: ReadLimit, bound?: unknown): Promise<KafkaOffsets> {
@@ -139,43 +156,40 @@ export class KafkaSource implements Source {
 
   async readBatch(startRaw: unknown, endRaw: unknown, onChunk: (chunk: Batch) => void): Promise<void> {
     const start = startRaw as KafkaOffsets, end = endRaw as KafkaOffsets;
+    // The first fetch round goes out with the ListOffsets of the earliest offsets, from where the last
+    // batch ended: one broker round trip less per batch. It is used only if the earliest offsets leave
+    // every position where it was (no data lost, no new partition); else it is dropped unread. Only
+    // once availableOffset() has run: the client then knows the topics' leaders (no lookup to race).
+    const guess = this.knownPartitions ? planPositions(start, end, null) : null;
+    const guessGroups = guess && splitPipelines(guess);
+    const early = guessGroups?.map((g) => this.client.fetchRaw([...g.values()].map(at), FETCH_PARTITION_MAX_BYTES, FETCH_MAX_BYTES).catch(() => null));
     const earliest = await this.retrying('reading earliest offsets', async () => {
       const parts = new Map<string, number[]>();
       forEachPartition(end, (t, p) => { const l = parts.get(t) ?? []; l.push(Number(p)); parts.set(t, l); });
       return parts.size ? this.client.offsets(parts, true) : {};
     });
-    const pos = new Map<string, Position>();
     forEachPartition(start, (t, p) => { if (getOffset(end, t, p) === undefined) this.dataLoss(`Topic '${t}' partition ${p} is gone`); });
-    forEachPartition(end, (t, p, e) => {
-      const low = getOffset(earliest, t, p) ?? 0;
-      // A partition added since the last batch is read from its earliest offset, as in Spark.
-      let s = getOffset(start, t, p) ?? low;
-      if (e < s) { this.dataLoss(`Topic '${t}' partition ${p}: offset ${e} is below the previous ${s}`); return; }
-      if (s < low && s < e) {
-        this.dataLoss(`Topic '${t}' partition ${p}: offsets ${s} to ${Math.min(low, e) - 1} (range [${s}, ${Math.min(low, e)})) are no longer in Kafka, whose earliest offset is now ${low}`);
-        s = Math.min(low, e);
-      }
-      if (s < e) pos.set(`${t}:${p}`, { topic: t, partition: Number(p), offset: s, end: e });
-    });
+    const pos = planPositions(start, end, earliest, (msg) => this.dataLoss(msg))!;
     // Fetch rounds, pipelined: as soon as a response is in, its batch headers give each partition's next
     // position, the next round is sent, and this one is decoded (into columns) while the broker works.
     // Partitions are split over FETCH_PIPELINES such loops, so the broker always has a request queued.
     // Each chunk goes to onChunk (the query) at once, while the loop's next round is in flight.
-    const all = [...pos.values()];
-    const pipelines = Math.min(FETCH_PIPELINES, all.length);
+    const groups = splitPipelines(pos);
+    const first = early && samePositions(guess!, pos) ? early : undefined;
     let failed = false; // one loop failing stops the others at their next round
-    const pipeline = async (mine: Map<string, Position>): Promise<void> => {
-      try { await loop(mine); } catch (e) { failed = true; throw e; }
+    const pipeline = async (mine: Map<string, Position>, i: number): Promise<void> => {
+      try { await loop(mine, first?.[i]); } catch (e) { failed = true; throw e; }
     };
-    const loop = async (mine: Map<string, Position>): Promise<void> => {
+    const loop = async (mine: Map<string, Position>, early?: Promise<RawPartition[] | null>): Promise<void> => {
       let idleRounds = 0;
       const fetchRound = (): Promise<RawPartition[]> => {
-        const at = [...mine.values()].map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset }));
-        const r = this.retrying('fetch', () => this.client.fetchRaw(at, FETCH_PARTITION_MAX_BYTES, FETCH_MAX_BYTES));
+        const positions = [...mine.values()].map(at);
+        const r = this.retrying('fetch', () => this.client.fetchRaw(positions, FETCH_PARTITION_MAX_BYTES, FETCH_MAX_BYTES));
         r.catch(() => undefined); // awaited below; never an unhandled rejection if decoding throws first
         return r;
       };
-      let inflight: Promise<RawPartition[]> | null = mine.size ? fetchRound() : null;
+      // A failed early round is asked again through the retries.
+      let inflight: Promise<RawPartition[]> | null = !mine.size ? null : early ? early.then((r) => r ?? fetchRound()) : fetchRound();
       while (inflight) {
         const res = await inflight;
         const work: RoundPart[] = [];
@@ -199,8 +213,6 @@ export class KafkaSource implements Source {
         }
       }
     };
-    const groups = Array.from({ length: pipelines }, () => new Map<string, Position>());
-    all.forEach((p, i) => groups[i % pipelines]!.set(`${p.topic}:${p.partition}`, p));
     // allSettled first: a failing pipeline must not leave the others running unobserved.
     const results = await Promise.allSettled(groups.map(pipeline));
     for (const r of results) if (r.status === 'rejected') throw r.reason;
@@ -209,12 +221,61 @@ export class KafkaSource implements Source {
   async stop(): Promise<void> { this.retry.stop(); await this.client.close(); }
 }
 
+function samePartitions(a: ReadonlyMap<string, readonly number[]>, b: ReadonlyMap<string, readonly number[]>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [t, ps] of a) {
+    const qs = b.get(t);
+    if (!qs || qs.length !== ps.length || ps.some((p, i) => p !== qs[i])) return false;
+  }
+  return true;
+}
+
 /** Per partition and fetch round: at most this many bytes (the broker returns at least one batch). */
 const FETCH_PARTITION_MAX_BYTES = 8 << 20;
 /** Per fetch response (one per leader). */
 const FETCH_MAX_BYTES = 32 << 20;
 
 interface Position { topic: string; partition: number; offset: number; end: number }
+
+const at = (p: Position): { topic: string; partition: number; offset: number } => ({ topic: p.topic, partition: p.partition, offset: p.offset });
+
+/**
+ * Where each partition's read of [start, end) begins, by the earliest offsets Kafka still has: a
+ * partition added since the last batch from its earliest offset, a range partly gone from the
+ * earliest (both as in Spark; `loss` is told). With `earliest` null, the positions as if nothing
+ * were gone, or null when a partition has no start (it needs the earliest offsets).
+ */
+function planPositions(start: KafkaOffsets, end: KafkaOffsets, earliest: KafkaOffsets | null, loss?: (msg: string) => void): Map<string, Position> | null {
+  const pos = new Map<string, Position>();
+  let complete = true;
+  forEachPartition(end, (t, p, e) => {
+    const low = earliest ? getOffset(earliest, t, p) ?? 0 : -Infinity;
+    const from = getOffset(start, t, p);
+    if (from === undefined && !earliest) { complete = false; return; }
+    let s = from ?? low;
+    if (e < s) { loss?.(`Topic '${t}' partition ${p}: offset ${e} is below the previous ${s}`); return; }
+    if (s < low && s < e) {
+      loss?.(`Topic '${t}' partition ${p}: offsets ${s} to ${Math.min(low, e) - 1} (range [${s}, ${Math.min(low, e)})) are no longer in Kafka, whose earliest offset is now ${low}`);
+      s = Math.min(low, e);
+    }
+    if (s < e) pos.set(`${t}:${p}`, { topic: t, partition: Number(p), offset: s, end: e });
+  });
+  return complete ? pos : null;
+}
+
+/** The partitions over at most FETCH_PIPELINES fetch loops. */
+function splitPipelines(pos: ReadonlyMap<string, Position>): Map<string, Position>[] {
+  const all = [...pos.values()], n = Math.min(FETCH_PIPELINES, all.length);
+  const groups = Array.from({ length: n }, () => new Map<string, Position>());
+  all.forEach((p, i) => groups[i % n]!.set(`${p.topic}:${p.partition}`, p));
+  return groups;
+}
+
+function samePositions(a: ReadonlyMap<string, Position>, b: ReadonlyMap<string, Position>): boolean {
+  if (a.size !== b.size) return false;
+  const bs = [...b];
+  return [...a].every(([k, p], i) => bs[i]![0] === k && bs[i]![1].offset === p.offset && bs[i]![1].end === p.end);
+}
 
 /**
  * Concurrent fetch loops per getBatch (partitions split between them). With one loop the broker
