@@ -8,7 +8,7 @@
 //      and Debian openssl (test certificates for the TLS tests)
 // Silent and stat-only when everything is in place, so it can run before every command.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -43,6 +43,13 @@ function ensureNodeModules() {
   // npm rewrites node_modules/.package-lock.json on every install, so it is
   // newer than the lock unless the lock changed since (pull, branch switch).
   if (installed !== undefined && installed >= mtime(lock)) return;
+  // A linked node_modules (another checkout's, shared by a worktree) would be emptied and reinstalled
+  // under that checkout by npm ci; its owner installs.
+  const nm = join(ROOT, 'node_modules');
+  if (existsSync(nm) && lstatSync(nm).isSymbolicLink()) {
+    throw new Error(`${nm} is a link to ${realpathSync(nm)} and ${installed === undefined ? 'has no .package-lock.json' : 'is older than package-lock.json'}: `
+      + 'run `npm ci` in the checkout that owns it, or replace the link with a directory of its own.');
+  }
   log(installed === undefined ? 'node_modules missing: npm ci' : 'package-lock.json changed: npm ci');
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
