@@ -13,7 +13,7 @@ import { NumberColumn, type NumberHolder } from './number-column.ts';
 import { type KeyColumn, NumberKeys, keyColumnFor } from './key-columns.ts';
 import { KeyBytes } from './key-bytes.ts';
 import { StateFiles, stateFileName } from './state-files.ts';
-import { sealStateFile } from './state-file-seal.ts';
+import { SealedStreamWriter } from './state-file-seal.ts';
 import { readStateFile } from './state-file-read.ts';
 import { encodeStateRows, type StateColumn } from './state-file-encode.ts';
 import { type SnapshotPhaseHook, type SnapshotReport, type StateView, writeSnapshot } from './snapshot-writer.ts';
@@ -380,7 +380,9 @@ export class StateStore {
    */
   async commit(version: number): Promise<void> {
     const delta = encodeStateRows(this.fileSchema(true), this.columns(), this.keys.length, this.dirtySlots(), this.removedSlots());
-    await this.storage.write(joinPath(this.dir, stateFileName(version, 'delta')), sealStateFile(A.tableToIPC(delta, 'stream')));
+    const file = new SealedStreamWriter().start(delta.schema);
+    for (const b of delta.batches) file.write(b);
+    await this.storage.write(joinPath(this.dir, stateFileName(version, 'delta')), file.sealed());
     this.clearDirty();
     if (this.spill) { this.spillCold(); this.compactSlots(); this.spill.endBatch(); }
     this.version = version;
