@@ -41,6 +41,11 @@ export interface StateStoreOptions {
   readonly typedKeys?: boolean;
 }
 
+/** A batch of at least this many (row, key) pairs estimates how many keys it adds, to grow the store for them at once (reserveNewKeys). */
+const PRESIZE_ROWS = 1 << 16;
+/** Rows of such a batch probed to estimate the share of its keys that are new. */
+const PRESIZE_SAMPLE = 256;
+
 /** The delta files' column that marks a removed key (its value columns are null). */
 export const DELETED = '__deleted';
 
@@ -226,6 +231,7 @@ export class StateStore {
    * `hashes[j]`; each slot is marked dirty. One call for a batch's rows.
    */
   slotsOf(rows: BatchKeys, idx: Int32Array, hashes: Int32Array, last: Float64Array | null, n: number, out: Int32Array): void {
+    if (n >= PRESIZE_ROWS && !this.spill) this.reserveNewKeys(rows, idx, hashes, last, n);
     for (let j = 0; j < n; j++) {
       const i = idx[j]!, h = hashes[j]!, l = last === null ? undefined : last[j]!;
       let slot = this.findRow(rows, i, h, l);
@@ -233,6 +239,35 @@ export class StateStore {
       else if (this.dirty[slot] !== 1) this.touch(slot);
       out[j] = slot;
     }
+  }
+
+  /**
+   * Before a batch that may outgrow the store, grow the index and the columns by slot once, to
+   * hold the keys it will add: doubling step by step as keys came was a quarter of a batch that
+   * creates 1M keys (measured: the index's rehashes 168 ms, the columns' copies 48 ms, most of it
+   * page faults of each new array). The count is estimated, so that nothing is probed twice: the
+   * batch's distinct keys by linear counting of their hashes, times the share of a sample of rows
+   * not in the store. A wrong estimate costs only memory or a later doubling, never a key.
+   * Not with a spill: a sampled miss would read its page back.
+   */
+  private reserveNewKeys(rows: BatchKeys, idx: Int32Array, hashes: Int32Array, last: Float64Array | null, n: number): void {
+    if (this.index.size + n <= (this.index.mask + 1) / 2 && this.high + n <= this.live.length) return;
+    let bits = 1024;
+    while (bits < 2 * n) bits *= 2;
+    const seen = new Uint32Array(bits >>> 5), mask = bits - 1;
+    for (let j = 0; j < n; j++) { const b = hashes[j]! & mask; seen[b >>> 5]! |= 1 << (b & 31); }
+    let zeros = 0;
+    for (let w = 0; w < seen.length; w++) { let x = seen[w]!; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); zeros += 32 - (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24); }
+    const distinct = zeros ? -bits * Math.log(zeros / bits) : n;
+    let missed = 0;
+    for (let q = 0; q < PRESIZE_SAMPLE; q++) {
+      const j = Math.floor((q * n) / PRESIZE_SAMPLE);
+      if (this.findRow(rows, idx[j]!, hashes[j]!, last === null ? undefined : last[j]!) < 0) missed++;
+    }
+    const adds = Math.min(n, Math.ceil((distinct * missed) / PRESIZE_SAMPLE));
+    if (adds === 0) return;
+    this.index.reserve(adds);
+    this.reserveSlots(this.high + Math.max(0, adds - this.free.length));
   }
 
   private sameRow(rows: BatchKeys, i: number, s: number, last: number | undefined): boolean {
@@ -281,6 +316,7 @@ export class StateStore {
     if (n <= this.live.length) return;
     n = Math.max(n, this.live.length * 2);
     this.live = grow(this.live, n); this.dirty = grow(this.dirty, n); this.isGone = grow(this.isGone, n);
+    this.index.reserveSlots(n);
     for (const c of this.keyCols) c?.reserve(n);
     for (const c of this.numbers) c?.reserve(n);
   }
