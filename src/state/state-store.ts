@@ -252,6 +252,13 @@ export class StateStore {
    */
   private reserveNewKeys(rows: BatchKeys, idx: Int32Array, hashes: Int32Array, last: Float64Array | null, n: number): void {
     if (this.index.size + n <= (this.index.mask + 1) / 2 && this.high + n <= this.live.length) return;
+    let missed = 0;
+    for (let q = 0; q < PRESIZE_SAMPLE; q++) {
+      const j = Math.floor((q * n) / PRESIZE_SAMPLE);
+      if (this.findRow(rows, idx[j]!, hashes[j]!, last === null ? undefined : last[j]!) < 0) missed++;
+    }
+    // A batch that only touches keys (the sample found them all) skips the count.
+    if (missed === 0) return;
     let bits = 1024;
     while (bits < 2 * n) bits *= 2;
     const seen = new Uint32Array(bits >>> 5), mask = bits - 1;
@@ -259,13 +266,7 @@ export class StateStore {
     let zeros = 0;
     for (let w = 0; w < seen.length; w++) { let x = seen[w]!; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); zeros += 32 - (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24); }
     const distinct = zeros ? -bits * Math.log(zeros / bits) : n;
-    let missed = 0;
-    for (let q = 0; q < PRESIZE_SAMPLE; q++) {
-      const j = Math.floor((q * n) / PRESIZE_SAMPLE);
-      if (this.findRow(rows, idx[j]!, hashes[j]!, last === null ? undefined : last[j]!) < 0) missed++;
-    }
     const adds = Math.min(n, Math.ceil((distinct * missed) / PRESIZE_SAMPLE));
-    if (adds === 0) return;
     this.index.reserve(adds);
     this.reserveSlots(this.high + Math.max(0, adds - this.free.length));
   }
