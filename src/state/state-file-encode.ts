@@ -13,16 +13,18 @@ export type StateColumn = readonly Cell[] | NumberColumn | KeyColumn;
  * Rows of a state store as one Arrow record batch of a state file: `slots` read from the
  * key-then-value columns `cols`, then the `removed` slots' keys (read from the same key columns:
  * the store keeps a removed key's slot until its delta is written, so no key is copied out per
- * removed row; their values null, the delta files' deleted column true). The schema is the
+ * removed row; their values null, the delta files' deleted column true). `gathered[c]`, when
+ * given, is key column c of `slots` gathered already (the store's keyData for update mode's output). The schema is the
  * file's (with or without that column); the store and the snapshot writer both encode through
  * here, so a delta and a snapshot are the same format whether a value was held as cells or as numbers.
  */
 export function encodeStateRows(schema: Struct, cols: readonly StateColumn[], numKeys: number,
-  slots: ArrayLike<number>, removed: ArrayLike<number> = []): A.Table {
+  slots: ArrayLike<number>, removed: ArrayLike<number> = [], gathered: readonly (A.Data | undefined)[] = []): A.Table {
   const n = slots.length + removed.length;
   const keySlots = removed.length ? concat(slots, removed) : slots;
   const data = schema.fields.map((f, c) => {
-    const col = cols[c];
+    const col = cols[c], got = gathered[c];
+    if (got && c < numKeys && !removed.length) return got;
     if (col instanceof NumberColumn) return col.gather(slots, removed.length);
     if (isKeyColumn(col)) return col.gather(keySlots);
     if (col && c < numKeys && NUMBER_KEYS.has(f.type.kind)) return numberKeyColumn(f.type, col, keySlots);
