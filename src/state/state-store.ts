@@ -297,6 +297,11 @@ export class StateStore {
     const adds = Math.min(n, Math.ceil((distinct * missed) / PRESIZE_SAMPLE));
     this.index.reserve(adds);
     this.reserveSlots(this.high + Math.max(0, adds - this.free.length));
+    // And the key bytes: the new keys' share of the batch's bytes.
+    for (let k = 0; k < rows.cols.length; k++) {
+      const c = this.keyCols[k], o = rows.cols[k]!.valueOffsets as Int32Array | undefined;
+      if (c instanceof KeyBytes && o && rows.n > 0) c.reserveBytes(Math.ceil(((o[rows.n]! - o[0]!) * adds) / rows.n));
+    }
   }
 
   private sameRowAt(rows: BatchKeys, i: number, s: number, last: Float64Array | null, j: number): boolean {
