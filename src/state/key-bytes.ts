@@ -39,6 +39,14 @@ export class KeyBytes {
     const l = new Int32Array(len); l.set(this.len); this.len = l;
   }
 
+  /** Room for `more` bytes of keys past those in use, at once (a batch about to add many keys). */
+  reserveBytes(more: number): void {
+    if (this.used + more <= this.arena.length) return;
+    const grown = new Uint8Array(Math.max(this.used + more, this.arena.length * 2));
+    grown.set(this.arena.subarray(0, this.used));
+    this.arena = grown;
+  }
+
   clear(): void {
     this.start = new Int32Array(1024); this.len = new Int32Array(1024);
     this.arena = new Uint8Array(1 << 16); this.used = 0; this.garbage = 0;

@@ -22,15 +22,19 @@ export class SlotIndex {
 
   /** Add `slot` (not in the index) with hash `h`. */
   add(slot: number, h: number): void {
-    if (slot >= this.hashOf.length) {
-      const grown = new Int32Array(Math.max(slot + 1, this.hashOf.length * 2));
-      grown.set(this.hashOf);
-      this.hashOf = grown;
-    }
+    if (slot >= this.hashOf.length) this.reserveSlots(Math.max(slot + 1, this.hashOf.length * 2));
     this.hashOf[slot] = h;
     if (2 * (this.size + 1) > this.mask + 1) this.resize(2 * (this.mask + 1));
     this.place(slot + 1, h);
     this.size++;
+  }
+
+  /** Room in hashOf for slots below `n`. */
+  reserveSlots(n: number): void {
+    if (n <= this.hashOf.length) return;
+    const grown = new Int32Array(n);
+    grown.set(this.hashOf);
+    this.hashOf = grown;
   }
 
   /** Make room for `n` more slots at once (a state file's rows), instead of doubling step by step. */

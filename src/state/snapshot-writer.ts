@@ -3,7 +3,7 @@ import type { Struct } from '../data/types.ts';
 import type { Storage } from '../storage/storage-for.ts';
 import { joinPath } from '../storage/storage-for.ts';
 import { encodeStateRows, type StateColumn } from './state-file-encode.ts';
-import { sealStateFile } from './state-file-seal.ts';
+import { SealedStreamWriter } from './state-file-seal.ts';
 import { stateFileName } from './state-files.ts';
 
 /**
@@ -62,7 +62,7 @@ const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 export async function writeSnapshot(storage: Storage, dir: string, schema: Struct, view: StateView,
   mode: SnapshotReport['writtenIn'], viewMs: number, onPhase?: SnapshotPhaseHook): Promise<SnapshotReport> {
   const t0 = performance.now();
-  const writer = new A.RecordBatchStreamWriter();
+  const writer = new SealedStreamWriter();
   let encodeMs = 0;
   for (let from = 0; from === 0 || from < view.slots.length; from += SLICE_ROWS) {
     // In the background every slice waits its turn, the first too: the committing batch's caller goes on first.
@@ -75,8 +75,7 @@ export async function writeSnapshot(storage: Storage, dir: string, schema: Struc
   }
   if (view.spilled) { const s0 = performance.now(); for (const b of view.spilled.batches) writer.write(b); encodeMs += performance.now() - s0; }
   const e0 = performance.now();
-  writer.finish();
-  const bytes = sealStateFile(writer.toUint8Array(true));
+  const bytes = writer.sealed();
   encodeMs += performance.now() - e0;
   const w0 = performance.now();
   await storage.write(joinPath(dir, stateFileName(view.version, 'snapshot')), bytes,

@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import * as A from 'apache-arrow';
 
 /**
  * A state file is an Arrow IPC stream followed by a 16-byte seal: `SLCK`, the stream's length
@@ -17,13 +18,61 @@ const EOS = [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0];
 export function sealStateFile(ipc: Uint8Array): Uint8Array {
   const out = new Uint8Array(ipc.length + SEAL_BYTES);
   out.set(ipc);
-  const v = new DataView(out.buffer, out.byteOffset + ipc.length, SEAL_BYTES);
+  return sealAt(out, ipc.length);
+}
+
+/** Write the seal of `out[0, len)` into `out[len, len + 16)`. */
+function sealAt(out: Uint8Array, len: number): Uint8Array {
+  const v = new DataView(out.buffer, out.byteOffset + len, SEAL_BYTES);
   v.setUint32(0, MAGIC, true);
   // Length as two words: a snapshot can pass 4 GiB no sooner than the heap does, but the seal should not be what breaks.
-  v.setUint32(4, ipc.length % 0x1_0000_0000, true);
-  v.setUint32(8, Math.floor(ipc.length / 0x1_0000_0000), true);
-  v.setUint32(12, crc32(ipc), true);
+  v.setUint32(4, len % 0x1_0000_0000, true);
+  v.setUint32(8, Math.floor(len / 0x1_0000_0000), true);
+  v.setUint32(12, crc32(out.subarray(0, len)), true);
   return out;
+}
+
+/** Keeps the writer's chunks (views of the columns' buffers and the messages' headers) for sealed() to copy once. */
+class Chunks extends A.AsyncByteQueue {
+  readonly parts: Uint8Array[] = [];
+  length = 0;
+  override write(value: Uint8Array): void { this.parts.push(value); this.length += value.byteLength; }
+}
+
+/**
+ * An Arrow stream writer whose stream becomes a sealed state file in one copy: each chunk goes
+ * straight into a buffer that has room for the seal. tableToIPC joins the chunks into one buffer
+ * and sealStateFile copies that again; measured at 1M keys, each was a fresh 39 MB buffer at
+ * 40–100 ms (a fresh 39 MB copy alone: 60–100 ms here, most of it page faults), a quarter of the commit.
+ * The bytes are the same as sealStateFile(tableToIPC(...)) (test/state-file-seal.test.ts).
+ */
+export class SealedStreamWriter {
+  private readonly chunks = new Chunks();
+  private readonly writer = new A.RecordBatchStreamWriter();
+  private started = false;
+
+  /** Start the stream with `schema` (as tableToIPC does, so a table with no batches is still a stream). */
+  start(schema: A.Schema): this {
+    this.writer.reset(this.chunks, schema);
+    this.started = true;
+    return this;
+  }
+
+  /** The first batch starts the stream with its schema when start() was not called (as RecordBatchStreamWriter's write). */
+  write(b: A.RecordBatch): this {
+    if (!this.started) this.start(b.schema);
+    this.writer.write(b);
+    return this;
+  }
+
+  /** End the stream and return the file's bytes, seal included. */
+  sealed(): Uint8Array {
+    this.writer.finish();
+    const { parts, length } = this.chunks, out = new Uint8Array(length + SEAL_BYTES);
+    let at = 0;
+    for (const p of parts) { out.set(p, at); at += p.byteLength; }
+    return sealAt(out, length);
+  }
 }
 
 /** The Arrow stream of a state file, or a sentence saying how the file is damaged. */

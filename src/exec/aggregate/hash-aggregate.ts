@@ -14,7 +14,7 @@ import { newEvalContext, type EvalContext, type Bound } from '../compiled-expr.t
 import type { StatefulOperator, StatefulResult, WatermarkContext } from '../stateful.ts';
 import type { Aggregator } from './aggregators.ts';
 import { aggInputReader } from './agg-input.ts';
-import { slidingStarts, tumblingStart, windowColumn, windowColumnAt, windowType } from './window.ts';
+import { slidingStarts, tumblingStart, windowColumn, windowColumnFrom, windowType } from './window.ts';
 
 export interface WindowKey { readonly name: string; readonly time: Bound; readonly kind: 'tumbling' | 'sliding'; readonly sizeMs: number; readonly slideMs: number }
 export interface PlainKey { readonly name: string; readonly bound: Bound }
@@ -284,7 +284,8 @@ export class HashAggregate implements StatefulOperator {
     for (let k = 0; k < this.spec.keys.length; k++) {
       if (k === this.windowPos) {
         const at = this.plain.length, size = this.window!.sizeMs, floats = store.keyFloats(at);
-        cols.push(floats ? windowColumnAt(floats, slots, size)
+        // The window key gathered as the store holds it (no nulls: a window always has a start), shared with the delta.
+        cols.push(floats ? windowColumnFrom(store.keyData(at, slots), size)
           : windowColumn(n, (i) => store.keyNumber(at, slots[i]!), (i) => store.keyNumber(at, slots[i]!) + size));
       } else cols.push(store.keyData(plainIdx++, slots));
     }
