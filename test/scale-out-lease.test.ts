@@ -12,6 +12,7 @@ import { Session, col, from_json, types as T, type StreamingQuery } from '../src
 import { startBroker, produce, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { startFront, type TestFront } from './support/kafka-front.ts';
 import { runQueryChild } from './support/query-child.ts';
+import { childCommand } from './support/child-bundles.ts';
 import { tmpDir } from './support/tmp.ts';
 import { duckQuery } from './support/duck.ts';
 
@@ -114,7 +115,7 @@ describe('scale-out: a task moves while its old owner is blocked, or its lease i
   it("a gained task whose lease stays held past the lease wait waits, the worker's other tasks run, and it runs once the lease is free", async () => {
     let holder: ChildProcess | undefined;
     const { q, topic, out, read } = await workerA('lease-held', { 'sluice.scaleOut.leaseWaitTimeout': '1 second' }, async (cp) => {
-      holder = spawn(process.execPath, ['--import', 'tsx', HOLD, path.join(cp, 'tasks', '0_1')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      holder = spawn(process.execPath, childCommand([HOLD, path.join(cp, 'tasks', '0_1')]), { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
       const [line] = await once(holder.stdout!, 'data') as [Buffer];
       expect(line.toString()).toContain('held');
     });

@@ -293,6 +293,7 @@ describe('StreamingInnerJoinSuite (two side conditions)', () => {
     await t.add([1, ints(1, 5, 10)]);
     await t.add([2, ints(5, 10)]);
     expect(t.newAnswer()).toEqual([[5, 10, 5, 15, 5, 25]]);
+    await t.q.stop();
   });
   it.skip('"SPARK-26187 restore the stream-stream inner join query from Spark 2.4", "SPARK-48687 ...": they read checkpoints Spark wrote', () => {});
   it.skip('"locality preferences of StateStoreAwareZippedRDD", "... StatefulOpClusteredDistribution ...": Spark\'s partitioning, which sluice does not have', () => {});

@@ -15,6 +15,7 @@ import { once } from 'node:events';
 import { startBroker, produce, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { tmpDir } from './support/tmp.ts';
 import { runQueryChild } from './support/query-child.ts';
+import { childCommand } from './support/child-bundles.ts';
 import type { GroupSummary } from '../src/ui/group-view.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -112,7 +113,7 @@ describe('web UI group view', () => {
   it('a worker waiting for a task lease still rejoins when the group rebalances', async () => {
     let holder: ChildProcess | undefined;
     const { q, topic, b } = await workerA('ui-group-lease', async (cp) => {
-      holder = spawn(process.execPath, ['--import', 'tsx', HOLD, path.join(cp, 'tasks', '0_1')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      holder = spawn(process.execPath, childCommand([HOLD, path.join(cp, 'tasks', '0_1')]), { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
       const [line] = await once(holder.stdout!, 'data') as [Buffer];
       expect(line.toString()).toContain('held');
     });

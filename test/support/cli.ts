@@ -1,4 +1,4 @@
-// Running a command (usually bin/sluice.mjs) to its end and collecting what it printed.
+// Running a command (usually sluice) to its end and collecting what it printed.
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,15 @@ export function runCommand(cmd: string, args: readonly string[], env: NodeJS.Pro
   });
 }
 
-/** `sluice <args>` (bin/sluice.mjs under this node), as runCommand. */
-export const runSluice = (args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Ran> =>
-  runCommand(process.execPath, [SLUICE_BIN, ...args], env);
+/**
+ * `sluice <args>` under this node, as runCommand: bin/sluice.mjs for `sluice run`, the same
+ * src/cli/main.ts from its bundle otherwise (test/fixtures/sluice-cli.ts). Measured (load 8-9):
+ * `sluice checkpoint show` took 2.0-2.5 CPU s through bin/sluice.mjs's tsx, 0.9 from a bundle,
+ * and the tests start it about 30 times.
+ */
+export async function runSluice(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
+  if (args[0] === 'run') return runCommand(process.execPath, [SLUICE_BIN, ...args], env);
+  // Imported here: child-bundles.ts imports ROOT from this module.
+  const { childCommand } = await import('./child-bundles.ts');
+  return runCommand(process.execPath, childCommand([path.join(ROOT, 'test/fixtures/sluice-cli.ts'), ...args]), env);
+}
