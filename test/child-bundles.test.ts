@@ -24,6 +24,10 @@ describe('child bundles', () => {
     writeFileSync(lib, "export const word: string = 'one';\nexport const here: string = import.meta.url;\n");
     const fixture = path.join(fixtures, 'say.ts');
     writeFileSync(fixture, "import { here, word } from '../lib/word.ts';\nprocess.stdout.write(JSON.stringify({ word, here }));\n");
+    // Written before the build, a clock's tick or more: a source stamped in the build's own millisecond
+    // counts as changed after it (never run a stale build), and the check then rightly takes tsx.
+    const earlier = new Date(Date.now() - 2000);
+    for (const f of [lib, fixture]) utimesSync(f, earlier, earlier);
     await bundleChildren(fixtures, out);
 
     const bundled = childCommand([fixture, 'x'], out);
