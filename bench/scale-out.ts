@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { producePartitioned } from './support/kafka.ts';
+import { childCpuSecs, pidCpuSecs } from './support/proc-cpu.ts';
 import { startBroker, produce, uniqueTopic, type TestBroker } from '../test/support/broker.ts';
 import { duckQuery } from '../test/support/duck.ts';
 import { tmpDir } from '../test/support/tmp.ts';
@@ -45,19 +46,6 @@ const BASE = Date.UTC(2024, 0, 1), SPAN_MS = 300_000, KEYS = 7;
 const WINDOWS = (SPAN_MS / 10_000) * KEYS;
 const log = (msg: string): void => { process.stderr.write(`[bench] ${msg}\n`); };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const TICK = 100; // USER_HZ on Linux
-
-/** CPU seconds of this process's reaped children so far. */
-function childCpuSecs(): number {
-  const s = readFileSync('/proc/self/stat', 'utf8'), f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[13]) + Number(f[14])) / TICK; // fields 16 and 17: cutime, cstime
-}
-/** CPU seconds of a live process. */
-function pidCpuSecs(pid: number): number {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8'), f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICK; // fields 14 and 15: utime, stime
-}
-
 interface Progress { batchId: number; task?: string; endOffset?: unknown }
 interface RunFigures { secs: number; cpu_secs: number; idle_cpu_ms_per_sec?: number; tasks: number; processes: number }
 

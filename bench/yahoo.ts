@@ -24,7 +24,7 @@
  *                .agg(count(*) as views) -> append to Parquet with a checkpoint, availableNow.
  * The best round of each is reported, with sluice's CPU seconds (process.cpuUsage over its run), the
  * test broker's CPU seconds during the best kcat and sluice runs (it shares the two cores with
- * either; bench/support/broker-cpu.ts), and the load average. Checks: the hand-written counts equal the counts known
+ * either; read from /proc), and the load average. Checks: the hand-written counts equal the counts known
  * from generation; DuckDB over sluice's Parquet equals the hand-written counts for every
  * window sluice closed (end <= its final watermark), holds no other window, and the totals
  * of views in closed windows match. Prints one JSON line on stdout.
@@ -34,7 +34,7 @@ import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { producePartitioned, drainWithKafkajs, drainWithKcat } from './support/kafka.ts';
-import { brokerCpuSeconds } from './support/broker-cpu.ts';
+import { pidCpuSecs } from './support/proc-cpu.ts';
 import { startBroker, uniqueTopic } from '../test/support/broker.ts';
 import { duckQuery } from '../test/support/duck.ts';
 import { Session, col, count, from_json, window, types as T } from '../src/index.ts';
@@ -151,7 +151,7 @@ async function runSluice(bootstrap: string, topic: string, pruneJson = true): Pr
   try {
     const session = Session.builder().appName('bench-yahoo').getOrCreate();
     session.conf.set('spark.sql.optimizer.enableJsonExpressionOptimization', String(pruneJson));
-    const t0 = performance.now(), cpu0 = process.cpuUsage(), b0 = brokerCpuSeconds();
+    const t0 = performance.now(), cpu0 = process.cpuUsage(), b0 = brokerCpuSecs();
     const adsDf = session.createDataFrame(ads, T.struct({ ad_id: T.string, campaign_id: T.string }));
     let reader = session.readStream.format('kafka')
       .option('kafka.bootstrap.servers', bootstrap).option('subscribe', topic).option('startingOffsets', 'earliest');
@@ -171,7 +171,6 @@ async function runSluice(bootstrap: string, topic: string, pruneJson = true): Pr
     const secs = (performance.now() - t0) / 1000;
     // this process's CPU (all its threads: the query, kafkajs's socket reads, GC helpers); the broker is another process
     const cpu = process.cpuUsage(cpu0), cpuSecs = (cpu.user + cpu.system) / 1e6;
-    const b1 = brokerCpuSeconds(), brokerCpuSecs = b0 === null || b1 === null ? null : b1 - b0;
     for (const p of q.recentProgress) {
       batches++;
       for (const s of p.stateOperators as { numRowsDroppedByWatermark?: number }[]) dropped += s.numRowsDroppedByWatermark ?? 0;
@@ -192,7 +191,7 @@ async function runSluice(bootstrap: string, topic: string, pruneJson = true): Pr
       if (rows.has(k)) throw new Error(`sluice wrote window ${k} twice`);
       rows.set(k, Number(r.views));
     }
-    return { secs, cpuSecs, brokerCpuSecs, rows, watermarkMs, batches, dropped };
+    return { secs, cpuSecs, brokerCpuSecs: since(b0), rows, watermarkMs, batches, dropped };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -229,6 +228,10 @@ function checkSluice(r: SluiceResult, truth: Counts): { closedWindows: number; c
 
 // ---- main ----------------------------------------------------------------------------------
 
+/** The test broker's CPU seconds so far (null for an external cluster), and the difference since a reading. */
+const brokerCpuSecs = (): number | null => (broker.pid === undefined ? null : pidCpuSecs(broker.pid));
+const since = (b0: number | null): number | null => (b0 === null ? null : brokerCpuSecs()! - b0);
+
 const broker = await startBroker({ retentionMiB: Math.max(256, Math.ceil((N * 400) / PARTITIONS / (1 << 20)) * 2) });
 try {
   const topic = args.topic ?? uniqueTopic('bench-yahoo');
@@ -254,9 +257,9 @@ try {
       if (who === 'unpruned' ? !args.unpruned : only && !only.includes(who)) continue;
       (globalThis as { gc?: () => void }).gc?.();
       if (who === 'kcat') {
-        const b0 = brokerCpuSeconds();
+        const b0 = brokerCpuSecs();
         const s = await drainWithKcat(broker.bootstrap, topic);
-        const b1 = brokerCpuSeconds(), bc = b0 === null || b1 === null ? null : b1 - b0;
+        const bc = since(b0);
         log(`round ${round + 1} kcat:        ${s.toFixed(3)} s (${Math.round(N / s)} ev/s, broker ${bc?.toFixed(2)} s CPU)`);
         if (s < cBest) cBroker = bc;
         cBest = Math.min(cBest, s);

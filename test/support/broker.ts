@@ -34,6 +34,8 @@ export interface TestBroker {
   stop(): Promise<void>;
   /** True when KAFKA_BOOTSTRAP_SERVERS points at a cluster this helper does not own. */
   external: boolean;
+  /** The mock broker's process id; absent for an external cluster. */
+  pid?: number;
 }
 
 export interface StartBrokerOptions {
@@ -202,6 +204,7 @@ async function mockBroker(opts: StartBrokerOptions): Promise<TestBroker> {
     bootstrap,
     brokers,
     external: false,
+    pid: child.pid,
     command,
     stop,
     async createTopic(name: string, partitions: number): Promise<void> {
