@@ -52,6 +52,12 @@ const BATCHES = 3;
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 const MB = 2 ** 20;
+
+/** This process's /proc/self/status now: a field's kB (VmRSS, RssAnon, RssFile...) read as MB. */
+function statusMB(): (field: string) => number {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  return (field) => Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
+}
 const cpuMs = (from: NodeJS.CpuUsage): number => { const u = process.cpuUsage(from); return Math.round((u.user + u.system) / 1000); };
 const memory = () => { gc(); gc(); const m = process.memoryUsage(); return { rssMB: m.rss / MB, heapMB: m.heapUsed / MB, heapTotalMB: m.heapTotal / MB, externalMB: m.external / MB }; };
 
@@ -78,8 +84,8 @@ if (runAt > 0) {
     inputBytes += chunks.at(-1)!.columns.reduce((n, c) => n + c.byteLength, 0);
     await q.processAllAvailable();
     if (!process.argv.includes('--keep-input')) chunks.fill(empty);
-    const st = readFileSync('/proc/self/status', 'utf8'), f = (x: string) => Math.round(Number(new RegExp(`${x}:\\s+(\\d+)`).exec(st)?.[1] ?? 0) / 1024);
-    rss.push({ anonMB: f('RssAnon'), fileMB: f('RssFile') });
+    const mb = statusMB();
+    rss.push({ anonMB: mb('RssAnon'), fileMB: mb('RssFile') });
   };
   const w0 = performance.now();
   for (let k = 0; k < keys; k += chunk) await step(chunkRows(k, Math.min(chunk, keys - k), 1, 1));
@@ -96,7 +102,7 @@ if (runAt > 0) {
     read = { pages, rows };
     return out;
   });
-  const status = readFileSync('/proc/self/status', 'utf8'), kb = (f: string) => Math.round(Number(new RegExp(`${f}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
+  const kb = statusMB();
   console.log(JSON.stringify({ keys, budget, wallMs, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     endRssMB: kb('VmRSS'), endRssAnonMB: kb('RssAnon'), endRssFileMB: kb('RssFile'), inputMB: Math.round(inputBytes / MB),
     inputKept: process.argv.includes('--keep-input'), batches: batchesOut }));
