@@ -46,7 +46,7 @@ function ensureNodeModules() {
   // A linked node_modules (another checkout's, shared by a worktree) would be emptied and reinstalled
   // under that checkout by npm ci; its owner installs.
   const nm = join(ROOT, 'node_modules');
-  if (existsSync(nm) && lstatSync(nm).isSymbolicLink()) {
+  if (lstatSync(nm, { throwIfNoEntry: false })?.isSymbolicLink()) {
     throw new Error(`${nm} is a link to ${realpathSync(nm)} and ${installed === undefined ? 'has no .package-lock.json' : 'is older than package-lock.json'}: `
       + 'run `npm ci` in the checkout that owns it, or replace the link with a directory of its own.');
   }
