@@ -410,7 +410,6 @@ export class StateStore {
     for (let s = 0; s < this.high; s++) if (live[s] === 1) yield s;
   }
 
-  isDirty(slot: number): boolean { return this.dirty[slot] === 1; }
   /** Does `slot` (below capacity) hold a key? A loop over 0..capacity with this is slots() without a generator. */
   has(slot: number): boolean { return this.live[slot] === 1; }
 
@@ -526,7 +525,8 @@ export class StateStore {
     return [...this.keys.map((c, k) => this.keyCols[k] ?? c), ...this.values.map((v, i) => this.numbers[i] ?? v)];
   }
 
-  private liveSlots(): Int32Array {
+  /** Every live slot, ascending. */
+  liveSlots(): Int32Array {
     const out = new Int32Array(this.index.size), live = this.live;
     let n = 0;
     for (let s = 0; s < this.high; s++) if (live[s] === 1) out[n++] = s;

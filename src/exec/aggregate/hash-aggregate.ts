@@ -223,17 +223,16 @@ export class HashAggregate implements StatefulOperator {
     // group only to find them was most of a 1%-of-1M-keys batch (profiled).
     const dirty = mode === 'update' || evicts ? store.dirtySlots() : null;
     let closed: number[] = [];
-    if (mode === 'complete') closed = this.liveSlots(store);
-    else if (evicts) {
+    if (evicts) {
       this.lowerBound(store, dirty!);
       const m = this.minBound;
       // Rows read back from a spill are not in minBound.
       if (m.at <= w.evictMs || m.of !== store || m.generation !== store.generation || spilled) closed = this.closing(store, w);
     }
-    const out = mode === 'update' ? dirty! : closed;
     // Spark's complete mode keeps every group: the whole result is the output each time.
+    const out = mode === 'complete' ? store.liveSlots() : mode === 'update' ? dirty! : closed;
     const batch = this.rows(store, out);
-    if (mode !== 'complete') for (const slot of closed) store.remove(slot);
+    for (const slot of closed) store.remove(slot);
     return batch.numRows ? [batch] : [];
   }
 
@@ -269,12 +268,6 @@ export class HashAggregate implements StatefulOperator {
     }
     this.minBound = { at: min, of: store, generation: store.generation };
     return closed;
-  }
-
-  private liveSlots(store: StateStore): number[] {
-    const out: number[] = [];
-    for (let slot = 0; slot < store.capacity; slot++) if (store.has(slot)) out.push(slot);
-    return out;
   }
 
   /** Output rows for the given slots, in the output schema. */
