@@ -163,11 +163,7 @@ export class KeyBytes {
   private room(n: number): number {
     if (this.used + n > this.arena.length) {
       if (this.garbage > this.used / 2) this.compact();
-      if (this.used + n > this.arena.length) {
-        const grown = new Uint8Array(Math.max(this.used + n, this.arena.length * 2));
-        grown.set(this.arena.subarray(0, this.used));
-        this.arena = grown;
-      }
+      this.reserveBytes(n);
     }
     const at = this.used;
     this.used += n;
