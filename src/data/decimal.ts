@@ -128,6 +128,15 @@ export function readDecimal(w: BigInt64Array, i: number): bigint {
   return (hi << 64n) | BigInt.asUintN(64, lo);
 }
 
+/**
+ * Row k/4 of 32-bit words (a decimal column's values as Uint32Array) set to `v`, an integer within
+ * ±2^53: its low two words, sign-extended to 128 bits. No bigint, for the kernels' fast paths.
+ */
+export function writeSmallDecimal(o: Uint32Array, k: number, v: number): void {
+  const hi = Math.floor(v / 4294967296);
+  o[k] = v - hi * 4294967296; o[k + 1] = hi; o[k + 2] = o[k + 3] = v < 0 ? 0xffffffff : 0;
+}
+
 export function writeDecimal(w: BigInt64Array, i: number, v: bigint): void {
   w[2 * i] = BigInt.asIntN(64, v);
   w[2 * i + 1] = BigInt.asIntN(64, v >> 64n);

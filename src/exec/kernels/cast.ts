@@ -1,6 +1,6 @@
 import * as A from 'apache-arrow';
 import type { DataType, DecimalType } from '../../data/types.ts';
-import { decimalFromNumber, decimalToNumber, fitsPrecision, javaDecimalString, parseDecimal, pow10, rescale, writeDecimal } from '../../data/decimal.ts';
+import { decimalFromNumber, decimalToNumber, fitsPrecision, javaDecimalString, parseDecimal, pow10, rescale, writeDecimal, writeSmallDecimal } from '../../data/decimal.ts';
 import { toArrowType, typeToString } from '../../data/types.ts';
 import { decimalColumn, mapColumn } from '../../data/builders.ts';
 import { isValid as isValidRow } from '../../data/batch.ts';
@@ -188,16 +188,15 @@ function integerToDecimal(d: A.Data, kind: 'int' | 'long', to: DecimalType, n: n
   const w32 = kind === 'int' ? src as Int32Array : new Int32Array(src.buffer, src.byteOffset, n * 2);
   const o = new Uint32Array(n * 4), words = new BigInt64Array(o.buffer), valid = new Uint8Array((n + 7) >> 3);
   const f = 10 ** to.scale, limit = to.precision >= 16 ? Infinity : 10 ** to.precision;
-  const read = cellReader(d, { kind } as DataType);
+  const from = { kind } as DataType, read = cellReader(d, from), nulls = d.nullCount > 0;
   let nullCount = 0;
   for (let i = 0, k = 0; i < n; i++, k += 4) {
-    if (d.nullCount > 0 && !isValidRow(d, i)) { nullCount++; continue; }
+    if (nulls && !isValidRow(d, i)) { nullCount++; continue; }
     const v = (kind === 'int' ? w32[i]! : w32[2 * i + 1]! * 4294967296 + (w32[2 * i]! >>> 0)) * f;
     if (Number.isSafeInteger(v) && Math.abs(v) < limit) {
-      const hi = Math.floor(v / 4294967296);
-      o[k] = v - hi * 4294967296; o[k + 1] = hi; o[k + 2] = o[k + 3] = v < 0 ? 0xffffffff : 0;
+      writeSmallDecimal(o, k, v);
     } else {
-      const u = toDecimal(read(i), { kind } as DataType, to);
+      const u = toDecimal(read(i), from, to);
       if (u === null) { nullCount++; continue; }
       writeDecimal(words, i, u as bigint);
     }

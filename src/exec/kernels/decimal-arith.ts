@@ -3,7 +3,7 @@ import { type DataType, type DecimalType, decimal } from '../../data/types.ts';
 import { cellReader, cellWriter } from '../../data/cells.ts';
 import { isValid } from '../../data/batch.ts';
 import { decimalColumn } from '../../data/builders.ts';
-import { adjustPrecisionScale, decimalWords, divRound, fitsPrecision, MAX_PRECISION, pow10, readDecimal, rescale, writeDecimal } from '../../data/decimal.ts';
+import { adjustPrecisionScale, decimalWords, divRound, fitsPrecision, MAX_PRECISION, pow10, readDecimal, rescale, writeDecimal, writeSmallDecimal } from '../../data/decimal.ts';
 import type { ArithOp } from './arith.ts';
 
 /**
@@ -102,10 +102,15 @@ export function decimalOp(op: ArithOp, a: bigint, sa: number, b: bigint, sb: num
  */
 const SAFE_DIGITS = 15;
 
+/** The result scale needs no rounding: a product at scale s1+s2, a sum or difference at max(s1,s2). */
+function exactScale(op: ArithOp, lt: DecimalType, rt: DecimalType, out: DecimalType): boolean {
+  if (op === 'multiply') return out.scale === lt.scale + rt.scale;
+  return (op === 'plus' || op === 'minus') && out.scale === Math.max(lt.scale, rt.scale);
+}
+
 function fitsDoubles(op: ArithOp, lt: DecimalType, rt: DecimalType, out: DecimalType): boolean {
-  if (op !== 'plus' && op !== 'minus' && op !== 'multiply') return false;
   if (lt.precision > SAFE_DIGITS || rt.precision > SAFE_DIGITS || out.precision > SAFE_DIGITS) return false;
-  return op === 'multiply' ? out.scale === lt.scale + rt.scale : out.scale === Math.max(lt.scale, rt.scale);
+  return exactScale(op, lt, rt, out);
 }
 
 /** fitsDoubles' arithmetic: unscaled values from the low two 32-bit words, the result sign-extended to 128 bits. */
@@ -114,9 +119,7 @@ function doubleArith(op: ArithOp, lt: DecimalType, rt: DecimalType, out: Decimal
   const fa = op === 'multiply' ? 1 : 10 ** (out.scale - lt.scale), fb = op === 'multiply' ? 1 : 10 ** (out.scale - rt.scale);
   for (let i = 0, k = 0; i < n; i++, k += 4) {
     const x = ((a[k + 1]! | 0) * 4294967296 + a[k]!) * fa, y = ((b[k + 1]! | 0) * 4294967296 + b[k]!) * fb;
-    const v = op === 'plus' ? x + y : op === 'minus' ? x - y : x * y;
-    const hi = Math.floor(v / 4294967296);
-    o[k] = v - hi * 4294967296; o[k + 1] = hi; o[k + 2] = o[k + 3] = v < 0 ? 0xffffffff : 0;
+    writeSmallDecimal(o, k, op === 'plus' ? x + y : op === 'minus' ? x - y : x * y);
   }
   let nullBitmap: Uint8Array | undefined, nullCount = 0;
   if (l.nullCount > 0 || r.nullCount > 0) {
@@ -150,16 +153,17 @@ function smallValueArith(op: ArithOp, lt: DecimalType, rt: DecimalType, out: Dec
   // |v| < 10^precision: always, at 16 digits or more, for |v| < 2^53
   const limit = out.precision >= 16 ? Infinity : 10 ** out.precision;
   const nulls = l.nullCount > 0 || r.nullCount > 0, valid = new Uint8Array((n + 7) >> 3);
+  let lw: BigInt64Array | null = null, rw: BigInt64Array | null = null; // made once, by the first row that takes bigints
   let nullCount = 0;
   for (let i = 0, k = 0; i < n; i++, k += 4) {
     if (nulls && !(isValid(l, i) && isValid(r, i))) { nullCount++; continue; }
     const x = smallValue(a, k) * fa, y = smallValue(b, k) * fb;
     const v = op === 'plus' ? x + y : op === 'minus' ? x - y : x * y;
     if (Number.isSafeInteger(x) && Number.isSafeInteger(y) && Number.isSafeInteger(v) && Math.abs(v) < limit) {
-      const hi = Math.floor(v / TWO_32);
-      o[k] = v - hi * TWO_32; o[k + 1] = hi; o[k + 2] = o[k + 3] = v < 0 ? 0xffffffff : 0;
+      writeSmallDecimal(o, k, v);
     } else {
-      const big = decimalOp(op, readDecimal(decimalWords(l), i), lt.scale, readDecimal(decimalWords(r), i), rt.scale, out);
+      lw ??= decimalWords(l); rw ??= decimalWords(r);
+      const big = decimalOp(op, readDecimal(lw, i), lt.scale, readDecimal(rw, i), rt.scale, out);
       if (big === null) { nullCount++; continue; } // overflow: null, as decimalOp's callers write it
       writeDecimal(words, i, big);
     }
@@ -171,9 +175,7 @@ function smallValueArith(op: ArithOp, lt: DecimalType, rt: DecimalType, out: Dec
 /** `l op r` over two decimal columns of types lt, rt into `out` (decimalResultType's). */
 export function decimalArith(op: ArithOp, lt: DecimalType, rt: DecimalType, out: DecimalType, l: A.Data, r: A.Data, n: number): A.Data {
   if (fitsDoubles(op, lt, rt, out)) return doubleArith(op, lt, rt, out, l, r, n);
-  if (op === 'multiply' ? out.scale === lt.scale + rt.scale : (op === 'plus' || op === 'minus') && out.scale === Math.max(lt.scale, rt.scale)) {
-    return smallValueArith(op, lt, rt, out, l, r, n);
-  }
+  if (exactScale(op, lt, rt, out)) return smallValueArith(op, lt, rt, out, l, r, n);
   const ra = cellReader(l, lt), rb = cellReader(r, rt), w = cellWriter(out, n);
   for (let i = 0; i < n; i++) {
     const x = ra(i), y = rb(i);
