@@ -255,7 +255,7 @@ export function generateEvents(tl: NexmarkTimeline, from: number, to: number, re
   const made = (yes: boolean, type: Struct, longs: number, strs: number, avg: number): StructCols =>
     StructCols.make(type, yes ? n : 0, longs, strs, yes ? avg : 0);
   const p = made(read.person, personType, 2, 6, 40 * share(c.personProportion)), a = made(read.auction, auctionType, 7, 3, 200 * share(c.auctionProportion)),
-    b = StructCols.make(bidType, read.bid ? n : 0, 4, 3, read.bid ? (read.bidChannel ? 50 : 0) + (read.bidExtra ? 70 : 0) : 0);
+    b = made(read.bid, bidType, 4, 3, ((read.bidChannel ? 50 : 0) + (read.bidExtra ? 70 : 0)) * share(c.bidProportion));
   const { person: readPerson, auction: readAuction, bid: readBid, bidChannel, bidExtra } = read;
   const [pName, pEmail, pCard, pCity, pState, pExtra] = p.strs as [Strs, Strs, Strs, Strs, Strs, Strs];
   const [aName, aDesc, aExtra] = a.strs as [Strs, Strs, Strs];
