@@ -86,15 +86,18 @@ const isConnectionError = (e: unknown): boolean => /KafkaJS(Connection|RequestTi
  * answering 15, and the broker down 3 s, each failed AddPartitionsToTxn at once before this).
  */
 function coordinatorLost(e: unknown): boolean {
-  const x = e as { name?: string; cause?: unknown; originalError?: unknown };
-  if (COORDINATOR_MOVED.has(protocolType(e)) || isConnectionError(e) || x?.name === 'KafkaJSGroupCoordinatorNotFound') return true;
-  return x?.name === 'KafkaJSNumberOfRetriesExceeded' && coordinatorLost(x.originalError ?? x.cause);
+  const x = innermost(e);
+  return COORDINATOR_MOVED.has(protocolType(x)) || isConnectionError(x) || (x as Error)?.name === 'KafkaJSGroupCoordinatorNotFound';
 }
 
 /** A broker that cannot be reached now (an outage), as kafkajs says it, possibly wrapped by its own retrier. */
-function connectionLost(e: unknown): boolean {
-  const x = e as { name?: string; cause?: unknown; originalError?: unknown };
-  return isConnectionError(e) || (x?.name === 'KafkaJSNumberOfRetriesExceeded' && connectionLost(x.originalError ?? x.cause));
+const connectionLost = (e: unknown): boolean => isConnectionError(innermost(e));
+
+/** The error kafkajs's retrier gave up on (KafkaJSNumberOfRetriesExceeded wraps it), else `e`. */
+function innermost(e: unknown): unknown {
+  let x = e as { name?: string; cause?: unknown; originalError?: unknown } | undefined;
+  while (x?.name === 'KafkaJSNumberOfRetriesExceeded') x = (x.originalError ?? x.cause) as typeof x;
+  return x;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
