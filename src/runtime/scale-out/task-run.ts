@@ -50,7 +50,7 @@ export interface TaskContext extends Pick<ExecutionConfig,
 }
 
 /** How often a gained task asks again for a lease its previous owner still holds. */
-const LEASE_RETRY_MS = 250;
+export const LEASE_RETRY_MS = 250;
 
 /** Until the default wait: the previous owner's lease has expired (another host) or it has finished its batch. */
 export const DEFAULT_LEASE_WAIT_MS = LEASE_EXPIRE_MS + 10_000;

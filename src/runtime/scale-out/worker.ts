@@ -5,12 +5,12 @@ import type { QueryExecution } from '../streaming-query.ts';
 import type { QueryStatus } from '../query-status.ts';
 import type { GroupOwner, StreamingQueryProgress, WorkerTasks } from '../progress.ts';
 import type { TaskAssignment } from './task-assignment.ts';
-import { TaskRun, type TaskContext } from './task-run.ts';
+import { LEASE_RETRY_MS, TaskRun, type TaskContext } from './task-run.ts';
 
 /** How often the worker asks its assignment whether a rebalance is due. */
 const REBALANCE_CHECK_MS = 100;
-/** A gained task's lease, held by its previous owner, is asked for again after this, doubling up to the cap. */
-const LEASE_RETRY_MS = 250, LEASE_RETRY_CAP_MS = 5_000;
+/** A gained task's lease, held by its previous owner, is asked for again after LEASE_RETRY_MS (task-run.ts), doubling up to this. */
+const LEASE_RETRY_CAP_MS = 5_000;
 
 /** A gained task waiting for its lease (TaskAssignment.waitsForLeases): when to try again, since when, whether the wait was said. */
 interface LeaseWait { nextMs: number; delayMs: number; readonly sinceMs: number; said: boolean }
