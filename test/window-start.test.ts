@@ -3,6 +3,7 @@
 // before the epoch, at window edges and far from the epoch.
 import { describe, expect, it } from 'vitest';
 import { slidingStarts, tumblingStart } from '../src/exec/aggregate/window.ts';
+import { mulberry32 } from './support/prng.ts';
 
 const exact = (t: number, size: number): number => {
   const T = BigInt(t), S = BigInt(size), r = ((T % S) + S) % S;
@@ -12,8 +13,7 @@ const exact = (t: number, size: number): number => {
 describe('tumblingStart', () => {
   it('is the bigint answer for times before and after the epoch, at edges and past 2^50 ms', () => {
     const sizes = [1, 7, 1000, 60_000, 3_600_000, 86_400_000, 604_800_000, 3_600_001];
-    let seed = 11;
-    const rnd = (): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed / 2 ** 32; };
+    const rnd = mulberry32(11);
     const times: number[] = [0, -1, 1, Date.UTC(2024, 0, 1, 10), 2 ** 50 + 3, -(2 ** 50) - 3];
     for (let i = 0; i < 400; i++) times.push(Math.round((rnd() - 0.5) * 2 ** 52));
     for (const size of sizes) {
