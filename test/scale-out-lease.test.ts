@@ -6,19 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { Session, col, from_json, types as T, type StreamingQuery } from '../src/index.ts';
 import { startBroker, produce, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { startFront, type TestFront } from './support/kafka-front.ts';
 import { runQueryChild } from './support/query-child.ts';
-import { childCommand } from './support/child-bundles.ts';
+import { holdTaskLease } from './support/lease-holder.ts';
 import { tmpDir } from './support/tmp.ts';
 import { duckQuery } from './support/duck.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/scale-out-query.ts', import.meta.url));
-const HOLD = fileURLToPath(new URL('./fixtures/hold-lease.ts', import.meta.url));
 const CHAOS_QUERY = fileURLToPath(new URL('./chaos/query.ts', import.meta.url));
 const PARTITIONS = 4;
 const FETCH = 1;
@@ -113,11 +110,9 @@ describe('scale-out: a task moves while its old owner is blocked, or its lease i
   }, 300_000);
 
   it("a gained task whose lease stays held past the lease wait waits, the worker's other tasks run, and it runs once the lease is free", async () => {
-    let holder: ChildProcess | undefined;
+    let release = async (): Promise<void> => {};
     const { q, topic, out, read } = await workerA('lease-held', { 'sluice.scaleOut.leaseWaitTimeout': '1 second' }, async (cp) => {
-      holder = spawn(process.execPath, childCommand([HOLD, path.join(cp, 'tasks', '0_1')]), { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-      const [line] = await once(holder.stdout!, 'data') as [Buffer];
-      expect(line.toString()).toContain('held');
+      ({ release } = await holdTaskLease(cp, '0_1'));
     });
     try {
       await produce(broker.bootstrap, topic, rows(0, 40));
@@ -126,15 +121,13 @@ describe('scale-out: a task moves while its old owner is blocked, or its lease i
       await sleep(3000);
       expect(read()).toBe(30);
       expect(q.isActive).toBe(true);
-      const exited = once(holder!, 'exit');
-      holder!.kill('SIGKILL');
-      await exited;
+      await release();
       await until('0_1 runs once its lease is free', () => read() >= 40, q);
       await sleep(500);
       expect(await ids(out)).toEqual({ n: 40, distinct: 40, min: 0, max: 39 });
       expect(q.exception()).toBeNull();
     } finally {
-      if (holder && holder.exitCode === null && holder.signalCode === null) holder.kill('SIGKILL');
+      await release();
       await q.stop();
     }
   }, 180_000);

@@ -10,17 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Session, col, from_json, types as T, type StreamingQuery } from '../src/index.ts';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { startBroker, produce, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { tmpDir } from './support/tmp.ts';
 import { runQueryChild } from './support/query-child.ts';
-import { childCommand } from './support/child-bundles.ts';
+import { holdTaskLease } from './support/lease-holder.ts';
 import type { GroupSummary } from '../src/ui/group-view.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/scale-out-query.ts', import.meta.url));
-const HOLD = fileURLToPath(new URL('./fixtures/hold-lease.ts', import.meta.url));
 const PARTITIONS = 4;
 const TASKS = ['0_0', '0_1', '0_2', '0_3'];
 
@@ -111,18 +108,8 @@ describe('web UI group view', () => {
   // held until one failed after leaseWaitMs (40 s). Here another process holds task 0_1's lease, so A, given
   // all 4 tasks, runs 0_0 and waits on 0_1; B's join must still find A in the next generation.
   it('a worker waiting for a task lease still rejoins when the group rebalances', async () => {
-    let holder: ChildProcess | undefined;
-    const { q, topic, b } = await workerA('ui-group-lease', async (cp) => {
-      holder = spawn(process.execPath, childCommand([HOLD, path.join(cp, 'tasks', '0_1')]), { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-      const [line] = await once(holder.stdout!, 'data') as [Buffer];
-      expect(line.toString()).toContain('held');
-    });
-    const release = async (): Promise<void> => {
-      if (!holder || holder.exitCode !== null || holder.signalCode !== null) return;
-      const exited = once(holder, 'exit');
-      holder.kill('SIGKILL');
-      await exited;
-    };
+    let release = async (): Promise<void> => {};
+    const { q, topic, b } = await workerA('ui-group-lease', async (cp) => { ({ release } = await holdTaskLease(cp, '0_1')); });
     let child: { kill: () => void } | undefined;
     try {
       const first = await until(q, topic, 'worker A runs 0_0', (g) => g.owned.length === 4 && g.owned[0]!.batchId !== null);
