@@ -24,7 +24,7 @@ import { nexmarkFromKafka, nexmarkToKafka } from '../examples/nexmark/to-kafka.t
 import { duckQuery } from './support/duck.ts';
 import {
   DELAY_MS, actualQ7, actualQ8, actualQ11, auctionsOf as auctionsAt, expectedQ7, expectedQ8, expectedQ9, lateByTime, personsAndAuctions, bidsOf as bidsAt, bidsSql, defaultConfig, expectedQ11, expectedQ5, iso, jsonFile as jsonIn, lines, parquet,
-  replayWindows, sqlStr, type BidEv, type RanBatch,
+  replayWindows, sqlStr, eventsJson, type BidEv, type RanBatch,
 } from './support/nexmark-oracle.ts';
 import { startBroker, uniqueTopic, type TestBroker } from './support/broker.ts';
 import { kcatRecords } from './support/kcat.ts';
@@ -72,14 +72,14 @@ const ran = (progress: readonly StreamingQueryProgress[], bidsIn: (p: StreamingQ
 describe('nexmark generator', () => {
   const cfg = { ...defaultConfig, seed: SEED };
   const tl = new NexmarkTimeline(cfg, BASE_TIME);
-  const json = (from: number, to: number): unknown[] => toArrowTable(generateEvents(tl, from, to)).toArray().map((r) => JSON.stringify(r.toJSON(), (_k, v) => typeof v === 'bigint' ? String(v) : v));
+  const json = (from: number, to: number): unknown[] => eventsJson(tl, from, to);
 
   it('is deterministic by seed and by event number: any range is the same events, however it is cut', () => {
     const whole = json(0, 700);
     expect([...json(0, 123), ...json(123, 500), ...json(500, 700)]).toEqual(whole);
     expect(json(0, 700)).toEqual(whole);
     const other = new NexmarkTimeline({ ...cfg, seed: SEED + 1 }, BASE_TIME);
-    const otherJson = toArrowTable(generateEvents(other, 0, 700)).toArray().map((r) => JSON.stringify(r.toJSON(), (_k, v) => typeof v === 'bigint' ? String(v) : v));
+    const otherJson = eventsJson(other, 0, 700);
     expect(otherJson.filter((x, i) => x === whole[i]).length, 'another seed, other events').toBeLessThan(10);
   });
 

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { Session, type DataFrame } from '../src/index.ts';
 import { planWithPrunedJson } from '../src/plan/prune-from-json.ts';
 import { planQuery } from '../src/plan/planner.ts';
-import { toArrowTable } from '../src/data/batch.ts';
 import { defaultConfig } from '../src/sources/nexmark/nexmark-config.ts';
-import { NexmarkTimeline, READ_ALL, generateEvents, type NexmarkRead } from '../src/sources/nexmark/nexmark-generator.ts';
+import { NexmarkTimeline, READ_ALL, type NexmarkRead } from '../src/sources/nexmark/nexmark-generator.ts';
+import { eventsJson } from './support/nexmark-oracle.ts';
 import { nexmarkRead } from '../src/sources/nexmark/nexmark-source.ts';
 import { queries } from '../examples/nexmark/queries.ts';
 
@@ -43,7 +43,7 @@ describe('nexmark column pruning', () => {
     // out of order groups and a range that starts mid-way: the event ids are not the row numbers
     const tl = new NexmarkTimeline({ ...defaultConfig, seed: 11, outOfOrderGroupSize: 37 }, Date.UTC(2024, 0, 1));
     const rows = (read: NexmarkRead): Record<string, unknown>[] =>
-      toArrowTable(generateEvents(tl, 517, 517 + 900, read)).toArray().map((r) => JSON.parse(JSON.stringify(r.toJSON(), (_k, v) => typeof v === 'bigint' ? String(v) : v)));
+      eventsJson(tl, 517, 517 + 900, read).map((j) => JSON.parse(j) as Record<string, unknown>);
     const full = rows(READ_ALL);
     const kinds = new Set(full.map((r) => r.event_type));
     expect(kinds).toEqual(new Set([0, 1, 2]));

@@ -6,9 +6,14 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'vitest';
 import { defaultConfig, type NexmarkConfig } from '../../src/sources/nexmark/nexmark-config.ts';
-import { NexmarkTimeline, generateEvents } from '../../src/sources/nexmark/nexmark-generator.ts';
+import { NexmarkTimeline, READ_ALL, generateEvents, type NexmarkRead } from '../../src/sources/nexmark/nexmark-generator.ts';
 import { toArrowTable } from '../../src/data/batch.ts';
 import { duckQuery } from './duck.ts';
+
+/** Events [from, to) of `tl`, each row as its JSON text (longs as strings), with the columns `read` makes. */
+export function eventsJson(tl: NexmarkTimeline, from: number, to: number, read: NexmarkRead = READ_ALL): string[] {
+  return toArrowTable(generateEvents(tl, from, to, read)).toArray().map((r) => JSON.stringify(r.toJSON(), (_k, v) => typeof v === 'bigint' ? String(v) : v));
+}
 
 export const DELAY_MS = 4_000;
 export { defaultConfig };
