@@ -8,6 +8,7 @@ import { encodeCells, keyParts, rowKey, windowKey } from '../src/state/key-encod
 import { isEvicted, isLate } from '../src/exec/watermark-rule.ts';
 import { BatchKeys, hashCells, rowHash } from '../src/state/key-hash.ts';
 import { StateStore } from '../src/state/state-store.ts';
+import { NumberKeys } from '../src/state/key-columns.ts';
 import { LocalStorage } from '../src/storage/local.ts';
 import { tmpDir } from './support/tmp.ts';
 
@@ -100,8 +101,7 @@ describe('state key hashes (state/key-hash.ts)', () => {
 });
 
 describe('number key columns (state/key-columns.ts)', () => {
-  it('a long key reads and writes as a number, like a double or timestamp key; null is NaN', async () => {
-    const { NumberKeys } = await import('../src/state/key-columns.ts');
+  it('a long key reads and writes as a number, like a double or timestamp key; null is NaN', () => {
     for (const type of [T.long, T.double, T.timestamp]) {
       const k = new NumberKeys(type);
       k.reserve(4);
