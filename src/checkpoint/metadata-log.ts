@@ -5,6 +5,12 @@ import { numberedEntries } from './checkpoint.ts';
 
 const enc = new TextEncoder(), dec = new TextDecoder();
 
+/** A log file staged by MetadataLog.stage: published (added) or discarded, once. */
+export interface StagedLogEntry {
+  publish(): Promise<void>;
+  discard(): Promise<void>;
+}
+
 /**
  * A directory of files named by batch id, each written whole and never overwritten
  * (Spark's HDFSMetadataLog). Finding a file already there means another query wrote it.
@@ -17,10 +23,25 @@ export class MetadataLog {
 
   async add(batchId: number, text: string): Promise<void> {
     const path = this.pathOf(batchId);
-    if (!(await this.storage.create(path, enc.encode(text)))) {
-      throw new CheckpointError(`${this.what} ${path} already exists: another query is writing to this checkpoint, `
-        + `or it was started twice. Stop the other query, or use a different checkpointLocation.`);
-    }
+    if (!(await this.storage.create(path, enc.encode(text)))) throw this.alreadyExists(path);
+  }
+
+  /**
+   * `add` in two halves (Storage.stage): the file made durable out of sight now, so its fsync
+   * overlaps other work of the batch; `publish` then adds it, failing as `add` does.
+   */
+  async stage(batchId: number, text: string): Promise<StagedLogEntry> {
+    const path = this.pathOf(batchId);
+    const staged = await this.storage.stage(path, enc.encode(text));
+    return {
+      publish: async () => { if (!(await staged.publishNew())) throw this.alreadyExists(path); },
+      discard: () => staged.discard(),
+    };
+  }
+
+  private alreadyExists(path: string): CheckpointError {
+    return new CheckpointError(`${this.what} ${path} already exists: another query is writing to this checkpoint, `
+      + `or it was started twice. Stop the other query, or use a different checkpointLocation.`);
   }
 
   async get(batchId: number): Promise<string | null> {

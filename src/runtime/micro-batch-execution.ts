@@ -11,7 +11,7 @@ import { WatermarkTracker, type MultipleWatermarkPolicy } from './watermark-trac
 import { type PhysicalPlan, lateRowsSchema, operatorIdOf, stageFeedOf, stageProducers } from '../plan/physical-plan.ts';
 import { propagateWatermarks } from './watermark-propagation.ts';
 import type { Source } from '../sources/source.ts';
-import type { Sink } from '../sinks/sink.ts';
+import type { Sink, SinkResult } from '../sinks/sink.ts';
 import { type QueryStatus, initializingStatus } from './query-status.ts';
 import { OffsetLog, type OffsetSeq } from '../checkpoint/offset-log.ts';
 import { CommitLog } from '../checkpoint/commit-log.ts';
@@ -425,25 +425,37 @@ export class MicroBatchExecution {
     }
     timer.add('getBatch', getBatchMs);
     timer.add('queryPlanning', 0);
-    await c.onPhase?.('beforeSink', batchId);
-    const sinkResult = await timer.time('addBatch', async () => {
-      if (c.lateSink) await c.lateSink.addBatch(batchId, late);
-      return c.sink.addBatch(batchId, output, { maxEventTimeMs: maxEventTime(ctx.eventTime) });
-    });
-    timer.add('addBatch', processMs);
-    const finishState = this.stores.map((store, k) => stateOperatorProgress(runs[k]!, store));
-    // Spark's order (its executed plan's collect, top down): operator id 0, the last one, first.
-    const stateOperators: StateOperatorProgress[] = [];
-    for (let k = this.stores.length - 1; k >= 0; k--) {
-      const store = this.stores[k]!, t0 = performance.now();
-      await timer.time('stateCommit', () => store.commit(batchId));
-      stateOperators.push(finishState[k]!(performance.now() - t0, store.takeSnapshotReports().at(-1)));
-      for (const w of store.takeWarnings()) this.reporter.warn(w);
-    }
+    // Every operator has seen the batch (an EventTimeWatermark may follow an aggregation), so the
+    // next watermark is known and commits/<N> can be made durable out of sight while the sink and
+    // the state write theirs: the batch then waits for one fsync where it waited for three in a row.
+    // The commit still appears only after them (its publish), as Spark's protocol orders it.
     this.tracker.observe(ctx.eventTime, externalMaxEventTime(c.sources, this.committed, seq.offsets));
     const nextWatermark = this.tracker.next(seq.batchWatermarkMs);
+    const commit = this.commitLog.stage(batchId, { nextBatchWatermarkMs: nextWatermark, commitTimestampMs: Date.now() });
+    commit.catch(() => undefined); // its failure is thrown by the publish below, or dropped with the batch's own
+    let sinkResult: SinkResult;
+    const stateOperators: StateOperatorProgress[] = [];
+    try {
+      await c.onPhase?.('beforeSink', batchId);
+      sinkResult = await timer.time('addBatch', async () => {
+        if (c.lateSink) await c.lateSink.addBatch(batchId, late);
+        return c.sink.addBatch(batchId, output, { maxEventTimeMs: maxEventTime(ctx.eventTime) });
+      });
+      timer.add('addBatch', processMs);
+      const finishState = this.stores.map((store, k) => stateOperatorProgress(runs[k]!, store));
+      // Spark's order (its executed plan's collect, top down): operator id 0, the last one, first.
+      for (let k = this.stores.length - 1; k >= 0; k--) {
+        const store = this.stores[k]!, t0 = performance.now();
+        await timer.time('stateCommit', () => store.commit(batchId));
+        stateOperators.push(finishState[k]!(performance.now() - t0, store.takeSnapshotReports().at(-1)));
+        for (const w of store.takeWarnings()) this.reporter.warn(w);
+      }
+    } catch (e) {
+      await commit.then((staged) => staged.discard(), () => undefined);
+      throw e;
+    }
     await c.onPhase?.('beforeCommit', batchId);
-    await timer.time('commitOffsets', () => this.commitLog.add(batchId, { nextBatchWatermarkMs: nextWatermark, commitTimestampMs: Date.now() }));
+    await timer.time('commitOffsets', async () => (await commit).publish());
     await c.onPhase?.('afterCommit', batchId);
     const previous = this.committed;
     this.committed = [...seq.offsets];

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Storage, WriteHooks } from './storage.ts';
+import type { StagedWrite, Storage, WriteHooks } from './storage.ts';
 
 /** fh.write may write less than asked (a file's write rarely does, but nothing promises it). */
 async function writeAll(fh: fs.FileHandle, bytes: Uint8Array): Promise<void> {
@@ -67,7 +67,20 @@ export class LocalStorage implements Storage {
   }
 
   async create(p: string, bytes: Uint8Array): Promise<boolean> {
+    return this.linkNew(await this.writeTemp(p, bytes), p);
+  }
+
+  /** The temp file written and fsynced now; the rename or link, which is all a publish costs, later. */
+  async stage(p: string, bytes: Uint8Array): Promise<StagedWrite> {
     const tmp = await this.writeTemp(p, bytes);
+    return {
+      publish: () => fs.rename(tmp, p),
+      publishNew: () => this.linkNew(tmp, p),
+      discard: () => fs.rm(tmp, { force: true }),
+    };
+  }
+
+  private async linkNew(tmp: string, p: string): Promise<boolean> {
     try {
       // link() fails with EEXIST instead of replacing: the never-overwrite rule of the logs.
       await fs.link(tmp, p);

@@ -7,7 +7,7 @@ import { s3Client } from './s3/s3-client.ts';
 import { isS3Path, parseS3Path, s3Url } from './s3/s3-path.ts';
 import { S3Storage } from './s3/s3-storage.ts';
 
-export type { Storage, WriteHooks } from './storage.ts';
+export type { StagedWrite, Storage, WriteHooks } from './storage.ts';
 export { joinPath } from './storage.ts';
 
 const local = new LocalStorage();

@@ -16,6 +16,24 @@ export interface Storage {
   exists(path: string): Promise<boolean>;
   /** Delete a file; no error when it is absent. */
   remove(path: string): Promise<void>;
+  /**
+   * The first half of write/create: the bytes made durable where no reader looks (a temp file
+   * locally; held in memory for S3, whose one PUT is both halves). Several files of one batch stage
+   * at once, so their fsyncs overlap; publishing them one after another keeps the order in which
+   * they appear, which is what the commit protocol rests on (the part files, then the sink's log
+   * entry, then commits/<N>).
+   */
+  stage(path: string, bytes: Uint8Array): Promise<StagedWrite>;
+}
+
+/** Bytes staged for one path (Storage.stage): exactly one of its methods is called, once. */
+export interface StagedWrite {
+  /** Makes the file visible under its path, overwriting, as `write`. */
+  publish(): Promise<void>;
+  /** Makes the file visible only if the path is absent, as `create`; false when it exists. */
+  publishNew(): Promise<boolean>;
+  /** Drops the staged bytes (the batch failed before publishing them). */
+  discard(): Promise<void>;
 }
 
 /** Test hooks of a write (crash tests kill the process there); backends without the point skip it. */

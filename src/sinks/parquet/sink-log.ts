@@ -10,7 +10,8 @@
  *     files or other partitions left behind), and the temp files of writes a kill cut short.
  *     Later batches skip the listing, whose cost grows with the output (one LIST per 1,000
  *     files on S3);
- *  3. write `<path>/_sluice_log/<N>`: the files, their row counts and sizes, the event-time range.
+ *  3. write `<path>/_sluice_log/<N>`: the files, their row counts and sizes, the event-time range
+ *     (staged while the last data files write, renamed into place after them).
  *
  * A reader that globs `<path>/**\/*.parquet` sees each row once: old files of batch N are
  * either replaced in place (rename) or removed before the batch counts as done. The log entry
@@ -131,8 +132,18 @@ export async function commitBatch(
     inFlight.add(w);
     if (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
   }
+  const numRows = logged.reduce((s, f) => s + f.rows, 0);
+  const entry: SinkLogEntry = { batchId, files: logged, numRows, ...(eventTime ? { eventTime } : {}), ...(queryId ? { queryId } : {}), ...(task === undefined ? {} : { task }) };
+  const logPath = logEntryPath(root, batchId, task), logBytes = new TextEncoder().encode(JSON.stringify(entry) + '\n');
+  // The log entry is made durable out of sight while the last data files still write (their fsyncs
+  // overlap), and appears after them. Not on a first batch: step 2 removes this writer's temp files.
+  const logStaged = removeLeftovers || failure !== undefined ? null : io('write the sink log entry', logPath, () => storage.stage(logPath, logBytes));
+  logStaged?.catch(() => undefined); // thrown below, or dropped with a data file's failure
   await Promise.all(inFlight);
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) {
+    await logStaged?.then((staged) => staged.discard(), () => undefined);
+    throw failure;
+  }
 
   // 2. Leftovers of an earlier attempt of this batch, and temp files of killed writes.
   if (removeLeftovers) {
@@ -159,10 +170,10 @@ export async function commitBatch(
   }
 
   // 3. The log entry.
-  const numRows = logged.reduce((s, f) => s + f.rows, 0);
-  const entry: SinkLogEntry = { batchId, files: logged, numRows, ...(eventTime ? { eventTime } : {}), ...(queryId ? { queryId } : {}), ...(task === undefined ? {} : { task }) };
-  const logPath = logEntryPath(root, batchId, task);
-  await io('write the sink log entry', logPath, () => storage.write(logPath, new TextEncoder().encode(JSON.stringify(entry) + '\n')));
+  if (logStaged) {
+    const staged = await logStaged;
+    await io('write the sink log entry', logPath, () => staged.publish());
+  } else await io('write the sink log entry', logPath, () => storage.write(logPath, logBytes));
   return entry;
 }
 

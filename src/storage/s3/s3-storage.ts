@@ -11,7 +11,7 @@
 import {
   DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3';
-import type { Storage } from '../storage.ts';
+import type { StagedWrite, Storage } from '../storage.ts';
 import type { S3Config } from './config.ts';
 import { listPages } from './listing.ts';
 import { putMultipart } from './multipart.ts';
@@ -89,6 +89,11 @@ export class S3Storage implements Storage {
         return existing !== null && sameBytes(existing, bytes);
       }
     });
+  }
+
+  /** An object appears whole with its one PUT, so staging only holds the bytes until the publish. */
+  async stage(p: string, bytes: Uint8Array): Promise<StagedWrite> {
+    return { publish: () => this.write(p, bytes), publishNew: () => this.create(p, bytes), discard: async () => undefined };
   }
 
   async list(dir: string): Promise<string[]> {
