@@ -398,8 +398,16 @@ export class MicroBatchExecution {
       getBatchMs += r.readMs;
       processMs += r.applyMs;
     }
-    await input.logged;
-    input.afterInput?.();
+    // A batch with no stateful operator goes on to a sink that stages its output (Sink.stagesOutput)
+    // at once: the sink makes its files durable out of sight while offsets/<N> is still written, and
+    // publishes nothing before `ready`. Any other batch waits for the log here.
+    const early = plan.stages.length === 0 && !c.lateSink && c.sink.stagesOutput === true;
+    const ready = early ? input.logged.then(async () => { input.afterInput?.(); await c.onPhase?.('beforeSink', batchId); }) : null;
+    ready?.catch(() => undefined); // awaited by the sink and below
+    if (!early) {
+      await input.logged;
+      input.afterInput?.();
+    }
     // W(N) closes windows; rows of windows that W(N-1) already closed are late; each operator
     // sees the watermark its predecessors hand on.
     const ws = propagateWatermarks(plan.stages.map((st) => st.operator), this.prevWatermarkMs, seq.batchWatermarkMs, this.tracker.defined, stageProducers(plan));
@@ -436,11 +444,12 @@ export class MicroBatchExecution {
     let sinkResult: SinkResult;
     const stateOperators: StateOperatorProgress[] = [];
     try {
-      await c.onPhase?.('beforeSink', batchId);
+      if (!ready) await c.onPhase?.('beforeSink', batchId);
       sinkResult = await timer.time('addBatch', async () => {
         if (c.lateSink) await c.lateSink.addBatch(batchId, late);
-        return c.sink.addBatch(batchId, output, { maxEventTimeMs: maxEventTime(ctx.eventTime) });
+        return c.sink.addBatch(batchId, output, { maxEventTimeMs: maxEventTime(ctx.eventTime), ...(ready ? { ready } : {}) });
       });
+      await ready; // the sink awaited it before publishing anything; this is the batch's own wait
       timer.add('addBatch', processMs);
       const finishState = this.stores.map((store, k) => stateOperatorProgress(runs[k]!, store));
       // Spark's order (its executed plan's collect, top down): operator id 0, the last one, first.

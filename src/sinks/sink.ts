@@ -27,6 +27,12 @@ export interface SinkResult { readonly numOutputRows: number }
 export interface BatchInfo {
   /** The largest event time the batch's withWatermark() columns saw (before any filter after them); undefined when none. */
   readonly maxEventTimeMs?: number;
+  /**
+   * Given only to a sink that `stagesOutput`, while the batch's offsets/<N> is still being written:
+   * the sink may write its output where no reader looks, and makes none of it visible before this
+   * resolves. A rejection fails the batch (the sink drops what it staged).
+   */
+  readonly ready?: Promise<void>;
 }
 
 /** What a sink gets when the query opens it, once the checkpoint's lease is held. */
@@ -55,6 +61,11 @@ export interface Sink {
   /** Called once before the first batch. */
   open?(ctx: SinkOpenContext): Promise<void>;
   addBatch(batchId: number, data: readonly Batch[], info?: BatchInfo): Promise<SinkResult>;
+  /**
+   * The sink honours BatchInfo.ready: a batch with no stateful operator then reaches it while its
+   * offsets are still being logged, so the sink's fsyncs overlap the log's.
+   */
+  readonly stagesOutput?: boolean;
   /** Things to report once in progress's warnings (e.g. a partition value the sink had to shorten). */
   drainWarnings?(): string[];
   close?(): Promise<void>;

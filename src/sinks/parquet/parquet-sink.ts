@@ -18,7 +18,7 @@ import { type Batch, isValid } from '../../data/batch.ts';
 import { AnalysisError, OptionError, SinkError } from '../../errors.ts';
 import type { Storage } from '../../storage/storage.ts';
 import { storageFor } from '../../storage/storage-for.ts';
-import type { Sink, SinkOpenContext, SinkOptions, SinkProvider, SinkResult } from '../sink.ts';
+import type { BatchInfo, Sink, SinkOpenContext, SinkOptions, SinkProvider, SinkResult } from '../sink.ts';
 import { commitBatch, dataFileName, readLogEntry, type PendingFile } from './sink-log.ts';
 import { isPartitionableType, partitionSplitter, type PartitionSplitter, sliceRows } from './partition-splitter.ts';
 import { encodeParquet, type ParquetCodec, parseCompression } from '../../formats/parquet/encode-parquet.ts';
@@ -148,7 +148,10 @@ export class ParquetSink implements Sink {
   private leftoversRemoved = false;
   async open(ctx: SinkOpenContext): Promise<void> { this.queryId = ctx.queryId; this.task = ctx.task; }
 
-  async addBatch(batchId: number, data: readonly Batch[]): Promise<SinkResult> {
+  /** commitBatch stages every file and publishes none before BatchInfo.ready. */
+  readonly stagesOutput = true;
+
+  async addBatch(batchId: number, data: readonly Batch[], info?: BatchInfo): Promise<SinkResult> {
     if (!Number.isSafeInteger(batchId) || batchId < 0) throw new SinkError(`Parquet sink: batch id must be a whole number >= 0, got ${batchId}.`);
     const width = this.schema.fields.length;
     for (const b of data) {
@@ -197,7 +200,7 @@ export class ParquetSink implements Sink {
       throw new SinkError(`Parquet sink: '${this.root}' already holds batch ${batchId} written by another query (id ${prior.queryId}); `
         + `this query (id ${this.queryId}) would replace its files. Write to a new output path, or restart the other query from its own checkpoint.`);
     }
-    const entry = await commitBatch(this.storage, this.root, batchId, files, eventTime, this.queryId, !this.leftoversRemoved, task);
+    const entry = await commitBatch(this.storage, this.root, batchId, files, eventTime, this.queryId, !this.leftoversRemoved, task, info?.ready);
     this.leftoversRemoved = true;
     return { numOutputRows: entry.numRows };
   }

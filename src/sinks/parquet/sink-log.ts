@@ -109,10 +109,24 @@ async function io<T>(what: string, file: string, f: () => Promise<T>): Promise<T
   }
 }
 
-/** Steps 1-3 for batch `batchId` under `root`; returns the log entry written. */
+/**
+ * A data file made durable under its temp name, then renamed into place once `ready` (the batch's
+ * offsets logged) resolves; a rejected `ready` drops it and fails with that rejection.
+ */
+async function stageThenPublish(storage: Storage, target: string, bytes: Uint8Array, ready: Promise<void>): Promise<void> {
+  const staged = await io('write', target, () => storage.stage(target, bytes));
+  try { await ready; } catch (e) { await staged.discard(); throw e; }
+  await io('write', target, () => staged.publish());
+}
+
+/**
+ * Steps 1-3 for batch `batchId` under `root`; returns the log entry written. With `ready`
+ * (BatchInfo.ready), the files are written out of sight at once and appear only once it resolves.
+ */
 export async function commitBatch(
   storage: Storage, root: string, batchId: number, files: Iterable<PendingFile>,
   eventTime?: { min: string; max: string }, queryId?: string, removeLeftovers = true, task?: string,
+  ready: Promise<void> = Promise.resolve(),
 ): Promise<SinkLogEntry> {
   checkTask(task);
   // 1. Data files, encoded one at a time, a few writes in flight.
@@ -126,7 +140,7 @@ export async function commitBatch(
     const target = joinPath(root, f.path);
     logged.push({ path: f.path, rows: f.rows, bytes: bytes.length });
     written.add(f.path);
-    const w: Promise<void> = io('write', target, () => storage.write(target, bytes))
+    const w: Promise<void> = stageThenPublish(storage, target, bytes, ready)
       .catch((e: unknown) => { failure ??= e; })
       .finally(() => inFlight.delete(w));
     inFlight.add(w);
@@ -140,6 +154,8 @@ export async function commitBatch(
   const logStaged = removeLeftovers || failure !== undefined ? null : io('write the sink log entry', logPath, () => storage.stage(logPath, logBytes));
   logStaged?.catch(() => undefined); // thrown below, or dropped with a data file's failure
   await Promise.all(inFlight);
+  // Nothing of the batch becomes visible (or is removed) before its offsets are logged.
+  if (failure === undefined) await ready.catch((e: unknown) => { failure = e; });
   if (failure !== undefined) {
     await logStaged?.then((staged) => staged.discard(), () => undefined);
     throw failure;
