@@ -166,6 +166,21 @@ describe('EventTimeWatermarkSuite', () => {
     await q.stop();
   });
 
+  it('a group by the raw timestamp keeps a null event time: never late, never evicted (Spark\'s predicates `eventTime <= watermark` are null there, not true)', async () => {
+    const input = new MemoryStream(session, schema);
+    const out: [number | null, number][][] = [];
+    const q = await input.toDF().withWatermark('eventTime', '10 seconds').groupBy(col('eventTime')).agg(count('*').alias('count'))
+      .writeStream.outputMode('update').foreachBatch((b) => { out.push(b.collect().map((r) => [r.eventTime === null ? null : (r.eventTime as Date).getTime() / 1000, Number(r.count)])); }).start();
+    input.addData(rowsOf([10, 25])); await q.processAllAvailable(); // watermark 15 s
+    input.addData([{ value: 0n, eventTime: null }, ...rowsOf([12])]); await q.processAllAvailable();
+    const withData = q.recentProgress.filter((p) => p.numInputRows > 0);
+    expect(out.filter((b) => b.length).at(-1)).toEqual([[null, 1]]);
+    expect(op0(withData.at(-1)!).numRowsDroppedByWatermark).toBe(1); // 12, not the null
+    input.addData(rowsOf([60])); await q.processAllAvailable(); // watermark 50 s: 25 is evicted, the null group stays
+    expect(op0(q.recentProgress.at(-1)!).numRowsTotal).toBe(2);
+    await q.stop();
+  });
+
   it('issue 12 item 2 (consequence of shouldRunAnotherBatch): add 30, then 12: a no-data batch at W=20 has run, so 12 is late', async () => {
     const t = await StreamTest.start(windowedCount(), 'append');
     await t.addData(30);

@@ -141,7 +141,12 @@ export class HashAggregate implements StatefulOperator {
       const tv = timeCol ? timeCol.values as BigInt64Array : null;
       const times = tv && LITTLE_ENDIAN ? new Int32Array(tv.buffer, tv.byteOffset, tv.length * 2) : null;
       const lateRows: number[] = [];
-      const closeKeyVals = this.closeBy && !win ? (keyCols[this.closeBy.keyIndex]!.values as BigInt64Array) : null;
+      // A group keyed by the event time itself: its key, read as a window's time is above. A null key
+      // is never late (Spark's late-row predicate `key <= watermark` is null there, not true), as
+      // bound() never evicts it.
+      const closeCol = dropsLate && !win ? keyCols[this.closeBy!.keyIndex]! : null, closeNulls = closeCol !== null && closeCol.nullCount > 0;
+      const cv = closeCol ? closeCol.values as BigInt64Array : null;
+      const closeWords = cv && LITTLE_ENDIAN ? new Int32Array(cv.buffer, cv.byteOffset, cv.length * 2) : null;
       // First each (row, window start) pair that is not late, with its key's finished hash; then
       // their slots in one call to the store; then each aggregate folds them in one loop. Split so,
       // each loop does one thing with its arrays at hand (the one loop with a lookup in it was
@@ -150,7 +155,8 @@ export class HashAggregate implements StatefulOperator {
       let lastOf = win ? new Float64Array(n * perRow) : null;
       for (let i = 0; i < n; i++) {
         if (!win) {
-          if (dropsLate && isLate(Number(closeKeyVals![i]), w)) { numLate++; lateRows.push(i); continue; }
+          if (cv && !(closeNulls && !isValid(closeCol!, i))
+            && isLate(closeWords ? closeWords[2 * i + 1]! * 4294967296 + (closeWords[2 * i]! >>> 0) : Number(cv[i]!), w)) { numLate++; lateRows.push(i); continue; }
           rowOf[m] = i; hashOf[m++] = finish(base[i]!);
           continue;
         }
@@ -243,9 +249,18 @@ export class HashAggregate implements StatefulOperator {
    */
   private minBound: { at: number; of: StateStore | null; generation: number } = { at: -Infinity, of: null, generation: -1 };
 
+  /**
+   * The window starts by slot, to be read in place, or null (then bound() reads each). Only a window
+   * start: it is never null (a row without event time has no window), where an event-time key can
+   * be, and bound() reads that as no bound.
+   */
+  private boundsInPlace(store: StateStore): Float64Array | null {
+    return this.window ? store.keyFloats(this.closeBy!.keyIndex) : null;
+  }
+
   /** Lower minBound to the bounds of `slots` (the groups this batch wrote, the new ones among them). */
   private lowerBound(store: StateStore, slots: ArrayLike<number>): void {
-    const floats = store.keyFloats(this.closeBy!.keyIndex), addMs = this.closeBy!.addMs;
+    const floats = this.boundsInPlace(store), addMs = this.closeBy!.addMs;
     let at = this.minBound.at;
     for (let j = 0; j < slots.length; j++) {
       const b = floats ? floats[slots[j]!]! + addMs : this.bound(store, slots[j]!);
@@ -258,7 +273,7 @@ export class HashAggregate implements StatefulOperator {
   private closing(store: StateStore, w: WatermarkContext): number[] {
     const closed: number[] = [];
     // A window start held in a typed array is read in place: this loop meets every group.
-    const floats = store.keyFloats(this.closeBy!.keyIndex), addMs = this.closeBy!.addMs;
+    const floats = this.boundsInPlace(store), addMs = this.closeBy!.addMs;
     let min = Infinity;
     for (let slot = 0; slot < store.capacity; slot++) {
       if (!store.has(slot)) continue;
