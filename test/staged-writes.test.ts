@@ -9,7 +9,7 @@ import { commitBatch, readLogEntry } from '../src/sinks/parquet/sink-log.ts';
 import { LocalStorage } from '../src/storage/local.ts';
 import { Checkpoint } from '../src/checkpoint/checkpoint.ts';
 import { CommitLog } from '../src/checkpoint/commit-log.ts';
-import { CheckpointError } from '../src/index.ts';
+import { CheckpointError, MemoryStream, Session, types as T } from '../src/index.ts';
 import { tmpDir } from './support/tmp.ts';
 
 const enc = new TextEncoder();
@@ -95,5 +95,28 @@ describe('CommitLog.stage', () => {
     await expect(late.publish()).rejects.toThrow(/Commit log file .*commits\/1 already exists: another query is writing to this checkpoint/);
     expect(await log.get(1)).toEqual({ nextBatchWatermarkMs: 7 });
     expect(names(path.join(cp, 'commits'))).toEqual(['0', '1']);
+  });
+});
+
+describe('a restart after a kill while commits/<N> was staged', () => {
+  it('removes the temp files the logs were left with, and nothing else', async () => {
+    const cp = tmpDir('stage-leftovers');
+    const session = Session.builder().appName('staged-writes').getOrCreate();
+    const input = new MemoryStream(session, T.struct({ v: T.long }));
+    const start = () => input.toDF().writeStream.format('memory').queryName(`staged_${Date.now()}`).option('checkpointLocation', cp).start();
+    input.addData([{ v: 1n }]);
+    let q = await start();
+    await q.processAllAvailable();
+    await q.stop();
+    // What a SIGKILL during batch 1's sink leaves: its commit staged, an offsets write cut short.
+    const commitTemp = '.1.0123456789ab.tmp', offsetTemp = '.2.0123456789ab.tmp';
+    await fs.writeFile(path.join(cp, 'commits', commitTemp), 'v1\n{"nextBatchWatermarkMs":0}');
+    await fs.writeFile(path.join(cp, 'offsets', offsetTemp), 'v1\n');
+    await fs.writeFile(path.join(cp, 'commits', '.notes'), 'not ours');
+    q = await start();
+    await q.processAllAvailable();
+    await q.stop();
+    expect(names(path.join(cp, 'commits'))).toEqual(['.notes', '0']);
+    expect(names(path.join(cp, 'offsets'))).toEqual(['0']);
   });
 });

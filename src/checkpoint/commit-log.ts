@@ -37,4 +37,5 @@ export class CommitLog {
 
   latestId(): Promise<number | null> { return this.log.latestId(); }
   purge(keepFrom: number): Promise<void> { return this.log.purge(keepFrom); }
+  removeTempFiles(): Promise<void> { return this.log.removeTempFiles(); }
 }

@@ -1,5 +1,5 @@
 import type { Storage } from '../storage/storage-for.ts';
-import { joinPath } from '../storage/storage-for.ts';
+import { isTempFileOf, joinPath } from '../storage/storage-for.ts';
 import { CheckpointError } from '../errors.ts';
 import { numberedEntries } from './checkpoint.ts';
 
@@ -37,6 +37,16 @@ export class MetadataLog {
       publish: async () => { if (!(await staged.publishNew())) throw this.alreadyExists(path); },
       discard: () => staged.discard(),
     };
+  }
+
+  /**
+   * Removes the temp files of this log's writes that a kill cut short: a commits/<N> staged while
+   * its batch's sink ran is one. Called on start, before this query writes any (S3 stages in memory: none).
+   */
+  async removeTempFiles(): Promise<void> {
+    for (const p of await this.storage.listRecursive(this.dir)) {
+      if (isTempFileOf(p.slice(p.lastIndexOf('/') + 1), /^\d+$/)) await this.storage.remove(p);
+    }
   }
 
   private alreadyExists(path: string): CheckpointError {

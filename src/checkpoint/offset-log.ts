@@ -37,4 +37,5 @@ export class OffsetLog {
   latestId(): Promise<number | null> { return this.log.latestId(); }
   batchIds(): Promise<number[]> { return this.log.batchIds(); }
   purge(keepFrom: number): Promise<void> { return this.log.purge(keepFrom); }
+  removeTempFiles(): Promise<void> { return this.log.removeTempFiles(); }
 }

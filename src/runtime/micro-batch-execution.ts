@@ -202,6 +202,7 @@ export class MicroBatchExecution {
     const c = this.c;
     const starts = await Promise.all(c.sources.map((s, i) => loadOrCreateSourceStart(this.checkpoint, i, () => s.initialOffset())));
     this.committed = starts;
+    await Promise.all([this.offsetLog.removeTempFiles(), this.commitLog.removeTempFiles()]);
     const latest = await this.offsetLog.latestId();
     /** When the checkpoint's last batch committed, and whether this run finished one a crash cut: what the missed-tick rule asks. */
     let lastCommitMs: number | null = null, resumed = false;

@@ -12,6 +12,15 @@ const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code ==
 /** Beyond this many known directories (a partitioned output's), the set starts over. */
 const MAX_DIRS = 10_000;
 
+/**
+ * Whether `entry` is the temp file (LocalStorage's `.<name>.<12 hex>.tmp`) of a file named as
+ * `name` matches, left by a write a kill cut short or staged and never published.
+ */
+export function isTempFileOf(entry: string, name: RegExp): boolean {
+  const m = /^\.(.+)\.[0-9a-f]{12}\.tmp$/.exec(entry);
+  return m !== null && name.test(m[1]!);
+}
+
 /** Local disk: whole-or-nothing through a temp name (never `*.parquet`) plus rename. */
 export class LocalStorage implements Storage {
   async read(p: string): Promise<Uint8Array | null> {

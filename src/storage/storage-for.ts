@@ -9,6 +9,7 @@ import { S3Storage } from './s3/s3-storage.ts';
 
 export type { StagedWrite, Storage, WriteHooks } from './storage.ts';
 export { joinPath } from './storage.ts';
+export { isTempFileOf } from './local.ts';
 
 const local = new LocalStorage();
 const s3Storages = new Map<string, S3Storage>();
