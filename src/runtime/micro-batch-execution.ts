@@ -446,18 +446,30 @@ export class MicroBatchExecution {
     const stateOperators: StateOperatorProgress[] = [];
     try {
       if (!ready) await c.onPhase?.('beforeSink', batchId);
-      sinkResult = await timer.time('addBatch', async () => {
+      const finishState = this.stores.map((store, k) => stateOperatorProgress(runs[k]!, store));
+      // The state is written while the sink writes the output (as a Spark task commits its store
+      // in the stage that writes): the operators' outputs are columns of their own, not views of
+      // the store, and neither write is seen before commits/<N>.
+      const sinking = timer.time('addBatch', async () => {
         if (c.lateSink) await c.lateSink.addBatch(batchId, late);
         return c.sink.addBatch(batchId, output, { maxEventTimeMs: maxEventTime(ctx.eventTime), ...(ready ? { ready } : {}) });
       });
+      const commitMs: number[] = [];
+      const stating = Promise.all(this.stores.map(async (store, k) => {
+        const t0 = performance.now();
+        await timer.time('stateCommit', () => store.commit(batchId));
+        commitMs[k] = performance.now() - t0;
+      }));
+      const [sunk, stated] = await Promise.allSettled([sinking, stating]);
+      if (sunk.status === 'rejected') throw sunk.reason;
+      if (stated.status === 'rejected') throw stated.reason;
+      sinkResult = sunk.value;
       await ready; // the sink awaited it before publishing anything; this is the batch's own wait
       timer.add('addBatch', processMs);
-      const finishState = this.stores.map((store, k) => stateOperatorProgress(runs[k]!, store));
       // Spark's order (its executed plan's collect, top down): operator id 0, the last one, first.
       for (let k = this.stores.length - 1; k >= 0; k--) {
-        const store = this.stores[k]!, t0 = performance.now();
-        await timer.time('stateCommit', () => store.commit(batchId));
-        stateOperators.push(finishState[k]!(performance.now() - t0, store.takeSnapshotReports().at(-1)));
+        const store = this.stores[k]!;
+        stateOperators.push(finishState[k]!(commitMs[k]!, store.takeSnapshotReports().at(-1)));
         for (const w of store.takeWarnings()) this.reporter.warn(w);
       }
     } catch (e) {
