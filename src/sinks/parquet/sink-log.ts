@@ -129,6 +129,7 @@ export async function commitBatch(
   ready: Promise<void> = Promise.resolve(),
 ): Promise<SinkLogEntry> {
   checkTask(task);
+  ready.catch(() => undefined); // its rejection is thrown below, however long the files take to stage
   // 1. Data files, encoded one at a time, a few writes in flight.
   const logged: LoggedFile[] = [];
   const written = new Set<string>();
