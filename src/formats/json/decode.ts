@@ -11,7 +11,8 @@ import { type DataType, type DecimalType, type StructType, toArrowType } from '.
 import { fitsPrecision, parseDecimal, writeDecimal } from '../../data/decimal.ts';
 import { AnalysisError } from '../../errors.ts';
 import { BytesBuilder, decimalColumn } from '../../data/builders.ts';
-import { findStop, MAX_DEPTH, skipWs, skipValue, skipString, decodeEscaped, decoded, viewOf, sameBytes, copyWords } from './scanner.ts';
+import { findStop, MAX_DEPTH, skipWs, skipValue, skipString, decodeEscaped, decoded, viewOf } from './scanner.ts';
+import { sameBytes, copyWords, viewOver } from '../../util/byte-words.ts';
 import { parseTimestamp, parseDate, decodeBase64 } from './convert.ts';
 
 export type JsonMode = 'PERMISSIVE' | 'DROPMALFORMED' | 'FAILFAST';
@@ -101,7 +102,7 @@ class Col {
         const perString = Math.ceil(byteHint / Math.max(1, fs.length));
         this.children = fs.map((f) => new Col(f.type, n, perString));
         this.keys = fs.map((f) => utf8.encode(f.name));
-        this.keyViews = this.keys.map((k) => new DataView(k.buffer, k.byteOffset, k.byteLength));
+        this.keyViews = this.keys.map(viewOver);
         this.plain = fs.map((f) => !/["\\\u0000-\u001f]/.test(f.name));
         let size = 8;
         while (size < fs.length * 2) size <<= 1;

@@ -7,6 +7,8 @@
  * what it consumed, or -1 when the bytes are not valid JSON. Nothing throws.
  */
 
+import { viewOver } from '../../util/byte-words.ts';
+
 /** Bytes that stop a plain string scan: '"', '\\' and control characters (invalid unescaped in JSON). */
 export const STR_STOP = new Uint8Array(256);
 for (let c = 0; c < 0x20; c++) STR_STOP[c] = 1;
@@ -19,29 +21,8 @@ let wide = new DataView(wideBuf.buffer);
 
 /** A DataView of buf, made once per buffer (a decodeJson chunk reads one buffer). */
 export function viewOf(buf: Uint8Array): DataView {
-  if (buf !== wideBuf) { wideBuf = buf; wide = new DataView(buf.buffer, buf.byteOffset, buf.byteLength); }
+  if (buf !== wideBuf) { wideBuf = buf; wide = viewOver(buf); }
   return wide;
-}
-
-/**
- * True when a[s, s + n) equals b[t, t + n), four bytes at a time: keys compared in place are
- * most of a pruned record's bytes after its values (YSB: 7 keys, ~50 bytes), and the byte loop
- * measured ~2x slower than this on them.
- */
-export function sameBytes(a: DataView, s: number, b: DataView, t: number, n: number): boolean {
-  let j = 0;
-  for (; j + 4 <= n; j += 4) if (a.getUint32(s + j, true) !== b.getUint32(t + j, true)) return false;
-  for (; j < n; j++) if (a.getUint8(s + j) !== b.getUint8(t + j)) return false;
-  return true;
-}
-
-/**
- * Copies src[s, e) to out at o, four bytes at a time (short values: a native set() needs a
- * subarray object per call, and the byte loop measured ~1.4x slower than this on 36-byte ids).
- */
-export function copyWords(src: DataView, s: number, e: number, out: DataView, o: number): void {
-  for (; s + 4 <= e; s += 4, o += 4) out.setUint32(o, src.getUint32(s, true), true);
-  for (; s < e; s++, o++) out.setUint8(o, src.getUint8(s));
 }
 
 /**
