@@ -78,6 +78,9 @@ class Col {
   /** For a SKIP_KEY slot: where that key's bytes start in the input buffer, and their length. */
   predictAt: Int32Array = EMPTY_I32;
   predictLen: Int32Array = EMPTY_I32;
+  /** For a slot whose key has at most 12 bytes: its bytes as three little-endian words, and the masks of the bytes they hold. */
+  predictWords: Int32Array = EMPTY_I32;
+  predictMasks: Int32Array = EMPTY_I32;
   names: Map<string, number> = new Map();
 
   constructor(readonly type: DataType, n: number, byteHint: number) {
@@ -122,6 +125,8 @@ class Col {
         this.predict = new Int32Array(Math.min(64, Math.max(8, fs.length * 2))).fill(-1);
         this.predictAt = new Int32Array(this.predict.length);
         this.predictLen = new Int32Array(this.predict.length);
+        this.predictWords = new Int32Array(this.predict.length * 3);
+        this.predictMasks = new Int32Array(this.predict.length * 3);
         break;
       }
       default: throw new AnalysisError(`from_json: unsupported type ${(type as DataType).kind}`);
@@ -509,6 +514,19 @@ function lookupKey(st: Col, buf: Uint8Array, s: number, e: number): number {
   return -1;
 }
 
+/** Remembers the key buf[ks, e) (field fi, or SKIP_KEY) as the prediction for key position `slot`. */
+function learnKey(st: Col, slot: number, fi: number, buf: Uint8Array, ks: number, e: number): void {
+  st.predict[slot] = fi;
+  st.predictAt[slot] = ks;
+  st.predictLen[slot] = e - ks;
+  for (let j = 0; j < 3; j++) {
+    let w = 0, m = 0;
+    for (let b = 0; b < 4 && ks + 4 * j + b < e; b++) { w |= buf[ks + 4 * j + b]! << (8 * b); m |= 0xff << (8 * b); }
+    st.predictWords[slot * 3 + j] = w;
+    st.predictMasks[slot * 3 + j] = m;
+  }
+}
+
 const keyDecoder = new TextDecoder();
 /** A predict slot whose key is not a field of the struct (predictAt/predictLen hold its bytes). */
 const SKIP_KEY = -2;
@@ -526,16 +544,20 @@ function parseObject(buf: Uint8Array, p: number, end: number, st: Col, row: numb
     if (buf[p] !== 0x22) return -1;
     const ks = p + 1;
     let fi = -1, q = -1;
-    // 1. the key seen at this position in the previous object, compared in place
+    // 1. the key seen at this position in the previous object, compared in place. A key the query
+    // does not read (SKIP_KEY, pruned) is compared too: the same bytes as the previous object's save
+    // scanning and hashing it (YSB reads 3 of 7 fields).
     const pf = slot < predict.length ? predict[slot]! : -1;
-    if (pf >= 0) {
-      const n = keys[pf]!.length, ke = ks + n;
-      if (ke < end && buf[ke] === 0x22 && sameBytes(d, ks, keyViews[pf]!, 0, n)) { fi = pf; q = ke + 1; }
-    } else if (pf === SKIP_KEY) {
-      // a key the query does not read (pruned): the same bytes as the previous object's, in the same
-      // buffer, saves scanning and hashing it (YSB reads 3 of 7 fields)
-      const at = st.predictAt[slot]!, n = st.predictLen[slot]!, ke = ks + n;
-      if (ke < end && buf[ke] === 0x22 && sameBytes(d, ks, d, at, n)) q = ke + 1;
+    if (pf !== -1) {
+      const n = st.predictLen[slot]!, ke = ks + n;
+      if (n <= 12 && ks + 12 <= end) {
+        // three masked words, no loop: most keys are short, and this is per key of every record
+        const w = slot * 3, pw = st.predictWords, pm = st.predictMasks;
+        if ((d.getInt32(ks, true) & pm[w]!) === pw[w] && (d.getInt32(ks + 4, true) & pm[w + 1]!) === pw[w + 1]
+          && (d.getInt32(ks + 8, true) & pm[w + 2]!) === pw[w + 2] && buf[ke] === 0x22) q = ke + 1;
+      } else if (ke < end && buf[ke] === 0x22
+        && (pf >= 0 ? sameBytes(d, ks, keyViews[pf]!, 0, n) : sameBytes(d, ks, d, st.predictAt[slot]!, n))) q = ke + 1;
+      if (q >= 0 && pf >= 0) fi = pf;
     }
     if (q < 0) {
       // 2. scan the key and look it up
@@ -544,10 +566,7 @@ function parseObject(buf: Uint8Array, p: number, end: number, st: Col, row: numb
       if (buf[e] === 0x22) {
         fi = lookupKey(st, buf, ks, e);
         q = e + 1;
-        if (slot < predict.length) {
-          predict[slot] = fi >= 0 ? fi : SKIP_KEY;
-          st.predictAt[slot] = ks; st.predictLen[slot] = e - ks;
-        }
+        if (slot < predict.length) learnKey(st, slot, fi >= 0 ? fi : SKIP_KEY, buf, ks, e);
       } else {
         // 3. a key with escapes: decode it and look up the name
         q = skipString(buf, p, end);
