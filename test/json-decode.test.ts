@@ -270,6 +270,31 @@ describe('decodeJson: types', () => {
   });
 });
 
+describe('decodeJson: predicted keys compared as words', () => {
+  it('keys of 0 to 17 bytes that differ in one byte at each position, read and pruned, in varying orders and at record ends', () => {
+    // A key up to 12 bytes long is compared with the previous record's key at the same position as
+    // three masked words (decode.ts learnKey), a longer one byte range against byte range: each
+    // record here follows one whose key at that position differs in exactly one byte, or not at all.
+    const names = Array.from({ length: 18 }, (_, n) => 'k'.repeat(n));
+    const variants = (k: string): string[] => [k, ...Array.from(k, (_, i) => `${k.slice(0, i)}x${k.slice(i + 1)}`), `${k}x`, `${k}é`, k.slice(1)];
+    const schema = struct({ [names[0]!]: string, [names[3]!]: string, [names[4]!]: int, [names[12]!]: string, [names[13]!]: string, [names[17]!]: string });
+    const texts: string[] = [];
+    for (const n of names) {
+      for (const v of variants(n!)) {
+        texts.push(`{"a":"1","${n}":"v${n!.length}","z":2}`, `{"a":"1","${v}":"w${v.length}","z":2}`, `{"${v}":3}`, `{"${n}":4}`, `{"${v}":"p","a":"1"}`);
+      }
+    }
+    const r = decode(texts, schema);
+    const want = texts.map((t) => {
+      const o = JSON.parse(t) as Record<string, unknown>;
+      return Object.fromEntries(schema.fields.map((f) => [f.name, f.type === int ? (typeof o[f.name] === 'number' ? o[f.name] : null) : (o[f.name] === undefined ? null : String(o[f.name]))]));
+    });
+    expect(r.malformed).toEqual([]);
+    expect(r.rows).toEqual(want);
+    expect(r.rows.filter((x) => x != null && Object.values(x as object).some((v) => v !== null)).length).toBeGreaterThan(100);
+  });
+});
+
 describe('decodeJson: malformed records', () => {
   const s = struct({ a: int, b: string });
   const bad = [

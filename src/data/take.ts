@@ -2,6 +2,7 @@ import * as A from 'apache-arrow';
 import { isValid } from './batch.ts';
 import type { Batch } from './batch.ts';
 import { makeBatch } from './batch.ts';
+import { copyWords, viewOver } from '../util/byte-words.ts';
 
 /** Gather rows `idx` of a column into a new flat column. Handles every type the engine has. */
 export function take(d: A.Data, idx: Int32Array): A.Data {
@@ -35,7 +36,13 @@ export function take(d: A.Data, idx: Int32Array): A.Data {
     let total = 0;
     for (let j = 0; j < n; j++) { const i = idx[j]!; total += off[i + 1]! - off[i]!; offsets[j + 1] = total; }
     const bytes = new Uint8Array(total);
-    for (let j = 0; j < n; j++) { const i = idx[j]!; bytes.set(src.subarray(off[i]!, off[i + 1]!), offsets[j]!); }
+    // Short values by words: a subarray object per row for set() was most of this take's cost (and its garbage).
+    const from = viewOver(src), to = viewOver(bytes);
+    for (let j = 0; j < n; j++) {
+      const i = idx[j]!, s = off[i]!, e = off[i + 1]!;
+      if (e - s < 64) copyWords(from, s, e, to, offsets[j]!);
+      else bytes.set(src.subarray(s, e), offsets[j]!);
+    }
     return A.makeData({ type: t, length: n, nullCount, nullBitmap, valueOffsets: offsets, data: bytes } as never) as A.Data;
   }
   if (A.DataType.isBool(t)) {

@@ -1,6 +1,7 @@
 import type * as A from 'apache-arrow';
 import { isValid } from '../data/batch.ts';
 import { finish } from '../state/key-hash.ts';
+import { sameBytes, viewOver } from '../util/byte-words.ts';
 
 /**
  * A hash index over one string/binary key column, keyed by the value's bytes: the build side of a
@@ -19,12 +20,12 @@ export class BytesKeyIndex {
   private readonly mask: number;
   /** Per build row: the next row with the same key, -1 at the end. */
   readonly next: Int32Array;
-  private readonly bytes: Uint8Array;
+  private readonly bytes: DataView;
   private readonly offsets: Int32Array;
 
   /** Indexes rows [0, n) of `keys` (a null key is left out: it matches nothing, as in SQL). */
   constructor(keys: A.Data, n: number) {
-    this.bytes = keys.values as Uint8Array;
+    this.bytes = viewOver(keys.values as Uint8Array);
     this.offsets = keys.valueOffsets as Int32Array;
     let size = 16;
     while (size < n * 2) size <<= 1;
@@ -47,8 +48,8 @@ export class BytesKeyIndex {
     }
   }
 
-  /** The first build row whose key is the bytes [s, e) of `b`, or -1. */
-  find(b: Uint8Array, s: number, e: number): number {
+  /** The first build row whose key is the bytes [s, e) of `b` (a view of the probe column's bytes: viewOver), or -1. */
+  find(b: DataView, s: number, e: number): number {
     const h = hashOf(b, s, e);
     for (let at = h & this.mask; ; at = (at + 1) & this.mask) {
       const first = this.slots[at]! - 1;
@@ -57,18 +58,19 @@ export class BytesKeyIndex {
     }
   }
 
-  private same(row: number, b: Uint8Array, s: number, e: number): boolean {
-    const o = this.offsets, k = this.bytes;
-    let p = o[row]!;
-    if (o[row + 1]! - p !== e - s) return false;
-    for (; s < e; s++, p++) if (k[p] !== b[s]) return false;
-    return true;
+  private same(row: number, b: DataView, s: number, e: number): boolean {
+    const o = this.offsets, p = o[row]!;
+    return o[row + 1]! - p === e - s && sameBytes(this.bytes, p, b, s, e - s);
   }
 }
 
-/** FNV-1a over the bytes, then the state keys' avalanche (finish) so linear probing sees spread low bits. */
-function hashOf(b: Uint8Array, s: number, e: number): number {
+/**
+ * FNV-1a over the bytes taken four at a time (a quarter of the multiplies of the byte loop on
+ * 36-byte ids), then the state keys' avalanche (finish) so linear probing sees spread low bits.
+ */
+function hashOf(b: DataView, s: number, e: number): number {
   let h = 0x811c9dc5 | 0;
-  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  for (; s + 4 <= e; s += 4) h = Math.imul(h ^ b.getInt32(s, true), 0x01000193);
+  for (; s < e; s++) h = Math.imul(h ^ b.getUint8(s), 0x01000193);
   return finish(h);
 }

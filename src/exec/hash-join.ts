@@ -5,6 +5,7 @@ import { nullColumn } from '../data/builders.ts';
 import { concatBatches } from '../data/concat.ts';
 import { take } from '../data/take.ts';
 import { BytesKeyIndex } from './bytes-key-index.ts';
+import { viewOver } from '../util/byte-words.ts';
 
 /**
  * How both sides of one join key are read so that equal SQL values give equal JS keys:
@@ -133,7 +134,7 @@ function mapFirst(key: (i: number) => Key | null, head: Map<Key, number>): (i: n
 
 /** The same through the bytes index, reading the left key column's bytes in place. */
 function bytesFirst(d: A.Data, index: BytesKeyIndex): (i: number) => number {
-  const v = d.values as Uint8Array, o = d.valueOffsets as Int32Array, nulls = d.nullCount > 0;
+  const v = viewOver(d.values as Uint8Array), o = d.valueOffsets as Int32Array, nulls = d.nullCount > 0;
   return (i) => (nulls && !isValid(d, i) ? -1 : index.find(v, o[i]!, o[i + 1]!));
 }
 

@@ -11,7 +11,8 @@ import { type DataType, type DecimalType, type StructType, toArrowType } from '.
 import { fitsPrecision, parseDecimal, writeDecimal } from '../../data/decimal.ts';
 import { AnalysisError } from '../../errors.ts';
 import { BytesBuilder, decimalColumn } from '../../data/builders.ts';
-import { findStop, MAX_DEPTH, skipWs, skipValue, skipString, decodeEscaped, decoded } from './scanner.ts';
+import { findStop, MAX_DEPTH, skipWs, skipValue, skipString, decodeEscaped, decoded, viewOf } from './scanner.ts';
+import { sameBytes, copyWords, viewOver } from '../../util/byte-words.ts';
 import { parseTimestamp, parseDate, decodeBase64 } from './convert.ts';
 
 export type JsonMode = 'PERMISSIVE' | 'DROPMALFORMED' | 'FAILFAST';
@@ -39,6 +40,7 @@ const EMPTY_U8 = new Uint8Array(0);
 const EMPTY_I32 = new Int32Array(0);
 const EMPTY_F64 = new Float64Array(0);
 const EMPTY_I64 = new BigInt64Array(0);
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 const utf8 = new TextEncoder();
 
 /** One output column being filled; a single class so every access site stays monomorphic. */
@@ -55,12 +57,16 @@ class Col {
   // string / binary: rows < `filled` have final offsets; bytes past `pos` are free.
   offsets: Int32Array = EMPTY_I32;
   bytes: Uint8Array = EMPTY_U8;
+  /** A view of `bytes` (replaced with it) for copyWords. */
+  view: DataView = EMPTY_VIEW;
   pos = 0;
   filled = 0;
   // struct
   children: Col[] = [];
   /** UTF-8 bytes of each field name. */
   keys: Uint8Array[] = [];
+  /** Views of `keys` for sameBytes. */
+  keyViews: DataView[] = [];
   /** Field names without '"', '\\' or control characters: their JSON key is exactly their bytes. */
   plain: boolean[] = [];
   /** Hash buckets over (length, first byte, last byte) -> first field index; -1 = empty. */
@@ -72,6 +78,9 @@ class Col {
   /** For a SKIP_KEY slot: where that key's bytes start in the input buffer, and their length. */
   predictAt: Int32Array = EMPTY_I32;
   predictLen: Int32Array = EMPTY_I32;
+  /** For a slot whose key has at most 12 bytes: its bytes as three little-endian words, and the masks of the bytes they hold. */
+  predictWords: Int32Array = EMPTY_I32;
+  predictMasks: Int32Array = EMPTY_I32;
   names: Map<string, number> = new Map();
 
   constructor(readonly type: DataType, n: number, byteHint: number) {
@@ -86,7 +95,7 @@ class Col {
       case 'double': this.kind = K_DOUBLE; this.f64 = new Float64Array(n); break;
       case 'string': case 'binary':
         this.kind = type.kind === 'string' ? K_STRING : K_BINARY;
-        this.offsets = new Int32Array(n + 1); this.bytes = new Uint8Array(Math.max(64, byteHint)); break;
+        this.offsets = new Int32Array(n + 1); this.bytes = new Uint8Array(Math.max(64, byteHint)); this.view = new DataView(this.bytes.buffer); break;
       case 'null': this.kind = K_NULL; break;
       // Decimal128: two 64-bit words a row in i64.
       case 'decimal': this.kind = K_DECIMAL; this.i64 = new BigInt64Array(n * 2); break;
@@ -96,6 +105,7 @@ class Col {
         const perString = Math.ceil(byteHint / Math.max(1, fs.length));
         this.children = fs.map((f) => new Col(f.type, n, perString));
         this.keys = fs.map((f) => utf8.encode(f.name));
+        this.keyViews = this.keys.map(viewOver);
         this.plain = fs.map((f) => !/["\\\u0000-\u001f]/.test(f.name));
         let size = 8;
         while (size < fs.length * 2) size <<= 1;
@@ -115,6 +125,8 @@ class Col {
         this.predict = new Int32Array(Math.min(64, Math.max(8, fs.length * 2))).fill(-1);
         this.predictAt = new Int32Array(this.predict.length);
         this.predictLen = new Int32Array(this.predict.length);
+        this.predictWords = new Int32Array(this.predict.length * 3);
+        this.predictMasks = new Int32Array(this.predict.length * 3);
         break;
       }
       default: throw new AnalysisError(`from_json: unsupported type ${(type as DataType).kind}`);
@@ -146,6 +158,7 @@ function bytesBegin(c: Col, row: number, room: number): void {
     const b = new Uint8Array(Math.max(c.bytes.length * 2, c.pos + room));
     b.set(c.bytes.subarray(0, c.pos));
     c.bytes = b;
+    c.view = new DataView(b.buffer);
   }
 }
 
@@ -156,11 +169,9 @@ function bytesEnd(c: Col, row: number): void {
 }
 
 function copyBytes(c: Col, buf: Uint8Array, s: number, e: number): void {
-  const out = c.bytes;
-  let o = c.pos;
-  if (e - s < 48) { while (s < e) out[o++] = buf[s++]!; }
-  else { out.set(buf.subarray(s, e), o); o += e - s; }
-  c.pos = o;
+  if (e - s < 48) copyWords(viewOf(buf), s, e, c.view, c.pos);
+  else c.bytes.set(buf.subarray(s, e), c.pos);
+  c.pos += e - s;
 }
 
 /** Sets (row) of any column to null, undoing anything written for it (duplicate keys, malformed records). */
@@ -503,6 +514,19 @@ function lookupKey(st: Col, buf: Uint8Array, s: number, e: number): number {
   return -1;
 }
 
+/** Remembers the key buf[ks, e) (field fi, or SKIP_KEY) as the prediction for key position `slot`. */
+function learnKey(st: Col, slot: number, fi: number, buf: Uint8Array, ks: number, e: number): void {
+  st.predict[slot] = fi;
+  st.predictAt[slot] = ks;
+  st.predictLen[slot] = e - ks;
+  for (let j = 0; j < 3; j++) {
+    let w = 0, m = 0;
+    for (let b = 0; b < 4 && ks + 4 * j + b < e; b++) { w |= buf[ks + 4 * j + b]! << (8 * b); m |= 0xff << (8 * b); }
+    st.predictWords[slot * 3 + j] = w;
+    st.predictMasks[slot * 3 + j] = m;
+  }
+}
+
 const keyDecoder = new TextDecoder();
 /** A predict slot whose key is not a field of the struct (predictAt/predictLen hold its bytes). */
 const SKIP_KEY = -2;
@@ -513,31 +537,27 @@ function parseObject(buf: Uint8Array, p: number, end: number, st: Col, row: numb
   p = skipWs(buf, p + 1, end);
   if (p >= end) return -1;
   if (buf[p] === 0x7d) return p + 1;
-  const keys = st.keys, children = st.children, predict = st.predict;
+  const keys = st.keys, keyViews = st.keyViews, children = st.children, predict = st.predict;
+  const d = viewOf(buf);
   let slot = 0;
   for (;;) {
     if (buf[p] !== 0x22) return -1;
     const ks = p + 1;
     let fi = -1, q = -1;
-    // 1. the key seen at this position in the previous object, compared in place
+    // 1. the key seen at this position in the previous object, compared in place. A key the query
+    // does not read (SKIP_KEY, pruned) is compared too: the same bytes as the previous object's save
+    // scanning and hashing it (YSB reads 3 of 7 fields).
     const pf = slot < predict.length ? predict[slot]! : -1;
-    if (pf >= 0) {
-      const k = keys[pf]!;
-      const n = k.length, ke = ks + n;
-      if (ke < end && buf[ke] === 0x22) {
-        let j = 0;
-        while (j < n && buf[ks + j] === k[j]) j++;
-        if (j === n) { fi = pf; q = ke + 1; }
-      }
-    } else if (pf === SKIP_KEY) {
-      // a key the query does not read (pruned): the same bytes as the previous object's, in the same
-      // buffer, saves scanning and hashing it (YSB reads 3 of 7 fields)
-      const at = st.predictAt[slot]!, n = st.predictLen[slot]!, ke = ks + n;
-      if (ke < end && buf[ke] === 0x22) {
-        let j = 0;
-        while (j < n && buf[ks + j] === buf[at + j]) j++;
-        if (j === n) q = ke + 1;
-      }
+    if (pf !== -1) {
+      const n = st.predictLen[slot]!, ke = ks + n;
+      if (n <= 12 && ks + 12 <= end) {
+        // three masked words, no loop: most keys are short, and this is per key of every record
+        const w = slot * 3, pw = st.predictWords, pm = st.predictMasks;
+        if ((d.getInt32(ks, true) & pm[w]!) === pw[w] && (d.getInt32(ks + 4, true) & pm[w + 1]!) === pw[w + 1]
+          && (d.getInt32(ks + 8, true) & pm[w + 2]!) === pw[w + 2] && buf[ke] === 0x22) q = ke + 1;
+      } else if (ke < end && buf[ke] === 0x22
+        && (pf >= 0 ? sameBytes(d, ks, keyViews[pf]!, 0, n) : sameBytes(d, ks, d, st.predictAt[slot]!, n))) q = ke + 1;
+      if (q >= 0 && pf >= 0) fi = pf;
     }
     if (q < 0) {
       // 2. scan the key and look it up
@@ -546,10 +566,7 @@ function parseObject(buf: Uint8Array, p: number, end: number, st: Col, row: numb
       if (buf[e] === 0x22) {
         fi = lookupKey(st, buf, ks, e);
         q = e + 1;
-        if (slot < predict.length) {
-          predict[slot] = fi >= 0 ? fi : SKIP_KEY;
-          st.predictAt[slot] = ks; st.predictLen[slot] = e - ks;
-        }
+        if (slot < predict.length) learnKey(st, slot, fi >= 0 ? fi : SKIP_KEY, buf, ks, e);
       } else {
         // 3. a key with escapes: decode it and look up the name
         q = skipString(buf, p, end);

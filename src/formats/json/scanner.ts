@@ -7,6 +7,8 @@
  * what it consumed, or -1 when the bytes are not valid JSON. Nothing throws.
  */
 
+import { viewOver } from '../../util/byte-words.ts';
+
 /** Bytes that stop a plain string scan: '"', '\\' and control characters (invalid unescaped in JSON). */
 export const STR_STOP = new Uint8Array(256);
 for (let c = 0; c < 0x20; c++) STR_STOP[c] = 1;
@@ -17,6 +19,12 @@ STR_STOP[0x5c] = 1;
 let wideBuf: Uint8Array = new Uint8Array(0);
 let wide = new DataView(wideBuf.buffer);
 
+/** A DataView of buf, made once per buffer (a decodeJson chunk reads one buffer). */
+export function viewOf(buf: Uint8Array): DataView {
+  if (buf !== wideBuf) { wideBuf = buf; wide = viewOver(buf); }
+  return wide;
+}
+
 /**
  * The first position in [p, end) holding a STR_STOP byte, or end. Four bytes at a time first
  * (SWAR: one 32-bit load tests them all for '"', '\\' and < 0x20), then byte by byte from the
@@ -26,8 +34,7 @@ let wide = new DataView(wideBuf.buffer);
  */
 export function findStop(buf: Uint8Array, p: number, end: number): number {
   if (end - p >= 8) {
-    if (buf !== wideBuf) { wideBuf = buf; wide = new DataView(buf.buffer, buf.byteOffset, buf.byteLength); }
-    const d = wide;
+    const d = viewOf(buf);
     while (p + 4 <= end) {
       const x = d.getUint32(p, true);
       const q = x ^ 0x22222222, s = x ^ 0x5c5c5c5c;
