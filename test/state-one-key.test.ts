@@ -1,9 +1,9 @@
 // StateStore.slotsOf's loop for one typed key column (and a window start or none) must find and
 // make exactly the slots the general path does: the same store holding its keys as cells takes
 // the general path, so both see the same rows and must answer the same slots. Hashes are forced
-// into four values, so nearly every probe meets other keys with an equal hash and only the key
+// into 16 values, so nearly every probe meets other keys with an equal hash and only the key
 // compare tells them apart; nulls, NaN and -0, removals, reused slots and growth past the
-// first arrays are all in the rows.
+// first arrays are all in the rows, and a reused slot's values start from null again.
 import { describe, expect, it } from 'vitest';
 import * as T from '../src/data/types.ts';
 import { cellWriter, type Cell } from '../src/data/cells.ts';
@@ -27,6 +27,11 @@ const weakHash = (key: Cell, start: number): number => {
   return h & 15;
 };
 
+function count(store: StateStore, slots: Int32Array): void {
+  const c = store.numbers[0]!;
+  for (const s of slots) { c.f[s]! += 1; c.valid[s] = 1; }
+}
+
 async function run(type: T.DataType, pool: readonly Cell[], windowed: boolean): Promise<void> {
   const fields = [{ name: 'k', type, nullable: true }, ...(windowed ? [{ name: 'window', type: T.timestamp, nullable: false }] : [])];
   const keySchema = T.struct(fields), valueSchema = T.struct([{ name: 'n', type: T.long, nullable: true }]);
@@ -42,6 +47,9 @@ async function run(type: T.DataType, pool: readonly Cell[], windowed: boolean): 
     fast.slotsOf(rows, idx, hashes, last, n, a);
     general.slotsOf(rows, idx, hashes, last, n, b);
     expect(Array.from(a)).toEqual(Array.from(b));
+    // Count rows per slot as an aggregate would: a reused slot must start again from null.
+    count(fast, a); count(general, b);
+    expect(Array.from(a, (s) => fast.numbers[0]!.cell(s))).toEqual(Array.from(b, (s) => general.numbers[0]!.cell(s)));
     // One slot per key: equal keys (NaN with NaN, -0 with 0) share it, others never do.
     const wrong: string[] = [];
     for (let j = 0; j < n; j++) {

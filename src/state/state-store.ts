@@ -321,11 +321,13 @@ export class StateStore {
         out[j] = this.insertAt(rows, i, h, last, j);
         continue;
       }
-      if (s === this.high) this.high++; else this.free.pop();
+      const fresh = s === this.high;
+      if (fresh) this.high++; else this.free.pop();
       this.dirtyView = null;
       this.live[s] = 1;
       index.hashOf[s] = h; t[2 * p] = s + 1; t[2 * p + 1] = h; index.size++;
-      for (let c = 0; c < values.length; c++) { const nc = numbers[c]; if (nc) nc.reset(s); else values[c]![s] = null; }
+      // A slot never used before is still zero in the typed columns: only a freed one is reset.
+      for (let c = 0; c < values.length; c++) { const nc = numbers[c]; if (!nc) values[c]![s] = null; else if (!fresh) nc.reset(s); }
       this.touch(s);
       if (bytes !== null) {
         if (isNull) bytes.len[s] = NULL_LEN; else {
@@ -504,6 +506,12 @@ export class StateStore {
   /** The dirty slots, each once, in the order first written: what update mode outputs, without a loop over every slot. The same array until the next write: do not change it. */
   dirtySlots(): Int32Array {
     if (this.dirtyView !== null) return this.dirtyView.slots;
+    // Each write of a clean slot lists it once, and only remove() cleans a slot before the commit:
+    // with none cleaned, the list is the answer (a copy: the list is refilled after the commit).
+    if (this.dirtyCount === this.dirtyLength) {
+      this.dirtyView = { slots: this.dirtyList.slice(0, this.dirtyLength), keys: [] };
+      return this.dirtyView.slots;
+    }
     const out = new Int32Array(this.dirtyCount), seen = new Uint8Array(this.high), list = this.dirtyList, dirty = this.dirty;
     let n = 0;
     for (let j = 0; j < this.dirtyLength; j++) { const s = list[j]!; if (dirty[s] === 1 && seen[s] === 0) { seen[s] = 1; out[n++] = s; } }
