@@ -103,7 +103,7 @@ export class StateStore {
    * the same keys of the same slots (a slot's key never changes while it is live), so each key
    * column is gathered once (twice was ~1/10 of a batch touching 1M keys).
    */
-  private dirtyView: { readonly slots: Int32Array; readonly keys: (A.Data | undefined)[] } | null = null;
+  private dirtyView: { readonly slots: Int32Array; readonly keys: (A.Data | undefined)[]; readonly values: (A.Data | undefined)[] } | null = null;
   /**
    * Slots removed since the last commit, in order. A removed slot keeps its key columns and is
    * freed only after the commit, whose delta reads the removed keys from them by slot: a string
@@ -168,6 +168,18 @@ export class StateStore {
     const view = this.dirtyView;
     if (view !== null && slots === view.slots) return view.keys[k] ??= this.gatherKey(k, slots);
     return this.gatherKey(k, slots);
+  }
+
+  /**
+   * Value column v (held as numbers) of `slots` as an Arrow column of its type. For the dirty
+   * slots it is kept for the commit's delta, which writes the same column: call it only once
+   * the batch's values are final (an operator's output, after its updates); a later write of a
+   * value must go through touch() or a new slot, which drop it.
+   */
+  valueData(v: number, slots: ArrayLike<number>): A.Data {
+    const nc = this.numbers[v]!, view = this.dirtyView;
+    if (view !== null && slots === view.slots) return view.values[v] ??= nc.gather(slots, 0);
+    return nc.gather(slots, 0);
   }
 
   private gatherKey(k: number, slots: ArrayLike<number>): A.Data {
@@ -509,13 +521,13 @@ export class StateStore {
     // Each write of a clean slot lists it once, and only remove() cleans a slot before the commit:
     // with none cleaned, the list is the answer (a copy: the list is refilled after the commit).
     if (this.dirtyCount === this.dirtyLength) {
-      this.dirtyView = { slots: this.dirtyList.slice(0, this.dirtyLength), keys: [] };
+      this.dirtyView = { slots: this.dirtyList.slice(0, this.dirtyLength), keys: [], values: [] };
       return this.dirtyView.slots;
     }
     const out = new Int32Array(this.dirtyCount), seen = new Uint8Array(this.high), list = this.dirtyList, dirty = this.dirty;
     let n = 0;
     for (let j = 0; j < this.dirtyLength; j++) { const s = list[j]!; if (dirty[s] === 1 && seen[s] === 0) { seen[s] = 1; out[n++] = s; } }
-    this.dirtyView = { slots: out.subarray(0, n), keys: [] };
+    this.dirtyView = { slots: out.subarray(0, n), keys: [], values: [] };
     return this.dirtyView.slots;
   }
 
@@ -543,7 +555,9 @@ export class StateStore {
    */
   async commit(version: number): Promise<void> {
     const written = this.dirtySlots(), removed = this.removedSlots();
-    const delta = encodeStateRows(this.fileSchema(true), this.columns(), this.keys.length, written, removed, removed.length ? [] : this.dirtyView!.keys);
+    const view = this.dirtyView!, nk = this.keys.length;
+    const gathered = removed.length ? [] : [...this.keys.map((_, k) => view.keys[k]), ...this.values.map((_, v) => view.values[v])];
+    const delta = encodeStateRows(this.fileSchema(true), this.columns(), nk, written, removed, gathered);
     const file = new SealedStreamWriter().start(delta.schema);
     for (const b of delta.batches) file.write(b);
     await this.storage.write(joinPath(this.dir, stateFileName(version, 'delta')), file.sealed());

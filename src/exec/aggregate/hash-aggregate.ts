@@ -284,7 +284,10 @@ export class HashAggregate implements StatefulOperator {
     }
     this.spec.aggs.forEach((a, k) => {
       const numbers = this.numberColumns(store, k);
-      if (numbers) { cols.push(a.aggregator.grouped!.result(numbers, slots)); return; }
+      const g = a.aggregator.grouped;
+      // The state column as it is (a sum, a min): the same column the delta writes, gathered once for both.
+      if (numbers && g!.resultIsState) { cols.push(store.valueData(this.valueBase[k]!, slots)); return; }
+      if (numbers) { cols.push(g!.result(numbers, slots)); return; }
       const wr = cellWriter(a.aggregator.type, n);
       for (let j = 0; j < n; j++) wr.push(a.aggregator.result(store.values, this.valueBase[k]!, slots[j]!));
       cols.push(wr.finish());
