@@ -270,6 +270,8 @@ export class StateStore {
    */
   slotsOf(rows: BatchKeys, idx: Int32Array, hashes: Int32Array, last: Float64Array | null, n: number, out: Int32Array): void {
     if (n >= PRESIZE_ROWS && !this.spill) this.reserveNewKeys(rows, idx, hashes, last, n);
+    // Room in the dirty list for every row at once, instead of doubling it up to 1M as rows come.
+    if (n >= PRESIZE_ROWS && this.dirtyLength + n > this.dirtyList.length) { const l = new Int32Array(this.dirtyLength + n); l.set(this.dirtyList.subarray(0, this.dirtyLength)); this.dirtyList = l; }
     if (this.slotsOfOneKey(rows, idx, hashes, last, n, out)) return;
     const seen = new Int32Array(PREFETCH);
     for (let j = 0; j < n; j++) {
