@@ -49,23 +49,27 @@ describe('a batch that adds many keys', () => {
     expect(store.size).toBe(110_001);
   });
 
-  it('update mode output and the delta share one gather of the keys, renewed by any later write, and the delta restarts', async () => {
+  it('update mode output and the delta share one gather of the keys and values, renewed by any later write, and the delta restarts', async () => {
     const dir = tmpDir('presize-share'), open = () => new StateStore(new LocalStorage(), dir, keySchema, valueSchema, 10, { typedKeys: true, numbers: ['f64'] });
     const store = open(), users = Array.from({ length: 1000 }, (_, i) => `u${i}`);
     slotsOf(store, users, 0);
-    const dirty = store.dirtySlots(), out = store.keyData(0, dirty);
-    expect([store.dirtySlots() === dirty, store.keyData(0, dirty) === out]).toEqual([true, true]);
-    // A key added after the output was built: the delta must hold it too.
-    slotsOf(store, ['late'], 60_000);
+    const n = store.numbers[0]!;
+    for (const s of store.dirtySlots()) { n.f[s] = s + 1; n.valid[s] = 1; }
+    const dirty = store.dirtySlots(), out = store.keyData(0, dirty), value = store.valueData(0, dirty);
+    expect([store.dirtySlots() === dirty, store.keyData(0, dirty) === out, store.valueData(0, dirty) === value]).toEqual([true, true, true]);
+    // A key added after the output was built, with a value: the delta must hold both.
+    const [late] = slotsOf(store, ['late'], 60_000);
+    n.f[late!] = 7; n.valid[late!] = 1;
     const again = store.dirtySlots();
     expect(again).not.toBe(dirty);
     expect(again.length).toBe(1001);
-    expect(store.keyData(0, again).length).toBe(1001);
+    expect([store.keyData(0, again).length, store.valueData(0, again).length]).toEqual([1001, 1001]);
     await store.commit(0);
     const back = open();
     await back.load(0);
     expect(back.size).toBe(1001);
     const all = [...back.slots()];
     expect(new Set(all.map((s) => `${back.keyCell(0, s)}@${back.keyNumber(1, s)}`))).toEqual(new Set([...users.map((u) => `${u}@0`), 'late@60000']));
+    expect(all.map((s) => back.numbers[0]!.cell(s)).sort((a, b) => Number(a) - Number(b))).toEqual([...Array.from({ length: 1000 }, (_, i) => BigInt(i + 1)), 7n].sort((a, b) => Number(a) - Number(b)));
   });
 });

@@ -4,7 +4,8 @@ import { isValid } from '../data/batch.ts';
 import type { Cell } from '../data/cells.ts';
 import type { BatchKeys } from './key-hash.ts';
 
-const NULL = -1;
+/** The `len` of a null key. */
+export const NULL_LEN = -1;
 /** A slot whose key was removed: its bytes are garbage until the arena is compacted. */
 const FREED = -2;
 const enc = new TextEncoder();
@@ -55,7 +56,7 @@ export class KeyBytes {
   /** Set `slot` (below the reserved length) to row i of column k of `rows` (a column of this type). */
   setRow(slot: number, rows: BatchKeys, k: number, i: number): void {
     const d = rows.cols[k]!;
-    if (rows.nulls[k] && !isValid(d, i)) { this.len[slot] = NULL; return; }
+    if (rows.nulls[k] && !isValid(d, i)) { this.len[slot] = NULL_LEN; return; }
     const o = d.valueOffsets as Int32Array, b = d.values as Uint8Array, from = o[i]!, n = o[i + 1]! - from;
     const at = this.room(n), a = this.arena;
     // A loop: keys are short, and subarray() + set() allocate a view per row.
@@ -64,7 +65,7 @@ export class KeyBytes {
   }
 
   setCell(slot: number, v: Cell): void {
-    if (v === null || v === undefined) { this.len[slot] = NULL; return; }
+    if (v === null || v === undefined) { this.len[slot] = NULL_LEN; return; }
     const bytes = typeof v === 'string' ? enc.encode(v) : v as Uint8Array, at = this.room(bytes.length);
     this.arena.set(bytes, at);
     this.start[slot] = at; this.len[slot] = bytes.length;
@@ -86,7 +87,7 @@ export class KeyBytes {
   equalsRow(slot: number, rows: BatchKeys, k: number, i: number): boolean {
     const d = rows.cols[k]!;
     const n = this.len[slot]!;
-    if (rows.nulls[k] && !isValid(d, i)) return n === NULL;
+    if (rows.nulls[k] && !isValid(d, i)) return n === NULL_LEN;
     const o = d.valueOffsets as Int32Array, from = o[i]!;
     if (o[i + 1]! - from !== n) return false;
     const b = d.values as Uint8Array, a = this.arena, at = this.start[slot]!;
@@ -115,7 +116,7 @@ export class KeyBytes {
     for (let r = 0; r < n; r++) {
       const s = slotOf[r]!;
       if (s < 0) continue;
-      if (nulls && !isValid(d, r)) { len[s] = NULL; continue; }
+      if (nulls && !isValid(d, r)) { len[s] = NULL_LEN; continue; }
       start[s] = o[r]! + shift; len[s] = o[r + 1]! - o[r]!; kept += len[s]!;
     }
     this.garbage += total - kept;

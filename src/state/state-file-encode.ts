@@ -14,7 +14,7 @@ export type StateColumn = readonly Cell[] | NumberColumn | KeyColumn;
  * key-then-value columns `cols`, then the `removed` slots' keys (read from the same key columns:
  * the store keeps a removed key's slot until its delta is written, so no key is copied out per
  * removed row; their values null, the delta files' deleted column true). `gathered[c]`, when
- * given, is key column c of `slots` gathered already (the store's keyData for update mode's output). The schema is the
+ * given, is column c of `slots` gathered already (the store's keyData and valueData for update mode's output). The schema is the
  * file's (with or without that column); the store and the snapshot writer both encode through
  * here, so a delta and a snapshot are the same format whether a value was held as cells or as numbers.
  */
@@ -24,7 +24,7 @@ export function encodeStateRows(schema: Struct, cols: readonly StateColumn[], nu
   const keySlots = removed.length ? concat(slots, removed) : slots;
   const data = schema.fields.map((f, c) => {
     const col = cols[c], got = gathered[c];
-    if (got && c < numKeys && !removed.length) return got;
+    if (got && !removed.length) return got;
     if (col instanceof NumberColumn) return col.gather(slots, removed.length);
     if (isKeyColumn(col)) return col.gather(keySlots);
     if (col && c < numKeys && NUMBER_KEYS.has(f.type.kind)) return numberKeyColumn(f.type, col, keySlots);

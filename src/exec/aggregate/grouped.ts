@@ -19,6 +19,11 @@ export interface GroupedAggregator {
   update(cols: readonly NumberColumn[], input: A.Data | null, rows: Int32Array, slots: Int32Array, n: number): void;
   /** The aggregate's values of `slots`, a column of its result type. */
   result(cols: readonly NumberColumn[], slots: ArrayLike<number>): A.Data;
+  /**
+   * result() is the state column itself (one field, gathered with its nulls): the output may be
+   * the very column the store's delta writes (StateStore.valueData), gathered once for both.
+   */
+  readonly resultIsState?: boolean;
 }
 
 const LO = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
@@ -69,6 +74,7 @@ export function groupedSum(input: DataType): GroupedAggregator {
         }
       },
       result: (cols, slots) => cols[0]!.gather(slots, 0),
+      resultIsState: true,
     };
   }
   return {
@@ -84,6 +90,7 @@ export function groupedSum(input: DataType): GroupedAggregator {
       }
     },
     result: (cols, slots) => cols[0]!.gather(slots, 0),
+      resultIsState: true,
   };
 }
 
@@ -142,5 +149,6 @@ export function groupedExtreme(input: DataType, isMax: boolean): GroupedAggregat
       }
     },
     result: (cols, slots) => cols[0]!.gather(slots, 0),
+      resultIsState: true,
   };
 }

@@ -151,8 +151,8 @@ export class HashAggregate implements StatefulOperator {
       // their slots in one call to the store; then each aggregate folds them in one loop. Split so,
       // each loop does one thing with its arrays at hand (the one loop with a lookup in it was
       // most of a 1M-key batch).
-      let rowOf = new Int32Array(n * perRow), hashOf = new Int32Array(n * perRow), m = 0;
-      let lastOf = win ? new Float64Array(n * perRow) : null;
+      const room = this.pairs(n * perRow, win !== null);
+      let rowOf = room.rowOf, hashOf = room.hashOf, lastOf = win ? room.lastOf : null, m = 0;
       for (let i = 0; i < n; i++) {
         if (!win) {
           if (cv && !(closeNulls && !isValid(closeCol!, i))
@@ -179,7 +179,7 @@ export class HashAggregate implements StatefulOperator {
         if (droppedHere) lateRows.push(i);
       }
       if (lateRows.length) late.push(takeBatch(b, Int32Array.from(lateRows)));
-      const slotOf = new Int32Array(m);
+      const slotOf = room.slotOf.length >= m ? room.slotOf : new Int32Array(m);
       store.slotsOf(rowKeys, rowOf, hashOf, lastOf, m, slotOf);
       if (byGroup) {
         for (let j = 0; j < m; j++) {
@@ -202,6 +202,21 @@ export class HashAggregate implements StatefulOperator {
       if (agg.endBatch) for (const slot of groupSlot) agg.endBatch(vals, base, slot);
     }
     return { output: this.emit(store, w, mode), late, numLateRows: numLate };
+  }
+
+  /**
+   * The (row, window start) pairs' arrays of one input batch, kept from batch to batch: four fresh
+   * arrays per batch were 20 MB for 1M rows, zeroed page by page and pressing the GC (external
+   * memory) each time. Renewed when too short, or more than four times too long (a quiet stream
+   * after a burst). Only the first `n` entries are meaningful.
+   */
+  private room: { rowOf: Int32Array; hashOf: Int32Array; lastOf: Float64Array | null; slotOf: Int32Array } = { rowOf: new Int32Array(0), hashOf: new Int32Array(0), lastOf: null, slotOf: new Int32Array(0) };
+  private pairs(n: number, windowed: boolean): { rowOf: Int32Array; hashOf: Int32Array; lastOf: Float64Array | null; slotOf: Int32Array } {
+    const r = this.room;
+    if (r.rowOf.length < n || r.rowOf.length > 4 * n + 1024 || (windowed && r.lastOf === null)) {
+      this.room = { rowOf: new Int32Array(n), hashOf: new Int32Array(n), lastOf: windowed ? new Float64Array(n) : null, slotOf: new Int32Array(n) };
+    }
+    return this.room;
   }
 
   /** Aggregate k's state columns when the store holds them as numbers (see stateNumbers), else null. */
@@ -299,7 +314,10 @@ export class HashAggregate implements StatefulOperator {
     }
     this.spec.aggs.forEach((a, k) => {
       const numbers = this.numberColumns(store, k);
-      if (numbers) { cols.push(a.aggregator.grouped!.result(numbers, slots)); return; }
+      const g = a.aggregator.grouped;
+      // The state column as it is (a sum, a min): the same column the delta writes, gathered once for both.
+      if (numbers && g!.resultIsState) { cols.push(store.valueData(this.valueBase[k]!, slots)); return; }
+      if (numbers) { cols.push(g!.result(numbers, slots)); return; }
       const wr = cellWriter(a.aggregator.type, n);
       for (let j = 0; j < n; j++) wr.push(a.aggregator.result(store.values, this.valueBase[k]!, slots[j]!));
       cols.push(wr.finish());
