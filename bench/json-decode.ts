@@ -6,6 +6,7 @@
  */
 import * as A from 'apache-arrow';
 import { decodeJson } from '../src/formats/json/decode.ts';
+import { BytesBuilder } from '../src/data/builders.ts';
 import { struct, string, double, timestamp } from '../src/data/types.ts';
 import { mulberry32 } from '../test/support/prng.ts';
 
@@ -17,25 +18,15 @@ const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 const types = ['purchase', 'view', 'add_to_cart', 'refund'] as const;
 
 function makeInput(n: number): A.Data {
-  const enc = new TextEncoder();
   const t0 = Date.UTC(2024, 0, 1, 10);
-  const chunks: Uint8Array[] = [];
-  const offsets = new Int32Array(n + 1);
-  let total = 0;
+  const bb = new BytesBuilder(n, n * 256);
   for (let i = 0; i < n; i++) {
-    const rec = `{"order_id":"o-${i}","user_id":"u-${Math.floor(rnd() * 100000)}","amount":${(Math.floor(rnd() * 100000) / 100).toString()},`
-      + `"event_time":"${new Date(t0 + Math.floor(rnd() * 86_400_000)).toISOString()}","type":"${pick(types)}",`
-      + `"page":"/p/${Math.floor(rnd() * 10000)}","ip":"10.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}",`
-      + `"qty":${1 + Math.floor(rnd() * 5)},"currency":"EUR","session":"s-${Math.floor(rnd() * 1e9).toString(36)}"}`;
-    const b = enc.encode(rec);
-    chunks.push(b);
-    total += b.length;
-    offsets[i + 1] = total;
+    bb.appendString(`{"order_id":"o-${i}","user_id":"u-${Math.floor(rnd() * 100000)}","amount":${(Math.floor(rnd() * 100000) / 100).toString()},`
+        + `"event_time":"${new Date(t0 + Math.floor(rnd() * 86_400_000)).toISOString()}","type":"${pick(types)}",`
+        + `"page":"/p/${Math.floor(rnd() * 10000)}","ip":"10.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}",`
+        + `"qty":${1 + Math.floor(rnd() * 5)},"currency":"EUR","session":"s-${Math.floor(rnd() * 1e9).toString(36)}"}`);
   }
-  const values = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) { values.set(c, o); o += c.length; }
-  return A.makeData({ type: new A.Binary(), length: n, nullCount: 0, valueOffsets: offsets, data: values });
+  return bb.finish('binary');
 }
 
 const schema = struct({ order_id: string, user_id: string, amount: double, event_time: timestamp, type: string });

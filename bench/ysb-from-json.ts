@@ -12,6 +12,7 @@ import * as A from 'apache-arrow';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { decodeJson } from '../src/formats/json/decode.ts';
+import { BytesBuilder } from '../src/data/builders.ts';
 import { struct, string, timestamp } from '../src/data/types.ts';
 import { mulberry32 } from '../test/support/prng.ts';
 
@@ -27,23 +28,13 @@ const pick = (xs: readonly string[]): string => xs[Math.floor(rnd() * xs.length)
 const T0 = Date.UTC(2024, 4, 1);
 
 function makeInput(n: number): A.Data {
-  const enc = new TextEncoder();
-  const parts: Uint8Array[] = [];
-  const offsets = new Int32Array(n + 1);
-  let total = 0;
+  const bb = new BytesBuilder(n, n * 256);
   for (let i = 0; i < n; i++) {
-    const v = `{"user_id":"${pick(USERS)}","page_id":"${pick(PAGES)}","ad_id":"${pick(ADS)}","ad_type":"${pick(AD_TYPES)}",`
-      + `"event_type":"${pick(EVENT_TYPES)}","event_time":"${new Date(T0 + i - Math.floor(rnd() * 2000)).toISOString()}",`
-      + `"ip_address":"${1 + Math.floor(rnd() * 254)}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}"}`;
-    const b = enc.encode(v);
-    parts.push(b);
-    total += b.length;
-    offsets[i + 1] = total;
+    bb.appendString(`{"user_id":"${pick(USERS)}","page_id":"${pick(PAGES)}","ad_id":"${pick(ADS)}","ad_type":"${pick(AD_TYPES)}",`
+        + `"event_type":"${pick(EVENT_TYPES)}","event_time":"${new Date(T0 + i - Math.floor(rnd() * 2000)).toISOString()}",`
+        + `"ip_address":"${1 + Math.floor(rnd() * 254)}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}"}`);
   }
-  const values = new Uint8Array(total);
-  let o = 0;
-  for (const b of parts) { values.set(b, o); o += b.length; }
-  return A.makeData({ type: new A.Binary(), length: n, nullCount: 0, valueOffsets: offsets, data: values });
+  return bb.finish('binary');
 }
 
 const pruned = struct({ ad_id: string, event_type: string, event_time: timestamp });
