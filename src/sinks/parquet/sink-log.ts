@@ -24,6 +24,7 @@
  */
 import type { Storage } from '../../storage/storage.ts';
 import { joinPath } from '../../storage/storage.ts';
+import { isTempFileOf } from '../../storage/storage-for.ts';
 import { SinkError, StorageError } from '../../errors.ts';
 
 export const LOG_DIR = '_sluice_log';
@@ -64,11 +65,6 @@ export function dataFileName(batchId: number, n: number, task?: string): string 
 /** The data files of this writer (a plain query, or one task): group 1 is the batch id. */
 function dataFilePattern(task: string | undefined): RegExp {
   return task === undefined ? /^part-(\d+)-\d+\.parquet$/ : new RegExp(`^part-${task}-(\\d+)-\\d+\\.parquet$`);
-}
-/** Local storage's temp names (storage/local.ts) for this writer's data files and log entries: `.<name>.<12 hex>.tmp`. */
-function tempFilePattern(task: string | undefined): RegExp {
-  const data = task === undefined ? 'part-\\d+-\\d+\\.parquet' : `part-${task}-\\d+-\\d+\\.parquet`;
-  return new RegExp(`^\\.(${data}|\\d+)\\.[0-9a-f]{12}\\.tmp$`);
 }
 
 function checkTask(task: string | undefined): void {
@@ -164,20 +160,19 @@ export async function commitBatch(
 
   // 2. Leftovers of an earlier attempt of this batch, and temp files of killed writes.
   if (removeLeftovers) {
-    const dataFile = dataFilePattern(task), tempFile = tempFilePattern(task), ownLogDir = logDir(task);
+    const dataFile = dataFilePattern(task), ownLogDir = logDir(task);
     const all = await io('list', root, () => storage.listRecursive(root));
     for (const p of all) {
       const rel = relativeTo(root, p);
       if (rel === null) continue;
       const name = rel.slice(rel.lastIndexOf('/') + 1);
       const inLog = rel.startsWith(LOG_DIR + '/');
-      if (tempFile.test(name)) {
-        // A log entry's temp name (`.<N>.<hex>.tmp`) is this writer's only in its own log directory.
-        const logTemp = /^\.\d+\./.test(name);
-        if (logTemp ? rel.slice(0, Math.max(0, rel.lastIndexOf('/'))) === ownLogDir : !inLog) {
-          await io('remove the temp file', p, () => storage.remove(p));
-          continue;
-        }
+      // Local storage's temp files (isTempFileOf) of this writer's data files, and of its log
+      // entries (`.<N>.<hex>.tmp`), which are its own only in its own log directory.
+      const logTemp = isTempFileOf(name, /^\d+$/);
+      if (logTemp ? rel.slice(0, Math.max(0, rel.lastIndexOf('/'))) === ownLogDir : !inLog && isTempFileOf(name, dataFile)) {
+        await io('remove the temp file', p, () => storage.remove(p));
+        continue;
       }
       if (inLog) continue;
       const m = dataFile.exec(name);
