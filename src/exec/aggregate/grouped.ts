@@ -90,7 +90,7 @@ export function groupedSum(input: DataType): GroupedAggregator {
       }
     },
     result: (cols, slots) => cols[0]!.gather(slots, 0),
-      resultIsState: true,
+    resultIsState: true,
   };
 }
 
@@ -149,6 +149,6 @@ export function groupedExtreme(input: DataType, isMax: boolean): GroupedAggregat
       }
     },
     result: (cols, slots) => cols[0]!.gather(slots, 0),
-      resultIsState: true,
+    resultIsState: true,
   };
 }
