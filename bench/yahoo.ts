@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/yahoo.ts [--events 1000000] [--partitions 8] [--rounds 2]
  *                          [--max-offsets-per-trigger N] [--only kcat,kafkajs,handwritten,sluice]
- *                          [--unpruned]
+ *                          [--unpruned] [--one-thread]
  *
  * For repeated (profiling) runs against a broker that stays up (KAFKA_BOOTSTRAP_SERVERS=...):
  *   --produce-only --topic T   produce into T (created beforehand), then exit;
@@ -50,6 +50,11 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     /** Runs sluice with spark.sql.optimizer.enableJsonExpressionOptimization=false too, as 'unpruned'. */
     unpruned: { type: 'boolean', default: false },
+    /**
+     * Runs sluice with sluice.exec.chunkWorkers=0 too, as 'oneThread': every operator on the trigger
+     * loop's thread. (The chunk worker starts in the first round that uses it; the best round counts.)
+     */
+    'one-thread': { type: 'boolean', default: false },
     topic: { type: 'string' },
     'produce-only': { type: 'boolean', default: false },
   },
@@ -146,11 +151,12 @@ async function runHandwritten(bootstrap: string, topic: string): Promise<{ secs:
 
 interface SluiceResult { secs: number; cpuSecs: number; brokerCpuSecs: number | null; rows: Counts; watermarkMs: number; batches: number; dropped: number }
 
-async function runSluice(bootstrap: string, topic: string, pruneJson = true): Promise<SluiceResult> {
+async function runSluice(bootstrap: string, topic: string, pruneJson = true, chunkWorkers?: number): Promise<SluiceResult> {
   const dir = tmpDir('yahoo');
   try {
     const session = Session.builder().appName('bench-yahoo').getOrCreate();
     session.conf.set('spark.sql.optimizer.enableJsonExpressionOptimization', String(pruneJson));
+    if (chunkWorkers === undefined) session.conf.delete('sluice.exec.chunkWorkers'); else session.conf.set('sluice.exec.chunkWorkers', String(chunkWorkers));
     const t0 = performance.now(), cpu0 = process.cpuUsage(), b0 = brokerCpuSecs();
     const adsDf = session.createDataFrame(ads, T.struct({ ad_id: T.string, campaign_id: T.string }));
     let reader = session.readStream.format('kafka')
@@ -244,7 +250,7 @@ try {
   if (produce) log(`produced ${N} events (${(bytes / N).toFixed(0)} B avg, ${totalViews} views, ${expected.size} campaign-windows) in ${((performance.now() - tp) / 1000).toFixed(1)} s`);
   if (args['produce-only']) { await broker.stop(); process.exit(0); }
 
-  let kBest = Infinity, hBest = Infinity, sBest = Infinity, cBest = Infinity, uBest = Infinity, sCpu = NaN;
+  let kBest = Infinity, hBest = Infinity, sBest = Infinity, cBest = Infinity, uBest = Infinity, oBest = Infinity, sCpu = NaN;
   // the broker's CPU seconds during the best kcat and sluice runs: it shares the machine's cores with both
   let cBroker: number | null = null, sBroker: number | null = null;
   let handCounts: Counts | null = null;
@@ -252,9 +258,9 @@ try {
   let closed: { closedWindows: number; closedViews: number } | null = null;
   let sluiceBatches = 0, dropped = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    const order = [['kcat', 'kafkajs', 'handwritten', 'sluice', 'unpruned'], ['unpruned', 'sluice', 'handwritten', 'kafkajs', 'kcat']][round % 2]!;
+    const order = [['kcat', 'kafkajs', 'handwritten', 'sluice', 'oneThread', 'unpruned'], ['unpruned', 'oneThread', 'sluice', 'handwritten', 'kafkajs', 'kcat']][round % 2]!;
     for (const who of order) {
-      if (who === 'unpruned' ? !args.unpruned : only && !only.includes(who)) continue;
+      if (who === 'unpruned' ? !args.unpruned : who === 'oneThread' ? !args['one-thread'] : only && !only.includes(who)) continue;
       (globalThis as { gc?: () => void }).gc?.();
       if (who === 'kcat') {
         const b0 = brokerCpuSecs();
@@ -273,6 +279,11 @@ try {
         sameCounts(r.counts, expected, 'hand-written loop vs generated events');
         handCounts = r.counts;
         hBest = Math.min(hBest, r.secs);
+      } else if (who === 'oneThread') {
+        const r = await runSluice(broker.bootstrap, topic, true, 0);
+        log(`round ${round + 1} oneThread:   ${r.secs.toFixed(3)} s (${Math.round(N / r.secs)} ev/s, ${r.cpuSecs.toFixed(2)} s CPU, ${r.rows.size} groups out, ${r.batches} batches)`);
+        sluiceResults.push(r);
+        oBest = Math.min(oBest, r.secs);
       } else if (who === 'unpruned') {
         const r = await runSluice(broker.bootstrap, topic, false);
         log(`round ${round + 1} unpruned:    ${r.secs.toFixed(3)} s (${Math.round(N / r.secs)} ev/s, ${r.rows.size} groups out, ${r.batches} batches)`);
@@ -312,6 +323,9 @@ try {
     // from_json parsing every field (spark.sql.optimizer.enableJsonExpressionOptimization=false), with --unpruned
     unpruned: { seconds: num(uBest), eventsPerSec: rate(uBest) },
     ratioSluiceUnpruned: ratio(sRate, rate(uBest)),
+    // every operator on the trigger loop's thread (sluice.exec.chunkWorkers=0), with --one-thread
+    oneThread: { seconds: num(oBest), eventsPerSec: rate(oBest) },
+    ratioSluiceOneThread: ratio(sRate, rate(oBest)),
     loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
   }));
 } finally {

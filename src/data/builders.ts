@@ -132,9 +132,10 @@ export function nullColumn(type: DataType, length: number): A.Data {
     return listColumn(type, new Int32Array(length + 1), nullColumn(type.elementType, 0), length, new Uint8Array((length + 7) >> 3), length);
   }
   if (type.kind === 'string' || type.kind === 'binary') {
-    const bb = new BytesBuilder(length, 1);
-    for (let i = 0; i < length; i++) bb.appendNull();
-    return bb.finish(type.kind);
+    return A.makeData({
+      type: type.kind === 'string' ? new A.Utf8() : new A.Binary(), length, nullCount: length,
+      nullBitmap: new Uint8Array((length + 7) >> 3), valueOffsets: new Int32Array(length + 1), data: new Uint8Array(0),
+    } as never) as A.Data;
   }
   if (type.kind === 'struct') {
     return A.makeData({ type: toArrowType(type) as A.Struct, length, nullCount: length, nullBitmap: new Uint8Array((length + 7) >> 3),

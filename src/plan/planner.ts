@@ -1,9 +1,6 @@
-import { type Struct, struct, typeToString } from '../data/types.ts';
+import { typeToString } from '../data/types.ts';
 import { AnalysisError } from '../errors.ts';
-import { project } from '../exec/project.ts';
-import { filter } from '../exec/filter.ts';
-import { observeEventTime } from '../exec/watermark.ts';
-import { bind, bindSelect } from './analyzer.ts';
+import { filterOperator, projectOperator, watermarkOperator } from './operator-spec.ts';
 import { type PhysicalPlan, type ProjectedWindow, withOperator } from './physical-plan.ts';
 import { type Expr, outputName } from './expr.ts';
 import { isStreaming, type LogicalPlan } from './logical.ts';
@@ -30,11 +27,7 @@ export function planQuery(p: LogicalPlan): PhysicalPlan {
       return withChild(planQuery(p.child), p.exprs);
     case 'filter': {
       const child = planQuery(p.child);
-      const pred = bind(p.condition, child.schema);
-      if (pred.type.kind !== 'boolean') {
-        throw new AnalysisError(`filter() needs a boolean condition, but '${pred.name}' is ${typeToString(pred.type)}.`);
-      }
-      return withOperator(child, child.schema, filter(pred));
+      return withOperator(child, child.schema, filterOperator(child.schema, p.condition));
     }
     case 'withColumn': {
       const child = planQuery(p.child);
@@ -62,7 +55,7 @@ export function planQuery(p: LogicalPlan): PhysicalPlan {
       const watermarks = [...child.watermarks, { column: p.column, delayMs: p.delayMs, delay: p.delay }];
       // A second withWatermark on one stream's lineage (union keeps each side's apart).
       const redefinedWatermarks = child.watermarks.length > 0 ? [...(child.redefinedWatermarks ?? []), p.column] : child.redefinedWatermarks;
-      return { ...withOperator(child, child.schema, observeEventTime(idx, watermarks.length - 1)), watermarks, redefinedWatermarks };
+      return { ...withOperator(child, child.schema, watermarkOperator(idx, watermarks.length - 1)), watermarks, redefinedWatermarks };
     }
     case 'aggregate': return planAggregate(planQuery(p.child), p);
     case 'dedup': return planDedup(planQuery(p.child), p);
@@ -82,9 +75,8 @@ export function planQuery(p: LogicalPlan): PhysicalPlan {
 function withChild(child: PhysicalPlan, exprs: readonly Expr[]): PhysicalPlan {
   const generated = planGenerate(child, exprs);
   if (generated) return generated;
-  const bound = bindSelect(exprs, child.schema);
-  const schema = struct(bound.map((b) => ({ name: b.name, type: b.type, nullable: true })));
-  return { ...withOperator(child, schema, project(schema, bound)), windowColumns: projectedWindows(child, exprs), eventTimeColumns: projectedEventTimes(child, exprs) };
+  const { schema, op } = projectOperator(child.schema, exprs);
+  return { ...withOperator(child, schema, op), windowColumns: projectedWindows(child, exprs), eventTimeColumns: projectedEventTimes(child, exprs) };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { struct, typeToString, type StructField } from '../data/types.ts';
 import type { PhysicalPlan } from './physical-plan.ts';
 import { planQuery } from './planner.ts';
-import { type AggExpr, type Expr, outputName } from './expr.ts';
+import { type Expr, outputName } from './expr.ts';
+import { type Fields, add, aggRefs, refs } from './columns-read.ts';
 import { childrenOf, isStreaming, type LogicalPlan } from './logical.ts';
 
 /**
@@ -22,7 +23,6 @@ import { childrenOf, isStreaming, type LogicalPlan } from './logical.ts';
  * A source whose provider `readsColumns` (the nexmark generator) is told the same, and makes only
  * those: q1 and q2 read five and two bid fields, and making the rest was half their CPU.
  */
-type Fields = 'all' | Set<string>;
 type Need = 'all' | Map<string, Fields>;
 
 export const JSON_OPTIMIZATION_CONF = 'spark.sql.optimizer.enableJsonExpressionOptimization';
@@ -50,43 +50,6 @@ export function planWithPrunedJson(p: LogicalPlan, analysed: PhysicalPlan, keepS
 /** The plan with each prunable from_json narrowed to the fields its consumers read; `p` itself when none is. */
 export function pruneFromJson(p: LogicalPlan, sources = true): LogicalPlan {
   return prune(p, 'all', sources);
-}
-
-function add(need: Map<string, Fields>, name: string, fields: Fields | string): void {
-  const cur = need.get(name);
-  if (cur === 'all') return;
-  if (fields === 'all') { need.set(name, 'all'); return; }
-  const set = cur ?? new Set<string>();
-  if (typeof fields === 'string') set.add(fields); else for (const f of fields) set.add(f);
-  need.set(name, set);
-}
-
-/** Adds the columns `e` reads to `need`; false when it cannot tell (then the child is needed whole). */
-function refs(e: Expr, need: Map<string, Fields>): boolean {
-  switch (e.op) {
-    case 'col':
-      if (e.name.includes('`')) return false;
-      add(need, e.name, 'all');
-      // 'e.x' resolves to field x of struct column e when there is no column named 'e.x'
-      if (e.name.includes('.')) { const [parent, field] = e.name.split('.'); add(need, parent!, field!); }
-      return true;
-    case 'star': return false;
-    case 'lit': case 'interval': return true;
-    case 'alias': case 'cast': case 'window': case 'generator': case 'from_json': case 'sortOrder': return refs(e.child, need);
-    case 'binary': return refs(e.left, need) && refs(e.right, need);
-    case 'call':
-      if (e.orColumn !== undefined) add(need, e.orColumn, 'all');
-      return e.args.every((a) => refs(a, need));
-    case 'isin': return refs(e.child, need) && e.values.every((v) => refs(v, need));
-    case 'getField':
-      if (e.child.op === 'col' && !e.child.name.includes('.') && !e.child.name.includes('`')) { add(need, e.child.name, e.name); return true; }
-      return refs(e.child, need);
-    case 'agg': return aggRefs(e.agg, need);
-  }
-}
-
-function aggRefs(a: AggExpr, need: Map<string, Fields>): boolean {
-  return (a.child === null || refs(a.child, need)) && (a.args ?? []).every((x) => refs(x, need));
 }
 
 /** A from_json of a struct narrowed to `fields` (and its corrupt-record field), or null when that keeps them all. */

@@ -20,6 +20,7 @@ import type { Trigger } from './trigger.ts';
 import type { CronSchedule } from './cron-schedule.ts';
 import { CheckpointError } from '../errors.ts';
 import { readInput } from './read-input.ts';
+import { ChunkPipeline } from './chunk-pipeline.ts';
 import { externalMaxEventTime, maxEventTime } from './event-time-max.ts';
 import { type Prefetched, continuesFrom, hasBacklog, prefetch } from './prefetch.ts';
 import { PhaseTimer, type StreamingQueryProgress } from './progress.ts';
@@ -41,6 +42,8 @@ export interface ExecutionConfig {
   readonly stateSnapshotInterval: number;
   /** sluice.state.memoryBudget in bytes, or null: state past it spills to a local store (state/spill/). */
   readonly stateMemoryBudget?: number | null;
+  /** Worker threads for the leading stateless operators (chunk-workers.ts); absent or 0: none. */
+  readonly chunkWorkers?: number;
   /** Write state snapshots in the background (runtime/async-snapshots.ts); absent: in the batch. */
   readonly asyncSnapshots?: boolean;
   readonly watermarkPolicy: MultipleWatermarkPolicy;
@@ -388,16 +391,19 @@ export class MicroBatchExecution {
     for (let i = 0; i < c.sources.length; i++) {
       const branch = plan.perSource?.[i] ?? [];
       const into = pending[plan.sourceStageOf?.[i] ?? 0], side = plan.firstStageInputOf?.[i] ?? 0;
-      const r = await unlessStopped(readInput(c.sources[i]!, this.committed[i], seq.offsets[i], (chunk) => {
-        if (this.readStop.aborted) return; // given up (unlessStopped): its rows go nowhere
-        for (const o of branch) chunk = o(chunk, ctx);
-        for (const o of plan.operators) chunk = o(chunk, ctx);
-        if (chunk.numRows === 0) return;
+      const chunks = new ChunkPipeline([...branch, ...plan.operators], ctx, c.chunkWorkers ?? 0, (chunk) => {
+        if (this.readStop.aborted || chunk.numRows === 0) return; // given up (unlessStopped): its rows go nowhere
         if (into) { into.rows.push(chunk); into.inputOf.push(side); } else output.push(chunk);
+      });
+      const r = await unlessStopped(readInput(c.sources[i]!, this.committed[i], seq.offsets[i], (chunk) => {
+        if (!this.readStop.aborted) chunks.push(chunk);
       }, input.prefetched?.[i]), this.readStop);
+      // Chunks still on a worker thread: the read is done, their operators are the batch's processing.
+      const t0 = performance.now();
+      await unlessStopped(chunks.drain(), this.readStop);
       inputRows.push(r.rows);
       getBatchMs += r.readMs;
-      processMs += r.applyMs;
+      processMs += r.applyMs + performance.now() - t0;
     }
     // A batch with no stateful operator goes on to a sink that stages its output (Sink.stagesOutput)
     // at once: the sink makes its files durable out of sight while offsets/<N> is still written, and

@@ -24,6 +24,7 @@ import { resolveSink, type SinkRequest } from './resolve-sink.ts';
 import { pollingDelayMs } from './polling-delay.ts';
 import { openQueryIo, type QueryIo } from './query-io.ts';
 import { memoryBudget } from '../state/spill/memory-budget.ts';
+import { chunkWorkerCount } from './chunk-workers.ts';
 import { scaleOutRequested, startWorker } from './scale-out/start-worker.ts';
 
 /** Everything the writer collected for one query: the plain record start() hands to the runtime. */
@@ -98,7 +99,7 @@ export async function startQuery(spec: QuerySpec, host: QueryHost): Promise<Stre
   const settings = {
     stateSnapshotInterval: host.stateSnapshotInterval(), watermarkPolicy: host.watermarkPolicy(),
     minBatchesToRetain: host.minBatchesToRetain(), conf: host.checkpointConf(), pollingDelayMs: pollingDelayMs(host.conf),
-    asyncSnapshots: asyncSnapshots(host.conf), stateMemoryBudget: memoryBudget(host.conf),
+    asyncSnapshots: asyncSnapshots(host.conf), stateMemoryBudget: memoryBudget(host.conf), chunkWorkers: chunkWorkerCount(host.conf),
   };
 
   let checkpointLocation = spec.options.get('checkpointLocation');

@@ -1,0 +1,105 @@
+import { type Batch, makeBatch } from '../data/batch.ts';
+import { nullColumn } from '../data/builders.ts';
+import type { EvalContext } from '../exec/compiled-expr.ts';
+import { type OperatorSpec, inputColumnsRead, specOf, worthAWorker } from '../plan/operator-spec.ts';
+import type { ChunkOperator } from '../plan/physical-plan.ts';
+import { type ChunkResult, ChunkWorkerStopped, ChunkWorkers } from './chunk-workers.ts';
+
+/**
+ * Chunks smaller than this run on the trigger loop's thread: the trip to a worker costs more than
+ * their rows, and at a low rate it would only add latency.
+ */
+const MIN_WORKER_ROWS = 4096;
+/** Chunks out per worker at once: one running and one waiting keeps it busy without hoarding. */
+const DEPTH = 2;
+
+/** A stable key per plan (its first operator), so a worker plans a query's operators once. */
+const planIds = new WeakMap<ChunkOperator, number>();
+let lastPlanId = 0;
+
+/**
+ * A source's chunks through the query's stateless operators, in the order they were read. The
+ * leading operators that have a spec (plan/operator-spec.ts: from_json, select, filter, the
+ * watermark's statistics), when they parse JSON, run on a chunk worker thread when one has room, while this thread
+ * fetches and decodes the next chunks; the rest, and every chunk no worker took, run here. The
+ * chunks reach `emit` in read order either way, and the batch's context gets the same metrics and
+ * event-time statistics.
+ */
+export class ChunkPipeline {
+  /** Each chunk's rows in read order; a chunk still on a worker holds its place. */
+  private readonly slots: (Batch | null)[] = [];
+  private readonly out: Promise<void>[] = [];
+  private failure: { error: unknown } | null = null;
+  private readonly prefix: OperatorSpec[] = [];
+  private readonly planId: number;
+  /** Per input column, whether the prefix reads it (asked of the first chunk a worker takes). */
+  private read: boolean[] | null = null;
+
+  constructor(private readonly ops: readonly ChunkOperator[], private readonly ctx: EvalContext,
+    private readonly workerCount: number, private readonly emit: (chunk: Batch) => void) {
+    for (const op of ops) {
+      const spec = specOf(op);
+      if (!spec) break;
+      this.prefix.push(spec);
+    }
+    if (!worthAWorker(this.prefix)) this.prefix.length = 0;
+    const first = ops[0];
+    this.planId = first ? planIds.get(first) ?? (planIds.set(first, ++lastPlanId), lastPlanId) : 0;
+  }
+
+  /**
+   * Takes a chunk: to a worker with room, else through the operators here and now (a failure
+   * throws at once, as it did before workers). This thread never waits for a worker's chunk to
+   * run one of its own: the read order is kept by the slots, not by running in turn.
+   */
+  push(chunk: Batch): void {
+    if (this.failure) return;
+    const at = this.slots.length;
+    this.slots.push(null);
+    const offloaded = this.offload(chunk);
+    if (!offloaded) { this.slots[at] = this.run(chunk, 0); return; }
+    this.out.push(offloaded.then((r) => {
+      this.merge(r);
+      this.slots[at] = this.run(r.batch, this.prefix.length);
+    }, (e: unknown) => {
+      // A worker that died (not the chunk's own error) leaves the chunk to this thread.
+      if (!(e instanceof ChunkWorkerStopped)) throw e;
+      this.slots[at] = this.run(chunk, 0);
+    }).catch((e: unknown) => { this.failure ??= { error: e }; }));
+  }
+
+  /** Hands every chunk pushed so far to `emit`, in read order, once all are back; throws the first failure. */
+  async drain(): Promise<void> {
+    await Promise.all(this.out);
+    this.out.length = 0;
+    if (this.failure) throw this.failure.error;
+    for (const b of this.slots) if (b) this.emit(b);
+    this.slots.length = 0;
+  }
+
+  private offload(chunk: Batch): Promise<ChunkResult> | null {
+    if (this.prefix.length === 0 || this.workerCount === 0 || chunk.numRows < MIN_WORKER_ROWS) return null;
+    const pool = ChunkWorkers.forProcess(this.workerCount);
+    if (!pool) return null;
+    const read = this.read ??= inputColumnsRead(this.prefix, chunk.schema);
+    // The columns no operator reads go as nulls (the Kafka key, topic, offsets...): less to copy.
+    const sent = read.every(Boolean) ? chunk : makeBatch(chunk.schema, chunk.columns.map((c, i) => (read[i] ? c : nullColumn(chunk.schema.fields[i]!.type, chunk.numRows))), chunk.numRows);
+    return pool.tryRun(this.planId, this.prefix, sent, this.ctx.eventTime.length, this.ctx.batchTimestampMs, DEPTH);
+  }
+
+  private run(chunk: Batch, from: number): Batch {
+    for (let i = from; i < this.ops.length; i++) chunk = this.ops[i]!(chunk, this.ctx);
+    return chunk;
+  }
+
+  private merge(r: ChunkResult): void {
+    this.ctx.metrics.malformedRowsDropped += r.malformedRowsDropped;
+    r.eventTime.forEach((s, i) => {
+      const t = this.ctx.eventTime[i]!;
+      if (s.min < t.min) t.min = s.min;
+      if (s.max > t.max) t.max = s.max;
+      t.sum += s.sum;
+      t.count += s.count;
+    });
+  }
+}
