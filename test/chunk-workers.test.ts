@@ -110,6 +110,22 @@ describe('chunk workers', () => {
     expect(r.rows.length).toBe(6000);
   });
 
+  it('a worker thread that dies with chunks out: they run on the loop thread, and nothing is lost or doubled', async () => {
+    await ChunkWorkers.stopAll();
+    process.env['SLUICE_TEST_CHUNK_WORKER_EXIT'] = '2';
+    try {
+      const data = records(8, 5000);
+      const died = await run(1, [data], (df) => parsed(df).filter(col('kind').eq('view')));
+      const here = await run(0, [data], (df) => parsed(df).filter(col('kind').eq('view')));
+      expect(died.answered).toBe(1); // the second chunk ended the thread while it was out
+      expect(died.rows).toEqual(here.rows);
+      expect(died.rows.length).toBe(data.flat().filter((x) => String(x['value']).includes('"view"')).length);
+    } finally {
+      delete process.env['SLUICE_TEST_CHUNK_WORKER_EXIT'];
+      await ChunkWorkers.stopAll();
+    }
+  });
+
   it('the setting must be a whole number', async () => {
     session.conf.set(CHUNK_WORKERS_CONF, 'two');
     try {

@@ -10,7 +10,10 @@ import { type ChunkResult, ChunkWorkerStopped, ChunkWorkers } from './chunk-work
  * their rows, and at a low rate it would only add latency.
  */
 const MIN_WORKER_ROWS = 4096;
-/** Chunks out per worker at once: one running and one waiting keeps it busy without hoarding. */
+/**
+ * Chunks out per worker at once: one running and one waiting keeps it busy without hoarding,
+ * unless it has had fewer rows than this thread (below).
+ */
 const DEPTH = 2;
 
 /** A stable key per plan (its first operator), so a worker plans a query's operators once. */
@@ -34,6 +37,9 @@ export class ChunkPipeline {
   private readonly planId: number;
   /** Per input column, whether the prefix reads it (asked of the first chunk a worker takes). */
   private read: boolean[] | null = null;
+  /** Rows of this source's batch given to workers and run here (of chunks a worker could take). */
+  private rowsSent = 0;
+  private rowsHere = 0;
 
   constructor(private readonly ops: readonly ChunkOperator[], private readonly ctx: EvalContext,
     private readonly workerCount: number, private readonly emit: (chunk: Batch) => void) {
@@ -84,7 +90,12 @@ export class ChunkPipeline {
     const read = this.read ??= inputColumnsRead(this.prefix, chunk.schema);
     // The columns no operator reads go as nulls (the Kafka key, topic, offsets...): less to copy.
     const sent = read.every(Boolean) ? chunk : makeBatch(chunk.schema, chunk.columns.map((c, i) => (read[i] ? c : nullColumn(chunk.schema.fields[i]!.type, chunk.numRows))), chunk.numRows);
-    return pool.tryRun(this.planId, this.prefix, sent, this.ctx.eventTime.length, this.ctx.batchTimestampMs, DEPTH);
+    // Chunks that come all at once (a prefetched batch, a memory source) would otherwise leave the
+    // workers two and this thread the rest: a worker behind on rows takes a chunk however many it has out.
+    const depth = this.rowsSent <= this.rowsHere ? Infinity : DEPTH;
+    const r = pool.tryRun(this.planId, this.prefix, sent, this.ctx.eventTime.length, this.ctx.batchTimestampMs, depth);
+    if (r) this.rowsSent += chunk.numRows; else this.rowsHere += chunk.numRows;
+    return r;
   }
 
   private run(chunk: Batch, from: number): Batch {

@@ -35,8 +35,14 @@ function run(req: ChunkRequest): ChunkReply {
   }
 }
 
+// For tests: SLUICE_TEST_CHUNK_WORKER_EXIT=<k> ends this thread when its k-th chunk comes, as a
+// crash of the thread would; the trigger loop then runs the chunks it had out itself.
+const exitAt = Number(process.env.SLUICE_TEST_CHUNK_WORKER_EXIT ?? 0);
+let received = 0;
+
 const port = parentPort!;
 port.on('message', (req: ChunkRequest) => {
+  if (exitAt > 0 && ++received === exitAt) process.exit(1);
   const reply = run(req);
   port.postMessage(reply, reply.ok ? [reply.ipc.buffer as ArrayBuffer] : []);
 });
