@@ -20,6 +20,17 @@ const DEPTH = 2;
 const planIds = new WeakMap<ChunkOperator, number>();
 let lastPlanId = 0;
 
+/** The specs of the leading operators that have one (what a worker can run). */
+function specsOf(ops: readonly ChunkOperator[]): OperatorSpec[] {
+  const out: OperatorSpec[] = [];
+  for (const op of ops) {
+    const spec = specOf(op);
+    if (!spec) break;
+    out.push(spec);
+  }
+  return out;
+}
+
 /**
  * A source's chunks through the query's stateless operators, in the order they were read. The
  * leading operators that have a spec (plan/operator-spec.ts: from_json, select, filter, the
@@ -33,7 +44,7 @@ export class ChunkPipeline {
   private readonly slots: (Batch | null)[] = [];
   private readonly out: Promise<void>[] = [];
   private failure: { error: unknown } | null = null;
-  private readonly prefix: OperatorSpec[] = [];
+  private readonly prefix: OperatorSpec[];
   private readonly planId: number;
   /** Per input column, whether the prefix reads it (asked of the first chunk a worker takes). */
   private read: boolean[] | null = null;
@@ -43,14 +54,18 @@ export class ChunkPipeline {
 
   constructor(private readonly ops: readonly ChunkOperator[], private readonly ctx: EvalContext,
     private readonly workerCount: number, private readonly emit: (chunk: Batch) => void) {
-    for (const op of ops) {
-      const spec = specOf(op);
-      if (!spec) break;
-      this.prefix.push(spec);
-    }
+    this.prefix = specsOf(ops);
     if (!worthAWorker(this.prefix)) this.prefix.length = 0;
     const first = ops[0];
     this.planId = first ? planIds.get(first) ?? (planIds.set(first, ++lastPlanId), lastPlanId) : 0;
+  }
+
+  /**
+   * Starts the process's chunk workers for a query whose head they would run (a worker takes ~1 s
+   * of a core to load), so that they are ready by its first big batch.
+   */
+  static startWorkersFor(ops: readonly ChunkOperator[], workerCount: number): void {
+    if (workerCount > 0 && worthAWorker(specsOf(ops))) ChunkWorkers.forProcess(workerCount);
   }
 
   /**

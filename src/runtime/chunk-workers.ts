@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Batch } from '../data/batch.ts';
 import type { EventTimeStats } from '../exec/compiled-expr.ts';
@@ -7,16 +6,18 @@ import * as errors from '../errors.ts';
 import { type ChunkReply, type ChunkRequest, batchFromIpc, batchToIpc } from './chunk-transfer.ts';
 
 /**
- * sluice.exec.chunkWorkers: how many worker threads run the stateless operators at the head of a
- * query (from_json, select, filter, withWatermark's statistics) over the chunks of a batch while the
- * trigger loop's thread fetches and decodes the next ones. Default: one less than the cores, at most
- * 3; 0 runs everything on the trigger loop's thread, as before.
+ * sluice.exec.chunkWorkers: how many worker threads run the JSON-parsing head of a query (from_json,
+ * select, filter, withWatermark's statistics) over the chunks of a batch while the trigger loop's
+ * thread fetches and decodes the next ones. Default 0: everything on the trigger loop's thread.
+ * Not on by default because a worker loads the engine's modules through tsx (~2 CPU s, measured),
+ * which a run of a few batches (availableNow, a cron-scheduled job) never earns back; on YSB's shape
+ * a warm worker gave 1.0–1.14x on 2 cores (bench/yahoo.ts --chunk-workers 1).
  */
 export const CHUNK_WORKERS_CONF = 'sluice.exec.chunkWorkers';
 
 export function chunkWorkerCount(conf: ReadonlyMap<string, string>): number {
   const v = conf.get(CHUNK_WORKERS_CONF);
-  if (v === undefined) return Math.max(0, Math.min(3, availableParallelism() - 1));
+  if (v === undefined) return 0;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 64) {
     throw new errors.OptionError(`Session config '${CHUNK_WORKERS_CONF}' must be a whole number from 0 to 64 (0: no worker threads), got '${v}'.`);

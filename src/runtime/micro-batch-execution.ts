@@ -187,6 +187,8 @@ export class MicroBatchExecution {
   /** The loop, then the state's background work: a stop waits for a snapshot in flight to be sealed. */
   async run(signal: AbortSignal): Promise<void> {
     if (this.c.stopAbandonsReads) this.readStop = signal;
+    const plan = this.c.plan;
+    this.c.sources.forEach((_, i) => ChunkPipeline.startWorkersFor([...plan.perSource?.[i] ?? [], ...plan.operators], this.c.chunkWorkers ?? 0));
     try {
       await this.runLoop(signal);
       await this.purging;
