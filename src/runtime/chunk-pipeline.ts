@@ -32,12 +32,12 @@ function specsOf(ops: readonly ChunkOperator[]): OperatorSpec[] {
 }
 
 /**
- * A source's chunks through the query's stateless operators, in the order they were read. The
- * leading operators that have a spec (plan/operator-spec.ts: from_json, select, filter, the
- * watermark's statistics), when they parse JSON, run on a chunk worker thread when one has room, while this thread
- * fetches and decodes the next chunks; the rest, and every chunk no worker took, run here. The
- * chunks reach `emit` in read order either way, and the batch's context gets the same metrics and
- * event-time statistics.
+ * A source's chunks through the query's stateless operators, in the order they were read. When
+ * the leading operators that have a spec (plan/operator-spec.ts: from_json, select, filter, the
+ * watermark's statistics) parse JSON, they run on a chunk worker thread that has room while this
+ * thread fetches and decodes the next chunks; the rest, and every chunk no worker took, run here.
+ * The chunks reach `emit` in read order either way, and the batch's context gets the same metrics
+ * and event-time statistics.
  */
 export class ChunkPipeline {
   /** Each chunk's rows in read order; a chunk still on a worker holds its place. */
@@ -61,8 +61,8 @@ export class ChunkPipeline {
   }
 
   /**
-   * Starts the process's chunk workers for a query whose head they would run (a worker takes ~1 s
-   * of a core to load), so that they are ready by its first big batch.
+   * Starts the process's chunk workers for a query whose head they would run (a worker takes ~2 CPU
+   * s to load the engine), so that they are ready by its first big batch.
    */
   static startWorkersFor(ops: readonly ChunkOperator[], workerCount: number): void {
     if (workerCount > 0 && worthAWorker(specsOf(ops))) ChunkWorkers.forProcess(workerCount);

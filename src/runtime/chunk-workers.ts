@@ -98,7 +98,7 @@ function revive(name: string, message: string, stack?: string): Error {
 
 /**
  * The process's chunk workers, shared by its queries and started on first use (a worker takes
- * ~1 s of a core to load its modules; chunks run on the trigger loop's thread until one is ready).
+ * ~2 CPU s to load its modules; chunks run on the trigger loop's thread until one is ready).
  */
 export class ChunkWorkers {
   private static shared: ChunkWorkers | null = null;
