@@ -48,7 +48,7 @@ class Slot {
   readonly pending = new Map<number, Pending>();
   private readonly worker: Worker;
 
-  constructor(private readonly done: () => void) {
+  constructor(private readonly counts: { answered: number; orphaned: number }) {
     this.started = new Promise((resolve) => { this.onStart = resolve; });
     this.worker = new Worker(new URL('./chunk-worker.mjs', import.meta.url));
     this.worker.unref();
@@ -58,7 +58,7 @@ class Slot {
       if (!p) return;
       this.pending.delete(m.id);
       if (this.pending.size === 0) this.worker.unref();
-      this.done();
+      this.counts.answered++;
       if (m.ok) p.resolve({ batch: batchFromIpc(m.schema, m.ipc), malformedRowsDropped: m.malformedRowsDropped, eventTime: m.eventTime });
       else p.reject(revive(m.name, m.message, m.stack));
     });
@@ -67,6 +67,7 @@ class Slot {
       this.dead = true;
       this.ready = false;
       this.onStart(false);
+      this.counts.orphaned += this.pending.size;
       for (const p of this.pending.values()) p.reject(new ChunkWorkerStopped(`A chunk worker thread stopped: ${e.message}`, { cause: e }));
       this.pending.clear();
     };
@@ -105,8 +106,11 @@ export class ChunkWorkers {
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private broken = false;
-  /** Chunks the workers have answered (for tests: that a query's chunks did go to a worker). */
-  answered = 0;
+  /**
+   * Chunks the workers answered, and chunks out when a worker died (run again on the loop's
+   * thread): for tests, that a query's chunks did go where they should.
+   */
+  readonly counts = { answered: 0, orphaned: 0 };
 
   /** The process's pool, grown to `count` workers; null when count is 0. */
   static forProcess(count: number): ChunkWorkers | null {
@@ -119,7 +123,7 @@ export class ChunkWorkers {
     }
     if (pool.broken) return null;
     pool.slots.splice(0, pool.slots.length, ...pool.slots.filter((s) => !s.dead));
-    while (pool.slots.length < count) pool.slots.push(new Slot(() => { pool.answered++; }));
+    while (pool.slots.length < count) pool.slots.push(new Slot(pool.counts));
     return pool;
   }
 
