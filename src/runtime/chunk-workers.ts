@@ -50,7 +50,9 @@ class Slot {
 
   constructor(private readonly counts: { answered: number; orphaned: number }) {
     this.started = new Promise((resolve) => { this.onStart = resolve; });
-    this.worker = new Worker(new URL('./chunk-worker.mjs', import.meta.url));
+    // The environment as this thread sees it: by default a worker copies the process's own, which
+    // misses what was set on a process.env that code replaced (a test, a library).
+    this.worker = new Worker(new URL('./chunk-worker.mjs', import.meta.url), { env: process.env });
     this.worker.unref();
     this.worker.on('message', (m: ChunkReply | { ready: true }) => {
       if ('ready' in m) { this.ready = true; this.onStart(true); return; }
