@@ -66,7 +66,7 @@ export function inputColumnsRead(specs: readonly OperatorSpec[], input: StructTy
   const all = input.fields.map(() => true);
   for (const spec of specs) {
     if (spec.kind === 'watermark') { const f = input.fields[spec.column]; if (f) names.add(f.name); continue; }
-    const exprs = spec.kind === 'project' ? spec.exprs : [spec.condition];
+    const exprs = exprsOf(spec);
     const read = columnsRead(exprs);
     if (!read) return all;
     for (const n of read) names.add(n);
@@ -82,22 +82,22 @@ export function inputColumnsRead(specs: readonly OperatorSpec[], input: StructTy
  * watched for its event time is cheaper to run in place than to copy.
  */
 export function worthAWorker(specs: readonly OperatorSpec[]): boolean {
-  return specs.some((s) => s.kind !== 'watermark' && (s.kind === 'project' ? s.exprs : [s.condition]).some(parsesJson));
+  return specs.some((s) => exprsOf(s).some(parsesJson));
 }
 
-function parsesJson(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null) return false;
-  const o = v as { op?: unknown; name?: unknown };
-  if (o.op === 'from_json' || (o.op === 'call' && typeof o.name === 'string' && o.name.toLowerCase() === 'get_json_object')) return true;
-  return Object.values(v).some(parsesJson);
+/** A spec's expressions (none for the watermark's statistics, which read one column by index). */
+function exprsOf(spec: OperatorSpec): readonly Expr[] {
+  return spec.kind === 'project' ? spec.exprs : spec.kind === 'filter' ? [spec.condition] : [];
 }
 
-/** Whether a FAILFAST from_json is anywhere in `v` (an expression tree). */
-function failFast(v: unknown): boolean {
+const parsesJson = (e: Expr): boolean => anyNode(e, (o) => o['op'] === 'from_json'
+  || (o['op'] === 'call' && typeof o['name'] === 'string' && o['name'].toLowerCase() === 'get_json_object'));
+const failFast = (e: Expr): boolean => anyNode(e, (o) => o['op'] === 'from_json' && o['mode'] === 'FAILFAST');
+
+/** Whether any object in `v` (an expression tree, walked through every field) satisfies `test`. */
+function anyNode(v: unknown, test: (o: Record<string, unknown>) => boolean): boolean {
   if (typeof v !== 'object' || v === null) return false;
-  const o = v as { op?: unknown; mode?: unknown };
-  if (o.op === 'from_json' && o.mode === 'FAILFAST') return true;
-  return Object.values(v).some(failFast);
+  return test(v as Record<string, unknown>) || Object.values(v).some((x) => anyNode(x, test));
 }
 
 function described(op: ChunkOperator, spec: OperatorSpec): ChunkOperator {
