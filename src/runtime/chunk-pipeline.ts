@@ -54,7 +54,8 @@ export class ChunkPipeline {
 
   constructor(private readonly ops: readonly ChunkOperator[], private readonly ctx: EvalContext,
     private readonly workerCount: number, private readonly emit: (chunk: Batch) => void) {
-    this.prefix = specsOf(ops);
+    // With no workers (the default) nothing walks the plan's expressions: this runs every batch.
+    this.prefix = workerCount > 0 ? specsOf(ops) : [];
     if (!worthAWorker(this.prefix)) this.prefix.length = 0;
     const first = ops[0];
     this.planId = first ? planIds.get(first) ?? (planIds.set(first, ++lastPlanId), lastPlanId) : 0;
