@@ -7,6 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session, MemoryStream, col, count, from_json, window, types as T, DataError, type DataFrame } from '../src/index.ts';
 import { ChunkWorkers, CHUNK_WORKERS_CONF } from '../src/runtime/chunk-workers.ts';
 import { OptionError } from '../src/errors.ts';
+import { chunkWorkerEntry } from '../src/runtime/chunk-worker-entry.ts';
+import { ROOT } from './support/cli.ts';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const session = Session.builder().appName('chunk-workers-test').getOrCreate();
 const input = T.struct({ value: T.string, topic: T.string, partition: T.int, offset: T.long });
@@ -128,6 +132,26 @@ describe('chunk workers', () => {
       expect(died.rows.length).toBe(data.flat().filter((x) => String(x['value']).includes('"view"')).length);
     } finally {
       delete process.env['SLUICE_TEST_CHUNK_WORKER_EXIT'];
+      await ChunkWorkers.stopAll();
+    }
+  });
+
+  it('a worker starts from the bundle of its sources, or through tsx where there is none, with the same rows', async () => {
+    await ChunkWorkers.stopAll();
+    expect(fileURLToPath(await chunkWorkerEntry())).toBe(path.join(ROOT, '.build/chunk-worker/chunk-worker.mjs'));
+    const data = [records(3, 6000)];
+    const bundled = await run(1, data, (df) => parsed(df).filter(col('kind').eq('view')));
+    await ChunkWorkers.stopAll();
+    process.env['SLUICE_TEST_CHUNK_WORKER_TSX'] = '1';
+    try {
+      expect(fileURLToPath(await chunkWorkerEntry())).toBe(path.join(ROOT, 'src/runtime/chunk-worker.mjs'));
+      const tsx = await run(1, data, (df) => parsed(df).filter(col('kind').eq('view')));
+      expect(tsx.answered).toBeGreaterThan(0);
+      expect(bundled.answered).toBeGreaterThan(0);
+      expect(tsx.rows).toEqual(bundled.rows);
+      expect(tsx.rows.length).toBe(data.flat(2).filter((x) => String(x['value']).includes('"view"')).length);
+    } finally {
+      delete process.env['SLUICE_TEST_CHUNK_WORKER_TSX'];
       await ChunkWorkers.stopAll();
     }
   });

@@ -62,7 +62,7 @@ export class ChunkPipeline {
   }
 
   /**
-   * Starts the process's chunk workers for a query whose head they would run (a worker takes ~2 CPU
+   * Starts the process's chunk workers for a query whose head they would run (a worker takes ~0.4 CPU
    * s to load the engine), so that they are ready by its first big batch.
    */
   static startWorkersFor(ops: readonly ChunkOperator[], workerCount: number): void {

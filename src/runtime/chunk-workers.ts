@@ -4,14 +4,16 @@ import type { EventTimeStats } from '../exec/compiled-expr.ts';
 import type { OperatorSpec } from '../plan/operator-spec.ts';
 import * as errors from '../errors.ts';
 import { type ChunkReply, type ChunkRequest, batchFromIpc, batchToIpc } from './chunk-transfer.ts';
+import { chunkWorkerEntry } from './chunk-worker-entry.ts';
 
 /**
  * sluice.exec.chunkWorkers: how many worker threads run the JSON-parsing head of a query (from_json,
  * select, filter, withWatermark's statistics) over the chunks of a batch while the trigger loop's
  * thread fetches and decodes the next ones. Default 0: everything on the trigger loop's thread.
- * Not on by default because a worker loads the engine's modules through tsx (~2 CPU s, measured),
- * which a run of a few batches (availableNow, a cron-scheduled job) never earns back; on YSB's shape
- * a warm worker gave 1.0–1.14x on 2 cores (bench/yahoo.ts --chunk-workers 1).
+ * Not on by default: a worker costs ~0.4 CPU s to load the engine (from its bundle,
+ * chunk-worker-entry.ts), which a run of a few small batches never earns back, and on YSB's shape
+ * with the test broker on the same 2 cores it gave 0.9–1.14x (bench/yahoo.ts --chunk-workers 1):
+ * it pays only where a core is spare.
  */
 export const CHUNK_WORKERS_CONF = 'sluice.exec.chunkWorkers';
 
@@ -46,20 +48,26 @@ class Slot {
   /** Set when it died before it was ready: a worker that cannot start is not started again. */
   failedToStart: Error | null = null;
   readonly pending = new Map<number, Pending>();
-  private readonly worker: Worker;
+  /** Null until its entry file is known (chunk-worker-entry.ts), and after terminate(). */
+  private worker: Worker | null = null;
+  private stopped = false;
 
   constructor(private readonly counts: { answered: number; orphaned: number }) {
     this.started = new Promise((resolve) => { this.onStart = resolve; });
+    void chunkWorkerEntry().then((url) => { if (!this.stopped) this.start(url); });
+  }
+
+  private start(url: URL): void {
     // The environment as this thread sees it: by default a worker copies the process's own, which
     // misses what was set on a process.env that code replaced (a test, a library).
-    this.worker = new Worker(new URL('./chunk-worker.mjs', import.meta.url), { env: process.env });
-    this.worker.unref();
-    this.worker.on('message', (m: ChunkReply | { ready: true }) => {
+    const worker = this.worker = new Worker(url, { env: process.env });
+    worker.unref();
+    worker.on('message', (m: ChunkReply | { ready: true }) => {
       if ('ready' in m) { this.ready = true; this.onStart(true); return; }
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      if (this.pending.size === 0) this.worker.unref();
+      if (this.pending.size === 0) worker.unref();
       this.counts.answered++;
       if (m.ok) p.resolve({ batch: batchFromIpc(m.schema, m.ipc), malformedRowsDropped: m.malformedRowsDropped, eventTime: m.eventTime });
       else p.reject(revive(m.name, m.message, m.stack));
@@ -73,21 +81,26 @@ class Slot {
       for (const p of this.pending.values()) p.reject(new ChunkWorkerStopped(`A chunk worker thread stopped: ${e.message}`, { cause: e }));
       this.pending.clear();
     };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
   }
 
   run(req: Omit<ChunkRequest, 'ipc'>, batch: Batch): Promise<ChunkResult> {
     const ipc = batchToIpc(batch);
     return new Promise((resolve, reject) => {
       // Referenced while a chunk is out, so the process waits for its rows; idle, it never holds the process.
-      if (this.pending.size === 0) this.worker.ref();
+      const worker = this.worker!; // ready, so started
+      if (this.pending.size === 0) worker.ref();
       this.pending.set(req.id, { resolve, reject });
-      this.worker.postMessage({ ...req, ipc } satisfies ChunkRequest, [ipc.buffer as ArrayBuffer]);
+      worker.postMessage({ ...req, ipc } satisfies ChunkRequest, [ipc.buffer as ArrayBuffer]);
     });
   }
 
-  terminate(): Promise<number> { return this.worker.terminate(); }
+  async terminate(): Promise<void> {
+    this.stopped = true;
+    if (!this.worker) { this.dead = true; this.onStart(false); return; }
+    await this.worker.terminate();
+  }
 }
 
 /** The error a worker threw, as the same class of errors.ts when it is one (its message is the user's). */
@@ -101,7 +114,7 @@ function revive(name: string, message: string, stack?: string): Error {
 
 /**
  * The process's chunk workers, shared by its queries and started on first use (a worker takes
- * ~2 CPU s to load its modules; chunks run on the trigger loop's thread until one is ready).
+ * ~0.4 CPU s to load its modules; chunks run on the trigger loop's thread until one is ready).
  */
 export class ChunkWorkers {
   private static shared: ChunkWorkers | null = null;
