@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { ISocketFactory } from 'kafkajs';
+import { FrameReader, keepWholeResponses } from '../frame-reader.ts';
 
 /**
  * What each broker's socket showed before kafkajs saw a failure, by "host:port". kafkajs reports
@@ -10,13 +11,16 @@ import type { ISocketFactory } from 'kafkajs';
 export interface HandshakeEntry { readonly kind: 'tls-failed' | 'tls-pending' | 'tls-to-plaintext-client' | 'closed-unanswered'; readonly error?: Error }
 export type HandshakeLog = Map<string, HandshakeEntry>;
 
-/** kafkajs's own socket factory (tls.connect or net.connect), watched: see HandshakeLog. */
+/** kafkajs's own socket factory (tls.connect or net.connect), watched: see HandshakeLog; a plaintext socket reads whole responses (frame-reader.ts). */
 export function watchingSocketFactory(log: HandshakeLog): ISocketFactory {
   return ({ host, port, ssl, onConnect }) => {
     const key = `${host}:${port}`;
     log.delete(key); // the newest socket to a broker speaks for it
     if (!ssl) {
-      const socket = net.connect({ host, port }, onConnect);
+      keepWholeResponses();
+      const frames = new FrameReader();
+      const socket = net.connect({ host, port, onread: frames.onread }, onConnect);
+      frames.attach(socket);
       // A TLS server answers a Kafka request with a TLS alert record (0x15 0x03 ..); no Kafka response starts so (a 350 MB size).
       let answered = false, tcp = false;
       socket.once('connect', () => { tcp = true; });
