@@ -21,6 +21,21 @@ const errorOf = (fn: () => unknown): Error => { try { fn(); } catch (e) { return
 const PLAIN_JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="api-key" password="s3cr3t-p4ss";';
 const SCRAM_JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="alice-secret";';
 
+/**
+ * Sets (a string) or removes (undefined) environment variables until `restore()`, which puts the
+ * old values back on the same process.env: replacing the object would hide later keys from what
+ * reads the real one (a worker thread started with `env: process.env`, in a file that runs after
+ * this one in the same vitest process).
+ */
+function setEnv(vars: Record<string, string | undefined>): { restore(): void } {
+  const old = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const put = (kv: Record<string, string | undefined>): void => {
+    for (const [k, v] of Object.entries(kv)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+  };
+  put(vars);
+  return { restore: () => put(old) };
+}
+
 describe('kafka.sasl.jaas.config', () => {
   it('reads the forms Spark users paste, with quoted values and escapes', () => {
     expect(parseJaasConfig(PLAIN_JAAS)).toEqual({ loginModule: 'org.apache.kafka.common.security.plain.PlainLoginModule', flag: 'required', options: { username: 'api-key', password: 's3cr3t-p4ss' } });
@@ -185,9 +200,7 @@ describe('OAUTHBEARER and AWS_MSK_IAM', () => {
   // token AWS's signer makes from static credentials in the environment (the AWS default chain's
   // first step) has the documented shape: a base64url presigned kafka-cluster:Connect URL.
   it('AWS_MSK_IAM signs a kafka-cluster:Connect URL with the AWS default chain', async () => {
-    const saved = { ...process.env };
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' });
-    delete process.env.AWS_PROFILE; delete process.env.AWS_SESSION_TOKEN;
+    const saved = setEnv({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined });
     try {
       const servers = ['b-1.orders.abc123.c2.kafka.eu-west-1.amazonaws.com:9098'];
       expect(mskRegion(servers)).toBe('eu-west-1');
@@ -203,31 +216,29 @@ describe('OAUTHBEARER and AWS_MSK_IAM', () => {
       expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKIDEXAMPLE\/\d{8}\/eu-west-1\/kafka-cluster\/aws4_request$/);
       expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
       expect(value).not.toContain('wJalrXUtnFEMI');
-    } finally { process.env = saved; }
+    } finally { saved.restore(); }
   });
 
   it("AWS_MSK_IAM's awsProfileName in the JAAS line takes that profile's credentials", async () => {
-    const saved = { ...process.env };
     const dir = tmpDir('aws-profile'), file = join(dir, 'credentials');
     writeFileSync(file, '[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = d\n[analytics]\naws_access_key_id = AKIDANALYTICS\naws_secret_access_key = a\n');
-    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[k];
-    Object.assign(process.env, { AWS_SHARED_CREDENTIALS_FILE: file, AWS_CONFIG_FILE: join(dir, 'none'), AWS_REGION: 'us-east-2' });
+    const saved = setEnv({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined,
+      AWS_SHARED_CREDENTIALS_FILE: file, AWS_CONFIG_FILE: join(dir, 'none'), AWS_REGION: 'us-east-2' });
     try {
       const sec = parseKafkaSecurity(opts({ 'kafka.security.protocol': 'SASL_SSL', 'kafka.sasl.mechanism': 'AWS_MSK_IAM',
         'kafka.sasl.jaas.config': 'software.amazon.msk.auth.iam.IAMLoginModule required awsProfileName="analytics";' }), ['msk.internal.example:9098']);
       const { value } = await (sec.kafkajs.sasl as { oauthBearerProvider: () => Promise<{ value: string }> }).oauthBearerProvider();
       const url = new URL(Buffer.from(value, 'base64url').toString());
       expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKIDANALYTICS\/\d{8}\/us-east-2\/kafka-cluster\/aws4_request$/);
-    } finally { process.env = saved; }
+    } finally { saved.restore(); }
   });
 
   it('AWS_MSK_IAM without a region names where it looks', () => {
-    const saved = { ...process.env };
-    delete process.env.AWS_REGION; delete process.env.AWS_DEFAULT_REGION;
+    const saved = setEnv({ AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined });
     try {
       const e = errorOf(() => parse({ 'kafka.security.protocol': 'SASL_SSL', 'kafka.sasl.mechanism': 'AWS_MSK_IAM', 'kafka.sasl.jaas.config': 'software.amazon.msk.auth.iam.IAMLoginModule required;' }));
       expect(e.message).toContain('AWS_REGION');
-    } finally { process.env = saved; }
+    } finally { saved.restore(); }
   });
 });
 
