@@ -39,6 +39,9 @@ describe('S3 storage: the Storage contract', () => {
     await storage.write(`${root}/a/1`, enc.encode('one'));
     await storage.write(`${root}/a/1`, enc.encode('uno'));
     expect(text(await storage.read(`${root}/a/1`))).toBe('uno');
+    // A file given as parts (a state file's) is one object of their bytes in order.
+    await storage.write(`${root}/p/parts`, [enc.encode('pa'), new Uint8Array(0), enc.encode('rts')]);
+    expect(text(await storage.read(`${root}/p/parts`))).toBe('parts');
     expect(await storage.create(`${root}/a/2`, enc.encode('two'))).toBe(true);
     expect(await storage.create(`${root}/a/2`, enc.encode('deux'))).toBe(false);
     expect(text(await storage.read(`${root}/a/2`))).toBe('two');

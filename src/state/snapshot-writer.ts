@@ -75,12 +75,12 @@ export async function writeSnapshot(storage: Storage, dir: string, schema: Struc
   }
   if (view.spilled) { const s0 = performance.now(); for (const b of view.spilled.batches) writer.write(b); encodeMs += performance.now() - s0; }
   const e0 = performance.now();
-  const bytes = writer.sealed();
+  const bytes = writer.sealedParts();
   encodeMs += performance.now() - e0;
   const w0 = performance.now();
   await storage.write(joinPath(dir, stateFileName(view.version, 'snapshot')), bytes,
     onPhase ? { halfWritten: () => onPhase('snapshotHalfWritten', view.version) } : undefined);
   const done = performance.now();
   await onPhase?.('snapshotWritten', view.version);
-  return { version: view.version, writtenIn: mode, viewMs, encodeMs, writeMs: done - w0, totalMs: viewMs + done - t0, bytes: bytes.length, rows: view.slots.length + (view.spilled?.rows ?? 0) };
+  return { version: view.version, writtenIn: mode, viewMs, encodeMs, writeMs: done - w0, totalMs: viewMs + done - t0, bytes: bytes.reduce((n, p) => n + p.byteLength, 0), rows: view.slots.length + (view.spilled?.rows ?? 0) };
 }

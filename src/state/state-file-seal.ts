@@ -23,13 +23,16 @@ export function sealStateFile(ipc: Uint8Array): Uint8Array {
 
 /** Write the seal of `out[0, len)` into `out[len, len + 16)`. */
 function sealAt(out: Uint8Array, len: number): Uint8Array {
-  const v = new DataView(out.buffer, out.byteOffset + len, SEAL_BYTES);
+  writeSeal(new DataView(out.buffer, out.byteOffset + len, SEAL_BYTES), len, crc32(out.subarray(0, len)));
+  return out;
+}
+
+function writeSeal(v: DataView, len: number, crc: number): void {
   v.setUint32(0, MAGIC, true);
   // Length as two words: a snapshot can pass 4 GiB no sooner than the heap does, but the seal should not be what breaks.
   v.setUint32(4, len % 0x1_0000_0000, true);
   v.setUint32(8, Math.floor(len / 0x1_0000_0000), true);
-  v.setUint32(12, crc32(out.subarray(0, len)), true);
-  return out;
+  v.setUint32(12, crc, true);
 }
 
 /** Keeps the writer's chunks (views of the columns' buffers and the messages' headers) for sealed() to copy once. */
@@ -40,10 +43,12 @@ class Chunks extends A.AsyncByteQueue {
 }
 
 /**
- * An Arrow stream writer whose stream becomes a sealed state file in one copy: each chunk goes
- * straight into a buffer that has room for the seal. tableToIPC joins the chunks into one buffer
- * and sealStateFile copies that again; measured at 1M keys, each was a fresh 39 MB buffer at
- * 40–100 ms (a fresh 39 MB copy alone: 60–100 ms here, most of it page faults), a quarter of the commit.
+ * An Arrow stream writer whose stream becomes a sealed state file with no copy: its parts are the
+ * writer's chunks (the columns' own buffers and the messages' headers) and the seal, for a storage
+ * write of parts (Storage.write's FileBytes; locally one writev). tableToIPC joins the chunks into
+ * one buffer and sealStateFile copies that again; measured at 1M keys, each was a fresh 39 MB
+ * buffer at 40–100 ms (most of it page faults), and the one copy into a sealed buffer that
+ * replaced them still 100–135 ms of a 1M-key batch's commit.
  * The bytes are the same as sealStateFile(tableToIPC(...)) (test/state-file-seal.test.ts).
  */
 export class SealedStreamWriter {
@@ -65,13 +70,15 @@ export class SealedStreamWriter {
     return this;
   }
 
-  /** End the stream and return the file's bytes, seal included. */
-  sealed(): Uint8Array {
+  /** End the stream and return the file's parts, seal included (views: write them before the columns change). */
+  sealedParts(): Uint8Array[] {
     this.writer.finish();
-    const { parts, length } = this.chunks, out = new Uint8Array(length + SEAL_BYTES);
-    let at = 0;
-    for (const p of parts) { out.set(p, at); at += p.byteLength; }
-    return sealAt(out, length);
+    const { parts, length } = this.chunks;
+    let crc = 0;
+    for (const p of parts) crc = crc32(p, crc);
+    const seal = new Uint8Array(SEAL_BYTES);
+    writeSeal(new DataView(seal.buffer), length, crc);
+    return [...parts, seal];
   }
 }
 

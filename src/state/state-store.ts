@@ -562,7 +562,7 @@ export class StateStore {
     const delta = encodeStateRows(this.fileSchema(true), this.columns(), nk, written, removed, gathered);
     const file = new SealedStreamWriter().start(delta.schema);
     for (const b of delta.batches) file.write(b);
-    await this.storage.write(joinPath(this.dir, stateFileName(version, 'delta')), file.sealed());
+    await this.storage.write(joinPath(this.dir, stateFileName(version, 'delta')), file.sealedParts());
     this.clearDirty();
     if (this.spill) { this.spillCold(); this.compactSlots(); this.spill.endBatch(); }
     this.version = version;

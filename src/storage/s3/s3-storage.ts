@@ -11,7 +11,7 @@
 import {
   DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3';
-import type { StagedWrite, Storage } from '../storage.ts';
+import { type FileBytes, type StagedWrite, type Storage, joined } from '../storage.ts';
 import type { S3Config } from './config.ts';
 import { listPages } from './listing.ts';
 import { putMultipart } from './multipart.ts';
@@ -60,8 +60,8 @@ export class S3Storage implements Storage {
     });
   }
 
-  async write(p: string, bytes: Uint8Array): Promise<void> {
-    const { bucket, key } = this.loc(p);
+  async write(p: string, parts: FileBytes): Promise<void> {
+    const { bucket, key } = this.loc(p), bytes = joined(parts);
     if (bytes.length >= this.cfg.multipartThresholdBytes) {
       await putMultipart(this.client, this.policy, bucket, key, bytes, this.cfg.partSizeBytes);
       return;
