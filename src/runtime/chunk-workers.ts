@@ -12,8 +12,8 @@ import { chunkWorkerEntry } from './chunk-worker-entry.ts';
  * thread fetches and decodes the next ones. Default 0: everything on the trigger loop's thread.
  * Not on by default: a worker costs ~0.4 CPU s to load the engine (from its bundle,
  * chunk-worker-entry.ts), which a run of a few small batches never earns back, and on YSB's shape
- * with the test broker on the same 2 cores it gave 0.9–1.14x (bench/yahoo.ts --chunk-workers 1):
- * it pays only where a core is spare.
+ * on 2 cores a warm worker gave 0.86–0.94x (bench/yahoo.ts --chunk-workers 1): the copies to and
+ * from it and its own warm-up cost more than the from_json it takes over.
  */
 export const CHUNK_WORKERS_CONF = 'sluice.exec.chunkWorkers';
 
