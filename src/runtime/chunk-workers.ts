@@ -48,7 +48,7 @@ class Slot {
   /** Set when it died before it was ready: a worker that cannot start is not started again. */
   failedToStart: Error | null = null;
   readonly pending = new Map<number, Pending>();
-  /** Null until its entry file is known (chunk-worker-entry.ts), and after terminate(). */
+  /** Null until its entry file is known (chunk-worker-entry.ts). */
   private worker: Worker | null = null;
   private stopped = false;
 

@@ -35,7 +35,7 @@ function writeSeal(v: DataView, len: number, crc: number): void {
   v.setUint32(12, crc, true);
 }
 
-/** Keeps the writer's chunks (views of the columns' buffers and the messages' headers) for sealed() to copy once. */
+/** Keeps the writer's chunks (views of the columns' buffers and the messages' headers): the file's parts (sealedParts). */
 class Chunks extends A.AsyncByteQueue {
   readonly parts: Uint8Array[] = [];
   length = 0;
@@ -49,7 +49,7 @@ class Chunks extends A.AsyncByteQueue {
  * one buffer and sealStateFile copies that again; measured at 1M keys, each was a fresh 39 MB
  * buffer at 40–100 ms (most of it page faults), and the one copy into a sealed buffer that
  * replaced them still 100–135 ms of a 1M-key batch's commit.
- * The bytes are the same as sealStateFile(tableToIPC(...)) (test/state-file-seal.test.ts).
+ * Joined, the parts are the bytes of sealStateFile(tableToIPC(...)) (test/state-file-seal.test.ts).
  */
 export class SealedStreamWriter {
   private readonly chunks = new Chunks();
@@ -70,7 +70,7 @@ export class SealedStreamWriter {
     return this;
   }
 
-  /** End the stream and return the file's parts, seal included (views: write them before the columns change). */
+  /** End the stream and return the file's parts, seal included: views of the batches' columns, which must not change until they are written. */
   sealedParts(): Uint8Array[] {
     this.writer.finish();
     const { parts, length } = this.chunks;
