@@ -20,15 +20,20 @@ const DEPTH = 2;
 const planIds = new WeakMap<ChunkOperator, number>();
 let lastPlanId = 0;
 
-/** The specs of the leading operators that have one (what a worker can run). */
-function specsOf(ops: readonly ChunkOperator[]): OperatorSpec[] {
+/**
+ * The specs of the leading operators that have one (what a worker can run), when there are
+ * workers and those operators parse JSON; else none. With no workers (the default) nothing walks
+ * the plan's expressions: a pipeline is made every batch.
+ */
+function workerPrefix(ops: readonly ChunkOperator[], workerCount: number): OperatorSpec[] {
   const out: OperatorSpec[] = [];
+  if (workerCount <= 0) return out;
   for (const op of ops) {
     const spec = specOf(op);
     if (!spec) break;
     out.push(spec);
   }
-  return out;
+  return worthAWorker(out) ? out : [];
 }
 
 /**
@@ -54,9 +59,7 @@ export class ChunkPipeline {
 
   constructor(private readonly ops: readonly ChunkOperator[], private readonly ctx: EvalContext,
     private readonly workerCount: number, private readonly emit: (chunk: Batch) => void) {
-    // With no workers (the default) nothing walks the plan's expressions: this runs every batch.
-    this.prefix = workerCount > 0 ? specsOf(ops) : [];
-    if (!worthAWorker(this.prefix)) this.prefix.length = 0;
+    this.prefix = workerPrefix(ops, workerCount);
     const first = ops[0];
     this.planId = first ? planIds.get(first) ?? (planIds.set(first, ++lastPlanId), lastPlanId) : 0;
   }
@@ -66,7 +69,7 @@ export class ChunkPipeline {
    * s to load the engine), so that they are ready by its first big batch.
    */
   static startWorkersFor(ops: readonly ChunkOperator[], workerCount: number): void {
-    if (workerCount > 0 && worthAWorker(specsOf(ops))) ChunkWorkers.forProcess(workerCount);
+    if (workerPrefix(ops, workerCount).length > 0) ChunkWorkers.forProcess(workerCount);
   }
 
   /**

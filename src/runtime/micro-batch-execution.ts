@@ -9,6 +9,7 @@ import { checkOperatorMetadata, readOperatorMetadata } from '../checkpoint/opera
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 import { WatermarkTracker, type MultipleWatermarkPolicy } from './watermark-tracker.ts';
 import { type PhysicalPlan, lateRowsSchema, operatorIdOf, stageFeedOf, stageProducers } from '../plan/physical-plan.ts';
+import { branch } from '../plan/plan-union.ts';
 import { propagateWatermarks } from './watermark-propagation.ts';
 import type { Source } from '../sources/source.ts';
 import type { Sink, SinkResult } from '../sinks/sink.ts';
@@ -188,7 +189,7 @@ export class MicroBatchExecution {
   async run(signal: AbortSignal): Promise<void> {
     if (this.c.stopAbandonsReads) this.readStop = signal;
     const plan = this.c.plan;
-    this.c.sources.forEach((_, i) => ChunkPipeline.startWorkersFor([...plan.perSource?.[i] ?? [], ...plan.operators], this.c.chunkWorkers ?? 0));
+    this.c.sources.forEach((_, i) => ChunkPipeline.startWorkersFor(branch(plan, i), this.c.chunkWorkers ?? 0));
     try {
       await this.runLoop(signal);
       await this.purging;
@@ -391,9 +392,8 @@ export class MicroBatchExecution {
     let output: Batch[] = [];
     let getBatchMs = 0, processMs = 0;
     for (let i = 0; i < c.sources.length; i++) {
-      const branch = plan.perSource?.[i] ?? [];
       const into = pending[plan.sourceStageOf?.[i] ?? 0], side = plan.firstStageInputOf?.[i] ?? 0;
-      const chunks = new ChunkPipeline([...branch, ...plan.operators], ctx, c.chunkWorkers ?? 0, (chunk) => {
+      const chunks = new ChunkPipeline(branch(plan, i), ctx, c.chunkWorkers ?? 0, (chunk) => {
         if (this.readStop.aborted || chunk.numRows === 0) return; // given up (unlessStopped): its rows go nowhere
         if (into) { into.rows.push(chunk); into.inputOf.push(side); } else output.push(chunk);
       });
