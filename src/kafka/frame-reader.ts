@@ -51,7 +51,7 @@ export class FrameReader {
       return;
     }
     this.held += n;
-    if (this.passThrough) { this.emitHeld(this.held); return; }
+    if (this.passThrough) { this.emitRest(0); return; }
     let at = 0;
     while (this.held - at >= 4) {
       const size = this.scratch.readInt32BE(at);
@@ -73,12 +73,7 @@ export class FrameReader {
       }
       break;
     }
-    if (this.passThrough) {
-      this.scratch.copy(this.scratch, 0, at, this.held);
-      this.held -= at;
-      this.emitHeld(this.held);
-      return;
-    }
+    if (this.passThrough) { this.emitRest(at); return; }
     // Whatever is left is the start of a response that fits in scratch: move it to the front.
     if (at > 0) {
       this.scratch.copy(this.scratch, 0, at, this.held);
@@ -86,9 +81,11 @@ export class FrameReader {
     }
   }
 
-  private emitHeld(n: number): void {
+  /** Hands on scratch's bytes from `at` as they are (a copy: scratch is read into again). */
+  private emitRest(at: number): void {
+    const end = this.held;
     this.held = 0;
-    if (n > 0) this.emit(Buffer.from(this.scratch.subarray(0, n)));
+    if (end > at) this.emit(Buffer.from(this.scratch.subarray(at, end)));
   }
 
   private emit(b: Buffer): void { this.socket?.emit('data', b); }
