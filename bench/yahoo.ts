@@ -251,7 +251,7 @@ try {
   if (produce) log(`produced ${N} events (${(bytes / N).toFixed(0)} B avg, ${totalViews} views, ${expected.size} campaign-windows) in ${((performance.now() - tp) / 1000).toFixed(1)} s`);
   if (args['produce-only']) { await broker.stop(); process.exit(0); }
 
-  let kBest = Infinity, hBest = Infinity, sBest = Infinity, cBest = Infinity, uBest = Infinity, oBest = Infinity, oCpu = NaN, sCpu = NaN;
+  let kBest = Infinity, hBest = Infinity, sBest = Infinity, cBest = Infinity, uBest = Infinity, wBest = Infinity, wCpu = NaN, sCpu = NaN;
   // the broker's CPU seconds during the best kcat and sluice runs: it shares the machine's cores with both
   let cBroker: number | null = null, sBroker: number | null = null, cCpu: number | null = null;
   let handCounts: Counts | null = null;
@@ -285,8 +285,8 @@ try {
         const r = await runSluice(broker.bootstrap, topic, true, Number(args['chunk-workers']));
         log(`round ${round + 1} workers:     ${r.secs.toFixed(3)} s (${Math.round(N / r.secs)} ev/s, ${r.cpuSecs.toFixed(2)} s CPU, ${r.rows.size} groups out, ${r.batches} batches)`);
         sluiceResults.push(r);
-        if (r.secs < oBest) oCpu = r.cpuSecs;
-        oBest = Math.min(oBest, r.secs);
+        if (r.secs < wBest) wCpu = r.cpuSecs;
+        wBest = Math.min(wBest, r.secs);
       } else if (who === 'unpruned') {
         const r = await runSluice(broker.bootstrap, topic, false);
         log(`round ${round + 1} unpruned:    ${r.secs.toFixed(3)} s (${Math.round(N / r.secs)} ev/s, ${r.rows.size} groups out, ${r.batches} batches)`);
@@ -327,9 +327,9 @@ try {
     unpruned: { seconds: num(uBest), eventsPerSec: rate(uBest) },
     ratioSluiceUnpruned: ratio(sRate, rate(uBest)),
     // the JSON-parsing head on worker threads (sluice.exec.chunkWorkers=N), with --chunk-workers N
-    workers: { chunkWorkers: args['chunk-workers'] === undefined ? null : Number(args['chunk-workers']), seconds: num(oBest), cpuSeconds: num(oCpu), eventsPerSec: rate(oBest) },
-    ratioWorkersSluice: ratio(rate(oBest), sRate),
-    ratioWorkersKcat: ratio(rate(oBest), cRate),
+    workers: { chunkWorkers: args['chunk-workers'] === undefined ? null : Number(args['chunk-workers']), seconds: num(wBest), cpuSeconds: num(wCpu), eventsPerSec: rate(wBest) },
+    ratioWorkersSluice: ratio(rate(wBest), sRate),
+    ratioWorkersKcat: ratio(rate(wBest), cRate),
     loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
   }));
 } finally {

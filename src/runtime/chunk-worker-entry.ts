@@ -7,7 +7,7 @@ import { bundleEsm, freshBundle } from '../util/esm-bundle.ts';
  * `.build/chunk-worker/` the first time a process needs it after a source changed (esbuild, ~0.2 s,
  * in esbuild's own process), or the tsx entry chunk-worker.mjs when no bundle can be had (a
  * read-only install). Through tsx a worker takes ~1.6 CPU s to load the engine, from the bundle
- * ~0.4 (src/util/esm-bundle.ts), which is what lets a query start one for its first big batch.
+ * ~0.4 (src/util/esm-bundle.ts).
  */
 const ENTRY = fileURLToPath(new URL('./chunk-worker.ts', import.meta.url));
 const ROOT = path.resolve(path.dirname(ENTRY), '../..');
