@@ -124,4 +124,33 @@ describe('state values held as numbers', () => {
     // NaN is a sum's and an average's NaN, and min/max keep it as the only value seen.
     expect(by.z).toMatchObject({ rows: 1n, sd: Number.NaN, ad: Number.NaN, mind: Number.NaN, maxd: Number.NaN, mint: new Date(day0), minday: days(0) });
   }, 60_000);
+
+  it('update mode outputs a count as its state column, and 0 for a group that counted nothing, also after a restart', async () => {
+    const session = Session.builder().appName('state-numbers-count').getOrCreate();
+    const schema = T.struct({ k: T.string, i: T.int });
+    const batches = [
+      [{ k: 'a', i: 1 }, { k: 'a', i: 2 }, { k: 'b', i: 3 }],
+      [{ k: 'nulls', i: null }, { k: 'a', i: null }],
+      [{ k: 'nulls', i: null }, { k: 'b', i: 4 }, { k: 'c', i: 5 }],
+    ];
+    const cp = tmpDir('state-numbers-count-cp');
+    const out: Record<string, unknown>[][] = [];
+    // One micro-batch per input batch; a restart replays the committed ones into the new stream first.
+    const run = async (from: number, upTo: number) => {
+      const s = new MemoryStream(session, schema);
+      for (let b = 0; b < from; b++) s.addData(batches[b]!);
+      const q = await s.toDF().groupBy(col('k')).agg(count('*').alias('rows'), count('i').alias('ni'))
+        .writeStream.outputMode('update').option('checkpointLocation', cp)
+        .foreachBatch((df, id) => { out[id] = df.collect().sort((x, y) => String(x.k).localeCompare(String(y.k))); }).start();
+      for (let b = from; b < upTo; b++) { s.addData(batches[b]!); await q.processAllAvailable(); }
+      await q.stop();
+    };
+    await run(0, 2);
+    await run(2, 3);
+    expect(out).toEqual([
+      [{ k: 'a', rows: 2n, ni: 2n }, { k: 'b', rows: 1n, ni: 1n }],
+      [{ k: 'a', rows: 3n, ni: 2n }, { k: 'nulls', rows: 1n, ni: 0n }],
+      [{ k: 'b', rows: 2n, ni: 2n }, { k: 'c', rows: 1n, ni: 1n }, { k: 'nulls', rows: 2n, ni: 0n }],
+    ]);
+  }, 60_000);
 });

@@ -85,4 +85,35 @@ describe('state keys held typed', () => {
     expect(kb.arena.length).toBeLessThanOrEqual(arena);
     keys.forEach((k, s) => expect(kb.cell(s)).toBe(kept(s) ? k : `new-${s}`));
   });
+
+  it('gathers keys that lie in one run as a view of the arena, which later writes and compaction leave as it was', () => {
+    const kb = new KeyBytes(T.string), n = 3000, keys = Array.from({ length: n }, (_, i) => `user-${i}`);
+    kb.reserve(2 * n);
+    keys.forEach((k, s) => kb.setCell(s, k));
+    const strings = (d: ReturnType<KeyBytes['gather']>): (string | null)[] => Array.from({ length: d.length }, (_, r) => {
+      const o = d.valueOffsets as Int32Array;
+      return d.nullCount && !((d.nullBitmap![r >> 3]! >> (r & 7)) & 1) ? null : Buffer.from((d.values as Uint8Array).subarray(o[r]!, o[r + 1]!)).toString();
+    });
+    const all = kb.gather(Int32Array.from(keys, (_, s) => s));
+    expect((all.values as Uint8Array).buffer).toBe(kb.arena.buffer);
+    expect(strings(all)).toEqual(keys);
+    // Slots out of the arena's order, or a run too small for the arena it would keep alive: copies.
+    const reversed = kb.gather(Int32Array.from(keys, (_, s) => n - 1 - s));
+    expect((reversed.values as Uint8Array).buffer).not.toBe(kb.arena.buffer);
+    expect(strings(reversed)).toEqual([...keys].reverse());
+    const few = kb.gather(Int32Array.of(10, 11, 12));
+    expect((few.values as Uint8Array).buffer).not.toBe(kb.arena.buffer);
+    expect(strings(few)).toEqual(['user-10', 'user-11', 'user-12']);
+    // A null key in the run has no bytes, so the run goes on past it.
+    kb.setCell(n, null); kb.setCell(n + 1, 'after-null');
+    const withNull = kb.gather(Int32Array.from({ length: n + 2 }, (_, s) => s));
+    expect((withNull.values as Uint8Array).buffer).toBe(kb.arena.buffer);
+    expect(strings(withNull)).toEqual([...keys, null, 'after-null']);
+    // Keys freed and written again, the arena grown and compacted: the view handed out is unchanged.
+    for (let s = 0; s < n; s++) kb.free(s);
+    for (let round = 0; round < 3; round++) for (let s = 0; s < n; s++) kb.setCell(s, `other-${round}-${s}-${'y'.repeat(s % 30)}`);
+    expect(kb.arena.buffer).not.toBe((all.values as Uint8Array).buffer);
+    expect(strings(all)).toEqual(keys);
+    expect(strings(withNull)).toEqual([...keys, null, 'after-null']);
+  });
 });

@@ -52,6 +52,8 @@ const PRESIZE_ROWS = 1 << 16;
 const PREFETCH = 128;
 /** Rows of such a batch probed to estimate the share of its keys that are new. */
 const PRESIZE_SAMPLE = 256;
+/** A dirty list longer than this (a big batch's) is dropped by the commit instead of kept for the next batch. */
+const KEPT_DIRTY_LIST = 1 << 16;
 
 /** The delta files' column that marks a removed key (its value columns are null). */
 export const DELETED = '__deleted';
@@ -521,9 +523,12 @@ export class StateStore {
   dirtySlots(): Int32Array {
     if (this.dirtyView !== null) return this.dirtyView.slots;
     // Each write of a clean slot lists it once, and only remove() cleans a slot before the commit:
-    // with none cleaned, the list is the answer (a copy: the list is refilled after the commit).
+    // with none cleaned, the list is the answer. A list clearDirty() keeps is refilled after the
+    // commit, so it is copied; one it drops (a big batch's) is lent as it is: later writes before
+    // the commit only append past it (4 MB of fresh memory fewer in a batch that creates 1M keys).
     if (this.dirtyCount === this.dirtyLength) {
-      this.dirtyView = { slots: this.dirtyList.slice(0, this.dirtyLength), keys: [], values: [] };
+      const list = this.dirtyList;
+      this.dirtyView = { slots: list.length > KEPT_DIRTY_LIST ? list.subarray(0, this.dirtyLength) : list.slice(0, this.dirtyLength), keys: [], values: [] };
       return this.dirtyView.slots;
     }
     const out = new Int32Array(this.dirtyCount), seen = new Uint8Array(this.high), list = this.dirtyList, dirty = this.dirty;
@@ -539,7 +544,7 @@ export class StateStore {
     for (let j = 0; j < this.dirtyLength; j++) dirty[list[j]!] = 0;
     this.dirtyLength = 0; this.dirtyCount = 0;
     // A 1M-key batch's list is not kept for a quiet stream's small ones.
-    if (list.length > 1 << 16) this.dirtyList = new Int32Array(1024);
+    if (list.length > KEPT_DIRTY_LIST) this.dirtyList = new Int32Array(1024);
     for (const s of this.gone) { this.isGone[s] = 0; this.release(s); }
     this.gone = []; this.goneIndexed = 0; if (this.goneIndex.size) this.goneIndex.clear();
     this.numRowsRemoved = 0;

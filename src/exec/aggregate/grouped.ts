@@ -24,6 +24,12 @@ export interface GroupedAggregator {
    * the very column the store's delta writes (StateStore.valueData), gathered once for both.
    */
   readonly resultIsState?: boolean;
+  /**
+   * result() is the state column wherever that column has no null (count: a null state is a
+   * group that counted nothing, whose result is 0): when the gathered state column has no null,
+   * the output is that column too, as with resultIsState.
+   */
+  readonly resultIsStateWithoutNulls?: boolean;
 }
 
 const LO = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
@@ -57,6 +63,7 @@ export function groupedCount(): GroupedAggregator {
       }
       return primitiveColumn(long, out, slots.length);
     },
+    resultIsStateWithoutNulls: true,
   };
 }
 

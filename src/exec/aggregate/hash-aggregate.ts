@@ -317,6 +317,11 @@ export class HashAggregate implements StatefulOperator {
       const g = a.aggregator.grouped;
       // The state column as it is (a sum, a min): the same column the delta writes, gathered once for both.
       if (numbers && g!.resultIsState) { cols.push(store.valueData(this.valueBase[k]!, slots)); return; }
+      // A count: the state column too, unless a group counted nothing (null there, 0 in the result).
+      if (numbers && g!.resultIsStateWithoutNulls) {
+        const state = store.valueData(this.valueBase[k]!, slots);
+        if (state.nullCount === 0) { cols.push(state); return; }
+      }
       if (numbers) { cols.push(g!.result(numbers, slots)); return; }
       const wr = cellWriter(a.aggregator.type, n);
       for (let j = 0; j < n; j++) wr.push(a.aggregator.result(store.values, this.valueBase[k]!, slots[j]!));
