@@ -96,9 +96,10 @@ export class BatchKeys {
    */
   readonly nulls: readonly boolean[];
 
-  constructor(readonly cols: readonly A.Data[], readonly types: readonly DataType[], readonly n: number) {
+  /** `into`: an array of at least n to hash into (an operator's scratch, kept from batch to batch) instead of a new one. */
+  constructor(readonly cols: readonly A.Data[], readonly types: readonly DataType[], readonly n: number, into?: Int32Array) {
     this.nulls = cols.map((d) => d.nullCount > 0);
-    const h = this.hashes = new Int32Array(n).fill(SEED);
+    const h = this.hashes = (into ? into.subarray(0, n) : new Int32Array(n)).fill(SEED);
     this.readers = cols.map((d, k) => cellReader(d, types[k]!));
     cols.forEach((d, k) => hashColumn(h, d, types[k]!, n, this.readers[k]!));
   }
