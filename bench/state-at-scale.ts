@@ -12,7 +12,8 @@
  * memory, peak RSS, and the state files' sizes. Baseline in the same run: a hand-written Map of
  * the same keys written whole as JSON (what "commit everything" costs).
  * On a shared machine the wall times swell with the load, so each batch's and the restart's
- * CPU time (user + system, all threads) and the load average are printed too.
+ * CPU time (user + system, all threads) and the load average are printed too, and so are the
+ * page faults of the create and touch batches and what this machine charges for fresh memory.
  *
  *   npx tsx bench/state-at-scale.ts --keys 10000000 --budget 512m [--chunk 500000]
  *
@@ -153,8 +154,13 @@ const cp = tmpDir('state-bench');
 const batches = [() => rows(KEYS, 1, 1), () => rows(KEYS / 100, 100, 2), () => rows(KEYS, 1, 3)];
 const stream = new MemoryStream(session, schema);
 const q = await query(stream, cp).start();
-const batchCpuMs: number[] = [];
-for (const b of batches) { stream.addData(b()); const c0 = process.cpuUsage(); await q.processAllAvailable(); batchCpuMs.push(cpuMs(c0)); }
+const batchCpuMs: number[] = [], batchFaults: number[] = [];
+for (const b of batches) {
+  stream.addData(b());
+  const c0 = process.cpuUsage(), f0 = process.resourceUsage().minorPageFault;
+  await q.processAllAvailable();
+  batchCpuMs.push(cpuMs(c0)); batchFaults.push(process.resourceUsage().minorPageFault - f0);
+}
 await q.stop();
 // The batches with input, in order (no-data batches that only move the watermark are left out).
 const p = q.recentProgress.filter((x) => x.numInputRows > 0);
@@ -172,6 +178,14 @@ for (const r of batches[0]!()) m.set(`${r.user_id}|${t0}`, [r.amount, 1]);
 writeFileSync(path.join(cp, 'baseline.json'), JSON.stringify([...m]));
 const baselineMs = performance.now() - b0;
 
+// What this machine charges for memory touched for the first time, in ms per MB: a child (so this
+// process's allocator is left as it was) writes one byte per 4 KB page of 64 MB, median of three.
+// On a VM that traps on each first touch of a page it is several times a bare machine's, and a
+// batch's page faults (faults*: pages of 4 KB first touched in the batch) are then much of its time.
+const freshMemoryMsPerMB = [0, 1, 2].map(() => Number(execFileSync(process.execPath, ['-e',
+  'const t = performance.now(), a = new Uint8Array(64 << 20); for (let i = 0; i < a.length; i += 4096) a[i] = 1; console.log((performance.now() - t) / 64)'],
+{ encoding: 'utf8' }).trim())).sort((a, b) => a - b)[1]!;
+
 const files = readdirSync(path.join(cp, 'state', '0')).map((f) => [f, statSync(path.join(cp, 'state', '0', f)).size] as const);
 console.log(JSON.stringify({
   keys: KEYS, stateRows: p.at(-1)!.stateOperators[0] && (p.at(-1)!.stateOperators[0] as { numRowsTotal: number }).numRowsTotal,
@@ -180,6 +194,7 @@ console.log(JSON.stringify({
   commitRatioOnePercentVsAll: +(commit[1]! / commit[2]!).toFixed(3),
   durationMs: p.map((x) => x.durationMs),
   cpuMsAllKeysCreated: batchCpuMs[0], cpuMsOnePercent: batchCpuMs[1], cpuMsAllKeysTouched: batchCpuMs[2],
+  faultsAllKeysCreated: batchFaults[0], faultsAllKeysTouched: batchFaults[2], freshMemoryMsPerMB: +freshMemoryMsPerMB.toFixed(2),
   restartMs: Math.round(withState.restartMs), restartCpuMs: withState.restartCpuMs, noStateRestartCpuMs: noState.restartCpuMs, stateMemoryMB: Math.round(withState.rssMB - noState.rssMB),
   restartRssMB: Math.round(withState.rssMB), noStateRssMB: Math.round(noState.rssMB),
   stateHeapMB: Math.round(withState.heapMB - noState.heapMB), stateExternalMB: Math.round(withState.externalMB - noState.externalMB),
