@@ -6,6 +6,7 @@ import {
   type CodecLookup, type FetchedRecord, type FetchRequest, FETCH_MAX_VERSION, FETCH_MIN_VERSION, type RawPartition, encodeFetchRequest, parseFetchResponse,
 } from './protocol.ts';
 import { type KafkaSecurity, parseKafkaSecurity } from './security/kafka-security.ts';
+import { stopIdleRequestChecks } from './request-queue-idle.ts';
 
 export type { FetchedRecord } from './protocol.ts';
 
@@ -158,6 +159,7 @@ export class KafkaClient {
 
   constructor(private readonly opts: KafkaClientOptions) {
     this.security = opts.security ?? parseKafkaSecurity(new Map(), opts.servers);
+    stopIdleRequestChecks();
     this.kafka = new Kafka({
       brokers: opts.servers, clientId: opts.clientId, logLevel: logLevel.NOTHING,
       connectionTimeout: opts.connectTimeoutMs, requestTimeout: opts.requestTimeoutMs, ...this.security.kafkajs,
