@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
+import { patchKafkajs } from './kafkajs-patch.ts';
 
 /**
  * Reads a plaintext Kafka connection frame by frame (a 4-byte size, then that many bytes), straight
@@ -92,22 +92,17 @@ export class FrameReader {
 }
 
 interface KafkajsConnection { chunks: Buffer[]; bytesBuffered: number; processData(raw: Buffer): unknown }
-const PATCHED = Symbol.for('sluice.kafkajs.wholeResponses');
 
 /**
  * kafkajs 2.2.4 keeps an empty remainder after each response (`this.chunks = [remainderBuffer]`),
  * so the next response, even one that came whole, is two chunks and copied by Buffer.concat. An
- * empty remainder is dropped first here; every other case goes through kafkajs's own code. Once per
- * process (kafkajs's modules are shared), and a no-op for a connection that never has one.
+ * empty remainder is dropped first here; every other case goes through kafkajs's own code. A no-op
+ * for a connection that never has one.
  */
 export function keepWholeResponses(): void {
-  const Connection = createRequire(import.meta.url)('kafkajs/src/network/connection.js') as { prototype: KafkajsConnection & { [PATCHED]?: true } };
-  const proto = Connection.prototype;
-  if (proto[PATCHED]) return;
-  const processData = proto.processData;
-  proto.processData = function (this: KafkajsConnection, raw: Buffer): unknown {
-    if (this.chunks.length === 1 && this.chunks[0]!.length === 0) { this.chunks = []; this.bytesBuffered = 0; }
-    return processData.call(this, raw);
-  };
-  proto[PATCHED] = true;
+  patchKafkajs<KafkajsConnection, 'processData'>('network/connection.js', 'processData', 'sluice.kafkajs.wholeResponses', (processData) =>
+    function (this: KafkajsConnection, raw: Buffer): unknown {
+      if (this.chunks.length === 1 && this.chunks[0]!.length === 0) { this.chunks = []; this.bytesBuffered = 0; }
+      return processData.call(this, raw);
+    });
 }

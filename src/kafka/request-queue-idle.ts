@@ -1,12 +1,7 @@
-import { createRequire } from 'node:module';
+import { patchKafkajs } from './kafkajs-patch.ts';
 
 /** What this fix reads of kafkajs 2.2.4's RequestQueue (src/network/requestQueue/index.js). */
-interface KafkajsRequestQueue {
-  pending: unknown[];
-  throttleCheckTimeoutId: ReturnType<typeof setTimeout> | null;
-  scheduleCheckPendingRequests(): void;
-}
-const PATCHED = Symbol.for('sluice.kafkajs.idleRequestChecks');
+interface KafkajsRequestQueue { pending: unknown[]; scheduleCheckPendingRequests(): void }
 
 /**
  * kafkajs 2.2.4's RequestQueue, after every response, schedules its next look at the pending
@@ -16,17 +11,12 @@ const PATCHED = Symbol.for('sluice.kafkajs.idleRequestChecks');
  * Measured on an idle query: ~1000 timers a second per broker connection, most of the CPU an idle
  * query used. Here the look is scheduled only when a request is pending, as the queue's own comment
  * intends; a request that must wait (throttled, or too many in flight) is queued by push(), which
- * schedules its look then, and every response looks again. Once per process (kafkajs's modules are
- * shared); kafkajs is pinned at 2.2.4 in package.json.
+ * schedules its look then, and every response looks again.
  */
 export function stopIdleRequestChecks(): void {
-  const RequestQueue = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as { prototype: KafkajsRequestQueue & { [PATCHED]?: true } };
-  const proto = RequestQueue.prototype;
-  if (proto[PATCHED]) return;
-  const schedule = proto.scheduleCheckPendingRequests;
-  proto.scheduleCheckPendingRequests = function (this: KafkajsRequestQueue): void {
-    if (this.pending.length === 0) return;
-    schedule.call(this);
-  };
-  proto[PATCHED] = true;
+  patchKafkajs<KafkajsRequestQueue, 'scheduleCheckPendingRequests'>('network/requestQueue/index.js', 'scheduleCheckPendingRequests', 'sluice.kafkajs.idleRequestChecks',
+    (schedule) => function (this: KafkajsRequestQueue): void {
+      if (this.pending.length === 0) return;
+      schedule.call(this);
+    });
 }
