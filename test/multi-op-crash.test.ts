@@ -105,8 +105,8 @@ describe('dedup -> aggregate -> aggregate crash recovery', () => {
     const { first, last } = await crashInStages({ checkpoint: cp, run, produceStage, noDuplicate, checkOutput });
     expect(first.progress.every((p) => p.stateRows.length === 3), 'one progress entry per operator').toBe(true);
     expect(last.progress.filter((p) => p.dropped.some((d) => d !== 0)), 'nothing is late').toEqual([]);
-    // After the last no-data batch (W = newest event - 30 s = T0 + 869 s), in Spark's order: the one
-    // minute still open; the 10-second windows ending after W ([860, 870) to [890, 900)); the dedup
+    // After the last no-data batch (W = newest event - 30 s = T0 + 1169 s), in Spark's order: the one
+    // minute still open; the 10-second windows ending after W ([1160, 1170) to [1190, 1200)); the dedup
     // keys whose expiry (event time + 30 s) is after W, those of the last 60 s.
     const final = last.progress.at(-1)!.stateRows;
     expect(final, 'state rows per operator').toEqual([1, 4, 60]);
