@@ -142,19 +142,30 @@ describe('scale-out: a stream-stream join as tasks of both sides\' upstream stag
     const r = await scaleOutRun(front.bootstrap);
     // Killed at its first batch of a second wave of rows, produced once the first wave's pairs are out (so the group
     // has dealt the tasks out and every task has work again): the survivors then run the rest of its tasks' wave.
-    let kill: (() => void) | null = null, armed = false;
+    // The second wave comes as waves of 80 rows while it lives, each once the last one's pairs are out and a second
+    // has passed: a worker that joined the group late (a slow start; CI once saw one join after the others had run
+    // every row) gets its batch from a later wave, where it would otherwise wait for rows forever. At most 60 waves:
+    // the rows' event times then span 260 s, less than the watermark delay.
+    let kill: (() => void) | null = null, armed = false, gone = false;
     const dying = r.start('group', { onSpawn: (c) => { kill = c.kill; } }, () => { if (armed) kill?.(); });
+    void dying.then(() => { gone = true; });
     const survivors = [r.start('group'), r.start('group')];
     await r.until(expected.length);
     armed = true;
-    await produceRows(r.impressions, r.clicks, ROWS, 2 * ROWS);
+    let produced = ROWS;
+    for (let wave = 0; !gone && wave < 60; wave++) {
+      await produceRows(r.impressions, r.clicks, produced, produced + 80);
+      produced += 80;
+      await Promise.race([dying, Promise.all([r.until(pairsOf(produced).length), sleep(1000)])]);
+    }
+    if (!gone) throw new Error(`the worker to be killed ran no batch in 60 waves: ${(await r.settle(0)).map(describeRun).join('\n')}`);
     const killed = await dying;
     expect(killed.signal, describeRun(killed)).toBe('SIGKILL');
     expect(killed.killedByParent, describeRun(killed)).toBe(true);
-    // A third wave after the kill gives each task rows to run after the takeover: the killed worker may have
-    // committed some of its tasks' second wave before it died, leaving them nothing to run again.
-    await produceRows(r.impressions, r.clicks, 2 * ROWS, 3 * ROWS);
-    const all = pairsOf(3 * ROWS);
+    // A wave after the kill gives each task rows to run after the takeover: the killed worker may have
+    // committed some of its tasks' last wave before it died, leaving them nothing to run again.
+    await produceRows(r.impressions, r.clicks, produced, produced + ROWS);
+    const all = pairsOf(produced + ROWS);
     const runs = await r.settle(all.length);
     expect(await pairs(r.out), runs.map(describeRun).join('\n')).toEqual(all);
     // What the killed worker owned when it died ran again in the survivors, in a later generation.

@@ -3,10 +3,11 @@
 // 0_0..0_7 (input partition p -> repartition topic) and stage-1 tasks 1_0..1_7 (repartition partition q ->
 // window count -> Parquet), both sets split among the workers. DuckDB reads the outputs: 1 worker and 3
 // workers write the plain query's windows and counts, each once; so do 3 workers when one is SIGKILLed mid-batch
-// and started again, and 3 workers of the Kafka group (the kill-and-takeover case is skipped: a known failure, below).
+// and started again, 3 workers of the Kafka group, and 3 such workers one of which is SIGKILLed mid-run.
 //
-// No row is late under any interleaving of the tasks: the data rows' event times span 40 s and the watermark
-// delay is 10 minutes, so no data row can pass the watermark whichever task runs ahead. The windows close on
+// No row is late under any interleaving of the tasks: the data rows' event times span 40 s (at most 400 s in the
+// group-kill case, whose rows come in waves) and the watermark delay is 10 minutes, so no data row can pass the
+// watermark whichever task runs ahead. The windows close on
 // flush rows (event time one day later, one per partition), produced only once every stage-0 task has reported
 // (in its progress) a batch that ends at its partition's last data offset: every data row is then in the
 // repartition topic, committed, ahead of the flush rows in each of its partitions.
@@ -43,22 +44,24 @@ const dataRow = (i: number) => ({ partition: i % PARTITIONS, value: JSON.stringi
 /** One flush row per partition, a day after the data: the watermark passes every data window. */
 const flushRows = () => Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, value: JSON.stringify({ id: -1, k: 'flush', ts: new Date(BASE + 86_400_000).toISOString() }) }));
 
-/** Worked out here, not by sluice: the 10 s windows of the data rows and their counts. */
-const expected: Window[] = (() => {
+/** Worked out here, not by sluice: the 10 s windows of data rows 0..rows-1 and their counts. */
+function windowsOf(rows: number): Window[] {
   const m = new Map<string, Window>();
-  for (let i = 0; i < ROWS; i++) {
+  for (let i = 0; i < rows; i++) {
     const start = Math.floor((BASE + i * 50) / 10_000) * 10_000, k = `k${i % 7}`;
     const w = m.get(`${start}/${k}`) ?? { start, k, count: 0 };
     w.count++;
     m.set(`${start}/${k}`, w);
   }
   return [...m.values()].sort((a, b) => a.start - b.start || a.k.localeCompare(b.k));
-})();
+}
+const expected = windowsOf(ROWS);
 
-async function inputTopic(): Promise<string> {
+/** A new input topic holding data rows 0..rows-1. */
+async function inputTopic(rows = ROWS): Promise<string> {
   const topic = uniqueTopic('so-win');
   await broker.createTopic(topic, PARTITIONS);
-  await produce(broker.bootstrap, topic, Array.from({ length: ROWS }, (_, i) => dataRow(i)));
+  if (rows) await produce(broker.bootstrap, topic, Array.from({ length: rows }, (_, i) => dataRow(i)));
   return topic;
 }
 
@@ -103,10 +106,10 @@ class Workers {
     this.ends.set(p.task, Math.max(offset, this.ends.get(p.task) ?? -1));
   }
 
-  /** Until every stage-0 task has read its partition's 100 data rows (offsets 0..99). */
-  async untilUpstreamRead(): Promise<void> {
+  /** Until every stage-0 task has read its partition's share of data rows 0..rows-1 (offsets 0..rows/8-1). */
+  async untilUpstreamRead(rows = ROWS): Promise<void> {
     const until = Date.now() + WAIT_MS;
-    const done = () => Array.from({ length: PARTITIONS }, (_, p) => this.ends.get(`0_${p}`) ?? -1).every((e) => e >= ROWS / PARTITIONS);
+    const done = () => Array.from({ length: PARTITIONS }, (_, p) => this.ends.get(`0_${p}`) ?? -1).every((e) => e >= rows / PARTITIONS);
     while (!done()) {
       if (Date.now() > until) throw new Error(`stage-0 tasks did not read their input in time: ${JSON.stringify([...this.ends])}`);
       await sleep(500);
@@ -118,6 +121,11 @@ class Workers {
     const until = Date.now() + WAIT_MS;
     while ((await windows(this.out)).length < n && Date.now() < until) await sleep(1000);
     await sleep(3000);
+    return this.stop();
+  }
+
+  /** Kill every worker; their runs. */
+  stop(): Promise<ChildResult<Progress>[]> {
     for (const k of this.kills) k();
     return Promise.all(this.runs);
   }
@@ -207,7 +215,7 @@ describe('scale-out: a windowed count as stage-0 and stage-1 tasks in worker pro
   // gives read_committed its meaning (the bare mock hands out open and aborted transactional records, and writes
   // no abort markers: run on it, this case counted rows of the killed attempt twice, 33/31/31 for 29/28/28).
   it('a worker of the group SIGKILLed mid-run: the others take its upstream and downstream tasks over; every window once', async () => {
-    const topic = await inputTopic();
+    const topic = await inputTopic(0);
     const dir = tmpDir('so-win-group-kill');
     const cp = path.join(dir, 'cp'), out = path.join(dir, 'out');
     await prepareCheckpoint(cp);
@@ -215,12 +223,27 @@ describe('scale-out: a windowed count as stage-0 and stage-1 tasks in worker pro
     onTestFinished(() => front.stop());
     const w = new Workers(topic, cp, out, front.bootstrap);
     const survivors = [w.start('group'), w.start('group')];
-    const killed = await w.start('group', { killAfterProgress: { n: 6, delayMs: 0 } });
+    const dying = w.start('group', { killAfterProgress: { n: 6, delayMs: 0 } });
+    // The data rows arrive in waves while the workers run, so the worker to be killed has batches to run
+    // however late it joins (CI failed when it joined after the others had read every row, and never ran the
+    // 6 batches its kill waits for). Waves of 40 rows every 500 ms until at least ROWS are in and it has been
+    // gone for 3 waves; at most 200 waves, whose rows' event times still span less than the watermark delay.
+    let produced = 0, goneAt: number | null = null;
+    void dying.then(() => { goneAt = produced; });
+    for (let wave = 0; (produced < ROWS || goneAt === null || produced < goneAt + 120) && wave < 200; wave++) {
+      await produce(broker.bootstrap, topic, Array.from({ length: 40 }, (_, k) => dataRow(produced + k)));
+      produced += 40;
+      await sleep(500);
+    }
+    if (goneAt === null) throw new Error(`the worker to be killed never ran 6 batches in 200 waves: ${(await w.stop()).map(describeRun).join('\n')}`);
+    const killed = await dying;
     expect(killed.signal, describeRun(killed)).toBe('SIGKILL');
-    await w.untilUpstreamRead();
+    expect(killed.killedByParent, describeRun(killed)).toBe(true);
+    await w.untilUpstreamRead(produced);
     await produce(broker.bootstrap, topic, flushRows());
-    const runs = await w.settle(expected.length);
-    expect(await windows(out), runs.map(describeRun).join('\n')).toEqual(expected);
+    const wanted = windowsOf(produced);
+    const runs = await w.settle(wanted.length);
+    expect(await windows(out), runs.map(describeRun).join('\n')).toEqual(wanted);
     // What the killed worker owned when it died ran again in the survivors, in a later generation.
     const last = killed.progress.at(-1) as Progress & { generation: number };
     const lost = new Set(last.owned);
