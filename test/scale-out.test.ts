@@ -87,12 +87,13 @@ describe('scale-out: tasks over Kafka partitions, Parquet output', () => {
     const dir = tmpDir('scale-out-kill');
     const cp = path.join(dir, 'cp'), out = path.join(dir, 'out');
     // Worker 1 kills itself once its first task has written batch 1 but not committed it (offsets/1
-    // without commits/1); worker 2 is killed from outside after its 4th batch. Worker 0 runs to its end meanwhile.
+    // without commits/1); worker 2 is killed from outside after its 2nd batch of 8 (its two tasks' 4 each, back to back
+    // under availableNow: an earlier kill leaves it more batches to run while the kill is on its way). Worker 0 runs to its end meanwhile.
     let killedPid = 0;
     const first = await Promise.all([
       run(cp, out, '0/3'),
       run(cp, out, '1/3', { crashAt: 'beforeCommit:1', onSpawn: (c) => { killedPid = c.pid; } }),
-      run(cp, out, '2/3', { killAfterProgress: { n: 4, delayMs: 0 } }),
+      run(cp, out, '2/3', { killAfterProgress: { n: 2, delayMs: 0 } }),
     ]);
     expect(first[0]!.code, describeRun(first[0]!)).toBe(0);
     expect(first[1]!.signal, describeRun(first[1]!)).toBe('SIGKILL');
