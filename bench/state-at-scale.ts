@@ -27,6 +27,10 @@
  * and mapped file pages (LMDB's reads come through its memory map), also after each batch.
  * Each chunk of input is dropped once its batch ran (as a Kafka source holds none of it);
  * --keep-input keeps them all in the MemoryStream, as it did before (inputMB: their size).
+ *
+ * Both print GLIBC_TUNABLES as glibcTunables: with glibc.malloc.hugetlb=1 the big arrays get
+ * transparent huge pages, which changes the fresh-memory figures a lot on a VM (docs/operations.md,
+ * "Memory on virtual machines"). Compare runs with the same value.
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -128,7 +132,7 @@ if (budgetAt > 0) {
     // Read-back cost per row: the 1% batch's time past what the baseline's 1% batch took a row, over the rows read back.
     readBackUsPerRow: spread.rowsReadBack ? +(((spread.ms - spread.rows * baseline.batches.at(-2)!.ms / baseline.batches.at(-2)!.rows) * 1000) / spread.rowsReadBack).toFixed(2) : null,
     newestChunkAgainVsBaseline: +(again.ms / baseline.batches.at(-1)!.ms).toFixed(2),
-    loadAverage: { start: load0, end: loadavg().map((x) => +x.toFixed(1)) } }));
+    loadAverage: { start: load0, end: loadavg().map((x) => +x.toFixed(1)) }, glibcTunables: process.env.GLIBC_TUNABLES ?? null }));
   process.exit(0);
 }
 
@@ -199,5 +203,5 @@ console.log(JSON.stringify({
   restartRssMB: Math.round(withState.rssMB), noStateRssMB: Math.round(noState.rssMB),
   stateHeapMB: Math.round(withState.heapMB - noState.heapMB), stateExternalMB: Math.round(withState.externalMB - noState.externalMB),
   peakRssMB, stateFiles: Object.fromEntries(files), baselineMapWriteAllMs: Math.round(baselineMs),
-  loadAverage: loadavg().map((x) => +x.toFixed(1)),
+  loadAverage: loadavg().map((x) => +x.toFixed(1)), glibcTunables: process.env.GLIBC_TUNABLES ?? null,
 }));
