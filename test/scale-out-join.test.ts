@@ -3,10 +3,10 @@
 // stage-0 tasks 0_0..0_3 (impressions partition p -> repartition-0), stage-1 tasks 1_0..1_1 (clicks -> repartition-1)
 // and stage-2 tasks 2_0..2_3 (partition q of both topics -> join -> Parquet), all split among the workers. DuckDB
 // reads the outputs: 1 worker and 3 workers write the pairs worked out here, each once; so do 3 group workers when
-// one is SIGKILLed during a second wave of rows and the others take its tasks over (and a third wave's rows).
+// one is SIGKILLed during a second wave of rows and the others take its tasks over (and a last wave's rows).
 //
 // Inner-join output does not depend on the watermark unless a row is late or evicted: the rows' event times span
-// at most 60 s and the delay is 10 minutes, so neither happens whichever task runs ahead, and every pair comes out once
+// at most 280 s and the delay is 10 minutes, so neither happens whichever task runs ahead, and every pair comes out once
 // both its rows have crossed the shuffle.
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { randomUUID } from 'node:crypto';
@@ -145,7 +145,7 @@ describe('scale-out: a stream-stream join as tasks of both sides\' upstream stag
     // The second wave comes as waves of 80 rows while it lives, each once the last one's pairs are out and a second
     // has passed: a worker that joined the group late (a slow start; CI once saw one join after the others had run
     // every row) gets its batch from a later wave, where it would otherwise wait for rows forever. At most 60 waves:
-    // the rows' event times then span 260 s, less than the watermark delay.
+    // with the last wave below, the rows' event times then span 280 s, less than the watermark delay.
     let kill: (() => void) | null = null, armed = false, gone = false;
     const dying = r.start('group', { onSpawn: (c) => { kill = c.kill; } }, () => { if (armed) kill?.(); });
     void dying.then(() => { gone = true; });

@@ -21,6 +21,7 @@ import { startBroker, produce, uniqueTopic, type TestBroker } from './support/br
 import { duckQuery } from './support/duck.ts';
 import { tmpDir } from './support/tmp.ts';
 import { describeRun, runQueryChild, type ChildRunOptions, type ChildResult } from './support/query-child.ts';
+import { produceWhileAlive } from './support/waves.ts';
 import { repartitionTopic } from '../src/runtime/scale-out/shuffle-stages.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -226,16 +227,11 @@ describe('scale-out: a windowed count as stage-0 and stage-1 tasks in worker pro
     const dying = w.start('group', { killAfterProgress: { n: 6, delayMs: 0 } });
     // The data rows arrive in waves while the workers run, so the worker to be killed has batches to run
     // however late it joins (CI failed when it joined after the others had read every row, and never ran the
-    // 6 batches its kill waits for). Waves of 40 rows every 500 ms until at least ROWS are in and it has been
-    // gone for 3 waves; at most 200 waves, whose rows' event times still span less than the watermark delay.
-    let produced = 0, goneAt: number | null = null;
-    void dying.then(() => { goneAt = produced; });
-    for (let wave = 0; (produced < ROWS || goneAt === null || produced < goneAt + 120) && wave < 200; wave++) {
-      await produce(broker.bootstrap, topic, Array.from({ length: 40 }, (_, k) => dataRow(produced + k)));
-      produced += 40;
-      await sleep(500);
-    }
-    if (goneAt === null) throw new Error(`the worker to be killed never ran 6 batches in 200 waves: ${(await w.stop()).map(describeRun).join('\n')}`);
+    // 6 batches its kill waits for): every 500 ms until at least ROWS are in and it has been gone for 3 waves. The
+    // at most 200 waves' rows have event times that still span less than the watermark delay.
+    const { produced, gone } = await produceWhileAlive(dying,
+      (from, n) => produce(broker.bootstrap, topic, Array.from({ length: n }, (_, k) => dataRow(from + k))), { minRows: ROWS, everyMs: 500 });
+    if (!gone) throw new Error(`the worker to be killed never ran 6 batches in 200 waves: ${(await w.stop()).map(describeRun).join('\n')}`);
     const killed = await dying;
     expect(killed.signal, describeRun(killed)).toBe('SIGKILL');
     expect(killed.killedByParent, describeRun(killed)).toBe(true);

@@ -11,6 +11,7 @@ import { startBroker, produce, uniqueTopic, type TestBroker } from './support/br
 import { duckQuery } from './support/duck.ts';
 import { tmpDir } from './support/tmp.ts';
 import { runSluice } from './support/cli.ts';
+import { produceWhileAlive } from './support/waves.ts';
 import { describeRun, runQueryChild, type ChildRunOptions, type ChildResult } from './support/query-child.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -136,13 +137,8 @@ describe('scale-out: tasks over Kafka partitions, Parquet output', () => {
     const workers = [0, 1, 2].map((i) => run(cp, out, 'group', { onSpawn: (c) => { kills[i] = c.kill; }, ...(i === 1 ? { killAfterProgress: { n: 2, delayMs: 0 } } : {}) }, input));
     // Waves of 40 rows a second until 800 rows are in and worker 1 has been gone (however slowly the machine
     // started it) for 3 waves, so each of its tasks has new rows for its next owner.
-    let produced = 0, goneAt: number | null = null;
-    void workers[1]!.then(() => { goneAt = produced; });
-    for (let wave = 0; (wave < 20 || goneAt === null || produced < goneAt + 120) && wave < 200; wave++) {
-      await produce(broker.bootstrap, input, Array.from({ length: 40 }, (_, k) => row(produced + k)));
-      produced += 40;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    const { produced } = await produceWhileAlive(workers[1]!,
+      (from, n) => produce(broker.bootstrap, input, Array.from({ length: n }, (_, k) => row(from + k))), { minRows: 800, everyMs: 1000 });
     const wanted = Array.from({ length: produced }, (_, i) => i).filter((i) => i % 5 !== 0);
     const killed = await workers[1]!;
     expect(killed.signal, describeRun(killed)).toBe('SIGKILL');
